@@ -1,0 +1,146 @@
+"""Assembling the running bot from settings: engine, Bot, renderer, dispatcher, delivery worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings, load_organisation
+from bot.delivery import DeliveryWorker, Probe
+from bot.dispatcher import build_dispatcher
+from bot.render import Renderer
+from bot.services.cards import OFFICERS, SENSITIVE
+from bot.services.context import Services
+from storage.crud import users as users_crud
+from storage.db import create_engine, create_session_factory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    services: Services
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    bot: Bot
+    dispatcher: Dispatcher
+    worker: DeliveryWorker
+
+
+def build_bot(settings: Settings) -> Bot:
+    session = None
+    if settings.telegram_api_base:
+        server = TelegramAPIServer.from_base(settings.telegram_api_base)
+        session = AiohttpSession(api=server)
+    return Bot(
+        settings.bot_token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def build_fsm_storage(settings: Settings) -> BaseStorage | None:
+    if not settings.redis_url:
+        return None
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    return RedisStorage.from_url(settings.redis_url)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    probe: Probe | None = None,
+    storage: BaseStorage | None = None,
+) -> App:
+    org = load_organisation(settings.organisation_file)
+    services = Services(
+        settings=settings,
+        org=org,
+        renderer=Renderer(org, settings.tz),
+        group_locale=settings.group_locale,
+    )
+    engine = engine or create_engine(settings.database_url)
+    session_factory = create_session_factory(engine)
+    bot = build_bot(settings)
+    worker = DeliveryWorker(bot, session_factory, services, probe=probe)
+    dispatcher = build_dispatcher(
+        services=services,
+        session_factory=session_factory,
+        on_commit=worker.wake,
+        storage=storage or build_fsm_storage(settings),
+    )
+    return App(settings, services, engine, session_factory, bot, dispatcher, worker)
+
+
+async def bind_configured_chats(app: App) -> None:
+    """Chats named in the settings become bindings, with what Telegram says about them."""
+    for purpose, chat_id in (
+        (OFFICERS, app.settings.officers_chat_id),
+        (SENSITIVE, app.settings.sensitive_chat_id),
+        ("committee", app.settings.committee_chat_id),
+    ):
+        if chat_id is None:
+            continue
+        try:
+            chat = await app.bot.get_chat(chat_id)
+            is_forum, title = bool(chat.is_forum), chat.title
+        except TelegramAPIError as exc:
+            log.warning("%s chat %s: %s; binding it without details", purpose, chat_id, exc)
+            is_forum, title = False, None
+        async with app.session_factory.begin() as session:
+            await users_crud.set_binding(
+                session=session, purpose=purpose, chat_id=chat_id, is_forum=is_forum, title=title
+            )
+
+
+async def set_commands(app: App) -> None:
+    renderer = app.services.renderer
+    for locale, language in (("zh_Hans", None), ("en", "en")):
+        _ = renderer.translator(locale)
+        commands = [
+            BotCommand(command="new", description=_("Submit feedback")),
+            BotCommand(command="my", description=_("My cases")),
+            BotCommand(command="cancel", description=_("Cancel the current step")),
+            BotCommand(command="help", description=_("Help")),
+            BotCommand(command="language", description=_("Language")),
+        ]
+        await app.bot.set_my_commands(
+            commands, scope=BotCommandScopeAllPrivateChats(), language_code=language
+        )
+
+
+@contextlib.asynccontextmanager
+async def running(app: App) -> AsyncIterator[asyncio.Task[None]]:
+    """The delivery worker runs while the body does; stopped and awaited on the way out."""
+    worker_task = asyncio.create_task(app.worker.run(), name="delivery")
+    try:
+        yield worker_task
+    finally:
+        app.worker.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(worker_task, timeout=10)
+
+
+async def run_polling(app: App) -> None:
+    await bind_configured_chats(app)
+    await set_commands(app)
+    async with running(app):
+        await app.dispatcher.start_polling(app.bot, handle_signals=True, close_bot_session=False)
+    await app.bot.session.close()
+    await app.engine.dispose()

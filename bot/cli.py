@@ -1,0 +1,98 @@
+"""`studentvoice` / `python -m bot`: run, migrate, demo, bench."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_organisation, load_settings
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="studentvoice", description="StudentVoice (学生之声) bot")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot with long polling")
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    demo = sub.add_parser("demo", help="play a scripted story against a local Bot API emulator")
+    demo.add_argument("--keep-db", action="store_true", help="keep the demo's SQLite file")
+    bench = sub.add_parser("bench", help="benchmarks")
+    bench_sub = bench.add_subparsers(dest="bench", required=True)
+    ingest = bench_sub.add_parser("ingest", help="simulated students submitting cases")
+    ingest.add_argument("-n", "--students", type=int, default=200)
+    ingest.add_argument("--concurrency", type=int, default=20)
+    ingest.add_argument("--json", action="store_true", help="one JSON object on the last line")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return asyncio.run(_dispatch(args))
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return await run_demo(keep_db=args.keep_db)
+    if args.command == "bench":
+        from bot.bench.ingest import run_ingest_bench
+
+        return await run_ingest_bench(
+            students=args.students, concurrency=args.concurrency, as_json=args.json
+        )
+    settings = load_settings()
+    load_organisation(settings.organisation_file)
+    if args.command == "migrate":
+        return await _migrate(settings)
+    return await _run(settings)
+
+
+async def _migrate(settings: Settings) -> int:
+    from storage.db import create_engine
+    from storage.migrate import revisions, upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        current, _ = await revisions(engine)
+    finally:
+        await engine.dispose()
+    print(f"database is at revision {current}")
+    return 0
+
+
+async def _run(settings: Settings) -> int:
+    from bot.app import build_app, run_polling
+    from storage.migrate import revisions
+
+    if not settings.bot_token:
+        raise ConfigError("BOT_TOKEN: required to run (try `studentvoice demo` without one)")
+    app = build_app(settings)
+    current, head = await revisions(app.engine)
+    if current != head:
+        await app.engine.dispose()
+        await app.bot.session.close()
+        print(
+            f"the database is at revision {current or 'none'} but the code needs {head}: "
+            "run `studentvoice migrate` first",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    await run_polling(app)
+    return 0

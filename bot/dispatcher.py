@@ -1,0 +1,47 @@
+"""The dispatcher: middlewares in order, then the routers, most specific first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.middlewares import (
+    ArrivalMiddleware,
+    ChatLaneMiddleware,
+    TransactionMiddleware,
+    UserMiddleware,
+)
+from bot.services.context import Services
+from handlers import admin, fallback, my_cases, officers, privacy, start, submit
+
+
+def build_dispatcher(
+    *,
+    services: Services,
+    session_factory: async_sessionmaker[AsyncSession],
+    on_commit: Callable[[], None],
+    storage: BaseStorage | None = None,
+) -> Dispatcher:
+    dp = Dispatcher(storage=storage or MemoryStorage(), services=services)
+    dp.update.outer_middleware(ArrivalMiddleware())
+    dp.update.outer_middleware(ChatLaneMiddleware())
+    dp.update.outer_middleware(TransactionMiddleware(session_factory, on_commit))
+    dp.update.outer_middleware(
+        UserMiddleware(services.renderer, frozenset(services.settings.admin_ids))
+    )
+    renderer = services.renderer
+    dp.include_routers(
+        fallback.build_cancel_router(),
+        start.build_router(renderer),
+        privacy.build_router(),
+        my_cases.build_router(renderer),
+        submit.build_router(renderer),
+        admin.build_router(),
+        officers.build_router(),
+        fallback.build_router(),
+    )
+    return dp

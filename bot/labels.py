@@ -1,0 +1,79 @@
+"""Names of states, kinds, actions and ratings, marked for translation."""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+from bot.workflow import Action, Kind, State
+
+STATE = {
+    State.SUBMITTED: N_("Awaiting acceptance"),
+    State.ACCEPTED: N_("Accepted"),
+    State.NEEDS_INFO: N_("Needs more information"),
+    State.IN_PROGRESS: N_("In progress"),
+    State.ANSWERED: N_("Answered"),
+    State.REOPENED: N_("Re-handling"),
+    State.CLOSED: N_("Closed"),
+    State.REJECTED: N_("Not accepted"),
+    State.MERGED: N_("Merged"),
+}
+
+STATE_ICON = {
+    State.SUBMITTED: "🆕",
+    State.ACCEPTED: "📥",
+    State.NEEDS_INFO: "❓",
+    State.IN_PROGRESS: "⏳",
+    State.ANSWERED: "💬",
+    State.REOPENED: "🔁",
+    State.CLOSED: "✅",
+    State.REJECTED: "⛔",
+    State.MERGED: "🔗",
+}
+
+KIND = {
+    Kind.SUGGESTION: N_("Suggestion"),
+    Kind.GRIEVANCE: N_("Grievance"),
+    Kind.PROPOSAL: N_("Proposal"),
+    Kind.QUESTION: N_("Question"),
+}
+
+CARD_BUTTON = {
+    Action.ACCEPT: N_("Accept"),
+    Action.REQUEST_INFO: N_("Ask for info"),
+    Action.FORWARD: N_("Forward"),
+    Action.REJECT: N_("Reject"),
+    Action.ANSWER: N_("Answer"),
+    Action.MERGE: N_("Merge"),
+}
+
+EVENT = {
+    "submit": N_("Submitted"),
+    Action.ACCEPT: N_("Accepted by the rights department"),
+    Action.REQUEST_INFO: N_("More information requested"),
+    Action.PROVIDE_INFO: N_("You added information"),
+    Action.FORWARD: N_("Forwarded to a department"),
+    Action.REJECT: N_("Not accepted"),
+    Action.ANSWER: N_("Answered"),
+    Action.MERGE: N_("Merged into another case"),
+    Action.RATE_SATISFIED: N_("You rated: satisfied"),
+    Action.RATE_PARTLY: N_("You rated: partly satisfied"),
+    Action.RATE_UNSATISFIED: N_("You rated: unsatisfied"),
+    "reply": N_("Message from the rights department"),
+    "student_message": N_("You added information"),
+    "rating_comment": N_("Your comment"),
+}
+
+RATING = {3: N_("Satisfied"), 2: N_("Partly satisfied"), 1: N_("Unsatisfied")}
+
+TRANSITION_ERROR = {
+    "invalid": N_("This action is not possible in the case's current state."),
+    "forbidden": N_("You are not allowed to do this."),
+    "not_found": N_("This case no longer exists."),
+    "text_required": N_("This action needs a text."),
+    "unknown_department": N_("Unknown department."),
+    "merge_target_missing": N_("No case with that number."),
+    "merge_into_self": N_("A case cannot be merged into itself."),
+    "merge_target_closed": N_("That case is already finished; choose an open one."),
+    "closed": N_("This case is finished; please submit a new one."),
+    "unknown_category": N_("Unknown category."),
+    "bad_text": N_("The text does not meet the length rules."),
+}

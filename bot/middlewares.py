@@ -1,0 +1,139 @@
+"""Per-update plumbing: one ordered lane per chat, one transaction, the user and their language."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update
+from aiogram.types import User as TgUser
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import locale_for
+from bot.render import Renderer
+from storage.crud import updates as updates_crud
+from storage.crud import users as users_crud
+from storage.models import User
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class ArrivalMiddleware(BaseMiddleware):
+    """Stamps when an update reached the dispatcher, for latency measurements."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        data["arrived_at"] = time.perf_counter()
+        return await handler(event, data)
+
+
+class ChatLaneMiddleware(BaseMiddleware):
+    """Updates of one chat are handled one after another, in order.
+
+    Polling hands updates to concurrent tasks; without this, the parts of an album or two quick
+    button presses could both read the same conversation state and one would be lost.
+    """
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat = data.get("event_chat")
+        user = data.get("event_from_user")
+        key = chat.id if chat is not None else (user.id if user is not None else None)
+        if key is None:
+            return await handler(event, data)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        async with lock:
+            return await handler(event, data)
+
+
+class TransactionMiddleware(BaseMiddleware):
+    """One database transaction per update, which also records the update as handled.
+
+    A redelivered update (same update_id) is dropped before any handler runs; the record is
+    written in the handler's own transaction, so the effect and the record commit together.
+    Redeliveries of one update share a chat lane, so they never run at the same time; writing
+    the record last keeps SQLite's single write lock free while the handler talks to Telegram.
+    """
+
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], on_commit: Callable[[], None]
+    ) -> None:
+        self.session_factory = session_factory
+        self.on_commit = on_commit
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        async with self.session_factory() as session:
+            if await updates_crud.was_handled(session=session, update_id=event.update_id):
+                log.info("update %s was already handled; dropped", event.update_id)
+                return None
+            data["session"] = session
+            try:
+                result = await handler(event, data)
+                if not await updates_crud.claim_update(session=session, update_id=event.update_id):
+                    await session.rollback()
+                    return None
+            except Exception:
+                await session.rollback()
+                raise
+            await session.commit()
+        self.on_commit()
+        return result
+
+
+class UserMiddleware(BaseMiddleware):
+    """Keeps the sender's profile current and gives handlers their language and translator."""
+
+    def __init__(self, renderer: Renderer, admin_ids: frozenset[int]) -> None:
+        self.renderer = renderer
+        self.admin_ids = admin_ids
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        tg_user: TgUser | None = data.get("event_from_user")
+        session: AsyncSession | None = data.get("session")
+        if tg_user is None or session is None or tg_user.is_bot:
+            data["locale"] = locale_for(None, None)
+            data["_"] = self.renderer.translator(data["locale"])
+            return await handler(event, data)
+        user = await users_crud.get_user(session=session, user_id=tg_user.id)
+        if user is None or _profile_changed(user, tg_user):
+            user = await users_crud.upsert_user(
+                session=session,
+                user_id=tg_user.id,
+                first_name=tg_user.first_name,
+                last_name=tg_user.last_name,
+                username=tg_user.username,
+                language_code=tg_user.language_code,
+            )
+        chat = data.get("event_chat")
+        if user.unreachable_at is not None and chat is not None and chat.type == "private":
+            # Writing to the bot means the block is lifted.
+            await users_crud.set_unreachable(session=session, user_id=user.id, when=None)
+            user.unreachable_at = None
+        roles = await users_crud.roles_of(session=session, user_id=user.id)
+        if user.id in self.admin_ids:
+            roles |= {"admin", "officer"}
+        locale = locale_for(user.locale, user.language_code)
+        data.update(user=user, roles=frozenset(roles), locale=locale)
+        data["_"] = self.renderer.translator(locale)
+        return await handler(event, data)
+
+
+def _profile_changed(user: User, tg_user: TgUser) -> bool:
+    return (user.first_name, user.last_name, user.username, user.language_code) != (
+        tg_user.first_name,
+        tg_user.last_name,
+        tg_user.username,
+        tg_user.language_code,
+    )

@@ -1,0 +1,99 @@
+"""Scripted people acting against the emulator: shared by the demo, the benchmarks and tests."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.delivery import DeliveryWorker
+from bot.emulator import BotAPIEmulator, SimGroup, SimUser
+from bot.emulator.models import SimMessage
+
+CASE_NUMBER = re.compile(r"\b[GSPQ]\d{4}-\d{4,}\b")
+
+
+@dataclass
+class Scenario:
+    emu: BotAPIEmulator
+    worker: DeliveryWorker | None
+    group: SimGroup
+
+    async def settle(self, quiet: float = 0.1) -> None:
+        """Until the bot has taken every update and sent everything it queued."""
+        for _ in range(3):
+            await self.emu.settle(quiet=quiet, timeout=15)
+            if self.worker is not None:
+                await self.worker.drain()
+        await self.emu.settle(quiet=quiet, timeout=15)
+
+    def last(self, who: SimUser | SimGroup) -> SimMessage:
+        message = self.emu.last_bot_message(who.id)
+        assert message is not None, f"no bot message in chat {who.id}"
+        return message
+
+    def texts(self, who: SimUser | SimGroup) -> list[str]:
+        return [m.text or m.caption or "" for m in self.emu.bot_messages(who.id)]
+
+    def card(self, number: str) -> SimMessage:
+        """The officers' card of a case: the bot's message whose first line names it."""
+        for message in self.emu.bot_messages(self.group.id):
+            first_line = (message.text or "").split("\n", 1)[0]
+            if number in first_line and not message.deleted:
+                return message
+        raise AssertionError(f"no card for {number} in the officers' chat")
+
+    async def onboard(
+        self, user: SimUser, *, college: str = "临床医学院", language: str = "中文"
+    ) -> None:
+        await user.send("/start")
+        await self.settle()
+        await user.press(self.last(user), 0)
+        await self.settle()
+        await user.press(self.last(user), language)
+        await self.settle()
+        await user.press(self.last(user), college)
+        await self.settle()
+
+    async def submit(
+        self,
+        student: SimUser,
+        text: str,
+        *,
+        kind: str = "权益诉求",
+        category: str = "后勤餐饮",
+        anonymous: bool = False,
+        photos: int = 0,
+        settle: bool = True,
+    ) -> str:
+        """Walk the /new dialogue; returns the case number the student is told."""
+
+        async def step() -> None:
+            if settle:
+                await self.settle()
+            else:
+                await self.emu.wait_for_message(student.id, timeout=15)
+
+        await student.send("/new")
+        await step()
+        await student.press(self.last(student), kind)
+        await step()
+        await student.press(self.last(student), category)
+        await step()
+        await student.send(text)
+        await step()
+        for _ in range(photos):
+            await student.send_photo()
+            await step()
+        await student.press(self.last(student), 0)
+        await step()
+        await student.press(self.last(student), 1 if anonymous else 0)
+        await step()
+        await student.press(self.last(student), 0)
+        await step()
+        if not settle:
+            await self.emu.wait_for_message(student.id, contains="-", timeout=15)
+        for message in reversed(self.emu.bot_messages(student.id)):
+            found = CASE_NUMBER.search(message.text or "")
+            if found:
+                return found.group(0)
+        raise AssertionError("the student was not told a case number")

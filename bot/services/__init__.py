@@ -1,0 +1,1 @@
+"""Domain services: the case workflow applied to storage, with the notifications it causes."""

@@ -1,0 +1,218 @@
+"""The officer side of a case: its card (and forum topic) and where its thread lives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import CreateForumTopic, EditForumTopic, EditMessageText, SendMessage
+from aiogram.types import Message
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import keyboards, labels
+from bot.services.context import Services
+from bot.workflow import OPEN_STATES, Role, State
+from storage.crud import cases as cases_crud
+from storage.crud import outbox as outbox_crud
+from storage.crud import users as users_crud
+from storage.models import Case, ChatBinding, OutboxMessage
+
+OFFICERS, SENSITIVE = "officers", "sensitive"
+TOPIC_TITLE_LIMIT = 128
+
+
+class ThreadUnavailable(Exception):
+    """The case's place in the officers' chat does not exist yet; try again after `delay`."""
+
+    def __init__(self, reason: str, delay: float) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+async def binding_for(
+    *, session: AsyncSession, services: Services, case: Case
+) -> ChatBinding | None:
+    category = services.org.category(case.category_code)
+    if category is not None and category.sensitive:
+        sensitive = await users_crud.get_binding(session=session, purpose=SENSITIVE)
+        if sensitive is not None:
+            return sensitive
+    return await users_crud.get_binding(session=session, purpose=OFFICERS)
+
+
+class CardPublisher:
+    def __init__(
+        self, bot: Bot, services: Services, session_factory: async_sessionmaker[AsyncSession]
+    ) -> None:
+        self.bot = bot
+        self.services = services
+        self.session_factory = session_factory
+
+    async def _load(self, case_id: int) -> tuple[Case, ChatBinding | None, str]:
+        async with self.session_factory() as session:
+            case = await cases_crud.get_case(session=session, case_id=case_id)
+            if case is None:
+                raise ThreadUnavailable("case vanished", 3600)
+            binding = await binding_for(session=session, services=self.services, case=case)
+            actor = await self._last_actor(session, case)
+        return case, binding, actor
+
+    async def _last_actor(self, session: AsyncSession, case: Case) -> str:
+        """Officers are named to each other; a student never is (anonymity applies here too)."""
+        assert case.id is not None
+        events = await cases_crud.events_of(session=session, case_id=case.id, public_only=False)
+        last = next((e for e in reversed(events) if e.to_state is not None), None)
+        if (
+            last is None
+            or last.actor_role not in (Role.OFFICER, Role.ADMIN)
+            or last.actor_id is None
+        ):
+            return ""
+        user = await users_crud.get_user(session=session, user_id=last.actor_id)
+        if user is None:
+            return ""
+        return " ".join(p for p in (user.first_name, user.last_name) if p) or f"#{user.id}"
+
+    async def publish(self, case_id: int) -> Message | bool:
+        case, binding, actor = await self._load(case_id)
+        if binding is None:
+            raise ThreadUnavailable("no officers chat is bound", 30)
+        locale = self.services.group_locale
+        chat_id = case.chat_id or binding.chat_id
+        title = self.topic_title(case)
+        if binding.is_forum and case.topic_id is None:
+            topic = await self.bot(CreateForumTopic(chat_id=chat_id, name=title))
+            case.topic_id, case.card_title = topic.message_thread_id, title
+            await self._save(case, chat_id=chat_id, topic_id=case.topic_id, card_title=title)
+        text = await self.render_card(case, actor)
+        markup = keyboards.card(self.services.renderer, locale, case)
+        if case.card_message_id is None:
+            message = await self.bot(
+                SendMessage.model_validate(
+                    {
+                        "chat_id": chat_id,
+                        "text": text,
+                        "parse_mode": "HTML",
+                        "message_thread_id": case.topic_id,
+                        "reply_markup": markup,
+                    }
+                )
+            )
+            await self._save(case, chat_id=chat_id, card_message_id=message.message_id)
+            async with self.session_factory.begin() as session:
+                assert case.id is not None
+                await cases_crud.link_message(
+                    session=session, chat_id=chat_id, message_id=message.message_id, case_id=case.id
+                )
+            return message
+        if case.topic_id is not None and case.card_title != title:
+            await self._rename(chat_id, case, title)
+        try:
+            return await self.bot(
+                EditMessageText.model_validate(
+                    {
+                        "chat_id": chat_id,
+                        "message_id": case.card_message_id,
+                        "text": text,
+                        "parse_mode": "HTML",
+                        "reply_markup": markup,
+                    }
+                )
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message:
+                return True
+            raise
+
+    async def _rename(self, chat_id: int, case: Case, title: str) -> None:
+        try:
+            await self.bot(
+                EditForumTopic(chat_id=chat_id, message_thread_id=case.topic_id or 0, name=title)
+            )
+        except TelegramBadRequest as exc:
+            if "NOT_MODIFIED" not in exc.message:
+                raise
+        await self._save(case, card_title=title)
+
+    async def _save(self, case: Case, **values: Any) -> None:
+        async with self.session_factory.begin() as session:
+            await session.execute(update(Case).where(Case.id == case.id).values(**values))  # type: ignore[arg-type]
+
+    def topic_title(self, case: Case) -> str:
+        locale = self.services.group_locale
+        state = self.services.renderer.gettext(locale, labels.STATE[State(case.state)])
+        title = f"{labels.STATE_ICON[State(case.state)]} {case.number} · {state}"
+        return title[:TOPIC_TITLE_LIMIT]
+
+    async def render_card(self, case: Case, actor: str) -> str:
+        org, renderer = self.services.org, self.services.renderer
+        assert case.id is not None
+        async with self.session_factory() as session:
+            attachments = await cases_crud.attachments_of(session=session, case_id=case.id)
+            submitter = None
+            if not case.anonymous and case.submitter_id is not None:
+                submitter = await users_crud.get_user(session=session, user_id=case.submitter_id)
+            merged_into = None
+            if case.merged_into_id is not None:
+                merged_into = await cases_crud.get_case(
+                    session=session, case_id=case.merged_into_id
+                )
+        now = self.services.now()
+        due = case.first_response_due_at if case.first_response_at is None else case.answer_due_at
+        return renderer.render(
+            self.services.group_locale,
+            "group/card.html",
+            case=case,
+            state_label=labels.STATE[State(case.state)],
+            kind_label=labels.KIND[case.kind],  # type: ignore[index]
+            category=org.category(case.category_code),
+            college=org.college(case.college_code),
+            department=org.department(case.department_code),
+            attachments=len(attachments),
+            submitter=submitter,
+            actor=actor,
+            age_hours=int((now - case.created_at).total_seconds() // 3600),
+            due=due if case.state in OPEN_STATES else None,
+            overdue=case.state in OPEN_STATES and due is not None and due < now,
+            merged_into=merged_into,
+        )
+
+    async def thread_target(self, case_id: int) -> dict[str, Any]:
+        """Where a note about the case goes: its topic, or a reply to its card."""
+        async with self.session_factory() as session:
+            case = await cases_crud.get_case(session=session, case_id=case_id)
+            if case is None:
+                raise ThreadUnavailable("case vanished", 3600)
+            binding = await binding_for(session=session, services=self.services, case=case)
+            if binding is None:
+                raise ThreadUnavailable("no officers chat is bound", 30)
+            card_pending = await outbox_crud.has_pending(
+                session=session, coalesce_key=f"card:{case_id}"
+            )
+        chat_id = case.chat_id or binding.chat_id
+        if case.topic_id is not None:
+            return {"chat_id": chat_id, "message_thread_id": case.topic_id}
+        if case.card_message_id is not None:
+            return {
+                "chat_id": chat_id,
+                "reply_parameters": {
+                    "message_id": case.card_message_id,
+                    "allow_sending_without_reply": True,
+                },
+            }
+        if card_pending:
+            raise ThreadUnavailable("card not posted yet", 1)
+        return {"chat_id": chat_id}
+
+    async def follow_migration(self, row: OutboxMessage, new_chat_id: int) -> None:
+        """A group became a supergroup: move bindings, cases and queued rows to the new id."""
+        async with self.session_factory.begin() as session:
+            old = row.chat_id or row.payload.get("chat_id")
+            if old is None and row.case_id is not None:
+                case = await cases_crud.get_case(session=session, case_id=row.case_id)
+                old = case.chat_id if case else None
+            if old is None:
+                return
+            await outbox_crud.move_chat(session=session, old=int(old), new=new_chat_id)

@@ -1,0 +1,293 @@
+"""Submitting cases and moving them through the transition table, one transaction each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards
+from bot.services import notify
+from bot.services.context import Services
+from bot.services.facts import facts
+from bot.workflow import (
+    FIRST_RESPONSE,
+    NUMBER_PREFIX,
+    OPEN_STATES,
+    RATING_OF,
+    TEXT_REQUIRED,
+    Action,
+    Kind,
+    Role,
+    State,
+    TransitionError,
+    resolve,
+)
+from storage.crud import cases as cases_crud
+from storage.crud import outbox as outbox_crud
+from storage.models import Case, CaseEvent, OutboxMessage, User
+
+TEXT_MIN, TEXT_MAX = 10, 3000
+MAX_ATTACHMENTS = 5
+
+
+@dataclass
+class Draft:
+    kind: str
+    category: str
+    text: str
+    anonymous: bool
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    role: Role
+
+
+def check_text(text: str) -> str | None:
+    """None if the text is acceptable, else a reason code."""
+    length = len(text.strip())
+    if length < TEXT_MIN:
+        return "too_short"
+    if length > TEXT_MAX:
+        return "too_long"
+    return None
+
+
+async def submit_case(
+    *, session: AsyncSession, services: Services, submitter: User, draft: Draft
+) -> Case:
+    now = services.now()
+    kind = Kind(draft.kind)
+    category = services.org.category(draft.category)
+    if category is None:
+        raise TransitionError("unknown_category")
+    if check_text(draft.text) is not None:
+        raise TransitionError("bad_text")
+    deadlines = services.org.deadlines
+    number = await cases_crud.next_number(
+        session=session, prefix=NUMBER_PREFIX[kind], year=now.astimezone(services.renderer.tz).year
+    )
+    case = await cases_crud.add_case(
+        session=session,
+        case=Case(
+            number=number,
+            kind=kind,
+            category_code=category.code,
+            college_code=submitter.college_code,
+            text=draft.text.strip(),
+            anonymous=draft.anonymous,
+            state=State.SUBMITTED,
+            submitter_id=submitter.id,
+            created_at=now,
+            updated_at=now,
+            first_response_due_at=now
+            + timedelta(hours=category.first_response_hours or deadlines.first_response_hours),
+            answer_due_at=now + timedelta(days=category.answer_days or deadlines.answer_days),
+        ),
+    )
+    assert case.id is not None
+    event = await cases_crud.add_event(
+        session=session,
+        event=CaseEvent(
+            case_id=case.id,
+            action="submit",
+            to_state=State.SUBMITTED,
+            actor_id=submitter.id,
+            actor_role=Role.STUDENT,
+            public=True,
+            created_at=now,
+        ),
+    )
+    if draft.attachments:
+        await cases_crud.add_attachments(
+            session=session, case_id=case.id, items=draft.attachments, event_id=event.id
+        )
+    rows = [notify.card_refresh(case)]
+    rows += notify.attachments_to_thread(
+        case=case, items=draft.attachments, caption=f"<b>{case.number}</b>"
+    )
+    rows += await notify.to_audience(
+        session=session,
+        services=services,
+        case=case,
+        template="student/submitted.html",
+        priority=notify.INTERACTIVE,
+        keyboard=lambda loc: keyboards.case_actions_for_student(services.renderer, loc, case),
+    )
+    await outbox_crud.enqueue(session=session, messages=rows)
+    return case
+
+
+async def apply_action(
+    *,
+    session: AsyncSession,
+    services: Services,
+    case_id: int,
+    action: Action,
+    actor: Actor,
+    text: str | None = None,
+    department: str | None = None,
+    target_number: str | None = None,
+) -> Case:
+    """Check the move against the table and the actor, then store, log and notify together."""
+    case = await cases_crud.get_case(session=session, case_id=case_id, for_update=True)
+    if case is None:
+        raise TransitionError("not_found")
+    if actor.role == Role.STUDENT and case.submitter_id != actor.user_id:
+        raise TransitionError("forbidden")
+    target_state = resolve(facts(case), action, actor.role)
+    text = (text or "").strip() or None
+    if action in TEXT_REQUIRED and not text:
+        raise TransitionError("text_required")
+    if action == Action.FORWARD and services.org.department(department) is None:
+        raise TransitionError("unknown_department")
+    target: Case | None = None
+    if action == Action.MERGE:
+        target = await _merge_target(session=session, case=case, number=target_number or "")
+
+    now = services.now()
+    source_state = case.state
+    if action == Action.REQUEST_INFO:
+        case.resume_state = source_state
+    if action == Action.PROVIDE_INFO:
+        case.resume_state = None
+    if action == Action.FORWARD:
+        case.department_code = department
+    if action in RATING_OF:
+        case.rating = RATING_OF[action]
+        if target_state == State.REOPENED:
+            case.reopen_count += 1
+    if action in FIRST_RESPONSE and case.first_response_at is None:
+        case.first_response_at = now
+    if action == Action.ANSWER:
+        case.answered_at = now
+    if target_state in (State.CLOSED, State.REJECTED, State.MERGED):
+        case.closed_at = now
+    if target is not None:
+        case.merged_into_id = target.id
+    case.state = target_state
+    case.last_actor_id = actor.user_id
+    case.updated_at = now
+    session.add(case)
+    assert case.id is not None
+    event_text = text if action != Action.FORWARD else department
+    if action == Action.MERGE and target is not None:
+        event_text = target.number
+    await cases_crud.add_event(
+        session=session,
+        event=CaseEvent(
+            case_id=case.id,
+            action=action,
+            from_state=source_state,
+            to_state=target_state,
+            actor_id=actor.user_id,
+            actor_role=actor.role,
+            text=event_text,
+            public=True,
+            created_at=now,
+        ),
+    )
+    rows = await _notifications(
+        session=session, services=services, case=case, action=action, text=text, target=target
+    )
+    if target is not None:
+        await _carry_followers(session=session, case=case, target=target, now=now)
+    await outbox_crud.enqueue(session=session, messages=rows)
+    return case
+
+
+async def _merge_target(*, session: AsyncSession, case: Case, number: str) -> Case:
+    target = await cases_crud.get_case_by_number(session=session, number=number)
+    if target is None:
+        raise TransitionError("merge_target_missing")
+    if target.id == case.id:
+        raise TransitionError("merge_into_self")
+    if target.state not in OPEN_STATES and target.state != State.ANSWERED:
+        raise TransitionError("merge_target_closed")
+    return target
+
+
+async def _carry_followers(*, session: AsyncSession, case: Case, target: Case, now: Any) -> None:
+    assert case.id is not None and target.id is not None
+    carried = await cases_crud.follower_ids(session=session, case_id=case.id)
+    if case.submitter_id is not None:
+        carried.append(case.submitter_id)
+    carried = [uid for uid in carried if uid != target.submitter_id]
+    await cases_crud.add_followers(session=session, case_id=target.id, user_ids=carried)
+    await cases_crud.add_event(
+        session=session,
+        event=CaseEvent(
+            case_id=target.id,
+            action="merged_in",
+            actor_role=Role.SYSTEM,
+            text=case.number,
+            public=False,
+            created_at=now,
+        ),
+    )
+    await outbox_crud.enqueue(session=session, messages=[notify.card_refresh(target)])
+
+
+STUDENT_TEMPLATES = {
+    Action.ACCEPT: "student/accepted.html",
+    Action.REQUEST_INFO: "student/needs_info.html",
+    Action.FORWARD: "student/forwarded.html",
+    Action.REJECT: "student/rejected.html",
+    Action.ANSWER: "student/answered.html",
+    Action.MERGE: "student/merged.html",
+}
+THREAD_TEMPLATES = {
+    Action.REQUEST_INFO: "group/note_request_info.html",
+    Action.REJECT: "group/note_rejected.html",
+    Action.ANSWER: "group/note_answered.html",
+    Action.PROVIDE_INFO: "group/note_info.html",
+}
+
+
+async def _notifications(
+    *,
+    session: AsyncSession,
+    services: Services,
+    case: Case,
+    action: Action,
+    text: str | None,
+    target: Case | None,
+) -> list[OutboxMessage]:
+    rows: list[OutboxMessage] = [notify.card_refresh(case)]
+    if action in THREAD_TEMPLATES:
+        rows += notify.to_thread(
+            services=services, case=case, template=THREAD_TEMPLATES[action], body=text or ""
+        )
+    if action in RATING_OF:
+        rows += notify.to_thread(
+            services=services, case=case, template="group/note_rated.html", body=""
+        )
+    template = STUDENT_TEMPLATES.get(action)
+    if template is None:
+        return rows
+    keyboard = None
+    if action == Action.ANSWER:
+
+        def keyboard(loc: str) -> dict[str, Any] | None:
+            return keyboards.rating(services.renderer, loc, case)
+    elif action == Action.REQUEST_INFO:
+
+        def keyboard(loc: str) -> dict[str, Any] | None:
+            return keyboards.provide_info(services.renderer, loc, case)
+
+    rows += await notify.to_audience(
+        session=session,
+        services=services,
+        case=case,
+        template=template,
+        keyboard=keyboard,
+        body=text or "",
+        department=services.org.department(case.department_code),
+        target=target,
+    )
+    return rows

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.config import Organisation, Settings
+from bot.render import Renderer
+from storage.types import utcnow
+
+
+@dataclass
+class Services:
+    """What the domain services need from the outside, passed in rather than imported."""
+
+    settings: Settings
+    org: Organisation
+    renderer: Renderer
+    clock: Callable[[], datetime] = field(default=utcnow)
+    group_locale: str = "zh_Hans"
+
+    def now(self) -> datetime:
+        return self.clock()

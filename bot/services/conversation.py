@@ -1,0 +1,205 @@
+"""Messages between a student and the officers about a case that do not move its state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import notify
+from bot.services.cases import Actor, apply_action
+from bot.services.context import Services
+from bot.workflow import FINAL_STATES, Action, Role, State, TransitionError
+from storage.crud import cases as cases_crud
+from storage.crud import outbox as outbox_crud
+from storage.models import Case, CaseEvent
+
+
+async def _case(session: AsyncSession, case_id: int) -> Case:
+    case = await cases_crud.get_case(session=session, case_id=case_id, for_update=True)
+    if case is None:
+        raise TransitionError("not_found")
+    return case
+
+
+async def officer_reply(
+    *,
+    session: AsyncSession,
+    services: Services,
+    case_id: int,
+    officer_id: int,
+    text: str | None,
+    copy_from: tuple[int, int] | None = None,
+) -> bool:
+    """Relay an officer's message to the student, signed by the department; False if internal."""
+    case = await _case(session, case_id)
+    marker = services.org.internal_marker
+    internal = bool(text) and text.lstrip().startswith(marker)  # type: ignore[union-attr]
+    now = services.now()
+    await cases_crud.add_event(
+        session=session,
+        event=CaseEvent(
+            case_id=case_id,
+            action="note" if internal else "reply",
+            actor_id=officer_id,
+            actor_role=Role.OFFICER,
+            text=text,
+            public=not internal,
+            created_at=now,
+        ),
+    )
+    if internal:
+        return False
+    if case.first_response_at is None:
+        case.first_response_at = now
+    case.updated_at = now
+    session.add(case)
+    rows = await notify.to_audience(
+        session=session,
+        services=services,
+        case=case,
+        template="student/officer_reply.html",
+        priority=notify.INTERACTIVE,
+        report_failure=True,
+        body=text or "",
+    )
+    if copy_from is not None:
+        rows += _copies(rows, copy_from, case_id)
+    await outbox_crud.enqueue(session=session, messages=rows)
+    return True
+
+
+def _copies(rows: list[Any], source: tuple[int, int], case_id: int) -> list[Any]:
+    """The officer's photo or file, copied (not forwarded) so no name travels with it."""
+    from_chat, message_id = source
+    copies = []
+    for chat_id in {row.chat_id for row in rows}:
+        copies.append(
+            notify.OutboxMessage(
+                kind="send",
+                method="copyMessage",
+                chat_id=chat_id,
+                case_id=case_id,
+                recipient_user_id=chat_id,
+                payload={"chat_id": chat_id, "from_chat_id": from_chat, "message_id": message_id},
+                priority=notify.INTERACTIVE,
+                report_failure=True,
+            )
+        )
+    return copies
+
+
+async def student_message(
+    *,
+    session: AsyncSession,
+    services: Services,
+    case_id: int,
+    student_id: int,
+    text: str,
+    attachments: list[dict[str, Any]] | None = None,
+) -> Case:
+    """Information the student adds; answers a request for it when one is open."""
+    case = await _case(session, case_id)
+    if case.submitter_id != student_id:
+        raise TransitionError("forbidden")
+    if case.state in FINAL_STATES:
+        raise TransitionError("closed")
+    if case.state == State.NEEDS_INFO:
+        case = await apply_action(
+            session=session,
+            services=services,
+            case_id=case_id,
+            action=Action.PROVIDE_INFO,
+            actor=Actor(student_id, Role.STUDENT),
+            text=text,
+        )
+    else:
+        now = services.now()
+        await cases_crud.add_event(
+            session=session,
+            event=CaseEvent(
+                case_id=case_id,
+                action="student_message",
+                actor_id=student_id,
+                actor_role=Role.STUDENT,
+                text=text,
+                public=True,
+                created_at=now,
+            ),
+        )
+        await outbox_crud.enqueue(
+            session=session,
+            messages=notify.to_thread(
+                services=services, case=case, template="group/note_info.html", body=text
+            ),
+        )
+    if attachments:
+        await cases_crud.add_attachments(session=session, case_id=case_id, items=attachments)
+        await outbox_crud.enqueue(
+            session=session,
+            messages=notify.attachments_to_thread(
+                case=case, items=attachments, caption=f"<b>{case.number}</b>"
+            ),
+        )
+    return case
+
+
+async def rating_comment(
+    *, session: AsyncSession, services: Services, case_id: int, student_id: int, text: str
+) -> None:
+    case = await _case(session, case_id)
+    if case.submitter_id != student_id or case.rating is None:
+        raise TransitionError("forbidden")
+    case.rating_comment = text.strip()[:1000]
+    session.add(case)
+    await cases_crud.add_event(
+        session=session,
+        event=CaseEvent(
+            case_id=case_id,
+            action="rating_comment",
+            actor_id=student_id,
+            actor_role=Role.STUDENT,
+            text=case.rating_comment,
+            public=True,
+            created_at=services.now(),
+        ),
+    )
+    await outbox_crud.enqueue(
+        session=session,
+        messages=notify.to_thread(
+            services=services,
+            case=case,
+            template="group/note_comment.html",
+            body=case.rating_comment,
+        ),
+    )
+
+
+async def delivery_failed(
+    *, session: AsyncSession, services: Services, case_id: int, reason: str
+) -> None:
+    """Tell the officers in the thread that what they sent did not reach the student."""
+    case = await cases_crud.get_case(session=session, case_id=case_id)
+    if case is None:
+        return
+    await cases_crud.add_event(
+        session=session,
+        event=CaseEvent(
+            case_id=case_id,
+            action="delivery_failed",
+            actor_role=Role.SYSTEM,
+            text=reason,
+            public=False,
+            created_at=services.now(),
+        ),
+    )
+    await outbox_crud.enqueue(
+        session=session,
+        messages=notify.to_thread(
+            services=services,
+            case=case,
+            template="group/note_undelivered.html",
+            priority=notify.INTERACTIVE,
+            reason=reason,
+        ),
+    )

@@ -1,0 +1,192 @@
+"""Turning case changes into outbox rows: who hears about it, in their language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import locale_for
+from bot.render import fit_html
+from bot.services.context import Services
+from storage.crud import cases as cases_crud
+from storage.crud import users as users_crud
+from storage.models import Case, OutboxMessage, User
+
+INTERACTIVE, NORMAL, BULK = 0, 10, 20
+CARD_PRIORITY = 5
+
+Keyboard = Callable[[str], dict[str, Any] | None]
+
+
+def user_locale(user: User) -> str:
+    return locale_for(user.locale, user.language_code)
+
+
+def message_rows(
+    *,
+    chat_id: int,
+    texts: list[str],
+    case_id: int | None,
+    recipient: int | None,
+    priority: int,
+    keyboard: dict[str, Any] | None = None,
+    report_failure: bool = False,
+) -> list[OutboxMessage]:
+    """One row per message part; the keyboard goes on the last part."""
+    rows = []
+    for index, text in enumerate(texts):
+        payload: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML"}
+        if keyboard is not None and index == len(texts) - 1:
+            payload["reply_markup"] = keyboard
+        rows.append(
+            OutboxMessage(
+                kind="send",
+                method="sendMessage",
+                chat_id=chat_id,
+                case_id=case_id,
+                recipient_user_id=recipient,
+                payload=payload,
+                priority=priority,
+                report_failure=report_failure,
+            )
+        )
+    return rows
+
+
+async def audience(*, session: AsyncSession, case: Case) -> list[User]:
+    """The submitter and everyone following the case, each once."""
+    ids: list[int] = []
+    if case.submitter_id is not None:
+        ids.append(case.submitter_id)
+    assert case.id is not None
+    ids += [
+        uid
+        for uid in await cases_crud.follower_ids(session=session, case_id=case.id)
+        if uid not in ids
+    ]
+    users = [await users_crud.get_user(session=session, user_id=uid) for uid in ids]
+    return [user for user in users if user is not None]
+
+
+async def to_audience(
+    *,
+    session: AsyncSession,
+    services: Services,
+    case: Case,
+    template: str,
+    priority: int = NORMAL,
+    keyboard: Keyboard | None = None,
+    report_failure: bool = False,
+    body: str = "",
+    **context: Any,
+) -> list[OutboxMessage]:
+    """Render `template` for each person who follows the case; `body` is user text to fit."""
+    rows: list[OutboxMessage] = []
+    for user in await audience(session=session, case=case):
+        locale = user_locale(user)
+
+        def make(part: str, locale: str = locale) -> str:
+            return services.renderer.render(
+                locale, template, case=case, body=part, is_submitter=True, **context
+            )
+
+        rows += message_rows(
+            chat_id=user.id,
+            texts=fit_html(make, body),
+            case_id=case.id,
+            recipient=user.id,
+            priority=priority,
+            keyboard=keyboard(locale) if keyboard else None,
+            report_failure=report_failure,
+        )
+    return rows
+
+
+def card_refresh(case: Case) -> OutboxMessage:
+    return OutboxMessage(
+        kind="card",
+        method="card",
+        case_id=case.id,
+        payload={},
+        priority=CARD_PRIORITY,
+        coalesce_key=f"card:{case.id}",
+    )
+
+
+def to_thread(
+    *,
+    services: Services,
+    case: Case,
+    template: str,
+    body: str = "",
+    priority: int = NORMAL,
+    **context: Any,
+) -> list[OutboxMessage]:
+    """A note in the case's thread in the officers' chat (resolved when it is sent)."""
+    locale = services.group_locale
+
+    def make(part: str) -> str:
+        return services.renderer.render(locale, template, case=case, body=part, **context)
+
+    return [
+        OutboxMessage(
+            kind="thread",
+            method="sendMessage",
+            case_id=case.id,
+            payload={"text": text, "parse_mode": "HTML"},
+            priority=priority,
+        )
+        for text in fit_html(make, body)
+    ]
+
+
+def attachments_to_thread(
+    *, case: Case, items: list[dict[str, Any]], caption: str
+) -> list[OutboxMessage]:
+    """Photos as one album, documents as another; a single file goes alone."""
+    rows: list[OutboxMessage] = []
+    for kind, method, media_type in (
+        ("photo", "sendPhoto", "photo"),
+        ("document", "sendDocument", "document"),
+    ):
+        files = [item for item in items if item["kind"] == kind]
+        if not files:
+            continue
+        if len(files) == 1:
+            payload = {kind: files[0]["file_id"], "caption": caption, "parse_mode": "HTML"}
+            rows.append(
+                OutboxMessage(kind="thread", method=method, case_id=case.id, payload=payload)
+            )
+            continue
+        media = [{"type": media_type, "media": f["file_id"]} for f in files]
+        media[0] |= {"caption": caption, "parse_mode": "HTML"}
+        rows.append(
+            OutboxMessage(
+                kind="thread", method="sendMediaGroup", case_id=case.id, payload={"media": media}
+            )
+        )
+    return rows
+
+
+def to_user(
+    *,
+    services: Services,
+    user: User,
+    template: str,
+    case: Case | None = None,
+    keyboard: dict[str, Any] | None = None,
+    priority: int = INTERACTIVE,
+    **context: Any,
+) -> list[OutboxMessage]:
+    """An acknowledgement of something stored: sent from the outbox so a crash cannot undo it."""
+    text = services.renderer.render(user_locale(user), template, case=case, **context)
+    return message_rows(
+        chat_id=user.id,
+        texts=[text],
+        case_id=case.id if case is not None else None,
+        recipient=user.id,
+        priority=priority,
+        keyboard=keyboard,
+    )

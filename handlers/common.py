@@ -1,0 +1,70 @@
+"""What several routers share: the main menu, the consent gate, error wording."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, F
+from aiogram.types import (
+    CallbackQuery,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    TelegramObject,
+)
+
+from bot import labels
+from bot.i18n import LOCALES, N_
+from bot.render import Renderer
+from bot.services.context import Services
+from bot.workflow import TransitionError
+
+# Commands leave whatever step a person is in, so no step may swallow them as input.
+NOT_COMMAND = ~F.text.startswith("/")
+
+MENU_NEW = N_("📝 New feedback")
+MENU_MY = N_("📂 My cases")
+MENU_HELP = N_("❓ Help")
+
+
+def menu_texts(renderer: Renderer, label: str) -> set[str]:
+    """A menu button's text in every language, so a button from before a language switch works."""
+    return {renderer.gettext(locale, label) for locale in LOCALES}
+
+
+def main_menu(renderer: Renderer, locale: str) -> ReplyKeyboardMarkup:
+    _ = renderer.translator(locale)
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=_(MENU_NEW)), KeyboardButton(text=_(MENU_MY))],
+            [KeyboardButton(text=_(MENU_HELP))],
+        ],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+
+def error_text(_: Callable[[str], str], error: TransitionError) -> str:
+    return _(labels.TRANSITION_ERROR.get(error.reason, labels.TRANSITION_ERROR["invalid"]))
+
+
+class ConsentGate(BaseMiddleware):
+    """Students who have not agreed to the privacy notice may only read /help and /start."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user = data.get("user")
+        if user is not None and user.consent_at is not None:
+            return await handler(event, data)
+        services: Services = data["services"]
+        text = services.renderer.render(data["locale"], "student/need_consent.html")
+        if isinstance(event, Message):
+            await event.answer(text)
+        elif isinstance(event, CallbackQuery):
+            await event.answer(text[:200], show_alert=True)
+        return None

@@ -1,0 +1,64 @@
+"""Recognising the officers' chats, their members with the role, and which case a message is about."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, Message, TelegramObject
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.cards import OFFICERS, SENSITIVE
+from storage.crud import cases as cases_crud
+from storage.crud import users as users_crud
+from storage.models import Case
+
+OFFICER_ROLES = frozenset({"officer", "admin"})
+
+
+class OfficerChat(Filter):
+    """True in a chat bound as the officers' (or the sensitive cases') chat."""
+
+    async def __call__(self, event: Message | CallbackQuery, session: AsyncSession) -> bool:
+        message = event.message if isinstance(event, CallbackQuery) else event
+        if not isinstance(message, Message) or message.chat.type == "private":
+            return False
+        for purpose in (OFFICERS, SENSITIVE):
+            binding = await users_crud.get_binding(session=session, purpose=purpose)
+            if binding is not None and binding.chat_id == message.chat.id:
+                return True
+        return False
+
+
+class OfficersOnly(BaseMiddleware):
+    """Members without the officer role may read the chat but change nothing."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if data.get("roles", frozenset()) & OFFICER_ROLES:
+            return await handler(event, data)
+        if isinstance(event, CallbackQuery):
+            await event.answer(data["_"]("Only rights officers can act on cases."), show_alert=True)
+        return None
+
+
+async def case_of_message(session: AsyncSession, message: Message) -> Case | None:
+    """The case a message in the officers' chat belongs to: by forum topic, else by reply."""
+    if message.is_topic_message and message.message_thread_id is not None:
+        case = await cases_crud.case_by_topic(
+            session=session, chat_id=message.chat.id, topic_id=message.message_thread_id
+        )
+        if case is not None:
+            return case
+    reply = message.reply_to_message
+    if reply is None:
+        return None
+    return await cases_crud.case_by_message(
+        session=session, chat_id=message.chat.id, message_id=reply.message_id
+    )

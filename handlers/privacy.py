@@ -1,0 +1,78 @@
+"""/mydata and /deleteme: a student sees and erases what is stored about them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import StartCB
+from bot.services import privacy
+from bot.services.context import Services
+from storage.models import User
+
+Translate = Callable[[str], str]
+
+
+def build_router() -> Router:
+    router = Router(name="privacy")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+
+    @router.message(Command("mydata"))
+    async def mydata(
+        message: Message, session: AsyncSession, user: User, services: Services, locale: str
+    ) -> None:
+        cases = await privacy.count_cases(session=session, user_id=user.id)
+        await message.answer(
+            services.renderer.render(
+                locale,
+                "student/mydata.html",
+                user=user,
+                college=services.org.college(user.college_code),
+                cases=cases,
+            )
+        )
+
+    @router.message(Command("deleteme"))
+    async def deleteme(message: Message, services: Services, locale: str, _: Translate) -> None:
+        kb = InlineKeyboardBuilder()
+        kb.button(text=_("Erase my data"), callback_data=StartCB(action="erase"))
+        kb.button(text=_("Keep"), callback_data=StartCB(action="keep"))
+        kb.adjust(2)
+        await message.answer(
+            services.renderer.render(locale, "student/deleteme_confirm.html"),
+            reply_markup=kb.as_markup(),
+        )
+
+    @router.callback_query(StartCB.filter(F.action == "keep"))
+    async def keep(query: CallbackQuery) -> None:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+
+    @router.callback_query(StartCB.filter(F.action == "erase"))
+    async def erase(
+        query: CallbackQuery,
+        state: FSMContext,
+        session: AsyncSession,
+        user: User,
+        services: Services,
+        locale: str,
+    ) -> None:
+        await privacy.erase_user(session=session, user_id=user.id)
+        await state.clear()
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+            await query.message.answer(
+                services.renderer.render(locale, "student/deleted.html"),
+                reply_markup=ReplyKeyboardRemove(),
+            )
+
+    return router

@@ -1,0 +1,369 @@
+"""/new: a student's suggestion or grievance, step by step, with a preview before it is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import labels
+from bot.callbacks import SubmitCB
+from bot.render import Renderer
+from bot.services.cases import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN, Draft, check_text, submit_case
+from bot.services.context import Services
+from bot.workflow import STUDENT_KINDS, Kind, TransitionError
+from handlers.common import MENU_NEW, NOT_COMMAND, ConsentGate, error_text, main_menu, menu_texts
+from handlers.media import attachment_of
+from storage.models import User
+
+Translate = Callable[[str], str]
+
+
+class NewCase(StatesGroup):
+    kind = State()
+    category = State()
+    text = State()
+    files = State()
+    anonymity = State()
+    preview = State()
+
+
+def build_router(renderer: Renderer) -> Router:
+    router = Router(name="submit")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.middleware(ConsentGate())
+    router.callback_query.middleware(ConsentGate())
+
+    @router.message(Command("new"))
+    @router.message(F.text.in_(menu_texts(renderer, MENU_NEW)))
+    async def new(
+        message: Message,
+        state: FSMContext,
+        user: User,
+        services: Services,
+        locale: str,
+        _: Translate,
+    ) -> None:
+        await state.clear()
+        await state.set_state(NewCase.kind)
+        await state.update_data(college=user.college_code)
+        kb = InlineKeyboardBuilder()
+        for kind in STUDENT_KINDS:
+            kb.button(text=_(labels.KIND[kind]), callback_data=SubmitCB(step="kind", value=kind))
+        kb.button(text=_("Cancel"), callback_data=SubmitCB(step="cancel"))
+        kb.adjust(2, 1)
+        await message.answer(
+            services.renderer.render(locale, "student/new_kind.html"), reply_markup=kb.as_markup()
+        )
+
+    @router.callback_query(SubmitCB.filter(F.step == "cancel"))
+    async def cancel_button(
+        query: CallbackQuery, state: FSMContext, services: Services, locale: str
+    ) -> None:
+        await state.clear()
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+            await query.message.answer(
+                services.renderer.render(locale, "student/cancelled.html"),
+                reply_markup=main_menu(services.renderer, locale),
+            )
+
+    @router.callback_query(NewCase.kind, SubmitCB.filter(F.step == "kind"))
+    async def chose_kind(
+        query: CallbackQuery,
+        callback_data: SubmitCB,
+        state: FSMContext,
+        services: Services,
+        locale: str,
+    ) -> None:
+        if callback_data.value not in STUDENT_KINDS:
+            await query.answer()
+            return
+        await state.update_data(kind=callback_data.value)
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+        await _ask_category(query, state, services, locale)
+
+    @router.callback_query(NewCase.category, SubmitCB.filter(F.step == "cat"))
+    async def chose_category(
+        query: CallbackQuery,
+        callback_data: SubmitCB,
+        state: FSMContext,
+        services: Services,
+        locale: str,
+        _: Translate,
+    ) -> None:
+        if services.org.category(callback_data.value) is None:
+            await query.answer(_("Please choose from the list."), show_alert=True)
+            return
+        await state.update_data(category=callback_data.value)
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+        if await _back_to_preview(query, state, services, locale):
+            return
+        await state.set_state(NewCase.text)
+        if isinstance(query.message, Message):
+            await query.message.answer(
+                services.renderer.render(
+                    locale, "student/new_text.html", min=TEXT_MIN, max=TEXT_MAX
+                )
+            )
+
+    @router.message(NewCase.text, F.text, NOT_COMMAND)
+    async def got_text(
+        message: Message, state: FSMContext, services: Services, locale: str
+    ) -> None:
+        text = message.text or ""
+        problem = check_text(text)
+        if problem is not None:
+            await message.answer(
+                services.renderer.render(
+                    locale,
+                    "student/text_invalid.html",
+                    reason=problem,
+                    min=TEXT_MIN,
+                    max=TEXT_MAX,
+                    length=len(text.strip()),
+                )
+            )
+            return
+        await state.update_data(text=text.strip())
+        if await _back_to_preview(message, state, services, locale):
+            return
+        await state.set_state(NewCase.files)
+        await message.answer(
+            services.renderer.render(locale, "student/new_files.html", max=MAX_ATTACHMENTS),
+            reply_markup=_files_keyboard(services, locale, 0),
+        )
+
+    @router.message(NewCase.text, NOT_COMMAND)
+    async def text_expected(message: Message, services: Services, locale: str) -> None:
+        await message.answer(
+            services.renderer.render(locale, "student/unsupported.html", expecting="text")
+        )
+
+    @router.message(NewCase.files, F.photo | F.document)
+    async def got_file(
+        message: Message, state: FSMContext, services: Services, locale: str
+    ) -> None:
+        data = await state.get_data()
+        files: list[dict[str, Any]] = list(data.get("attachments", []))
+        if len(files) >= MAX_ATTACHMENTS:
+            await message.answer(
+                services.renderer.render(locale, "student/files_limit.html", max=MAX_ATTACHMENTS)
+            )
+            return
+        files.append(attachment_of(message))
+        await state.update_data(attachments=files)
+        await message.answer(
+            services.renderer.render(
+                locale, "student/file_added.html", count=len(files), max=MAX_ATTACHMENTS
+            ),
+            reply_markup=_files_keyboard(services, locale, len(files)),
+        )
+
+    @router.message(NewCase.files, NOT_COMMAND)
+    async def file_expected(message: Message, services: Services, locale: str) -> None:
+        await message.answer(
+            services.renderer.render(locale, "student/unsupported.html", expecting="files")
+        )
+
+    @router.callback_query(NewCase.files, SubmitCB.filter(F.step == "files_done"))
+    async def files_done(
+        query: CallbackQuery, state: FSMContext, services: Services, locale: str
+    ) -> None:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+        if await _back_to_preview(query, state, services, locale):
+            return
+        await _ask_anonymity(query, state, services, locale)
+
+    @router.callback_query(NewCase.anonymity, SubmitCB.filter(F.step == "anon"))
+    async def chose_anonymity(
+        query: CallbackQuery,
+        callback_data: SubmitCB,
+        state: FSMContext,
+        services: Services,
+        locale: str,
+    ) -> None:
+        await state.update_data(anonymous=callback_data.value == "1")
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+        await _show_preview(query, state, services, locale)
+
+    @router.callback_query(NewCase.preview, SubmitCB.filter(F.step == "edit"))
+    async def edit(
+        query: CallbackQuery,
+        callback_data: SubmitCB,
+        state: FSMContext,
+        services: Services,
+        locale: str,
+        _: Translate,
+    ) -> None:
+        await query.answer()
+        if not isinstance(query.message, Message):
+            return
+        if not callback_data.value:
+            kb = InlineKeyboardBuilder()
+            for field, label in (
+                ("cat", _("Category")),
+                ("text", _("Text")),
+                ("files", _("Attachments")),
+                ("anon", _("Identity")),
+            ):
+                kb.button(text=label, callback_data=SubmitCB(step="edit", value=field))
+            kb.button(text=_("Back"), callback_data=SubmitCB(step="edit", value="back"))
+            kb.adjust(2, 2, 1)
+            await query.message.edit_reply_markup(reply_markup=kb.as_markup())
+            return
+        await state.update_data(editing=True)
+        await query.message.edit_reply_markup(reply_markup=None)
+        if callback_data.value == "back":
+            await _show_preview(query, state, services, locale)
+        elif callback_data.value == "cat":
+            await _ask_category(query, state, services, locale)
+        elif callback_data.value == "text":
+            await state.set_state(NewCase.text)
+            await query.message.answer(
+                services.renderer.render(
+                    locale, "student/new_text.html", min=TEXT_MIN, max=TEXT_MAX
+                )
+            )
+        elif callback_data.value == "files":
+            await state.update_data(attachments=[])
+            await state.set_state(NewCase.files)
+            await query.message.answer(
+                services.renderer.render(locale, "student/new_files.html", max=MAX_ATTACHMENTS),
+                reply_markup=_files_keyboard(services, locale, 0),
+            )
+        elif callback_data.value == "anon":
+            await state.update_data(editing=False)
+            await _ask_anonymity(query, state, services, locale)
+
+    @router.callback_query(NewCase.preview, SubmitCB.filter(F.step == "send"))
+    async def send(
+        query: CallbackQuery,
+        state: FSMContext,
+        session: AsyncSession,
+        user: User,
+        services: Services,
+        locale: str,
+        _: Translate,
+    ) -> None:
+        data = await state.get_data()
+        draft = Draft(
+            kind=data["kind"],
+            category=data["category"],
+            text=data["text"],
+            anonymous=bool(data.get("anonymous")),
+            attachments=list(data.get("attachments", [])),
+        )
+        try:
+            await submit_case(session=session, services=services, submitter=user, draft=draft)
+        except TransitionError as exc:
+            await query.answer(error_text(_, exc), show_alert=True)
+            return
+        await state.clear()
+        await query.answer(_("Sent"))
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+
+    @router.callback_query(SubmitCB.filter())
+    async def stale(query: CallbackQuery, _: Translate) -> None:
+        await query.answer(
+            _("This step is no longer active. Send /new to start again."), show_alert=True
+        )
+
+    return router
+
+
+async def _ask_category(
+    event: CallbackQuery, state: FSMContext, services: Services, locale: str
+) -> None:
+    await state.set_state(NewCase.category)
+    kb = InlineKeyboardBuilder()
+    for category in services.org.categories:
+        kb.button(
+            text=services.renderer.name_of(category, locale),
+            callback_data=SubmitCB(step="cat", value=category.code),
+        )
+    kb.adjust(2)
+    if isinstance(event.message, Message):
+        await event.message.answer(
+            services.renderer.render(locale, "student/new_category.html"),
+            reply_markup=kb.as_markup(),
+        )
+
+
+async def _ask_anonymity(
+    query: CallbackQuery, state: FSMContext, services: Services, locale: str
+) -> None:
+    _ = services.renderer.translator(locale)
+    await state.set_state(NewCase.anonymity)
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Under my name"), callback_data=SubmitCB(step="anon", value="0"))
+    kb.button(text=_("Anonymously"), callback_data=SubmitCB(step="anon", value="1"))
+    kb.adjust(2)
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            services.renderer.render(locale, "student/new_anonymity.html"),
+            reply_markup=kb.as_markup(),
+        )
+
+
+def _files_keyboard(services: Services, locale: str, count: int) -> InlineKeyboardMarkup:
+    _ = services.renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    label = _("Done") if count else _("No attachments")
+    kb.button(text=label, callback_data=SubmitCB(step="files_done"))
+    return kb.as_markup()
+
+
+async def _back_to_preview(
+    event: CallbackQuery | Message, state: FSMContext, services: Services, locale: str
+) -> bool:
+    """While editing from the preview, one changed field returns there."""
+    if not (await state.get_data()).get("editing"):
+        return False
+    await _show_preview(event, state, services, locale)
+    return True
+
+
+async def _show_preview(
+    event: CallbackQuery | Message, state: FSMContext, services: Services, locale: str
+) -> None:
+    await state.set_state(NewCase.preview)
+    await state.update_data(editing=False)
+    data = await state.get_data()
+    _ = services.renderer.translator(locale)
+    text = services.renderer.render(
+        locale,
+        "student/preview.html",
+        kind_label=labels.KIND[Kind(data["kind"])],
+        category=services.org.category(data["category"]),
+        college=services.org.college(data.get("college")),
+        anonymous=bool(data.get("anonymous")),
+        attachments=len(data.get("attachments", [])),
+        body=data["text"],
+    )
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("✅ Send"), callback_data=SubmitCB(step="send"))
+    kb.button(text=_("✏️ Edit"), callback_data=SubmitCB(step="edit"))
+    kb.button(text=_("Cancel"), callback_data=SubmitCB(step="cancel"))
+    kb.adjust(1, 2)
+    message = event if isinstance(event, Message) else event.message
+    if isinstance(message, Message):
+        await message.answer(text, reply_markup=kb.as_markup())

@@ -1,0 +1,1 @@
+"""Data access: async functions, keyword-only `session`, no Telegram."""

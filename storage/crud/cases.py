@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crud._upsert import insert_for, supports_skip_locked
+from storage.models import (
+    Attachment,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseFollower,
+    MessageLink,
+)
+
+
+async def next_number(*, session: AsyncSession, prefix: str, year: int) -> str:
+    """`G2026-0042`: a per-series counter bumped atomically by the database."""
+    series = f"{prefix}{year}"
+    stmt = insert_for(session, CaseCounter).values(series=series, value=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["series"], set_={"value": CaseCounter.value + 1}
+    ).returning(CaseCounter.value)
+    value = (await session.execute(stmt)).scalar_one()
+    return f"{series}-{value:04d}"
+
+
+async def add_case(*, session: AsyncSession, case: Case) -> Case:
+    session.add(case)
+    await session.flush()
+    return case
+
+
+async def get_case(*, session: AsyncSession, case_id: int, for_update: bool = False) -> Case | None:
+    stmt = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    if for_update and supports_skip_locked(session):
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def get_case_by_number(*, session: AsyncSession, number: str) -> Case | None:
+    stmt = select(Case).where(func.upper(Case.number) == number.strip().upper())
+    return (await session.scalars(stmt)).first()
+
+
+async def cases_of_submitter(
+    *, session: AsyncSession, user_id: int, limit: int, offset: int = 0
+) -> tuple[list[Case], int]:
+    base = select(Case).where(Case.submitter_id == user_id)
+    total = await session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = await session.scalars(
+        base.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit).offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def open_cases(
+    *, session: AsyncSession, states: Sequence[str], limit: int
+) -> tuple[list[Case], int]:
+    base = select(Case).where(Case.state.in_(states))  # type: ignore[attr-defined]
+    total = await session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = await session.scalars(base.order_by(Case.created_at, Case.id).limit(limit))
+    return list(rows), int(total or 0)
+
+
+async def add_event(*, session: AsyncSession, event: CaseEvent) -> CaseEvent:
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def events_of(*, session: AsyncSession, case_id: int, public_only: bool) -> list[CaseEvent]:
+    stmt = select(CaseEvent).where(CaseEvent.case_id == case_id)
+    if public_only:
+        stmt = stmt.where(CaseEvent.public.is_(True))  # type: ignore[attr-defined]
+    return list(await session.scalars(stmt.order_by(CaseEvent.created_at, CaseEvent.id)))
+
+
+async def add_attachments(
+    *,
+    session: AsyncSession,
+    case_id: int,
+    items: Sequence[dict[str, str | None]],
+    event_id: int | None = None,
+) -> list[Attachment]:
+    rows = [
+        Attachment(
+            case_id=case_id,
+            event_id=event_id,
+            kind=str(item["kind"]),
+            file_id=str(item["file_id"]),
+            file_unique_id=item.get("file_unique_id"),
+            file_name=item.get("file_name"),
+        )
+        for item in items
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
+async def attachments_of(*, session: AsyncSession, case_id: int) -> list[Attachment]:
+    stmt = select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)
+    return list(await session.scalars(stmt))
+
+
+async def link_message(
+    *, session: AsyncSession, chat_id: int, message_id: int, case_id: int
+) -> None:
+    stmt = insert_for(session, MessageLink).values(
+        chat_id=chat_id, message_id=message_id, case_id=case_id
+    )
+    await session.execute(stmt.on_conflict_do_nothing())
+
+
+async def case_by_message(*, session: AsyncSession, chat_id: int, message_id: int) -> Case | None:
+    stmt = (
+        select(Case)
+        .join(MessageLink, MessageLink.case_id == Case.id)
+        .where(MessageLink.chat_id == chat_id, MessageLink.message_id == message_id)
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def case_by_topic(*, session: AsyncSession, chat_id: int, topic_id: int) -> Case | None:
+    stmt = select(Case).where(Case.chat_id == chat_id, Case.topic_id == topic_id)
+    return (await session.scalars(stmt)).first()
+
+
+async def follower_ids(*, session: AsyncSession, case_id: int) -> list[int]:
+    stmt = select(CaseFollower.user_id).where(CaseFollower.case_id == case_id)
+    return list(await session.scalars(stmt.order_by(CaseFollower.user_id)))
+
+
+async def add_followers(*, session: AsyncSession, case_id: int, user_ids: Sequence[int]) -> None:
+    if not user_ids:
+        return
+    stmt = insert_for(session, CaseFollower).values(
+        [{"case_id": case_id, "user_id": uid} for uid in user_ids]
+    )
+    await session.execute(stmt.on_conflict_do_nothing())
+
+
+async def count_overdue(*, session: AsyncSession, states: Sequence[str], now: datetime) -> int:
+    """Open cases past their current clock: first response if none yet, else the answer."""
+    first = (Case.first_response_at.is_(None)) & (Case.first_response_due_at < now)  # type: ignore[union-attr, operator]
+    answer = (Case.first_response_at.is_not(None)) & (Case.answer_due_at < now)  # type: ignore[union-attr, operator]
+    stmt = select(func.count()).where(Case.state.in_(states), first | answer)  # type: ignore[attr-defined]
+    return int(await session.scalar(stmt) or 0)

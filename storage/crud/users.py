@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crud._upsert import insert_for
+from storage.models import ChatBinding, RoleGrant, User
+from storage.types import utcnow
+
+
+async def upsert_user(
+    *,
+    session: AsyncSession,
+    user_id: int,
+    first_name: str | None,
+    last_name: str | None,
+    username: str | None,
+    language_code: str | None,
+) -> User:
+    profile = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "username": username,
+        "language_code": language_code,
+    }
+    stmt = insert_for(session, User).values(id=user_id, created_at=utcnow(), **profile)
+    stmt = stmt.on_conflict_do_update(index_elements=[User.id], set_=profile)  # type: ignore[arg-type]
+    await session.execute(stmt)
+    user = await session.get(User, user_id, populate_existing=True)
+    assert user is not None
+    return user
+
+
+async def get_user(*, session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def set_unreachable(*, session: AsyncSession, user_id: int, when: datetime | None) -> None:
+    await session.execute(update(User).where(User.id == user_id).values(unreachable_at=when))
+
+
+async def roles_of(*, session: AsyncSession, user_id: int) -> set[str]:
+    rows = await session.scalars(select(RoleGrant.role).where(RoleGrant.user_id == user_id))
+    return set(rows)
+
+
+async def grant_role(
+    *, session: AsyncSession, user_id: int, role: str, granted_by: int | None, department: str = ""
+) -> bool:
+    stmt = insert_for(session, RoleGrant).values(
+        user_id=user_id,
+        role=role,
+        department_code=department,
+        granted_by=granted_by,
+        created_at=utcnow(),
+    )
+    result = await session.execute(stmt.on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def revoke_role(*, session: AsyncSession, user_id: int, role: str) -> bool:
+    result = await session.execute(
+        delete(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def users_with_role(*, session: AsyncSession, role: str) -> list[User]:
+    stmt = (
+        select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == role)
+        .order_by(User.id)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def get_binding(*, session: AsyncSession, purpose: str) -> ChatBinding | None:
+    return await session.get(ChatBinding, purpose)
+
+
+async def set_binding(
+    *, session: AsyncSession, purpose: str, chat_id: int, is_forum: bool, title: str | None
+) -> None:
+    values = {"chat_id": chat_id, "is_forum": is_forum, "title": title, "updated_at": utcnow()}
+    stmt = insert_for(session, ChatBinding).values(purpose=purpose, **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["purpose"], set_=values))

@@ -1,0 +1,180 @@
+"""Tables. Telegram ids are 64-bit, hence BigInteger on every id that comes from Telegram."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+def _ts(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    first_name: str | None = None
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    locale: str | None = None
+    college_code: str | None = None
+    consent_at: datetime | None = _ts()
+    unreachable_at: datetime | None = _ts()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RoleGrant(SQLModel, table=True):
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role", "department_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_type=BigInteger, index=True)
+    role: str
+    department_code: str = ""
+    granted_by: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ChatBinding(SQLModel, table=True):
+    """Which Telegram chat plays which part (officers, committee, sensitive cases)."""
+
+    __tablename__ = "chat_bindings"
+
+    purpose: str = Field(primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    is_forum: bool = False
+    title: str | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CaseCounter(SQLModel, table=True):
+    __tablename__ = "case_counters"
+
+    series: str = Field(primary_key=True)
+    value: int = 0
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_state_created", "state", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    kind: str
+    category_code: str = Field(index=True)
+    college_code: str | None = Field(default=None, index=True)
+    text: str
+    anonymous: bool = False
+    state: str
+    source: str = "telegram"
+    submitter_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    department_code: str | None = None
+    merged_into_id: int | None = None
+    resume_state: str | None = None
+    reopen_count: int = 0
+    rating: int | None = None
+    rating_comment: str | None = None
+    last_actor_id: int | None = Field(default=None, sa_type=BigInteger)
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    topic_id: int | None = None
+    card_message_id: int | None = None
+    card_title: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    first_response_at: datetime | None = _ts()
+    answered_at: datetime | None = _ts()
+    closed_at: datetime | None = _ts()
+    first_response_due_at: datetime | None = _ts()
+    answer_due_at: datetime | None = _ts()
+
+
+class Attachment(SQLModel, table=True):
+    __tablename__ = "attachments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(index=True, foreign_key="cases.id")
+    event_id: int | None = None
+    kind: str
+    file_id: str
+    file_unique_id: str | None = None
+    file_name: str | None = None
+
+
+class CaseEvent(SQLModel, table=True):
+    __tablename__ = "case_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(index=True, foreign_key="cases.id")
+    action: str
+    from_state: str | None = None
+    to_state: str | None = None
+    actor_id: int | None = Field(default=None, sa_type=BigInteger)
+    actor_role: str
+    text: str | None = None
+    public: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CaseFollower(SQLModel, table=True):
+    __tablename__ = "case_followers"
+
+    case_id: int = Field(primary_key=True, foreign_key="cases.id")
+    user_id: int = Field(sa_type=BigInteger, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MessageLink(SQLModel, table=True):
+    """A bot message that belongs to a case, so a reply to it finds the case."""
+
+    __tablename__ = "message_links"
+
+    chat_id: int = Field(sa_type=BigInteger, primary_key=True)
+    message_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    case_id: int = Field(index=True, foreign_key="cases.id")
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notification committed together with the change that caused it, sent later.
+
+    `kind` says how the worker turns the row into Bot API calls: "send" is a ready request,
+    "card" re-renders a case's officer card from the current state (so repeated edits collapse),
+    "thread" posts into a case's officer thread, resolved at send time.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = "send"
+    method: str = "sendMessage"
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    case_id: int | None = None
+    recipient_user_id: int | None = Field(default=None, sa_type=BigInteger)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    priority: int = 10
+    status: str = Field(default="pending")
+    attempts: int = 0
+    report_failure: bool = False
+    coalesce_key: str | None = Field(default=None, index=True)
+    last_error: str | None = None
+    result_message_id: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    claimed_at: datetime | None = _ts()
+    sent_at: datetime | None = _ts()
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    __tablename__ = "processed_updates"
+
+    update_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

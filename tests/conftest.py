@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import BotAPIEmulator
+from tests.harness import ADMIN_ID, OFFICER_ID, OFFICERS_CHAT, Harness, reset_database, start_bot
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and url.startswith("postgresql://"):
+        url = url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    url = _postgres_url()
+    if url is None:
+        if IN_CI:
+            pytest.fail("CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests must run in CI")
+        pytest.skip("TEST_DATABASE_URL not set")
+    return url
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotAPIEmulator]:
+    async with BotAPIEmulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
+    engine = await reset_database(database_url)
+    await engine.dispose()
+    group = emulator.add_group(chat_id=OFFICERS_CHAT, title="权益部工作群", is_forum=False)
+    admin = emulator.add_user(user_id=ADMIN_ID, first_name="管理员", username="union_admin")
+    officer = emulator.add_user(user_id=OFFICER_ID, first_name="王老师", username="officer_wang")
+    group.add_member(admin, status="creator")
+    group.add_member(officer)
+    async with start_bot(emulator, database_url) as app:
+        h = Harness(
+            emu=emulator, worker=app.worker, group=group, app=app, admin=admin, officer=officer
+        )
+        await admin.send(f"/officer {OFFICER_ID}", chat=group)
+        await h.settle()
+        yield h

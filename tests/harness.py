@@ -1,0 +1,115 @@
+"""A running bot against the emulator, with people to act in it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import App, bind_configured_chats, build_app, running
+from bot.config import Settings
+from bot.emulator import BotAPIEmulator, SimUser
+from bot.scenario import Scenario
+from storage.db import create_engine
+from storage.migrate import upgrade
+
+ADMIN_ID = 9001
+OFFICER_ID = 9002
+OFFICERS_CHAT = -1001000000001
+TOKEN = "123456:TEST-TOKEN"
+DEFAULT_TEXT = "食堂二楼的饭菜连续一周出现异物，希望后勤加强检查。"
+
+
+def make_settings(base_url: str, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "telegram_api_base": base_url,
+        "database_url": database_url,
+        "admin_ids": [ADMIN_ID],
+        "officers_chat_id": OFFICERS_CHAT,
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class Harness(Scenario):
+    app: App | None = None
+    admin: SimUser | None = None
+    officer: SimUser | None = None
+    students: dict[int, SimUser] = field(default_factory=dict)
+
+    async def student(
+        self,
+        user_id: int,
+        name: str = "Student",
+        *,
+        language: str = "zh-hans",
+        college: str = "临床医学院",
+        username: str | None = None,
+    ) -> SimUser:
+        """A student who has consented, chosen a language, and chosen a college."""
+        user = self.emu.add_user(
+            user_id=user_id, first_name=name, username=username, language_code=language
+        )
+        await self.onboard(
+            user, college=college, language="中文" if language.startswith("zh") else "English"
+        )
+        self.students[user_id] = user
+        return user
+
+    async def submit(  # type: ignore[override]
+        self, student: SimUser, text: str = DEFAULT_TEXT, **kwargs: Any
+    ) -> str:
+        return await super().submit(student, text, **kwargs)
+
+    async def press_card(self, number: str, button: str, who: SimUser | None = None) -> str:
+        presser = who or self.officer
+        assert presser is not None
+        query = await presser.press(self.card(number), button)
+        await self.settle()
+        return query
+
+
+async def reset_database(url: str) -> AsyncEngine:
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    await upgrade(engine)
+    return engine
+
+
+@contextlib.asynccontextmanager
+async def start_bot(
+    emu: BotAPIEmulator, database_url: str, *, worker: bool = True, **overrides: Any
+) -> AsyncIterator[App]:
+    """The real app: dispatcher polling the emulator, delivery worker running."""
+    settings = make_settings(emu.base_url, database_url, **overrides)
+    app = build_app(settings)
+    await bind_configured_chats(app)
+    polling = asyncio.create_task(
+        app.dispatcher.start_polling(
+            app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1
+        )
+    )
+    try:
+        if worker:
+            async with running(app):
+                yield app
+        else:
+            yield app
+    finally:
+        with contextlib.suppress(RuntimeError):
+            await app.dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(polling, timeout=5)
+        await app.bot.session.close()
+        await app.engine.dispose()
