@@ -19,6 +19,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot with long polling")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    sub.add_parser("catalogs", help="update the translation catalogs from the code (developers)")
     demo = sub.add_parser("demo", help="play a scripted story against a local Bot API emulator")
     demo.add_argument("--keep-db", action="store_true", help="keep the demo's SQLite file")
     bench = sub.add_parser("bench", help="benchmarks")
@@ -46,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "catalogs":
+        from bot.catalogs import main as update_catalogs
+
+        return update_catalogs()
     if args.command == "demo":
         from bot.demo import run_demo
 

@@ -8,6 +8,7 @@ the only case in which a message can arrive twice, because only then is its fate
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from datetime import timedelta
@@ -92,10 +93,8 @@ class DeliveryWorker:
             sent = await self.run_once()
             if sent == 0 and not self._stopping:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll)
-                except TimeoutError:
-                    pass
 
     def stop(self) -> None:
         self._stopping = True
@@ -111,9 +110,9 @@ class DeliveryWorker:
             await self._deliver(row)
         return len(rows)
 
-    async def drain(self, timeout: float = 10.0) -> None:
+    async def drain(self, limit_seconds: float = 10.0) -> None:
         """Send until nothing is due (tests, demo)."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit_seconds):
             while await self.run_once():
                 pass
 

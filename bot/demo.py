@@ -106,9 +106,14 @@ def render(transcript: list[TranscriptEntry]) -> str:
         "📱 = the student's private chat with the bot    👥 = the officers' group".center(WIDTH),
         "=" * WIDTH,
     ]
+    shown: dict[int | None, set[str]] = {}
     for entry in transcript:
         if entry.action in ("toast",) and not entry.text:
             continue
+        seen = shown.setdefault(entry.chat_id, set())
+        if entry.action == "edit" and entry.text in seen and not entry.buttons:
+            continue  # only its buttons went away once pressed; the reader saw the press
+        seen.add(entry.text or "")
         where = "👥" if entry.chat_id is not None and entry.chat_id < 0 else "📱"
         verb = {
             "message": "",

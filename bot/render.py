@@ -130,11 +130,11 @@ def fit_html(make: Callable[[str], str], text: str, limit: int = MESSAGE_LIMIT) 
         return [whole]
     overhead = len(make(""))
     room = max(limit - overhead - 32, 200)
-    # Escaping may lengthen a part; measure escaped size and shrink until it fits.
-    parts: list[str] = []
-    for piece in split_plain(text, room):
-        while len(html.escape(piece, quote=False)) > room:
-            head, piece = piece[: len(piece) // 2], piece[len(piece) // 2 :]
-            parts.append(head)
-        parts.append(piece)
-    return [make(part) for part in parts]
+    # Escaping lengthens `<` and `&`; shrink the raw budget until every escaped part fits.
+    budget = room
+    while True:
+        parts = split_plain(text, budget)
+        longest = max(len(html.escape(part, quote=False)) for part in parts)
+        if longest <= room or budget <= 50:
+            return [make(part) for part in parts]
+        budget = max(50, budget * room // longest - 1)

@@ -1,4 +1,4 @@
-"""Recognising the officers' chats, their members with the role, and which case a message is about."""
+"""The officers' chats, who in them holds the role, and which case a message is about."""
 
 from __future__ import annotations
 

@@ -1,0 +1,55 @@
+"""Request/answer messages over a multiprocessing pipe, awaited without blocking the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from multiprocessing.connection import Connection
+from typing import Any
+
+Message = tuple[str, dict[str, Any]]
+
+
+class BenchError(Exception):
+    """The benchmark could not run as planned; the message says why."""
+
+
+class Channel:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def send(self, kind: str, **body: Any) -> None:
+        self._conn.send((kind, body))
+
+    async def recv(self, timeout: float | None) -> Message:  # noqa: ASYNC109 - whole exchange
+        """The next message; waits on the pipe's descriptor so the loop keeps serving."""
+        if not self._conn.poll():
+            loop = asyncio.get_running_loop()
+            ready: asyncio.Future[None] = loop.create_future()
+            fd = self._conn.fileno()
+
+            def readable() -> None:
+                if not ready.done():
+                    ready.set_result(None)
+
+            loop.add_reader(fd, readable)
+            try:
+                async with asyncio.timeout(timeout):
+                    await ready
+            finally:
+                loop.remove_reader(fd)
+        try:
+            kind, body = self._conn.recv()
+        except EOFError:
+            raise BenchError("the simulated world's process ended unexpectedly") from None
+        return str(kind), dict(body)
+
+    async def ask(self, command: str, *, timeout: float, **body: Any) -> dict[str, Any]:  # noqa: ASYNC109
+        """Send a command and wait for its answer; the other side's failure is raised here."""
+        self.send(command, **body)
+        try:
+            kind, answer = await self.recv(timeout)
+        except TimeoutError:
+            raise BenchError(f"no answer to {command!r} within {timeout:.0f}s") from None
+        if kind == "error":
+            raise BenchError(f"the simulated world failed at {command!r}: {answer['message']}")
+        return answer

@@ -1,0 +1,221 @@
+"""What the officer-side tests share: harness variants, officer actions, database look-ups."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.emulator import BotAPIEmulator, RecordedRequest, SimGroup, SimUser
+from bot.emulator.models import SimMessage
+from storage.models import Case, CaseEvent, OutboxMessage, User
+from storage.types import utcnow
+from tests.harness import ADMIN_ID, OFFICER_ID, OFFICERS_CHAT, Harness, reset_database, start_bot
+
+SENSITIVE_CHAT = -1001000000002
+SIGNATURE = "学生会权益部"
+
+# The card's buttons as officers see them (zh_Hans, the group's language).
+ACCEPT, ASK_INFO, FORWARD, REJECT, ANSWER, MERGE = "受理", "需补充", "转办", "驳回", "答复", "合并"
+
+
+@contextlib.asynccontextmanager
+async def officer_harness(
+    emulator: BotAPIEmulator,
+    database_url: str,
+    *,
+    forum: bool = False,
+    reset: bool = True,
+    worker: bool = True,
+    grant_officer: bool = True,
+    **overrides: Any,
+) -> AsyncIterator[Harness]:
+    """Like the `harness` fixture, with a choice of forum mode, worker and settings."""
+    if reset:
+        engine = await reset_database(database_url)
+        await engine.dispose()
+    group = _group(emulator, OFFICERS_CHAT, "权益部工作群", forum)
+    admin = _user(emulator, ADMIN_ID, "管理员", "union_admin")
+    officer = _user(emulator, OFFICER_ID, "王老师", "officer_wang")
+    group.add_member(admin, status="creator")
+    group.add_member(officer)
+    async with start_bot(emulator, database_url, worker=worker, **overrides) as app:
+        h = Harness(
+            emu=emulator,
+            worker=app.worker if worker else None,
+            group=group,
+            app=app,
+            admin=admin,
+            officer=officer,
+        )
+        if grant_officer:
+            await admin.send(f"/officer {OFFICER_ID}", chat=group)
+            await h.settle()
+        yield h
+
+
+def _group(emu: BotAPIEmulator, chat_id: int, title: str, forum: bool) -> SimGroup:
+    try:
+        return emu.group(chat_id)
+    except KeyError:
+        return emu.add_group(chat_id=chat_id, title=title, is_forum=forum)
+
+
+def _user(emu: BotAPIEmulator, user_id: int, name: str, username: str) -> SimUser:
+    try:
+        return emu.user(user_id)
+    except KeyError:
+        return emu.add_user(user_id=user_id, first_name=name, username=username)
+
+
+# -- acting as an officer -------------------------------------------------------------------
+
+
+async def press(h: Harness, number: str, button: str, who: SimUser | None = None) -> str:
+    """Press a button on the case's card (in whichever chat it lives); the callback query id."""
+    presser = who or h.officer
+    assert presser is not None
+    query = await presser.press(card(h, number), button)
+    await h.settle()
+    return query
+
+
+async def say(h: Harness, text: str, who: SimUser | None = None, **where: Any) -> SimMessage:
+    """An officer writes in the officers' chat (e.g. the text a button asked for)."""
+    sender = who or h.officer
+    assert sender is not None
+    where.setdefault("chat", h.group)
+    message = await sender.send(text, **where)
+    await h.settle()
+    return message
+
+
+async def act(h: Harness, number: str, button: str, text: str | None = None) -> None:
+    """Press a card button and, when it asks for one, send the text."""
+    await press(h, number, button)
+    if text is not None:
+        await say(h, text, chat=chat_of_card(h, number))
+
+
+async def forward(h: Harness, number: str, department: str = "后勤保障处") -> None:
+    await press(h, number, FORWARD)
+    assert h.officer is not None
+    await h.officer.press(card(h, number), department)
+    await h.settle()
+
+
+async def reply_to_card(
+    h: Harness, number: str, text: str, who: SimUser | None = None
+) -> SimMessage:
+    """An officer replies to the case's card (the way to write to the student)."""
+    message = card(h, number)
+    return await say(h, text, who=who, chat=chat_of_card(h, number), reply_to=message)
+
+
+def card(h: Harness, number: str) -> SimMessage:
+    """The card of a case in any chat the bot posts cards to."""
+    for chat in _group_chats(h):
+        for message in h.emu.bot_messages(chat):
+            if number in (message.text or "").split("\n", 1)[0]:
+                return message
+    raise AssertionError(f"no card for {number}")
+
+
+def chat_of_card(h: Harness, number: str) -> int:
+    return card(h, number).chat_id
+
+
+def _group_chats(h: Harness) -> list[int]:
+    return [cid for cid in h.emu.world.chats if cid < 0]
+
+
+def alert(h: Harness, query_id: str) -> tuple[str | None, bool]:
+    """What the presser was shown for a callback query: (text, as an alert)."""
+    return h.emu.callback_answers[query_id]
+
+
+# -- what people received ---------------------------------------------------------------------
+
+
+def received(h: Harness, who: SimUser | SimGroup | int, since: int = 0) -> list[str]:
+    """Texts (or captions) of the bot's messages in a chat, created at/after request `since`."""
+    chat = who if isinstance(who, int) else who.id
+    return [
+        m.text or m.caption or ""
+        for m in h.emu.bot_messages(chat)
+        if m.created_mark >= since and m.kind != "service"
+    ]
+
+
+def requests_to(h: Harness, chat_id: int, since: int = 0) -> list[RecordedRequest]:
+    return [r for r in h.emu.requests[since:] if r.chat_id == chat_id]
+
+
+def sends_to(h: Harness, chat_id: int, since: int = 0) -> list[RecordedRequest]:
+    """Attempts to post something new into a chat (successful or not)."""
+    return [
+        r
+        for r in requests_to(h, chat_id, since)
+        if r.method.startswith(("send", "copy", "forward"))
+    ]
+
+
+def serialized(request: RecordedRequest) -> str:
+    return json.dumps(request.params, ensure_ascii=False, default=str)
+
+
+# -- database -----------------------------------------------------------------------------------
+
+
+async def case_of(h: Harness, number: str) -> Case:
+    assert h.app is not None
+    async with h.app.session_factory() as session:
+        case = (await session.scalars(select(Case).where(Case.number == number))).one()
+    return case
+
+
+async def events_of(h: Harness, number: str) -> list[CaseEvent]:
+    case = await case_of(h, number)
+    assert h.app is not None
+    async with h.app.session_factory() as session:
+        rows = await session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+        )
+        return list(rows)
+
+
+async def outbox(h: Harness, **where: Any) -> list[OutboxMessage]:
+    assert h.app is not None
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id)
+    for key, value in where.items():
+        stmt = stmt.where(getattr(OutboxMessage, key) == value)
+    async with h.app.session_factory() as session:
+        return list(await session.scalars(stmt))
+
+
+async def user_row(h: Harness, user_id: int) -> User | None:
+    assert h.app is not None
+    async with h.app.session_factory() as session:
+        return await session.get(User, user_id)
+
+
+async def count(h: Harness, model: Any) -> int:
+    assert h.app is not None
+    async with h.app.session_factory() as session:
+        return len(list(await session.scalars(select(model))))
+
+
+def freeze_clock(h: Harness, at: datetime | None = None) -> list[datetime]:
+    """Replace the app's clock by one that moves only when told; returns its one-item box."""
+    assert h.app is not None
+    box = [at or utcnow()]
+    h.app.services.clock = lambda: box[0]
+    return box
+
+
+def advance(box: list[datetime], **delta: float) -> None:
+    box[0] = box[0] + timedelta(**delta)

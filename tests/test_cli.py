@@ -1,0 +1,65 @@
+"""The command line as an operator meets it: clear one-line errors, exit code 2, migrations."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
+    clean.update(env)
+    clean.setdefault("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=clean | {"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
+        ({"ADMIN_IDS": "12,abc"}, "ADMIN_IDS"),
+        ({"OFFICERS_CHAT_ID": "the-group"}, "OFFICERS_CHAT_ID"),
+        ({"ORGANISATION_FILE": "/nonexistent/org.toml"}, "ORGANISATION_FILE"),
+        ({}, "BOT_TOKEN"),
+    ],
+)
+def test_bad_configuration_is_one_clear_line_and_exit_2(
+    tmp_path: Path, env: dict[str, str], setting: str
+) -> None:
+    result = run_cli(tmp_path, "run", **env)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert setting in lines[0]
+
+
+def test_a_broken_organisation_file_names_the_entry(tmp_path: Path) -> None:
+    org = tmp_path / "org.toml"
+    org.write_text('name_zh = "x"\nname_en = "x"\ncolleges = []\ncategories = []\n')
+    result = run_cli(tmp_path, "migrate", ORGANISATION_FILE=str(org))
+    assert result.returncode == 2
+    assert "ORGANISATION_FILE" in result.stderr and "departments" in result.stderr
+
+
+def test_run_refuses_an_unmigrated_database_then_migrate_fixes_it(tmp_path: Path) -> None:
+    refused = run_cli(tmp_path, "run", BOT_TOKEN="1:x")
+    assert refused.returncode == 2
+    assert "studentvoice migrate" in refused.stderr
+    migrated = run_cli(tmp_path, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "revision" in migrated.stdout
+    again = run_cli(tmp_path, "migrate")
+    assert again.returncode == 0, again.stderr

@@ -1,0 +1,96 @@
+"""The transition table, without a bot or a database."""
+
+import pytest
+
+from bot.workflow import (
+    OPEN_STATES,
+    TRANSITIONS,
+    Action,
+    CaseFacts,
+    Role,
+    State,
+    TransitionError,
+    available_actions,
+    resolve,
+)
+
+
+def test_the_documented_lifecycle_is_walkable() -> None:
+    facts = CaseFacts(State.SUBMITTED)
+    path = [
+        (Action.ACCEPT, Role.OFFICER, State.ACCEPTED),
+        (Action.FORWARD, Role.OFFICER, State.IN_PROGRESS),
+        (Action.ANSWER, Role.OFFICER, State.ANSWERED),
+        (Action.RATE_UNSATISFIED, Role.STUDENT, State.REOPENED),
+    ]
+    for action, role, expected in path:
+        facts = CaseFacts(resolve(facts, action, role), reopen_count=facts.reopen_count)
+        assert facts.state == expected
+    facts = CaseFacts(facts.state, reopen_count=1)
+    facts = CaseFacts(resolve(facts, Action.FORWARD, Role.OFFICER), reopen_count=1)
+    facts = CaseFacts(resolve(facts, Action.ANSWER, Role.OFFICER), reopen_count=1)
+    assert resolve(facts, Action.RATE_UNSATISFIED, Role.STUDENT) == State.CLOSED
+
+
+def test_unsatisfied_reopens_only_once() -> None:
+    first = CaseFacts(State.ANSWERED, reopen_count=0)
+    second = CaseFacts(State.ANSWERED, reopen_count=1)
+    assert resolve(first, Action.RATE_UNSATISFIED, Role.STUDENT) == State.REOPENED
+    assert resolve(second, Action.RATE_UNSATISFIED, Role.STUDENT) == State.CLOSED
+
+
+@pytest.mark.parametrize("rating", [Action.RATE_SATISFIED, Action.RATE_PARTLY])
+def test_satisfied_or_partly_closes(rating: Action) -> None:
+    assert resolve(CaseFacts(State.ANSWERED), rating, Role.STUDENT) == State.CLOSED
+
+
+@pytest.mark.parametrize("before", [State.SUBMITTED, State.ACCEPTED, State.IN_PROGRESS])
+def test_info_given_returns_to_where_the_request_came_from(before: State) -> None:
+    asked = resolve(CaseFacts(before), Action.REQUEST_INFO, Role.OFFICER)
+    assert asked == State.NEEDS_INFO
+    back = resolve(CaseFacts(asked, resume_state=before), Action.PROVIDE_INFO, Role.STUDENT)
+    assert back == before
+
+
+def test_students_cannot_do_officer_work_and_the_reverse() -> None:
+    with pytest.raises(TransitionError) as err:
+        resolve(CaseFacts(State.SUBMITTED), Action.ACCEPT, Role.STUDENT)
+    assert err.value.reason == "forbidden"
+    with pytest.raises(TransitionError) as err:
+        resolve(CaseFacts(State.ANSWERED), Action.RATE_SATISFIED, Role.OFFICER)
+    assert err.value.reason == "forbidden"
+
+
+def test_actions_impossible_in_a_state_are_invalid() -> None:
+    for state in (State.CLOSED, State.REJECTED, State.MERGED):
+        assert available_actions(CaseFacts(state), Role.OFFICER) == []
+        with pytest.raises(TransitionError) as err:
+            resolve(CaseFacts(state), Action.ANSWER, Role.OFFICER)
+        assert err.value.reason == "invalid"
+    with pytest.raises(TransitionError):
+        resolve(CaseFacts(State.SUBMITTED), Action.FORWARD, Role.OFFICER)
+
+
+def test_admins_may_do_what_officers_may() -> None:
+    for state in State:
+        assert available_actions(CaseFacts(state), Role.ADMIN) == available_actions(
+            CaseFacts(state), Role.OFFICER
+        )
+
+
+def test_every_open_state_has_a_way_forward_and_final_states_none() -> None:
+    for state in State:
+        outgoing = [t for t in TRANSITIONS if t.source == state]
+        assert bool(outgoing) == (state in OPEN_STATES or state == State.ANSWERED), state
+
+
+def test_card_buttons_follow_the_state() -> None:
+    assert available_actions(CaseFacts(State.SUBMITTED), Role.OFFICER) == [
+        Action.ACCEPT,
+        Action.REQUEST_INFO,
+        Action.REJECT,
+        Action.MERGE,
+        Action.ANSWER,
+    ]
+    assert Action.FORWARD in available_actions(CaseFacts(State.ACCEPTED), Role.OFFICER)
+    assert available_actions(CaseFacts(State.ANSWERED), Role.OFFICER) == []
