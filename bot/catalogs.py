@@ -31,7 +31,9 @@ def extract(root: Path = ROOT) -> Catalog:
         str(root), METHODS, OPTIONS, KEYWORDS
     ):
         if message:
-            template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+            template.add(
+                message, None, [(filename, lineno)], auto_comments=comments, context=context
+            )
     return template
 
 
@@ -50,11 +52,17 @@ def update(root: Path = ROOT) -> dict[str, list[str]]:
                 continue
             if locale == "en":
                 message.string = message.id
-            elif not (message.string if isinstance(message.string, str) else all(message.string)):
+            elif not _translated(message.string):
                 pending.setdefault(locale, []).append(str(message.id))
         with path.open("wb") as po:
             write_po(po, catalog, sort_by_file=True, omit_header=False, include_previous=False)
     return pending
+
+
+def _translated(string: str | tuple[str, ...] | list[str] | None) -> bool:
+    if isinstance(string, str):
+        return bool(string)
+    return bool(string) and all(string or ())
 
 
 def main() -> int:

@@ -44,7 +44,7 @@ async def run_demo(*, keep_db: bool = False) -> int:
                 database_url=f"sqlite+aiosqlite:///{workdir / 'demo.db'}",
                 admin_ids=[ADMIN_ID],
                 officers_chat_id=OFFICERS_CHAT,
-                _env_file=None,  # type: ignore[call-arg]
+                _env_file=None,
             )
             await _play(emu, settings)
             print(render(emu.transcript))

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, F
+from aiogram.filters import Filter
 from aiogram.types import (
     CallbackQuery,
     KeyboardButton,
@@ -15,10 +16,12 @@ from aiogram.types import (
 )
 
 from bot import labels
+from bot.callbacks import StartCB
 from bot.i18n import LOCALES, N_
 from bot.render import Renderer
 from bot.services.context import Services
 from bot.workflow import TransitionError
+from storage.models import User
 
 # Commands leave whatever step a person is in, so no step may swallow them as input.
 NOT_COMMAND = ~F.text.startswith("/")
@@ -68,3 +71,38 @@ class ConsentGate(BaseMiddleware):
         elif isinstance(event, CallbackQuery):
             await event.answer(text[:200], show_alert=True)
         return None
+
+
+# What someone may do before agreeing to the privacy notice: read it (again), answer it, get help.
+BEFORE_CONSENT_COMMANDS = frozenset({"start", "help"})
+BEFORE_CONSENT_BUTTONS = frozenset({"consent", "decline"})
+
+
+class NeedsConsent(Filter):
+    """A person who has not agreed yet, doing anything other than /start, /help or answering.
+
+    Staff (officers, liaisons) are let through: their private chats are not students' ones.
+    """
+
+    async def __call__(
+        self,
+        event: TelegramObject,
+        services: Services,
+        user: User | None = None,
+        roles: frozenset[str] = frozenset(),
+    ) -> bool:
+        if roles or (user is not None and user.consent_at is not None):
+            return False
+        if isinstance(event, CallbackQuery):
+            try:
+                action = StartCB.unpack(event.data or "").action
+            except (TypeError, ValueError):
+                return True
+            return action not in BEFORE_CONSENT_BUTTONS
+        if isinstance(event, Message):
+            text = event.text or ""
+            if text.startswith("/"):
+                command = text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+                return command not in BEFORE_CONSENT_COMMANDS
+            return text not in menu_texts(services.renderer, MENU_HELP)
+        return False

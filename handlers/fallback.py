@@ -5,16 +5,26 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.services.context import Services
-from handlers.common import main_menu
+from handlers.common import NeedsConsent, main_menu
 
 
 def build_cancel_router() -> Router:
-    """First in line, so /cancel works in every step of every conversation."""
+    """First in line: nothing but /start and /help before consent; /cancel from every step."""
     router = Router(name="cancel")
     router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+
+    @router.message(NeedsConsent())
+    async def consent_first(message: Message, services: Services, locale: str) -> None:
+        await message.answer(services.renderer.render(locale, "student/need_consent.html"))
+
+    @router.callback_query(NeedsConsent())
+    async def consent_first_button(query: CallbackQuery, services: Services, locale: str) -> None:
+        text = services.renderer.render(locale, "student/need_consent.html")
+        await query.answer(text[:200], show_alert=True)
 
     @router.message(Command("cancel"))
     async def cancel(message: Message, state: FSMContext, services: Services, locale: str) -> None:

@@ -36,7 +36,14 @@ def build_router(renderer: Renderer) -> Router:
         state: FSMContext,
     ) -> None:
         await state.clear()
-        if user.consent_at is not None and user.college_code is not None:
+        if user.consent_at is not None and user.college_code is None:
+            # Agreed already but left before choosing a college: do not ask to agree again.
+            await message.answer(
+                services.renderer.render(locale, "student/choose_college.html"),
+                reply_markup=_college_keyboard(services, locale),
+            )
+            return
+        if user.consent_at is not None:
             college = services.org.college(user.college_code)
             await message.answer(
                 services.renderer.render(

@@ -29,14 +29,25 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
-    # WAL lets the delivery worker read while a handler writes; foreign keys are off by default.
+    """WAL, foreign keys, and transactions that take the write lock when they begin.
+
+    A deferred transaction that reads and then writes fails at once with "database is locked"
+    if another connection committed in between (WAL cannot upgrade a stale snapshot, and the
+    busy timeout does not apply); BEGIN IMMEDIATE makes it wait its turn instead.
+    """
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -26,19 +26,24 @@ async def upgrade(engine: AsyncEngine) -> None:
 
     def _upgrade(connection: Connection) -> None:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
 
 
 async def revisions(engine: AsyncEngine) -> tuple[str | None, str | None]:
-    """(the database's revision, the code's head revision)."""
-    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    """(the database's revision(s), the code's head revision(s)), comma-joined and sorted.
+
+    Features are developed on parallel branches of the migration history, so there may be
+    several heads until a merge revision joins them.
+    """
+    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+    heads = ",".join(sorted(script.get_heads())) or None
 
     def _current(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
+        return ",".join(sorted(MigrationContext.configure(connection).get_current_heads())) or None
 
     async with engine.connect() as connection:
         current = await connection.run_sync(_current)
-    return current, head
+    return current, heads

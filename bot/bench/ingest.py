@@ -1,0 +1,99 @@
+"""`studentvoice bench ingest`: N simulated students submit complete cases; what it costs the bot.
+
+Two processes. This one runs the bot — first a bare aiogram echo bot as the baseline, then
+StudentVoice itself — and measures its own CPU and memory. A spawned one runs the Bot API
+emulators and the simulated people, whose work must not be charged to the bot.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from bot.bench.channel import BenchError
+from bot.bench.echo import measure_echo
+from bot.bench.meter import peak_rss_mb
+from bot.bench.report import Report
+from bot.bench.submissions import measure_submissions
+from bot.bench.world import spawned_world
+
+EXIT_OK, EXIT_LOST, EXIT_USAGE = 0, 1, 2
+START_TIMEOUT = 60.0
+
+
+def phase_limit(students: int) -> float:
+    """Generous: a phase that exceeds it is stuck, not slow."""
+    return 60.0 + 0.5 * students
+
+
+async def run_ingest_bench(
+    *,
+    students: int = 200,
+    concurrency: int = 20,
+    as_json: bool = False,
+    database_url: str | None = None,
+    echo_updates: int | None = None,
+) -> int:
+    """Prints the table (and with ``as_json`` one JSON object as the last line); 0 when every
+    submission got its card, 1 when some were lost or the run failed, 2 on bad arguments."""
+    if students < 1 or concurrency < 1 or (echo_updates is not None and echo_updates < 1):
+        print(
+            "bench ingest: --students, --concurrency and echo updates must be ≥ 1", file=sys.stderr
+        )
+        return EXIT_USAGE
+    try:
+        report = await _run(
+            students=students,
+            concurrency=min(concurrency, students),
+            database_url=database_url,
+            echo_updates=echo_updates or max(100, 5 * students),
+        )
+    except BenchError as exc:
+        print(f"bench ingest: {exc}", file=sys.stderr)
+        return EXIT_LOST
+    print(report.table())
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+    return EXIT_OK if report.run.lost == 0 else EXIT_LOST
+
+
+async def _run(
+    *, students: int, concurrency: int, database_url: str | None, echo_updates: int
+) -> Report:
+    limit = phase_limit(students)
+    with tempfile.TemporaryDirectory(prefix="studentvoice-bench-") as workdir:
+        url = database_url or f"sqlite+aiosqlite:///{Path(workdir) / 'bench.db'}"
+        async with spawned_world(START_TIMEOUT) as (channel, addresses):
+            echo = await measure_echo(
+                channel,
+                addresses["echo_url"],
+                updates=echo_updates,
+                people=concurrency,
+                limit=limit,
+            )
+            run = await measure_submissions(
+                channel,
+                addresses["app_url"],
+                url,
+                students=students,
+                concurrency=concurrency,
+                limit=limit,
+            )
+    database = "SQLite (fresh temp file)" if database_url is None else _describe(database_url)
+    return Report(
+        concurrency=concurrency,
+        database=database,
+        echo=echo,
+        run=run,
+        peak_rss_mb=peak_rss_mb(),
+    )
+
+
+def _describe(url: str) -> str:
+    """The backend and database name, never the credentials."""
+    parsed = make_url(url)
+    return f"{parsed.get_backend_name()} ({parsed.database or parsed.host or 'default'})"
