@@ -22,6 +22,7 @@ from bot.config import Settings, load_organisation
 from bot.delivery import DeliveryWorker, Probe
 from bot.dispatcher import build_dispatcher
 from bot.render import Renderer
+from bot.scheduler import Jobs, build_scheduler, warn_stale_calendar
 from bot.services.cards import OFFICERS, SENSITIVE
 from bot.services.context import Services
 from storage.crud import users as users_crud
@@ -39,6 +40,7 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     worker: DeliveryWorker
+    jobs: Jobs | None = None
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -85,7 +87,8 @@ def build_app(
         on_commit=worker.wake,
         storage=storage or build_fsm_storage(settings),
     )
-    return App(settings, services, engine, session_factory, bot, dispatcher, worker)
+    jobs = Jobs(services=services, session_factory=session_factory, on_commit=worker.wake)
+    return App(settings, services, engine, session_factory, bot, dispatcher, worker, jobs)
 
 
 async def bind_configured_chats(app: App) -> None:
@@ -127,11 +130,19 @@ async def set_commands(app: App) -> None:
 
 @contextlib.asynccontextmanager
 async def running(app: App) -> AsyncIterator[asyncio.Task[None]]:
-    """The delivery worker runs while the body does; stopped and awaited on the way out."""
+    """The delivery worker (and the scheduler) run while the body does; stopped on the way out."""
     worker_task = asyncio.create_task(app.worker.run(), name="delivery")
+    scheduler = None
+    if app.jobs is not None and app.settings.scheduler_enabled:
+        warn_stale_calendar(app.services)
+        scheduler = build_scheduler(app.jobs)
+        scheduler.start()
     try:
         yield worker_task
     finally:
+        if scheduler is not None and app.jobs is not None:
+            scheduler.shutdown(wait=False)
+            await app.jobs.idle()
         app.worker.stop()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(worker_task, timeout=10)

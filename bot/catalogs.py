@@ -52,7 +52,8 @@ def update(root: Path = ROOT) -> dict[str, list[str]]:
                 continue
             if locale == "en":
                 message.string = message.id
-            elif not _translated(message.string):
+                message.flags.discard("fuzzy")
+            elif message.fuzzy or not _translated(message.string):
                 pending.setdefault(locale, []).append(str(message.id))
         with path.open("wb") as po:
             write_po(po, catalog, sort_by_file=True, omit_header=False, include_previous=False)

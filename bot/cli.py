@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_organisation, load_settings
 
@@ -28,6 +29,24 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("-n", "--students", type=int, default=200)
     ingest.add_argument("--concurrency", type=int, default=20)
     ingest.add_argument("--json", action="store_true", help="one JSON object on the last line")
+    ingest.add_argument("--database-url", help="an empty database instead of a fresh SQLite file")
+    ingest.add_argument(
+        "--echo-updates", type=int, help="echo baseline updates (default 5/student)"
+    )
+    bench_digest = bench_sub.add_parser("digest", help="digest generation over 100,000 cases")
+    bench_digest.add_argument("-n", "--cases", type=int, default=100_000)
+    bench_digest.add_argument(
+        "--json", action="store_true", help="one JSON object on the last line"
+    )
+    bench_digest.add_argument(
+        "--database-url", help="an empty database instead of a fresh SQLite file"
+    )
+    digest = sub.add_parser("digest", help="render (and send) the digest of a past period")
+    digest.add_argument(
+        "--period", required=True, help="a week 2026-W47, month 2026-11, semester 2026-fall"
+    )
+    digest.add_argument("--send", action="store_true", help="send it to the committee chat")
+    digest.add_argument("--out", type=Path, help="write the full HTML report to this file")
     return parser
 
 
@@ -55,16 +74,32 @@ async def _dispatch(args: argparse.Namespace) -> int:
         from bot.demo import run_demo
 
         return await run_demo(keep_db=args.keep_db)
+    if args.command == "bench" and args.bench == "digest":
+        from bot.bench.digest import run_digest_bench
+
+        return await run_digest_bench(
+            cases=args.cases, as_json=args.json, database_url=args.database_url
+        )
     if args.command == "bench":
         from bot.bench.ingest import run_ingest_bench
 
         return await run_ingest_bench(
-            students=args.students, concurrency=args.concurrency, as_json=args.json
+            students=args.students,
+            concurrency=args.concurrency,
+            as_json=args.json,
+            database_url=args.database_url,
+            echo_updates=args.echo_updates,
         )
     settings = load_settings()
     load_organisation(settings.organisation_file)
     if args.command == "migrate":
         return await _migrate(settings)
+    if args.command == "digest":
+        from bot.digest.command import run_digest_command
+
+        return await run_digest_command(
+            settings, period_text=args.period, send=args.send, out=args.out
+        )
     return await _run(settings)
 
 

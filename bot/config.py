@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
-from datetime import time
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,7 +31,10 @@ class Category(BaseModel):
     name_en: str
     sensitive: bool = False
     first_response_hours: int | None = None
-    answer_days: int | None = None
+    # Working days; None takes the organisation's [deadlines].
+    first_response_days: float | None = None
+    answer_days: float | None = None
+    department_days: float | None = None
 
 
 class Department(BaseModel):
@@ -40,8 +44,46 @@ class Department(BaseModel):
 
 
 class Deadlines(BaseModel):
+    """Working days: to the first response, to the answer, and the department's leg (转办→答复)."""
+
     first_response_hours: int = 48
-    answer_days: int = 15
+    first_response_days: float = Field(default=2, gt=0)
+    answer_days: float = Field(default=15, gt=0)
+    department_days: float = Field(default=10, gt=0)
+
+
+def _expand_days(values: Any) -> Any:
+    """ "2026-10-01..2026-10-07" stands for every day of the range, both ends included."""
+    if not isinstance(values, list):
+        return values
+    days: list[date] = []
+    for value in values:
+        if isinstance(value, date):
+            days.append(value)
+            continue
+        first, _, last = str(value).partition("..")
+        start = date.fromisoformat(first.strip())
+        end = date.fromisoformat(last.strip()) if last else start
+        if end < start:
+            raise ValueError(f"{value!r}: the range ends before it starts")
+        days += [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    return days
+
+
+class Semester(BaseModel):
+    code: str = Field(pattern=r"^\d{4}-(spring|fall)$")
+    start: date
+    end: date
+
+
+class CalendarConfig(BaseModel):
+    """Days off besides weekends, weekend days worked instead (调休), and semester dates."""
+
+    holidays: list[date] = Field(default_factory=list)
+    workdays: list[date] = Field(default_factory=list)
+    semesters: list[Semester] = Field(default_factory=list)
+
+    _expand = field_validator("holidays", "workdays", mode="before")(_expand_days)
 
 
 class Organisation(BaseModel):
@@ -52,6 +94,7 @@ class Organisation(BaseModel):
     categories: list[Category]
     departments: list[Department]
     deadlines: Deadlines = Deadlines()
+    calendar: CalendarConfig = CalendarConfig()
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Organisation:
@@ -98,6 +141,11 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     organisation_file: Path = DEFAULT_ORG_FILE
     reminder_time: time = time(9, 0)
+    # When the weekly digest goes to the committee: a weekday and a local time.
+    digest_schedule: str = "mon 09:00"
+    # Background jobs (reminders, digest); tests turn them off to keep other chats quiet.
+    scheduler_enabled: bool = True
+    scheduler_tick_seconds: float = Field(default=60, gt=0)
 
     _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
 
@@ -110,9 +158,30 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("digest_schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SCHEDULE = re.compile(r"^\s*([a-z]{3})\w*\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
+
+
+def parse_schedule(value: str) -> tuple[int, time]:
+    """ "mon 09:00" → (0, 09:00); ValueError naming what is wrong."""
+    match = _SCHEDULE.match(value)
+    if match is None or match.group(1).lower() not in WEEKDAYS:
+        raise ValueError(f"{value!r} is not like 'mon 09:00'")
+    hour, minute = int(match.group(2)), int(match.group(3))
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{value!r}: no such time of day")
+    return WEEKDAYS.index(match.group(1).lower()), time(hour, minute)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, methods
@@ -25,12 +25,13 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import TelegramMethod
-from aiogram.types import Message
+from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import conversation
 from bot.services.cards import CardPublisher, ThreadUnavailable
 from bot.services.context import Services
+from storage.crud import files as files_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.crud.cases import link_message
@@ -41,6 +42,10 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 HARMLESS = ("message is not modified", "TOPIC_NOT_MODIFIED")
+
+
+class MissingFile(Exception):
+    """A payload names a stored file that no longer exists; sending cannot succeed."""
 
 
 class RecipientUnreachable(Exception):
@@ -56,7 +61,7 @@ class Probe:
 
 def build_method(name: str, payload: dict[str, Any]) -> TelegramMethod[Any]:
     cls = getattr(methods, name[0].upper() + name[1:])
-    return cls.model_validate(payload)  # type: ignore[no-any-return]
+    return cls.model_validate(payload)
 
 
 class DeliveryWorker:
@@ -79,20 +84,24 @@ class DeliveryWorker:
         self.cards = CardPublisher(bot, services, session_factory)
         self._wake = asyncio.Event()
         self._stopping = False
+        # Rows claimed before this worker existed belong to a process that died; rows claimed
+        # since are this worker's own (e.g. by `drain` while `run` starts) and are in flight.
+        self._started = services.now()
 
     def wake(self) -> None:
         self._wake.set()
 
     async def recover(self) -> int:
         async with self.session_factory.begin() as session:
-            return await outbox_crud.release_in_flight(session=session)
+            return await outbox_crud.release_in_flight(session=session, older_than=self._started)
 
     async def run(self) -> None:
         await self.recover()
         while not self._stopping:
+            # Cleared before looking, so a commit that lands while we send is not slept through.
+            self._wake.clear()
             sent = await self.run_once()
             if sent == 0 and not self._stopping:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll)
 
@@ -106,8 +115,17 @@ class DeliveryWorker:
             rows = await outbox_crud.claim_due(
                 session=session, limit=self.batch, now=self.services.now()
             )
+        # A chat told to wait (429) or failing (5xx) gets nothing more from this batch either:
+        # a later row overtaking the waiting one would reorder what its reader sees.
+        held: dict[int | None, datetime] = {}
         for row in rows:
-            await self._deliver(row)
+            until = held.get(row.chat_id)
+            if until is not None:
+                await self._postpone(row, until)
+                continue
+            until = await self._deliver(row)
+            if until is not None:
+                held[row.chat_id] = until
         return len(rows)
 
     async def drain(self, limit_seconds: float = 10.0) -> None:
@@ -116,7 +134,8 @@ class DeliveryWorker:
             while await self.run_once():
                 pass
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _deliver(self, row: OutboxMessage) -> datetime | None:
+        """Send one row; when its chat must wait, until when."""
         assert row.id is not None
         try:
             result = await self._send(row)
@@ -131,13 +150,15 @@ class DeliveryWorker:
         except ThreadUnavailable as exc:
             await self._later(row, exc.delay, str(exc), count=False)
         except TelegramRetryAfter as exc:
-            await self._later(row, exc.retry_after, exc.message, count=False)
+            return await self._later(row, exc.retry_after, exc.message, count=False, hold=True)
         except TelegramMigrateToChat as exc:
             await self._migrated(row, exc.migrate_to_chat_id)
         except TelegramForbiddenError as exc:
             await self._forbidden(row, exc.message)
         except RecipientUnreachable as exc:
             await self._forbidden(row, str(exc))
+        except MissingFile as exc:
+            await self._finish(row, FAILED, str(exc))
         except TelegramBadRequest as exc:
             if any(marker in exc.message for marker in HARMLESS):
                 await self._finish(row, SENT, exc.message)
@@ -145,9 +166,10 @@ class DeliveryWorker:
                 log.warning("outbox %s rejected: %s", row.id, exc.message)
                 await self._finish(row, FAILED, exc.message)
         except (TelegramNetworkError, TelegramServerError, TimeoutError) as exc:
-            await self._retry_or_fail(row, str(exc) or type(exc).__name__)
+            return await self._retry_or_fail(row, str(exc) or type(exc).__name__)
         except TelegramAPIError as exc:
             await self._finish(row, FAILED, exc.message)
+        return None
 
     async def _send(self, row: OutboxMessage) -> Any:
         if row.kind == "card":
@@ -163,8 +185,22 @@ class DeliveryWorker:
                 user = await users_crud.get_user(session=session, user_id=row.recipient_user_id)
             if user is not None and user.unreachable_at is not None:
                 raise RecipientUnreachable("recipient unreachable (blocked the bot earlier)")
+        payload = await self._with_files(payload)
         self.probe.before_request(row)
         return await self.bot(build_method(row.method, payload))
+
+    async def _with_files(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """`{"stored_file": id}` in a payload becomes the file's bytes, read at send time."""
+        refs = {k: v for k, v in payload.items() if isinstance(v, dict) and "stored_file" in v}
+        if not refs:
+            return payload
+        async with self.session_factory() as session:
+            for key, ref in refs.items():
+                stored = await files_crud.get_file(session=session, file_id=int(ref["stored_file"]))
+                if stored is None:
+                    raise MissingFile(f"stored file {ref['stored_file']} is gone")
+                payload = payload | {key: BufferedInputFile(stored.data, filename=stored.filename)}
+        return payload
 
     async def _record(self, session: AsyncSession, row: OutboxMessage, result: Any) -> None:
         if row.case_id is None or row.kind == "card":
@@ -183,7 +219,10 @@ class DeliveryWorker:
         async with self.session_factory.begin() as session:
             await outbox_crud.finish(session=session, message_id=row.id, status=status, error=error)
 
-    async def _later(self, row: OutboxMessage, seconds: float, error: str, *, count: bool) -> None:
+    async def _later(
+        self, row: OutboxMessage, seconds: float, error: str, *, count: bool, hold: bool = False
+    ) -> datetime:
+        """Back to pending, due in `seconds`; with `hold`, the chat's other rows wait as long."""
         assert row.id is not None
         attempts = row.attempts + (1 if count else 0)
         when = self.services.now() + timedelta(seconds=seconds)
@@ -191,14 +230,29 @@ class DeliveryWorker:
             await outbox_crud.retry_later(
                 session=session, message_id=row.id, attempts=attempts, when=when, error=error
             )
+            if hold:
+                await outbox_crud.hold_chat(session=session, chat_id=row.chat_id, until=when)
+        return when
 
-    async def _retry_or_fail(self, row: OutboxMessage, error: str) -> None:
+    async def _postpone(self, row: OutboxMessage, until: datetime) -> None:
+        """Unclaim a row whose chat is waiting; not an attempt, so nothing is counted."""
+        assert row.id is not None
+        async with self.session_factory.begin() as session:
+            await outbox_crud.retry_later(
+                session=session,
+                message_id=row.id,
+                attempts=row.attempts,
+                when=until,
+                error=row.last_error or "its chat is waiting",
+            )
+
+    async def _retry_or_fail(self, row: OutboxMessage, error: str) -> datetime | None:
         if row.attempts + 1 >= MAX_ATTEMPTS:
             log.error("outbox %s failed after %s attempts: %s", row.id, MAX_ATTEMPTS, error)
             await self._finish(row, FAILED, error)
-            return
+            return None
         delay = min(60.0, 0.5 * 2**row.attempts) * random.uniform(0.8, 1.2)
-        await self._later(row, delay, error, count=True)
+        return await self._later(row, delay, error, count=True, hold=True)
 
     async def _forbidden(self, row: OutboxMessage, error: str) -> None:
         assert row.id is not None

@@ -16,7 +16,7 @@ from bot.middlewares import (
     UserMiddleware,
 )
 from bot.services.context import Services
-from handlers import admin, fallback, my_cases, officers, privacy, start, submit
+from handlers import admin, committee, fallback, my_cases, officers, privacy, start, submit
 
 
 def build_dispatcher(
@@ -36,6 +36,7 @@ def build_dispatcher(
     renderer = services.renderer
     dp.include_routers(
         fallback.build_cancel_router(),
+        committee.build_router(),
         start.build_router(renderer),
         privacy.build_router(),
         my_cases.build_router(renderer),

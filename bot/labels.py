@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_
-from bot.workflow import Action, Kind, State
+from bot.workflow import Action, Kind, Part, State
 
 STATE = {
     State.SUBMITTED: N_("Awaiting acceptance"),
@@ -15,6 +15,10 @@ STATE = {
     State.CLOSED: N_("Closed"),
     State.REJECTED: N_("Not accepted"),
     State.MERGED: N_("Merged"),
+    State.DRAFT: N_("Draft"),
+    State.COSIGNING: N_("Collecting co-signatures"),
+    State.WITHDRAWN: N_("Withdrawn"),
+    State.CONVERTED: N_("Converted to a suggestion"),
 }
 
 STATE_ICON = {
@@ -27,6 +31,10 @@ STATE_ICON = {
     State.CLOSED: "✅",
     State.REJECTED: "⛔",
     State.MERGED: "🔗",
+    State.DRAFT: "📝",
+    State.COSIGNING: "✍️",
+    State.WITHDRAWN: "↩️",
+    State.CONVERTED: "🔀",
 }
 
 KIND = {
@@ -34,6 +42,16 @@ KIND = {
     Kind.GRIEVANCE: N_("Grievance"),
     Kind.PROPOSAL: N_("Proposal"),
     Kind.QUESTION: N_("Question"),
+}
+
+# A proposal's card: the proposal committee decides (立案 / 不予立案 / 合并 / 转为意见建议), then
+# hands it to the responsible departments (交办).
+PROPOSAL_CARD_BUTTON = {
+    Action.ACCEPT: N_("Register as proposal"),
+    Action.REJECT: N_("Do not register"),
+    Action.MERGE: N_("Merge"),
+    Action.CONVERT: N_("Convert to suggestion"),
+    Action.ASSIGN: N_("Assign departments"),
 }
 
 CARD_BUTTON = {
@@ -60,6 +78,23 @@ EVENT = {
     "reply": N_("Message from the rights department"),
     "student_message": N_("You added information"),
     "rating_comment": N_("Your comment"),
+    Action.SEND_FOR_COSIGN: N_("Opened for co-signing"),
+    Action.COSIGN: N_("Co-signed"),
+    "decline": N_("A representative declined to co-sign"),
+    Action.EXPIRE: N_("The proposal window closed without enough co-signers"),
+    Action.WITHDRAW: N_("Withdrawn"),
+    Action.CONVERT: N_("Converted to a suggestion"),
+    Action.ASSIGN: N_("Assigned to the responsible departments"),
+    Action.APPROVE_ANSWER: N_("A department's answer was published"),
+    "converted_from": N_("Converted from a proposal"),
+}
+
+# A responsible department's part of a proposal.
+PART = {
+    Part.ASSIGNED: N_("Awaiting the department's answer"),
+    Part.REVIEW: N_("Answer under review"),
+    Part.RETURNED: N_("Answer sent back for revision"),
+    Part.PUBLISHED: N_("Answer published"),
 }
 
 RATING = {3: N_("Satisfied"), 2: N_("Partly satisfied"), 1: N_("Unsatisfied")}
@@ -76,4 +111,13 @@ TRANSITION_ERROR = {
     "closed": N_("This case is finished; please submit a new one."),
     "unknown_category": N_("Unknown category."),
     "bad_text": N_("The text does not meet the length rules."),
+    "merge_kind_mismatch": N_("A proposal can only be merged with another proposal."),
+    "not_representative": N_("Only student representatives of this congress session can do this."),
+    "window_closed": N_("The proposal window of this congress session is closed."),
+    "own_proposal": N_("You cannot co-sign your own proposal."),
+    "already_decided": N_("You have already answered this co-signing request."),
+    "incomplete": N_("Some parts of the proposal are still empty."),
+    "no_departments": N_("Choose at least one department."),
+    "not_liaison": N_("Only the liaison of the responsible department can do this."),
+    "not_submitted": N_("This proposal has not been submitted yet."),
 }

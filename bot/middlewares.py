@@ -54,6 +54,11 @@ class ChatLaneMiddleware(BaseMiddleware):
             lock = asyncio.Lock()
             self._locks[key] = lock
         async with lock:
+            # aiogram's FSM middleware runs first and read the state before this lane was
+            # ours; an update that waited here must see what the one before it left.
+            state = data.get("state")
+            if state is not None:
+                data["raw_state"] = await state.get_state()
             return await handler(event, data)
 
 
@@ -117,8 +122,9 @@ class UserMiddleware(BaseMiddleware):
                 language_code=tg_user.language_code,
             )
         chat = data.get("event_chat")
-        if user.unreachable_at is not None and chat is not None and chat.type == "private":
-            # Writing to the bot means the block is lifted.
+        private = chat is not None and chat.type == "private"
+        if private and user.unreachable_at is not None and not _blocks_bot(event):
+            # Writing to the bot (or unblocking it) means the block is lifted.
             await users_crud.set_unreachable(session=session, user_id=user.id, when=None)
             user.unreachable_at = None
         roles = await users_crud.roles_of(session=session, user_id=user.id)
@@ -128,6 +134,11 @@ class UserMiddleware(BaseMiddleware):
         data.update(user=user, roles=frozenset(roles), locale=locale)
         data["_"] = self.renderer.translator(locale)
         return await handler(event, data)
+
+
+def _blocks_bot(event: TelegramObject) -> bool:
+    change = event.my_chat_member if isinstance(event, Update) else None
+    return change is not None and change.new_chat_member.status == "kicked"
 
 
 def _profile_changed(user: User, tg_user: TgUser) -> bool:

@@ -28,12 +28,22 @@ class State(StrEnum):
     CLOSED = "closed"
     REJECTED = "rejected"
     MERGED = "merged"
+    # Proposals only: written and co-signed before the committee sees them; 撤回 and 转为意见建议
+    # end them.
+    DRAFT = "draft"
+    COSIGNING = "cosigning"
+    WITHDRAWN = "withdrawn"
+    CONVERTED = "converted"
 
 
 OPEN_STATES = frozenset(
     {State.SUBMITTED, State.ACCEPTED, State.NEEDS_INFO, State.IN_PROGRESS, State.REOPENED}
 )
-FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.MERGED})
+FINAL_STATES = frozenset(
+    {State.CLOSED, State.REJECTED, State.MERGED, State.WITHDRAWN, State.CONVERTED}
+)
+# A proposal not yet submitted is its proposer's and co-signers' business: no card, no thread.
+UNSUBMITTED = frozenset({State.DRAFT, State.COSIGNING})
 
 
 class Action(StrEnum):
@@ -47,6 +57,17 @@ class Action(StrEnum):
     RATE_SATISFIED = "rate_satisfied"
     RATE_PARTLY = "rate_partly"
     RATE_UNSATISFIED = "rate_unsatisfied"
+    # Proposals: 发起附议, 附议, window closed, 撤回; 转为意见建议; 交办; a department's 答复
+    # drafted by its liaison, then published or sent back by the officers.
+    SEND_FOR_COSIGN = "send_for_cosign"
+    COSIGN = "cosign"
+    EXPIRE = "expire"
+    WITHDRAW = "withdraw"
+    CONVERT = "convert"
+    ASSIGN = "assign"
+    DRAFT_ANSWER = "draft_answer"
+    APPROVE_ANSWER = "approve_answer"
+    RETURN_ANSWER = "return_answer"
 
 
 class Role(StrEnum):
@@ -54,6 +75,17 @@ class Role(StrEnum):
     OFFICER = "officer"
     ADMIN = "admin"
     SYSTEM = "system"
+    REPRESENTATIVE = "representative"
+    LIAISON = "liaison"
+
+
+class Part(StrEnum):
+    """A responsible department's share of a proposal: its answer's way to publication."""
+
+    ASSIGNED = "assigned"
+    REVIEW = "review"
+    RETURNED = "returned"
+    PUBLISHED = "published"
 
 
 RATING_OF = {Action.RATE_SATISFIED: 3, Action.RATE_PARTLY: 2, Action.RATE_UNSATISFIED: 1}
@@ -68,6 +100,9 @@ FIRST_RESPONSE = frozenset(
 
 OFFICERS = frozenset({Role.OFFICER, Role.ADMIN})
 SUBMITTER = frozenset({Role.STUDENT})
+REPRESENTATIVES = frozenset({Role.REPRESENTATIVE})
+LIAISONS = frozenset({Role.LIAISON})
+SYSTEM = frozenset({Role.SYSTEM})
 
 # "Previous state" for returns from needs_info: resolved from the case at run time.
 RESUME = "resume"
@@ -80,6 +115,12 @@ class CaseFacts:
     state: State
     reopen_count: int = 0
     resume_state: State | None = None
+    kind: Kind | None = None
+    # Proposals: co-signatures still missing before this one, the department part acted on,
+    # and how many parts (that one included) are not yet published.
+    cosigns_missing: int = 0
+    part: Part | None = None
+    open_parts: int = 0
 
 
 Guard = Callable[[CaseFacts], bool]
@@ -97,6 +138,48 @@ def _reopen_used(facts: CaseFacts) -> bool:
     return facts.reopen_count > 0
 
 
+# Proposals share the decisions (立案 is ACCEPT, 不予立案 REJECT, 合并 MERGE) and the rating;
+# the rights department's own handling (转办, 需补充, 答复) is for the other kinds only.
+def _not_proposal(facts: CaseFacts) -> bool:
+    return facts.kind != Kind.PROPOSAL
+
+
+def _proposal(facts: CaseFacts) -> bool:
+    return facts.kind == Kind.PROPOSAL
+
+
+def _no_cosigns_needed(facts: CaseFacts) -> bool:
+    return _proposal(facts) and facts.cosigns_missing <= 0
+
+
+def _cosigns_needed(facts: CaseFacts) -> bool:
+    return _proposal(facts) and facts.cosigns_missing > 0
+
+
+def _completes_cosigns(facts: CaseFacts) -> bool:
+    return _proposal(facts) and facts.cosigns_missing == 1
+
+
+def _more_cosigns_needed(facts: CaseFacts) -> bool:
+    return _proposal(facts) and facts.cosigns_missing > 1
+
+
+def _part_open(facts: CaseFacts) -> bool:
+    return _proposal(facts) and facts.part in (Part.ASSIGNED, Part.RETURNED)
+
+
+def _part_in_review(facts: CaseFacts) -> bool:
+    return _proposal(facts) and facts.part == Part.REVIEW
+
+
+def _last_part(facts: CaseFacts) -> bool:
+    return _part_in_review(facts) and facts.open_parts <= 1
+
+
+def _not_last_part(facts: CaseFacts) -> bool:
+    return _part_in_review(facts) and facts.open_parts > 1
+
+
 @dataclass(frozen=True)
 class Transition:
     source: State
@@ -109,28 +192,49 @@ class Transition:
 S, A = State, Action
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.SUBMITTED, A.ACCEPT, S.ACCEPTED, OFFICERS),
-    Transition(S.SUBMITTED, A.REQUEST_INFO, S.NEEDS_INFO, OFFICERS),
+    Transition(S.SUBMITTED, A.REQUEST_INFO, S.NEEDS_INFO, OFFICERS, _not_proposal),
     Transition(S.SUBMITTED, A.REJECT, S.REJECTED, OFFICERS),
     Transition(S.SUBMITTED, A.MERGE, S.MERGED, OFFICERS),
-    Transition(S.SUBMITTED, A.ANSWER, S.ANSWERED, OFFICERS),
-    Transition(S.ACCEPTED, A.FORWARD, S.IN_PROGRESS, OFFICERS),
-    Transition(S.ACCEPTED, A.REQUEST_INFO, S.NEEDS_INFO, OFFICERS),
-    Transition(S.ACCEPTED, A.ANSWER, S.ANSWERED, OFFICERS),
+    Transition(S.SUBMITTED, A.ANSWER, S.ANSWERED, OFFICERS, _not_proposal),
+    Transition(S.ACCEPTED, A.FORWARD, S.IN_PROGRESS, OFFICERS, _not_proposal),
+    Transition(S.ACCEPTED, A.REQUEST_INFO, S.NEEDS_INFO, OFFICERS, _not_proposal),
+    Transition(S.ACCEPTED, A.ANSWER, S.ANSWERED, OFFICERS, _not_proposal),
     Transition(S.ACCEPTED, A.MERGE, S.MERGED, OFFICERS),
     Transition(S.NEEDS_INFO, A.PROVIDE_INFO, RESUME, SUBMITTER),
     Transition(S.NEEDS_INFO, A.REJECT, S.REJECTED, OFFICERS),
     Transition(S.NEEDS_INFO, A.MERGE, S.MERGED, OFFICERS),
-    Transition(S.IN_PROGRESS, A.FORWARD, S.IN_PROGRESS, OFFICERS),
-    Transition(S.IN_PROGRESS, A.REQUEST_INFO, S.NEEDS_INFO, OFFICERS),
-    Transition(S.IN_PROGRESS, A.ANSWER, S.ANSWERED, OFFICERS),
-    Transition(S.IN_PROGRESS, A.MERGE, S.MERGED, OFFICERS),
+    Transition(S.IN_PROGRESS, A.FORWARD, S.IN_PROGRESS, OFFICERS, _not_proposal),
+    Transition(S.IN_PROGRESS, A.REQUEST_INFO, S.NEEDS_INFO, OFFICERS, _not_proposal),
+    Transition(S.IN_PROGRESS, A.ANSWER, S.ANSWERED, OFFICERS, _not_proposal),
+    Transition(S.IN_PROGRESS, A.MERGE, S.MERGED, OFFICERS, _not_proposal),
     Transition(S.ANSWERED, A.RATE_SATISFIED, S.CLOSED, SUBMITTER),
     Transition(S.ANSWERED, A.RATE_PARTLY, S.CLOSED, SUBMITTER),
     Transition(S.ANSWERED, A.RATE_UNSATISFIED, S.REOPENED, SUBMITTER, _may_reopen),
     Transition(S.ANSWERED, A.RATE_UNSATISFIED, S.CLOSED, SUBMITTER, _reopen_used),
-    Transition(S.REOPENED, A.FORWARD, S.IN_PROGRESS, OFFICERS),
-    Transition(S.REOPENED, A.ANSWER, S.ANSWERED, OFFICERS),
-    Transition(S.REOPENED, A.REQUEST_INFO, S.NEEDS_INFO, OFFICERS),
+    Transition(S.REOPENED, A.FORWARD, S.IN_PROGRESS, OFFICERS, _not_proposal),
+    Transition(S.REOPENED, A.ANSWER, S.ANSWERED, OFFICERS, _not_proposal),
+    Transition(S.REOPENED, A.REQUEST_INFO, S.NEEDS_INFO, OFFICERS, _not_proposal),
+    # Proposals: written, then co-signed by enough representatives before the window closes.
+    Transition(S.DRAFT, A.SEND_FOR_COSIGN, S.COSIGNING, SUBMITTER, _cosigns_needed),
+    Transition(S.DRAFT, A.SEND_FOR_COSIGN, S.SUBMITTED, SUBMITTER, _no_cosigns_needed),
+    Transition(S.DRAFT, A.WITHDRAW, S.WITHDRAWN, SUBMITTER, _proposal),
+    Transition(S.COSIGNING, A.COSIGN, S.COSIGNING, REPRESENTATIVES, _more_cosigns_needed),
+    Transition(S.COSIGNING, A.COSIGN, S.SUBMITTED, REPRESENTATIVES, _completes_cosigns),
+    Transition(S.COSIGNING, A.EXPIRE, S.DRAFT, SYSTEM, _proposal),
+    Transition(S.COSIGNING, A.WITHDRAW, S.WITHDRAWN, SUBMITTER, _proposal),
+    # The committee's decision: 立案 (ACCEPT), 不予立案 (REJECT), 合并 (MERGE) above, and:
+    Transition(S.SUBMITTED, A.CONVERT, S.CONVERTED, OFFICERS, _proposal),
+    Transition(S.ACCEPTED, A.ASSIGN, S.IN_PROGRESS, OFFICERS, _proposal),
+    # Each department's answer: drafted by its liaison, reviewed by the officers; the case is
+    # answered when the last part is published. 不满意 sends every part back once (REOPENED).
+    Transition(S.IN_PROGRESS, A.DRAFT_ANSWER, S.IN_PROGRESS, LIAISONS, _part_open),
+    Transition(S.IN_PROGRESS, A.RETURN_ANSWER, S.IN_PROGRESS, OFFICERS, _part_in_review),
+    Transition(S.IN_PROGRESS, A.APPROVE_ANSWER, S.IN_PROGRESS, OFFICERS, _not_last_part),
+    Transition(S.IN_PROGRESS, A.APPROVE_ANSWER, S.ANSWERED, OFFICERS, _last_part),
+    Transition(S.REOPENED, A.DRAFT_ANSWER, S.REOPENED, LIAISONS, _part_open),
+    Transition(S.REOPENED, A.RETURN_ANSWER, S.REOPENED, OFFICERS, _part_in_review),
+    Transition(S.REOPENED, A.APPROVE_ANSWER, S.REOPENED, OFFICERS, _not_last_part),
+    Transition(S.REOPENED, A.APPROVE_ANSWER, S.ANSWERED, OFFICERS, _last_part),
 )
 del S, A
 

@@ -1,16 +1,19 @@
-"""Admins: binding chats to their purpose and giving people the officer role."""
+"""Admins: binding chats to their purpose and giving people the officer role; the bot's own
+membership of chats (a user blocking it included)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.cards import OFFICERS, SENSITIVE
 from bot.services.context import Services
+from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.models import User
 
@@ -46,6 +49,8 @@ def build_router() -> Router:
             is_forum=is_forum,
             title=message.chat.title,
         )
+        # Cards of cases that came in before any chat was bound were waiting for this one.
+        await outbox_crud.wake_chat_rows(session=session, now=services.now())
         await message.reply(
             services.renderer.render(
                 services.group_locale, "group/bound.html", purpose=purpose, is_forum=is_forum
@@ -71,6 +76,7 @@ def build_router() -> Router:
             )
             return
         target_id, name = target
+        shown = html.escape(name, quote=False)  # a Telegram name is user text, sent as HTML
         if command.command == "officer":
             existing = await users_crud.get_user(session=session, user_id=target_id)
             if existing is None:
@@ -85,10 +91,18 @@ def build_router() -> Router:
             await users_crud.grant_role(
                 session=session, user_id=target_id, role="officer", granted_by=user.id
             )
-            await message.reply(_("%(name)s is now a rights officer.") % {"name": name})
+            await message.reply(_("%(name)s is now a rights officer.") % {"name": shown})
         else:
             await users_crud.revoke_role(session=session, user_id=target_id, role="officer")
-            await message.reply(_("%(name)s is no longer a rights officer.") % {"name": name})
+            await message.reply(_("%(name)s is no longer a rights officer.") % {"name": shown})
+
+    @router.my_chat_member(F.chat.type == "private", F.new_chat_member.status == "kicked")
+    async def blocked(
+        event: ChatMemberUpdated, session: AsyncSession, user: User, services: Services
+    ) -> None:
+        # Known now, no queued message to this user costs a request that can only fail.
+        # Whatever the user does next in private lifts it (UserMiddleware).
+        await users_crud.set_unreachable(session=session, user_id=user.id, when=services.now())
 
     return router
 

@@ -9,11 +9,14 @@ from aiogram import BaseMiddleware, F
 from aiogram.filters import Filter
 from aiogram.types import (
     CallbackQuery,
+    InlineKeyboardMarkup,
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
     TelegramObject,
 )
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from magic_filter import MagicFilter
 
 from bot import labels
 from bot.callbacks import StartCB
@@ -36,6 +39,12 @@ def menu_texts(renderer: Renderer, label: str) -> set[str]:
     return {renderer.gettext(locale, label) for locale in LOCALES}
 
 
+def free_input(renderer: Renderer) -> MagicFilter:
+    """Input a step may take: the persistent menu's buttons act like commands, so they are not."""
+    menus = set().union(*(menu_texts(renderer, label) for label in (MENU_NEW, MENU_MY, MENU_HELP)))
+    return NOT_COMMAND & ~F.text.in_(menus)
+
+
 def main_menu(renderer: Renderer, locale: str) -> ReplyKeyboardMarkup:
     _ = renderer.translator(locale)
     return ReplyKeyboardMarkup(
@@ -46,6 +55,17 @@ def main_menu(renderer: Renderer, locale: str) -> ReplyKeyboardMarkup:
         resize_keyboard=True,
         is_persistent=True,
     )
+
+
+def college_keyboard(services: Services, locale: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for college in services.org.colleges:
+        kb.button(
+            text=services.renderer.name_of(college, locale),
+            callback_data=StartCB(action="college", value=college.code),
+        )
+    kb.adjust(2)
+    return kb.as_markup()
 
 
 def error_text(_: Callable[[str], str], error: TransitionError) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import labels
 from bot.callbacks import MyCaseCB
-from bot.render import Renderer
+from bot.render import MESSAGE_LIMIT, Renderer
 from bot.services import conversation, notify
 from bot.services.cases import Actor, apply_action
 from bot.services.context import Services
@@ -29,7 +29,7 @@ from bot.workflow import (
 from bot.workflow import (
     State as CaseState,
 )
-from handlers.common import MENU_MY, NOT_COMMAND, ConsentGate, error_text, menu_texts
+from handlers.common import MENU_MY, ConsentGate, error_text, free_input, menu_texts
 from handlers.media import attachment_of
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
@@ -50,6 +50,7 @@ def build_router(renderer: Renderer) -> Router:
     router.callback_query.filter(F.message.chat.type == "private")
     router.message.middleware(ConsentGate())
     router.callback_query.middleware(ConsentGate())
+    free = free_input(renderer)
 
     @router.message(Command("my"))
     @router.message(F.text.in_(menu_texts(renderer, MENU_MY)))
@@ -74,7 +75,9 @@ def build_router(renderer: Renderer) -> Router:
         services: Services,
         locale: str,
     ) -> None:
-        text, markup = await _case_list(session, services, user, locale, page=callback_data.value)
+        text, markup = await _case_list(
+            session, services, user, locale, page=max(callback_data.value, 0)
+        )
         await query.answer()
         if isinstance(query.message, Message):
             await query.message.edit_text(text, reply_markup=markup)
@@ -95,8 +98,14 @@ def build_router(renderer: Renderer) -> Router:
             return
         await query.answer()
         text = await _timeline(session, services, case, locale)
-        if isinstance(query.message, Message):
-            await query.message.answer(text, reply_markup=_case_keyboard(services, locale, case))
+        if isinstance(query.message, Message) and case.id is not None:
+            sent = await query.message.answer(
+                text, reply_markup=_case_keyboard(services, locale, case)
+            )
+            # A reply to the case as shown here adds information, like one to any case message.
+            await cases_crud.link_message(
+                session=session, chat_id=sent.chat.id, message_id=sent.message_id, case_id=case.id
+            )
 
     @router.callback_query(MyCaseCB.filter(F.action == "info"))
     async def ask_info(
@@ -111,7 +120,8 @@ def build_router(renderer: Renderer) -> Router:
     ) -> None:
         case = await _own_case(session, callback_data.case_id, user)
         if case is None or case.state in FINAL_STATES:
-            await query.answer(_(labels.TRANSITION_ERROR["closed"]), show_alert=True)
+            reason = "not_found" if case is None else "closed"
+            await query.answer(_(labels.TRANSITION_ERROR[reason]), show_alert=True)
             return
         await state.set_state(CaseInput.info)
         await state.update_data(case_id=case.id)
@@ -121,7 +131,7 @@ def build_router(renderer: Renderer) -> Router:
                 services.renderer.render(locale, "student/info_prompt.html", case=case)
             )
 
-    @router.message(CaseInput.info, F.text | F.photo | F.document, NOT_COMMAND)
+    @router.message(CaseInput.info, F.text | F.photo | F.document, free)
     async def got_info(
         message: Message,
         state: FSMContext,
@@ -132,12 +142,38 @@ def build_router(renderer: Renderer) -> Router:
     ) -> None:
         case_id = int((await state.get_data())["case_id"])
         await state.clear()
+        if message.media_group_id:
+            # The album's other parts come as messages of their own; they belong here too.
+            await state.update_data(album=message.media_group_id, case_id=case_id)
         await _add_info(message, session, services, user, case_id, _)
 
-    @router.message(CaseInput.info, NOT_COMMAND)
-    async def info_expected(message: Message, services: Services, locale: str) -> None:
+    @router.message(StateFilter(None), F.photo | F.document, AlbumAfterInfo())
+    async def got_info_album_part(
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        user: User,
+        services: Services,
+        _: Translate,
+    ) -> None:
+        case_id = int((await state.get_data())["case_id"])
+        await _add_info(message, session, services, user, case_id, _, acknowledge=False)
+
+    @router.message(CaseInput.info, free)
+    async def info_expected(
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        user: User,
+        services: Services,
+        locale: str,
+    ) -> None:
+        case = await _own_case(session, int((await state.get_data())["case_id"]), user)
+        if case is None:
+            await state.clear()
+            return
         await message.answer(
-            services.renderer.render(locale, "student/unsupported.html", expecting="files")
+            services.renderer.render(locale, "student/info_prompt.html", case=case)
         )
 
     @router.callback_query(MyCaseCB.filter(F.action == "rate"))
@@ -168,10 +204,15 @@ def build_router(renderer: Renderer) -> Router:
         await query.answer(_(labels.RATING[callback_data.value]))
         if isinstance(query.message, Message):
             await query.message.edit_reply_markup(reply_markup=None)
-        await state.set_state(CaseInput.comment)
-        await state.update_data(case_id=case.id)
-        kb = InlineKeyboardBuilder()
-        kb.button(text=_("Skip"), callback_data=MyCaseCB(action="skip", case_id=case.id or 0))
+        # In the middle of something else (a new case, say), the next message belongs to that.
+        invite = await state.get_state() in (None, CaseInput.comment.state)
+        keyboard = None
+        if invite:
+            await state.set_state(CaseInput.comment)
+            await state.update_data(case_id=case.id)
+            kb = InlineKeyboardBuilder()
+            kb.button(text=_("Skip"), callback_data=MyCaseCB(action="skip", case_id=case.id or 0))
+            keyboard = kb.as_markup().model_dump(mode="json", exclude_none=True)
         await outbox_crud.enqueue(
             session=session,
             messages=notify.to_user(
@@ -179,18 +220,21 @@ def build_router(renderer: Renderer) -> Router:
                 user=user,
                 template="student/rated.html",
                 case=case,
-                keyboard=kb.as_markup().model_dump(mode="json", exclude_none=True),
+                keyboard=keyboard,
+                invite_comment=invite,
             ),
         )
 
     @router.callback_query(MyCaseCB.filter(F.action == "skip"))
     async def skip_comment(query: CallbackQuery, state: FSMContext) -> None:
-        await state.clear()
+        # A late press must not end whatever the student has started since.
+        if await state.get_state() == CaseInput.comment.state:
+            await state.clear()
         await query.answer()
         if isinstance(query.message, Message):
             await query.message.edit_reply_markup(reply_markup=None)
 
-    @router.message(CaseInput.comment, F.text, NOT_COMMAND)
+    @router.message(CaseInput.comment, F.text, free)
     async def got_comment(
         message: Message,
         state: FSMContext,
@@ -219,9 +263,7 @@ def build_router(renderer: Renderer) -> Router:
             ),
         )
 
-    @router.message(
-        StateFilter(None), F.reply_to_message, F.text | F.photo | F.document, NOT_COMMAND
-    )
+    @router.message(StateFilter(None), F.reply_to_message, F.text | F.photo | F.document, free)
     async def reply_to_case(
         message: Message,
         session: AsyncSession,
@@ -244,6 +286,16 @@ def build_router(renderer: Renderer) -> Router:
     return router
 
 
+class AlbumAfterInfo(Filter):
+    """A further part of the album a student began to send as information for a case."""
+
+    async def __call__(self, message: Message, state: FSMContext) -> bool:
+        if not message.media_group_id:
+            return False
+        data = await state.get_data()
+        return data.get("album") == message.media_group_id and "case_id" in data
+
+
 async def _add_info(
     message: Message,
     session: AsyncSession,
@@ -251,6 +303,8 @@ async def _add_info(
     user: User,
     case_id: int,
     _: Translate,
+    *,
+    acknowledge: bool = True,
 ) -> None:
     text = message.text or message.caption or ""
     attachments = [attachment_of(message)] if (message.photo or message.document) else []
@@ -264,14 +318,16 @@ async def _add_info(
             attachments=attachments,
         )
     except TransitionError as exc:
-        await message.answer(error_text(_, exc))
+        if acknowledge:
+            await message.answer(error_text(_, exc))
         return
-    await outbox_crud.enqueue(
-        session=session,
-        messages=notify.to_user(
-            services=services, user=user, template="student/info_received.html", case=case
-        ),
-    )
+    if acknowledge:
+        await outbox_crud.enqueue(
+            session=session,
+            messages=notify.to_user(
+                services=services, user=user, template="student/info_received.html", case=case
+            ),
+        )
 
 
 async def _own_case(session: AsyncSession, case_id: int, user: User) -> Case | None:
@@ -316,16 +372,27 @@ async def _timeline(session: AsyncSession, services: Services, case: Case, local
         }
         for e in events
     ]
-    return services.renderer.render(
-        locale,
-        "student/my_case.html",
-        case=case,
-        kind_label=labels.KIND[Kind(case.kind)],
-        category=services.org.category(case.category_code),
-        department=services.org.department(case.department_code),
-        events=items,
-        event_label=lambda item: item["label"],
-    )
+
+    def render(shown: list[dict[str, Any]]) -> str:
+        return services.renderer.render(
+            locale,
+            "student/my_case.html",
+            case=case,
+            kind_label=labels.KIND[Kind(case.kind)],
+            category=services.org.category(case.category_code),
+            department=services.org.department(case.department_code),
+            events=shown,
+            omitted=len(items) - len(shown),
+            event_label=lambda item: item["label"],
+        )
+
+    # A long history would not fit in one message: the latest steps matter most.
+    shown = items
+    text = render(shown)
+    while len(text) > MESSAGE_LIMIT and shown:
+        shown = shown[1:]
+        text = render(shown)
+    return text
 
 
 def _case_keyboard(services: Services, locale: str, case: Case) -> InlineKeyboardMarkup | None:

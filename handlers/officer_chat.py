@@ -44,7 +44,8 @@ class OfficersOnly(BaseMiddleware):
         if data.get("roles", frozenset()) & OFFICER_ROLES:
             return await handler(event, data)
         if isinstance(event, CallbackQuery):
-            await event.answer(data["_"]("Only rights officers can act on cases."), show_alert=True)
+            _ = data["_"]  # named `_` so the message is extracted for translation
+            await event.answer(_("Only rights officers can act on cases."), show_alert=True)
         return None
 
 

@@ -25,6 +25,10 @@ from storage.models import User
 
 Translate = Callable[[str], str]
 ASKS_TEXT = TEXT_REQUIRED | {Action.MERGE}
+# What an officer may post in a case's thread that is not passed on to the student.
+NOT_RELAYED = frozenset(
+    {"sticker", "voice", "video", "video_note", "audio", "animation", "location", "contact"}
+)
 
 
 class OfficerInput(StatesGroup):
@@ -146,7 +150,8 @@ def build_router() -> Router:
         await state.clear()
         await message.reply(_("Cancelled."))
 
-    @router.message(OfficerInput.text, F.text)
+    # Commands keep their meaning while a text is awaited (/queue must not become an answer).
+    @router.message(OfficerInput.text, F.text, ~F.text.startswith("/"))
     async def got_text(
         message: Message,
         state: FSMContext,
@@ -183,7 +188,9 @@ def build_router() -> Router:
 
     @router.message(Command("queue"))
     async def queue(message: Message, session: AsyncSession, services: Services) -> None:
-        await message.answer(await queue_view(session=session, services=services))
+        await message.answer(
+            await queue_view(session=session, services=services, chat_id=message.chat.id)
+        )
 
     @router.message(Command("help"))
     async def officer_help(message: Message, services: Services) -> None:
@@ -213,6 +220,13 @@ def build_router() -> Router:
             if (message.photo or message.document)
             else None,
         )
+
+    @router.message(StateFilter(None), F.content_type.in_(NOT_RELAYED))
+    async def not_relayed(message: Message, session: AsyncSession, _: Translate) -> None:
+        # Said in a case's thread, it looks sent; say that it was not.
+        case = await case_of_message(session, message)
+        if case is not None:
+            await message.reply(_("Only text, photos and files reach the student; not sent."))
 
     return router
 

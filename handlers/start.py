@@ -15,7 +15,7 @@ from bot.callbacks import StartCB
 from bot.render import Renderer
 from bot.services import privacy
 from bot.services.context import Services
-from handlers.common import MENU_HELP, main_menu, menu_texts
+from handlers.common import MENU_HELP, college_keyboard, main_menu, menu_texts
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -40,7 +40,7 @@ def build_router(renderer: Renderer) -> Router:
             # Agreed already but left before choosing a college: do not ask to agree again.
             await message.answer(
                 services.renderer.render(locale, "student/choose_college.html"),
-                reply_markup=_college_keyboard(services, locale),
+                reply_markup=college_keyboard(services, locale),
             )
             return
         if user.consent_at is not None:
@@ -112,7 +112,7 @@ def build_router(renderer: Renderer) -> Router:
         if user.college_code is None:
             await query.message.answer(
                 services.renderer.render(locale, "student/choose_college.html"),
-                reply_markup=_college_keyboard(services, locale),
+                reply_markup=college_keyboard(services, locale),
             )
         else:
             college = services.org.college(user.college_code)
@@ -132,7 +132,7 @@ def build_router(renderer: Renderer) -> Router:
             return
         await message.answer(
             services.renderer.render(locale, "student/choose_college.html"),
-            reply_markup=_college_keyboard(services, locale),
+            reply_markup=college_keyboard(services, locale),
         )
 
     @router.callback_query(StartCB.filter(F.action == "college"))
@@ -172,16 +172,5 @@ def _language_keyboard() -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text="中文", callback_data=StartCB(action="lang", value="zh_Hans"))
     kb.button(text="English", callback_data=StartCB(action="lang", value="en"))
-    kb.adjust(2)
-    return kb.as_markup()
-
-
-def _college_keyboard(services: Services, locale: str) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for college in services.org.colleges:
-        kb.button(
-            text=services.renderer.name_of(college, locale),
-            callback_data=StartCB(action="college", value=college.code),
-        )
     kb.adjust(2)
     return kb.as_markup()

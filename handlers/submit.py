@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -19,7 +19,15 @@ from bot.render import Renderer
 from bot.services.cases import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN, Draft, check_text, submit_case
 from bot.services.context import Services
 from bot.workflow import STUDENT_KINDS, Kind, TransitionError
-from handlers.common import MENU_NEW, NOT_COMMAND, ConsentGate, error_text, main_menu, menu_texts
+from handlers.common import (
+    MENU_NEW,
+    ConsentGate,
+    college_keyboard,
+    error_text,
+    free_input,
+    main_menu,
+    menu_texts,
+)
 from handlers.media import attachment_of
 from storage.models import User
 
@@ -41,6 +49,7 @@ def build_router(renderer: Renderer) -> Router:
     router.callback_query.filter(F.message.chat.type == "private")
     router.message.middleware(ConsentGate())
     router.callback_query.middleware(ConsentGate())
+    free = free_input(renderer)
 
     @router.message(Command("new"))
     @router.message(F.text.in_(menu_texts(renderer, MENU_NEW)))
@@ -50,19 +59,17 @@ def build_router(renderer: Renderer) -> Router:
         user: User,
         services: Services,
         locale: str,
-        _: Translate,
     ) -> None:
         await state.clear()
-        await state.set_state(NewCase.kind)
+        if services.org.college(user.college_code) is None:
+            # Every case is routed by college, so there is none to submit without one.
+            await message.answer(
+                services.renderer.render(locale, "student/choose_college.html"),
+                reply_markup=college_keyboard(services, locale),
+            )
+            return
         await state.update_data(college=user.college_code)
-        kb = InlineKeyboardBuilder()
-        for kind in STUDENT_KINDS:
-            kb.button(text=_(labels.KIND[kind]), callback_data=SubmitCB(step="kind", value=kind))
-        kb.button(text=_("Cancel"), callback_data=SubmitCB(step="cancel"))
-        kb.adjust(2, 1)
-        await message.answer(
-            services.renderer.render(locale, "student/new_kind.html"), reply_markup=kb.as_markup()
-        )
+        await _ask_kind(message, state, services, locale)
 
     @router.callback_query(SubmitCB.filter(F.step == "cancel"))
     async def cancel_button(
@@ -92,6 +99,8 @@ def build_router(renderer: Renderer) -> Router:
         await query.answer()
         if isinstance(query.message, Message):
             await query.message.edit_reply_markup(reply_markup=None)
+        if await _back_to_preview(query, state, services, locale):
+            return
         await _ask_category(query, state, services, locale)
 
     @router.callback_query(NewCase.category, SubmitCB.filter(F.step == "cat"))
@@ -120,7 +129,7 @@ def build_router(renderer: Renderer) -> Router:
                 )
             )
 
-    @router.message(NewCase.text, F.text, NOT_COMMAND)
+    @router.message(NewCase.text, F.text, free)
     async def got_text(
         message: Message, state: FSMContext, services: Services, locale: str
     ) -> None:
@@ -147,10 +156,19 @@ def build_router(renderer: Renderer) -> Router:
             reply_markup=_files_keyboard(services, locale, 0),
         )
 
-    @router.message(NewCase.text, NOT_COMMAND)
+    @router.message(NewCase.text, free)
     async def text_expected(message: Message, services: Services, locale: str) -> None:
         await message.answer(
             services.renderer.render(locale, "student/unsupported.html", expecting="text")
+        )
+
+    @router.message(
+        StateFilter(NewCase.kind, NewCase.category, NewCase.anonymity, NewCase.preview),
+        free,
+    )
+    async def button_expected(message: Message, services: Services, locale: str) -> None:
+        await message.answer(
+            services.renderer.render(locale, "student/unsupported.html", expecting="buttons")
         )
 
     @router.message(NewCase.files, F.photo | F.document)
@@ -161,7 +179,8 @@ def build_router(renderer: Renderer) -> Router:
         files: list[dict[str, Any]] = list(data.get("attachments", []))
         if len(files) >= MAX_ATTACHMENTS:
             await message.answer(
-                services.renderer.render(locale, "student/files_limit.html", max=MAX_ATTACHMENTS)
+                services.renderer.render(locale, "student/files_limit.html", max=MAX_ATTACHMENTS),
+                reply_markup=_files_keyboard(services, locale, len(files)),
             )
             return
         files.append(attachment_of(message))
@@ -173,10 +192,14 @@ def build_router(renderer: Renderer) -> Router:
             reply_markup=_files_keyboard(services, locale, len(files)),
         )
 
-    @router.message(NewCase.files, NOT_COMMAND)
-    async def file_expected(message: Message, services: Services, locale: str) -> None:
+    @router.message(NewCase.files, free)
+    async def file_expected(
+        message: Message, state: FSMContext, services: Services, locale: str
+    ) -> None:
+        count = len((await state.get_data()).get("attachments", []))
         await message.answer(
-            services.renderer.render(locale, "student/unsupported.html", expecting="files")
+            services.renderer.render(locale, "student/unsupported.html", expecting="files"),
+            reply_markup=_files_keyboard(services, locale, count),
         )
 
     @router.callback_query(NewCase.files, SubmitCB.filter(F.step == "files_done"))
@@ -219,6 +242,7 @@ def build_router(renderer: Renderer) -> Router:
         if not callback_data.value:
             kb = InlineKeyboardBuilder()
             for field, label in (
+                ("kind", _("Type")),
                 ("cat", _("Category")),
                 ("text", _("Text")),
                 ("files", _("Attachments")),
@@ -226,13 +250,15 @@ def build_router(renderer: Renderer) -> Router:
             ):
                 kb.button(text=label, callback_data=SubmitCB(step="edit", value=field))
             kb.button(text=_("Back"), callback_data=SubmitCB(step="edit", value="back"))
-            kb.adjust(2, 2, 1)
+            kb.adjust(2, 2, 2)
             await query.message.edit_reply_markup(reply_markup=kb.as_markup())
             return
         await state.update_data(editing=True)
         await query.message.edit_reply_markup(reply_markup=None)
         if callback_data.value == "back":
             await _show_preview(query, state, services, locale)
+        elif callback_data.value == "kind":
+            await _ask_kind(query.message, state, services, locale)
         elif callback_data.value == "cat":
             await _ask_category(query, state, services, locale)
         elif callback_data.value == "text":
@@ -264,6 +290,12 @@ def build_router(renderer: Renderer) -> Router:
         _: Translate,
     ) -> None:
         data = await state.get_data()
+        if not {"kind", "category", "text"} <= data.keys():
+            # A second press that was already queued when the first one sent the case.
+            await query.answer(
+                _("This step is no longer active. Send /new to start again."), show_alert=True
+            )
+            return
         draft = Draft(
             kind=data["kind"],
             category=data["category"],
@@ -288,6 +320,22 @@ def build_router(renderer: Renderer) -> Router:
         )
 
     return router
+
+
+async def _ask_kind(
+    message: Message | None, state: FSMContext, services: Services, locale: str
+) -> None:
+    _ = services.renderer.translator(locale)
+    await state.set_state(NewCase.kind)
+    kb = InlineKeyboardBuilder()
+    for kind in STUDENT_KINDS:
+        kb.button(text=_(labels.KIND[kind]), callback_data=SubmitCB(step="kind", value=kind))
+    kb.button(text=_("Cancel"), callback_data=SubmitCB(step="cancel"))
+    kb.adjust(2, 1)
+    if isinstance(message, Message):
+        await message.answer(
+            services.renderer.render(locale, "student/new_kind.html"), reply_markup=kb.as_markup()
+        )
 
 
 async def _ask_category(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel, col
 
 from storage.types import UTCDateTime, utcnow
 
@@ -93,6 +93,8 @@ class Case(SQLModel, table=True):
     closed_at: datetime | None = _ts()
     first_response_due_at: datetime | None = _ts()
     answer_due_at: datetime | None = _ts()
+    # The department's own clock (转办 → 答复); like the others, empty while the student is asked.
+    department_due_at: datetime | None = _ts()
 
 
 class Attachment(SQLModel, table=True):
@@ -178,3 +180,42 @@ class ProcessedUpdate(SQLModel, table=True):
         sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
     processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StoredFile(SQLModel, table=True):
+    """A generated file (a report, a chart) that an outbox row sends as a document or photo."""
+
+    __tablename__ = "stored_files"
+
+    id: int | None = Field(default=None, primary_key=True)
+    filename: str
+    content_type: str
+    data: bytes = Field(sa_type=LargeBinary)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ScheduledRun(SQLModel, table=True):
+    """A scheduled job's period, claimed by whichever instance sends it first.
+
+    The claim commits with the outbox rows it enqueues, so the period's messages go out exactly
+    once: a second instance (or a restart) finds the row and leaves the period alone.
+    """
+
+    __tablename__ = "scheduled_runs"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str
+    period: str
+    scheduled_for: datetime = Field(sa_type=UTCDateTime)
+    claimed_at: datetime = Field(sa_type=UTCDateTime)
+    late: bool = False
+    sent: int = 0
+
+
+# The digest reads events by time (answers, ratings, state changes in a period), cases by
+# their first response, and duplicates by what they were merged into; appended here rather
+# than in the classes so those definitions stay as they were.
+Index("ix_case_events_created", col(CaseEvent.created_at))
+Index("ix_cases_first_response_at", col(Case.first_response_at))
+Index("ix_cases_merged_into_id", col(Case.merged_into_id))

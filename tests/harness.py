@@ -32,6 +32,9 @@ def make_settings(base_url: str, database_url: str, **overrides: Any) -> Setting
         "database_url": database_url,
         "admin_ids": [ADMIN_ID],
         "officers_chat_id": OFFICERS_CHAT,
+        # Timed jobs would post into the chats of tests about other things; their own tests
+        # turn them on (or call Jobs.tick with a chosen moment).
+        "scheduler_enabled": False,
         "_env_file": None,
     }
     values.update(overrides)

@@ -2,25 +2,76 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlmodel import col
 
 from bot.emulator import BotAPIEmulator, RecordedRequest, SimGroup, SimUser
 from bot.emulator.models import SimMessage
+from bot.services.cases import Draft, submit_case
+from storage.crud import users as users_crud
 from storage.models import Case, CaseEvent, OutboxMessage, User
 from storage.types import utcnow
-from tests.harness import ADMIN_ID, OFFICER_ID, OFFICERS_CHAT, Harness, reset_database, start_bot
+from tests.harness import (
+    ADMIN_ID,
+    DEFAULT_TEXT,
+    OFFICER_ID,
+    OFFICERS_CHAT,
+    Harness,
+    reset_database,
+    start_bot,
+)
 
 SENSITIVE_CHAT = -1001000000002
 SIGNATURE = "学生会权益部"
 
 # The card's buttons as officers see them (zh_Hans, the group's language).
 ACCEPT, ASK_INFO, FORWARD, REJECT, ANSWER, MERGE = "受理", "需补充", "转办", "驳回", "答复", "合并"
+
+
+class OfficerHarness(Harness):
+    """A harness whose `settle` waits for quiet, not for a quiet period to pass.
+
+    The emulator's settle returns after a short silence; on a loaded machine a handler or the
+    delivery worker can be busy with the database for longer than that. Here settling also
+    needs every update handler to have finished and no outbox row to be due or in flight.
+    """
+
+    async def settle(self, quiet: float = 0.1) -> None:
+        assert self.app is not None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            await super().settle(min(quiet, 0.02))
+            handling = [t for t in self.app.dispatcher._handle_update_tasks if not t.done()]
+            if handling:
+                await asyncio.wait(handling, timeout=15)
+            elif await self._outbox_busy():
+                await asyncio.sleep(0.01)
+            else:
+                return
+        raise AssertionError(f"the bot did not become idle\n{self.emu.dump()}")
+
+    async def _outbox_busy(self) -> bool:
+        assert self.app is not None
+        if self.worker is None:
+            return False
+        now = self.app.services.now()
+        stmt = select(col(OutboxMessage.id)).where(
+            or_(
+                col(OutboxMessage.status) == "sending",
+                (col(OutboxMessage.status) == "pending")
+                & (col(OutboxMessage.next_attempt_at) <= now),
+            )
+        )
+        async with self.app.session_factory() as session:
+            return (await session.scalar(stmt.limit(1))) is not None
 
 
 @contextlib.asynccontextmanager
@@ -33,7 +84,7 @@ async def officer_harness(
     worker: bool = True,
     grant_officer: bool = True,
     **overrides: Any,
-) -> AsyncIterator[Harness]:
+) -> AsyncIterator[OfficerHarness]:
     """Like the `harness` fixture, with a choice of forum mode, worker and settings."""
     if reset:
         engine = await reset_database(database_url)
@@ -44,7 +95,7 @@ async def officer_harness(
     group.add_member(admin, status="creator")
     group.add_member(officer)
     async with start_bot(emulator, database_url, worker=worker, **overrides) as app:
-        h = Harness(
+        h = OfficerHarness(
             emu=emulator,
             worker=app.worker if worker else None,
             group=group,
@@ -70,6 +121,56 @@ def _user(emu: BotAPIEmulator, user_id: int, name: str, username: str) -> SimUse
         return emu.user(user_id)
     except KeyError:
         return emu.add_user(user_id=user_id, first_name=name, username=username)
+
+
+# -- students and cases, when how they came about is not what a test is about ------------------
+
+
+async def seed_student(
+    h: Harness, user_id: int, name: str, *, username: str | None = None, college: str = "clinical"
+) -> SimUser:
+    """A student who has consented and chosen Chinese and a college (the dialogue is skipped)."""
+    assert h.app is not None
+    user = h.emu.add_user(user_id, name, username=username, language_code="zh-hans", started=True)
+    async with h.app.session_factory.begin() as session:
+        await users_crud.upsert_user(
+            session=session,
+            user_id=user_id,
+            first_name=name,
+            last_name=None,
+            username=username,
+            language_code="zh-hans",
+        )
+        await session.execute(
+            update(User)
+            .where(col(User.id) == user_id)
+            .values(consent_at=utcnow(), locale="zh_Hans", college_code=college)
+        )
+    return user
+
+
+async def seed_case(
+    h: Harness,
+    student: SimUser,
+    text: str = DEFAULT_TEXT,
+    *,
+    category: str = "logistics",
+    anonymous: bool = False,
+) -> str:
+    """A grievance submitted through the service; its card and confirmation then go out as
+    after a real submission (the /new dialogue itself is the students' tests' business)."""
+    assert h.app is not None
+    async with h.app.session_factory.begin() as session:
+        user = await session.get(User, student.id)
+        assert user is not None
+        draft = Draft(kind="grievance", category=category, text=text, anonymous=anonymous)
+        case = await submit_case(
+            session=session, services=h.app.services, submitter=user, draft=draft
+        )
+        number = case.number
+    h.app.worker.wake()
+    await h.settle()
+    return number
 
 
 # -- acting as an officer -------------------------------------------------------------------
@@ -98,7 +199,8 @@ async def act(h: Harness, number: str, button: str, text: str | None = None) -> 
     """Press a card button and, when it asks for one, send the text."""
     await press(h, number, button)
     if text is not None:
-        await say(h, text, chat=chat_of_card(h, number))
+        where = card(h, number)
+        await say(h, text, chat=where.chat_id, thread_id=where.thread_id)
 
 
 async def forward(h: Harness, number: str, department: str = "后勤保障处") -> None:
@@ -113,7 +215,7 @@ async def reply_to_card(
 ) -> SimMessage:
     """An officer replies to the case's card (the way to write to the student)."""
     message = card(h, number)
-    return await say(h, text, who=who, chat=chat_of_card(h, number), reply_to=message)
+    return await say(h, text, who=who, chat=message.chat_id, reply_to=message)
 
 
 def card(h: Harness, number: str) -> SimMessage:
@@ -174,7 +276,7 @@ def serialized(request: RecordedRequest) -> str:
 async def case_of(h: Harness, number: str) -> Case:
     assert h.app is not None
     async with h.app.session_factory() as session:
-        case = (await session.scalars(select(Case).where(Case.number == number))).one()
+        case = (await session.scalars(select(Case).where(col(Case.number) == number))).one()
     return case
 
 
@@ -183,16 +285,16 @@ async def events_of(h: Harness, number: str) -> list[CaseEvent]:
     assert h.app is not None
     async with h.app.session_factory() as session:
         rows = await session.scalars(
-            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+            select(CaseEvent).where(col(CaseEvent.case_id) == case.id).order_by(col(CaseEvent.id))
         )
         return list(rows)
 
 
 async def outbox(h: Harness, **where: Any) -> list[OutboxMessage]:
     assert h.app is not None
-    stmt = select(OutboxMessage).order_by(OutboxMessage.id)
+    stmt = select(OutboxMessage).order_by(col(OutboxMessage.id))
     for key, value in where.items():
-        stmt = stmt.where(getattr(OutboxMessage, key) == value)
+        stmt = stmt.where(col(getattr(OutboxMessage, key)) == value)
     async with h.app.session_factory() as session:
         return list(await session.scalars(stmt))
 
@@ -210,9 +312,13 @@ async def count(h: Harness, model: Any) -> int:
 
 
 def freeze_clock(h: Harness, at: datetime | None = None) -> list[datetime]:
-    """Replace the app's clock by one that moves only when told; returns its one-item box."""
+    """Replace the app's clock by one that moves only when told; returns its one-item box.
+
+    It starts a day ahead: outbox rows are stamped due by the real clock when queued, and the
+    worker compares that with the app's clock, so the app's clock must not lag behind.
+    """
     assert h.app is not None
-    box = [at or utcnow()]
+    box = [at or utcnow() + timedelta(days=1)]
     h.app.services.clock = lambda: box[0]
     return box
 

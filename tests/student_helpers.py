@@ -2,20 +2,55 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.emulator import SimUser
 from bot.emulator.models import SimMessage
-from storage.models import Attachment, Case, CaseEvent, User
+from bot.emulator.serialize import user_dict
+from bot.scenario import CASE_NUMBER
+from bot.services.cases import Draft, submit_case
+from storage.models import Attachment, Case, CaseEvent, OutboxMessage, User
 from tests.harness import DEFAULT_TEXT, Harness
 
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 ANSWER_TEXT = "经后勤保障处核查，已约谈承包商并增加每日卫生巡查。感谢同学的监督！"
 REMINDER = "请先发送 /start 并同意隐私说明"
+
+
+async def _outbox_busy(h: Harness) -> bool:
+    assert h.app is not None
+    status, due_at = col(OutboxMessage.status), col(OutboxMessage.next_attempt_at)
+    due = (status == "pending") & (due_at <= h.app.services.now())
+    async with h.app.session_factory() as session:
+        stmt = select(func.count()).where((status == "sending") | due)
+        return bool(await session.scalar(stmt))
+
+
+async def settle(h: Harness) -> None:
+    """h.settle(), but also until no handler runs and nothing due is left in the outbox.
+
+    Knowing that, a short quiet time is enough, which keeps these many-step tests fast.
+    """
+    assert h.app is not None
+    dispatcher = h.app.dispatcher
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        await h.settle(quiet=0.01)
+        busy = [t for t in getattr(dispatcher, "_handle_update_tasks", ()) if not t.done()]
+        if busy:
+            await asyncio.wait(busy, timeout=15)
+        elif await _outbox_busy(h):
+            await asyncio.sleep(0.01)
+        else:
+            return
+    raise AssertionError(f"the bot did not settle\n{h.emu.dump()}")
 
 
 @dataclass
@@ -25,6 +60,7 @@ class Reply:
     messages: list[SimMessage] = field(default_factory=list)
     toast: str | None = None
     alert: bool = False
+    answered: bool = False  # a pressed button stops spinning only when the bot answers it
 
     @property
     def texts(self) -> list[str]:
@@ -79,7 +115,7 @@ class Talk:
     async def _after(self, action: Any) -> Reply:
         mark = self._mark()
         await action
-        await self.h.settle()
+        await settle(self.h)
         return Reply(self._since(mark))
 
     async def send(self, text: str, reply_to: SimMessage | None = None) -> Reply:
@@ -106,9 +142,41 @@ class Talk:
     async def press(self, button: str | int, message: SimMessage | None = None) -> Reply:
         mark = self._mark()
         query_id = await self.user.press(message or self.last, button)
-        await self.h.settle()
-        toast, alert = self.h.emu.callback_answers.get(query_id, (None, False))
-        return Reply(self._since(mark), toast, alert)
+        await settle(self.h)
+        return self._answer(query_id, mark)
+
+    async def submit(self, text: str = DEFAULT_TEXT, **kwargs: Any) -> str:
+        """The whole dialogue; the case number the student is told."""
+        await self.to_preview(text, **kwargs)
+        sent = await self.press(0)
+        found = CASE_NUMBER.search(sent.text)
+        assert found, f"no case number in {sent.texts!r}"
+        return found.group(0)
+
+    async def forge(self, data: str, message: SimMessage | None = None) -> Reply:
+        """A press whose callback data no button carries, as a modified client can send."""
+        world = self.h.emu.world
+        found = message or self.last
+        mark = self._mark()
+        query_id = world.new_callback_query(self.user.profile, found, data)
+        world.updates.push(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": user_dict(self.user.profile),
+                "message": world.render(found),
+                "chat_instance": world.chat_instance(world.chats[found.chat_id]),
+                "data": data,
+            },
+        )
+        world.touch()
+        await settle(self.h)
+        return self._answer(query_id, mark)
+
+    def _answer(self, query_id: str, mark: int) -> Reply:
+        answers = self.h.emu.callback_answers
+        toast, alert = answers.get(query_id, (None, False))
+        return Reply(self._since(mark), toast, alert, answered=query_id in answers)
 
     def saw(self) -> list[str]:
         return self.h.texts(self.user)
@@ -130,8 +198,22 @@ class Talk:
         return await self.press(1 if anonymous else 0)
 
 
-async def student(h: Harness, user_id: int = 1001, name: str = "Alice", **kwargs: Any) -> Talk:
-    return Talk(h, await h.student(user_id, name, **kwargs))
+async def student(
+    h: Harness,
+    user_id: int = 1001,
+    name: str = "Alice",
+    *,
+    language: str = "zh-hans",
+    college: str = "临床医学院",
+    username: str | None = None,
+) -> Talk:
+    """Someone who has agreed, chosen their language (as their Telegram's) and college."""
+    talk = Talk(h, h.emu.add_user(user_id, name, username=username, language_code=language))
+    await talk.send("/start")
+    await talk.press(0)
+    await talk.press("中文" if language.startswith("zh") else "English")
+    await talk.press(college)
+    return talk
 
 
 def newcomer(
@@ -144,16 +226,20 @@ def newcomer(
 # -- officers -------------------------------------------------------------------------------
 
 
-async def officer_press(h: Harness, number: str, button: str) -> None:
-    await h.press_card(number, button)
+async def officer_press(h: Harness, number: str, *buttons: str) -> None:
+    """Card buttons pressed one after another (e.g. "转办", "后勤保障处")."""
+    assert h.officer is not None
+    for button in buttons:
+        await h.officer.press(h.card(number), button)
+        await settle(h)
 
 
 async def officer_text(h: Harness, number: str, button: str, text: str) -> None:
     """A card button that asks for a text (答复, 需补充, 驳回), then the text."""
     assert h.officer is not None
-    await h.press_card(number, button)
+    await officer_press(h, number, button)
     await h.officer.send(text, chat=h.group, reply_to=h.last(h.group))
-    await h.settle()
+    await settle(h)
 
 
 async def answer(h: Harness, number: str, text: str = ANSWER_TEXT) -> None:
@@ -164,7 +250,32 @@ async def officer_reply(h: Harness, number: str, text: str) -> None:
     """An officer replies to the case card (relayed to the student unless marked internal)."""
     assert h.officer is not None
     await h.officer.send(text, chat=h.group, reply_to=h.card(number))
-    await h.settle()
+    await settle(h)
+
+
+async def seed_cases(
+    h: Harness, talk: Talk, count: int, *, kind: str = "grievance", anonymous: bool = False
+) -> list[str]:
+    """Cases submitted through the service, for tests about what happens after submission."""
+    assert h.app is not None
+    numbers = []
+    async with h.app.session_factory.begin() as session:
+        user = await session.get(User, talk.user.id)
+        assert user is not None
+        for index in range(count):
+            draft = Draft(
+                kind=kind,
+                category="logistics",
+                text=f"第{index + 1}件：宿舍楼道的灯坏了很久，晚上回宿舍很不安全。",
+                anonymous=anonymous,
+            )
+            case = await submit_case(
+                session=session, services=h.app.services, submitter=user, draft=draft
+            )
+            numbers.append(case.number)
+    h.app.worker.wake()
+    await settle(h)
+    return numbers
 
 
 def group_texts_since(h: Harness, mark: int) -> list[str]:
@@ -182,13 +293,13 @@ def group_mark(h: Harness) -> int:
 async def db_cases(h: Harness) -> list[Case]:
     assert h.app is not None
     async with h.app.session_factory() as session:
-        return list(await session.scalars(select(Case).order_by(Case.id)))
+        return list(await session.scalars(select(Case).order_by(col(Case.id))))
 
 
 async def db_case(h: Harness, number: str) -> Case:
     assert h.app is not None
     async with h.app.session_factory() as session:
-        case = (await session.scalars(select(Case).where(Case.number == number))).one()
+        case = (await session.scalars(select(Case).where(col(Case.number) == number))).one()
         return case
 
 
@@ -196,7 +307,9 @@ async def db_events(h: Harness, number: str) -> list[CaseEvent]:
     case = await db_case(h, number)
     assert h.app is not None
     async with h.app.session_factory() as session:
-        stmt = select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+        stmt = (
+            select(CaseEvent).where(col(CaseEvent.case_id) == case.id).order_by(col(CaseEvent.id))
+        )
         return list(await session.scalars(stmt))
 
 
@@ -204,7 +317,11 @@ async def db_attachments(h: Harness, number: str) -> list[Attachment]:
     case = await db_case(h, number)
     assert h.app is not None
     async with h.app.session_factory() as session:
-        stmt = select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+        stmt = (
+            select(Attachment)
+            .where(col(Attachment.case_id) == case.id)
+            .order_by(col(Attachment.id))
+        )
         return list(await session.scalars(stmt))
 
 

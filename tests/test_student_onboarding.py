@@ -12,7 +12,6 @@ from tests.student_helpers import (
     db_user,
     newcomer,
     reply_keyboard,
-    student,
 )
 
 ZH_MENU = [["📝 提交反馈", "📂 我的反馈"], ["❓ 帮助"]]
@@ -52,6 +51,11 @@ async def test_start_asks_consent_then_language_then_college(harness: Harness) -
     assert "设置完成。院系：公共卫生学院" in again.text  # no second privacy notice
     assert "隐私说明" not in again.text
 
+    ask = await alice.send("/college")
+    assert "请问您所在的院系是" in ask.text
+    assert "院系：药学院" in (await alice.press("药学院")).text
+    assert (await db_user(h, 1001)).college_code == "pharmacy"  # type: ignore[union-attr]
+
 
 async def test_consented_student_who_left_halfway_is_asked_only_the_college(
     harness: Harness,
@@ -63,8 +67,11 @@ async def test_consented_student_who_left_halfway_is_asked_only_the_college(
     again = await alice.send("/start")
     assert "隐私说明" not in again.text
     assert "请问您所在的院系是" in again.text
+    # A case is routed by college: /new asks for it too rather than starting without one.
+    assert "请问您所在的院系是" in (await alice.send("/new")).text
     welcome = await alice.press("护理学院")
     assert "院系：护理学院" in welcome.text
+    assert "(1/5)" in (await alice.send("/new")).text
 
 
 async def test_without_consent_only_help_answers(harness: Harness) -> None:
@@ -132,21 +139,3 @@ async def test_telegram_language_is_followed_until_chosen(harness: Harness) -> N
     assert "All set. College: School of Clinical Medicine" in english.text
     assert reply_keyboard(english.last) == EN_MENU
     assert (await db_user(h, 1003)).locale == "en"  # type: ignore[union-attr]
-
-
-async def test_english_student_is_onboarded_in_english(harness: Harness) -> None:
-    emma = await student(harness, 1004, "Emma", language="en", college="School of Nursing")
-    seen = emma.saw()
-    assert any("All set. College: School of Nursing" in text for text in seen)
-    assert not [text for text in seen if CJK.search(text)]
-    assert reply_keyboard(emma.last) == EN_MENU
-
-
-async def test_college_can_be_changed(harness: Harness) -> None:
-    h = harness
-    alice = await student(h)
-    ask = await alice.send("/college")
-    assert "请问您所在的院系是" in ask.text
-    done = await alice.press("药学院")
-    assert "院系：药学院" in done.text
-    assert (await db_user(h, 1001)).college_code == "pharmacy"  # type: ignore[union-attr]

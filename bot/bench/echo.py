@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher, F
@@ -29,7 +30,7 @@ class EchoResult:
 
     @property
     def cpu_per_update(self) -> float:
-        return self.cpu_seconds / self.updates
+        return self.cpu_seconds / self.updates if self.updates else math.nan
 
 
 async def echo(message: Message) -> None:

@@ -1,8 +1,8 @@
 """StudentVoice under load: the real app, polling the world's emulator, measured in this process.
 
-Onboarding and one warm-up submission happen before the window opens; the window is the
-students' complete submissions (/new … ✅) until every card was requested and every student
-was told their case number.
+Before the window: one warm-up student is onboarded and submits through the real dialogue, and
+the measured students are onboarded like it (``bot.bench.seed``). The window is their complete
+submissions (/new … ✅) until every card was requested and every student was told their number.
 """
 
 from __future__ import annotations
@@ -12,21 +12,26 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
 
 from bot.app import App, bind_configured_chats, build_app, running
 from bot.bench.channel import BenchError, Channel
 from bot.bench.meter import CpuWindow, current_rss_mb, peak_rss_mb
 from bot.bench.recorder import Recorder
+from bot.bench.seed import onboard_like, require_empty
 from bot.bench.world import ADMIN_ID, OFFICERS_CHAT, STUDENT_ID_BASE
 from bot.config import DEFAULT_ORG_FILE, Settings
+from bot.scenario import CASE_NUMBER
 from storage.crud.outbox import PENDING, SENDING
 from storage.migrate import upgrade
-from storage.models import Case, OutboxMessage, ProcessedUpdate, User
+from storage.models import Case, OutboxMessage
 
 TOKEN = "123456:BENCH-INGEST"
+NUMBER = CASE_NUMBER.pattern
 # Once the students are done, a missing card is lost rather than late after this long.
 CARD_GRACE = 10.0
 
@@ -42,6 +47,7 @@ class SubmissionResult:
     lost: int
     rss_at_start_mb: float | None
     peak_rss_mb: float
+    world_cpu_seconds: float
     failures: list[str] = field(default_factory=list)
 
 
@@ -73,8 +79,11 @@ async def measure_submissions(
     recorder = Recorder()
     app = build_app(bench_settings(base_url, database_url), probe=recorder)
     try:
-        await upgrade(app.engine)
-        await _require_empty(app)
+        try:
+            await upgrade(app.engine)
+        except (OSError, SQLAlchemyError) as exc:
+            raise BenchError(f"cannot prepare the database: {exc}") from exc
+        await require_empty(app.session_factory)
         await bind_configured_chats(app)
         with recorder.attached(app.dispatcher):
             async with _polling(app), running(app):
@@ -92,17 +101,20 @@ async def _measure(
     concurrency: int,
     limit: float,
 ) -> SubmissionResult:
-    ids = [STUDENT_ID_BASE + n for n in range(students + 1)]
-    warmup, measured = ids[:1], ids[1:]
-    await _all_or_fail(channel, "onboard", ids, concurrency, limit)
-    await _all_or_fail(channel, "submit", warmup, 1, limit)
+    warmup = STUDENT_ID_BASE
+    measured = [warmup + n for n in range(1, students + 1)]
+    await _all_or_fail(channel, "onboard", limit, ids=[warmup], concurrency=1)
+    await _all_or_fail(channel, "submit", limit, ids=[warmup], concurrency=1, number=NUMBER)
     await _outbox_drained(app, limit)
+    await onboard_like(app.session_factory, warmup, measured)
 
     rss_at_start = current_rss_mb()
     recorder.open(expected=students)
     window = CpuWindow()
     started = time.perf_counter()
-    answer = await channel.ask("submit", limit=limit, ids=measured, concurrency=concurrency)
+    answer = await channel.ask(
+        "submit", limit=limit, ids=measured, concurrency=concurrency, number=NUMBER
+    )
     await recorder.all_cards(CARD_GRACE if answer["failed"] else limit)
     cpu_seconds = window.stop()
     ended = time.perf_counter()
@@ -124,18 +136,13 @@ async def _measure(
         lost=students - published,
         rss_at_start_mb=rss_at_start,
         peak_rss_mb=peak,
+        world_cpu_seconds=float(answer["world_cpu_seconds"]),
         failures=list(answer["failures"]),
     )
 
 
-async def _all_or_fail(
-    channel: Channel,
-    command: str,
-    ids: list[int],
-    concurrency: int,
-    limit: float,
-) -> None:
-    answer = await channel.ask(command, limit=limit, ids=ids, concurrency=concurrency)
+async def _all_or_fail(channel: Channel, command: str, limit: float, **body: Any) -> None:
+    answer = await channel.ask(command, limit=limit, **body)
     if answer["failed"]:
         raise BenchError(f"{command}: {answer['failed']} student(s) failed: {answer['failures']}")
 
@@ -154,19 +161,6 @@ async def _polling(app: App) -> AsyncIterator[None]:
             await app.dispatcher.stop_polling()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=5)
-
-
-async def _require_empty(app: App) -> None:
-    """The world's update and user ids start from the same numbers every run; in a used
-    database the bot would take the updates for redeliveries and the students for old users."""
-    async with app.session_factory() as session:
-        updates = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
-        users = await session.scalar(select(func.count()).select_from(User))
-    if updates or users:
-        raise BenchError(
-            f"the database already holds {updates} update(s) and {users} user(s); "
-            "the bench needs an empty one"
-        )
 
 
 async def _outbox_drained(app: App, limit: float) -> None:

@@ -286,6 +286,10 @@ async def _notifications(
         case=case,
         template=template,
         keyboard=keyboard,
+        # A question is put to the one who can answer it; followers hear the outcome.
+        submitter_only=action == Action.REQUEST_INFO,
+        # Officers must learn when their question, reason or answer did not arrive.
+        report_failure=action in TEXT_REQUIRED,
         body=text or "",
         department=services.org.department(case.department_code),
         target=target,

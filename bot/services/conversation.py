@@ -50,21 +50,25 @@ async def officer_reply(
     )
     if internal:
         return False
+    rows: list[Any] = []
     if case.first_response_at is None:
         case.first_response_at = now
+        rows.append(notify.card_refresh(case))  # the card's clock moves to the answer deadline
     case.updated_at = now
     session.add(case)
-    rows = await notify.to_audience(
+    rows += await notify.to_audience(
         session=session,
         services=services,
         case=case,
         template="student/officer_reply.html",
         priority=notify.INTERACTIVE,
         report_failure=True,
+        # A conversation with the person who wrote the case, not a bulletin for its followers.
+        submitter_only=True,
         body=text or "",
     )
     if copy_from is not None:
-        rows += _copies(rows, copy_from, case_id)
+        rows += _copies([row for row in rows if row.kind == "send"], copy_from, case_id)
     await outbox_crud.enqueue(session=session, messages=rows)
     return True
 
@@ -83,7 +87,8 @@ def _copies(rows: list[Any], source: tuple[int, int], case_id: int) -> list[Any]
                 recipient_user_id=chat_id,
                 payload={"chat_id": chat_id, "from_chat_id": from_chat, "message_id": message_id},
                 priority=notify.INTERACTIVE,
-                report_failure=True,
+                # The text sent with it already reports a failure; officers hear of it once.
+                report_failure=False,
             )
         )
     return copies
@@ -137,9 +142,12 @@ async def student_message(
         await cases_crud.add_attachments(session=session, case_id=case_id, items=attachments)
         await outbox_crud.enqueue(
             session=session,
-            messages=notify.attachments_to_thread(
-                case=case, items=attachments, caption=f"<b>{case.number}</b>"
-            ),
+            messages=[
+                notify.card_refresh(case),  # the card counts the attachments
+                *notify.attachments_to_thread(
+                    case=case, items=attachments, caption=f"<b>{case.number}</b>"
+                ),
+            ],
         )
     return case
 
@@ -166,12 +174,15 @@ async def rating_comment(
     )
     await outbox_crud.enqueue(
         session=session,
-        messages=notify.to_thread(
-            services=services,
-            case=case,
-            template="group/note_comment.html",
-            body=case.rating_comment,
-        ),
+        messages=[
+            notify.card_refresh(case),  # the card shows the rating with its comment
+            *notify.to_thread(
+                services=services,
+                case=case,
+                template="group/note_comment.html",
+                body=case.rating_comment,
+            ),
+        ],
     )
 
 

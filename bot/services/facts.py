@@ -1,9 +1,14 @@
 from __future__ import annotations
 
-from bot.workflow import CaseFacts, State
+from bot.workflow import CaseFacts, Kind, State
 from storage.models import Case
 
 
 def facts(case: Case) -> CaseFacts:
     resume = State(case.resume_state) if case.resume_state else None
-    return CaseFacts(state=State(case.state), reopen_count=case.reopen_count, resume_state=resume)
+    return CaseFacts(
+        state=State(case.state),
+        reopen_count=case.reopen_count,
+        resume_state=resume,
+        kind=Kind(case.kind),
+    )

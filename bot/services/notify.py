@@ -34,7 +34,11 @@ def message_rows(
     keyboard: dict[str, Any] | None = None,
     report_failure: bool = False,
 ) -> list[OutboxMessage]:
-    """One row per message part; the keyboard goes on the last part."""
+    """One row per message part; the keyboard goes on the last part.
+
+    Only the first part reports a failed delivery: when it fails, so do the others, and the
+    officers need to hear it once per message, not once per part.
+    """
     rows = []
     for index, text in enumerate(texts):
         payload: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML"}
@@ -49,7 +53,7 @@ def message_rows(
                 recipient_user_id=recipient,
                 payload=payload,
                 priority=priority,
-                report_failure=report_failure,
+                report_failure=report_failure and index == 0,
             )
         )
     return rows
@@ -79,17 +83,25 @@ async def to_audience(
     priority: int = NORMAL,
     keyboard: Keyboard | None = None,
     report_failure: bool = False,
+    submitter_only: bool = False,
     body: str = "",
     **context: Any,
 ) -> list[OutboxMessage]:
-    """Render `template` for each person who follows the case; `body` is user text to fit."""
+    """Render `template` for each person who follows the case; `body` is user text to fit.
+
+    The keyboard goes to the submitter alone: followers (e.g. carried over by a merge) may not
+    rate or add information, so buttons would only earn them an error.
+    """
     rows: list[OutboxMessage] = []
     for user in await audience(session=session, case=case):
+        is_submitter = user.id == case.submitter_id
+        if submitter_only and not is_submitter:
+            continue
         locale = user_locale(user)
 
-        def make(part: str, locale: str = locale) -> str:
+        def make(part: str, locale: str = locale, is_submitter: bool = is_submitter) -> str:
             return services.renderer.render(
-                locale, template, case=case, body=part, is_submitter=True, **context
+                locale, template, case=case, body=part, is_submitter=is_submitter, **context
             )
 
         rows += message_rows(
@@ -98,8 +110,9 @@ async def to_audience(
             case_id=case.id,
             recipient=user.id,
             priority=priority,
-            keyboard=keyboard(locale) if keyboard else None,
-            report_failure=report_failure,
+            keyboard=keyboard(locale) if keyboard is not None and is_submitter else None,
+            # Officers wait on the submitter; a follower who blocked the bot is their own affair.
+            report_failure=report_failure and is_submitter,
         )
     return rows
 

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.crud._upsert import insert_for, supports_skip_locked
 from storage.models import (
@@ -22,8 +24,8 @@ async def next_number(*, session: AsyncSession, prefix: str, year: int) -> str:
     series = f"{prefix}{year}"
     stmt = insert_for(session, CaseCounter).values(series=series, value=1)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["series"], set_={"value": CaseCounter.value + 1}
-    ).returning(CaseCounter.value)
+        index_elements=["series"], set_={"value": col(CaseCounter.value) + 1}
+    ).returning(col(CaseCounter.value))
     value = (await session.execute(stmt)).scalar_one()
     return f"{series}-{value:04d}"
 
@@ -35,34 +37,47 @@ async def add_case(*, session: AsyncSession, case: Case) -> Case:
 
 
 async def get_case(*, session: AsyncSession, case_id: int, for_update: bool = False) -> Case | None:
-    stmt = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    stmt = select(Case).where(col(Case.id) == case_id).execution_options(populate_existing=True)
     if for_update and supports_skip_locked(session):
         stmt = stmt.with_for_update()
     return (await session.scalars(stmt)).first()
 
 
 async def get_case_by_number(*, session: AsyncSession, number: str) -> Case | None:
-    stmt = select(Case).where(func.upper(Case.number) == number.strip().upper())
+    stmt = select(Case).where(func.upper(col(Case.number)) == number.strip().upper())
     return (await session.scalars(stmt)).first()
 
 
 async def cases_of_submitter(
     *, session: AsyncSession, user_id: int, limit: int, offset: int = 0
 ) -> tuple[list[Case], int]:
-    base = select(Case).where(Case.submitter_id == user_id)
+    base = select(Case).where(col(Case.submitter_id) == user_id)
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
     rows = await session.scalars(
-        base.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit).offset(offset)
+        base.order_by(col(Case.created_at).desc(), col(Case.id).desc()).limit(limit).offset(offset)
     )
     return list(rows), int(total or 0)
 
 
+def _in_categories(categories: Sequence[str] | None, exclude: bool) -> Any:
+    """A filter on the category: within `categories`, or outside them with `exclude`."""
+    if categories is None:
+        return true()
+    inside = col(Case.category_code).in_(categories)
+    return ~inside if exclude else inside
+
+
 async def open_cases(
-    *, session: AsyncSession, states: Sequence[str], limit: int
+    *,
+    session: AsyncSession,
+    states: Sequence[str],
+    limit: int,
+    categories: Sequence[str] | None = None,
+    exclude: bool = False,
 ) -> tuple[list[Case], int]:
-    base = select(Case).where(Case.state.in_(states))  # type: ignore[attr-defined]
+    base = select(Case).where(col(Case.state).in_(states), _in_categories(categories, exclude))
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = await session.scalars(base.order_by(Case.created_at, Case.id).limit(limit))
+    rows = await session.scalars(base.order_by(col(Case.created_at), col(Case.id)).limit(limit))
     return list(rows), int(total or 0)
 
 
@@ -73,10 +88,10 @@ async def add_event(*, session: AsyncSession, event: CaseEvent) -> CaseEvent:
 
 
 async def events_of(*, session: AsyncSession, case_id: int, public_only: bool) -> list[CaseEvent]:
-    stmt = select(CaseEvent).where(CaseEvent.case_id == case_id)
+    stmt = select(CaseEvent).where(col(CaseEvent.case_id) == case_id)
     if public_only:
-        stmt = stmt.where(CaseEvent.public.is_(True))  # type: ignore[attr-defined]
-    return list(await session.scalars(stmt.order_by(CaseEvent.created_at, CaseEvent.id)))
+        stmt = stmt.where(col(CaseEvent.public).is_(True))
+    return list(await session.scalars(stmt.order_by(col(CaseEvent.created_at), col(CaseEvent.id))))
 
 
 async def add_attachments(
@@ -103,7 +118,7 @@ async def add_attachments(
 
 
 async def attachments_of(*, session: AsyncSession, case_id: int) -> list[Attachment]:
-    stmt = select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)
+    stmt = select(Attachment).where(col(Attachment.case_id) == case_id).order_by(col(Attachment.id))
     return list(await session.scalars(stmt))
 
 
@@ -119,20 +134,20 @@ async def link_message(
 async def case_by_message(*, session: AsyncSession, chat_id: int, message_id: int) -> Case | None:
     stmt = (
         select(Case)
-        .join(MessageLink, MessageLink.case_id == Case.id)
-        .where(MessageLink.chat_id == chat_id, MessageLink.message_id == message_id)
+        .join(MessageLink, col(MessageLink.case_id) == col(Case.id))
+        .where(col(MessageLink.chat_id) == chat_id, col(MessageLink.message_id) == message_id)
     )
     return (await session.scalars(stmt)).first()
 
 
 async def case_by_topic(*, session: AsyncSession, chat_id: int, topic_id: int) -> Case | None:
-    stmt = select(Case).where(Case.chat_id == chat_id, Case.topic_id == topic_id)
+    stmt = select(Case).where(col(Case.chat_id) == chat_id, col(Case.topic_id) == topic_id)
     return (await session.scalars(stmt)).first()
 
 
 async def follower_ids(*, session: AsyncSession, case_id: int) -> list[int]:
-    stmt = select(CaseFollower.user_id).where(CaseFollower.case_id == case_id)
-    return list(await session.scalars(stmt.order_by(CaseFollower.user_id)))
+    stmt = select(col(CaseFollower.user_id)).where(col(CaseFollower.case_id) == case_id)
+    return list(await session.scalars(stmt.order_by(col(CaseFollower.user_id))))
 
 
 async def add_followers(*, session: AsyncSession, case_id: int, user_ids: Sequence[int]) -> None:
@@ -144,9 +159,18 @@ async def add_followers(*, session: AsyncSession, case_id: int, user_ids: Sequen
     await session.execute(stmt.on_conflict_do_nothing())
 
 
-async def count_overdue(*, session: AsyncSession, states: Sequence[str], now: datetime) -> int:
+async def count_overdue(
+    *,
+    session: AsyncSession,
+    states: Sequence[str],
+    now: datetime,
+    categories: Sequence[str] | None = None,
+    exclude: bool = False,
+) -> int:
     """Open cases past their current clock: first response if none yet, else the answer."""
-    first = (Case.first_response_at.is_(None)) & (Case.first_response_due_at < now)  # type: ignore[union-attr, operator]
-    answer = (Case.first_response_at.is_not(None)) & (Case.answer_due_at < now)  # type: ignore[union-attr, operator]
-    stmt = select(func.count()).where(Case.state.in_(states), first | answer)  # type: ignore[attr-defined]
+    first = (col(Case.first_response_at).is_(None)) & (col(Case.first_response_due_at) < now)
+    answer = (col(Case.first_response_at).is_not(None)) & (col(Case.answer_due_at) < now)
+    stmt = select(func.count()).where(
+        col(Case.state).in_(states), first | answer, _in_categories(categories, exclude)
+    )
     return int(await session.scalar(stmt) or 0)

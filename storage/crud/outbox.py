@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.crud._upsert import supports_skip_locked
 from storage.models import OutboxMessage
@@ -18,9 +19,9 @@ async def enqueue(*, session: AsyncSession, messages: Sequence[OutboxMessage]) -
     for message in messages:
         if message.coalesce_key is not None:
             pending = await session.scalar(
-                select(OutboxMessage.id).where(
-                    OutboxMessage.coalesce_key == message.coalesce_key,
-                    OutboxMessage.status == PENDING,
+                select(col(OutboxMessage.id)).where(
+                    col(OutboxMessage.coalesce_key) == message.coalesce_key,
+                    col(OutboxMessage.status) == PENDING,
                 )
             )
             if pending is not None:
@@ -32,8 +33,8 @@ async def enqueue(*, session: AsyncSession, messages: Sequence[OutboxMessage]) -
 async def claim_due(*, session: AsyncSession, limit: int, now: datetime) -> list[OutboxMessage]:
     stmt = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .where(col(OutboxMessage.status) == PENDING, col(OutboxMessage.next_attempt_at) <= now)
+        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
         .limit(limit)
     )
     if supports_skip_locked(session):
@@ -42,7 +43,7 @@ async def claim_due(*, session: AsyncSession, limit: int, now: datetime) -> list
     if rows:
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_([r.id for r in rows]))  # type: ignore[union-attr]
+            .where(col(OutboxMessage.id).in_([r.id for r in rows]))
             .values(status=SENDING, claimed_at=now)
         )
         for row in rows:
@@ -51,8 +52,8 @@ async def claim_due(*, session: AsyncSession, limit: int, now: datetime) -> list
 
 
 async def next_due_at(*, session: AsyncSession) -> datetime | None:
-    stmt = select(OutboxMessage.next_attempt_at).where(OutboxMessage.status == PENDING)
-    return await session.scalar(stmt.order_by(OutboxMessage.next_attempt_at).limit(1))
+    stmt = select(col(OutboxMessage.next_attempt_at)).where(col(OutboxMessage.status) == PENDING)
+    return await session.scalar(stmt.order_by(col(OutboxMessage.next_attempt_at)).limit(1))
 
 
 async def finish(
@@ -65,7 +66,7 @@ async def finish(
 ) -> None:
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(col(OutboxMessage.id) == message_id)
         .values(
             status=status,
             last_error=error,
@@ -80,17 +81,52 @@ async def retry_later(
 ) -> None:
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(col(OutboxMessage.id) == message_id)
         .values(status=PENDING, attempts=attempts, next_attempt_at=when, last_error=error)
+    )
+
+
+async def hold_chat(*, session: AsyncSession, chat_id: int | None, until: datetime) -> None:
+    """Pending rows for a chat wait until `until`, keeping their order.
+
+    Rows without a chat id (cards, thread notes) all go to the officers' chats, so they are
+    held together.
+    """
+    same_chat = (
+        col(OutboxMessage.chat_id).is_(None)
+        if chat_id is None
+        else col(OutboxMessage.chat_id) == chat_id
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            same_chat,
+            col(OutboxMessage.status) == PENDING,
+            col(OutboxMessage.next_attempt_at) < until,
+        )
+        .values(next_attempt_at=until)
+    )
+
+
+async def wake_chat_rows(*, session: AsyncSession, now: datetime) -> None:
+    """Rows waiting for an officers' chat to exist (cards, thread notes) are due now."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.chat_id).is_(None),
+            col(OutboxMessage.status) == PENDING,
+            col(OutboxMessage.next_attempt_at) > now,
+        )
+        .values(next_attempt_at=now)
     )
 
 
 async def release_in_flight(*, session: AsyncSession, older_than: datetime | None = None) -> int:
     """Rows claimed by a process that died: their send may or may not have happened; send again."""
-    stmt = update(OutboxMessage).where(OutboxMessage.status == SENDING)
+    stmt = update(OutboxMessage).where(col(OutboxMessage.status) == SENDING)
     if older_than is not None:
         stmt = stmt.where(
-            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < older_than)  # type: ignore[union-attr]
+            or_(col(OutboxMessage.claimed_at).is_(None), col(OutboxMessage.claimed_at) < older_than)
         )
     result = await session.execute(stmt.values(status=PENDING))
     return int(result.rowcount)  # type: ignore[attr-defined]
@@ -99,14 +135,14 @@ async def release_in_flight(*, session: AsyncSession, older_than: datetime | Non
 async def list_by_status(
     *, session: AsyncSession, status: str, limit: int = 100
 ) -> list[OutboxMessage]:
-    stmt = select(OutboxMessage).where(OutboxMessage.status == status)
-    return list(await session.scalars(stmt.order_by(OutboxMessage.id).limit(limit)))
+    stmt = select(OutboxMessage).where(col(OutboxMessage.status) == status)
+    return list(await session.scalars(stmt.order_by(col(OutboxMessage.id)).limit(limit)))
 
 
 async def has_pending(*, session: AsyncSession, coalesce_key: str) -> bool:
-    stmt = select(OutboxMessage.id).where(
-        OutboxMessage.coalesce_key == coalesce_key,
-        OutboxMessage.status.in_((PENDING, SENDING)),  # type: ignore[attr-defined]
+    stmt = select(col(OutboxMessage.id)).where(
+        col(OutboxMessage.coalesce_key) == coalesce_key,
+        col(OutboxMessage.status).in_((PENDING, SENDING)),
     )
     return (await session.scalar(stmt.limit(1))) is not None
 
@@ -115,12 +151,14 @@ async def move_chat(*, session: AsyncSession, old: int, new: int) -> None:
     """Follow a group's migration to a supergroup everywhere its id is stored."""
     from storage.models import Case, ChatBinding
 
-    await session.execute(update(ChatBinding).where(ChatBinding.chat_id == old).values(chat_id=new))
-    await session.execute(update(Case).where(Case.chat_id == old).values(chat_id=new))
+    await session.execute(
+        update(ChatBinding).where(col(ChatBinding.chat_id) == old).values(chat_id=new)
+    )
+    await session.execute(update(Case).where(col(Case.chat_id) == old).values(chat_id=new))
     rows = await session.scalars(
         select(OutboxMessage).where(
-            OutboxMessage.chat_id == old,
-            OutboxMessage.status.in_((PENDING, SENDING)),  # type: ignore[attr-defined]
+            col(OutboxMessage.chat_id) == old,
+            col(OutboxMessage.status).in_((PENDING, SENDING)),
         )
     )
     for row in rows:

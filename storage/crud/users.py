@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.crud._upsert import insert_for
 from storage.models import ChatBinding, RoleGrant, User
@@ -26,7 +27,7 @@ async def upsert_user(
         "language_code": language_code,
     }
     stmt = insert_for(session, User).values(id=user_id, created_at=utcnow(), **profile)
-    stmt = stmt.on_conflict_do_update(index_elements=[User.id], set_=profile)  # type: ignore[arg-type]
+    stmt = stmt.on_conflict_do_update(index_elements=[User.id], set_=profile)
     await session.execute(stmt)
     user = await session.get(User, user_id, populate_existing=True)
     assert user is not None
@@ -38,11 +39,13 @@ async def get_user(*, session: AsyncSession, user_id: int) -> User | None:
 
 
 async def set_unreachable(*, session: AsyncSession, user_id: int, when: datetime | None) -> None:
-    await session.execute(update(User).where(User.id == user_id).values(unreachable_at=when))
+    await session.execute(update(User).where(col(User.id) == user_id).values(unreachable_at=when))
 
 
 async def roles_of(*, session: AsyncSession, user_id: int) -> set[str]:
-    rows = await session.scalars(select(RoleGrant.role).where(RoleGrant.user_id == user_id))
+    rows = await session.scalars(
+        select(col(RoleGrant.role)).where(col(RoleGrant.user_id) == user_id)
+    )
     return set(rows)
 
 
@@ -62,7 +65,7 @@ async def grant_role(
 
 async def revoke_role(*, session: AsyncSession, user_id: int, role: str) -> bool:
     result = await session.execute(
-        delete(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role)
+        delete(RoleGrant).where(col(RoleGrant.user_id) == user_id, col(RoleGrant.role) == role)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -70,9 +73,9 @@ async def revoke_role(*, session: AsyncSession, user_id: int, role: str) -> bool
 async def users_with_role(*, session: AsyncSession, role: str) -> list[User]:
     stmt = (
         select(User)
-        .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == role)
-        .order_by(User.id)
+        .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
+        .where(col(RoleGrant.role) == role)
+        .order_by(col(User.id))
     )
     return list(await session.scalars(stmt))
 

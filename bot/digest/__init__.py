@@ -1,0 +1,1 @@
+"""The weekly digest to the committee: figures, words, chart, schedule."""

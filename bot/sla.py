@@ -1,0 +1,162 @@
+"""Deadlines of a case, derived from its events and the working-day calendar.
+
+Three clocks: the first response (from submission), the answer (from submission, or from the
+student's 不满意 that reopened it), and the department's leg (from the latest 转办, or the
+reopening of a case a department holds). Time in 待补充 — from the officers' request for
+information to the student's reply — stops the answer and department clocks; while it lasts
+they have no due time at all, so nobody is reminded of a case that waits for the student.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.calendar import Interval, WorkCalendar
+from bot.config import Organisation
+from bot.services.context import Services
+from bot.workflow import Action, State
+from storage.models import Case, CaseEvent
+
+
+@dataclass(frozen=True)
+class Policy:
+    first_response_days: float
+    answer_days: float
+    department_days: float
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the clocks need of an event."""
+
+    action: str
+    from_state: str | None
+    to_state: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Dues:
+    first_response: datetime | None
+    answer: datetime | None
+    department: datetime | None
+    paused: bool
+
+
+def build_calendar(org: Organisation, tz: ZoneInfo) -> WorkCalendar:
+    return WorkCalendar(
+        tz=tz,
+        holidays=frozenset(org.calendar.holidays),
+        workdays=frozenset(org.calendar.workdays),
+    )
+
+
+def calendar_of(services: Services) -> WorkCalendar:
+    return build_calendar(services.org, services.renderer.tz)
+
+
+def policy_for(org: Organisation, category_code: str | None) -> Policy:
+    base = org.deadlines
+    category = org.category(category_code)
+    return Policy(
+        first_response_days=(category and category.first_response_days) or base.first_response_days,
+        answer_days=(category and category.answer_days) or base.answer_days,
+        department_days=(category and category.department_days) or base.department_days,
+    )
+
+
+def pauses_of(steps: Sequence[Step]) -> list[Interval]:
+    """The 待补充 spells, the last one open (end None) while the case still waits."""
+    spells: list[Interval] = []
+    began: datetime | None = None
+    for step in steps:
+        if step.to_state == State.NEEDS_INFO and step.from_state != State.NEEDS_INFO:
+            began = step.at
+        elif began is not None and step.from_state == State.NEEDS_INFO:
+            spells.append((began, step.at))
+            began = None
+    if began is not None:
+        spells.append((began, None))
+    return spells
+
+
+def compute(
+    *,
+    created_at: datetime,
+    department_code: str | None,
+    steps: Sequence[Step],
+    policy: Policy,
+    calendar: WorkCalendar,
+) -> Dues:
+    cycle_start = created_at
+    for step in steps:
+        if step.to_state == State.REOPENED:
+            cycle_start = step.at
+    pauses = pauses_of(steps)
+    department_start: datetime | None = None
+    for step in steps:
+        if step.at < cycle_start:
+            continue
+        if step.action == Action.FORWARD or (step.to_state == State.REOPENED and department_code):
+            department_start = step.at
+    department = None
+    if department_start is not None and department_code:
+        department = calendar.add_working_days(department_start, policy.department_days, pauses)
+    return Dues(
+        first_response=calendar.add_working_days(created_at, policy.first_response_days),
+        answer=calendar.add_working_days(cycle_start, policy.answer_days, pauses),
+        department=department,
+        paused=bool(pauses) and pauses[-1][1] is None,
+    )
+
+
+def initial(services: Services, category_code: str, created_at: datetime) -> Dues:
+    """The deadlines of a case just submitted."""
+    return compute(
+        created_at=created_at,
+        department_code=None,
+        steps=(),
+        policy=policy_for(services.org, category_code),
+        calendar=calendar_of(services),
+    )
+
+
+async def refresh(*, session: AsyncSession, services: Services, case: Case) -> Dues:
+    """Recompute the case's due times from its events (call after adding one); sets them."""
+    assert case.id is not None
+    rows = await session.execute(
+        select(
+            col(CaseEvent.action),
+            col(CaseEvent.from_state),
+            col(CaseEvent.to_state),
+            col(CaseEvent.created_at),
+        )
+        .where(col(CaseEvent.case_id) == case.id, col(CaseEvent.to_state).is_not(None))
+        .order_by(col(CaseEvent.created_at), col(CaseEvent.id))
+    )
+    steps = [Step(a, f, t, at) for a, f, t, at in rows]
+    dues = compute(
+        created_at=case.created_at,
+        department_code=case.department_code,
+        steps=steps,
+        policy=policy_for(services.org, case.category_code),
+        calendar=calendar_of(services),
+    )
+    case.first_response_due_at = dues.first_response
+    case.answer_due_at = dues.answer
+    case.department_due_at = dues.department
+    session.add(case)
+    return dues
+
+
+def current_due(case: Case) -> datetime | None:
+    """The deadline the officers are held to now: the first response until there is one, then
+    the answer."""
+    return case.first_response_due_at if case.first_response_at is None else case.answer_due_at

@@ -1,0 +1,106 @@
+"""Hot topics for the digest: the most supported and the most reported cases of a period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from storage.crud.digest import OPEN, Range, unindexed
+from storage.models import Case, CaseFollower
+
+
+@dataclass(frozen=True)
+class HotCase:
+    number: str
+    category_code: str
+    college_code: str | None
+    state: str
+    anonymous: bool
+    excerpt: str
+    reports: int
+    followers: int
+
+
+def _live(span: Range) -> ColumnElement[bool]:
+    """A case that mattered during the span: in by its end, and open then or finished within
+    it (answered, or closed without an answer) — not a case long settled."""
+    return and_(
+        unindexed(col(Case.created_at)) < span[1],
+        col(Case.state) != "merged",
+        or_(
+            col(Case.state).in_(OPEN),
+            func.coalesce(col(Case.answered_at), col(Case.closed_at)) >= span[0],
+        ),
+    )
+
+
+async def hot_topics(
+    *, session: AsyncSession, span: Range, limit: int
+) -> tuple[list[HotCase], list[HotCase]]:
+    """(most supported, most reported) among the cases live during the span, in one query.
+
+    Supported: the most followers (我也遇到). Reported: the case itself, the duplicates merged
+    into it, and its followers. The live cases are found once, and followers and duplicates
+    are counted for them alone (through indexes), so the cost follows them, not the history.
+    """
+    live = select(col(Case.id)).where(_live(span)).cte("live")
+    followers = (
+        select(col(CaseFollower.case_id).label("case_id"), func.count().label("n"))
+        .where(
+            col(CaseFollower.case_id).in_(select(live.c.id)),
+            col(CaseFollower.created_at) < span[1],
+        )
+        .group_by(col(CaseFollower.case_id))
+        .cte("f")
+    )
+    duplicate = aliased(Case)
+    merged = (
+        select(col(duplicate.merged_into_id).label("case_id"), func.count().label("n"))
+        .where(
+            col(duplicate.merged_into_id).in_(select(live.c.id)),
+            col(duplicate.created_at) < span[1],
+        )
+        .group_by(col(duplicate.merged_into_id))
+        .cte("m")
+    )
+    n_followers = func.coalesce(followers.c.n, 0)
+    reports = 1 + func.coalesce(merged.c.n, 0) + n_followers
+    ranked = (
+        select(
+            col(Case.number).label("number"),
+            col(Case.category_code).label("category_code"),
+            col(Case.college_code).label("college_code"),
+            col(Case.state).label("state"),
+            col(Case.anonymous).label("anonymous"),
+            func.substr(col(Case.text), 1, 60).label("excerpt"),
+            reports.label("reports"),
+            n_followers.label("followers"),
+            func.row_number()
+            .over(order_by=(n_followers.desc(), col(Case.id)))
+            .label("by_followers"),
+            func.row_number()
+            .over(order_by=(reports.desc(), n_followers.desc(), col(Case.id)))
+            .label("by_reports"),
+        )
+        .select_from(live)
+        .join(Case, col(Case.id) == live.c.id)
+        .outerjoin(followers, followers.c.case_id == live.c.id)
+        .outerjoin(merged, merged.c.case_id == live.c.id)
+        .where(or_(followers.c.n > 0, merged.c.n > 0))
+        .subquery("ranked")
+    )
+    rows = (
+        await session.execute(
+            select(ranked).where(or_(ranked.c.by_followers <= limit, ranked.c.by_reports <= limit))
+        )
+    ).all()
+    supported = sorted((r for r in rows if r.followers > 0), key=lambda r: r.by_followers)
+    reported = sorted(rows, key=lambda r: r.by_reports)
+    return (
+        [HotCase(*r[:8]) for r in supported[:limit]],
+        [HotCase(*r[:8]) for r in reported[:limit]],
+    )

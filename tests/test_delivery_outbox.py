@@ -1,0 +1,239 @@
+"""The outbox and its worker: nothing lost in a crash, Telegram's errors handled as they mean."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from bot.delivery import MAX_ATTEMPTS
+from bot.emulator import BotAPIEmulator, FaultPolicy
+from bot.scenario import CASE_NUMBER
+from storage.crud import outbox as outbox_crud
+from storage.models import OutboxMessage
+from tests.harness import OFFICERS_CHAT, Harness
+from tests.officer_helpers import (
+    ACCEPT,
+    SIGNATURE,
+    advance,
+    card,
+    freeze_clock,
+    officer_harness,
+    outbox,
+    press,
+    received,
+    reply_to_card,
+    requests_to,
+    seed_case,
+    seed_student,
+    sends_to,
+)
+
+
+@pytest.fixture
+async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
+    async with officer_harness(emulator, database_url) as h:
+        yield h
+
+
+@pytest.fixture
+def faults(emulator: BotAPIEmulator) -> FaultPolicy:
+    policy = FaultPolicy()
+    emulator.policy = policy
+    return policy
+
+
+async def test_a_crash_between_commit_and_send_loses_nothing(
+    emulator: BotAPIEmulator, database_url: str
+) -> None:
+    async with officer_harness(emulator, database_url, worker=False) as h:
+        alice = await h.student(1001, "Alice")
+        with pytest.raises(AssertionError, match="not told a case number"):
+            await h.submit(alice)  # committed, but the worker is down: nothing is sent
+        assert [r.status for r in await outbox(h)] == ["pending", "pending"]
+        assert h.emu.bot_messages(OFFICERS_CHAT)[-1].text.startswith("已将")  # type: ignore[union-attr]
+
+    async with officer_harness(emulator, database_url, reset=False, grant_officer=False) as h:
+        await h.settle()
+        found = CASE_NUMBER.search(h.last(alice).text or "")
+        assert found is not None, "the student is told the case number after the restart"
+        number = found.group(0)
+        assert "待受理" in (card(h, number).text or "")
+        assert {r.status for r in await outbox(h)} == {"sent"}
+        await press(h, number, ACCEPT)  # and the restarted bot works the case as usual
+        assert "已受理" in (card(h, number).text or "")
+
+
+async def test_a_row_claimed_by_a_process_that_died_is_sent_after_restart(
+    emulator: BotAPIEmulator, database_url: str
+) -> None:
+    async with officer_harness(emulator, database_url, worker=False) as h:
+        alice = await h.student(1001, "Alice")
+        with pytest.raises(AssertionError, match="not told a case number"):
+            await h.submit(alice)
+        assert h.app is not None
+        async with h.app.session_factory.begin() as session:
+            claimed = await outbox_crud.claim_due(
+                session=session, limit=10, now=h.app.services.now()
+            )
+        assert len(claimed) == 2
+        assert {r.status for r in await outbox(h)} == {"sending"}
+        # ... and the process dies before sending anything.
+
+    async with officer_harness(emulator, database_url, reset=False, grant_officer=False) as h:
+        await h.settle()
+        confirmations = [t for t in received(h, alice) if "编号" in t]
+        assert len(confirmations) == 1
+        cards = [m for m in h.emu.bot_messages(OFFICERS_CHAT) if "待受理" in (m.text or "")]
+        assert len(cards) == 1
+        assert {r.status for r in await outbox(h)} == {"sent"}
+
+
+async def test_restart_releases_only_what_the_dead_process_had_claimed(
+    emulator: BotAPIEmulator, database_url: str
+) -> None:
+    """A worker starting up must not take back rows it (or `drain`) claimed itself meanwhile:
+    they are being sent right now, and releasing them would send them twice."""
+    async with officer_harness(emulator, database_url, worker=False) as h:
+        alice = await h.student(1001, "Alice")
+        with pytest.raises(AssertionError, match="not told a case number"):
+            await h.submit(alice)
+        assert h.app is not None
+        async with h.app.session_factory.begin() as session:
+            await outbox_crud.claim_due(session=session, limit=10, now=h.app.services.now())
+
+    async with officer_harness(
+        emulator, database_url, reset=False, grant_officer=False, worker=False
+    ) as h:
+        assert h.app is not None
+        async with h.app.session_factory.begin() as session:
+            await outbox_crud.enqueue(
+                session=session,
+                messages=[
+                    OutboxMessage(chat_id=alice.id, payload={"chat_id": alice.id, "text": "x"})
+                ],
+            )
+        async with h.app.session_factory.begin() as session:
+            (mine,) = await outbox_crud.claim_due(
+                session=session, limit=10, now=h.app.services.now()
+            )
+        assert await h.app.worker.recover() == 2
+        statuses = {r.id: r.status for r in await outbox(h)}
+        assert statuses.pop(mine.id) == "sending"
+        assert set(statuses.values()) == {"pending"}
+
+
+async def test_rate_limit_retry_after_is_respected_and_order_kept(
+    harness: Harness, faults: FaultPolicy
+) -> None:
+    h = harness
+    alice = await seed_student(h, 1001, "Alice")
+    number = await seed_case(h, alice)
+    clock = freeze_clock(h)
+    await press(h, number, ACCEPT)
+    since = len(h.emu.requests)
+    faults.rate_limit("sendMessage", retry_after=7)
+
+    await reply_to_card(h, number, "第一段。" + "很长的回复。" * 700)  # two messages
+
+    attempts = sends_to(h, alice.id, since)
+    assert [r.error_code for r in attempts] == [429]
+    rows = [r for r in await outbox(h, recipient_user_id=alice.id) if r.status == "pending"]
+    assert len(rows) == 2  # the second part waits too, or it would arrive first
+    assert min(r.next_attempt_at for r in rows) >= clock[0] + timedelta(seconds=7)
+
+    advance(clock, seconds=6)
+    await h.settle()
+    assert len(sends_to(h, alice.id, since)) == 1  # not a second earlier
+
+    advance(clock, seconds=1)
+    await h.settle()
+    delivered = [m.text or "" for m in h.emu.bot_messages(alice.id) if m.created_mark >= since]
+    assert len(delivered) == 2
+    assert "第一段。" in delivered[0] and SIGNATURE in delivered[1]
+    assert all(r.ok for r in sends_to(h, alice.id, since)[1:])
+    assert {r.status for r in await outbox(h, recipient_user_id=alice.id)} == {"sent"}
+
+
+async def test_server_errors_are_retried_with_backoff_then_given_up(
+    harness: Harness, faults: FaultPolicy
+) -> None:
+    h = harness
+    alice = await seed_student(h, 1001, "Alice")
+    number = await seed_case(h, alice)
+    clock = freeze_clock(h)
+    since = len(h.emu.requests)
+    faults.fail(
+        "sendMessage", times=MAX_ATTEMPTS + 5, code=500, description="Internal Server Error"
+    )
+
+    await reply_to_card(h, number, "这条消息送不到。")
+
+    delays = []
+    for _ in range(MAX_ATTEMPTS + 3):
+        row = (await outbox(h, recipient_user_id=alice.id))[-1]
+        if row.status == "failed":
+            break
+        delays.append((row.next_attempt_at - clock[0]).total_seconds())
+        advance(clock, seconds=delays[-1])
+        await h.settle()
+    attempts = sends_to(h, alice.id, since)
+    assert [r.error_code for r in attempts] == [500] * MAX_ATTEMPTS  # bounded
+    assert row.status == "failed" and row.attempts == MAX_ATTEMPTS - 1
+    assert len(delays) == MAX_ATTEMPTS - 1
+    assert delays == sorted(delays) and delays[0] > 0 and delays[-1] > 4 * delays[0]  # backoff
+    assert "这条消息送不到。" not in "".join(received(h, alice))
+
+
+async def test_a_transient_server_error_is_retried_until_it_goes_through(
+    harness: Harness, faults: FaultPolicy
+) -> None:
+    h = harness
+    alice = await seed_student(h, 1001, "Alice")
+    number = await seed_case(h, alice)
+    clock = freeze_clock(h)
+    since = len(h.emu.requests)
+    faults.fail("sendMessage", times=2, code=502, description="Bad Gateway")
+
+    await reply_to_card(h, number, "已整改。")
+    for _ in range(2):
+        advance(clock, seconds=60)
+        await h.settle()
+
+    assert [r.error_code for r in sends_to(h, alice.id, since)] == [502, 502, None]
+    answers = [t for t in received(h, alice) if "已整改。" in t]
+    assert len(answers) == 1
+
+
+async def test_message_is_not_modified_is_harmless(harness: Harness, faults: FaultPolicy) -> None:
+    h = harness
+    alice = await seed_student(h, 1001, "Alice")
+    number = await seed_case(h, alice)
+    faults.fail(
+        "editMessageText",
+        description="Bad Request: message is not modified: specified new message content and "
+        "reply markup are exactly the same as a current content and reply markup of the message",
+    )
+    await press(h, number, ACCEPT)
+
+    refresh = (await outbox(h, kind="card"))[-1]
+    assert refresh.status == "sent" and refresh.attempts == 0
+    assert faults.injected == [("editMessageText", 400)]
+    assert len([r for r in requests_to(h, OFFICERS_CHAT) if r.method == "editMessageText"]) == 1
+    assert "受理" in received(h, alice)[-1]  # the rest of the move is unaffected
+
+
+async def test_a_request_telegram_rejects_is_not_retried(
+    harness: Harness, faults: FaultPolicy
+) -> None:
+    h = harness
+    alice = await seed_student(h, 1001, "Alice")
+    number = await seed_case(h, alice)
+    since = len(h.emu.requests)
+    faults.fail("sendMessage", description="Bad Request: chat not found")
+    await reply_to_card(h, number, "你好")
+    await h.settle()
+    assert [r.error_code for r in sends_to(h, alice.id, since)] == [400]
+    row = (await outbox(h, recipient_user_id=alice.id))[-1]
+    assert (row.status, row.last_error) == ("failed", "Bad Request: chat not found")
