@@ -13,7 +13,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramMigrateToChat
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -25,6 +25,8 @@ from bot.render import Renderer
 from bot.scheduler import Jobs, build_scheduler, warn_stale_calendar
 from bot.services.cards import OFFICERS, SENSITIVE
 from bot.services.context import Services
+from handlers import delivery as delivery_handlers
+from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.db import create_engine, create_session_factory
 
@@ -79,6 +81,8 @@ def build_app(
     )
     engine = engine or create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
+    # Rows queued in any session are due by the app's clock, the one the worker goes by.
+    session_factory.configure(info={outbox_crud.CLOCK: services.now})
     bot = build_bot(settings)
     worker = DeliveryWorker(bot, session_factory, services, probe=probe)
     dispatcher = build_dispatcher(
@@ -87,6 +91,7 @@ def build_app(
         on_commit=worker.wake,
         storage=storage or build_fsm_storage(settings),
     )
+    dispatcher.include_router(delivery_handlers.build_router())
     jobs = Jobs(services=services, session_factory=session_factory, on_commit=worker.wake)
     return App(settings, services, engine, session_factory, bot, dispatcher, worker, jobs)
 
@@ -103,6 +108,19 @@ async def bind_configured_chats(app: App) -> None:
         try:
             chat = await app.bot.get_chat(chat_id)
             is_forum, title = bool(chat.is_forum), chat.title
+        except TelegramMigrateToChat as exc:
+            # The group became a supergroup: follow it rather than bind the dead id again.
+            log.warning(
+                "%s chat %s migrated to %s: update the setting",
+                purpose,
+                chat_id,
+                exc.migrate_to_chat_id,
+            )
+            async with app.session_factory.begin() as session:
+                await outbox_crud.move_chat(
+                    session=session, old=chat_id, new=exc.migrate_to_chat_id
+                )
+            chat_id, is_forum, title = exc.migrate_to_chat_id, False, None
         except TelegramAPIError as exc:
             log.warning("%s chat %s: %s; binding it without details", purpose, chat_id, exc)
             is_forum, title = False, None

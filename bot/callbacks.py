@@ -29,3 +29,42 @@ class CardCB(CallbackData, prefix="cc"):
 class DeptCB(CallbackData, prefix="cd"):
     case_id: int
     dept: str
+
+
+# -- proposals ------------------------------------------------------------------------------
+
+
+class ProposeCB(CallbackData, prefix="pr"):
+    step: str  # cat | dept | files_done | send | edit | save | withdraw | resume | fresh
+    value: str = ""
+
+
+class CosignCB(CallbackData, prefix="cs"):
+    action: str  # yes | no
+    case_id: int
+
+
+class AssignCB(CallbackData, prefix="pa"):
+    """The 交办 keyboard keeps its choice in the button data: departments as a bit mask."""
+
+    case_id: int
+    mask: int = 0
+    days: int = 10
+    op: str = ""  # t (toggle department `index`) | d (deadline `index` days) | ok | x
+    index: int = 0
+
+
+class PartCB(CallbackData, prefix="pp"):
+    action: str  # ok (publish) | back (return) | reply (to the liaison's question)
+    part_id: int
+
+
+class LiaisonCB(CallbackData, prefix="li"):
+    action: str  # answer | ask | submit
+    part_id: int
+
+
+class PublicCB(CallbackData, prefix="pb"):
+    action: str  # page | open | follow | unfollow | support
+    case_id: int = 0
+    page: int = 0

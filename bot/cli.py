@@ -9,7 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import proposal_cli
 from bot.config import ConfigError, Settings, load_organisation, load_settings
+from bot.delivery import cli as delivery_cli
 
 EXIT_CONFIG = 2
 
@@ -41,12 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     bench_digest.add_argument(
         "--database-url", help="an empty database instead of a fresh SQLite file"
     )
+    delivery_cli.add_bench(bench_sub)
     digest = sub.add_parser("digest", help="render (and send) the digest of a past period")
     digest.add_argument(
         "--period", required=True, help="a week 2026-W47, month 2026-11, semester 2026-fall"
     )
     digest.add_argument("--send", action="store_true", help="send it to the committee chat")
     digest.add_argument("--out", type=Path, help="write the full HTML report to this file")
+    proposal_cli.add_commands(sub)
+    delivery_cli.add_commands(sub)
     return parser
 
 
@@ -80,6 +85,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await run_digest_bench(
             cases=args.cases, as_json=args.json, database_url=args.database_url
         )
+    if args.command == "bench" and args.bench == "delivery":
+        return await delivery_cli.bench(args)
     if args.command == "bench":
         from bot.bench.ingest import run_ingest_bench
 
@@ -94,6 +101,10 @@ async def _dispatch(args: argparse.Namespace) -> int:
     load_organisation(settings.organisation_file)
     if args.command == "migrate":
         return await _migrate(settings)
+    if args.command in delivery_cli.COMMANDS:
+        return await delivery_cli.run(args, settings)
+    if args.command in proposal_cli.COMMANDS:
+        return await proposal_cli.run(args, settings)
     if args.command == "digest":
         from bot.digest.command import run_digest_command
 

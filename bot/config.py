@@ -30,7 +30,6 @@ class Category(BaseModel):
     name_zh: str
     name_en: str
     sensitive: bool = False
-    first_response_hours: int | None = None
     # Working days; None takes the organisation's [deadlines].
     first_response_days: float | None = None
     answer_days: float | None = None
@@ -46,7 +45,6 @@ class Department(BaseModel):
 class Deadlines(BaseModel):
     """Working days: to the first response, to the answer, and the department's leg (转办→答复)."""
 
-    first_response_hours: int = 48
     first_response_days: float = Field(default=2, gt=0)
     answer_days: float = Field(default=15, gt=0)
     department_days: float = Field(default=10, gt=0)
@@ -136,6 +134,10 @@ class Settings(BaseSettings):
     officers_chat_id: int | None = None
     committee_chat_id: int | None = None
     sensitive_chat_id: int | None = None
+    # A public channel with one post per registered proposal, edited as it moves on.
+    public_channel_id: int | None = None
+    # For invite and co-signing links (t.me/<bot>?start=…) made outside the running bot.
+    bot_username: str | None = None
     group_locale: str = "zh_Hans"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     timezone: str = "Asia/Shanghai"
@@ -146,6 +148,17 @@ class Settings(BaseSettings):
     # Background jobs (reminders, digest); tests turn them off to keep other chats quiet.
     scheduler_enabled: bool = True
     scheduler_tick_seconds: float = Field(default=60, gt=0)
+    # Telegram's flood limits (raise them only for a Bot API server that allows more): all
+    # chats together per second; one chat per second, with bursts of a few; one group per minute.
+    delivery_global_per_second: float = Field(default=30, gt=0)
+    delivery_chat_per_second: float = Field(default=1, gt=0)
+    delivery_chat_burst: int = Field(default=3, ge=1)
+    delivery_group_per_minute: float = Field(default=20, gt=0)
+    # Sends in flight at once, and how long a claimed row stays claimed without a heartbeat
+    # before another instance (or a restart) takes it back.
+    delivery_concurrency: int = Field(default=32, ge=1)
+    delivery_lease_seconds: float = Field(default=15, gt=0)
+    delivery_request_timeout: float = Field(default=30, gt=0)
 
     _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
 

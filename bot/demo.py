@@ -14,10 +14,11 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from bot import demo_proposal
 from bot.app import bind_configured_chats, build_app, running
 from bot.config import Settings
 from bot.emulator import BotAPIEmulator
-from bot.emulator.models import TranscriptEntry
+from bot.emulator.models import SimChat, TranscriptEntry
 from bot.scenario import Scenario
 from storage.migrate import upgrade
 
@@ -32,6 +33,8 @@ ANSWER_TEXT = (
     "即日起每日增加一次卫生巡查，检查结果在食堂公告栏公示。感谢同学的监督！"
 )
 WIDTH = 78
+GRIEVANCE_TITLE = "StudentVoice demo — a grievance from submission to rating"
+PROPOSAL_TITLE = "StudentVoice demo — a congress proposal (提案) from roster to evaluation"
 
 
 async def run_demo(*, keep_db: bool = False) -> int:
@@ -44,10 +47,18 @@ async def run_demo(*, keep_db: bool = False) -> int:
                 database_url=f"sqlite+aiosqlite:///{workdir / 'demo.db'}",
                 admin_ids=[ADMIN_ID],
                 officers_chat_id=OFFICERS_CHAT,
+                public_channel_id=demo_proposal.CHANNEL,
+                # The emulator has no flood limits: the story is shown, not Telegram's pacing
+                # (20 messages a minute in a group would make the proposal story take minutes).
+                delivery_chat_per_second=1_000,
+                delivery_chat_burst=100,
+                delivery_group_per_minute=100_000,
                 _env_file=None,
             )
-            await _play(emu, settings)
-            print(render(emu.transcript))
+            split = await _play(emu, settings)
+            print(render(emu.transcript[:split]))
+            print()
+            print(render(emu.transcript[split:], title=PROPOSAL_TITLE))
         if keep_db:
             print(f"\nThe demo database is kept at {workdir / 'demo.db'}")
     finally:
@@ -56,8 +67,15 @@ async def run_demo(*, keep_db: bool = False) -> int:
     return 0
 
 
-async def _play(emu: BotAPIEmulator, settings: Settings) -> None:
+async def _play(emu: BotAPIEmulator, settings: Settings) -> int:
+    """Plays both stories; where in the transcript the proposal's begins."""
     group = emu.add_group(chat_id=OFFICERS_CHAT, title="权益部工作群", is_forum=False)
+    emu.world.chats[demo_proposal.CHANNEL] = SimChat(
+        id=demo_proposal.CHANNEL,
+        type="channel",
+        title="学生之声·提案公示",
+        bot_status="administrator",
+    )
     admin = emu.add_user(user_id=ADMIN_ID, first_name="张部长", username="union_admin")
     officer = emu.add_user(user_id=OFFICER_ID, first_name="王同学", username="officer_wang")
     student = emu.add_user(user_id=STUDENT_ID, first_name="李华", language_code="zh-hans")
@@ -90,6 +108,7 @@ async def _play(emu: BotAPIEmulator, settings: Settings) -> None:
             await story.settle()
             await student.send("处理很及时，谢谢！", reply_to=None)
             await story.settle()
+            split = await demo_proposal.play_proposal(emu, app, story, group, officer)
     finally:
         with contextlib.suppress(RuntimeError):
             await app.dispatcher.stop_polling()
@@ -97,13 +116,16 @@ async def _play(emu: BotAPIEmulator, settings: Settings) -> None:
             await asyncio.wait_for(polling, timeout=5)
         await app.bot.session.close()
         await app.engine.dispose()
+    return split
 
 
-def render(transcript: list[TranscriptEntry]) -> str:
+def render(transcript: list[TranscriptEntry], title: str = GRIEVANCE_TITLE) -> str:
     """One block per action, marked by chat, so each side's view reads top to bottom."""
     lines = [
-        "StudentVoice demo — a grievance from submission to rating".center(WIDTH),
-        "📱 = the student's private chat with the bot    👥 = the officers' group".center(WIDTH),
+        title.center(WIDTH),
+        "📱 = a private chat with the bot   👥 = the officers' group   📢 = the channel".center(
+            WIDTH
+        ),
         "=" * WIDTH,
     ]
     shown: dict[int | None, set[str]] = {}
@@ -115,6 +137,8 @@ def render(transcript: list[TranscriptEntry]) -> str:
             continue  # only its buttons went away once pressed; the reader saw the press
         seen.add(entry.text or "")
         where = "👥" if entry.chat_id is not None and entry.chat_id < 0 else "📱"
+        if entry.chat_id == demo_proposal.CHANNEL:
+            where = "📢"
         verb = {
             "message": "",
             "edit": "(edits its message) ",

@@ -9,6 +9,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery import register_kind
 from bot.middlewares import (
     ArrivalMiddleware,
     ChatLaneMiddleware,
@@ -16,7 +17,23 @@ from bot.middlewares import (
     UserMiddleware,
 )
 from bot.services.context import Services
-from handlers import admin, committee, fallback, my_cases, officers, privacy, start, submit
+from bot.services.proposal_channel import ChannelKind
+from bot.services.proposal_core import CHANNEL
+from handlers import (
+    admin,
+    committee,
+    fallback,
+    liaison,
+    my_cases,
+    officers,
+    privacy,
+    proposal_officers,
+    proposals,
+    public,
+    representatives,
+    start,
+    submit,
+)
 
 
 def build_dispatcher(
@@ -34,14 +51,21 @@ def build_dispatcher(
         UserMiddleware(services.renderer, frozenset(services.settings.admin_ids))
     )
     renderer = services.renderer
+    # The public channel's proposal posts are a kind of outbox row of their own.
+    register_kind(CHANNEL, ChannelKind())
     dp.include_routers(
         fallback.build_cancel_router(),
         committee.build_router(),
+        representatives.build_router(),  # /start with an invite or co-signing link
         start.build_router(renderer),
         privacy.build_router(),
+        liaison.build_router(renderer),
+        proposals.build_router(renderer),
+        public.build_router(),
         my_cases.build_router(renderer),
         submit.build_router(renderer),
         admin.build_router(),
+        proposal_officers.build_router(),
         officers.build_router(),
         fallback.build_router(),
     )

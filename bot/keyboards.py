@@ -10,7 +10,7 @@ from bot import labels
 from bot.callbacks import CardCB, DeptCB, MyCaseCB
 from bot.render import Renderer
 from bot.services.facts import facts
-from bot.workflow import Action, Role, State, available_actions
+from bot.workflow import Action, Kind, Role, State, available_actions
 from storage.models import Case
 
 RATE_ACTIONS = (Action.RATE_SATISFIED, Action.RATE_PARTLY, Action.RATE_UNSATISFIED)
@@ -55,10 +55,11 @@ def rating(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
 def card(renderer: Renderer, locale: str, case: Case) -> dict[str, Any] | None:
     _ = renderer.translator(locale)
     kb = InlineKeyboardBuilder()
+    names = labels.PROPOSAL_CARD_BUTTON if case.kind == Kind.PROPOSAL else labels.CARD_BUTTON
     for action in available_actions(facts(case), Role.OFFICER):
-        if action in labels.CARD_BUTTON:
+        if action in names:
             kb.button(
-                text=_(labels.CARD_BUTTON[action]),
+                text=_(names[action]),
                 callback_data=CardCB(action=action, case_id=case.id or 0),
             )
     if not list(kb.buttons):

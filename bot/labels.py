@@ -21,6 +21,13 @@ STATE = {
     State.CONVERTED: N_("Converted to a suggestion"),
 }
 
+# What a state is called on a proposal, where it differs (审查, 立案, 不予立案).
+PROPOSAL_STATE = {
+    State.SUBMITTED: N_("Awaiting the committee's review"),
+    State.ACCEPTED: N_("Registered"),
+    State.REJECTED: N_("Not registered"),
+}
+
 STATE_ICON = {
     State.SUBMITTED: "🆕",
     State.ACCEPTED: "📥",
@@ -120,4 +127,6 @@ TRANSITION_ERROR = {
     "no_departments": N_("Choose at least one department."),
     "not_liaison": N_("Only the liaison of the responsible department can do this."),
     "not_submitted": N_("This proposal has not been submitted yet."),
+    "too_many_files": N_("That is the most files a proposal can have."),
+    "not_cosigning": N_("This proposal is not collecting co-signatures (any more)."),
 }

@@ -21,6 +21,7 @@ from bot.digest.build import send_scheduled
 from bot.digest.schedule import last_slot, period_of_slot
 from bot.reminders import send_reminders
 from bot.services.context import Services
+from bot.services.proposals import close_expired_windows
 from bot.sla import calendar_of
 from storage.crud import users as users_crud
 
@@ -49,7 +50,7 @@ class Jobs:
         """Everything due at `now` (the services' clock by default); errors are logged."""
         async with self._lock:
             now = now or self.services.now()
-            for job in (self.reminders, self.digest):
+            for job in (self.reminders, self.digest, self.proposal_windows):
                 try:
                     await job(now)
                 except Exception:
@@ -57,6 +58,15 @@ class Jobs:
 
     async def reminders(self, now: datetime) -> int | None:
         return await send_reminders(
+            session_factory=self.session_factory,
+            services=self.services,
+            now=now,
+            on_commit=self.on_commit,
+        )
+
+    async def proposal_windows(self, now: datetime) -> int:
+        """Proposals still short of co-signers when their session's window closes."""
+        return await close_expired_windows(
             session_factory=self.session_factory,
             services=self.services,
             now=now,

@@ -24,6 +24,10 @@ from bot.services.context import Services
 from bot.workflow import Action, State
 from storage.models import Case, CaseEvent
 
+# 转办 for a case, 交办 for a proposal: a department's clock starts.
+DEPARTMENT_STARTS = frozenset({Action.FORWARD.value, "assign"})
+NOT_YET_SUBMITTED = frozenset({"draft", "cosigning"})
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -95,7 +99,15 @@ def compute(
     policy: Policy,
     calendar: WorkCalendar,
 ) -> Dues:
-    cycle_start = created_at
+    if steps and steps[-1].to_state in NOT_YET_SUBMITTED:
+        return Dues(None, None, None, paused=False)  # a proposal still being co-signed
+    # The clocks start when the case reaches the officers: for a proposal, when it leaves
+    # co-signing, not when its draft was begun.
+    submitted_at = next(
+        (s.at for s in steps if s.to_state == State.SUBMITTED and s.from_state != State.NEEDS_INFO),
+        created_at,
+    )
+    cycle_start = submitted_at
     for step in steps:
         if step.to_state == State.REOPENED:
             cycle_start = step.at
@@ -104,13 +116,15 @@ def compute(
     for step in steps:
         if step.at < cycle_start:
             continue
-        if step.action == Action.FORWARD or (step.to_state == State.REOPENED and department_code):
+        if step.action in DEPARTMENT_STARTS or (
+            step.to_state == State.REOPENED and department_code
+        ):
             department_start = step.at
     department = None
     if department_start is not None and department_code:
         department = calendar.add_working_days(department_start, policy.department_days, pauses)
     return Dues(
-        first_response=calendar.add_working_days(created_at, policy.first_response_days),
+        first_response=calendar.add_working_days(submitted_at, policy.first_response_days),
         answer=calendar.add_working_days(cycle_start, policy.answer_days, pauses),
         department=department,
         paused=bool(pauses) and pauses[-1][1] is None,

@@ -199,6 +199,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.ACCEPTED, A.FORWARD, S.IN_PROGRESS, OFFICERS, _not_proposal),
     Transition(S.ACCEPTED, A.REQUEST_INFO, S.NEEDS_INFO, OFFICERS, _not_proposal),
     Transition(S.ACCEPTED, A.ANSWER, S.ANSWERED, OFFICERS, _not_proposal),
+    Transition(S.ACCEPTED, A.ASSIGN, S.IN_PROGRESS, OFFICERS, _proposal),  # 交办
     Transition(S.ACCEPTED, A.MERGE, S.MERGED, OFFICERS),
     Transition(S.NEEDS_INFO, A.PROVIDE_INFO, RESUME, SUBMITTER),
     Transition(S.NEEDS_INFO, A.REJECT, S.REJECTED, OFFICERS),
@@ -224,7 +225,6 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.COSIGNING, A.WITHDRAW, S.WITHDRAWN, SUBMITTER, _proposal),
     # The committee's decision: 立案 (ACCEPT), 不予立案 (REJECT), 合并 (MERGE) above, and:
     Transition(S.SUBMITTED, A.CONVERT, S.CONVERTED, OFFICERS, _proposal),
-    Transition(S.ACCEPTED, A.ASSIGN, S.IN_PROGRESS, OFFICERS, _proposal),
     # Each department's answer: drafted by its liaison, reviewed by the officers; the case is
     # answered when the last part is published. 不满意 sends every part back once (REOPENED).
     Transition(S.IN_PROGRESS, A.DRAFT_ANSWER, S.IN_PROGRESS, LIAISONS, _part_open),

@@ -15,6 +15,7 @@ from bot.callbacks import StartCB
 from bot.render import Renderer
 from bot.services import privacy
 from bot.services.context import Services
+from handlers import representatives
 from handlers.common import MENU_HELP, college_keyboard, main_menu, menu_texts
 from storage.models import User
 
@@ -29,6 +30,7 @@ def build_router(renderer: Renderer) -> Router:
     @router.message(CommandStart())
     async def start(
         message: Message,
+        session: AsyncSession,
         user: User,
         services: Services,
         locale: str,
@@ -51,6 +53,11 @@ def build_router(renderer: Renderer) -> Router:
                 ),
                 reply_markup=main_menu(services.renderer, locale),
             )
+            status = await representatives.status_message(
+                session=session, services=services, user=user, locale=locale
+            )
+            if status is not None:  # a student representative also sees their congress
+                await message.answer(status)
             return
         kb = InlineKeyboardBuilder()
         kb.button(text=_("I agree"), callback_data=StartCB(action="consent"))

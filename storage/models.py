@@ -148,10 +148,15 @@ class OutboxMessage(SQLModel, table=True):
     `kind` says how the worker turns the row into Bot API calls: "send" is a ready request,
     "card" re-renders a case's officer card from the current state (so repeated edits collapse),
     "thread" posts into a case's officer thread, resolved at send time.
+    `lane` groups the rows that must go out in order (one chat's, one case's officer rows);
+    `claimed_by` is the delivery worker sending the row, which renews `claimed_at` while alive.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "priority", "next_attempt_at", "id"),
+        Index("ix_outbox_lane", "lane", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = "send"
@@ -171,6 +176,8 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     claimed_at: datetime | None = _ts()
     sent_at: datetime | None = _ts()
+    lane: str | None = None
+    claimed_by: str | None = None
 
 
 class ProcessedUpdate(SQLModel, table=True):
@@ -219,3 +226,100 @@ class ScheduledRun(SQLModel, table=True):
 Index("ix_case_events_created", col(CaseEvent.created_at))
 Index("ix_cases_first_response_at", col(Case.first_response_at))
 Index("ix_cases_merged_into_id", col(Case.merged_into_id))
+
+
+# -- congress proposals (提案) ------------------------------------------------------------------
+
+
+class CongressSession(SQLModel, table=True):
+    """A student congress session (学代会) and its proposal window."""
+
+    __tablename__ = "congress_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    opens_at: datetime = Field(sa_type=UTCDateTime)
+    closes_at: datetime = Field(sa_type=UTCDateTime)
+    cosigners_required: int = 2
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Representative(SQLModel, table=True):
+    """A roster entry; `user_id` is set when its one-time invite code is used."""
+
+    __tablename__ = "representatives"
+    __table_args__ = (UniqueConstraint("session_id", "student_no"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(index=True, foreign_key="congress_sessions.id")
+    name: str
+    student_no: str
+    college_code: str
+    delegation: str = ""
+    phone: str | None = None
+    invite_code: str = Field(unique=True)
+    user_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    linked_at: datetime | None = _ts()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Proposal(SQLModel, table=True):
+    """What a proposal adds to its case (kind "proposal")."""
+
+    __tablename__ = "proposals"
+
+    case_id: int = Field(
+        primary_key=True, foreign_key="cases.id", sa_column_kwargs={"autoincrement": False}
+    )
+    session_id: int = Field(index=True, foreign_key="congress_sessions.id")
+    title: str
+    problem: str = ""
+    reasons: str = ""
+    measures: str = ""
+    suggested_department: str | None = None
+    converted_to_id: int | None = None
+    accepted_at: datetime | None = _ts()
+    channel_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    channel_message_id: int | None = None
+
+
+class ProposalCosign(SQLModel, table=True):
+    """A representative's answer to a co-signing request (附议 or not)."""
+
+    __tablename__ = "proposal_cosigns"
+
+    case_id: int = Field(primary_key=True, foreign_key="cases.id")
+    user_id: int = Field(sa_type=BigInteger, primary_key=True)
+    agreed: bool
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProposalAssignment(SQLModel, table=True):
+    """One responsible department's part of a proposal, with its answer on the way out."""
+
+    __tablename__ = "proposal_assignments"
+    __table_args__ = (UniqueConstraint("case_id", "department_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(index=True, foreign_key="cases.id")
+    department_code: str
+    status: str = "assigned"
+    round: int = 1
+    due_at: datetime | None = _ts()
+    answer: str | None = None
+    answer_event_id: int | None = None
+    liaison_id: int | None = Field(default=None, sa_type=BigInteger)
+    review_comment: str | None = None
+    drafted_at: datetime | None = _ts()
+    published_at: datetime | None = _ts()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProposalSupport(SQLModel, table=True):
+    """A student's +1 on a registered proposal, once each."""
+
+    __tablename__ = "proposal_supports"
+
+    case_id: int = Field(primary_key=True, foreign_key="cases.id")
+    user_id: int = Field(sa_type=BigInteger, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

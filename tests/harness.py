@@ -23,6 +23,12 @@ OFFICER_ID = 9002
 OFFICERS_CHAT = -1001000000001
 TOKEN = "123456:TEST-TOKEN"
 DEFAULT_TEXT = "食堂二楼的饭菜连续一周出现异物，希望后勤加强检查。"
+RELAXED_LIMITS: dict[str, Any] = {
+    "delivery_global_per_second": 10_000,
+    "delivery_chat_per_second": 1_000,
+    "delivery_chat_burst": 100,
+    "delivery_group_per_minute": 100_000,
+}
 
 
 def make_settings(base_url: str, database_url: str, **overrides: Any) -> Settings:
@@ -35,6 +41,9 @@ def make_settings(base_url: str, database_url: str, **overrides: Any) -> Setting
         # Timed jobs would post into the chats of tests about other things; their own tests
         # turn them on (or call Jobs.tick with a chosen moment).
         "scheduler_enabled": False,
+        # Telegram's real limits would pace every test's messages to seconds; the delivery
+        # tests set their own (and an emulator that enforces them).
+        **RELAXED_LIMITS,
         "_env_file": None,
     }
     values.update(overrides)

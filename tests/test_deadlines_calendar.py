@@ -141,3 +141,23 @@ def test_the_digest_schedule_setting() -> None:
 def test_an_empty_calendar_still_skips_weekends() -> None:
     plain = WorkCalendar(tz=CST)
     assert plain.add_working_days(at(11, 20, 15), 1) == at(11, 23, 15)
+
+
+def test_a_proposal_s_clocks_start_when_it_leaves_co_signing() -> None:
+    drafted = at(11, 16, 9)  # Monday
+    steps = [Step("open_cosigning", "draft", "cosigning", at(11, 16, 10))]
+    cosigning = compute(
+        created_at=drafted, department_code=None, steps=steps, policy=POLICY, calendar=CALENDAR
+    )
+    assert (cosigning.first_response, cosigning.answer) == (None, None)
+    steps.append(Step("submit", "cosigning", "submitted", at(11, 19, 15)))  # Thursday
+    submitted = compute(
+        created_at=drafted, department_code=None, steps=steps, policy=POLICY, calendar=CALENDAR
+    )
+    assert submitted.first_response == at(11, 23, 15)  # two working days from Thursday 15:00
+    steps.append(Step("assign", "accepted", "in_progress", at(11, 24, 9)))  # 交办
+    assigned = compute(
+        created_at=drafted, department_code="logistics", steps=steps, policy=POLICY,
+        calendar=CALENDAR,
+    )  # fmt: skip
+    assert assigned.department == at(12, 8, 9)

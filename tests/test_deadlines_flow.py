@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.services import notify
+from storage.crud import outbox as outbox_crud
 from tests.deadline_helpers import plain_monday
 from tests.harness import OFFICERS_CHAT, Harness
 from tests.officer_helpers import (
@@ -81,8 +83,11 @@ async def test_the_clock_stops_while_the_student_is_asked(harness: Harness) -> N
 
 
 async def refreshed_card(h: Harness, number: str) -> str:
-    """The card as it reads now (cards are redrawn when the case changes, not by the clock)."""
+    """The card once redrawn (cards are redrawn when their case changes, not by the clock)."""
     assert h.app is not None
     case = await case_of(h, number)
-    assert case.id is not None
-    return await h.app.worker.cards.render_card(case, "")
+    async with h.app.session_factory.begin() as session:
+        await outbox_crud.enqueue(session=session, messages=[notify.card_refresh(case)])
+    h.app.worker.wake()
+    await h.settle()
+    return card(h, number).text or ""

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.emulator import BotAPIEmulator
 from bot.workflow import State
 from storage.models import ChatBinding, RoleGrant
+from tests.deadline_helpers import plain_monday
 from tests.harness import OFFICERS_CHAT, Harness
 from tests.officer_helpers import (
     ACCEPT,
@@ -141,7 +142,7 @@ async def test_only_admins_grant_the_role_and_names_are_shown_literally(
 
 async def test_queue_lists_open_cases_oldest_first_overdue_marked(harness: Harness) -> None:
     h = harness
-    clock = freeze_clock(h)
+    clock = freeze_clock(h, at=plain_monday(h))  # deadlines count working days
     await say(h, "/queue")
     assert "暂无待办反馈" in (h.last(h.group).text or "")
     alice = await seed_student(h, 1001, "Alice")

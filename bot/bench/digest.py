@@ -26,6 +26,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 TARGET_SECONDS, TARGET_MB = 1.0, 100.0
 
 
+class BenchRefused(Exception):
+    """The run cannot start (a database that is not empty); the message says why."""
+
+
 @dataclass
 class DigestBench:
     dialect: str
@@ -96,7 +100,11 @@ async def run_digest_bench(
         return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="sv-bench-digest-") as tmp:
         url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'digest.db'}"
-        result = await _run(url, cases)
+        try:
+            result = await _run(url, cases)
+        except BenchRefused as exc:
+            print(f"bench digest: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     print(result.table())
     if as_json:
         print(json.dumps(asdict(result), ensure_ascii=False))
@@ -122,6 +130,8 @@ async def _run(url: str, n: int) -> DigestBench:
     seeder.start()
     counts = await asyncio.to_thread(queue.get)
     await asyncio.to_thread(seeder.join)
+    if "error" in counts:
+        raise BenchRefused(counts["error"])
     seed_seconds = time.perf_counter() - started
 
     settings = load_settings(

@@ -153,8 +153,15 @@ def generate(
         yield case, rows, followers
 
 
+class NotEmpty(Exception):
+    """The bench writes rows with fixed ids: it needs a database without cases."""
+
+
 async def seed(engine: AsyncEngine, n: int, now: datetime) -> dict[str, int]:
     await upgrade(engine)
+    async with engine.connect() as conn:
+        if (await conn.execute(text("SELECT count(*) FROM cases"))).scalar_one():
+            raise NotEmpty("the database already holds cases; give an empty one")
     cases: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     followers: list[dict[str, Any]] = []
@@ -207,4 +214,7 @@ def seed_in_process(url: str, n: int, now_iso: str, out: Any) -> None:
         finally:
             await engine.dispose()
 
-    out.put(asyncio.run(main()))
+    try:
+        out.put(asyncio.run(main()))
+    except NotEmpty as exc:
+        out.put({"error": str(exc)})

@@ -11,7 +11,9 @@ The real aiogram ``Bot`` and ``Dispatcher`` talk to it over HTTP exactly as to T
 from .actors import SimGroup, SimUser
 from .emulator import BotAPIEmulator
 from .errors import TelegramError
+from .faults import Policies, RandomFaults
 from .html_entities import HtmlParseError, ParsedText, parse_html
+from .limits import StrictLimits
 from .models import (
     TOPIC_ICON_COLORS,
     RecordedRequest,
@@ -30,13 +32,16 @@ __all__ = [
     "HtmlParseError",
     "NoopPolicy",
     "ParsedText",
+    "Policies",
     "Policy",
+    "RandomFaults",
     "RecordedRequest",
     "SimChat",
     "SimGroup",
     "SimMessage",
     "SimTopic",
     "SimUser",
+    "StrictLimits",
     "TelegramError",
     "TranscriptEntry",
     "UserProfile",

@@ -12,8 +12,9 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import keyboards, labels
+from bot.services import proposal_views
 from bot.services.context import Services
-from bot.workflow import OPEN_STATES, Role, State
+from bot.workflow import OPEN_STATES, UNSUBMITTED, Kind, Role, State
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
@@ -21,6 +22,7 @@ from storage.models import Case, ChatBinding, OutboxMessage
 
 OFFICERS, SENSITIVE = "officers", "sensitive"
 TOPIC_TITLE_LIMIT = 128
+PARKED_SECONDS = 7 * 24 * 3600
 
 
 class ThreadUnavailable(Exception):
@@ -77,6 +79,8 @@ class CardPublisher:
 
     async def publish(self, case_id: int) -> Message | bool:
         case, binding, actor = await self._load(case_id)
+        if case.state in UNSUBMITTED:
+            return True  # a proposal still being written or co-signed is not the officers' yet
         if binding is None:
             raise ThreadUnavailable("no officers chat is bound", 30)
         locale = self.services.group_locale
@@ -159,13 +163,23 @@ class CardPublisher:
                 merged_into = await cases_crud.get_case(
                     session=session, case_id=case.merged_into_id
                 )
+            proposal = None
+            if case.kind == Kind.PROPOSAL:
+                proposal = await proposal_views.build(
+                    session=session, services=self.services, case=case
+                )
         now = self.services.now()
         due = case.first_response_due_at if case.first_response_at is None else case.answer_due_at
+        department_due = (
+            case.department_due_at
+            if case.department_code and case.state in (State.IN_PROGRESS, State.REOPENED)
+            else None
+        )
         return renderer.render(
             self.services.group_locale,
             "group/card.html",
             case=case,
-            state_label=labels.STATE[State(case.state)],
+            state_label=proposal.state_label if proposal else labels.STATE[State(case.state)],
             kind_label=labels.KIND[case.kind],  # type: ignore[index]
             category=org.category(case.category_code),
             college=org.college(case.college_code),
@@ -176,7 +190,11 @@ class CardPublisher:
             age_hours=int((now - case.created_at).total_seconds() // 3600),
             due=due if case.state in OPEN_STATES else None,
             overdue=case.state in OPEN_STATES and due is not None and due < now,
+            paused=case.state == State.NEEDS_INFO,
+            department_due=department_due,
+            department_overdue=department_due is not None and department_due < now,
             merged_into=merged_into,
+            proposal=proposal,
         )
 
     async def thread_target(self, case_id: int) -> dict[str, Any]:
@@ -191,6 +209,9 @@ class CardPublisher:
             card_pending = await outbox_crud.has_pending(
                 session=session, coalesce_key=f"card:{case_id}"
             )
+            listed = not card_pending and await outbox_crud.card_listed(
+                session=session, case_id=case_id
+            )
         chat_id = case.chat_id or binding.chat_id
         if case.topic_id is not None:
             return {"chat_id": chat_id, "message_thread_id": case.topic_id}
@@ -204,6 +225,10 @@ class CardPublisher:
             }
         if card_pending:
             raise ThreadUnavailable("card not posted yet", 1)
+        if listed:
+            # The case was listed in a batch message: its notes wait for its card, posted when
+            # an officer opens it (which wakes them), rather than crowd the chat meanwhile.
+            raise ThreadUnavailable("card listed in a batch, not opened yet", PARKED_SECONDS)
         return {"chat_id": chat_id}
 
     async def follow_migration(self, row: OutboxMessage, new_chat_id: int) -> None:

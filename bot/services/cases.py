@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards
+from bot import keyboards, sla
 from bot.services import notify
 from bot.services.context import Services
 from bot.services.facts import facts
@@ -68,7 +67,7 @@ async def submit_case(
         raise TransitionError("unknown_category")
     if check_text(draft.text) is not None:
         raise TransitionError("bad_text")
-    deadlines = services.org.deadlines
+    dues = sla.initial(services, category.code, now)
     number = await cases_crud.next_number(
         session=session, prefix=NUMBER_PREFIX[kind], year=now.astimezone(services.renderer.tz).year
     )
@@ -85,9 +84,8 @@ async def submit_case(
             submitter_id=submitter.id,
             created_at=now,
             updated_at=now,
-            first_response_due_at=now
-            + timedelta(hours=category.first_response_hours or deadlines.first_response_hours),
-            answer_due_at=now + timedelta(days=category.answer_days or deadlines.answer_days),
+            first_response_due_at=dues.first_response,
+            answer_due_at=dues.answer,
         ),
     )
     assert case.id is not None
@@ -192,6 +190,8 @@ async def apply_action(
             created_at=now,
         ),
     )
+    # Deadlines follow from the events: 待补充 stops the clocks, 转办 and 复核 start new ones.
+    await sla.refresh(session=session, services=services, case=case)
     rows = await _notifications(
         session=session, services=services, case=case, action=action, text=text, target=target
     )
@@ -207,6 +207,8 @@ async def _merge_target(*, session: AsyncSession, case: Case, number: str) -> Ca
         raise TransitionError("merge_target_missing")
     if target.id == case.id:
         raise TransitionError("merge_into_self")
+    if (case.kind == Kind.PROPOSAL) != (target.kind == Kind.PROPOSAL):
+        raise TransitionError("merge_kind_mismatch")
     if target.state not in OPEN_STATES and target.state != State.ANSWERED:
         raise TransitionError("merge_target_closed")
     return target
@@ -258,6 +260,13 @@ async def _notifications(
     text: str | None,
     target: Case | None,
 ) -> list[OutboxMessage]:
+    if case.kind == Kind.PROPOSAL:  # proposer, co-signers, followers, the public channel
+        # Imported here: the proposal services build on this module.
+        from bot.services import proposal_decisions
+
+        return await proposal_decisions.after_action(
+            session=session, services=services, case=case, action=action, text=text, target=target
+        )
     rows: list[OutboxMessage] = [notify.card_refresh(case)]
     if action in THREAD_TEMPLATES:
         rows += notify.to_thread(

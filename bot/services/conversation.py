@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import notify
 from bot.services.cases import Actor, apply_action
 from bot.services.context import Services
-from bot.workflow import FINAL_STATES, Action, Role, State, TransitionError
+from bot.workflow import FINAL_STATES, UNSUBMITTED, Action, Role, State, TransitionError
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import Case, CaseEvent
@@ -109,6 +109,8 @@ async def student_message(
         raise TransitionError("forbidden")
     if case.state in FINAL_STATES:
         raise TransitionError("closed")
+    if case.state in UNSUBMITTED:  # a proposal's draft: nobody in the officers' chat sees it yet
+        raise TransitionError("not_submitted")
     if case.state == State.NEEDS_INFO:
         case = await apply_action(
             session=session,
@@ -132,12 +134,14 @@ async def student_message(
                 created_at=now,
             ),
         )
-        await outbox_crud.enqueue(
-            session=session,
-            messages=notify.to_thread(
-                services=services, case=case, template="group/note_info.html", body=text
-            ),
-        )
+        if text.strip() or not attachments:
+            # A bare photo needs no empty note: its caption already names the case.
+            await outbox_crud.enqueue(
+                session=session,
+                messages=notify.to_thread(
+                    services=services, case=case, template="group/note_info.html", body=text
+                ),
+            )
     if attachments:
         await cases_crud.add_attachments(session=session, case_id=case_id, items=attachments)
         await outbox_crud.enqueue(

@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.i18n import locale_for
 from bot.render import fit_html
 from bot.services.context import Services
 from storage.crud import cases as cases_crud
-from storage.crud import users as users_crud
 from storage.models import Case, OutboxMessage, User
 
 INTERACTIVE, NORMAL, BULK = 0, 10, 20
 CARD_PRIORITY = 5
+AUDIENCE_CHUNK = 5000
 
 Keyboard = Callable[[str], dict[str, Any] | None]
 
@@ -65,13 +67,18 @@ async def audience(*, session: AsyncSession, case: Case) -> list[User]:
     if case.submitter_id is not None:
         ids.append(case.submitter_id)
     assert case.id is not None
+    # Thousands may follow a case: their users are loaded a chunk at a time, not one by one.
     ids += [
         uid
         for uid in await cases_crud.follower_ids(session=session, case_id=case.id)
-        if uid not in ids
+        if uid != case.submitter_id
     ]
-    users = [await users_crud.get_user(session=session, user_id=uid) for uid in ids]
-    return [user for user in users if user is not None]
+    found: dict[int, User] = {}
+    for start in range(0, len(ids), AUDIENCE_CHUNK):
+        chunk = ids[start : start + AUDIENCE_CHUNK]
+        users = await session.scalars(select(User).where(col(User.id).in_(chunk)))
+        found |= {user.id: user for user in users}
+    return [found[uid] for uid in ids if uid in found]
 
 
 async def to_audience(
@@ -90,9 +97,12 @@ async def to_audience(
     """Render `template` for each person who follows the case; `body` is user text to fit.
 
     The keyboard goes to the submitter alone: followers (e.g. carried over by a merge) may not
-    rate or add information, so buttons would only earn them an error.
+    rate or add information, so buttons would only earn them an error. What followers get is a
+    broadcast: bulk priority, so it never holds up what someone is waiting for, and rendered
+    once per language however many they are.
     """
     rows: list[OutboxMessage] = []
+    rendered: dict[tuple[str, bool], list[str]] = {}
     for user in await audience(session=session, case=case):
         is_submitter = user.id == case.submitter_id
         if submitter_only and not is_submitter:
@@ -104,12 +114,15 @@ async def to_audience(
                 locale, template, case=case, body=part, is_submitter=is_submitter, **context
             )
 
+        texts = rendered.get((locale, is_submitter))
+        if texts is None:
+            texts = rendered[(locale, is_submitter)] = fit_html(make, body)
         rows += message_rows(
             chat_id=user.id,
-            texts=fit_html(make, body),
+            texts=texts,
             case_id=case.id,
             recipient=user.id,
-            priority=priority,
+            priority=priority if is_submitter else max(priority, BULK),
             keyboard=keyboard(locale) if keyboard is not None and is_submitter else None,
             # Officers wait on the submitter; a follower who blocked the bot is their own affair.
             report_failure=report_failure and is_submitter,
@@ -117,13 +130,13 @@ async def to_audience(
     return rows
 
 
-def card_refresh(case: Case) -> OutboxMessage:
+def card_refresh(case: Case, priority: int = CARD_PRIORITY) -> OutboxMessage:
     return OutboxMessage(
         kind="card",
         method="card",
         case_id=case.id,
         payload={},
-        priority=CARD_PRIORITY,
+        priority=priority,
         coalesce_key=f"card:{case.id}",
     )
 

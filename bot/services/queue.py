@@ -60,6 +60,7 @@ async def queue_view(
                 "category": services.org.category(case.category_code),
                 "overdue": due is not None and due < now,
                 "age_days": (now - case.created_at).days,
+                "due": due,
             }
         )
     overdue = await cases_crud.count_overdue(

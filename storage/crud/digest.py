@@ -20,6 +20,8 @@ from storage.models import Case, CaseEvent, User
 Range = tuple[datetime, datetime]
 
 OPEN = ("submitted", "accepted", "needs_info", "in_progress", "reopened")
+# Proposals begun but never put to the officers: not "new" cases of any period.
+NOT_SUBMITTED = ("draft", "cosigning", "withdrawn")
 RATINGS = {"rate_satisfied": 3, "rate_partly": 2, "rate_unsatisfied": 1}
 
 
@@ -46,7 +48,9 @@ def seconds_between(session: AsyncSession, later: Any, earlier: Any) -> Any:
 
 async def flow_counts(*, session: AsyncSession, span: Range) -> dict[str, int]:
     """New cases, cases answered, cases closed (办结) within the span."""
-    new = select(func.count()).where(_in(col(Case.created_at), span))
+    new = select(func.count()).where(
+        _in(col(Case.created_at), span), col(Case.state).not_in(NOT_SUBMITTED)
+    )
     answered = select(func.count(distinct(col(CaseEvent.case_id)))).where(
         col(CaseEvent.action) == "answer", _in(col(CaseEvent.created_at), span)
     )
@@ -173,7 +177,11 @@ async def breakdown(
             _count_if(_in(col(Case.created_at), span)).label("new"),
             _count_if(_in(col(Case.created_at), before)).label("before"),
         )
-        .where(col(Case.created_at) >= before[0], col(Case.created_at) < span[1])
+        .where(
+            col(Case.created_at) >= before[0],
+            col(Case.created_at) < span[1],
+            col(Case.state).not_in(NOT_SUBMITTED),
+        )
         .group_by(key)
     )
     answered: Any = (
@@ -280,7 +288,9 @@ async def weekly_series(
     """New cases and cases answered in each bucket, two scans in all."""
     first, last = buckets[0][0], buckets[-1][1]
     new = select(*[_count_if(_in(col(Case.created_at), b)) for b in buckets]).where(
-        col(Case.created_at) >= first, col(Case.created_at) < last
+        col(Case.created_at) >= first,
+        col(Case.created_at) < last,
+        col(Case.state).not_in(NOT_SUBMITTED),
     )
     answered = select(
         *[
@@ -318,5 +328,9 @@ async def proposals_by_state(
 
 async def anonymous_share(*, session: AsyncSession, span: Range) -> int:
     """How many of the span's new cases were anonymous (a count, never who)."""
-    stmt = select(func.count()).where(_in(col(Case.created_at), span), col(Case.anonymous))
+    stmt = select(func.count()).where(
+        _in(col(Case.created_at), span),
+        col(Case.anonymous),
+        col(Case.state).not_in(NOT_SUBMITTED),
+    )
     return int(await session.scalar(stmt) or 0)

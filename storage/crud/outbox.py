@@ -1,54 +1,213 @@
+"""The outbox: queued Bot API work, claimed by delivery workers lane by lane.
+
+A row's *lane* says which rows must keep their order: a private chat's messages ("c<chat>"),
+or a case's officer-side rows ("k<case>": its card before the notes that reply to it). A lane is
+worked by one worker at a time, and within it a row waits for every row that sorts before it
+(priority, then id) — also one held back by a 429 or a retry.
+"""
+
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.crud._upsert import supports_skip_locked
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, User
 from storage.types import utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+# A new card shown in a batch message instead of on its own; it is posted when opened.
+LISTED = "listed"
+CLOCK = "clock"
+# More rows than this are inserted in bulk.
+BULK_INSERT = 50
 
 
-async def enqueue(*, session: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
-    """Queue messages in the caller's transaction; a pending card refresh absorbs later ones."""
-    for message in messages:
-        if message.coalesce_key is not None:
-            pending = await session.scalar(
-                select(col(OutboxMessage.id)).where(
-                    col(OutboxMessage.coalesce_key) == message.coalesce_key,
+def clock_of(session: AsyncSession) -> datetime:
+    """The app's clock, which the session factory hands to every session (tests move it)."""
+    clock: Callable[[], datetime] | None = session.info.get(CLOCK)
+    return clock() if clock is not None else utcnow()
+
+
+def lane_of(message: OutboxMessage) -> str | None:
+    if message.chat_id is not None:
+        return f"c{message.chat_id}"
+    if message.case_id is not None:
+        return f"k{message.case_id}"
+    return None
+
+
+async def enqueue(
+    *, session: AsyncSession, messages: Sequence[OutboxMessage], now: datetime | None = None
+) -> None:
+    """Queue messages in the caller's transaction, due now by the app's clock; a pending card
+    refresh absorbs later ones."""
+    now = now or clock_of(session)
+    keys = {m.coalesce_key for m in messages if m.coalesce_key is not None}
+    pending: set[str | None] = set()
+    if keys:
+        pending = set(
+            await session.scalars(
+                select(col(OutboxMessage.coalesce_key)).where(
+                    col(OutboxMessage.coalesce_key).in_(keys),
                     col(OutboxMessage.status) == PENDING,
                 )
             )
-            if pending is not None:
+        )
+    queued: list[OutboxMessage] = []
+    for message in messages:
+        if message.coalesce_key is not None:
+            if message.coalesce_key in pending:
                 continue
-        session.add(message)
+            pending.add(message.coalesce_key)
+        if "next_attempt_at" not in message.model_fields_set:
+            message.next_attempt_at = now
+        message.lane = message.lane or lane_of(message)
+        queued.append(message)
+    if len(queued) > BULK_INSERT:
+        # A broadcast: thousands of rows in one statement, without tracking each as an object
+        # (so these rows get no ids here; nothing needs them before they are sent).
+        columns = [c.key for c in OutboxMessage.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
+        await session.execute(
+            insert(OutboxMessage.__table__),  # type: ignore[attr-defined]
+            [{key: getattr(m, key) for key in columns} for m in queued],
+        )
+        return
+    session.add_all(queued)
     await session.flush()
 
 
-async def claim_due(*, session: AsyncSession, limit: int, now: datetime) -> list[OutboxMessage]:
-    stmt = (
-        select(OutboxMessage)
-        .where(col(OutboxMessage.status) == PENDING, col(OutboxMessage.next_attempt_at) <= now)
-        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
-        .limit(limit)
+_TRY_LANE_LOCKS = text(
+    "SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k WHERE pg_try_advisory_xact_lock(k)"
+)
+
+
+def _lane_key(lane: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(lane.encode(), digest_size=8).digest(), "big", signed=True
     )
+
+
+async def claim_due(
+    *,
+    session: AsyncSession,
+    limit: int,
+    now: datetime,
+    worker: str | None = None,
+    heartbeat: datetime | None = None,
+    max_priority: int | None = None,
+) -> list[OutboxMessage]:
+    """Due rows in priority order, marked as being sent by `worker`; a row whose lane another
+    worker holds, or in which an earlier row still waits, is left for later."""
+    stmt = select(OutboxMessage).where(
+        col(OutboxMessage.status) == PENDING, col(OutboxMessage.next_attempt_at) <= now
+    )
+    if max_priority is not None:
+        stmt = stmt.where(col(OutboxMessage.priority) <= max_priority)
+    stmt = stmt.order_by(col(OutboxMessage.priority), col(OutboxMessage.id)).limit(limit)
     if supports_skip_locked(session):
         stmt = stmt.with_for_update(skip_locked=True)
-    rows = list(await session.scalars(stmt))
+    rows = await _in_lane_order(session, list(await session.scalars(stmt)), worker)
     if rows:
+        stamp = heartbeat or utcnow()
         await session.execute(
             update(OutboxMessage)
             .where(col(OutboxMessage.id).in_([r.id for r in rows]))
-            .values(status=SENDING, claimed_at=now)
+            .values(status=SENDING, claimed_at=stamp, claimed_by=worker)
         )
         for row in rows:
-            row.status, row.claimed_at = SENDING, now
+            row.status, row.claimed_at, row.claimed_by = SENDING, stamp, worker
     return rows
+
+
+async def _in_lane_order(
+    session: AsyncSession, rows: list[OutboxMessage], worker: str | None
+) -> list[OutboxMessage]:
+    lanes = {r.lane for r in rows if r.lane is not None}
+    if not lanes:
+        return rows
+    if supports_skip_locked(session):
+        # Two workers claiming at once must not split a lane: the lane's lock is held until
+        # this claim commits, and the other worker leaves the lane alone meanwhile.
+        keys = {_lane_key(lane): lane for lane in lanes}
+        locked = await session.scalars(_TRY_LANE_LOCKS, {"keys": list(keys)})
+        lanes = {keys[k] for k in locked}
+    unsent = await session.execute(
+        select(
+            col(OutboxMessage.lane),
+            col(OutboxMessage.priority),
+            col(OutboxMessage.id),
+            col(OutboxMessage.status),
+            col(OutboxMessage.claimed_by),
+        ).where(
+            col(OutboxMessage.lane).in_(lanes),
+            col(OutboxMessage.status).in_((PENDING, SENDING)),
+        )
+    )
+    chosen = {r.id for r in rows}
+    taken_elsewhere: set[str | None] = set()
+    waiting: dict[str | None, list[tuple[int, int]]] = {}
+    for lane, priority, row_id, status, claimed_by in unsent:
+        if status == SENDING and (claimed_by != worker or worker is None):
+            taken_elsewhere.add(lane)
+        elif status == PENDING and row_id not in chosen:
+            waiting.setdefault(lane, []).append((priority, row_id or 0))
+    kept: list[OutboxMessage] = []
+    for row in rows:
+        if row.lane is None:
+            kept.append(row)
+            continue
+        if row.lane not in lanes or row.lane in taken_elsewhere:
+            continue
+        ahead = waiting.get(row.lane, [])
+        if any(order < (row.priority, row.id or 0) for order in ahead):
+            # Everything after a row that must wait waits as well.
+            ahead.append((row.priority, row.id or 0))
+            continue
+        kept.append(row)
+    return kept
+
+
+async def renew(
+    *, session: AsyncSession, worker: str, ids: Sequence[int], heartbeat: datetime
+) -> None:
+    """The worker is alive and still holds these rows: they stay its own."""
+    if not ids:
+        return
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(list(ids)),
+            col(OutboxMessage.claimed_by) == worker,
+            col(OutboxMessage.status) == SENDING,
+        )
+        .values(claimed_at=heartbeat)
+    )
+
+
+async def release_in_flight(*, session: AsyncSession, stale_before: datetime) -> int:
+    """Rows whose claim nobody renewed lately (their worker died, or lost track of them): their
+    send may or may not have happened, so they are sent again."""
+    stmt = update(OutboxMessage).where(
+        col(OutboxMessage.status) == SENDING,
+        or_(col(OutboxMessage.claimed_at).is_(None), col(OutboxMessage.claimed_at) < stale_before),
+    )
+    result = await session.execute(stmt.values(status=PENDING, claimed_by=None))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def unclaim(*, session: AsyncSession, ids: Iterable[int]) -> None:
+    """Rows claimed but never sent (a stopping worker): back to the queue, nothing is unknown."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(list(ids)), col(OutboxMessage.status) == SENDING)
+        .values(status=PENDING, claimed_by=None)
+    )
 
 
 async def next_due_at(*, session: AsyncSession) -> datetime | None:
@@ -63,26 +222,64 @@ async def finish(
     status: str,
     error: str | None = None,
     result_message_id: int | None = None,
+    when: datetime | None = None,
 ) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id)
-        .values(
-            status=status,
-            last_error=error,
-            result_message_id=result_message_id,
-            sent_at=utcnow() if status == SENT else None,
-        )
+    await finish_many(
+        session=session,
+        outcomes=[
+            {
+                "id": message_id,
+                "status": status,
+                "last_error": error,
+                "result_message_id": result_message_id,
+            }
+        ],
+        when=when,
     )
+
+
+async def finish_many(
+    *, session: AsyncSession, outcomes: Sequence[dict[str, object]], when: datetime | None = None
+) -> None:
+    """Final states of many rows at once: dicts of id, status, last_error, result_message_id."""
+    if not outcomes:
+        return
+    when = when or clock_of(session)
+    params = [
+        {
+            "id": o["id"],
+            "status": o["status"],
+            "last_error": o.get("last_error"),
+            "result_message_id": o.get("result_message_id"),
+            "sent_at": when if o["status"] in (SENT, LISTED) else None,
+        }
+        for o in outcomes
+    ]
+    await session.execute(update(OutboxMessage), params)
 
 
 async def retry_later(
     *, session: AsyncSession, message_id: int, attempts: int, when: datetime, error: str
 ) -> None:
+    await postpone(session=session, ids=[message_id], when=when, error=error, attempts=attempts)
+
+
+async def postpone(
+    *,
+    session: AsyncSession,
+    ids: Sequence[int],
+    when: datetime,
+    error: str | None = None,
+    attempts: int | None = None,
+) -> None:
+    """Back to the queue, due at `when`."""
+    values: dict[str, object] = {"status": PENDING, "next_attempt_at": when, "claimed_by": None}
+    if error is not None:
+        values["last_error"] = error
+    if attempts is not None:
+        values["attempts"] = attempts
     await session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id)
-        .values(status=PENDING, attempts=attempts, next_attempt_at=when, last_error=error)
+        update(OutboxMessage).where(col(OutboxMessage.id).in_(list(ids))).values(**values)
     )
 
 
@@ -121,15 +318,34 @@ async def wake_chat_rows(*, session: AsyncSession, now: datetime) -> None:
     )
 
 
-async def release_in_flight(*, session: AsyncSession, older_than: datetime | None = None) -> int:
-    """Rows claimed by a process that died: their send may or may not have happened; send again."""
-    stmt = update(OutboxMessage).where(col(OutboxMessage.status) == SENDING)
-    if older_than is not None:
-        stmt = stmt.where(
-            or_(col(OutboxMessage.claimed_at).is_(None), col(OutboxMessage.claimed_at) < older_than)
+async def wake_case_rows(*, session: AsyncSession, case_id: int, now: datetime) -> None:
+    """A case's card is posted at last: the notes parked until it was are due now."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.case_id) == case_id,
+            col(OutboxMessage.kind) == "thread",
+            col(OutboxMessage.status) == PENDING,
+            col(OutboxMessage.next_attempt_at) > now,
         )
-    result = await session.execute(stmt.values(status=PENDING))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+        .values(next_attempt_at=now)
+    )
+
+
+async def card_listed(*, session: AsyncSession, case_id: int) -> bool:
+    """Whether the case's new card went into a batch message (and was not posted since)."""
+    stmt = select(col(OutboxMessage.id)).where(
+        col(OutboxMessage.coalesce_key) == f"card:{case_id}", col(OutboxMessage.status) == LISTED
+    )
+    return (await session.scalar(stmt.limit(1))) is not None
+
+
+async def unreachable_recipients(*, session: AsyncSession, user_ids: Iterable[int]) -> set[int]:
+    ids = list(set(user_ids))
+    if not ids:
+        return set()
+    stmt = select(col(User.id)).where(col(User.id).in_(ids), col(User.unreachable_at).is_not(None))
+    return set(await session.scalars(stmt))
 
 
 async def list_by_status(
@@ -137,6 +353,17 @@ async def list_by_status(
 ) -> list[OutboxMessage]:
     stmt = select(OutboxMessage).where(col(OutboxMessage.status) == status)
     return list(await session.scalars(stmt.order_by(col(OutboxMessage.id)).limit(limit)))
+
+
+async def retry_failed(*, session: AsyncSession, ids: Sequence[int] | None, now: datetime) -> int:
+    """Failed rows (the given ones, or all) go back to the queue with fresh attempts."""
+    stmt = update(OutboxMessage).where(col(OutboxMessage.status) == FAILED)
+    if ids is not None:
+        stmt = stmt.where(col(OutboxMessage.id).in_(list(ids)))
+    result = await session.execute(
+        stmt.values(status=PENDING, attempts=0, next_attempt_at=now, claimed_by=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def has_pending(*, session: AsyncSession, coalesce_key: str) -> bool:
@@ -163,5 +390,6 @@ async def move_chat(*, session: AsyncSession, old: int, new: int) -> None:
     )
     for row in rows:
         row.chat_id = new
+        row.lane = lane_of(row)
         row.payload = {**row.payload, "chat_id": new}
         session.add(row)

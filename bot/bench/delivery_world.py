@@ -1,0 +1,90 @@
+"""The delivery bench's Telegram: a strict emulator in a process of its own.
+
+It counts what a real Telegram would: every message's arrival time by chat, and each 429 it
+had to answer. Its clock is `time.monotonic`, the same clock the bot's process reads (on one
+machine both are the system's monotonic clock), so latencies are arrival minus commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import re
+from collections.abc import AsyncIterator
+from multiprocessing.connection import Connection
+from typing import Any
+
+from bot.bench.channel import BenchError, Channel
+from bot.emulator import BotAPIEmulator, StrictLimits
+
+TAG = re.compile(r"⟦(i\d+)⟧")
+
+
+@contextlib.asynccontextmanager
+async def spawned_telegram(
+    limit: float, *, limits: dict[str, float], users: list[int]
+) -> AsyncIterator[tuple[Channel, str]]:
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    process = context.Process(
+        target=serve,
+        args=(theirs, limits, users),
+        name="studentvoice-bench-telegram",
+        daemon=True,
+    )
+    process.start()
+    theirs.close()
+    channel = Channel(ours)
+    try:
+        kind, ready = await channel.recv(limit)
+        if kind != "ready":
+            raise BenchError(f"the emulator did not start: {ready}")
+        yield channel, str(ready["url"])
+    finally:
+        with contextlib.suppress(OSError):
+            channel.send("stop")
+        await asyncio.to_thread(process.join, 10)
+        if process.is_alive():
+            process.terminate()
+            await asyncio.to_thread(process.join, 5)
+        ours.close()
+
+
+def serve(conn: Connection, limits: dict[str, float], users: list[int]) -> None:
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(Channel(conn), limits, users))
+
+
+async def _serve(channel: Channel, limits: dict[str, float], users: list[int]) -> None:
+    strict = StrictLimits(
+        global_per_second=limits["global_per_second"],
+        chat_per_second=limits["chat_per_second"],
+        chat_burst=int(limits["chat_burst"]),
+        group_per_minute=limits["group_per_minute"],
+    )
+    async with BotAPIEmulator(policy=strict) as emu:
+        for user_id in users:
+            emu.add_user(user_id, f"学生{user_id}", language_code="zh-hans", started=True)
+        channel.send("ready", url=emu.base_url)
+        while True:
+            kind, _ = await channel.recv(None)
+            if kind == "stop":
+                return
+            channel.send("ok", **_stats(emu, strict))
+
+
+def _stats(emu: BotAPIEmulator, strict: StrictLimits) -> dict[str, Any]:
+    """Arrivals of messages, by chat: (time, interactive tag or "")."""
+    arrivals: dict[int, list[tuple[float, str]]] = {}
+    for request in emu.requests:
+        if not request.ok or request.method != "sendMessage" or request.chat_id is None:
+            continue
+        tag = TAG.search(str(request.params.get("text", "")))
+        arrivals.setdefault(request.chat_id, []).append((request.t, tag.group(1) if tag else ""))
+    return {
+        "arrivals": arrivals,
+        "rejected": len(strict.rejected),
+        "hammered": strict.hammered,
+        "accepted": strict.accepted,
+    }

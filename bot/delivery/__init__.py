@@ -1,0 +1,21 @@
+"""The delivery engine: outbox rows to Bot API calls, within Telegram's limits, by urgency.
+
+`worker` claims and sends; `gate` and `limiter` keep the limits (shared through Redis when
+several instances run); `kinds` turns each kind of row into calls; `batching` keeps the
+officers' group readable under load; `ledger` writes down what happened.
+"""
+
+from bot.delivery.errors import MAX_ATTEMPTS, MissingFile, RecipientUnreachable
+from bot.delivery.kinds import build_method, register_kind
+from bot.delivery.sending import Probe
+from bot.delivery.worker import DeliveryWorker
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "DeliveryWorker",
+    "MissingFile",
+    "Probe",
+    "RecipientUnreachable",
+    "build_method",
+    "register_kind",
+]

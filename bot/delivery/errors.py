@@ -1,0 +1,84 @@
+"""What Telegram's answers mean for a row: sent, try again (when), give up, or something else."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+
+from bot.delivery.gate import Paused
+from bot.services.cards import ThreadUnavailable
+
+MAX_ATTEMPTS = 6
+# Answers that mean the wanted state is already there: nothing to retry.
+HARMLESS = ("message is not modified", "TOPIC_NOT_MODIFIED")
+
+
+class MissingFile(Exception):
+    """A payload names a stored file that no longer exists; sending cannot succeed."""
+
+
+class RecipientUnreachable(Exception):
+    """The recipient blocked the bot before; sending again would only earn another 403."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """`kind` is one of: sent, failed, retry (counted attempt), wait (not an attempt: 429, a
+    chat told to wait, a thread not there yet), forbidden, migrated."""
+
+    kind: str
+    result: Any = None
+    error: str | None = None
+    delay: float = 0.0
+    migrate_to: int | None = None
+    # For "wait": until this app time rather than after `delay`; and whether the whole chat
+    # waits (Telegram said so) or only the row's lane (its thread is not there yet).
+    until: Any = None
+    whole_chat: bool = False
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before attempt `attempts + 1`: doubling from half a second, capped, jittered."""
+    return min(60.0, 0.5 * 2**attempts) * random.uniform(0.8, 1.2)
+
+
+def classify(exc: BaseException, attempts: int) -> Outcome:
+    if isinstance(exc, Paused):
+        return Outcome("wait", error=str(exc), until=exc.until, whole_chat=True)
+    if isinstance(exc, ThreadUnavailable):
+        return Outcome("wait", error=str(exc), delay=exc.delay)
+    if isinstance(exc, TelegramRetryAfter):
+        return Outcome("wait", error=exc.message, delay=exc.retry_after, whole_chat=True)
+    if isinstance(exc, TelegramMigrateToChat):
+        return Outcome("migrated", error=exc.message, migrate_to=exc.migrate_to_chat_id)
+    if isinstance(exc, TelegramForbiddenError):
+        return Outcome("forbidden", error=exc.message)
+    if isinstance(exc, RecipientUnreachable):
+        return Outcome("forbidden", error=str(exc))
+    if isinstance(exc, MissingFile):
+        return Outcome("failed", error=str(exc))
+    if isinstance(exc, TelegramBadRequest):
+        if any(marker in exc.message for marker in HARMLESS):
+            return Outcome("sent", error=exc.message)
+        return Outcome("failed", error=exc.message)
+    if isinstance(exc, TelegramAPIError) and not isinstance(
+        exc, TelegramNetworkError | TelegramServerError
+    ):
+        return Outcome("failed", error=exc.message)
+    # Network trouble, 5xx, timeouts — and anything unforeseen (a database hiccup): the send
+    # may or may not have happened; try again a bounded number of times.
+    error = str(exc) or type(exc).__name__
+    if attempts + 1 >= MAX_ATTEMPTS:
+        return Outcome("failed", error=error)
+    return Outcome("retry", error=error, delay=backoff(attempts))

@@ -1,0 +1,162 @@
+"""How each kind of outbox row becomes Bot API calls, and which chat it lands in.
+
+A kind resolves the target chat of its rows when they are claimed (the limits are per chat) and
+makes the calls when their turn comes. "send" is a ready request; "card" re-renders a case's
+card from its current state; "thread" posts into a case's thread. Other features register
+their own kinds with `register_kind`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiogram import Bot, methods
+from aiogram.methods import TelegramMethod
+from aiogram.types import BufferedInputFile, Message
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery.errors import MissingFile, Outcome
+from bot.services.cards import CardPublisher, binding_for
+from bot.services.context import Services
+from storage.crud import cases as cases_crud
+from storage.crud import files as files_crud
+from storage.crud import outbox as outbox_crud
+from storage.models import OutboxMessage
+
+
+@dataclass
+class Context:
+    bot: Bot
+    services: Services
+    session_factory: async_sessionmaker[AsyncSession]
+    cards: CardPublisher
+    request_timeout: float
+
+
+@dataclass(frozen=True)
+class Target:
+    chat_id: int
+    # A case's card that was never posted: under load it may be listed in a batch instead.
+    new_card: bool = False
+
+
+class Kind(Protocol):
+    async def targets(
+        self, session: AsyncSession, rows: Sequence[OutboxMessage], ctx: Context
+    ) -> dict[int, Target | Outcome]: ...
+
+    async def send(self, row: OutboxMessage, ctx: Context) -> Any: ...
+
+    # Whether the messages sent are linked to the row's case (a reply to them finds it).
+    links_messages: bool
+
+
+def build_method(name: str, payload: dict[str, Any]) -> TelegramMethod[Any]:
+    cls = getattr(methods, name[0].upper() + name[1:])
+    return cls.model_validate(payload)
+
+
+async def with_files(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
+    """`{"stored_file": id}` in a payload becomes the file's bytes, read at send time."""
+    refs = {k: v for k, v in payload.items() if isinstance(v, dict) and "stored_file" in v}
+    if not refs:
+        return payload
+    async with ctx.session_factory() as session:
+        for key, ref in refs.items():
+            stored = await files_crud.get_file(session=session, file_id=int(ref["stored_file"]))
+            if stored is None:
+                raise MissingFile(f"stored file {ref['stored_file']} is gone")
+            payload = payload | {key: BufferedInputFile(stored.data, filename=stored.filename)}
+    return payload
+
+
+class SendKind:
+    links_messages = True
+
+    async def targets(
+        self, session: AsyncSession, rows: Sequence[OutboxMessage], ctx: Context
+    ) -> dict[int, Target | Outcome]:
+        found: dict[int, Target | Outcome] = {}
+        for row in rows:
+            assert row.id is not None
+            chat_id = row.chat_id if row.chat_id is not None else row.payload.get("chat_id")
+            found[row.id] = (
+                Target(int(chat_id))
+                if isinstance(chat_id, int)
+                else Outcome("failed", error="the row names no chat")
+            )
+        return found
+
+    async def send(self, row: OutboxMessage, ctx: Context) -> Any:
+        payload = await with_files(ctx, dict(row.payload))
+        return await ctx.bot(
+            build_method(row.method, payload), request_timeout=math.ceil(ctx.request_timeout)
+        )
+
+
+class _CaseKind:
+    """Rows about a case in the officers' chat (or the sensitive cases' chat)."""
+
+    async def targets(
+        self, session: AsyncSession, rows: Sequence[OutboxMessage], ctx: Context
+    ) -> dict[int, Target | Outcome]:
+        found: dict[int, Target | Outcome] = {}
+        for row in rows:
+            assert row.id is not None and row.case_id is not None
+            case = await cases_crud.get_case(session=session, case_id=row.case_id)
+            if case is None:
+                found[row.id] = Outcome("wait", error="case vanished", delay=3600)
+                continue
+            binding = await binding_for(session=session, services=ctx.services, case=case)
+            if binding is None:
+                found[row.id] = Outcome("wait", error="no officers chat is bound", delay=30)
+                continue
+            new_card = self.posts_cards and case.card_message_id is None
+            found[row.id] = Target(case.chat_id or binding.chat_id, new_card=new_card)
+        return found
+
+    posts_cards = False
+
+
+class CardKind(_CaseKind):
+    links_messages = False  # the publisher links the card itself
+    posts_cards = True
+
+    async def send(self, row: OutboxMessage, ctx: Context) -> Any:
+        assert row.case_id is not None
+        result = await ctx.cards.publish(row.case_id)
+        if isinstance(result, Message) and not result.edit_date:
+            # A new card: notes that were waiting for it to reply to can go now.
+            async with ctx.session_factory.begin() as session:
+                await outbox_crud.wake_case_rows(
+                    session=session, case_id=row.case_id, now=ctx.services.now()
+                )
+        return result
+
+
+class ThreadKind(_CaseKind):
+    links_messages = True
+
+    async def send(self, row: OutboxMessage, ctx: Context) -> Any:
+        assert row.case_id is not None
+        payload = dict(row.payload) | await ctx.cards.thread_target(row.case_id)
+        payload = await with_files(ctx, payload)
+        return await ctx.bot(
+            build_method(row.method, payload), request_timeout=math.ceil(ctx.request_timeout)
+        )
+
+
+KINDS: dict[str, Kind] = {"send": SendKind(), "card": CardKind(), "thread": ThreadKind()}
+
+
+def register_kind(name: str, kind: Kind) -> None:
+    """A new kind of outbox row (a feature's own way of turning a row into calls)."""
+    KINDS[name] = kind
+
+
+def sent_messages(result: Any) -> list[Message]:
+    items = result if isinstance(result, list) else [result]
+    return [m for m in items if isinstance(m, Message)]

@@ -1,0 +1,192 @@
+"""Writing down what happened to each row.
+
+Final states (sent, listed, failed) are gathered for a few milliseconds and written together:
+at full speed that is one transaction for dozens of sends instead of one each. Until written a
+row stays "sending", which is what a crash leaves behind for rows whose fate is unknown, so the
+only cost of the delay is that a crash in it re-sends what was just sent. Everything else —
+retries, 429s, a blocked user, a migrated group — is written at once, in its own transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery.kinds import KINDS, sent_messages
+from bot.services import conversation
+from bot.services.context import Services
+from storage.crud import outbox as outbox_crud
+from storage.crud import users as users_crud
+from storage.crud.cases import link_message
+from storage.crud.outbox import FAILED, LISTED
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+FLUSH_DELAY = 0.02
+FLUSH_SIZE = 200
+
+
+class Ledger:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        services: Services,
+        on_change: Callable[[], None],
+    ) -> None:
+        self.session_factory = session_factory
+        self.services = services
+        self.on_change = on_change
+        self._final: list[dict[str, Any]] = []
+        self._links: list[tuple[int, int, int]] = []
+        self._queued = asyncio.Event()
+        self._flushing = asyncio.Lock()
+
+    @property
+    def unwritten(self) -> int:
+        return len(self._final)
+
+    @property
+    def unwritten_ids(self) -> list[int]:
+        return [int(str(item["id"])) for item in self._final]
+
+    def finish(
+        self,
+        row: OutboxMessage,
+        status: str,
+        *,
+        error: str | None = None,
+        result: Any = None,
+        message_id: int | None = None,
+    ) -> None:
+        messages = sent_messages(result)
+        if message_id is None and messages:
+            message_id = messages[0].message_id
+        self._final.append(
+            {"id": row.id, "status": status, "last_error": error, "result_message_id": message_id}
+        )
+        kind = KINDS.get(row.kind)
+        if row.case_id is not None and kind is not None and kind.links_messages:
+            self._links += [(m.chat.id, m.message_id, row.case_id) for m in messages]
+        if status == FAILED:
+            log.warning("outbox %s failed: %s", row.id, error)
+        self._queued.set()
+
+    def listed(self, rows: Sequence[OutboxMessage], message_id: int) -> None:
+        for row in rows:
+            self.finish(row, LISTED, message_id=message_id)
+
+    async def run(self) -> None:
+        """Writes final states as they come, until cancelled (then `flush` the rest)."""
+        while True:
+            await self._queued.wait()
+            if len(self._final) < FLUSH_SIZE:
+                await asyncio.sleep(FLUSH_DELAY)
+            try:
+                await self.flush()
+            except Exception:
+                # Kept for the next round: until written the rows stay "sending", never lost.
+                log.exception("writing %s delivery outcome(s) failed; retrying", self.unwritten)
+                await asyncio.sleep(1)
+
+    async def flush(self) -> None:
+        async with self._flushing:
+            self._queued.clear()
+            final, links = self._final, self._links
+            if not final:
+                return
+            self._final, self._links = [], []
+            try:
+                async with self.session_factory.begin() as session:
+                    await outbox_crud.finish_many(
+                        session=session, outcomes=final, when=self.services.now()
+                    )
+                    for chat_id, message_id, case_id in links:
+                        await link_message(
+                            session=session,
+                            chat_id=chat_id,
+                            message_id=message_id,
+                            case_id=case_id,
+                        )
+            except BaseException:
+                self._final[:0], self._links[:0] = final, links
+                self._queued.set()
+                raise
+
+    async def postpone(
+        self,
+        rows: Sequence[OutboxMessage],
+        *,
+        until: datetime,
+        error: str | None,
+        attempt: bool = False,
+    ) -> None:
+        """Back to the queue until `until`; `attempt` counts it as a failed try (one row)."""
+        if not rows:
+            return
+        async with self.session_factory.begin() as session:
+            if attempt:
+                (row,) = rows
+                assert row.id is not None
+                await outbox_crud.postpone(
+                    session=session,
+                    ids=[row.id],
+                    when=until,
+                    error=error,
+                    attempts=row.attempts + 1,
+                )
+            else:
+                ids = [r.id for r in rows if r.id is not None]
+                await outbox_crud.postpone(session=session, ids=ids, when=until, error=error)
+
+    def later(self, seconds: float) -> datetime:
+        return self.services.now() + timedelta(seconds=seconds)
+
+    async def hold_chat(self, chat_id: int, until: datetime) -> None:
+        """Queued rows of a chat told to wait: they wait too (a restart must not forget it)."""
+        async with self.session_factory.begin() as session:
+            await outbox_crud.hold_chat(session=session, chat_id=chat_id, until=until)
+
+    async def unclaim(self, rows: Sequence[OutboxMessage]) -> None:
+        ids = [r.id for r in rows if r.id is not None]
+        if ids:
+            async with self.session_factory.begin() as session:
+                await outbox_crud.unclaim(session=session, ids=ids)
+
+    async def forbidden(self, row: OutboxMessage, error: str) -> None:
+        """403: the row failed, its recipient is unreachable, and officers hear of it when it
+        was their reply."""
+        assert row.id is not None
+        async with self.session_factory.begin() as session:
+            await outbox_crud.finish(session=session, message_id=row.id, status=FAILED, error=error)
+            if row.recipient_user_id is not None:
+                user = await users_crud.get_user(session=session, user_id=row.recipient_user_id)
+                if user is not None and user.unreachable_at is None:
+                    await users_crud.set_unreachable(
+                        session=session, user_id=user.id, when=self.services.now()
+                    )
+            if row.report_failure and row.case_id is not None:
+                await conversation.delivery_failed(
+                    session=session, services=self.services, case_id=row.case_id, reason=error
+                )
+        self.on_change()
+
+    async def migrated(self, row: OutboxMessage, old_chat_id: int, new_chat_id: int) -> None:
+        """The group became a supergroup: bindings, cases and queued rows follow; this row goes
+        again at once, to the new id."""
+        async with self.session_factory.begin() as session:
+            await outbox_crud.move_chat(session=session, old=old_chat_id, new=new_chat_id)
+        log.warning(
+            "chat %s migrated to %s; a setting naming the old id should be updated",
+            old_chat_id,
+            new_chat_id,
+        )
+        await self.postpone(
+            [row], until=self.services.now(), error=f"chat migrated to {new_chat_id}"
+        )
+        self.on_change()

@@ -1,0 +1,284 @@
+"""The delivery worker: claims due outbox rows and sends them, many chats at once.
+
+Rows are claimed in priority order into per-chat lanes; each lane sends one row at a time (a
+chat's messages keep their order) while lanes run side by side within the limits (`gate`).
+A claim is marked with this worker's id and renewed while it lives; a worker that dies leaves
+its rows "sending", and whoever notices their claims have gone stale sends them again — the only
+case in which a message can arrive twice, because only then is its fate unknown. Stopping
+(SIGTERM) lets requests already made finish and puts everything else back, untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from aiogram import Bot
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery.errors import Outcome
+from bot.delivery.gate import Pacer, install
+from bot.delivery.kinds import KINDS, Context, Target
+from bot.delivery.lanes import ChatLane, Job
+from bot.delivery.ledger import Ledger
+from bot.delivery.limiter import Limiter, Limits, MemoryLimiter
+from bot.delivery.sending import Probe, Sender
+from bot.services.cards import CardPublisher
+from bot.services.context import Services
+from bot.services.notify import NORMAL
+from storage.crud import outbox as outbox_crud
+from storage.models import OutboxMessage
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# Rows claimed even when the lanes are full: anything more urgent than bulk.
+URGENT_CLAIM = 16
+STOP_GRACE = 5.0
+
+
+def build_limiter(services: Services) -> Limiter:
+    limits = Limits.from_settings(services.settings)
+    url = services.settings.redis_url
+    if url:
+        from bot.delivery.redis_limiter import RedisLimiter
+
+        return RedisLimiter.from_url(limits, url)
+    return MemoryLimiter(limits)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        services: Services,
+        *,
+        batch: int = 64,
+        idle_poll: float = 1.0,
+        probe: Probe | None = None,
+        limiter: Limiter | None = None,
+    ) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.services = services
+        self.batch = batch
+        self.idle_poll = idle_poll
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.limiter = limiter or build_limiter(services)
+        self.pacer = Pacer(self.limiter, services.now)
+        install(bot, self.pacer)
+        self.ledger = Ledger(session_factory, services, self.wake)
+        self.cards = CardPublisher(bot, services, session_factory)
+        settings = services.settings
+        context = Context(
+            bot, services, session_factory, self.cards, settings.delivery_request_timeout
+        )
+        self.sender = Sender(context, self.pacer, self.ledger, probe or Probe())
+        self.capacity = max(batch, 2 * self.limiter.limits.global_rate.limit)
+        self.lease = settings.delivery_lease_seconds
+        self._lanes: dict[int, ChatLane] = {}
+        self._wake = asyncio.Event()
+        self._progress = asyncio.Event()
+        self._stopping = False
+        self._running = False
+        self._claims = 0
+        self._last_claimed = 0
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    @property
+    def held(self) -> int:
+        return sum(len(lane.jobs) + len(lane.current) for lane in self._lanes.values())
+
+    async def recover(self) -> int:
+        """Rows left "sending" by a worker that stopped renewing its claims go back to the queue.
+
+        This worker renews exactly the rows it holds, so a stale claim of its own is one it lost
+        track of (an error mid-send): the same unknown fate, the same remedy.
+        """
+        stale_before = utcnow() - timedelta(seconds=self.lease)
+        async with self.session_factory.begin() as session:
+            return await outbox_crud.release_in_flight(session=session, stale_before=stale_before)
+
+    def _holding(self) -> list[int]:
+        rows = [job.row for lane in self._lanes.values() for job in lane.jobs + lane.current]
+        return [row.id for row in rows if row.id is not None] + self.ledger.unwritten_ids
+
+    async def run(self, *, until_idle: bool = False) -> None:
+        self._running, self._stopping = True, False
+        await self.recover()
+        ledger = asyncio.create_task(self.ledger.run(), name="delivery-ledger")
+        heartbeat = asyncio.create_task(self._heartbeat(), name="delivery-heartbeat")
+        try:
+            while not self._stopping:
+                # Cleared before looking, so a commit that lands meanwhile is not slept through.
+                self._wake.clear()
+                try:
+                    claimed = await self._claim()
+                except Exception:  # a database hiccup: the worker carries on after a pause
+                    log.exception("claiming outbox rows failed")
+                    await asyncio.sleep(min(1.0, self.idle_poll))
+                    continue
+                self._claims, self._last_claimed = self._claims + 1, claimed
+                self._progress.set()
+                self._progress = asyncio.Event()
+                if until_idle and self._idle():
+                    break
+                if claimed == 0 or self.held >= self.capacity:
+                    timeout = 0.01 if until_idle else self.idle_poll
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+        finally:
+            await self._shutdown(ledger, heartbeat)
+            self._running = False
+
+    async def drain(self, limit_seconds: float = 10.0) -> None:
+        """Until nothing is due and nothing in flight (tests, demo, one-off commands)."""
+        async with asyncio.timeout(limit_seconds):
+            if not self._running:
+                await self.run(until_idle=True)
+                return
+            while True:
+                progress = self._progress
+                self.wake()
+                await progress.wait()
+                if self._idle():
+                    return
+                await asyncio.sleep(0.005)
+
+    def _idle(self) -> bool:
+        return self._last_claimed == 0 and self.held == 0 and self.ledger.unwritten == 0
+
+    async def _heartbeat(self) -> None:
+        period = max(0.2, self.lease / 3)
+        while True:
+            await asyncio.sleep(period)
+            try:
+                async with self.session_factory.begin() as session:
+                    await outbox_crud.renew(
+                        session=session, worker=self.id, ids=self._holding(), heartbeat=utcnow()
+                    )
+                if await self.recover():
+                    self.wake()
+            except Exception:  # a database hiccup must not end the heartbeat
+                log.exception("delivery heartbeat failed")
+
+    async def _shutdown(self, *tasks: asyncio.Task[None]) -> None:
+        """Requests already made finish; rows not yet sent go back to the queue untouched."""
+        self._stopping = True
+        lanes = list(self._lanes.values())
+        running = [lane.task for lane in lanes if lane.task is not None]
+        for lane in lanes:
+            if lane.task is not None and not lane.in_request:
+                lane.task.cancel()  # it puts its current row back in its queue
+        if running:
+            await asyncio.wait(running, timeout=STOP_GRACE)
+        for task in running:
+            # Hung beyond the grace: its row stays "sending", its fate unknown.
+            task.cancel()
+        leftover = [job.row for lane in lanes for job in lane.jobs]
+        self._lanes.clear()
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with contextlib.suppress(Exception):
+            await self.ledger.flush()
+            await self.ledger.unclaim(leftover)
+        await self.pacer.close()
+
+    # -- claiming ------------------------------------------------------------------------
+
+    async def _claim(self) -> int:
+        room, max_priority = self.capacity - self.held, None
+        if room <= 0:
+            # The lanes are full (of a broadcast, say): take only what must not wait behind it.
+            room, max_priority = URGENT_CLAIM, NORMAL
+        total = 0
+        while room > 0 and not self._stopping:
+            async with self.session_factory.begin() as session:
+                rows = await outbox_crud.claim_due(
+                    session=session,
+                    limit=min(room, self.batch),
+                    now=self.services.now(),
+                    worker=self.id,
+                    heartbeat=utcnow(),
+                    max_priority=max_priority,
+                )
+            if rows:
+                try:
+                    await self._assign(rows)
+                except BaseException:
+                    # Claimed but never handed to a lane: back to the queue, untouched.
+                    assigned = {job.row.id for lane in self._lanes.values() for job in lane.jobs}
+                    await self.ledger.unclaim([r for r in rows if r.id not in assigned])
+                    raise
+            total += len(rows)
+            room -= len(rows)
+            if len(rows) < self.batch:
+                break
+        return total
+
+    async def _assign(self, rows: Sequence[OutboxMessage]) -> None:
+        """Each claimed row into its chat's lane, once its kind has said which chat that is."""
+        found: dict[int, Target | Outcome] = {}
+        async with self.session_factory() as session:
+            unreachable = await outbox_crud.unreachable_recipients(
+                session=session, user_ids=[r.recipient_user_id for r in rows if r.recipient_user_id]
+            )
+            for name in {row.kind for row in rows}:
+                kind = KINDS.get(name)
+                group = [r for r in rows if r.kind == name]
+                if kind is None:
+                    found |= {
+                        r.id or 0: Outcome("failed", error=f"unknown kind {name!r}") for r in group
+                    }
+                else:
+                    found |= await kind.targets(session, group, self.sender.context)
+        for row in rows:
+            target = found[row.id or 0]
+            if row.recipient_user_id in unreachable:
+                target = Outcome(
+                    "forbidden", error="recipient unreachable (blocked the bot earlier)"
+                )
+            if isinstance(target, Outcome):
+                await self.sender.settle_alone(row, target)
+                continue
+            lane = self._lanes.get(target.chat_id)
+            if lane is None:
+                lane = self._lanes[target.chat_id] = ChatLane(target.chat_id)
+            lane.add(Job(row, target))
+            if lane.task is None:
+                lane.task = asyncio.create_task(self._work(lane), name=f"lane {target.chat_id}")
+
+    async def _work(self, lane: ChatLane) -> None:
+        try:
+            while lane.jobs and not self._stopping:
+                await self.sender.next(lane)
+        except Exception:
+            log.exception("delivery lane %s failed", lane.chat_id)
+            await self.ledger.unclaim([job.row for job in lane.current + lane.jobs])
+            lane.jobs.clear()
+        finally:
+            lane.task = None
+            if not lane.jobs and self._lanes.get(lane.chat_id) is lane:
+                del self._lanes[lane.chat_id]
+            if self.held < self.capacity // 2:
+                self._wake.set()
+
+
+__all__ = ["DeliveryWorker", "Probe", "build_limiter"]

@@ -1,0 +1,1 @@
+"""Reports written to files for people outside the chats (the congress, oversight)."""

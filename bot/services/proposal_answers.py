@@ -1,0 +1,347 @@
+"""Departments' answers to a registered proposal: drafted by a liaison, reviewed by the
+officers, published to everyone who follows it; questions between liaisons and officers.
+
+Each responsible department's part moves on its own (assigned → review → published, or back
+for revision); the proposal is answered when its last part is published.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards, proposal_keyboards, sla
+from bot.services import notify
+from bot.services.cases import TEXT_MAX, TEXT_MIN, Actor
+from bot.services.context import Services
+from bot.services.proposal_core import (
+    Loaded,
+    audience_rows,
+    channel_rows,
+    load,
+    log,
+    move,
+    rows_for,
+)
+from bot.workflow import Action, Part, Role, State, TransitionError
+from storage.crud import cases as cases_crud
+from storage.crud import outbox as outbox_crud
+from storage.crud import proposals as crud
+from storage.models import Case, OutboxMessage, ProposalAssignment, User
+
+
+async def _part(
+    session: AsyncSession, assignment_id: int
+) -> tuple[ProposalAssignment, Loaded, int]:
+    """The part, its proposal, and how many of the proposal's parts are not yet published."""
+    part = await crud.get_assignment(session=session, assignment_id=assignment_id)
+    if part is None:
+        raise TransitionError("not_found")
+    loaded = await load(session=session, case_id=part.case_id)
+    # Read again under the case's lock, so two officers pressing at once see one outcome.
+    part = await crud.get_assignment(session=session, assignment_id=assignment_id, for_update=True)
+    assert part is not None
+    parts = await crud.assignments_of(session=session, case_id=part.case_id)
+    open_parts = sum(p.status != Part.PUBLISHED for p in parts)
+    return part, loaded, open_parts
+
+
+async def _check_liaison(session: AsyncSession, user: User, part: ProposalAssignment) -> None:
+    if part.department_code not in await crud.liaison_departments(session=session, user_id=user.id):
+        raise TransitionError("not_liaison")
+
+
+def _department_name(services: Services, code: str) -> str:
+    return services.renderer.name_of(services.org.department(code), services.group_locale)
+
+
+async def draft_answer(
+    *,
+    session: AsyncSession,
+    services: Services,
+    assignment_id: int,
+    user: User,
+    text: str,
+    attachments: list[dict[str, Any]] | None = None,
+) -> ProposalAssignment:
+    """A liaison's answer for their department, to the officers for review."""
+    part, loaded, open_parts = await _part(session, assignment_id)
+    await _check_liaison(session, user, part)
+    text = text.strip()
+    if not TEXT_MIN <= len(text) <= TEXT_MAX:
+        raise TransitionError("bad_text")
+    case = loaded.case
+    moved = await move(
+        session=session,
+        services=services,
+        case=case,
+        action=Action.DRAFT_ANSWER,
+        actor=Actor(user.id, Role.LIAISON),
+        text=part.department_code,
+        public=False,
+        part=Part(part.status),
+        open_parts=open_parts,
+    )
+    assert case.id is not None and part.id is not None
+    if attachments:
+        await cases_crud.add_attachments(
+            session=session, case_id=case.id, items=attachments, event_id=moved.event.id
+        )
+    part.status = Part.REVIEW
+    part.answer = text
+    part.answer_event_id = moved.event.id
+    part.liaison_id = user.id
+    part.drafted_at = services.now()
+    part.review_comment = None
+    session.add(part)
+    department = _department_name(services, part.department_code)
+    rows = [notify.card_refresh(case)]
+    rows += _thread(
+        services,
+        case,
+        "proposal/note_review.html",
+        body=text,
+        keyboard=proposal_keyboards.review(services.renderer, services.group_locale, part.id),
+        department=department,
+        liaison=user,
+        part=part,
+    )
+    rows += notify.attachments_to_thread(
+        case=case, items=attachments or [], caption=f"<b>{case.number}</b> · {department}"
+    )
+    rows += rows_for(
+        services=services,
+        user=user,
+        template="proposal/liaison_submitted.html",
+        case=case,
+        priority=notify.INTERACTIVE,
+        link=False,
+        department=services.org.department(part.department_code),
+    )
+    await outbox_crud.enqueue(session=session, messages=rows)
+    return part
+
+
+async def return_answer(
+    *, session: AsyncSession, services: Services, assignment_id: int, actor: Actor, comment: str
+) -> ProposalAssignment:
+    """Sent back to the department with the officers' comment; they answer again."""
+    part, loaded, open_parts = await _part(session, assignment_id)
+    comment = comment.strip()
+    if not comment:
+        raise TransitionError("text_required")
+    case = loaded.case
+    await move(
+        session=session,
+        services=services,
+        case=case,
+        action=Action.RETURN_ANSWER,
+        actor=actor,
+        text=comment,
+        public=False,
+        part=Part(part.status),
+        open_parts=open_parts,
+    )
+    part.status = Part.RETURNED
+    part.review_comment = comment
+    session.add(part)
+    rows = [notify.card_refresh(case)]
+    rows += await _to_liaisons(session, services, case, part, "proposal/liaison_returned.html")
+    await outbox_crud.enqueue(session=session, messages=rows)
+    return part
+
+
+async def approve_answer(
+    *, session: AsyncSession, services: Services, assignment_id: int, actor: Actor
+) -> Case:
+    """Published: everyone following the proposal reads it; the last part makes it answered."""
+    part, loaded, open_parts = await _part(session, assignment_id)
+    case, proposal = loaded.case, loaded.proposal
+    moved = await move(
+        session=session,
+        services=services,
+        case=case,
+        action=Action.APPROVE_ANSWER,
+        actor=actor,
+        text=part.answer,
+        part=Part(part.status),
+        open_parts=open_parts,
+    )
+    now = services.now()
+    complete = moved.target == State.ANSWERED
+    if complete:
+        case.answered_at = now
+        session.add(case)
+    if case.first_response_at is None:
+        case.first_response_at = now
+    part.status = Part.PUBLISHED
+    part.published_at = now
+    session.add(part)
+    assert case.id is not None
+    files = [
+        a
+        for a in await cases_crud.attachments_of(session=session, case_id=case.id)
+        if part.answer_event_id is not None and a.event_id == part.answer_event_id
+    ]
+
+    def rating(locale: str) -> dict[str, Any] | None:
+        return keyboards.rating(services.renderer, locale, case) if complete else None
+
+    audience = await audience_rows(
+        session=session,
+        services=services,
+        case=case,
+        template="proposal/answer_published.html",
+        keyboard=rating,
+        body=part.answer or "",
+        department=services.org.department(part.department_code),
+        complete=complete,
+    )
+    rows = [notify.card_refresh(case), *audience]
+    for chat_id in dict.fromkeys(row.chat_id for row in audience if row.chat_id is not None):
+        rows += [_file_row(chat_id, case, a.kind, a.file_id) for a in files]
+    rows += await _to_liaisons(session, services, case, part, "proposal/liaison_published.html")
+    rows += channel_rows(services=services, proposal=proposal)
+    await outbox_crud.enqueue(session=session, messages=rows)
+    return case
+
+
+def _file_row(chat_id: int, case: Case, kind: str, file_id: str) -> OutboxMessage:
+    method = "sendPhoto" if kind == "photo" else "sendDocument"
+    return OutboxMessage(
+        kind="send",
+        method=method,
+        chat_id=chat_id,
+        case_id=case.id,
+        recipient_user_id=chat_id,
+        payload={"chat_id": chat_id, kind: file_id, "caption": case.number},
+    )
+
+
+async def reopen_parts(*, session: AsyncSession, services: Services, case: Case) -> list[Any]:
+    """不满意: every department answers once more, on a new deadline."""
+    assert case.id is not None
+    now = services.now()
+    due = sla.calendar_of(services).add_working_days(now, services.org.deadlines.department_days)
+    rows: list[OutboxMessage] = []
+    for part in await crud.assignments_of(session=session, case_id=case.id):
+        part.status = Part.ASSIGNED
+        part.round += 1
+        part.due_at = due
+        part.review_comment = None
+        session.add(part)
+        rows += await _to_liaisons(session, services, case, part, "proposal/liaison_reopened.html")
+    case.department_due_at = due
+    session.add(case)
+    return rows
+
+
+async def ask_officers(
+    *, session: AsyncSession, services: Services, assignment_id: int, user: User, question: str
+) -> None:
+    """A liaison's question, into the proposal's thread with a button to answer it."""
+    part, loaded, _ = await _part(session, assignment_id)
+    await _check_liaison(session, user, part)
+    question = question.strip()
+    if not question:
+        raise TransitionError("text_required")
+    case = loaded.case
+    actor = Actor(user.id, Role.LIAISON)
+    await log(
+        session=session,
+        services=services,
+        case=case,
+        action="liaison_question",
+        actor=actor,
+        text=question,
+    )
+    assert part.id is not None
+    rows = _thread(
+        services,
+        case,
+        "proposal/note_question.html",
+        body=question,
+        keyboard=proposal_keyboards.answer_liaison(
+            services.renderer, services.group_locale, part.id
+        ),
+        department=_department_name(services, part.department_code),
+        liaison=user,
+    )
+    rows += rows_for(
+        services=services,
+        user=user,
+        template="proposal/liaison_asked.html",
+        case=case,
+        priority=notify.INTERACTIVE,
+        link=False,
+    )
+    await outbox_crud.enqueue(session=session, messages=rows)
+
+
+async def reply_to_liaison(
+    *, session: AsyncSession, services: Services, assignment_id: int, officer: User, text: str
+) -> None:
+    part, loaded, _ = await _part(session, assignment_id)
+    text = text.strip()
+    if not text:
+        raise TransitionError("text_required")
+    await log(
+        session=session,
+        services=services,
+        case=loaded.case,
+        action="liaison_reply",
+        actor=Actor(officer.id, Role.OFFICER),
+        text=text,
+    )
+    rows = await _to_liaisons(
+        session, services, loaded.case, part, "proposal/liaison_reply.html", body=text
+    )
+    await outbox_crud.enqueue(session=session, messages=rows)
+
+
+async def _to_liaisons(
+    session: AsyncSession,
+    services: Services,
+    case: Case,
+    part: ProposalAssignment,
+    template: str,
+    body: str = "",
+) -> list[OutboxMessage]:
+    """Each liaison of the part's department, with the buttons to answer or ask."""
+    assert part.id is not None
+    proposal = await crud.get_proposal(session=session, case_id=part.case_id)
+    rows: list[OutboxMessage] = []
+    for liaison in await crud.liaisons_of(session=session, department=part.department_code):
+        locale = notify.user_locale(liaison)
+        keyboard = None
+        if part.status in (Part.ASSIGNED, Part.RETURNED):
+            keyboard = proposal_keyboards.liaison(services.renderer, locale, part.id)
+        rows += rows_for(
+            services=services,
+            user=liaison,
+            template=template,
+            case=case,
+            keyboard=keyboard,
+            link=False,
+            body=body,
+            proposal=proposal,
+            part=part,
+            department=services.org.department(part.department_code),
+        )
+    return rows
+
+
+def _thread(
+    services: Services,
+    case: Case,
+    template: str,
+    *,
+    body: str,
+    keyboard: dict[str, Any],
+    **context: Any,
+) -> list[OutboxMessage]:
+    """A note in the proposal's thread carrying buttons (on its last part)."""
+    rows = notify.to_thread(services=services, case=case, template=template, body=body, **context)
+    rows[-1].payload = {**rows[-1].payload, "reply_markup": keyboard}
+    return rows

@@ -1,0 +1,95 @@
+"""The public channel (PUBLIC_CHANNEL_ID): one post per registered proposal, edited in place.
+
+Outbox rows of kind "channel" carry no text: the post is rendered from the proposal as it is
+when the row is sent, so several changes queued together make one edit (like the cards).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import EditMessageText, SendMessage
+from aiogram.types import Message
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from bot.delivery.errors import Outcome
+from bot.delivery.kinds import Context, Target
+from bot.services import proposal_views
+from bot.services.context import Services
+from bot.workflow import Kind
+from storage.crud import cases as cases_crud
+from storage.models import OutboxMessage, Proposal
+
+
+class ChannelPublisher:
+    def __init__(
+        self, bot: Bot, services: Services, session_factory: async_sessionmaker[AsyncSession]
+    ) -> None:
+        self.bot = bot
+        self.services = services
+        self.session_factory = session_factory
+
+    async def publish(self, case_id: int) -> Message | bool:
+        channel = self.services.settings.public_channel_id
+        if channel is None:
+            return True
+        async with self.session_factory() as session:
+            case = await cases_crud.get_case(session=session, case_id=case_id)
+            if case is None or case.kind != Kind.PROPOSAL:
+                return True
+            view = await proposal_views.build(session=session, services=self.services, case=case)
+        proposal = view.proposal
+        text = self.services.renderer.render(
+            self.services.group_locale, "proposal/channel_post.html", v=view
+        )
+        if proposal.channel_message_id is not None and proposal.channel_chat_id == channel:
+            try:
+                return await self.bot(
+                    EditMessageText(
+                        chat_id=channel,
+                        message_id=proposal.channel_message_id,
+                        text=text,
+                        parse_mode="HTML",
+                    )
+                )
+            except TelegramBadRequest as exc:
+                if "not modified" in exc.message:
+                    return True
+                raise
+        message = await self.bot(SendMessage(chat_id=channel, text=text, parse_mode="HTML"))
+        async with self.session_factory.begin() as session:
+            await session.execute(
+                update(Proposal)
+                .where(col(Proposal.case_id) == case_id)
+                .values(channel_chat_id=channel, channel_message_id=message.message_id)
+            )
+        return message
+
+
+class ChannelKind:
+    """The delivery engine's side of it: rows of kind "channel" go to the channel they name."""
+
+    links_messages = False  # a channel post is not a conversation about the case
+
+    async def targets(
+        self, session: AsyncSession, rows: Sequence[OutboxMessage], ctx: Context
+    ) -> dict[int, Target | Outcome]:
+        found: dict[int, Target | Outcome] = {}
+        for row in rows:
+            assert row.id is not None
+            found[row.id] = (
+                Target(row.chat_id)
+                if row.chat_id is not None
+                else Outcome("failed", error="a channel row without its channel")
+            )
+        return found
+
+    async def send(self, row: OutboxMessage, ctx: Context) -> Any:
+        assert row.case_id is not None
+        publisher = ChannelPublisher(ctx.bot, ctx.services, ctx.session_factory)
+        return await publisher.publish(row.case_id)

@@ -1,0 +1,237 @@
+"""What the proposal services share: moving a proposal through the table, and who hears of it.
+
+A proposal is a case of kind "proposal" with a `proposals` row beside it; every change of its
+state goes through `bot.workflow.resolve`, here, with the facts only a proposal has (missing
+co-signatures, the department part acted on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.render import fit_html
+from bot.services import notify
+from bot.services.context import Services
+from bot.services.facts import facts
+from bot.workflow import (
+    FINAL_STATES,
+    UNSUBMITTED,
+    Action,
+    Kind,
+    State,
+    TransitionError,
+    resolve,
+)
+from storage.crud import cases as cases_crud
+from storage.crud import proposals as crud
+from storage.models import Case, CaseEvent, CongressSession, OutboxMessage, Proposal, User
+
+if TYPE_CHECKING:
+    from bot.services.cases import Actor
+
+TITLE_MIN, TITLE_MAX = 4, 80
+PART_MIN, PART_MAX = 10, 1000
+CHANNEL = "channel"
+
+
+@dataclass(frozen=True)
+class Moved:
+    target: State
+    event: CaseEvent
+
+
+@dataclass
+class Loaded:
+    case: Case
+    proposal: Proposal
+    congress: CongressSession
+
+
+async def load(*, session: AsyncSession, case_id: int, for_update: bool = True) -> Loaded:
+    case = await cases_crud.get_case(session=session, case_id=case_id, for_update=for_update)
+    if case is None or case.kind != Kind.PROPOSAL:
+        raise TransitionError("not_found")
+    proposal = await crud.get_proposal(session=session, case_id=case_id)
+    assert proposal is not None, "a proposal case without its proposal row"
+    congress = await crud.get_session(session=session, session_id=proposal.session_id)
+    assert congress is not None
+    return Loaded(case, proposal, congress)
+
+
+def window_open(congress: CongressSession, now: datetime) -> bool:
+    return congress.opens_at <= now < congress.closes_at
+
+
+def check_title(text: str) -> str | None:
+    length = len(text.strip())
+    return None if TITLE_MIN <= length <= TITLE_MAX else "bad_length"
+
+
+def check_part(text: str) -> str | None:
+    length = len(text.strip())
+    return None if PART_MIN <= length <= PART_MAX else "bad_length"
+
+
+def case_text(proposal: Proposal) -> str:
+    """The case's own text: what lists, timelines and the digest show of a proposal."""
+    return f"{proposal.title}\n{proposal.problem}".strip()
+
+
+async def move(
+    *,
+    session: AsyncSession,
+    services: Services,
+    case: Case,
+    action: Action,
+    actor: Actor,
+    text: str | None = None,
+    public: bool = True,
+    **proposal_facts: Any,
+) -> Moved:
+    """Check `action` against the table (with the proposal's own facts), then store and log it."""
+    target = resolve(replace(facts(case), **proposal_facts), action, actor.role)
+    now = services.now()
+    source = case.state
+    case.state = target
+    case.last_actor_id = actor.user_id
+    case.updated_at = now
+    if target in FINAL_STATES:
+        case.closed_at = now
+    session.add(case)
+    assert case.id is not None
+    event = await cases_crud.add_event(
+        session=session,
+        event=CaseEvent(
+            case_id=case.id,
+            action=action,
+            from_state=source,
+            to_state=target,
+            actor_id=actor.user_id,
+            actor_role=actor.role,
+            text=text,
+            public=public,
+            created_at=now,
+        ),
+    )
+    return Moved(target, event)
+
+
+async def log(
+    *,
+    session: AsyncSession,
+    services: Services,
+    case: Case,
+    action: str,
+    actor: Actor,
+    text: str | None = None,
+    public: bool = False,
+) -> None:
+    """An event that moves nothing (a question, a decline, a draft saved)."""
+    assert case.id is not None
+    await cases_crud.add_event(
+        session=session,
+        event=CaseEvent(
+            case_id=case.id,
+            action=action,
+            actor_id=actor.user_id,
+            actor_role=actor.role,
+            text=text,
+            public=public,
+            created_at=services.now(),
+        ),
+    )
+
+
+def rows_for(
+    *,
+    services: Services,
+    user: User,
+    template: str,
+    case: Case | None = None,
+    keyboard: dict[str, Any] | None = None,
+    priority: int = notify.NORMAL,
+    body: str = "",
+    link: bool = True,
+    **context: Any,
+) -> list[OutboxMessage]:
+    """One person's message. Unlinked before submission (or with `link=False`): a reply to it
+    must not become information for officers who cannot see the proposal yet."""
+    locale = notify.user_locale(user)
+
+    def make(part: str) -> str:
+        return services.renderer.render(locale, template, case=case, body=part, **context)
+
+    linked = link and case is not None and case.state not in UNSUBMITTED
+    return notify.message_rows(
+        chat_id=user.id,
+        texts=fit_html(make, body),
+        case_id=case.id if linked and case is not None else None,
+        recipient=user.id,
+        priority=priority,
+        keyboard=keyboard,
+    )
+
+
+async def audience_rows(
+    *,
+    session: AsyncSession,
+    services: Services,
+    case: Case,
+    template: str,
+    include_submitter: bool = True,
+    keyboard: notify.Keyboard | None = None,
+    body: str = "",
+    **context: Any,
+) -> list[OutboxMessage]:
+    """The proposer, co-signers and followers (co-signers follow what they signed), each once.
+
+    The keyboard, like every button about the case itself, goes to the proposer alone.
+    """
+    rows: list[OutboxMessage] = []
+    for user in await notify.audience(session=session, case=case):
+        is_submitter = user.id == case.submitter_id
+        if is_submitter and not include_submitter:
+            continue
+        locale = notify.user_locale(user)
+        rows += rows_for(
+            services=services,
+            user=user,
+            template=template,
+            case=case,
+            keyboard=keyboard(locale) if keyboard is not None and is_submitter else None,
+            body=body,
+            is_submitter=is_submitter,
+            **context,
+        )
+    return rows
+
+
+def channel_rows(*, services: Services, proposal: Proposal) -> list[OutboxMessage]:
+    """The public channel's post of a registered proposal, re-rendered when it is sent."""
+    channel = services.settings.public_channel_id
+    if channel is None or proposal.accepted_at is None:
+        return []
+    return [
+        OutboxMessage(
+            kind=CHANNEL,
+            method=CHANNEL,
+            chat_id=channel,
+            case_id=proposal.case_id,
+            payload={},
+            priority=notify.BULK,
+            coalesce_key=f"{CHANNEL}:{proposal.case_id}",
+        )
+    ]
+
+
+def start_link(username: str | None, payload: str) -> str:
+    """A deep link that opens the bot with /start <payload>."""
+    return f"https://t.me/{username or '<bot>'}?start={payload}"
+
+
+def cosign_payload(case_id: int) -> str:
+    return f"cosign_{case_id}"

@@ -1,0 +1,263 @@
+"""The proposal committee's decisions and hand-over: 立案, 不予立案, 合并, 转为意见建议, 交办.
+
+立案, 不予立案 and 合并 (and the proposer's rating) are the shared actions of
+`bot.services.cases.apply_action`, which asks `after_action` here what a proposal's people are
+told; 转为意见建议 and 交办 exist for proposals only and are done here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import proposal_keyboards, sla
+from bot.services import notify
+from bot.services.context import Services
+from bot.services.proposal_answers import reopen_parts
+from bot.services.proposal_core import audience_rows, channel_rows, load, move, rows_for
+from bot.workflow import NUMBER_PREFIX, RATING_OF, Action, Kind, State, TransitionError
+from storage.crud import cases as cases_crud
+from storage.crud import outbox as outbox_crud
+from storage.crud import proposals as crud
+from storage.models import Case, CaseEvent, OutboxMessage, ProposalAssignment
+
+if TYPE_CHECKING:
+    from bot.services.cases import Actor
+
+
+async def after_action(
+    *,
+    session: AsyncSession,
+    services: Services,
+    case: Case,
+    action: Any,
+    text: str | None,
+    target: Case | None,
+) -> list[OutboxMessage]:
+    """What follows a shared action on a proposal (its state already changed)."""
+    assert case.id is not None
+    proposal = await crud.get_proposal(session=session, case_id=case.id)
+    assert proposal is not None
+    rows: list[OutboxMessage] = [notify.card_refresh(case)]
+    if action == Action.ACCEPT:
+        proposal.accepted_at = services.now()
+        session.add(proposal)
+        rows += await audience_rows(
+            session=session, services=services, case=case, template="proposal/registered.html"
+        )
+    elif action == Action.REJECT:
+        rows += notify.to_thread(
+            services=services, case=case, template="group/note_rejected.html", body=text or ""
+        )
+        rows += await audience_rows(
+            session=session,
+            services=services,
+            case=case,
+            template="proposal/not_registered.html",
+            body=text or "",
+        )
+    elif action == Action.MERGE and target is not None:
+        assert target.id is not None
+        await crud.copy_cosigns(
+            session=session, source=case.id, target=target.id, skip=target.submitter_id
+        )
+        rows += await audience_rows(
+            session=session,
+            services=services,
+            case=case,
+            template="proposal/merged.html",
+            target=target,
+        )
+        merged_into = await crud.get_proposal(session=session, case_id=target.id)
+        if merged_into is not None:
+            rows += channel_rows(services=services, proposal=merged_into)
+    elif action in RATING_OF:
+        rows += notify.to_thread(
+            services=services, case=case, template="group/note_rated.html", body=""
+        )
+        if case.state == State.REOPENED:
+            rows += await reopen_parts(session=session, services=services, case=case)
+        rows += await audience_rows(
+            session=session,
+            services=services,
+            case=case,
+            template="proposal/rated.html",
+            include_submitter=False,
+        )
+    rows += channel_rows(services=services, proposal=proposal)
+    return rows
+
+
+async def convert(
+    *, session: AsyncSession, services: Services, case_id: int, actor: Actor, text: str
+) -> Case:
+    """转为意见建议: the proposal ends; a suggestion with its text, files, proposer and
+    followers takes its place in the rights department's queue."""
+    loaded = await load(session=session, case_id=case_id)
+    case, proposal = loaded.case, loaded.proposal
+    text = text.strip()
+    if not text:
+        raise TransitionError("text_required")
+    await move(
+        session=session,
+        services=services,
+        case=case,
+        action=Action.CONVERT,
+        actor=actor,
+        text=text,
+    )
+    now = services.now()
+    case.first_response_at = case.first_response_at or now
+    dues = sla.initial(services, case.category_code, now)
+    number = await cases_crud.next_number(
+        session=session,
+        prefix=NUMBER_PREFIX[Kind.SUGGESTION],
+        year=now.astimezone(services.renderer.tz).year,
+    )
+    body = "\n\n".join(
+        part for part in (proposal.title, proposal.problem, proposal.reasons, proposal.measures)
+    )
+    suggestion = await cases_crud.add_case(
+        session=session,
+        case=Case(
+            number=number,
+            kind=Kind.SUGGESTION,
+            category_code=case.category_code,
+            college_code=case.college_code,
+            text=body[:3000],
+            state=State.SUBMITTED,
+            source="proposal",
+            submitter_id=case.submitter_id,
+            created_at=now,
+            updated_at=now,
+            first_response_due_at=dues.first_response,
+            answer_due_at=dues.answer,
+        ),
+    )
+    assert suggestion.id is not None and case.id is not None
+    proposal.converted_to_id = suggestion.id
+    session.add(proposal)
+    await cases_crud.add_event(
+        session=session,
+        event=CaseEvent(
+            case_id=suggestion.id,
+            action="converted_from",
+            to_state=State.SUBMITTED,
+            actor_id=actor.user_id,
+            actor_role=actor.role,
+            text=case.number,
+            created_at=now,
+        ),
+    )
+    followers = await cases_crud.follower_ids(session=session, case_id=case.id)
+    await cases_crud.add_followers(
+        session=session,
+        case_id=suggestion.id,
+        user_ids=[uid for uid in followers if uid != case.submitter_id],
+    )
+    files = await cases_crud.attachments_of(session=session, case_id=case.id)
+    items: list[dict[str, str | None]] = [
+        {
+            "kind": a.kind,
+            "file_id": a.file_id,
+            "file_unique_id": a.file_unique_id,
+            "file_name": a.file_name,
+        }
+        for a in files
+    ]
+    if items:
+        await cases_crud.add_attachments(session=session, case_id=suggestion.id, items=items)
+    rows = [notify.card_refresh(case), notify.card_refresh(suggestion)]
+    rows += notify.attachments_to_thread(
+        case=suggestion, items=items, caption=f"<b>{suggestion.number}</b>"
+    )
+    rows += await audience_rows(
+        session=session,
+        services=services,
+        case=case,
+        template="proposal/converted.html",
+        body=text,
+        suggestion=suggestion,
+    )
+    await outbox_crud.enqueue(session=session, messages=rows)
+    return suggestion
+
+
+async def assign(
+    *,
+    session: AsyncSession,
+    services: Services,
+    case_id: int,
+    actor: Actor,
+    departments: list[str],
+    days: int,
+) -> list[ProposalAssignment]:
+    """交办: each responsible department gets its part with an answer deadline, and its
+    liaisons the proposal in private."""
+    loaded = await load(session=session, case_id=case_id)
+    case, proposal = loaded.case, loaded.proposal
+    if not departments:
+        raise TransitionError("no_departments")
+    if any(services.org.department(code) is None for code in departments):
+        raise TransitionError("unknown_department")
+    await move(
+        session=session,
+        services=services,
+        case=case,
+        action=Action.ASSIGN,
+        actor=actor,
+        text=",".join(departments),
+    )
+    now = services.now()
+    due = sla.calendar_of(services).add_working_days(now, days)
+    parts = await crud.add_assignments(
+        session=session,
+        rows=[
+            ProposalAssignment(case_id=case_id, department_code=code, due_at=due, created_at=now)
+            for code in departments
+        ],
+    )
+    # The daily reminder follows a case's department clock; it is the first department's here.
+    case.department_code, case.department_due_at = departments[0], due
+    session.add(case)
+    names = [services.org.department(code) for code in departments]
+    rows = [notify.card_refresh(case)]
+    rows += await audience_rows(
+        session=session,
+        services=services,
+        case=case,
+        template="proposal/assigned.html",
+        departments=names,
+        due=due,
+    )
+    unstaffed = []
+    for part in parts:
+        assert part.id is not None
+        liaisons = await crud.liaisons_of(session=session, department=part.department_code)
+        if not liaisons:
+            unstaffed.append(services.org.department(part.department_code))
+        for liaison in liaisons:
+            rows += rows_for(
+                services=services,
+                user=liaison,
+                template="proposal/liaison_assigned.html",
+                case=case,
+                link=False,
+                keyboard=proposal_keyboards.liaison(
+                    services.renderer, notify.user_locale(liaison), part.id
+                ),
+                proposal=proposal,
+                part=part,
+                department=services.org.department(part.department_code),
+            )
+    if unstaffed:
+        rows += notify.to_thread(
+            services=services,
+            case=case,
+            template="proposal/note_no_liaison.html",
+            departments=unstaffed,
+        )
+    rows += channel_rows(services=services, proposal=proposal)
+    await outbox_crud.enqueue(session=session, messages=rows)
+    return parts

@@ -1,0 +1,73 @@
+"""The officers' chat and the delivery engine: opening a case listed in a batch message, and
+`/failed` (admins) — what could not be delivered, with buttons to send it again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import CardCB
+from bot.delivery import admin, batching
+from bot.services.context import Services
+from handlers.officer_chat import OfficerChat, OfficersOnly
+
+Translate = Callable[[str], str]
+
+
+def build_router() -> Router:
+    router = Router(name="delivery")
+    router.message.filter(OfficerChat())
+    router.callback_query.filter(OfficerChat())
+    router.message.middleware(OfficersOnly())
+    router.callback_query.middleware(OfficersOnly())
+
+    @router.callback_query(CardCB.filter(F.action == batching.OPEN))
+    async def open_card(
+        query: CallbackQuery, callback_data: CardCB, session: AsyncSession, _: Translate
+    ) -> None:
+        queued = await batching.open_card(session=session, case_id=callback_data.case_id)
+        await query.answer(_("The card is on its way.") if queued else _("The card is posted."))
+
+    @router.message(Command("failed"))
+    async def failed(
+        message: Message,
+        session: AsyncSession,
+        roles: frozenset[str],
+        services: Services,
+        _: Translate,
+    ) -> None:
+        if "admin" not in roles:
+            await message.reply(_("Only admins can do this."))
+            return
+        items, total = await admin.failed(session=session)
+        await message.answer(**admin.view(services, items, total))
+
+    @router.callback_query(admin.OutboxCB.filter())
+    async def retry(
+        query: CallbackQuery,
+        callback_data: admin.OutboxCB,
+        session: AsyncSession,
+        roles: frozenset[str],
+        services: Services,
+        _: Translate,
+    ) -> None:
+        if "admin" not in roles:
+            await query.answer(_("Only admins can do this."), show_alert=True)
+            return
+        ids = None if callback_data.action == "retry_all" else [callback_data.row_id]
+        count = await admin.retry(session=session, services=services, ids=ids)
+        await query.answer(_("Queued again: %(count)s") % {"count": count})
+        items, total = await admin.failed(session=session)
+        view = admin.view(services, items, total)
+        if isinstance(query.message, Message):
+            markup = view.get("reply_markup")
+            await query.message.edit_text(
+                view["text"],
+                reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
+            )
+
+    return router

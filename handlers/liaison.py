@@ -1,0 +1,199 @@
+"""A department liaison's private chat: writing the official answer (答复) to a proposal, with
+files, for the officers' review; asking the officers a question about it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import proposal_keyboards
+from bot.callbacks import LiaisonCB
+from bot.render import Renderer
+from bot.services import proposal_answers
+from bot.services.cases import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN
+from bot.services.context import Services
+from bot.workflow import Part, TransitionError
+from handlers.common import error_text, free_input
+from handlers.media import attachment_of
+from storage.crud import cases as cases_crud
+from storage.crud import proposals as crud
+from storage.models import User
+
+Translate = Callable[[str], str]
+
+
+class LiaisonInput(StatesGroup):
+    answer = State()
+    files = State()
+    question = State()
+
+
+def build_router(renderer: Renderer) -> Router:
+    router = Router(name="liaison")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    free = free_input(renderer)
+
+    @router.callback_query(LiaisonCB.filter(F.action.in_({"answer", "ask"})))
+    async def start(
+        query: CallbackQuery,
+        callback_data: LiaisonCB,
+        state: FSMContext,
+        session: AsyncSession,
+        user: User,
+        services: Services,
+        locale: str,
+        _: Translate,
+    ) -> None:
+        part = await crud.get_assignment(session=session, assignment_id=callback_data.part_id)
+        departments = await crud.liaison_departments(session=session, user_id=user.id)
+        if part is None or part.department_code not in departments:
+            await query.answer(error_text(_, TransitionError("not_liaison")), show_alert=True)
+            return
+        answering = callback_data.action == "answer"
+        if answering and part.status not in (Part.ASSIGNED, Part.RETURNED):
+            await query.answer(error_text(_, TransitionError("invalid")), show_alert=True)
+            return
+        await state.set_state(LiaisonInput.answer if answering else LiaisonInput.question)
+        await state.set_data({"part_id": part.id})
+        await query.answer()
+        case = await cases_crud.get_case(session=session, case_id=part.case_id)
+        step = "answer" if answering else "question"
+        await _say(query, services, locale, step, case=case)
+
+    @router.message(LiaisonInput.answer, F.text, free)
+    async def got_answer(
+        message: Message, state: FSMContext, services: Services, locale: str, _: Translate
+    ) -> None:
+        text = (message.text or "").strip()
+        if not TEXT_MIN <= len(text) <= TEXT_MAX:
+            await message.answer(_("The text does not meet the length rules."))
+            return
+        await state.update_data(text=text, files=[])
+        await state.set_state(LiaisonInput.files)
+        part_id = int((await state.get_data())["part_id"])
+        await _say(message, services, locale, "files", part_id=part_id)
+
+    @router.message(LiaisonInput.files, F.photo | F.document)
+    async def got_file(
+        message: Message, state: FSMContext, services: Services, locale: str
+    ) -> None:
+        data = await state.get_data()
+        files: list[dict[str, Any]] = list(data.get("files", []))
+        keyboard = InlineKeyboardMarkup.model_validate(
+            proposal_keyboards.liaison_submit(services.renderer, locale, int(data["part_id"]))
+        )
+        if len(files) >= MAX_ATTACHMENTS:
+            text = services.renderer.render(locale, "student/files_limit.html", max=MAX_ATTACHMENTS)
+            await message.answer(text, reply_markup=keyboard)
+            return
+        files.append(attachment_of(message))
+        await state.update_data(files=files)
+        text = services.renderer.render(
+            locale,
+            "proposal/liaison_prompt.html",
+            step="file_added",
+            count=len(files),
+            maximum=MAX_ATTACHMENTS,
+            case=None,
+        )
+        await message.answer(text, reply_markup=keyboard)
+
+    @router.callback_query(LiaisonInput.files, LiaisonCB.filter(F.action == "submit"))
+    async def submit(
+        query: CallbackQuery,
+        state: FSMContext,
+        session: AsyncSession,
+        user: User,
+        services: Services,
+        _: Translate,
+    ) -> None:
+        data = await state.get_data()
+        try:
+            await proposal_answers.draft_answer(
+                session=session,
+                services=services,
+                assignment_id=int(data["part_id"]),
+                user=user,
+                text=str(data["text"]),
+                attachments=list(data.get("files", [])),
+            )
+        except TransitionError as exc:
+            await query.answer(error_text(_, exc), show_alert=True)
+            return
+        await state.clear()
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+
+    @router.message(LiaisonInput.question, F.text, free)
+    async def got_question(
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        user: User,
+        services: Services,
+        _: Translate,
+    ) -> None:
+        part_id = int((await state.get_data())["part_id"])
+        await state.clear()
+        try:
+            await proposal_answers.ask_officers(
+                session=session,
+                services=services,
+                assignment_id=part_id,
+                user=user,
+                question=message.text or "",
+            )
+        except TransitionError as exc:
+            await message.answer(error_text(_, exc))
+
+    @router.message(StateFilter(LiaisonInput.answer, LiaisonInput.question), free)
+    @router.message(LiaisonInput.files, free)
+    async def expected(
+        message: Message, state: FSMContext, services: Services, locale: str
+    ) -> None:
+        files = await state.get_state() == LiaisonInput.files.state
+        await message.answer(
+            services.renderer.render(
+                locale, "student/unsupported.html", expecting="files" if files else "text"
+            )
+        )
+
+    @router.callback_query(LiaisonCB.filter(F.action == "submit"))
+    async def stale(query: CallbackQuery, _: Translate) -> None:
+        await query.answer(_("This step is over."), show_alert=True)
+
+    return router
+
+
+async def _say(
+    target: Message | CallbackQuery,
+    services: Services,
+    locale: str,
+    step: str,
+    *,
+    case: Any = None,
+    part_id: int | None = None,
+) -> None:
+    message = target.message if isinstance(target, CallbackQuery) else target
+    if not isinstance(message, Message):
+        return
+    keyboard = None
+    if part_id is not None:
+        keyboard = InlineKeyboardMarkup.model_validate(
+            proposal_keyboards.liaison_submit(services.renderer, locale, part_id)
+        )
+    await message.answer(
+        services.renderer.render(
+            locale, "proposal/liaison_prompt.html", step=step, case=case, maximum=MAX_ATTACHMENTS
+        ),
+        reply_markup=keyboard,
+    )

@@ -1,0 +1,159 @@
+"""Deep links: a roster invite (/start <code>) and a co-signing request (/start cosign_<id>);
+the co-sign / decline buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import F, Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import proposal_keyboards as kbs
+from bot import roster
+from bot.callbacks import CosignCB, StartCB
+from bot.services import proposal_views, proposals
+from bot.services.context import Services
+from bot.services.proposal_core import window_open
+from bot.workflow import TransitionError
+from handlers.common import error_text
+from storage.models import User
+
+Translate = Callable[[str], str]
+COSIGN = "cosign_"
+
+
+def build_router() -> Router:
+    router = Router(name="representatives")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+
+    @router.message(CommandStart(deep_link=True))
+    async def deep_link(
+        message: Message,
+        command: CommandObject,
+        state: FSMContext,
+        session: AsyncSession,
+        user: User,
+        services: Services,
+        locale: str,
+        _: Translate,
+    ) -> None:
+        await state.clear()
+        payload = (command.args or "").strip()
+        if payload.startswith(COSIGN):
+            case_id = payload[len(COSIGN) :]
+            await _cosign_request(message, case_id, session, user, services, locale, _)
+            return
+        linking = await roster.link_invite(
+            session=session, user=user, code=payload, now=services.now()
+        )
+        await message.answer(
+            services.renderer.render(
+                locale,
+                "proposal/invite.html",
+                outcome=linking.outcome,
+                representative=linking.representative,
+                congress=linking.congress,
+            )
+        )
+        if linking.outcome == "linked" and user.consent_at is None:
+            # The roster entry is the union's; using the bot still begins with the notice.
+            await message.answer(
+                services.renderer.render(
+                    locale,
+                    "student/privacy.html",
+                    org_name=services.org.name_en if locale == "en" else services.org.name_zh,
+                ),
+                reply_markup=_consent_keyboard(_),
+            )
+
+    @router.callback_query(CosignCB.filter())
+    async def answer(
+        query: CallbackQuery,
+        callback_data: CosignCB,
+        session: AsyncSession,
+        user: User,
+        services: Services,
+        _: Translate,
+    ) -> None:
+        try:
+            await proposals.answer_cosign(
+                session=session,
+                services=services,
+                case_id=callback_data.case_id,
+                user=user,
+                agreed=callback_data.action == "yes",
+            )
+        except TransitionError as exc:
+            await query.answer(error_text(_, exc), show_alert=True)
+            return
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+
+    return router
+
+
+async def _cosign_request(
+    message: Message,
+    raw_id: str,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    if user.consent_at is None:
+        await message.answer(services.renderer.render(locale, "student/need_consent.html"))
+        return
+    try:
+        loaded, _representative = await proposals.cosigner_check(
+            session=session,
+            services=services,
+            case_id=int(raw_id) if raw_id.isdigit() else 0,
+            user=user,
+            for_update=False,
+        )
+    except TransitionError as exc:
+        await message.answer(error_text(_, exc))
+        return
+    view = await proposal_views.build(session=session, services=services, case=loaded.case)
+    await message.answer(
+        services.renderer.render(
+            locale, "proposal/cosign_request.html", case=loaded.case, proposal=view
+        ),
+        reply_markup=InlineKeyboardMarkup.model_validate(
+            kbs.cosign(services.renderer, locale, loaded.case.id or 0)
+        ),
+    )
+
+
+def _consent_keyboard(_: Translate) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("I agree"), callback_data=StartCB(action="consent"))
+    kb.button(text=_("I do not agree"), callback_data=StartCB(action="decline"))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+async def status_message(
+    *, session: AsyncSession, services: Services, user: User, locale: str
+) -> str | None:
+    """A representative's standing for /start: their session and its proposal window."""
+    found = await proposals.standing(session=session, services=services, user_id=user.id)
+    if found is None:
+        return None
+    representative, congress = found
+    now = services.now()
+    return services.renderer.render(
+        locale,
+        "proposal/status.html",
+        representative=representative,
+        congress=congress,
+        is_open=window_open(congress, now),
+        now=now,
+    )

@@ -1,0 +1,321 @@
+"""Congress sessions, their rosters, and what proposals add to their cases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.crud._upsert import insert_for, supports_skip_locked
+from storage.models import (
+    Case,
+    CaseFollower,
+    CongressSession,
+    Proposal,
+    ProposalAssignment,
+    ProposalCosign,
+    ProposalSupport,
+    Representative,
+    RoleGrant,
+    User,
+)
+from storage.types import utcnow
+
+LIAISON = "liaison"
+
+# -- sessions -----------------------------------------------------------------------------------
+
+
+async def add_session(*, session: AsyncSession, congress: CongressSession) -> CongressSession:
+    session.add(congress)
+    await session.flush()
+    return congress
+
+
+async def get_session(*, session: AsyncSession, session_id: int) -> CongressSession | None:
+    return await session.get(CongressSession, session_id)
+
+
+async def list_sessions(*, session: AsyncSession) -> list[CongressSession]:
+    stmt = select(CongressSession).order_by(col(CongressSession.opens_at), col(CongressSession.id))
+    return list(await session.scalars(stmt))
+
+
+async def current_session(*, session: AsyncSession, now: datetime) -> CongressSession | None:
+    """The latest session whose window has opened (what /proposals shows)."""
+    stmt = (
+        select(CongressSession)
+        .where(col(CongressSession.opens_at) <= now)
+        .order_by(col(CongressSession.opens_at).desc(), col(CongressSession.id).desc())
+    )
+    return (await session.scalars(stmt.limit(1))).first()
+
+
+# -- the roster ---------------------------------------------------------------------------------
+
+
+async def add_representatives(
+    *, session: AsyncSession, rows: Sequence[Representative]
+) -> list[Representative]:
+    session.add_all(rows)
+    await session.flush()
+    return list(rows)
+
+
+async def roster_numbers(*, session: AsyncSession, session_id: int) -> set[str]:
+    stmt = select(col(Representative.student_no)).where(
+        col(Representative.session_id) == session_id
+    )
+    return set(await session.scalars(stmt))
+
+
+async def roster_of(*, session: AsyncSession, session_id: int) -> list[Representative]:
+    stmt = (
+        select(Representative)
+        .where(col(Representative.session_id) == session_id)
+        .order_by(col(Representative.id))
+    )
+    return list(await session.scalars(stmt))
+
+
+async def by_invite_code(
+    *, session: AsyncSession, code: str, for_update: bool = False
+) -> Representative | None:
+    stmt = select(Representative).where(col(Representative.invite_code) == code)
+    if for_update and supports_skip_locked(session):
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def representative_of(
+    *, session: AsyncSession, user_id: int, session_id: int
+) -> Representative | None:
+    stmt = select(Representative).where(
+        col(Representative.user_id) == user_id, col(Representative.session_id) == session_id
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def memberships(
+    *, session: AsyncSession, user_id: int
+) -> list[tuple[Representative, CongressSession]]:
+    """Every roster entry linked to the user, with its session, the newest session first."""
+    stmt = (
+        select(Representative, CongressSession)
+        .join(CongressSession, col(CongressSession.id) == col(Representative.session_id))
+        .where(col(Representative.user_id) == user_id)
+        .order_by(col(CongressSession.opens_at).desc(), col(CongressSession.id).desc())
+    )
+    return [(rep, congress) for rep, congress in (await session.execute(stmt)).all()]
+
+
+async def link(
+    *, session: AsyncSession, representative: Representative, user_id: int, now: datetime
+) -> None:
+    representative.user_id = user_id
+    representative.linked_at = now
+    session.add(representative)
+    await session.flush()
+
+
+# -- proposals ----------------------------------------------------------------------------------
+
+
+async def add_proposal(*, session: AsyncSession, proposal: Proposal) -> Proposal:
+    session.add(proposal)
+    await session.flush()
+    return proposal
+
+
+async def get_proposal(*, session: AsyncSession, case_id: int) -> Proposal | None:
+    return await session.get(Proposal, case_id, populate_existing=True)
+
+
+async def latest_draft(
+    *, session: AsyncSession, user_id: int, session_id: int
+) -> tuple[Case, Proposal] | None:
+    stmt = (
+        select(Case, Proposal)
+        .join(Proposal, col(Proposal.case_id) == col(Case.id))
+        .where(
+            col(Case.submitter_id) == user_id,
+            col(Case.state) == "draft",
+            col(Proposal.session_id) == session_id,
+        )
+        .order_by(col(Case.id).desc())
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def proposals_of_session(
+    *,
+    session: AsyncSession,
+    session_id: int,
+    states: Sequence[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[tuple[Case, Proposal]], int]:
+    base = (
+        select(Case, Proposal)
+        .join(Proposal, col(Proposal.case_id) == col(Case.id))
+        .where(col(Proposal.session_id) == session_id)
+    )
+    if states is not None:
+        base = base.where(col(Case.state).in_(states))
+    total = await session.scalar(select(func.count()).select_from(base.subquery()))
+    stmt = base.order_by(col(Case.id)).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = [(case, proposal) for case, proposal in (await session.execute(stmt)).all()]
+    return rows, int(total or 0)
+
+
+async def cosigning_after(*, session: AsyncSession, now: datetime) -> list[int]:
+    """Cases still collecting co-signatures in a session whose window has closed."""
+    stmt = (
+        select(col(Case.id))
+        .join(Proposal, col(Proposal.case_id) == col(Case.id))
+        .join(CongressSession, col(CongressSession.id) == col(Proposal.session_id))
+        .where(col(Case.state) == "cosigning", col(CongressSession.closes_at) <= now)
+        .order_by(col(Case.id))
+    )
+    return list(await session.scalars(stmt))
+
+
+# -- co-signatures and supports -----------------------------------------------------------------
+
+
+async def add_cosign(*, session: AsyncSession, case_id: int, user_id: int, agreed: bool) -> bool:
+    """False when the representative had already answered."""
+    stmt = insert_for(session, ProposalCosign).values(
+        case_id=case_id, user_id=user_id, agreed=agreed, created_at=utcnow()
+    )
+    result = await session.execute(stmt.on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def cosigns_of(*, session: AsyncSession, case_id: int) -> list[ProposalCosign]:
+    stmt = (
+        select(ProposalCosign)
+        .where(col(ProposalCosign.case_id) == case_id)
+        .order_by(col(ProposalCosign.created_at), col(ProposalCosign.user_id))
+    )
+    return list(await session.scalars(stmt))
+
+
+async def cosigners(*, session: AsyncSession, case_id: int) -> list[User]:
+    stmt = (
+        select(User)
+        .join(ProposalCosign, col(ProposalCosign.user_id) == col(User.id))
+        .where(col(ProposalCosign.case_id) == case_id, col(ProposalCosign.agreed).is_(True))
+        .order_by(col(ProposalCosign.created_at), col(User.id))
+    )
+    return list(await session.scalars(stmt))
+
+
+async def copy_cosigns(
+    *, session: AsyncSession, source: int, target: int, skip: int | None
+) -> None:
+    """A merged proposal's co-signers co-sign the one it joins (unless they already answered)."""
+    for row in await cosigns_of(session=session, case_id=source):
+        if row.agreed and row.user_id != skip:
+            await add_cosign(session=session, case_id=target, user_id=row.user_id, agreed=True)
+
+
+async def add_support(*, session: AsyncSession, case_id: int, user_id: int) -> bool:
+    stmt = insert_for(session, ProposalSupport).values(
+        case_id=case_id, user_id=user_id, created_at=utcnow()
+    )
+    result = await session.execute(stmt.on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def support_count(*, session: AsyncSession, case_id: int) -> int:
+    stmt = select(func.count()).where(col(ProposalSupport.case_id) == case_id)
+    return int(await session.scalar(stmt) or 0)
+
+
+async def has_supported(*, session: AsyncSession, case_id: int, user_id: int) -> bool:
+    stmt = select(col(ProposalSupport.user_id)).where(
+        col(ProposalSupport.case_id) == case_id, col(ProposalSupport.user_id) == user_id
+    )
+    return (await session.scalar(stmt)) is not None
+
+
+# -- departments' parts -------------------------------------------------------------------------
+
+
+async def add_assignments(
+    *, session: AsyncSession, rows: Sequence[ProposalAssignment]
+) -> list[ProposalAssignment]:
+    session.add_all(rows)
+    await session.flush()
+    return list(rows)
+
+
+async def assignments_of(*, session: AsyncSession, case_id: int) -> list[ProposalAssignment]:
+    stmt = (
+        select(ProposalAssignment)
+        .where(col(ProposalAssignment.case_id) == case_id)
+        .order_by(col(ProposalAssignment.id))
+        .execution_options(populate_existing=True)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def get_assignment(
+    *, session: AsyncSession, assignment_id: int, for_update: bool = False
+) -> ProposalAssignment | None:
+    stmt = (
+        select(ProposalAssignment)
+        .where(col(ProposalAssignment.id) == assignment_id)
+        .execution_options(populate_existing=True)
+    )
+    if for_update and supports_skip_locked(session):
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def liaisons_of(*, session: AsyncSession, department: str) -> list[User]:
+    stmt = (
+        select(User)
+        .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
+        .where(col(RoleGrant.role) == LIAISON, col(RoleGrant.department_code) == department)
+        .order_by(col(User.id))
+    )
+    return list(await session.scalars(stmt))
+
+
+async def liaison_departments(*, session: AsyncSession, user_id: int) -> set[str]:
+    stmt = select(col(RoleGrant.department_code)).where(
+        col(RoleGrant.user_id) == user_id, col(RoleGrant.role) == LIAISON
+    )
+    return set(await session.scalars(stmt))
+
+
+async def cosigner_names(*, session: AsyncSession, case_id: int, session_id: int) -> list[str]:
+    """Co-signers by their roster names (a Telegram name is not what a proposal is signed with)."""
+    stmt = (
+        select(col(Representative.name))
+        .join(ProposalCosign, col(ProposalCosign.user_id) == col(Representative.user_id))
+        .where(
+            col(ProposalCosign.case_id) == case_id,
+            col(ProposalCosign.agreed).is_(True),
+            col(Representative.session_id) == session_id,
+        )
+        .order_by(col(ProposalCosign.created_at), col(Representative.id))
+    )
+    return list(await session.scalars(stmt))
+
+
+async def remove_follower(*, session: AsyncSession, case_id: int, user_id: int) -> None:
+    await session.execute(
+        delete(CaseFollower).where(
+            col(CaseFollower.case_id) == case_id, col(CaseFollower.user_id) == user_id
+        )
+    )
