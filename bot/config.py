@@ -154,9 +154,8 @@ class Settings(BaseSettings):
     delivery_chat_per_second: float = Field(default=1, gt=0)
     delivery_chat_burst: int = Field(default=3, ge=1)
     delivery_group_per_minute: float = Field(default=20, gt=0)
-    # Sends in flight at once, and how long a claimed row stays claimed without a heartbeat
-    # before another instance (or a restart) takes it back.
-    delivery_concurrency: int = Field(default=32, ge=1)
+    # How long a claimed row stays claimed without a heartbeat before another instance (or a
+    # restart) takes it back; and how long a send may take before it counts as failed.
     delivery_lease_seconds: float = Field(default=15, gt=0)
     delivery_request_timeout: float = Field(default=30, gt=0)
 

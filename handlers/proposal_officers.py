@@ -30,7 +30,7 @@ from storage.models import Case, User
 
 Translate = Callable[[str], str]
 LIAISON_USAGE = N_(
-    "Reply to the person's message with /liaison <code>, or send /liaison <id> <code>."
+    "Reply to the person's message with /liaison CODE, or send /liaison ID CODE. Codes:"
 )
 
 

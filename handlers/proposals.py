@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import proposal_keyboards as kbs
 from bot.callbacks import ProposeCB
+from bot.i18n import N_
 from bot.render import Renderer
 from bot.services import proposals
 from bot.services.cases import MAX_ATTACHMENTS
@@ -56,6 +57,7 @@ TEXT_STATES = (
     ProposalInput.measures,
 )
 ORDER = ("title", "problem", "reasons", "measures", "category", "department", "files")
+STALE = N_("This step is over; send /propose to continue.")
 
 
 def build_router(renderer: Renderer) -> Router:
@@ -120,7 +122,11 @@ def build_router(renderer: Renderer) -> Router:
         session: AsyncSession,
         services: Services,
         locale: str,
+        _: Translate,
     ) -> None:
+        if "case_id" not in await state.get_data():  # an old prompt, pressed after /cancel
+            await query.answer(_(STALE), show_alert=True)
+            return
         await _done_with(query)
         await _resume(query, state, session, services, locale)
 
@@ -310,7 +316,7 @@ def build_router(renderer: Renderer) -> Router:
     @router.callback_query(ProposeCB.filter())
     async def stale(query: CallbackQuery, _: Translate) -> None:
         # A button of a step already left (an old preview, say): nothing to do with it now.
-        await query.answer(_("This step is over; send /propose to continue."), show_alert=True)
+        await query.answer(_(STALE), show_alert=True)
 
     return router
 

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-from sqlmodel import col
 
 from bot.cli import main as cli
 from bot.emulator import BotAPIEmulator, RandomFaults
-from storage.crud import users as users_crud
-from storage.models import ChatBinding, OutboxMessage
+from storage.models import ChatBinding
 from tests.delivery_helpers import delivered, eventually, limits, queue, statuses, strict, texts
 from tests.harness import ADMIN_ID, OFFICERS_CHAT, Harness
 from tests.officer_helpers import (
@@ -56,8 +52,11 @@ class ChatFault:
         self.times -= 1
         if self.hang:
             await asyncio.sleep(self.hang)
-        answer: dict[str, Any] = {"ok": False, "error_code": self.code}
-        answer["description"] = self.description
+        answer: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.code,
+            "description": self.description,
+        }
         if self.parameters:
             answer["parameters"] = self.parameters
         return answer
@@ -96,17 +95,18 @@ async def test_a_429_holds_only_its_chat_for_retry_after(harness: Harness) -> No
 async def test_the_bot_slows_down_for_a_stricter_telegram(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
-    """Configured for 10 a second to one chat, talking to a Telegram that takes 4: after a few
-    429s the bot keeps to Telegram's pace, never sends while told to wait, loses nothing."""
+    """Configured for bursts of 2 to one chat, talking to a Telegram that takes one at a
+    time: after a 429 or two the bot keeps to Telegram's pace, never sends while told to wait,
+    loses nothing."""
     theirs = limits(4) | {"delivery_chat_burst": 1}
-    emulator.policy = policy = strict(theirs)
-    ours = limits(10) | {"delivery_chat_burst": 10}
+    ours = limits(10) | {"delivery_chat_burst": 2}
     async with officer_harness(emulator, f"sqlite+aiosqlite:///{tmp_path}/x.db", **ours) as h:
         assert h.app is not None
         alice = await seed_student(h, 1001, "Alice")
-        bodies = [f"第{n}条" for n in range(10)]
+        emulator.policy = policy = strict(theirs)
+        bodies = [f"第{n}条" for n in range(6)]
         await queue(h.app, texts(alice.id, bodies))
-        await eventually(lambda: len(delivered(h.emu, alice.id)) == 10, what="all ten")
+        await eventually(lambda: len(delivered(h.emu, alice.id)) == 6, what="all six")
 
         assert delivered(h.emu, alice.id) == bodies
         assert policy.hammered == 0
@@ -118,11 +118,12 @@ async def test_timeouts_and_server_errors_are_retried_until_through(
 ) -> None:
     """Fault mode: one call in ten a 5xx, one in twenty held past the bot's timeout. Every
     message still arrives exactly once (a held call was never carried out), none fails."""
-    emulator.policy = faults = RandomFaults(server_errors=0.1, timeouts=0.05, hang=1.5, seed=5)
     url = f"sqlite+aiosqlite:///{tmp_path}/x.db"
     async with officer_harness(emulator, url, delivery_request_timeout=1) as h:
         assert h.app is not None
         students = [await seed_student(h, 2000 + n, f"S{n}") for n in range(20)]
+        faults = RandomFaults(server_errors=0.1, timeouts=0.05, hang=1.5, seed=5)
+        emulator.policy = faults
         await queue(h.app, [row for s in students for row in texts(s.id, ["甲", "乙"])])
         await eventually(lambda: _settled(h), within=60, what="every row sent")
 
@@ -130,8 +131,7 @@ async def test_timeouts_and_server_errors_are_retried_until_through(
         for s in students:
             assert delivered(h.emu, s.id) == ["甲", "乙"]
         assert await statuses(h.app) == {"sent": len(await outbox(h))}
-        retried = [r for r in await outbox(h) if r.attempts]
-        assert retried and all(r.last_error for r in retried)
+        assert [r for r in await outbox(h) if r.attempts]  # some went more than once
 
 
 async def _settled(h: Harness) -> bool:
@@ -180,7 +180,6 @@ async def test_a_group_upgraded_to_a_supergroup_is_followed(
         number = await seed_case(h, await seed_student(h, 1001, "Alice"))
 
         assert card(h, number).chat_id == NEW_CHAT
-        assert delivered(h.emu, NEW_CHAT)[-1:] != []
         assert "提醒：今日有 1 件到期" in delivered(h.emu, NEW_CHAT)
         async with h.app.session_factory() as session:
             binding = await session.get(ChatBinding, "officers")
@@ -216,9 +215,9 @@ async def test_failed_messages_are_listed_and_sent_again_from_the_command_line(
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.chdir(h.app.settings.organisation_file.parent)  # no .env of the project here
     assert await asyncio.to_thread(cli, ["outbox", "failed"]) == 0
-    assert f"#{row.id}" in capsys.readouterr().out and "chat not found"
+    listing = capsys.readouterr().out
+    assert f"#{row.id}" in listing and "chat not found" in listing
     assert await asyncio.to_thread(cli, ["outbox", "retry", str(row.id)]) == 0
     h.app.worker.wake()
     await h.settle()
     assert delivered(h.emu, alice.id) == ["一"]
-    del users_crud, select, col, OutboxMessage, timedelta

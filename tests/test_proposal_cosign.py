@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.callbacks import CosignCB
 from bot.emulator import BotAPIEmulator
 from bot.services.proposals import close_expired_windows
 from bot.workflow import State
@@ -25,7 +26,7 @@ from tests.proposal_helpers import (
     seed_proposal,
     seed_representative,
 )
-from tests.student_helpers import Talk
+from tests.student_helpers import Talk, newcomer
 
 LINK = re.compile(r"https://t\.me/\w+\?start=(cosign_\d+)")
 NOT_REPRESENTATIVE = "只有本届学代会的学生代表"
@@ -71,7 +72,8 @@ async def test_a_representative_writes_a_proposal_and_three_answer_its_link(
     await alice.press("✏️ 标题")
     preview = await alice.send(TITLE)
     assert TITLE in preview.text and "发起附议" in " ".join(preview.buttons())
-    number = (await case_of(h, _number_in(preview.text))).number
+    case = await case_of(h, _number_in(preview.text))
+    number = case.number
     assert (await case_of(h, number)).state == State.DRAFT
 
     sent = await alice.press("✍️ 发起附议")
@@ -82,6 +84,8 @@ async def test_a_representative_writes_a_proposal_and_three_answer_its_link(
 
     # Doors: a non-representative, and the proposer, may not co-sign.
     assert NOT_REPRESENTATIVE in (await eve.send(f"/start {link.group(1)}")).text
+    forged = await eve.forge(CosignCB(action="yes", case_id=case.id or 0).pack())
+    assert forged.alert and NOT_REPRESENTATIVE in (forged.toast or "")
     assert "不能附议自己的提案" in (await alice.send(f"/start {link.group(1)}")).text
 
     request = await bob.send(f"/start {link.group(1)}")
@@ -108,8 +112,42 @@ async def test_a_representative_writes_a_proposal_and_three_answer_its_link(
     assert buttons(h, number) == ["立案", "不予立案", "合并", "转为意见建议"]
     assert any(m.kind == "photo" for m in h.emu.bot_messages(h.group.id))
 
-    # A non-representative cannot even start.
+    # A non-representative cannot even start; who has not accepted the privacy notice
+    # cannot read the proposals.
     assert NOT_REPRESENTATIVE in (await eve.send("/propose")).text
+    stranger = newcomer(h, 1099, "Stranger")
+    assert "/start" in (await stranger.send("/proposals")).text
+
+
+async def test_a_draft_is_kept_between_visits_and_can_be_withdrawn(
+    harness: OfficerHarness,
+) -> None:
+    h = harness
+    session_id = await seed_congress(h)
+    alice = Talk(h, (await seed_representative(h, 1001, "陈晓", session_id))[0])
+    await alice.send("/propose")
+    await alice.send(TITLE)
+    await alice.send(PROBLEM)
+    await alice.send("/cancel")
+
+    resumed = await alice.send("/propose")
+    assert TITLE in resumed.text and "继续编辑草稿" in resumed.buttons()
+    assert "理由" in (await alice.press("继续编辑草稿")).text  # where it was left
+    await alice.send(REASONS)
+    await alice.send(MEASURES)
+    await alice.press("其他")
+    await alice.press("不确定")
+    preview = await alice.press("完成")
+    assert PROBLEM in preview.text and "不确定" not in preview.text
+    saved = await alice.press("💾 保存草稿")
+    number = _number_in(saved.text)
+    assert "已保存" in saved.text
+
+    await alice.send("/propose")
+    assert MEASURES in (await alice.press("继续编辑草稿")).text  # complete: the preview again
+    assert "已撤回" in (await alice.press("🗑 撤回")).text
+    assert (await case_of(h, number)).state == State.WITHDRAWN
+    assert "标题" in (await alice.send("/propose")).text  # nothing left to continue
 
 
 async def test_the_window_closes_on_a_proposal_with_too_few_cosigners(

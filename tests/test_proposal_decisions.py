@@ -16,6 +16,7 @@ from tests.officer_helpers import (
     case_of,
     press,
     received,
+    say,
     seed_case,
     seed_student,
 )
@@ -131,3 +132,40 @@ def _suggestion_number(text: str) -> str:
     found = re.search(r"S\d{4}-\d{4}", text)
     assert found, text
     return found.group(0)
+
+
+async def test_admins_name_liaisons_and_a_department_without_one_is_flagged(
+    harness: OfficerHarness,
+) -> None:
+    h = harness
+    assert h.admin is not None and h.officer is not None
+    session_id = await seed_congress(h)
+    alice, _ = await seed_representative(h, 1001, "陈晓", session_id)
+    carol, _ = await seed_representative(h, 1003, "王芳", session_id)
+    dave, _ = await seed_representative(h, 1004, "赵磊", session_id)
+    teacher = h.emu.add_user(8001, "李老师", started=True)
+    h.group.add_member(teacher)
+    asked = await say(h, "我是图书馆的李老师。", who=teacher)
+
+    await say(h, "/liaison library", who=h.officer, reply_to=asked)
+    assert "管理员" in received(h, h.group)[-1]  # only admins name liaisons
+    await say(h, "/liaison nowhere", who=h.admin, reply_to=asked)
+    assert "library" in received(h, h.group)[-1]  # the usage lists the department codes
+    await say(h, "/liaison library", who=h.admin, reply_to=asked)
+    assert "李老师" in received(h, h.group)[-1] and "图书馆" in received(h, h.group)[-1]
+
+    number = await seed_proposal(h, alice, cosigners=(carol, dave))
+    await officer_act(h, number, Action.ACCEPT)
+    await h.press_card(number, "交办承办部门")
+    query = await h.officer.press(h.card(number), "确定")
+    await h.settle()
+    assert "至少选择一个" in (alert(h, query)[0] or "")
+    for button in ("图书馆", "保卫处", "确定"):
+        await h.officer.press(h.card(number), button)
+        await h.settle()
+    assert "撰写答复" in h.last(teacher).buttons()[0][0]
+    flagged = [t for t in received(h, h.group) if "没有联络人" in t]
+    assert flagged and "保卫处" in flagged[-1] and "图书馆" not in flagged[-1]
+
+    await say(h, "/unliaison 8001", who=h.admin)
+    assert "不再是" in received(h, h.group)[-1]

@@ -159,6 +159,11 @@ async def test_a_registered_proposal_from_assignment_to_closing(harness: Officer
     assert "凌晨两点" in (channel[0].text or "")
     assert len(h.emu.requests_for("editMessageText")) >= 3
 
+    # The proposer's own timeline (/my) tells the whole story.
+    await alice.send("/my")
+    timeline = (await alice.press(number)).text
+    assert "已交办承办部门: 后勤保障处、图书馆" in timeline and "图书馆：经复核" in timeline
+
     # The session's implementation report: the answers and the evaluation.
     async with h.app.session_factory() as session:
         report = await collect(session=session, services=h.app.services, session_id=session_id)

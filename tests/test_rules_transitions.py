@@ -10,8 +10,11 @@ import pytest
 from bot.emulator import BotAPIEmulator
 from bot.workflow import (
     FINAL_STATES,
+    LIAISONS,
     OFFICERS,
+    REPRESENTATIVES,
     SUBMITTER,
+    SYSTEM,
     TRANSITIONS,
     Action,
     CaseFacts,
@@ -61,7 +64,9 @@ def test_the_table_allows_each_role_only_its_own_moves() -> None:
             with pytest.raises(TransitionError) as error:
                 resolve(facts, transition.action, role)
             assert error.value.reason == "forbidden"
-    assert all(t.roles in (OFFICERS, SUBMITTER) for t in TRANSITIONS)
+    # Proposals add representatives (附议), liaisons (答复) and the window's close.
+    known = (OFFICERS, SUBMITTER, REPRESENTATIVES, LIAISONS, SYSTEM)
+    assert all(t.roles in known for t in TRANSITIONS)
     for state in FINAL_STATES:
         assert available_actions(CaseFacts(state), Role.OFFICER) == []
         assert available_actions(CaseFacts(state), Role.STUDENT) == []

@@ -22,6 +22,7 @@ import math
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ FOLLOWER_BASE = 41_000_000
 INTERACTIVE_BASE = 49_000_000
 WARMUP = 5
 IDLE_GAP = 0.05
+POLL = 0.5
 EXIT_OK, EXIT_LOST, EXIT_USAGE = 0, 1, 2
 
 
@@ -221,6 +223,35 @@ async def _broadcast(app: App, case_id: int) -> tuple[float, float]:
     return committed, (time.perf_counter() - started) * 1000
 
 
+class Arrivals:
+    """What reached the emulator so far, fetched a little at a time."""
+
+    def __init__(self, channel: Channel, limit: float) -> None:
+        self.channel = channel
+        self.limit = limit
+        self.by_chat: dict[int, list[tuple[float, str]]] = {}
+        self.tagged: dict[str, float] = {}
+        self.rejected = 0
+
+    async def poll(self) -> None:
+        stats = await self.channel.ask("stats", limit=self.limit)
+        for chat, t, tag in stats["arrivals"]:
+            self.by_chat.setdefault(int(chat), []).append((float(t), str(tag)))
+            if tag:
+                self.tagged.setdefault(str(tag), float(t))
+        self.rejected = int(stats["rejected"])
+
+    async def until(self, done: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + self.limit
+        await self.poll()
+        while not done() and time.monotonic() < deadline:
+            await asyncio.sleep(POLL)
+            await self.poll()
+
+    def broadcast_chats(self) -> int:
+        return sum(1 for items in self.by_chat.values() if any(not tag for _, tag in items))
+
+
 async def _measure(
     app: App,
     channel: Channel,
@@ -230,43 +261,32 @@ async def _measure(
     rate: float,
     limit: float,
 ) -> DeliveryReport:
-    sent: dict[str, tuple[int, float]] = {}
+    seen = Arrivals(channel, limit)
+    sent: dict[str, float] = {}
     count = (len(talkers) - WARMUP) // 2
     for n in range(WARMUP):
-        sent[f"i{n}"] = (talkers[n], await _interactive(app, talkers[n], f"i{n}"))
+        sent[f"i{n}"] = await _interactive(app, talkers[n], f"i{n}")
         await asyncio.sleep(IDLE_GAP)
     idle = [f"i{n}" for n in range(WARMUP, WARMUP + count)]
     for n, tag in enumerate(idle):
-        user = talkers[WARMUP + n]
-        sent[tag] = (user, await _interactive(app, user, tag))
+        sent[tag] = await _interactive(app, talkers[WARMUP + n], tag)
         await asyncio.sleep(IDLE_GAP)
-    await _until(channel, lambda s: _arrived(s, sent) == len(sent), limit)
+    await seen.until(lambda: len(seen.tagged) == len(sent))
 
     broadcast_at, enqueue_ms = await _broadcast(app, case_id)
     busy = [f"i{n}" for n in range(WARMUP + count, WARMUP + 2 * count)]
     gap = 0.8 * (messages / rate) / count
     for n, tag in enumerate(busy):
         await asyncio.sleep(gap)
-        user = talkers[WARMUP + count + n]
-        sent[tag] = (user, await _interactive(app, user, tag))
+        sent[tag] = await _interactive(app, talkers[WARMUP + count + n], tag)
     recipients = messages + 1  # the followers and the submitter
-    stats = await _until(
-        channel,
-        lambda s: _arrived(s, sent) == len(sent) and _broadcast_done(s, sent) >= recipients,
-        limit,
-    )
-    arrivals: dict[int, list[tuple[float, str]]] = {
-        int(chat): [(float(t), str(tag)) for t, tag in items]
-        for chat, items in stats["arrivals"].items()
-    }
-    tagged = {tag: t for items in arrivals.values() for t, tag in items if tag}
-    broadcast_times = [t for items in arrivals.values() for t, tag in items if not tag]
-    received = sum(len(items) for items in arrivals.values())
-    expected = recipients + len(sent)
-    distinct = len({chat for chat, items in arrivals.items() if any(not t for _, t in items)})
-    distinct += len(tagged)
-    idle_p99 = percentile([tagged[t] - sent[t][1] for t in idle if t in tagged], 99) * 1000
-    busy_p99 = percentile([tagged[t] - sent[t][1] for t in busy if t in tagged], 99) * 1000
+    await seen.until(lambda: len(seen.tagged) == len(sent) and seen.broadcast_chats() >= recipients)
+
+    broadcast_times = [t for items in seen.by_chat.values() for t, tag in items if not tag]
+    received = sum(len(items) for items in seen.by_chat.values())
+    distinct = seen.broadcast_chats() + len(seen.tagged)
+    idle_p99 = percentile([seen.tagged[t] - sent[t] for t in idle if t in seen.tagged], 99)
+    busy_p99 = percentile([seen.tagged[t] - sent[t] for t in busy if t in seen.tagged], 99)
     duration = max(broadcast_times, default=math.nan) - broadcast_at
     return DeliveryReport(
         messages=messages,
@@ -274,29 +294,10 @@ async def _measure(
         enqueue_ms=enqueue_ms,
         broadcast_seconds=duration,
         ratio=duration / (messages / rate),
-        rejected=int(stats["rejected"]),
-        idle_p99_ms=idle_p99,
-        busy_p99_ms=busy_p99,
+        rejected=seen.rejected,
+        idle_p99_ms=idle_p99 * 1000,
+        busy_p99_ms=busy_p99 * 1000,
         latency_ratio=busy_p99 / idle_p99 if idle_p99 > 0 else math.nan,
-        lost=expected - distinct,
+        lost=recipients + len(sent) - distinct,
         duplicates=received - distinct,
     )
-
-
-def _arrived(stats: dict[str, Any], sent: dict[str, tuple[int, float]]) -> int:
-    tags = {tag for items in stats["arrivals"].values() for _, tag in items if tag}
-    return len(tags & sent.keys())
-
-
-def _broadcast_done(stats: dict[str, Any], sent: dict[str, tuple[int, float]]) -> int:
-    return sum(1 for items in stats["arrivals"].values() if any(not tag for _, tag in items))
-
-
-async def _until(channel: Channel, done: Any, limit: float) -> dict[str, Any]:
-    """Polls the emulator until `done(stats)`; the last stats either way."""
-    deadline = time.monotonic() + limit
-    while True:
-        stats = await channel.ask("stats", limit=limit)
-        if done(stats) or time.monotonic() > deadline:
-            return stats
-        await asyncio.sleep(0.2)

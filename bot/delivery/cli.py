@@ -36,7 +36,7 @@ def add_bench(bench_sub: Any) -> None:
     bench.add_argument(
         "--rate", type=float, default=100, help="the global limit, per second (Telegram: 30)"
     )
-    bench.add_argument("--interactive", type=int, default=50, help="interactive messages/phase")
+    bench.add_argument("--interactive", type=int, default=100, help="interactive messages/phase")
     bench.add_argument("--json", action="store_true", help="one JSON object on the last line")
 
 

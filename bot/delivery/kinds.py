@@ -23,7 +23,6 @@ from bot.services.cards import CardPublisher, binding_for
 from bot.services.context import Services
 from storage.crud import cases as cases_crud
 from storage.crud import files as files_crud
-from storage.crud import outbox as outbox_crud
 from storage.models import OutboxMessage
 
 
@@ -127,14 +126,7 @@ class CardKind(_CaseKind):
 
     async def send(self, row: OutboxMessage, ctx: Context) -> Any:
         assert row.case_id is not None
-        result = await ctx.cards.publish(row.case_id)
-        if isinstance(result, Message) and not result.edit_date:
-            # A new card: notes that were waiting for it to reply to can go now.
-            async with ctx.session_factory.begin() as session:
-                await outbox_crud.wake_case_rows(
-                    session=session, case_id=row.case_id, now=ctx.services.now()
-                )
-        return result
+        return await ctx.cards.publish(row.case_id)
 
 
 class ThreadKind(_CaseKind):
@@ -155,6 +147,11 @@ KINDS: dict[str, Kind] = {"send": SendKind(), "card": CardKind(), "thread": Thre
 def register_kind(name: str, kind: Kind) -> None:
     """A new kind of outbox row (a feature's own way of turning a row into calls)."""
     KINDS[name] = kind
+
+
+def new_card(row: OutboxMessage, result: Any) -> bool:
+    """A card posted for the first time (not an edit): notes parked until it existed may go."""
+    return row.kind == "card" and isinstance(result, Message) and not result.edit_date
 
 
 def sent_messages(result: Any) -> list[Message]:

@@ -1,7 +1,8 @@
 """Writing down what happened to each row.
 
-Final states (sent, listed, failed) are gathered for a few milliseconds and written together:
-at full speed that is one transaction for dozens of sends instead of one each. Until written a
+Final states (sent, listed, failed) are gathered for up to a tenth of a second (less when the
+sending pauses) and written together: at full speed one transaction for dozens of sends
+instead of one each. Until written a
 row stays "sending", which is what a crash leaves behind for rows whose fate is unknown, so the
 only cost of the delay is that a crash in it re-sends what was just sent. Everything else —
 retries, 429s, a blocked user, a migrated group — is written at once, in its own transaction.
@@ -10,6 +11,7 @@ retries, 429s, a blocked user, a migrated group — is written at once, in its o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -17,18 +19,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.delivery.kinds import KINDS, sent_messages
+from bot.delivery.kinds import KINDS, new_card, sent_messages
 from bot.services import conversation
 from bot.services.context import Services
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
-from storage.crud.cases import link_message
+from storage.crud._upsert import insert_for
 from storage.crud.outbox import FAILED, LISTED
-from storage.models import OutboxMessage
+from storage.models import MessageLink, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-FLUSH_DELAY = 0.02
+FLUSH_DELAY = 0.1
 FLUSH_SIZE = 200
 
 
@@ -44,7 +46,9 @@ class Ledger:
         self.on_change = on_change
         self._final: list[dict[str, Any]] = []
         self._links: list[tuple[int, int, int]] = []
+        self._woken: set[int] = set()
         self._queued = asyncio.Event()
+        self._nudged = asyncio.Event()
         self._flushing = asyncio.Lock()
 
     @property
@@ -73,6 +77,8 @@ class Ledger:
         kind = KINDS.get(row.kind)
         if row.case_id is not None and kind is not None and kind.links_messages:
             self._links += [(m.chat.id, m.message_id, row.case_id) for m in messages]
+        if row.case_id is not None and new_card(row, result):
+            self._woken.add(row.case_id)
         if status == FAILED:
             log.warning("outbox %s failed: %s", row.id, error)
         self._queued.set()
@@ -81,12 +87,20 @@ class Ledger:
         for row in rows:
             self.finish(row, LISTED, message_id=message_id)
 
+    def nudge(self) -> None:
+        """Nothing more is being sent for now: write what there is without waiting."""
+        self._nudged.set()
+
     async def run(self) -> None:
-        """Writes final states as they come, until cancelled (then `flush` the rest)."""
+        """Writes final states as they come, until cancelled (then `flush` the rest): under
+        load a few times a second, each time many rows, so the database's write lock is free
+        most of the time for everything else; when the sending stops, at once."""
         while True:
             await self._queued.wait()
             if len(self._final) < FLUSH_SIZE:
-                await asyncio.sleep(FLUSH_DELAY)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._nudged.wait(), timeout=FLUSH_DELAY)
+            self._nudged.clear()
             try:
                 await self.flush()
             except Exception:
@@ -97,24 +111,29 @@ class Ledger:
     async def flush(self) -> None:
         async with self._flushing:
             self._queued.clear()
-            final, links = self._final, self._links
+            final, links, woken = self._final, self._links, self._woken
             if not final:
                 return
-            self._final, self._links = [], []
+            self._final, self._links, self._woken = [], [], set()
             try:
                 async with self.session_factory.begin() as session:
-                    await outbox_crud.finish_many(
-                        session=session, outcomes=final, when=self.services.now()
-                    )
-                    for chat_id, message_id, case_id in links:
-                        await link_message(
-                            session=session,
-                            chat_id=chat_id,
-                            message_id=message_id,
-                            case_id=case_id,
+                    now = self.services.now()
+                    await outbox_crud.finish_many(session=session, outcomes=final, when=now)
+                    if woken:
+                        await outbox_crud.wake_case_rows(session=session, case_ids=woken, now=now)
+                    if links:
+                        # One statement for all: a broadcast links thousands of messages.
+                        stmt = insert_for(session, MessageLink).on_conflict_do_nothing()
+                        await session.execute(
+                            stmt,
+                            [
+                                {"chat_id": chat, "message_id": message, "case_id": case}
+                                for chat, message, case in links
+                            ],
                         )
             except BaseException:
                 self._final[:0], self._links[:0] = final, links
+                self._woken |= woken
                 self._queued.set()
                 raise
 

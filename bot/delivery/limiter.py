@@ -27,7 +27,7 @@ GLOBAL = "global"
 # How much slower a scope gets after each 429, at most, and for how long it remembers.
 STRETCH, MAX_STRETCH, LEARN_SECONDS = 2.0, 8.0, 600.0
 # A share of the global window kept for messages that are not bulk (never less than one slot).
-BULK_RESERVE = 0.03
+BULK_RESERVE = 0.01
 
 
 @dataclass(frozen=True)

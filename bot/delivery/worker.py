@@ -60,7 +60,7 @@ class DeliveryWorker:
         session_factory: async_sessionmaker[AsyncSession],
         services: Services,
         *,
-        batch: int = 64,
+        batch: int = 32,
         idle_poll: float = 1.0,
         probe: Probe | None = None,
         limiter: Limiter | None = None,
@@ -277,6 +277,8 @@ class DeliveryWorker:
             lane.task = None
             if not lane.jobs and self._lanes.get(lane.chat_id) is lane:
                 del self._lanes[lane.chat_id]
+            if not self._lanes:
+                self.ledger.nudge()
             if self.held < self.capacity // 2:
                 self._wake.set()
 

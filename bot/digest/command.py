@@ -28,11 +28,6 @@ def plain(text: str) -> str:
 async def run_digest_command(
     settings: Settings, *, period_text: str, send: bool, out: Path | None
 ) -> int:
-    from bot.digest.build import generate
-    from bot.render import Renderer
-    from bot.services.context import Services
-    from storage.db import create_engine, create_session_factory
-
     org = load_organisation(settings.organisation_file)
     try:
         period = parse_period(period_text, org.calendar.semesters)
@@ -46,6 +41,12 @@ async def run_digest_command(
         return EXIT_USAGE
     if send and not settings.bot_token:
         raise ConfigError("BOT_TOKEN: required to --send")
+    # Imported once the arguments are known to be good: a typo is answered at once.
+    from bot.digest.build import generate
+    from bot.render import Renderer
+    from bot.services.context import Services
+    from storage.db import create_engine, create_session_factory
+
     services = Services(
         settings=settings,
         org=org,

@@ -164,7 +164,7 @@ async def approve_answer(
         case=case,
         action=Action.APPROVE_ANSWER,
         actor=actor,
-        text=part.answer,
+        text=f"{_department_name(services, part.department_code)}：{part.answer}",
         part=Part(part.status),
         open_parts=open_parts,
     )

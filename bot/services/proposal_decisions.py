@@ -201,13 +201,15 @@ async def assign(
         raise TransitionError("no_departments")
     if any(services.org.department(code) is None for code in departments):
         raise TransitionError("unknown_department")
+    names = [services.org.department(code) for code in departments]
     await move(
         session=session,
         services=services,
         case=case,
         action=Action.ASSIGN,
         actor=actor,
-        text=",".join(departments),
+        # Shown as it is in the proposer's timeline: names, in the organisation's language.
+        text="、".join(d.name_zh for d in names if d is not None),
     )
     now = services.now()
     due = sla.calendar_of(services).add_working_days(now, days)
@@ -221,7 +223,6 @@ async def assign(
     # The daily reminder follows a case's department clock; it is the first department's here.
     case.department_code, case.department_due_at = departments[0], due
     session.add(case)
-    names = [services.org.department(code) for code in departments]
     rows = [notify.card_refresh(case)]
     rows += await audience_rows(
         session=session,

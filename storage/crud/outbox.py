@@ -112,7 +112,13 @@ async def claim_due(
     stmt = stmt.order_by(col(OutboxMessage.priority), col(OutboxMessage.id)).limit(limit)
     if supports_skip_locked(session):
         stmt = stmt.with_for_update(skip_locked=True)
-    rows = await _in_lane_order(session, list(await session.scalars(stmt)), worker)
+    rows, behind = await _in_lane_order(session, list(await session.scalars(stmt)), worker, now)
+    for when, ids in behind.items():
+        # Due, but behind a row that waits (a 429, a retry): it waits as long, so it is not
+        # taken for due again and again meanwhile.
+        await session.execute(
+            update(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).values(next_attempt_at=when)
+        )
     if rows:
         stamp = heartbeat or utcnow()
         await session.execute(
@@ -126,11 +132,13 @@ async def claim_due(
 
 
 async def _in_lane_order(
-    session: AsyncSession, rows: list[OutboxMessage], worker: str | None
-) -> list[OutboxMessage]:
+    session: AsyncSession, rows: list[OutboxMessage], worker: str | None, now: datetime
+) -> tuple[list[OutboxMessage], dict[datetime, list[int]]]:
+    """The rows that may go now; and, by the time they wait until, those that must wait for
+    an earlier row of their lane which is not due yet."""
     lanes = {r.lane for r in rows if r.lane is not None}
     if not lanes:
-        return rows
+        return rows, {}
     if supports_skip_locked(session):
         # Two workers claiming at once must not split a lane: the lane's lock is held until
         # this claim commits, and the other worker leaves the lane alone meanwhile.
@@ -144,6 +152,7 @@ async def _in_lane_order(
             col(OutboxMessage.id),
             col(OutboxMessage.status),
             col(OutboxMessage.claimed_by),
+            col(OutboxMessage.next_attempt_at),
         ).where(
             col(OutboxMessage.lane).in_(lanes),
             col(OutboxMessage.status).in_((PENDING, SENDING)),
@@ -151,26 +160,31 @@ async def _in_lane_order(
     )
     chosen = {r.id for r in rows}
     taken_elsewhere: set[str | None] = set()
-    waiting: dict[str | None, list[tuple[int, int]]] = {}
-    for lane, priority, row_id, status, claimed_by in unsent:
+    waiting: dict[str | None, list[tuple[tuple[int, int], datetime]]] = {}
+    for lane, priority, row_id, status, claimed_by, due in unsent:
         if status == SENDING and (claimed_by != worker or worker is None):
             taken_elsewhere.add(lane)
         elif status == PENDING and row_id not in chosen:
-            waiting.setdefault(lane, []).append((priority, row_id or 0))
+            waiting.setdefault(lane, []).append(((priority, row_id or 0), due))
     kept: list[OutboxMessage] = []
+    behind: dict[datetime, list[int]] = {}
     for row in rows:
         if row.lane is None:
             kept.append(row)
             continue
         if row.lane not in lanes or row.lane in taken_elsewhere:
             continue
-        ahead = waiting.get(row.lane, [])
-        if any(order < (row.priority, row.id or 0) for order in ahead):
-            # Everything after a row that must wait waits as well.
-            ahead.append((row.priority, row.id or 0))
+        order = (row.priority, row.id or 0)
+        ahead = [due for earlier, due in waiting.get(row.lane, []) if earlier < order]
+        if not ahead:
+            kept.append(row)
             continue
-        kept.append(row)
-    return kept
+        # Everything after a row that must wait waits as well.
+        until = max(ahead)
+        waiting.setdefault(row.lane, []).append((order, until))
+        if until > now and row.id is not None:
+            behind.setdefault(until, []).append(row.id)
+    return kept, behind
 
 
 async def renew(
@@ -318,12 +332,12 @@ async def wake_chat_rows(*, session: AsyncSession, now: datetime) -> None:
     )
 
 
-async def wake_case_rows(*, session: AsyncSession, case_id: int, now: datetime) -> None:
-    """A case's card is posted at last: the notes parked until it was are due now."""
+async def wake_case_rows(*, session: AsyncSession, case_ids: Iterable[int], now: datetime) -> None:
+    """Cases' cards are posted at last: the notes parked until they were are due now."""
     await session.execute(
         update(OutboxMessage)
         .where(
-            col(OutboxMessage.case_id) == case_id,
+            col(OutboxMessage.case_id).in_(list(case_ids)),
             col(OutboxMessage.kind) == "thread",
             col(OutboxMessage.status) == PENDING,
             col(OutboxMessage.next_attempt_at) > now,
