@@ -21,7 +21,7 @@ from bot.digest.build import send_scheduled
 from bot.digest.schedule import last_slot, period_of_slot
 from bot.reminders import send_reminders
 from bot.services.context import Services
-from bot.services.proposals import close_expired_windows
+from bot.services.proposal_cosign import close_expired_windows
 from bot.sla import calendar_of
 from storage.crud import users as users_crud
 

@@ -5,6 +5,9 @@ student's 不满意 that reopened it), and the department's leg (from the latest
 reopening of a case a department holds). Time in 待补充 — from the officers' request for
 information to the student's reply — stops the answer and department clocks; while it lasts
 they have no due time at all, so nobody is reminded of a case that waits for the student.
+
+A proposal's departments answer by the deadline the committee chose at 交办 (each part has its
+own `due_at`), not by the policy's department days: `refresh` reads the parts.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from sqlmodel import col
 from bot.calendar import Interval, WorkCalendar
 from bot.config import Organisation
 from bot.services.context import Services
-from bot.workflow import Action, State
+from bot.workflow import Action, Kind, State
+from storage.crud import deadlines as deadlines_crud
 from storage.models import Case, CaseEvent
 
 # 转办 for a case, 交办 for a proposal: a department's clock starts.
@@ -98,7 +102,10 @@ def compute(
     steps: Sequence[Step],
     policy: Policy,
     calendar: WorkCalendar,
+    assigned_due: datetime | None = None,
 ) -> Dues:
+    """The clocks from the events; `assigned_due` is the latest deadline of a proposal's
+    department parts, when it has any."""
     if steps and steps[-1].to_state in NOT_YET_SUBMITTED:
         return Dues(None, None, None, paused=False)  # a proposal still being co-signed
     # The clocks start when the case reaches the officers: for a proposal, when it leaves
@@ -123,9 +130,16 @@ def compute(
     department = None
     if department_start is not None and department_code:
         department = calendar.add_working_days(department_start, policy.department_days, pauses)
+    answer = calendar.add_working_days(cycle_start, policy.answer_days, pauses)
+    if assigned_due is not None:
+        # The committee gave the departments until then: the answer cannot be due before they
+        # have answered, and a shorter department deadline leaves the officers theirs.
+        department = assigned_due
+        if answer is not None:  # None: stopped, waiting for the student
+            answer = max(answer, assigned_due)
     return Dues(
         first_response=calendar.add_working_days(submitted_at, policy.first_response_days),
-        answer=calendar.add_working_days(cycle_start, policy.answer_days, pauses),
+        answer=answer,
         department=department,
         paused=bool(pauses) and pauses[-1][1] is None,
     )
@@ -156,12 +170,16 @@ async def refresh(*, session: AsyncSession, services: Services, case: Case) -> D
         .order_by(col(CaseEvent.created_at), col(CaseEvent.id))
     )
     steps = [Step(a, f, t, at) for a, f, t, at in rows]
+    assigned_due = None
+    if case.kind == Kind.PROPOSAL:
+        assigned_due = await deadlines_crud.latest_part_due(session=session, case_id=case.id)
     dues = compute(
         created_at=case.created_at,
         department_code=case.department_code,
         steps=steps,
         policy=policy_for(services.org, case.category_code),
         calendar=calendar_of(services),
+        assigned_due=assigned_due,
     )
     case.first_response_due_at = dues.first_response
     case.answer_due_at = dues.answer

@@ -28,25 +28,33 @@ def build_router() -> Router:
     async def mydata(
         message: Message, session: AsyncSession, user: User, services: Services, locale: str
     ) -> None:
-        cases = await privacy.count_cases(session=session, user_id=user.id)
+        stored = await privacy.stored_about(session=session, user_id=user.id)
         await message.answer(
             services.renderer.render(
                 locale,
                 "student/mydata.html",
                 user=user,
                 college=services.org.college(user.college_code),
-                cases=cases,
+                stored=stored,
             )
         )
 
     @router.message(Command("deleteme"))
-    async def deleteme(message: Message, services: Services, locale: str, _: Translate) -> None:
+    async def deleteme(
+        message: Message,
+        session: AsyncSession,
+        user: User,
+        services: Services,
+        locale: str,
+        _: Translate,
+    ) -> None:
         kb = InlineKeyboardBuilder()
         kb.button(text=_("Erase my data"), callback_data=StartCB(action="erase"))
         kb.button(text=_("Keep"), callback_data=StartCB(action="keep"))
         kb.adjust(2)
+        stored = await privacy.stored_about(session=session, user_id=user.id)
         await message.answer(
-            services.renderer.render(locale, "student/deleteme_confirm.html"),
+            services.renderer.render(locale, "student/deleteme_confirm.html", stored=stored),
             reply_markup=kb.as_markup(),
         )
 
@@ -65,7 +73,7 @@ def build_router() -> Router:
         services: Services,
         locale: str,
     ) -> None:
-        await privacy.erase_user(session=session, user_id=user.id)
+        await privacy.erase_user(session=session, services=services, user_id=user.id)
         await state.clear()
         await query.answer()
         if isinstance(query.message, Message):

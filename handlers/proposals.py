@@ -8,55 +8,26 @@ from collections.abc import Callable
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import proposal_keyboards as kbs
 from bot.callbacks import ProposeCB
 from bot.i18n import N_
 from bot.render import Renderer
-from bot.services import proposals
+from bot.services import proposal_cosign, proposals
 from bot.services.cases import MAX_ATTACHMENTS
 from bot.services.context import Services
-from bot.services.proposal_core import (
-    PART_MAX,
-    PART_MIN,
-    TITLE_MAX,
-    TITLE_MIN,
-    Loaded,
-    load,
-    window_open,
-)
+from bot.services.proposal_core import load, window_open
 from bot.workflow import TransitionError
+from handlers import proposal_steps as steps
 from handlers.common import ConsentGate, error_text, free_input
 from handlers.media import attachment_of
-from storage.crud import cases as cases_crud
+from handlers.proposal_steps import ProposalInput
 from storage.crud import proposals as crud
 from storage.models import User
 
 Translate = Callable[[str], str]
-Target = Message | CallbackQuery
-
-
-class ProposalInput(StatesGroup):
-    title = State()
-    problem = State()
-    reasons = State()
-    measures = State()
-    category = State()
-    department = State()
-    files = State()
-    preview = State()
-
-
-TEXT_STATES = (
-    ProposalInput.title,
-    ProposalInput.problem,
-    ProposalInput.reasons,
-    ProposalInput.measures,
-)
-ORDER = ("title", "problem", "reasons", "measures", "category", "department", "files")
 STALE = N_("This step is over; send /propose to continue.")
 
 
@@ -102,18 +73,18 @@ def build_router(renderer: Renderer) -> Router:
                 services.renderer.render(
                     locale, "proposal/resume.html", case=case, proposal=proposal
                 ),
-                reply_markup=_markup(kbs.resume(services.renderer, locale)),
+                reply_markup=steps.markup(kbs.resume(services.renderer, locale)),
             )
             return
-        await _ask(message, state, services, locale, "title")
+        await steps.ask(message, state, services, locale, "title")
 
     @router.callback_query(ProposeCB.filter(F.step == "fresh"))
     async def fresh(
         query: CallbackQuery, state: FSMContext, services: Services, locale: str
     ) -> None:
-        await _done_with(query)
+        await steps.done_with(query)
         await state.set_data({})
-        await _ask(query, state, services, locale, "title")
+        await steps.ask(query, state, services, locale, "title")
 
     @router.callback_query(ProposeCB.filter(F.step == "resume"))
     async def resume(
@@ -127,10 +98,10 @@ def build_router(renderer: Renderer) -> Router:
         if "case_id" not in await state.get_data():  # an old prompt, pressed after /cancel
             await query.answer(_(STALE), show_alert=True)
             return
-        await _done_with(query)
-        await _resume(query, state, session, services, locale)
+        await steps.done_with(query)
+        await steps.resume(query, state, session, services, locale)
 
-    @router.message(StateFilter(*TEXT_STATES), F.text, free)
+    @router.message(StateFilter(*steps.TEXT_STATES), F.text, free)
     async def got_text(
         message: Message,
         state: FSMContext,
@@ -160,19 +131,19 @@ def build_router(renderer: Renderer) -> Router:
                 )
         except TransitionError as exc:
             if exc.reason == "bad_text":
-                await _ask(message, state, services, locale, field, error=True)
+                await steps.ask(message, state, services, locale, field, error=True)
             else:
                 await state.clear()
                 await message.answer(error_text(_, exc))
             return
-        await _next(message, state, session, services, locale, field)
+        await steps.next_step(message, state, session, services, locale, field)
 
-    @router.message(StateFilter(*TEXT_STATES), free)
+    @router.message(StateFilter(*steps.TEXT_STATES), free)
     async def text_expected(
         message: Message, state: FSMContext, services: Services, locale: str
     ) -> None:
         field = (await state.get_state() or "").rsplit(":", 1)[-1]
-        await _ask(message, state, services, locale, field)
+        await steps.ask(message, state, services, locale, field)
 
     @router.callback_query(ProposalInput.category, ProposeCB.filter(F.step == "cat"))
     @router.callback_query(ProposalInput.department, ProposeCB.filter(F.step == "dept"))
@@ -200,8 +171,8 @@ def build_router(renderer: Renderer) -> Router:
         except TransitionError as exc:
             await query.answer(error_text(_, exc), show_alert=True)
             return
-        await _done_with(query)
-        await _next(query, state, session, services, locale, field)
+        await steps.done_with(query)
+        await steps.next_step(query, state, session, services, locale, field)
 
     @router.message(ProposalInput.files, F.photo | F.document)
     async def got_file(
@@ -224,7 +195,9 @@ def build_router(renderer: Renderer) -> Router:
             text = services.renderer.render(
                 locale, "student/file_added.html", count=count, max=MAX_ATTACHMENTS
             )
-        await message.answer(text, reply_markup=_markup(kbs.files_done(services.renderer, locale)))
+        await message.answer(
+            text, reply_markup=steps.markup(kbs.files_done(services.renderer, locale))
+        )
 
     @router.message(
         StateFilter(ProposalInput.category, ProposalInput.department, ProposalInput.preview), free
@@ -246,8 +219,8 @@ def build_router(renderer: Renderer) -> Router:
         services: Services,
         locale: str,
     ) -> None:
-        await _done_with(query)
-        await _next(query, state, session, services, locale, "files")
+        await steps.done_with(query)
+        await steps.next_step(query, state, session, services, locale, "files")
 
     @router.callback_query(ProposalInput.preview, ProposeCB.filter(F.step == "edit"))
     async def edit(
@@ -257,11 +230,11 @@ def build_router(renderer: Renderer) -> Router:
         services: Services,
         locale: str,
     ) -> None:
-        if callback_data.value not in ORDER:
+        if callback_data.value not in steps.ORDER:
             await query.answer()
             return
-        await _done_with(query)
-        await _ask(query, state, services, locale, callback_data.value)
+        await steps.done_with(query)
+        await steps.ask(query, state, services, locale, callback_data.value)
 
     @router.callback_query(ProposalInput.preview, ProposeCB.filter(F.step == "save"))
     async def save(
@@ -273,9 +246,9 @@ def build_router(renderer: Renderer) -> Router:
     ) -> None:
         case_id = int((await state.get_data())["case_id"])
         await state.clear()
-        await _done_with(query)
+        await steps.done_with(query)
         loaded = await load(session=session, case_id=case_id, for_update=False)
-        await _reply(
+        await steps.reply(
             query, services.renderer.render(locale, "proposal/draft_saved.html", case=loaded.case)
         )
 
@@ -296,7 +269,7 @@ def build_router(renderer: Renderer) -> Router:
         try:
             if callback_data.step == "send":
                 me = await bot.me()
-                await proposals.send_for_cosign(
+                await proposal_cosign.send_for_cosign(
                     session=session,
                     services=services,
                     case_id=case_id,
@@ -311,7 +284,7 @@ def build_router(renderer: Renderer) -> Router:
             await query.answer(error_text(_, exc), show_alert=True)
             return
         await state.clear()
-        await _done_with(query)
+        await steps.done_with(query)
 
     @router.callback_query(ProposeCB.filter())
     async def stale(query: CallbackQuery, _: Translate) -> None:
@@ -319,104 +292,3 @@ def build_router(renderer: Renderer) -> Router:
         await query.answer(_(STALE), show_alert=True)
 
     return router
-
-
-def _markup(keyboard: dict[str, object] | None) -> InlineKeyboardMarkup | None:
-    return InlineKeyboardMarkup.model_validate(keyboard) if keyboard else None
-
-
-async def _reply(target: Target, text: str, keyboard: dict[str, object] | None = None) -> None:
-    message = target.message if isinstance(target, CallbackQuery) else target
-    if isinstance(message, Message):
-        await message.answer(text, reply_markup=_markup(keyboard))
-
-
-async def _done_with(query: CallbackQuery) -> None:
-    """The pressed message loses its buttons, so an old step cannot be pressed again."""
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
-
-
-async def _ask(
-    target: Target,
-    state: FSMContext,
-    services: Services,
-    locale: str,
-    field: str,
-    *,
-    error: bool = False,
-) -> None:
-    """Put the question of one step (again, with `error`)."""
-    await state.set_state(getattr(ProposalInput, field))
-    renderer = services.renderer
-    keyboard = {
-        "category": kbs.categories,
-        "department": kbs.departments,
-        "files": kbs.files_done,
-    }.get(field)
-    minimum, maximum = (TITLE_MIN, TITLE_MAX) if field == "title" else (PART_MIN, PART_MAX)
-    if field == "files":
-        maximum = MAX_ATTACHMENTS
-    text = renderer.render(
-        locale, "proposal/ask.html", field=field, error=error, minimum=minimum, maximum=maximum
-    )
-    await _reply(target, text, keyboard(renderer, locale) if keyboard else None)
-
-
-async def _next(
-    target: Target,
-    state: FSMContext,
-    session: AsyncSession,
-    services: Services,
-    locale: str,
-    answered: str,
-) -> None:
-    """After a step: the following one, or the preview once it has been seen (an edit)."""
-    data = await state.get_data()
-    later = ORDER[ORDER.index(answered) + 1 :]
-    if later and not data.get("seen"):
-        await _ask(target, state, services, locale, later[0])
-        return
-    loaded = await load(session=session, case_id=int(data["case_id"]), for_update=False)
-    await _preview(target, state, session, services, locale, loaded)
-
-
-async def _resume(
-    target: Target, state: FSMContext, session: AsyncSession, services: Services, locale: str
-) -> None:
-    """A draft taken up again: at its first unanswered step, or at the preview if complete."""
-    data = await state.get_data()
-    loaded = await load(session=session, case_id=int(data["case_id"]), for_update=False)
-    missing = proposals.missing_fields(loaded)
-    if missing:
-        await _ask(target, state, services, locale, missing[0])
-        return
-    await _preview(target, state, session, services, locale, loaded)
-
-
-async def _preview(
-    target: Target,
-    state: FSMContext,
-    session: AsyncSession,
-    services: Services,
-    locale: str,
-    loaded: Loaded,
-) -> None:
-    await state.set_state(ProposalInput.preview)
-    await state.update_data(seen=True)
-    case = loaded.case
-    assert case.id is not None
-    attachments = await cases_crud.attachments_of(session=session, case_id=case.id)
-    text = services.renderer.render(
-        locale,
-        "proposal/preview.html",
-        case=case,
-        congress=loaded.congress,
-        proposal=loaded.proposal,
-        category=services.org.category(case.category_code),
-        suggested=services.org.department(loaded.proposal.suggested_department),
-        attachments=len(attachments),
-        required=loaded.congress.cosigners_required,
-    )
-    await _reply(target, text, kbs.preview(services.renderer, locale))

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import proposal_keyboards as kbs
 from bot import roster
 from bot.callbacks import CosignCB, StartCB
-from bot.services import proposal_views, proposals
+from bot.services import proposal_cosign, proposal_views, proposals
 from bot.services.context import Services
 from bot.services.proposal_core import window_open
 from bot.workflow import TransitionError
@@ -81,7 +81,7 @@ def build_router() -> Router:
         _: Translate,
     ) -> None:
         try:
-            await proposals.answer_cosign(
+            await proposal_cosign.answer_cosign(
                 session=session,
                 services=services,
                 case_id=callback_data.case_id,
@@ -111,7 +111,7 @@ async def _cosign_request(
         await message.answer(services.renderer.render(locale, "student/need_consent.html"))
         return
     try:
-        loaded, _representative = await proposals.cosigner_check(
+        loaded, _representative = await proposal_cosign.cosigner_check(
             session=session,
             services=services,
             case_id=int(raw_id) if raw_id.isdigit() else 0,

@@ -284,12 +284,18 @@ class Proposal(SQLModel, table=True):
 
 
 class ProposalCosign(SQLModel, table=True):
-    """A representative's answer to a co-signing request (附议 or not)."""
+    """A representative's answer to a co-signing request (附议 or not), once each.
+
+    `user_id` is empty on a 附议 whose representative erased their data after it had helped
+    the proposal reach the committee: it still counts, it no longer says whose it was.
+    """
 
     __tablename__ = "proposal_cosigns"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
 
-    case_id: int = Field(primary_key=True, foreign_key="cases.id")
-    user_id: int = Field(sa_type=BigInteger, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(index=True, foreign_key="cases.id")
+    user_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
     agreed: bool
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -39,6 +39,9 @@ class Spec:
     department_due: datetime | None = None
     last_actor: int | None = None
     text: str = "食堂、宿舍或教学方面的问题描述，请相关部门核实处理。"
+    # A proposal written as a draft first: no "submit" of its own (its steps say when, if ever,
+    # it reached the officers) and, until then, no deadlines; `created` is its submission.
+    drafted: bool = False
 
 
 FIRST_RESPONSE = {"accept", "request_info", "forward", "reject", "answer", "merge"}
@@ -49,11 +52,19 @@ async def insert(session: AsyncSession, specs: list[Spec]) -> dict[str, Case]:
     made: dict[str, Case] = {}
     follower_id = 70000
     for spec in specs:
-        state = spec.steps[-1][2] if spec.steps else "submitted"
+        state = spec.steps[-1][2] if spec.steps else ("draft" if spec.drafted else "submitted")
+        submitted = not spec.drafted or any(to == "submitted" for _, _, to, _ in spec.steps)
         firsts = [when for action, _, _, when in spec.steps if action in FIRST_RESPONSE]
-        answers = [when for action, _, _, when in spec.steps if action == "answer"]
-        finals = [w for _, _, to, w in spec.steps if to in ("closed", "rejected", "merged")]
+        answers = [
+            when
+            for action, _, to, when in spec.steps
+            if action == "answer" or (action == "approve_answer" and to == "answered")
+        ]
+        ends = ("closed", "rejected", "merged", "withdrawn", "converted")
+        finals = [w for _, _, to, w in spec.steps if to in ends]
         reopened = sum(1 for _, _, to, _ in spec.steps if to == "reopened")
+        first_due = spec.first_response_due or spec.created + timedelta(days=2)
+        answer_due = spec.answer_due or spec.created + timedelta(days=21)
         case = Case(
             number=spec.number,
             kind=spec.kind,
@@ -71,23 +82,24 @@ async def insert(session: AsyncSession, specs: list[Spec]) -> dict[str, Case]:
             first_response_at=firsts[0] if firsts else None,
             answered_at=answers[-1] if answers else None,
             closed_at=finals[-1] if finals else None,
-            first_response_due_at=spec.first_response_due or spec.created + timedelta(days=2),
-            answer_due_at=spec.answer_due or spec.created + timedelta(days=21),
+            first_response_due_at=first_due if submitted else None,
+            answer_due_at=answer_due if submitted else None,
             department_due_at=spec.department_due,
             merged_into_id=made[spec.merged_into].id if spec.merged_into else None,
         )
         session.add(case)
         await session.flush()
         assert case.id is not None
-        session.add(
-            CaseEvent(
-                case_id=case.id,
-                action="submit",
-                to_state="submitted",
-                actor_role="student",
-                created_at=spec.created,
+        if not spec.drafted:
+            session.add(
+                CaseEvent(
+                    case_id=case.id,
+                    action="submit",
+                    to_state="submitted",
+                    actor_role="student",
+                    created_at=spec.created,
+                )
             )
-        )
         for action, source, target, when in spec.steps:
             session.add(
                 CaseEvent(
@@ -201,5 +213,79 @@ def two_weeks() -> list[Spec]:
             at(19, 10),
             kind="proposal",
             first_response_due=at(23, 10),
+        ),
+    ]
+
+
+def proposals_week() -> list[Spec]:
+    """Week 47's proposals besides H: three that never reached the officers, two that did.
+
+    I, J, K are not new cases and not proposals "submitted"; K's co-signers follow it, which is
+    not support. L is answered when its last department's answer is published (48 h); M has
+    one of its two answers published, which answers nothing yet.
+    """
+    return [
+        # I: a draft begun on Monday, never sent out.
+        Spec("P2026-0002", "teaching", "basic", at(16, 9), kind="proposal", drafted=True),
+        # J: still collecting co-signatures; its one co-signer follows it.
+        Spec(
+            "P2026-0003",
+            "teaching",
+            "basic",
+            at(17, 9),
+            [("send_for_cosign", "draft", "cosigning", at(17, 10))],
+            kind="proposal",
+            drafted=True,
+            followers=[at(17, 11)],
+        ),
+        # K: withdrawn while being co-signed, by two co-signers who follow it.
+        Spec(
+            "P2026-0004",
+            "teaching",
+            "basic",
+            at(16, 14),
+            [
+                ("send_for_cosign", "draft", "cosigning", at(16, 15)),
+                ("cosign", "cosigning", "cosigning", at(16, 16)),
+                ("withdraw", "cosigning", "withdrawn", at(17, 9)),
+            ],
+            kind="proposal",
+            drafted=True,
+            followers=[at(16, 16), at(16, 17)],
+        ),
+        # L: submitted Monday 10:00, registered in 4 h, assigned to two departments; the second
+        # answer published on Wednesday 10:00 answers it (48 h).
+        Spec(
+            "P2026-0005",
+            "teaching",
+            "basic",
+            at(16, 10),
+            [
+                ("send_for_cosign", "draft", "cosigning", at(16, 9)),
+                ("cosign", "cosigning", "submitted", at(16, 10)),
+                ("accept", "submitted", "accepted", at(16, 14)),
+                ("assign", "accepted", "in_progress", at(16, 15)),
+                ("approve_answer", "in_progress", "in_progress", at(17, 10)),
+                ("approve_answer", "in_progress", "answered", at(18, 10)),
+            ],
+            kind="proposal",
+            drafted=True,
+            department="library",
+        ),
+        # M: submitted Tuesday 09:00, registered in 2 h; one of two answers published Thursday.
+        Spec(
+            "P2026-0006",
+            "teaching",
+            "basic",
+            at(17, 9),
+            [
+                ("cosign", "cosigning", "submitted", at(17, 9)),
+                ("accept", "submitted", "accepted", at(17, 11)),
+                ("assign", "accepted", "in_progress", at(17, 12)),
+                ("approve_answer", "in_progress", "in_progress", at(19, 9)),
+            ],
+            kind="proposal",
+            drafted=True,
+            department="library",
         ),
     ]

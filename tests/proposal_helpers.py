@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from bot.emulator import BotAPIEmulator, SimUser
 from bot.emulator.models import SimChat
-from bot.services import proposals
+from bot.services import proposal_cosign, proposals
 from bot.services.cases import Actor, apply_action
 from bot.workflow import Action, Role
 from storage.crud import proposals as crud
@@ -156,13 +156,13 @@ async def seed_proposal(
                 field=field,
                 value=value,
             )
-        await proposals.send_for_cosign(
+        await proposal_cosign.send_for_cosign(
             session=session, services=services, case_id=case.id, user=user, bot_username="bot"
         )
         case_id, number = case.id, case.number
     for cosigner in cosigners:
         async with h.app.session_factory.begin() as session:
-            await proposals.answer_cosign(
+            await proposal_cosign.answer_cosign(
                 session=session,
                 services=services,
                 case_id=case_id,

@@ -12,7 +12,7 @@ from bot.config import DEFAULT_ORG_FILE, load_organisation
 from bot.digest.figures import Digest, collect
 from bot.digest.periods import parse_period
 from storage.db import create_session_factory
-from tests.digest_fixture import CST, at, insert, two_weeks
+from tests.digest_fixture import CST, at, insert, proposals_week, two_weeks
 from tests.harness import reset_database
 
 HOUR = 3600.0
@@ -117,3 +117,47 @@ async def test_the_week_so_far_compares_with_the_same_days_before(
     assert d.answered.now == 2  # C on Tuesday, B on Wednesday morning
     assert d.open.now == 3  # D E F open, B answered, C answered (rated later)
     assert [o.number for o in d.overdue_cases] == []  # E is due on Thursday
+
+
+async def test_proposals_count_from_submission_and_are_answered_by_their_last_answer(
+    database_url: str,
+) -> None:
+    """Week 47 again, with the proposals of `proposals_week`: I, J, K never reached the
+    officers; L's last published answer answers it; M's first answer of two does not."""
+    engine = await reset_database(database_url)
+    sessions = create_session_factory(engine)
+    try:
+        async with sessions.begin() as session:
+            await insert(session, [*two_weeks(), *proposals_week()])
+        d = await digest_of(sessions, "2026-W47", now=at(23, 9))
+    finally:
+        await engine.dispose()
+    assert (d.new.now, d.new.before) == (8, 2)  # the six cases, L and M
+    assert (d.answered.now, d.answered.before) == (4, 1)  # B, C, D and L
+    assert (d.open.now, d.open.before) == (5, 1)  # D E G H M
+    assert d.overdue.now == 1  # E: a draft has no deadline to miss
+    assert [(r.code, r.new, r.before, r.answered) for r in d.categories] == [
+        ("teaching", 4, 1, 1),
+        ("logistics", 3, 1, 3),
+        ("dormitory", 1, 0, 0),
+    ]
+    assert [(r.code, r.new, r.before, r.answered) for r in d.colleges] == [
+        ("clinical", 4, 1, 1),
+        ("basic", 3, 0, 2),
+        ("nursing", 1, 1, 1),
+    ]
+    # First responses 1, 1, 2, 24 h and L's 4 h, M's 2 h; answers 24, 72, 168 h and L's 48 h.
+    assert d.first_response.count == 6
+    assert d.first_response.median == pytest.approx(2 * HOUR)
+    assert d.answer.count == 4
+    assert d.answer.median == pytest.approx(60 * HOUR)
+    assert d.answer.p90 == pytest.approx(139.2 * HOUR)
+    # K's two co-signers follow a withdrawn proposal: that is no hot topic.
+    assert [(h.number, h.followers) for h in d.most_supported] == [
+        ("G2026-0005", 4),
+        ("G2026-0004", 2),
+        ("G2026-0003", 1),
+    ]
+    assert d.proposals == {"submitted": 1, "in_progress": 1, "answered": 1}  # H, M, L
+    assert d.trend_new[-2:] == [2, 8]
+    assert d.trend_answered[-2:] == [1, 4]

@@ -11,7 +11,7 @@ import pytest
 
 from bot.callbacks import CosignCB
 from bot.emulator import BotAPIEmulator
-from bot.services.proposals import close_expired_windows
+from bot.services.proposal_cosign import close_expired_windows
 from bot.workflow import State
 from tests.officer_helpers import OfficerHarness, case_of, received, seed_student
 from tests.proposal_helpers import (

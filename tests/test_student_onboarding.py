@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from aiogram.types import BotCommandScopeAllPrivateChats
 from sqlalchemy import func, select
 
+from bot.app import set_commands
 from storage.models import Case
 from tests.harness import Harness
 from tests.student_helpers import (
@@ -139,3 +141,25 @@ async def test_telegram_language_is_followed_until_chosen(harness: Harness) -> N
     assert "All set. College: School of Clinical Medicine" in english.text
     assert reply_keyboard(english.last) == EN_MENU
     assert (await db_user(h, 1003)).locale == "en"  # type: ignore[union-attr]
+
+
+async def test_the_command_menu_and_help_offer_the_proposals(harness: Harness) -> None:
+    h = harness
+    assert h.app is not None
+    await set_commands(h.app)
+    scope = BotCommandScopeAllPrivateChats()
+    menus = {
+        language: {
+            c.command: c.description
+            for c in await h.app.bot.get_my_commands(scope=scope, language_code=language)
+        }
+        for language in (None, "en")
+    }
+    assert menus[None]["proposals"] == "学代会提案"
+    assert menus[None]["propose"] == "撰写提案（限学生代表）"
+    assert menus["en"]["propose"] == "Write a proposal (student representatives)"
+    assert list(menus[None])[:4] == ["new", "my", "proposals", "propose"]
+
+    helped = (await newcomer(h).send("/help")).text
+    assert "/proposals — 学代会提案：查看、关注、支持" in helped
+    assert "/propose — 撰写提案（限学生代表）" in helped

@@ -29,10 +29,11 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bot.app import App, build_app, running
+from bot.app import App, build_app, freeze_startup_heap, running
 from bot.bench.channel import BenchError, Channel
 from bot.bench.delivery_world import spawned_telegram
 from bot.bench.report import percentile
+from bot.bench.seed import require_empty
 from bot.config import DEFAULT_ORG_FILE, Settings
 from bot.services import notify
 from storage.crud import cases as cases_crud
@@ -111,13 +112,18 @@ def scaled_limits(rate: float) -> dict[str, float]:
 
 
 async def run_delivery_bench(
-    *, messages: int = 3000, rate: float = 100.0, interactive: int = 50, as_json: bool = False
+    *,
+    messages: int = 3000,
+    rate: float = 100.0,
+    interactive: int = 100,
+    as_json: bool = False,
+    database_url: str | None = None,
 ) -> int:
     if messages < 1 or rate <= 0 or interactive < 1:
         print("bench delivery: --messages, --rate and --interactive must be > 0", file=sys.stderr)
         return EXIT_USAGE
     try:
-        report = await _run(messages, rate, interactive)
+        report = await _run(messages, rate, interactive, database_url)
     except BenchError as exc:
         print(f"bench delivery: {exc}", file=sys.stderr)
         return EXIT_LOST
@@ -127,19 +133,23 @@ async def run_delivery_bench(
     return EXIT_OK if report.lost == 0 else EXIT_LOST
 
 
-async def _run(messages: int, rate: float, interactive: int) -> DeliveryReport:
+async def _run(
+    messages: int, rate: float, interactive: int, database_url: str | None
+) -> DeliveryReport:
     limits = scaled_limits(rate)
     followers = [FOLLOWER_BASE + n for n in range(messages)]
     talkers = [INTERACTIVE_BASE + n for n in range(2 * interactive + WARMUP)]
     limit = 60 + 3 * messages / rate
     with tempfile.TemporaryDirectory(prefix="studentvoice-bench-") as workdir:
-        url = f"sqlite+aiosqlite:///{Path(workdir) / 'bench.db'}"
+        url = database_url or f"sqlite+aiosqlite:///{Path(workdir) / 'bench.db'}"
         users = [SUBMITTER, *followers, *talkers]
         async with spawned_telegram(60, limits=limits, users=users) as (channel, base_url):
             app = build_app(_settings(base_url, url, limits))
             try:
                 await upgrade(app.engine)
+                await require_empty(app.session_factory)
                 case_id = await _seed(app, followers, talkers)
+                freeze_startup_heap()  # as `studentvoice run` does once started
                 async with running(app):
                     return await _measure(app, channel, case_id, messages, talkers, rate, limit)
             finally:

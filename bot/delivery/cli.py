@@ -38,13 +38,18 @@ def add_bench(bench_sub: Any) -> None:
     )
     bench.add_argument("--interactive", type=int, default=100, help="interactive messages/phase")
     bench.add_argument("--json", action="store_true", help="one JSON object on the last line")
+    bench.add_argument("--database-url", help="an empty database instead of a fresh SQLite file")
 
 
 async def bench(args: argparse.Namespace) -> int:
     from bot.bench.delivery import run_delivery_bench
 
     return await run_delivery_bench(
-        messages=args.messages, rate=args.rate, interactive=args.interactive, as_json=args.json
+        messages=args.messages,
+        rate=args.rate,
+        interactive=args.interactive,
+        as_json=args.json,
+        database_url=args.database_url,
     )
 
 
@@ -95,7 +100,7 @@ async def _retry(session_factory: Any, args: argparse.Namespace) -> int:
 async def _deliver(settings: Settings) -> int:
     """The worker alone, until SIGTERM or SIGINT: requests made are finished, the rest is left
     for the next instance."""
-    from bot.app import build_app, running
+    from bot.app import build_app, freeze_startup_heap, running
     from storage.migrate import revisions
 
     app = build_app(settings)
@@ -113,6 +118,7 @@ async def _deliver(settings: Settings) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
+        freeze_startup_heap()
         async with running(app):
             await stop.wait()
         return 0

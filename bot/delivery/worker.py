@@ -85,6 +85,7 @@ class DeliveryWorker:
         self.lease = settings.delivery_lease_seconds
         self._lanes: dict[int, ChatLane] = {}
         self._wake = asyncio.Event()
+        self._urgent = asyncio.Event()
         self._progress = asyncio.Event()
         self._stopping = False
         self._running = False
@@ -94,7 +95,9 @@ class DeliveryWorker:
     # -- lifecycle ---------------------------------------------------------------------
 
     def wake(self) -> None:
+        """Something was queued (or freed): look now."""
         self._wake.set()
+        self._urgent.set()
 
     def stop(self) -> None:
         self._stopping = True
@@ -119,10 +122,12 @@ class DeliveryWorker:
         return [row.id for row in rows if row.id is not None] + self.ledger.unwritten_ids
 
     async def run(self, *, until_idle: bool = False) -> None:
-        self._running, self._stopping = True, False
+        # `stop` may come before the task even starts: then it does nothing but tidy up.
+        self._running = True
         await self.recover()
         ledger = asyncio.create_task(self.ledger.run(), name="delivery-ledger")
         heartbeat = asyncio.create_task(self._heartbeat(), name="delivery-heartbeat")
+        urgent = asyncio.create_task(self._claim_urgent(), name="delivery-urgent")
         try:
             while not self._stopping:
                 # Cleared before looking, so a commit that lands meanwhile is not slept through.
@@ -143,13 +148,14 @@ class DeliveryWorker:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout=timeout)
         finally:
-            await self._shutdown(ledger, heartbeat)
+            await self._shutdown(urgent, ledger, heartbeat)
             self._running = False
 
     async def drain(self, limit_seconds: float = 10.0) -> None:
         """Until nothing is due and nothing in flight (tests, demo, one-off commands)."""
         async with asyncio.timeout(limit_seconds):
             if not self._running:
+                self._stopping = False
                 await self.run(until_idle=True)
                 return
             while True:
@@ -203,10 +209,22 @@ class DeliveryWorker:
 
     # -- claiming ------------------------------------------------------------------------
 
-    async def _claim(self) -> int:
+    async def _claim_urgent(self) -> None:
+        """What is not bulk is claimed the moment it is queued, beside the main loop: a
+        confirmation need not wait while the loop takes the next batch of a broadcast."""
+        while True:
+            await self._urgent.wait()
+            self._urgent.clear()
+            try:
+                await self._claim(urgent=True)
+            except Exception:
+                log.exception("claiming urgent outbox rows failed")
+                await asyncio.sleep(min(1.0, self.idle_poll))
+
+    async def _claim(self, *, urgent: bool = False) -> int:
         room, max_priority = self.capacity - self.held, None
-        if room <= 0:
-            # The lanes are full (of a broadcast, say): take only what must not wait behind it.
+        if urgent or room <= 0:
+            # Only what must not wait behind a broadcast (then even if the lanes are full).
             room, max_priority = URGENT_CLAIM, NORMAL
         total = 0
         while room > 0 and not self._stopping:

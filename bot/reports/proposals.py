@@ -20,6 +20,8 @@ from storage.models import CongressSession
 
 # Never submitted: written, co-signed in part, or withdrawn; counted, not listed.
 UNLISTED = frozenset({State.DRAFT, State.COSIGNING, State.WITHDRAWN})
+# The same words as the card's and the HTML report's.
+ERASED_COSIGNERS = N_("%(n)s who erased their data")
 COLUMNS = (
     N_("Number"),
     N_("Title"),
@@ -88,7 +90,11 @@ def _cells(services: Services, locale: str, view: ProposalView) -> list[str]:
         view.case.number,
         view.proposal.title,
         view.proposer.name if view.proposer else "",
-        "、".join(view.cosigners),
+        "、".join(
+            [*view.cosigners, renderer.gettext(locale, ERASED_COSIGNERS, n=view.erased_cosigners)]
+            if view.erased_cosigners
+            else view.cosigners
+        ),
         renderer.name_of(view.category, locale),
         _(view.state_label),
         "、".join(renderer.name_of(d, locale) for d in view.departments),

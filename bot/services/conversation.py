@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import notify
+from bot.services import notify, proposal_answers
 from bot.services.cases import Actor, apply_action
 from bot.services.context import Services
-from bot.workflow import FINAL_STATES, UNSUBMITTED, Action, Role, State, TransitionError
+from bot.workflow import FINAL_STATES, UNSUBMITTED, Action, Kind, Role, State, TransitionError
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import Case, CaseEvent
@@ -176,18 +176,20 @@ async def rating_comment(
             created_at=services.now(),
         ),
     )
-    await outbox_crud.enqueue(
-        session=session,
-        messages=[
-            notify.card_refresh(case),  # the card shows the rating with its comment
-            *notify.to_thread(
-                services=services,
-                case=case,
-                template="group/note_comment.html",
-                body=case.rating_comment,
-            ),
-        ],
-    )
+    rows = [
+        notify.card_refresh(case),  # the card shows the rating with its comment
+        *notify.to_thread(
+            services=services,
+            case=case,
+            template="group/note_comment.html",
+            body=case.rating_comment,
+        ),
+    ]
+    if case.kind == Kind.PROPOSAL:
+        rows += await proposal_answers.comment_to_liaisons(
+            session=session, services=services, case=case
+        )
+    await outbox_crud.enqueue(session=session, messages=rows)
 
 
 async def delivery_failed(

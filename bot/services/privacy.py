@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -9,14 +10,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.i18n import LOCALES
-from bot.services import notify
+from bot.services import notify, proposals
+from bot.services.context import Services
+from bot.services.proposal_core import channel_rows
+from bot.workflow import UNSUBMITTED, Kind, Role
+from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
+from storage.crud import proposals as proposals_crud
 from storage.models import (
     Case,
     CaseEvent,
     CaseFollower,
+    CongressSession,
     MessageLink,
     OutboxMessage,
+    Representative,
     RoleGrant,
     User,
 )
@@ -48,20 +56,52 @@ async def count_cases(*, session: AsyncSession, user_id: int) -> int:
     return int(await session.scalar(stmt) or 0)
 
 
-async def erase_user(*, session: AsyncSession, user_id: int) -> None:
+@dataclass(frozen=True)
+class Stored:
+    """What /mydata shows beyond the profile: every link between the person and the rest."""
+
+    cases: int
+    roster: list[tuple[Representative, CongressSession]]
+    cosigns: list[tuple[str, bool]]
+    supports: list[str]
+    follows: list[str]
+
+
+async def stored_about(*, session: AsyncSession, user_id: int) -> Stored:
+    return Stored(
+        cases=await count_cases(session=session, user_id=user_id),
+        roster=await proposals_crud.memberships(session=session, user_id=user_id),
+        cosigns=await proposals_crud.cosigns_by(session=session, user_id=user_id),
+        supports=await proposals_crud.supports_by(session=session, user_id=user_id),
+        follows=await cases_crud.followed_by(session=session, user_id=user_id),
+    )
+
+
+async def erase_user(*, session: AsyncSession, services: Services, user_id: int) -> None:
     """Unlink the person from every case (which stay, anonymous) and drop the profile.
 
-    The officers' cards of those cases are redrawn, or they would go on showing the name.
+    The officers' cards of those cases are redrawn, or they would go on showing the name; so
+    are the public channel's posts of their registered proposals (which name the proposer)
+    and the cards of proposals they co-signed (which list the co-signers).
     """
-    cases = list(await session.scalars(select(Case).where(col(Case.submitter_id) == user_id)))
+    await _withdraw_unsent_proposals(session, services, user_id)
+    cosigned = await proposals_crud.forget_user(session=session, user_id=user_id)
+    own = list(await session.scalars(select(Case).where(col(Case.submitter_id) == user_id)))
+    signed = list(await session.scalars(select(Case).where(col(Case.id).in_(cosigned))))
     await session.execute(
         update(Case)
         .where(col(Case.submitter_id) == user_id)
         .values(submitter_id=None, anonymous=True)
     )
+    # A 附议's event carries the representative's roster name.
     await session.execute(
         update(CaseEvent)
-        .where(col(CaseEvent.actor_id) == user_id, col(CaseEvent.actor_role) == "student")
+        .where(col(CaseEvent.actor_id) == user_id, col(CaseEvent.actor_role) == Role.REPRESENTATIVE)
+        .values(actor_id=None, text=None)
+    )
+    await session.execute(
+        update(CaseEvent)
+        .where(col(CaseEvent.actor_id) == user_id, col(CaseEvent.actor_role) == Role.STUDENT)
         .values(actor_id=None)
     )
     await session.execute(delete(CaseFollower).where(col(CaseFollower.user_id) == user_id))
@@ -75,6 +115,31 @@ async def erase_user(*, session: AsyncSession, user_id: int) -> None:
         )
     )
     await session.execute(delete(User).where(col(User.id) == user_id))
-    await outbox_crud.enqueue(
-        session=session, messages=[notify.card_refresh(case) for case in cases]
+    # A proposal withdrawn before it was sent never had a card: redrawing would post one.
+    shown = [case for case in [*own, *signed] if case.state not in proposals_crud.NEVER_SUBMITTED]
+    rows = [notify.card_refresh(case) for case in shown]
+    for case in own:
+        if case.kind == Kind.PROPOSAL and case.id is not None:
+            proposal = await proposals_crud.get_proposal(session=session, case_id=case.id)
+            if proposal is not None:  # posted only once registered: channel_rows knows
+                rows += channel_rows(services=services, proposal=proposal)
+    await outbox_crud.enqueue(session=session, messages=rows)
+
+
+async def _withdraw_unsent_proposals(
+    session: AsyncSession, services: Services, user_id: int
+) -> None:
+    """A draft, or one still collecting co-signatures, was the person's alone to send: it is
+    withdrawn (its co-signers told) rather than left to reach the committee with no proposer."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return
+    unsent = await session.scalars(
+        select(col(Case.id)).where(
+            col(Case.submitter_id) == user_id,
+            col(Case.kind) == Kind.PROPOSAL,
+            col(Case.state).in_(UNSUBMITTED),
+        )
     )
+    for case_id in [int(case_id) for case_id in unsent if case_id is not None]:
+        await proposals.withdraw(session=session, services=services, case_id=case_id, user=user)

@@ -178,6 +178,7 @@ async def approve_answer(
     part.status = Part.PUBLISHED
     part.published_at = now
     session.add(part)
+    await sla.refresh(session=session, services=services, case=case)
     assert case.id is not None
     files = [
         a
@@ -232,8 +233,27 @@ async def reopen_parts(*, session: AsyncSession, services: Services, case: Case)
         part.review_comment = None
         session.add(part)
         rows += await _to_liaisons(session, services, case, part, "proposal/liaison_reopened.html")
-    case.department_due_at = due
-    session.add(case)
+    # The rating's refresh ran before the parts had their new deadline.
+    await sla.refresh(session=session, services=services, case=case)
+    return rows
+
+
+async def comment_to_liaisons(
+    *, session: AsyncSession, services: Services, case: Case
+) -> list[OutboxMessage]:
+    """The proposer's comment on their rating, to the liaisons of every assigned department:
+    the departments wrote what is rated, and after 不满意 it is what their 复核 must address."""
+    assert case.id is not None
+    rows: list[OutboxMessage] = []
+    for part in await crud.assignments_of(session=session, case_id=case.id):
+        rows += await _to_liaisons(
+            session,
+            services,
+            case,
+            part,
+            "proposal/liaison_comment.html",
+            body=case.rating_comment or "",
+        )
     return rows
 
 

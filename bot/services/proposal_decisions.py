@@ -109,7 +109,7 @@ async def convert(
     )
     now = services.now()
     case.first_response_at = case.first_response_at or now
-    dues = sla.initial(services, case.category_code, now)
+    await sla.refresh(session=session, services=services, case=case)
     number = await cases_crud.next_number(
         session=session,
         prefix=NUMBER_PREFIX[Kind.SUGGESTION],
@@ -131,8 +131,6 @@ async def convert(
             submitter_id=case.submitter_id,
             created_at=now,
             updated_at=now,
-            first_response_due_at=dues.first_response,
-            answer_due_at=dues.answer,
         ),
     )
     assert suggestion.id is not None and case.id is not None
@@ -150,6 +148,8 @@ async def convert(
             created_at=now,
         ),
     )
+    # Its clocks start now, from that event, as a submitted case's do.
+    await sla.refresh(session=session, services=services, case=suggestion)
     followers = await cases_crud.follower_ids(session=session, case_id=case.id)
     await cases_crud.add_followers(
         session=session,
@@ -220,9 +220,10 @@ async def assign(
             for code in departments
         ],
     )
-    # The daily reminder follows a case's department clock; it is the first department's here.
-    case.department_code, case.department_due_at = departments[0], due
-    session.add(case)
+    # What shows a case's one department (the card's deadline line) shows the first; each
+    # department's own clock is its part's due time, which reminders and deadlines read.
+    case.department_code = departments[0]
+    await sla.refresh(session=session, services=services, case=case)
     rows = [notify.card_refresh(case)]
     rows += await audience_rows(
         session=session,

@@ -32,6 +32,8 @@ class ProposalView:
     congress: CongressSession
     proposer: Representative | None
     cosigners: list[str]
+    # 附议 still counted whose representatives have since erased their data (named by nobody).
+    erased_cosigners: int
     parts: list[PartView]
     supports: int
     attachments: int
@@ -43,6 +45,10 @@ class ProposalView:
     def state_label(self) -> str:
         state = State(self.case.state)
         return labels.PROPOSAL_STATE.get(state, labels.STATE[state])
+
+    @property
+    def cosigner_count(self) -> int:
+        return len(self.cosigners) + self.erased_cosigners
 
     @property
     def required(self) -> int:
@@ -76,6 +82,7 @@ async def build(*, session: AsyncSession, services: Services, case: Case) -> Pro
         cosigners=await crud.cosigner_names(
             session=session, case_id=case.id, session_id=proposal.session_id
         ),
+        erased_cosigners=await crud.erased_cosigns(session=session, case_id=case.id),
         parts=[PartView(part, services.org.department(part.department_code)) for part in parts],
         supports=await crud.support_count(session=session, case_id=case.id),
         attachments=len(await cases_crud.attachments_of(session=session, case_id=case.id)),

@@ -150,6 +150,17 @@ async def follower_ids(*, session: AsyncSession, case_id: int) -> list[int]:
     return list(await session.scalars(stmt.order_by(col(CaseFollower.user_id))))
 
 
+async def followed_by(*, session: AsyncSession, user_id: int) -> list[str]:
+    """The numbers of the cases the user follows."""
+    stmt = (
+        select(col(Case.number))
+        .join(CaseFollower, col(CaseFollower.case_id) == col(Case.id))
+        .where(col(CaseFollower.user_id) == user_id)
+        .order_by(col(Case.id))
+    )
+    return list(await session.scalars(stmt))
+
+
 async def add_followers(*, session: AsyncSession, case_id: int, user_ids: Sequence[int]) -> None:
     if not user_ids:
         return

@@ -1,4 +1,8 @@
-"""Cases by deadline, for the daily reminders: the officers' and each department's."""
+"""Cases by deadline, for the daily reminders: the officers' and each department's.
+
+A department holds a case forwarded to it (转办: the case's `department_code` and clock), or its
+part of a proposal assigned to several (交办: the part's own `due_at`), until it has answered.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import Case, RoleGrant, User
+from storage.models import Case, ProposalAssignment, RoleGrant, User
 
 OPEN_FOR_OFFICERS = ("submitted", "accepted", "in_progress", "reopened")
 HELD_BY_DEPARTMENT = ("in_progress", "reopened")
+# A part the department still owes an answer for (in review, the officers have it).
+PART_OWED = ("assigned", "returned")
 LIAISON = "liaison"
 
 
@@ -70,31 +76,60 @@ async def due_for_officers(
 async def due_for_department(
     *, session: AsyncSession, department: str, before: datetime, limit: int
 ) -> tuple[list[DueCase], int]:
-    """Cases the department holds whose department deadline falls before `before`."""
-    where = (
+    """What the department holds whose deadline falls before `before`: cases forwarded to it
+    by their department clock, its parts of proposals by each part's own due time."""
+    forwarded: Any = select(
+        col(Case.id).label("id"),
+        col(Case.department_due_at).label("due_at"),
+    ).where(
+        col(Case.kind) != "proposal",
         col(Case.state).in_(HELD_BY_DEPARTMENT),
         col(Case.department_code) == department,
         col(Case.department_due_at) < before,
     )
-    total = await session.scalar(select(func.count()).select_from(Case).where(*where))
+    # A proposal's `department_code` names only its first department: its parts say who owes.
+    parts: Any = (
+        select(
+            col(ProposalAssignment.case_id).label("id"),
+            col(ProposalAssignment.due_at).label("due_at"),
+        )
+        .join(Case, col(Case.id) == col(ProposalAssignment.case_id))
+        .where(
+            col(ProposalAssignment.department_code) == department,
+            col(ProposalAssignment.status).in_(PART_OWED),
+            col(ProposalAssignment.due_at) < before,
+            col(Case.state).in_(HELD_BY_DEPARTMENT),
+        )
+    )
+    held = union_all(forwarded, parts).subquery("held")
+    total = await session.scalar(select(func.count()).select_from(held))
     stmt = (
         select(
             col(Case.id),
             col(Case.number),
             col(Case.category_code),
             col(Case.state),
-            col(Case.department_code),
+            literal(department),
             col(Case.created_at),
-            col(Case.department_due_at),
+            held.c.due_at,
             col(User.first_name),
         )
+        .select_from(held)
+        .join(Case, col(Case.id) == held.c.id)
         .outerjoin(User, col(User.id) == col(Case.last_actor_id))
-        .where(*where)
-        .order_by(col(Case.department_due_at), col(Case.id))
+        .order_by(held.c.due_at, col(Case.id))
         .limit(limit)
     )
     rows: Any = await session.execute(stmt)
     return [DueCase(*row) for row in rows], int(total or 0)
+
+
+async def latest_part_due(*, session: AsyncSession, case_id: int) -> datetime | None:
+    """The latest deadline of a proposal's department parts (None before 交办)."""
+    stmt = select(func.max(col(ProposalAssignment.due_at))).where(
+        col(ProposalAssignment.case_id) == case_id
+    )
+    return await session.scalar(stmt)
 
 
 async def liaisons(*, session: AsyncSession) -> list[tuple[User, str]]:

@@ -25,6 +25,16 @@ NOT_SUBMITTED = ("draft", "cosigning", "withdrawn")
 RATINGS = {"rate_satisfied": 3, "rate_partly": 2, "rate_unsatisfied": 1}
 
 
+def answer_event() -> ColumnElement[bool]:
+    """An event that answered its case: the officers' 答复, or for a proposal the publication
+    of its last department's answer (approve_answer to "answered"; earlier publications leave
+    the proposal in progress, as the workflow does)."""
+    return or_(
+        col(CaseEvent.action) == "answer",
+        and_(col(CaseEvent.action) == "approve_answer", col(CaseEvent.to_state) == "answered"),
+    )
+
+
 def _in(column: Any, span: Range) -> ColumnElement[bool]:
     return and_(column >= span[0], column < span[1])
 
@@ -52,7 +62,7 @@ async def flow_counts(*, session: AsyncSession, span: Range) -> dict[str, int]:
         _in(col(Case.created_at), span), col(Case.state).not_in(NOT_SUBMITTED)
     )
     answered = select(func.count(distinct(col(CaseEvent.case_id)))).where(
-        col(CaseEvent.action) == "answer", _in(col(CaseEvent.created_at), span)
+        answer_event(), _in(col(CaseEvent.created_at), span)
     )
     closed = select(func.count(distinct(col(CaseEvent.case_id)))).where(
         col(CaseEvent.to_state) == "closed", _in(col(CaseEvent.created_at), span)
@@ -187,7 +197,7 @@ async def breakdown(
     answered: Any = (
         select(key.label("code"), func.count(distinct(col(CaseEvent.case_id))).label("n"))
         .join(Case, col(Case.id) == col(CaseEvent.case_id))
-        .where(col(CaseEvent.action) == "answer", _in(col(CaseEvent.created_at), span))
+        .where(answer_event(), _in(col(CaseEvent.created_at), span))
         .group_by(key)
     )
     counts: dict[str | None, list[int]] = {}
@@ -248,7 +258,7 @@ async def answer_times(*, session: AsyncSession, span: Range) -> Spread:
             col(CaseEvent.case_id).label("case_id"),
             func.min(col(CaseEvent.created_at)).label("at"),
         )
-        .where(col(CaseEvent.action) == "answer", _in(col(CaseEvent.created_at), span))
+        .where(answer_event(), _in(col(CaseEvent.created_at), span))
         .group_by(col(CaseEvent.case_id))
         .subquery("a")
     )
@@ -302,7 +312,7 @@ async def weekly_series(
             for b in buckets
         ]
     ).where(
-        col(CaseEvent.action) == "answer",
+        answer_event(),
         col(CaseEvent.created_at) >= first,
         col(CaseEvent.created_at) < last,
     )
@@ -320,6 +330,8 @@ async def proposals_by_state(
             col(Case.kind) == "proposal",
             col(Case.created_at) >= since,
             col(Case.created_at) < until,
+            # "Proposals submitted since": drafts and those still being co-signed are not.
+            col(Case.state).not_in(NOT_SUBMITTED),
         )
         .group_by(col(Case.state))
     )

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from storage.crud.digest import OPEN, Range, unindexed
+from storage.crud.digest import NOT_SUBMITTED, OPEN, Range, unindexed
 from storage.models import Case, CaseFollower
 
 
@@ -27,10 +27,11 @@ class HotCase:
 
 def _live(span: Range) -> ColumnElement[bool]:
     """A case that mattered during the span: in by its end, and open then or finished within
-    it (answered, or closed without an answer) — not a case long settled."""
+    it (answered, or closed without an answer) — not a case long settled, nor a proposal that
+    never reached the officers (its co-signers follow it, which is not support)."""
     return and_(
         unindexed(col(Case.created_at)) < span[1],
-        col(Case.state) != "merged",
+        col(Case.state).not_in(("merged", *NOT_SUBMITTED)),
         or_(
             col(Case.state).in_(OPEN),
             func.coalesce(col(Case.answered_at), col(Case.closed_at)) >= span[0],

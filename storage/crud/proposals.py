@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -25,6 +25,8 @@ from storage.models import (
 from storage.types import utcnow
 
 LIAISON = "liaison"
+# A proposal in these states has not reached the committee: its co-signatures did not count yet.
+NEVER_SUBMITTED = ("draft", "cosigning", "withdrawn")
 
 # -- sessions -----------------------------------------------------------------------------------
 
@@ -190,8 +192,11 @@ async def cosigning_after(*, session: AsyncSession, now: datetime) -> list[int]:
 # -- co-signatures and supports -----------------------------------------------------------------
 
 
-async def add_cosign(*, session: AsyncSession, case_id: int, user_id: int, agreed: bool) -> bool:
-    """False when the representative had already answered."""
+async def add_cosign(
+    *, session: AsyncSession, case_id: int, user_id: int | None, agreed: bool
+) -> bool:
+    """False when the representative had already answered (`user_id` None: an erased
+    representative's 附议, carried to the proposal one is merged into)."""
     stmt = insert_for(session, ProposalCosign).values(
         case_id=case_id, user_id=user_id, agreed=agreed, created_at=utcnow()
     )
@@ -216,6 +221,72 @@ async def cosigners(*, session: AsyncSession, case_id: int) -> list[User]:
         .order_by(col(ProposalCosign.created_at), col(User.id))
     )
     return list(await session.scalars(stmt))
+
+
+async def erased_cosigns(*, session: AsyncSession, case_id: int) -> int:
+    """附议 that count although their representatives have since erased their data."""
+    stmt = select(func.count()).where(
+        col(ProposalCosign.case_id) == case_id,
+        col(ProposalCosign.agreed).is_(True),
+        col(ProposalCosign.user_id).is_(None),
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
+async def cosigns_by(*, session: AsyncSession, user_id: int) -> list[tuple[str, bool]]:
+    """(proposal number, agreed) of every co-signing request the user answered."""
+    stmt = (
+        select(col(Case.number), col(ProposalCosign.agreed))
+        .join(Case, col(Case.id) == col(ProposalCosign.case_id))
+        .where(col(ProposalCosign.user_id) == user_id)
+        .order_by(col(Case.id))
+    )
+    return [(number, agreed) for number, agreed in await session.execute(stmt)]
+
+
+async def supports_by(*, session: AsyncSession, user_id: int) -> list[str]:
+    stmt = (
+        select(col(Case.number))
+        .join(ProposalSupport, col(ProposalSupport.case_id) == col(Case.id))
+        .where(col(ProposalSupport.user_id) == user_id)
+        .order_by(col(Case.id))
+    )
+    return list(await session.scalars(stmt))
+
+
+async def forget_user(*, session: AsyncSession, user_id: int) -> list[int]:
+    """Erasure (PIPL): the roster entries lose their account, supports and co-signatures go.
+
+    A 附议 that helped a proposal reach the committee stays, without the user: the proposal
+    was submitted with that many co-signatures, and its record must go on saying so. The
+    roster entry (the congress's own list) stays too, its invite code with it, so the same
+    representative can link a new account by the link they were given.
+    Returns the proposals whose co-signers changed, for their cards.
+    """
+    counted = select(col(Case.id)).where(col(Case.state).not_in(NEVER_SUBMITTED))
+    kept = list(
+        await session.scalars(
+            select(col(ProposalCosign.case_id)).where(
+                col(ProposalCosign.user_id) == user_id,
+                col(ProposalCosign.agreed).is_(True),
+                col(ProposalCosign.case_id).in_(counted),
+            )
+        )
+    )
+    if kept:
+        await session.execute(
+            update(ProposalCosign)
+            .where(col(ProposalCosign.user_id) == user_id, col(ProposalCosign.case_id).in_(kept))
+            .values(user_id=None)
+        )
+    await session.execute(delete(ProposalCosign).where(col(ProposalCosign.user_id) == user_id))
+    await session.execute(delete(ProposalSupport).where(col(ProposalSupport.user_id) == user_id))
+    await session.execute(
+        update(Representative)
+        .where(col(Representative.user_id) == user_id)
+        .values(user_id=None, linked_at=None)
+    )
+    return kept
 
 
 async def copy_cosigns(

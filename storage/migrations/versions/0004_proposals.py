@@ -75,13 +75,17 @@ def upgrade() -> None:
     op.create_index("ix_proposals_session_id", "proposals", ["session_id"])
     op.create_table(
         "proposal_cosigns",
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=True),
         sa.Column("agreed", sa.Boolean(), nullable=False),
         sa.Column("created_at", _TS(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
-        sa.PrimaryKeyConstraint("case_id", "user_id"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id", "user_id"),
     )
+    op.create_index("ix_proposal_cosigns_case_id", "proposal_cosigns", ["case_id"])
+    op.create_index("ix_proposal_cosigns_user_id", "proposal_cosigns", ["user_id"])
     op.create_table(
         "proposal_assignments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -116,6 +120,8 @@ def downgrade() -> None:
     op.drop_table("proposal_supports")
     op.drop_index("ix_proposal_assignments_case_id", table_name="proposal_assignments")
     op.drop_table("proposal_assignments")
+    op.drop_index("ix_proposal_cosigns_user_id", table_name="proposal_cosigns")
+    op.drop_index("ix_proposal_cosigns_case_id", table_name="proposal_cosigns")
     op.drop_table("proposal_cosigns")
     op.drop_index("ix_proposals_session_id", table_name="proposals")
     op.drop_table("proposals")

@@ -1,0 +1,146 @@
+"""The /propose dialogue's steps: which question comes next, and how each step and the
+preview are shown (the router in `handlers.proposals` decides which update leads where)."""
+
+from __future__ import annotations
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import proposal_keyboards as kbs
+from bot.services import proposals
+from bot.services.cases import MAX_ATTACHMENTS
+from bot.services.context import Services
+from bot.services.proposal_core import (
+    PART_MAX,
+    PART_MIN,
+    TITLE_MAX,
+    TITLE_MIN,
+    Loaded,
+    load,
+)
+from storage.crud import cases as cases_crud
+
+Target = Message | CallbackQuery
+
+
+class ProposalInput(StatesGroup):
+    title = State()
+    problem = State()
+    reasons = State()
+    measures = State()
+    category = State()
+    department = State()
+    files = State()
+    preview = State()
+
+
+TEXT_STATES = (
+    ProposalInput.title,
+    ProposalInput.problem,
+    ProposalInput.reasons,
+    ProposalInput.measures,
+)
+ORDER = ("title", "problem", "reasons", "measures", "category", "department", "files")
+
+
+def markup(keyboard: dict[str, object] | None) -> InlineKeyboardMarkup | None:
+    return InlineKeyboardMarkup.model_validate(keyboard) if keyboard else None
+
+
+async def reply(target: Target, text: str, keyboard: dict[str, object] | None = None) -> None:
+    message = target.message if isinstance(target, CallbackQuery) else target
+    if isinstance(message, Message):
+        await message.answer(text, reply_markup=markup(keyboard))
+
+
+async def done_with(query: CallbackQuery) -> None:
+    """The pressed message loses its buttons, so an old step cannot be pressed again."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def ask(
+    target: Target,
+    state: FSMContext,
+    services: Services,
+    locale: str,
+    field: str,
+    *,
+    error: bool = False,
+) -> None:
+    """Put the question of one step (again, with `error`)."""
+    await state.set_state(getattr(ProposalInput, field))
+    renderer = services.renderer
+    keyboard = {
+        "category": kbs.categories,
+        "department": kbs.departments,
+        "files": kbs.files_done,
+    }.get(field)
+    minimum, maximum = (TITLE_MIN, TITLE_MAX) if field == "title" else (PART_MIN, PART_MAX)
+    if field == "files":
+        maximum = MAX_ATTACHMENTS
+    text = renderer.render(
+        locale, "proposal/ask.html", field=field, error=error, minimum=minimum, maximum=maximum
+    )
+    await reply(target, text, keyboard(renderer, locale) if keyboard else None)
+
+
+async def next_step(
+    target: Target,
+    state: FSMContext,
+    session: AsyncSession,
+    services: Services,
+    locale: str,
+    answered: str,
+) -> None:
+    """After a step: the following one, or the preview once it has been seen (an edit)."""
+    data = await state.get_data()
+    later = ORDER[ORDER.index(answered) + 1 :]
+    if later and not data.get("seen"):
+        await ask(target, state, services, locale, later[0])
+        return
+    loaded = await load(session=session, case_id=int(data["case_id"]), for_update=False)
+    await preview(target, state, session, services, locale, loaded)
+
+
+async def resume(
+    target: Target, state: FSMContext, session: AsyncSession, services: Services, locale: str
+) -> None:
+    """A draft taken up again: at its first unanswered step, or at the preview if complete."""
+    data = await state.get_data()
+    loaded = await load(session=session, case_id=int(data["case_id"]), for_update=False)
+    missing = proposals.missing_fields(loaded)
+    if missing:
+        await ask(target, state, services, locale, missing[0])
+        return
+    await preview(target, state, session, services, locale, loaded)
+
+
+async def preview(
+    target: Target,
+    state: FSMContext,
+    session: AsyncSession,
+    services: Services,
+    locale: str,
+    loaded: Loaded,
+) -> None:
+    await state.set_state(ProposalInput.preview)
+    await state.update_data(seen=True)
+    case = loaded.case
+    assert case.id is not None
+    attachments = await cases_crud.attachments_of(session=session, case_id=case.id)
+    text = services.renderer.render(
+        locale,
+        "proposal/preview.html",
+        case=case,
+        congress=loaded.congress,
+        proposal=loaded.proposal,
+        category=services.org.category(case.category_code),
+        suggested=services.org.department(loaded.proposal.suggested_department),
+        attachments=len(attachments),
+        required=loaded.congress.cosigners_required,
+    )
+    await reply(target, text, kbs.preview(services.renderer, locale))

@@ -1,0 +1,23 @@
+"""Join the delivery, deadlines and proposals branches, developed side by side from 0001.
+
+Revision ID: 0005
+Revises: 0002, 0003, 0004
+Create Date: 2026-11-21 14:35:11.979636
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0005"
+down_revision: str | Sequence[str] | None = ("0002", "0003", "0004")
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
