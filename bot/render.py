@@ -64,9 +64,7 @@ class Renderer:
         text = self._envs[locale].get_template(template).render(**context)
         lines = [line.rstrip() for line in text.strip().splitlines()]
         # Optional sections leave empty lines behind; one blank line between blocks is enough.
-        return "\n".join(
-            line for i, line in enumerate(lines) if line or (i > 0 and lines[i - 1])
-        )
+        return "\n".join(line for i, line in enumerate(lines) if line or (i > 0 and lines[i - 1]))
 
     def gettext(self, locale: str, message: str, **params: Any) -> str:
         text = self._translations[locale].ugettext(message)

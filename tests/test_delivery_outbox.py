@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -242,3 +242,14 @@ async def test_a_request_telegram_rejects_is_not_retried(
     assert [r.error_code for r in sends_to(h, alice.id, since)] == [400]
     row = (await outbox(h, recipient_user_id=alice.id))[-1]
     assert (row.status, row.last_error) == ("failed", "Bad Request: chat not found")
+
+
+async def test_rows_are_due_by_the_apps_clock_even_when_it_is_behind(harness: Harness) -> None:
+    """Queued rows are stamped by the clock the worker goes by: with the app's clock set back
+    (tests, a replayed day), what is queued now goes now, not when real time catches up."""
+    h = harness
+    alice = await seed_student(h, 1001, "Alice")
+    freeze_clock(h, at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    number = await seed_case(h, alice)
+    assert "待受理" in (card(h, number).text or "")
+    assert {r.status for r in await outbox(h)} == {"sent"}

@@ -37,7 +37,8 @@ def bot_process(
         "TELEGRAM_API_BASE": emu.base_url,
         "DATABASE_URL": database_url,
         "SCHEDULER_ENABLED": "false",
-        "DELIVERY_LEASE_SECONDS": "1",
+        # Long enough that a busy machine does not pass for a dead process.
+        "DELIVERY_LEASE_SECONDS": "3",
         "PYTHONPATH": str(ROOT),
         **{key.upper(): str(value) for key, value in SETTINGS.items()},
         **env,

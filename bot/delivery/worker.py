@@ -86,6 +86,7 @@ class DeliveryWorker:
         self._lanes: dict[int, ChatLane] = {}
         self._wake = asyncio.Event()
         self._urgent = asyncio.Event()
+        self._claiming = asyncio.Lock()
         self._progress = asyncio.Event()
         self._stopping = False
         self._running = False
@@ -167,7 +168,12 @@ class DeliveryWorker:
                 await asyncio.sleep(0.005)
 
     def _idle(self) -> bool:
-        return self._last_claimed == 0 and self.held == 0 and self.ledger.unwritten == 0
+        return (
+            self._last_claimed == 0
+            and not self._claiming.locked()
+            and self.held == 0
+            and self.ledger.unwritten == 0
+        )
 
     async def _heartbeat(self) -> None:
         period = max(0.2, self.lease / 3)
@@ -228,28 +234,35 @@ class DeliveryWorker:
             room, max_priority = URGENT_CLAIM, NORMAL
         total = 0
         while room > 0 and not self._stopping:
-            async with self.session_factory.begin() as session:
-                rows = await outbox_crud.claim_due(
-                    session=session,
-                    limit=min(room, self.batch),
-                    now=self.services.now(),
-                    worker=self.id,
-                    heartbeat=utcnow(),
-                    max_priority=max_priority,
-                )
-            if rows:
-                try:
-                    await self._assign(rows)
-                except BaseException:
-                    # Claimed but never handed to a lane: back to the queue, untouched.
-                    assigned = {job.row.id for lane in self._lanes.values() for job in lane.jobs}
-                    await self.ledger.unclaim([r for r in rows if r.id not in assigned])
-                    raise
+            # One claim at a time, each in its lanes before the next: two in flight could put
+            # the second part of a message in its lane before the first.
+            async with self._claiming:
+                rows = await self._claim_batch(min(room, self.batch), max_priority)
             total += len(rows)
             room -= len(rows)
             if len(rows) < self.batch:
                 break
         return total
+
+    async def _claim_batch(self, limit: int, max_priority: int | None) -> list[OutboxMessage]:
+        async with self.session_factory.begin() as session:
+            rows = await outbox_crud.claim_due(
+                session=session,
+                limit=limit,
+                now=self.services.now(),
+                worker=self.id,
+                heartbeat=utcnow(),
+                max_priority=max_priority,
+            )
+        if rows:
+            try:
+                await self._assign(rows)
+            except BaseException:
+                # Claimed but never handed to a lane: back to the queue, untouched.
+                assigned = {job.row.id for lane in self._lanes.values() for job in lane.jobs}
+                await self.ledger.unclaim([r for r in rows if r.id not in assigned])
+                raise
+        return rows
 
     async def _assign(self, rows: Sequence[OutboxMessage]) -> None:
         """Each claimed row into its chat's lane, once its kind has said which chat that is."""
