@@ -87,6 +87,7 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._urgent = asyncio.Event()
         self._claiming = asyncio.Lock()
+        self._moved = asyncio.Event()
         self._progress = asyncio.Event()
         self._stopping = False
         self._running = False
@@ -165,7 +166,11 @@ class DeliveryWorker:
                 await progress.wait()
                 if self._idle():
                     return
-                await asyncio.sleep(0.005)
+                # Look again once something was sent (or a moment has passed), not at once:
+                # a claim per loop would keep the database busy while the lanes work.
+                self._moved.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._moved.wait(), timeout=0.05)
 
     def _idle(self) -> bool:
         return (
@@ -310,6 +315,7 @@ class DeliveryWorker:
                 del self._lanes[lane.chat_id]
             if not self._lanes:
                 self.ledger.nudge()
+            self._moved.set()
             if self.held < self.capacity // 2:
                 self._wake.set()
 
