@@ -119,6 +119,15 @@ class DeliveryWorker:
         async with self.session_factory.begin() as session:
             return await outbox_crud.release_in_flight(session=session, stale_before=stale_before)
 
+    def _drop_lost(self, lost: set[int]) -> None:
+        """Rows this worker stalled on so long that their claims went stale and were taken
+        back: not sent from here any more (whoever took them sends them)."""
+        if not lost:
+            return
+        log.warning("%s outbox row(s) were taken back after a stall; not sending them", len(lost))
+        for lane in self._lanes.values():
+            lane.take([job for job in lane.jobs if job.row.id in lost])
+
     def _holding(self) -> list[int]:
         rows = [job.row for lane in self._lanes.values() for job in lane.jobs + lane.current]
         return [row.id for row in rows if row.id is not None] + self.ledger.unwritten_ids
@@ -185,10 +194,12 @@ class DeliveryWorker:
         while True:
             await asyncio.sleep(period)
             try:
+                holding = self._holding()
                 async with self.session_factory.begin() as session:
-                    await outbox_crud.renew(
-                        session=session, worker=self.id, ids=self._holding(), heartbeat=utcnow()
+                    kept = await outbox_crud.renew(
+                        session=session, worker=self.id, ids=holding, heartbeat=utcnow()
                     )
+                self._drop_lost(set(holding) - kept)
                 if await self.recover():
                     self.wake()
             except Exception:  # a database hiccup must not end the heartbeat

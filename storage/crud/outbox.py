@@ -189,11 +189,12 @@ async def _in_lane_order(
 
 async def renew(
     *, session: AsyncSession, worker: str, ids: Sequence[int], heartbeat: datetime
-) -> None:
-    """The worker is alive and still holds these rows: they stay its own."""
+) -> set[int]:
+    """The worker is alive and still holds these rows: they stay its own. Returns those that
+    still were (the others were taken back while it stalled, and are another's to send)."""
     if not ids:
-        return
-    await session.execute(
+        return set()
+    result = await session.execute(
         update(OutboxMessage)
         .where(
             col(OutboxMessage.id).in_(list(ids)),
@@ -201,7 +202,9 @@ async def renew(
             col(OutboxMessage.status) == SENDING,
         )
         .values(claimed_at=heartbeat)
+        .returning(col(OutboxMessage.id))
     )
+    return {row_id for row_id in result.scalars() if row_id is not None}
 
 
 async def release_in_flight(*, session: AsyncSession, stale_before: datetime) -> int:
