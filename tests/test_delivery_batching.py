@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 from collections.abc import Sequence
 
@@ -171,11 +169,6 @@ class SlowEdits:
         return None
 
 
-@pytest.mark.xfail(
-    reason="issue 3 (delivery engine) is unfinished: edits queued behind an in-flight card edit "
-    "are not yet coalesced into one (3 edits seen, 2 expected)",
-    strict=False,
-)
 async def test_changes_queued_behind_a_card_edit_go_out_as_one_edit(
     emulator: BotAPIEmulator, database_url: str
 ) -> None:
