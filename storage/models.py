@@ -156,6 +156,8 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_due", "status", "priority", "next_attempt_at", "id"),
         Index("ix_outbox_lane", "lane", "status"),
+        # A restart counts the last minute's sends against the limits.
+        Index("ix_outbox_sent", "sent_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

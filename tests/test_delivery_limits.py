@@ -17,6 +17,7 @@ from tests.delivery_helpers import delivered, limits, queue, redis_url, refused,
 from tests.harness import OFFICERS_CHAT
 from tests.officer_helpers import officer_harness, seed_student
 
+NOTICES = -1009000000001
 TELEGRAM = Limits(global_rate=Rate(30, 1.0), chat=Rate(3, 3.0), group=Rate(20, 60.0))
 
 
@@ -142,3 +143,41 @@ async def test_a_burst_through_the_bot_is_never_refused(
         for s in students:
             assert delivered(h.emu, s.id) == [f"{s.id} 第{k}条" for k in range(4)]
         assert delivered(h.emu, OFFICERS_CHAT)[-10:] == [f"群消息 {k}" for k in range(10)]
+
+
+async def test_a_restart_still_counts_the_last_minutes_sends_to_a_group(
+    emulator: BotAPIEmulator, database_url: str
+) -> None:
+    """A group took its minute's worth just before a restart: the restarted bot, whose
+    limiter starts empty, waits for the window instead of earning a 429 (and a long penalty)."""
+    settings = limits(1, group_per_minute=4)
+    emulator.policy = strict(settings)
+    emulator.add_group(NOTICES, "通知群")
+    async with officer_harness(emulator, database_url, **settings) as h:
+        assert h.app is not None
+        await queue(h.app, texts(NOTICES, [f"通知 {k}" for k in range(4)]))
+        await h.settle()
+        assert delivered(h.emu, NOTICES) == [f"通知 {k}" for k in range(4)]
+
+    async with officer_harness(
+        emulator, database_url, reset=False, grant_officer=False, **settings
+    ) as h:
+        assert h.app is not None
+        await queue(h.app, texts(NOTICES, ["重启之后"]))
+        with pytest.raises(TimeoutError):
+            await h.app.worker.drain(limit_seconds=2)
+        assert delivered(h.emu, NOTICES) == [f"通知 {k}" for k in range(4)]
+        assert refused(h.emu) == []
+
+
+async def test_remembered_sends_fill_their_windows_until_they_expire() -> None:
+    clock = FakeClock()
+    limiter = MemoryLimiter(TELEGRAM, clock)
+    now = utcnow()
+    await limiter.remember([(-100500, 50.0 - k) for k in range(20)] + [(1001, 0.5)])
+    group = await limiter.try_acquire(chat_scopes(-100500), app_now=now)
+    assert not group.ok and group.wait == pytest.approx(10.0)
+    assert await limiter.available("chat:1001") == 3 - 1
+    assert await limiter.available(GLOBAL) == 30 - 1
+    clock.now += 10.0
+    assert (await limiter.try_acquire(chat_scopes(-100500), app_now=now)).ok

@@ -25,7 +25,7 @@ from bot.services.context import Services
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.crud._upsert import insert_for
-from storage.crud.outbox import FAILED, LISTED
+from storage.crud.outbox import FAILED
 from storage.models import MessageLink, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -67,12 +67,21 @@ class Ledger:
         error: str | None = None,
         result: Any = None,
         message_id: int | None = None,
+        chat_id: int | None = None,
     ) -> None:
+        """`chat_id`: where it went, for rows that name no chat (cards): a restart counts the
+        sends of the last minute against their chats' limits."""
         messages = sent_messages(result)
         if message_id is None and messages:
             message_id = messages[0].message_id
         self._final.append(
-            {"id": row.id, "status": status, "last_error": error, "result_message_id": message_id}
+            {
+                "id": row.id,
+                "status": status,
+                "last_error": error,
+                "result_message_id": message_id,
+                "chat_id": row.chat_id if chat_id is None else chat_id,
+            }
         )
         kind = KINDS.get(row.kind)
         if row.case_id is not None and kind is not None and kind.links_messages:
@@ -82,10 +91,6 @@ class Ledger:
         if status == FAILED:
             log.warning("outbox %s failed: %s", row.id, error)
         self._queued.set()
-
-    def listed(self, rows: Sequence[OutboxMessage], message_id: int) -> None:
-        for row in rows:
-            self.finish(row, LISTED, message_id=message_id)
 
     def nudge(self) -> None:
         """Nothing more is being sent for now: write what there is without waiting."""

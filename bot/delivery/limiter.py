@@ -109,6 +109,11 @@ class Limiter(ABC):
     async def penalize(self, scopes: Sequence[str], *, until: datetime, app_now: datetime) -> None:
         """Telegram said 429: block the scopes until `until` and slow them down for a while."""
 
+    async def remember(self, sends: Sequence[tuple[int | str, float]]) -> None:
+        """Sends made before this limiter existed — (chat, seconds ago) — still count in their
+        windows. A shared limiter outlives a restart and knows them already."""
+        return None
+
     async def close(self) -> None:
         return None
 
@@ -186,6 +191,13 @@ class MemoryLimiter(Limiter):
             window.in_flight.discard(grant.token)
             if used:
                 window.answered.append(now)
+
+    async def remember(self, sends: Sequence[tuple[int | str, float]]) -> None:
+        now = self.clock()
+        for chat_id, ago in sorted(sends, key=lambda send: -send[1]):
+            for scope in (GLOBAL, *chat_scopes(chat_id)):
+                window, _ = self._window(scope)
+                window.answered.append(now - ago)
 
     async def available(self, scope: str) -> int:
         window, rate = self._window(scope)

@@ -144,7 +144,12 @@ class Sender:
             message_id = result.message_id if success == LISTED else None
             for job in jobs:
                 ledger.finish(
-                    job.row, success, error=outcome.error, result=result, message_id=message_id
+                    job.row,
+                    success,
+                    error=outcome.error,
+                    result=result,
+                    message_id=message_id,
+                    chat_id=lane.chat_id,
                 )
         elif outcome.kind == "failed":
             for job in jobs:

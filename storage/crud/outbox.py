@@ -258,7 +258,8 @@ async def finish(
 async def finish_many(
     *, session: AsyncSession, outcomes: Sequence[dict[str, object]], when: datetime | None = None
 ) -> None:
-    """Final states of many rows at once: dicts of id, status, last_error, result_message_id."""
+    """Final states of many rows at once: dicts of id, status, last_error, result_message_id
+    and optionally chat_id (where a row that named no chat went)."""
     if not outcomes:
         return
     when = when or clock_of(session)
@@ -269,10 +270,40 @@ async def finish_many(
             "last_error": o.get("last_error"),
             "result_message_id": o.get("result_message_id"),
             "sent_at": when if o["status"] in (SENT, LISTED) else None,
+            **({"chat_id": o["chat_id"]} if "chat_id" in o else {}),
         }
         for o in outcomes
     ]
     await session.execute(update(OutboxMessage), params)
+
+
+async def recent_sends(*, session: AsyncSession, since: datetime) -> list[tuple[int, datetime]]:
+    """Chat and time of each message sent since `since` (a listing of new cases counted once)."""
+    stmt = (
+        select(
+            col(OutboxMessage.chat_id),
+            col(OutboxMessage.sent_at),
+            col(OutboxMessage.status),
+            col(OutboxMessage.result_message_id),
+        )
+        .where(
+            col(OutboxMessage.sent_at) >= since,
+            col(OutboxMessage.status).in_((SENT, LISTED)),
+            col(OutboxMessage.chat_id).is_not(None),
+        )
+        .order_by(col(OutboxMessage.sent_at))
+    )
+    sends: list[tuple[int, datetime]] = []
+    listings: set[tuple[int, int | None]] = set()
+    for chat_id, sent_at, status, message_id in await session.execute(stmt):
+        if chat_id is None or sent_at is None:  # excluded by the query; for the type checker
+            continue
+        if status == LISTED:
+            if (chat_id, message_id) in listings:
+                continue
+            listings.add((chat_id, message_id))
+        sends.append((chat_id, sent_at))
+    return sends
 
 
 async def retry_later(

@@ -1,0 +1,25 @@
+"""outbox: index on sent_at, so a restarting worker finds the last minute's sends quickly
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-21 16:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_outbox_sent", "outbox", ["sent_at"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_outbox_sent", table_name="outbox")
