@@ -23,6 +23,7 @@ from bot.config import Settings, load_organisation
 from bot.delivery import DeliveryWorker, Probe
 from bot.dispatcher import build_dispatcher
 from bot.render import Renderer
+from bot.response_types import KeepResponseTypes
 from bot.scheduler import Jobs, build_scheduler, warn_stale_calendar
 from bot.services.cards import OFFICERS, SENSITIVE
 from bot.services.context import Services
@@ -51,11 +52,13 @@ def build_bot(settings: Settings) -> Bot:
     if settings.telegram_api_base:
         server = TelegramAPIServer.from_base(settings.telegram_api_base)
         session = AiohttpSession(api=server)
-    return Bot(
+    bot = Bot(
         settings.bot_token,
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+    bot.session.middleware(KeepResponseTypes())
+    return bot
 
 
 def build_fsm_storage(settings: Settings) -> BaseStorage | None:

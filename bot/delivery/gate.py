@@ -85,6 +85,7 @@ class Pacer:
         self._seq = itertools.count()
         self._pump: asyncio.Task[None] | None = None
         self._kick = asyncio.Event()
+        self._next_bulk = 0.0
         self._recent_429: list[tuple[float, int | str]] = []
 
     async def acquire(self, chat_id: int | str, priority: int) -> tuple[Grant, Grant]:
@@ -110,16 +111,31 @@ class Pacer:
         for grant in grants:
             await self.limiter.release(grant, used=used)
 
+    def _bulk_wait(self, priority: int) -> float:
+        """Bulk goes out at most twice the steady pace even when the window has room: a
+        broadcast's first second is not one burst that everything else queues behind."""
+        if priority < BULK_PRIORITY:
+            return 0.0
+        return max(0.0, self._next_bulk - asyncio.get_running_loop().time())
+
+    def _granted(self, priority: int) -> None:
+        if priority >= BULK_PRIORITY:
+            rate = self.limiter.limits.global_rate
+            now = asyncio.get_running_loop().time()
+            self._next_bulk = max(now, self._next_bulk) + rate.window / rate.limit / 2
+
     async def _global(self, priority: int) -> Grant:
         headroom = self.limiter.limits.bulk_reserve if priority >= BULK_PRIORITY else 0
         urgent = not self._waiters or priority < self._waiters[0][0]
-        if urgent:
+        if urgent and not self._bulk_wait(priority):
             # Nobody waiting is more urgent: try at once (a confirmation amid a broadcast
             # finds the reserve free and goes without waiting for the next round).
             grant = await self.limiter.try_acquire(
                 (GLOBAL,), app_now=self.clock(), headroom=headroom
             )
             if grant.ok or grant.blocked_until is not None:
+                if grant.ok:
+                    self._granted(priority)
                 return grant
         future: asyncio.Future[Grant] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (priority, next(self._seq), future))
@@ -136,22 +152,29 @@ class Pacer:
             if future.done():  # its caller gave up
                 heapq.heappop(self._waiters)
                 continue
-            headroom = self.limiter.limits.bulk_reserve if priority >= BULK_PRIORITY else 0
-            grant = await self.limiter.try_acquire(
-                (GLOBAL,), app_now=self.clock(), headroom=headroom
-            )
-            if grant.ok or grant.blocked_until is not None:
-                heapq.heappop(self._waiters)
-                if future.done():
-                    if grant.ok:
-                        await self.limiter.release(grant, used=False)
-                else:
-                    future.set_result(grant)
-                continue
+            paced = self._bulk_wait(priority)
+            if paced:
+                wait = paced
+            else:
+                headroom = self.limiter.limits.bulk_reserve if priority >= BULK_PRIORITY else 0
+                grant = await self.limiter.try_acquire(
+                    (GLOBAL,), app_now=self.clock(), headroom=headroom
+                )
+                if grant.ok or grant.blocked_until is not None:
+                    heapq.heappop(self._waiters)
+                    if future.done():
+                        if grant.ok:
+                            await self.limiter.release(grant, used=False)
+                    else:
+                        if grant.ok:
+                            self._granted(priority)
+                        future.set_result(grant)
+                    continue
+                wait = grant.wait
             # Until a slot frees, or sooner if someone more urgent arrives.
             self._kick.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), timeout=min(grant.wait, 0.05))
+                await asyncio.wait_for(self._kick.wait(), timeout=min(wait, 0.05))
 
     async def penalize(self, chat_id: int | str, retry_after: float) -> list[str]:
         """Block what the 429 was about: the chat, or everything when many chats get them."""

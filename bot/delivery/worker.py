@@ -92,6 +92,7 @@ class DeliveryWorker:
         self._stopping = False
         self._running = False
         self._claims = 0
+        self._remembered = False
         self._last_claimed = 0
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -119,6 +120,23 @@ class DeliveryWorker:
         async with self.session_factory.begin() as session:
             return await outbox_crud.release_in_flight(session=session, stale_before=stale_before)
 
+    async def remember_sends(self) -> None:
+        """Telegram still counts what an earlier run sent within the windows (a group's is a
+        minute): a restart must not send as if nothing had gone out.
+
+        Only written outcomes are known; a killed run's last tenth of a second is not, and its
+        sends in flight cannot be told from rows merely claimed — restarting takes longer than
+        the one-second windows they would weigh on."""
+        longest = max(self.limiter.limits.group.window, self.limiter.limits.chat.window)
+        now = self.services.now()
+        async with self.session_factory() as session:
+            sends = await outbox_crud.recent_sends(
+                session=session, since=now - timedelta(seconds=longest)
+            )
+        await self.limiter.remember(
+            [(chat_id, (now - sent_at).total_seconds()) for chat_id, sent_at in sends]
+        )
+
     def _drop_lost(self, lost: set[int]) -> None:
         """Rows this worker stalled on so long that their claims went stale and were taken
         back: not sent from here any more (whoever took them sends them)."""
@@ -136,6 +154,9 @@ class DeliveryWorker:
         # `stop` may come before the task even starts: then it does nothing but tidy up.
         self._running = True
         await self.recover()
+        if not self._remembered:  # on later runs (drains) the limiter counted them itself
+            await self.remember_sends()
+            self._remembered = True
         ledger = asyncio.create_task(self.ledger.run(), name="delivery-ledger")
         heartbeat = asyncio.create_task(self._heartbeat(), name="delivery-heartbeat")
         urgent = asyncio.create_task(self._claim_urgent(), name="delivery-urgent")
@@ -261,6 +282,8 @@ class DeliveryWorker:
         return total
 
     async def _claim_batch(self, limit: int, max_priority: int | None) -> list[OutboxMessage]:
+        # Where each row goes is read in the claiming transaction: one round of the database's
+        # lock per batch, not two (on SQLite even reading takes it).
         async with self.session_factory.begin() as session:
             rows = await outbox_crud.claim_due(
                 session=session,
@@ -270,9 +293,10 @@ class DeliveryWorker:
                 heartbeat=utcnow(),
                 max_priority=max_priority,
             )
+            found = await self._targets(session, rows) if rows else {}
         if rows:
             try:
-                await self._assign(rows)
+                await self._assign(rows, found)
             except BaseException:
                 # Claimed but never handed to a lane: back to the queue, untouched.
                 assigned = {job.row.id for lane in self._lanes.values() for job in lane.jobs}
@@ -280,28 +304,32 @@ class DeliveryWorker:
                 raise
         return rows
 
-    async def _assign(self, rows: Sequence[OutboxMessage]) -> None:
-        """Each claimed row into its chat's lane, once its kind has said which chat that is."""
+    async def _targets(
+        self, session: AsyncSession, rows: Sequence[OutboxMessage]
+    ) -> dict[int, Target | Outcome]:
+        """Which chat each row goes to, as its kind says — or why it goes nowhere."""
         found: dict[int, Target | Outcome] = {}
-        async with self.session_factory() as session:
-            unreachable = await outbox_crud.unreachable_recipients(
-                session=session, user_ids=[r.recipient_user_id for r in rows if r.recipient_user_id]
-            )
-            for name in {row.kind for row in rows}:
-                kind = KINDS.get(name)
-                group = [r for r in rows if r.kind == name]
-                if kind is None:
-                    found |= {
-                        r.id or 0: Outcome("failed", error=f"unknown kind {name!r}") for r in group
-                    }
-                else:
-                    found |= await kind.targets(session, group, self.sender.context)
+        for name in {row.kind for row in rows}:
+            kind = KINDS.get(name)
+            group = [r for r in rows if r.kind == name]
+            if kind is None:
+                found |= {
+                    r.id or 0: Outcome("failed", error=f"unknown kind {name!r}") for r in group
+                }
+            else:
+                found |= await kind.targets(session, group, self.sender.context)
+        unreachable = await outbox_crud.unreachable_recipients(
+            session=session, user_ids=[r.recipient_user_id for r in rows if r.recipient_user_id]
+        )
+        gone = Outcome("forbidden", error="recipient unreachable (blocked the bot earlier)")
+        return found | {r.id or 0: gone for r in rows if r.recipient_user_id in unreachable}
+
+    async def _assign(
+        self, rows: Sequence[OutboxMessage], found: dict[int, Target | Outcome]
+    ) -> None:
+        """Each claimed row into its chat's lane (or settled at once if it has none)."""
         for row in rows:
             target = found[row.id or 0]
-            if row.recipient_user_id in unreachable:
-                target = Outcome(
-                    "forbidden", error="recipient unreachable (blocked the bot earlier)"
-                )
             if isinstance(target, Outcome):
                 await self.sender.settle_alone(row, target)
                 continue
