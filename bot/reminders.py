@@ -91,7 +91,10 @@ def _items(services: Services, locale: str, cases: list[DueCase], now: datetime)
     _ = renderer.translator(locale)
     items = []
     for case in cases:
-        if case.department_code and case.state in deadlines_crud.HELD_BY_DEPARTMENT:
+        if case.owing and case.state in deadlines_crud.HELD_BY_DEPARTMENT:
+            names = [renderer.name_of(org.department(code), locale) for code in case.owing]
+            holder = (", " if locale == "en" else "、").join(names)
+        elif case.department_code and case.state in deadlines_crud.HELD_BY_DEPARTMENT:
             holder = renderer.name_of(org.department(case.department_code), locale)
         elif case.state == "submitted":
             holder = _("not yet accepted")

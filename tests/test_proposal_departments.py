@@ -172,6 +172,35 @@ async def test_each_departments_liaison_is_reminded_of_its_own_part(
     assert not any("督办提醒" in t for t in received(h, li)[library_before:])
 
 
+async def test_the_officers_reminder_names_every_department_still_owing(
+    harness: OfficerHarness,
+) -> None:
+    h = harness
+    assert h.app is not None and h.app.jobs is not None
+    monday = plain_monday(h)
+    clock = freeze_clock(h, at=monday)
+    li = await seed_liaison(h, 8001, "李老师", "library")
+    _proposer, number = await registered(h)
+    await assign(h, number, days=5)
+    parts = {part.department_code: part for part in await parts_of(h, number)}
+
+    # Three weeks on, a Tuesday morning: the proposal's answer is late, and both still owe.
+    tuesday = datetime.combine((monday + timedelta(days=22)).date(), time(9, 30), monday.tzinfo)
+    clock[0] = tuesday
+    assert await h.app.jobs.reminders(tuesday)
+    await h.settle()
+    line = next(t for t in (h.last(h.group).text or "").splitlines() if number in t)
+    assert "图书馆、后勤保障处" in line, line
+
+    await answer(h, parts["library"].id or 0, li, publish=False)
+    wednesday = tuesday + timedelta(days=1)
+    clock[0] = wednesday
+    assert await h.app.jobs.reminders(wednesday)
+    await h.settle()
+    line = next(t for t in (h.last(h.group).text or "").splitlines() if number in t)
+    assert "后勤保障处" in line and "图书馆" not in line, line
+
+
 async def test_the_proposers_comment_reaches_the_departments(harness: OfficerHarness) -> None:
     h = harness
     assert h.app is not None

@@ -7,7 +7,10 @@ here on a fresh SQLite file; the emulator in a process of its own.
 1. Idle: interactive messages (as an acknowledgement of something a student just did), one at
    a time, each timed from its commit to its arrival at the emulator.
 2. Broadcast: one case with N followers; their notification is queued in one transaction, and
-   timed to the arrival of the last one. Meanwhile the same interactive messages again.
+   timed to the arrival of the last one.
+3. Another broadcast to them, and meanwhile the same interactive messages again. (Timing the
+   first broadcast alone keeps the interactive messages' share of the global limit out of its
+   ratio.)
 
 Figures: broadcast time over its theoretical minimum N / limit (target ≤ 1.05), 429s received
 (target 0), interactive p99 during the broadcast over p99 when idle (target ≤ 1.5), messages
@@ -113,7 +116,7 @@ def scaled_limits(rate: float) -> dict[str, float]:
 
 async def run_delivery_bench(
     *,
-    messages: int = 3000,
+    messages: int = 2000,
     rate: float = 100.0,
     interactive: int = 100,
     as_json: bool = False,
@@ -239,16 +242,19 @@ class Arrivals:
     def __init__(self, channel: Channel, limit: float) -> None:
         self.channel = channel
         self.limit = limit
-        self.by_chat: dict[int, list[tuple[float, str]]] = {}
+        self.untagged: dict[int, list[float]] = {}
         self.tagged: dict[str, float] = {}
+        self.received = 0
         self.rejected = 0
 
     async def poll(self) -> None:
         stats = await self.channel.ask("stats", limit=self.limit)
         for chat, t, tag in stats["arrivals"]:
-            self.by_chat.setdefault(int(chat), []).append((float(t), str(tag)))
+            self.received += 1
             if tag:
                 self.tagged.setdefault(str(tag), float(t))
+            else:
+                self.untagged.setdefault(int(chat), []).append(float(t))
         self.rejected = int(stats["rejected"])
 
     async def until(self, done: Callable[[], bool]) -> None:
@@ -258,8 +264,14 @@ class Arrivals:
             await asyncio.sleep(POLL)
             await self.poll()
 
-    def broadcast_chats(self) -> int:
-        return sum(1 for items in self.by_chat.values() if any(not tag for _, tag in items))
+    def reached(self, broadcasts: int) -> int:
+        """Chats that have received this many broadcast messages."""
+        return sum(1 for times in self.untagged.values() if len(times) >= broadcasts)
+
+    def distinct(self, broadcasts: int) -> int:
+        """Different messages that arrived: each chat's broadcasts (up to `broadcasts`) and the
+        interactive ones."""
+        return sum(min(broadcasts, len(t)) for t in self.untagged.values()) + len(self.tagged)
 
 
 async def _measure(
@@ -283,21 +295,25 @@ async def _measure(
         await asyncio.sleep(IDLE_GAP)
     await seen.until(lambda: len(seen.tagged) == len(sent))
 
+    # The broadcast alone, timed against its minimum.
+    recipients = messages + 1  # the followers and the submitter
     broadcast_at, enqueue_ms = await _broadcast(app, case_id)
+    await seen.until(lambda: seen.reached(1) >= recipients)
+    duration = max((times[0] for times in seen.untagged.values()), default=math.nan)
+    duration -= broadcast_at
+
+    # Another one, with interactive messages meanwhile.
+    await _broadcast(app, case_id)
     busy = [f"i{n}" for n in range(WARMUP + count, WARMUP + 2 * count)]
     gap = 0.8 * (messages / rate) / count
     for n, tag in enumerate(busy):
         await asyncio.sleep(gap)
         sent[tag] = await _interactive(app, talkers[WARMUP + count + n], tag)
-    recipients = messages + 1  # the followers and the submitter
-    await seen.until(lambda: len(seen.tagged) == len(sent) and seen.broadcast_chats() >= recipients)
+    await seen.until(lambda: len(seen.tagged) == len(sent) and seen.reached(2) >= recipients)
 
-    broadcast_times = [t for items in seen.by_chat.values() for t, tag in items if not tag]
-    received = sum(len(items) for items in seen.by_chat.values())
-    distinct = seen.broadcast_chats() + len(seen.tagged)
     idle_p99 = percentile([seen.tagged[t] - sent[t] for t in idle if t in seen.tagged], 99)
     busy_p99 = percentile([seen.tagged[t] - sent[t] for t in busy if t in seen.tagged], 99)
-    duration = max(broadcast_times, default=math.nan) - broadcast_at
+    distinct = seen.distinct(2)
     return DeliveryReport(
         messages=messages,
         rate=rate,
@@ -308,6 +324,6 @@ async def _measure(
         idle_p99_ms=idle_p99 * 1000,
         busy_p99_ms=busy_p99 * 1000,
         latency_ratio=busy_p99 / idle_p99 if idle_p99 > 0 else math.nan,
-        lost=recipients + len(sent) - distinct,
-        duplicates=received - distinct,
+        lost=2 * recipients + len(sent) - distinct,
+        duplicates=seen.received - distinct,
     )

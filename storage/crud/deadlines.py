@@ -6,7 +6,7 @@ part of a proposal assigned to several (交办: the part's own `due_at`), until 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +33,8 @@ class DueCase:
     created_at: datetime
     due_at: datetime
     actor_name: str | None
+    # A proposal's departments that still owe their part (its `department_code` is the first).
+    owing: tuple[str, ...] = ()
 
 
 def officers_due() -> Any:
@@ -69,8 +71,24 @@ async def due_for_officers(
         .order_by(due, col(Case.id))
         .limit(limit)
     )
-    rows = await session.execute(stmt)
-    return [DueCase(*row) for row in rows], int(total or 0)
+    found = [DueCase(*row) for row in await session.execute(stmt)]
+    owing = await _owing(session=session, case_ids=[c.id for c in found])
+    return [replace(c, owing=owing[c.id]) if c.id in owing else c for c in found], int(total or 0)
+
+
+async def _owing(*, session: AsyncSession, case_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    stmt = (
+        select(col(ProposalAssignment.case_id), col(ProposalAssignment.department_code))
+        .where(
+            col(ProposalAssignment.case_id).in_(case_ids),
+            col(ProposalAssignment.status).in_(PART_OWED),
+        )
+        .order_by(col(ProposalAssignment.case_id), col(ProposalAssignment.id))
+    )
+    owing: dict[int, tuple[str, ...]] = {}
+    for case_id, department in await session.execute(stmt):
+        owing[case_id] = (*owing.get(case_id, ()), department)
+    return owing
 
 
 async def due_for_department(
