@@ -14,7 +14,7 @@ from bot.services import proposal_answers, proposal_decisions
 from bot.services.cases import Actor
 from bot.sla import calendar_of
 from bot.workflow import Action, Part, Role, State
-from storage.models import User
+from storage.models import ProposalAssignment, User
 from tests.deadline_helpers import plain_monday
 from tests.officer_helpers import (
     OfficerHarness,
@@ -136,18 +136,27 @@ async def test_the_card_and_queue_show_the_deadline_chosen_at_assignment(
     assert "⚠️" not in (h.last(h.group).text or "")
 
 
+async def _liaison_and_clock(h: OfficerHarness) -> tuple[datetime, list[datetime], SimUser]:
+    """A plain Monday on a frozen clock, and the library's liaison."""
+    monday = plain_monday(h)
+    clock = freeze_clock(h, at=monday)
+    return monday, clock, await seed_liaison(h, 8001, "李老师", "library")
+
+
+async def _assigned_to_two(h: OfficerHarness) -> tuple[str, dict[str, ProposalAssignment]]:
+    """A registered proposal handed to the library and logistics with five working days."""
+    _proposer, number = await registered(h)
+    await assign(h, number, days=5)
+    return number, {part.department_code: part for part in await parts_of(h, number)}
+
+
 async def test_each_departments_liaison_is_reminded_of_its_own_part(
     harness: OfficerHarness,
 ) -> None:
     h = harness
-    assert h.app is not None and h.app.jobs is not None
-    monday = plain_monday(h)
-    clock = freeze_clock(h, at=monday)
-    li = await seed_liaison(h, 8001, "李老师", "library")
+    monday, clock, li = await _liaison_and_clock(h)
     zhou = await seed_liaison(h, 8002, "周老师", "logistics")
-    _proposer, number = await registered(h)
-    await assign(h, number, days=5)
-    parts = {part.department_code: part for part in await parts_of(h, number)}
+    number, parts = await _assigned_to_two(h)
     due = parts["library"].due_at
     assert due is not None and due == monday + timedelta(days=7)  # the next Monday 10:00
 
@@ -176,13 +185,8 @@ async def test_the_officers_reminder_names_every_department_still_owing(
     harness: OfficerHarness,
 ) -> None:
     h = harness
-    assert h.app is not None and h.app.jobs is not None
-    monday = plain_monday(h)
-    clock = freeze_clock(h, at=monday)
-    li = await seed_liaison(h, 8001, "李老师", "library")
-    _proposer, number = await registered(h)
-    await assign(h, number, days=5)
-    parts = {part.department_code: part for part in await parts_of(h, number)}
+    monday, clock, li = await _liaison_and_clock(h)
+    number, parts = await _assigned_to_two(h)
 
     # Three weeks on, a Tuesday morning: the proposal's answer is late, and both still owe.
     tuesday = datetime.combine((monday + timedelta(days=22)).date(), time(9, 30), monday.tzinfo)
