@@ -116,7 +116,7 @@ def scaled_limits(rate: float) -> dict[str, float]:
 
 async def run_delivery_bench(
     *,
-    messages: int = 2000,
+    messages: int = 1500,
     rate: float = 100.0,
     interactive: int = 100,
     as_json: bool = False,

@@ -32,7 +32,7 @@ def add_bench(bench_sub: Any) -> None:
     bench = bench_sub.add_parser(
         "delivery", help="a broadcast and interactive latency against a strict Bot API emulator"
     )
-    bench.add_argument("-n", "--messages", type=int, default=2000, help="broadcast size")
+    bench.add_argument("-n", "--messages", type=int, default=1500, help="broadcast size")
     bench.add_argument(
         "--rate", type=float, default=100, help="the global limit, per second (Telegram: 30)"
     )
