@@ -112,8 +112,9 @@ class Pacer:
             await self.limiter.release(grant, used=used)
 
     def _bulk_wait(self, priority: int) -> float:
-        """Bulk goes out at most twice the steady pace even when the window has room: a
-        broadcast's first second is not one burst that everything else queues behind."""
+        """Bulk goes out at the steady pace even when the window has room: a broadcast that
+        took a whole window at once would free it all at once a window later, leaving gaps in
+        which a confirmation finds no slot."""
         if priority < BULK_PRIORITY:
             return 0.0
         return max(0.0, self._next_bulk - asyncio.get_running_loop().time())
@@ -122,7 +123,10 @@ class Pacer:
         if priority >= BULK_PRIORITY:
             rate = self.limiter.limits.global_rate
             now = asyncio.get_running_loop().time()
-            self._next_bulk = max(now, self._next_bulk) + rate.window / rate.limit / 2
+            # Time lost waiting for the window is caught up, but never more than a tenth of it.
+            self._next_bulk = (
+                max(now - rate.window / 10, self._next_bulk) + rate.window / rate.limit
+            )
 
     async def _global(self, priority: int) -> Grant:
         headroom = self.limiter.limits.bulk_reserve if priority >= BULK_PRIORITY else 0
