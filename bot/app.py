@@ -28,6 +28,7 @@ from bot.scheduler import Jobs, build_scheduler, warn_stale_calendar
 from bot.services.cards import OFFICERS, SENSITIVE
 from bot.services.context import Services
 from handlers import delivery as delivery_handlers
+from storage.crud import handoff
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.db import create_engine, create_session_factory
@@ -85,10 +86,11 @@ def build_app(
     )
     engine = engine or create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
-    # Rows queued in any session are due by the app's clock, the one the worker goes by.
-    session_factory.configure(info={outbox_crud.CLOCK: services.now})
     bot = build_bot(settings)
     worker = DeliveryWorker(bot, session_factory, services, probe=probe)
+    # Rows queued in any session are due by the app's clock, the one the worker goes by, and
+    # told to the worker once committed.
+    session_factory.configure(info={outbox_crud.CLOCK: services.now, handoff.CLAIMER: worker})
     dispatcher = build_dispatcher(
         services=services,
         session_factory=session_factory,

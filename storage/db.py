@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
+
+from storage.crud import handoff
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -51,4 +54,12 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions that tell the delivery worker (when one is set in their info) what they
+    queued, once it is committed."""
+
+    class AppSession(Session):
+        pass
+
+    event.listen(AppSession, "after_commit", handoff.after_commit)
+    event.listen(AppSession, "after_transaction_end", handoff.after_transaction_end)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AppSession)

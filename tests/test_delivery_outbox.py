@@ -10,6 +10,7 @@ import pytest
 from bot.delivery import MAX_ATTEMPTS
 from bot.emulator import BotAPIEmulator, FaultPolicy
 from bot.scenario import CASE_NUMBER
+from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import OutboxMessage
 from storage.types import utcnow
@@ -75,7 +76,7 @@ async def test_a_row_claimed_by_a_process_that_died_is_sent_after_restart(
             await h.submit(alice)
         assert h.app is not None
         async with h.app.session_factory.begin() as session:
-            claimed = await outbox_crud.claim_due(
+            claimed = await claims_crud.claim_due(
                 session=session,
                 limit=10,
                 now=h.app.services.now(),
@@ -114,7 +115,7 @@ async def test_restart_releases_only_what_a_dead_process_had_claimed(
         claims = {}
         for worker, age in (("dead", 60), ("alive", 0), (h.app.worker.id, 0)):
             async with h.app.session_factory.begin() as session:
-                (row,) = await outbox_crud.claim_due(
+                (row,) = await claims_crud.claim_due(
                     session=session,
                     limit=1,
                     now=h.app.services.now(),

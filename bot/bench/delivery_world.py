@@ -2,7 +2,7 @@
 
 It counts what a real Telegram would: every message's arrival time by chat, and each 429 it
 had to answer. Its clock is `time.monotonic`, the same clock the bot's process reads (on one
-machine both are the system's monotonic clock), so latencies are arrival minus commit.
+machine both are the system's monotonic clock), so latencies are arrival minus queueing.
 """
 
 from __future__ import annotations

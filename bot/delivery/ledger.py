@@ -20,8 +20,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.kinds import KINDS, new_card, sent_messages
+from bot.delivery.motion import Motion
 from bot.services import conversation
 from bot.services.context import Services
+from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.crud._upsert import insert_for
@@ -50,6 +52,7 @@ class Ledger:
         self._queued = asyncio.Event()
         self._nudged = asyncio.Event()
         self._flushing = asyncio.Lock()
+        self.motion = Motion()
 
     @property
     def unwritten(self) -> int:
@@ -153,20 +156,21 @@ class Ledger:
         """Back to the queue until `until`; `attempt` counts it as a failed try (one row)."""
         if not rows:
             return
-        async with self.session_factory.begin() as session:
-            if attempt:
-                (row,) = rows
-                assert row.id is not None
-                await outbox_crud.postpone(
-                    session=session,
-                    ids=[row.id],
-                    when=until,
-                    error=error,
-                    attempts=row.attempts + 1,
-                )
-            else:
-                ids = [r.id for r in rows if r.id is not None]
-                await outbox_crud.postpone(session=session, ids=ids, when=until, error=error)
+        with self.motion.of(rows):
+            async with self.session_factory.begin() as session:
+                if attempt:
+                    (row,) = rows
+                    assert row.id is not None
+                    await outbox_crud.postpone(
+                        session=session,
+                        ids=[row.id],
+                        when=until,
+                        error=error,
+                        attempts=row.attempts + 1,
+                    )
+                else:
+                    ids = [r.id for r in rows if r.id is not None]
+                    await outbox_crud.postpone(session=session, ids=ids, when=until, error=error)
 
     def later(self, seconds: float) -> datetime:
         return self.services.now() + timedelta(seconds=seconds)
@@ -179,8 +183,9 @@ class Ledger:
     async def unclaim(self, rows: Sequence[OutboxMessage]) -> None:
         ids = [r.id for r in rows if r.id is not None]
         if ids:
-            async with self.session_factory.begin() as session:
-                await outbox_crud.unclaim(session=session, ids=ids)
+            with self.motion.of(rows):
+                async with self.session_factory.begin() as session:
+                    await claims_crud.unclaim(session=session, ids=ids)
 
     async def forbidden(self, row: OutboxMessage, error: str) -> None:
         """403: the row failed, its recipient is unreachable, and officers hear of it when it

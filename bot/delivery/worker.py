@@ -16,8 +16,10 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,11 +30,14 @@ from bot.delivery.kinds import KINDS, Context, Target
 from bot.delivery.lanes import ChatLane, Job
 from bot.delivery.ledger import Ledger
 from bot.delivery.limiter import Limiter, Limits, MemoryLimiter
+from bot.delivery.motion import Ticket
 from bot.delivery.sending import Probe, Sender
 from bot.services.cards import CardPublisher
 from bot.services.context import Services
 from bot.services.notify import NORMAL
+from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
+from storage.crud.handoff import Queued
 from storage.models import OutboxMessage
 from storage.types import utcnow
 
@@ -41,6 +46,16 @@ log = logging.getLogger(__name__)
 # Rows claimed even when the lanes are full: anything more urgent than bulk.
 URGENT_CLAIM = 16
 STOP_GRACE = 5.0
+MIN_CAPACITY = 32
+
+
+@dataclass
+class Handed:
+    """Rows claimed in the transaction that queued them, with where they go."""
+
+    rows: list[OutboxMessage]
+    found: dict[int, Target | Outcome]
+    ticket: Ticket
 
 
 def build_limiter(services: Services) -> Limiter:
@@ -60,7 +75,7 @@ class DeliveryWorker:
         session_factory: async_sessionmaker[AsyncSession],
         services: Services,
         *,
-        batch: int = 32,
+        batch: int | None = None,
         idle_poll: float = 1.0,
         probe: Probe | None = None,
         limiter: Limiter | None = None,
@@ -68,7 +83,6 @@ class DeliveryWorker:
         self.bot = bot
         self.session_factory = session_factory
         self.services = services
-        self.batch = batch
         self.idle_poll = idle_poll
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.limiter = limiter or build_limiter(services)
@@ -81,7 +95,10 @@ class DeliveryWorker:
             bot, services, session_factory, self.cards, settings.delivery_request_timeout
         )
         self.sender = Sender(context, self.pacer, self.ledger, probe or Probe())
-        self.capacity = max(batch, 2 * self.limiter.limits.global_rate.limit)
+        self.capacity = max(MIN_CAPACITY, 2 * self.limiter.limits.global_rate.limit)
+        # A refill in one claim: each claim holds SQLite's write lock for milliseconds
+        # whatever its size, so fewer and larger ones leave it free for handlers more often.
+        self.batch = batch or self.capacity // 2
         self.lease = settings.delivery_lease_seconds
         self._lanes: dict[int, ChatLane] = {}
         self._wake = asyncio.Event()
@@ -91,9 +108,15 @@ class DeliveryWorker:
         self._progress = asyncio.Event()
         self._stopping = False
         self._running = False
+        # Rows are taken over from their transactions only once the worker is set up.
+        self._taking = False
         self._claims = 0
         self._remembered = False
         self._last_claimed = 0
+        # The last claim found as many due rows as it had room for: more may be waiting.
+        self._backlog = False
+        # Work started outside the loop (placing or giving back rows handed over on commit).
+        self._chores: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -118,7 +141,7 @@ class DeliveryWorker:
         """
         stale_before = utcnow() - timedelta(seconds=self.lease)
         async with self.session_factory.begin() as session:
-            return await outbox_crud.release_in_flight(session=session, stale_before=stale_before)
+            return await claims_crud.release_in_flight(session=session, stale_before=stale_before)
 
     async def remember_sends(self) -> None:
         """Telegram still counts what an earlier run sent within the windows (a group's is a
@@ -139,12 +162,15 @@ class DeliveryWorker:
 
     def _drop_lost(self, lost: set[int]) -> None:
         """Rows this worker stalled on so long that their claims went stale and were taken
-        back: not sent from here any more (whoever took them sends them)."""
-        if not lost:
-            return
-        log.warning("%s outbox row(s) were taken back after a stall; not sending them", len(lost))
+        back: not sent from here any more (whoever took them sends them). (Rows settled while
+        the renewal ran are not renewed either; they are no longer queued here.)"""
+        dropped = 0
         for lane in self._lanes.values():
-            lane.take([job for job in lane.jobs if job.row.id in lost])
+            gone = [job for job in lane.jobs if job.row.id in lost]
+            lane.take(gone)
+            dropped += len(gone)
+        if dropped:
+            log.warning("%s outbox row(s) were taken back after a stall; not sending them", dropped)
 
     def _holding(self) -> list[int]:
         rows = [job.row for lane in self._lanes.values() for job in lane.jobs + lane.current]
@@ -157,6 +183,7 @@ class DeliveryWorker:
         if not self._remembered:  # on later runs (drains) the limiter counted them itself
             await self.remember_sends()
             self._remembered = True
+        self._taking = True
         ledger = asyncio.create_task(self.ledger.run(), name="delivery-ledger")
         heartbeat = asyncio.create_task(self._heartbeat(), name="delivery-heartbeat")
         urgent = asyncio.create_task(self._claim_urgent(), name="delivery-urgent")
@@ -175,7 +202,10 @@ class DeliveryWorker:
                 self._progress = asyncio.Event()
                 if until_idle and self._idle():
                     break
-                if claimed == 0 or self.held >= self.capacity:
+                if not self._backlog or self.held >= self.capacity // 2:
+                    # Topped up one row at a time as lanes finish, a broadcast would cost a
+                    # claim per send (the database's lock most of the time): the lanes are
+                    # refilled when half empty (`_work`), or when something new is queued.
                     timeout = 0.01 if until_idle else self.idle_poll
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout=timeout)
@@ -206,6 +236,7 @@ class DeliveryWorker:
         return (
             self._last_claimed == 0
             and not self._claiming.locked()
+            and not self._chores
             and self.held == 0
             and self.ledger.unwritten == 0
         )
@@ -217,7 +248,7 @@ class DeliveryWorker:
             try:
                 holding = self._holding()
                 async with self.session_factory.begin() as session:
-                    kept = await outbox_crud.renew(
+                    kept = await claims_crud.renew(
                         session=session, worker=self.id, ids=holding, heartbeat=utcnow()
                     )
                 self._drop_lost(set(holding) - kept)
@@ -228,7 +259,7 @@ class DeliveryWorker:
 
     async def _shutdown(self, *tasks: asyncio.Task[None]) -> None:
         """Requests already made finish; rows not yet sent go back to the queue untouched."""
-        self._stopping = True
+        self._stopping, self._taking = True, False
         lanes = list(self._lanes.values())
         running = [lane.task for lane in lanes if lane.task is not None]
         for lane in lanes:
@@ -239,6 +270,8 @@ class DeliveryWorker:
         for task in running:
             # Hung beyond the grace: its row stays "sending", its fate unknown.
             task.cancel()
+        if self._chores:
+            await asyncio.wait(self._chores, timeout=STOP_GRACE)
         leftover = [job.row for lane in lanes for job in lane.jobs]
         self._lanes.clear()
         for task in tasks:
@@ -269,39 +302,49 @@ class DeliveryWorker:
         if urgent or room <= 0:
             # Only what must not wait behind a broadcast (then even if the lanes are full).
             room, max_priority = URGENT_CLAIM, NORMAL
-        total = 0
+        total, backlog = 0, False
         while room > 0 and not self._stopping:
             # One claim at a time, each in its lanes before the next: two in flight could put
             # the second part of a message in its lane before the first.
+            asked = min(room, self.batch)
             async with self._claiming:
-                rows = await self._claim_batch(min(room, self.batch), max_priority)
+                rows = await self._claim_batch(asked, max_priority)
             total += len(rows)
             room -= len(rows)
-            if len(rows) < self.batch:
+            backlog = len(rows) == asked
+            if not backlog:
                 break
+        if max_priority is None:
+            self._backlog = backlog
         return total
 
     async def _claim_batch(self, limit: int, max_priority: int | None) -> list[OutboxMessage]:
         # Where each row goes is read in the claiming transaction: one round of the database's
         # lock per batch, not two (on SQLite even reading takes it).
-        async with self.session_factory.begin() as session:
-            rows = await outbox_crud.claim_due(
-                session=session,
-                limit=limit,
-                now=self.services.now(),
-                worker=self.id,
-                heartbeat=utcnow(),
-                max_priority=max_priority,
-            )
-            found = await self._targets(session, rows) if rows else {}
-        if rows:
+        moving: frozenset[str] = frozenset()
+        try:
+            async with self.session_factory.begin() as session:
+                rows = await claims_crud.claim_due(
+                    session=session,
+                    limit=limit,
+                    now=self.services.now(),
+                    worker=self.id,
+                    heartbeat=utcnow(),
+                    max_priority=max_priority,
+                )
+                moving = self.ledger.motion.begin(rows)
+                found = await self._targets(session, rows) if rows else {}
             try:
-                await self._assign(rows, found)
+                alone = self._place(rows, found)
             except BaseException:
                 # Claimed but never handed to a lane: back to the queue, untouched.
-                assigned = {job.row.id for lane in self._lanes.values() for job in lane.jobs}
-                await self.ledger.unclaim([r for r in rows if r.id not in assigned])
+                placed = {job.row.id for lane in self._lanes.values() for job in lane.jobs}
+                await self.ledger.unclaim([r for r in rows if r.id not in placed])
                 raise
+        finally:
+            self.ledger.motion.end(moving)
+        for row, outcome in alone:
+            await self.sender.settle_alone(row, outcome)
         return rows
 
     async def _targets(
@@ -324,14 +367,15 @@ class DeliveryWorker:
         gone = Outcome("forbidden", error="recipient unreachable (blocked the bot earlier)")
         return found | {r.id or 0: gone for r in rows if r.recipient_user_id in unreachable}
 
-    async def _assign(
+    def _place(
         self, rows: Sequence[OutboxMessage], found: dict[int, Target | Outcome]
-    ) -> None:
-        """Each claimed row into its chat's lane (or settled at once if it has none)."""
+    ) -> list[tuple[OutboxMessage, Outcome]]:
+        """Each claimed row into its chat's lane; those with no chat to go to, returned."""
+        alone: list[tuple[OutboxMessage, Outcome]] = []
         for row in rows:
             target = found[row.id or 0]
             if isinstance(target, Outcome):
-                await self.sender.settle_alone(row, target)
+                alone.append((row, target))
                 continue
             lane = self._lanes.get(target.chat_id)
             if lane is None:
@@ -339,6 +383,67 @@ class DeliveryWorker:
             lane.add(Job(row, target))
             if lane.task is None:
                 lane.task = asyncio.create_task(self._work(lane), name=f"lane {target.chat_id}")
+        return alone
+
+    # -- rows handed over by the transaction that queued them (`storage.crud.handoff`) ----
+
+    def takes(self, message: OutboxMessage) -> bool:
+        return (
+            self._taking
+            and not self._stopping
+            and message.priority <= NORMAL
+            and message.kind in KINDS
+        )
+
+    async def take(
+        self, session: AsyncSession, rows: Sequence[OutboxMessage]
+    ) -> tuple[list[OutboxMessage], Handed]:
+        motion = self.ledger.motion
+        taken = await claims_crud.claim_queued(
+            session=session,
+            rows=[row for row in rows if not motion.moving(row.lane)],
+            worker=self.id,
+            now=self.services.now(),
+            heartbeat=utcnow(),
+        )
+        found = await self._targets(session, taken) if taken else {}
+        return taken, Handed(taken, found, motion.watch(taken))
+
+    def committed(self, queued: Queued) -> None:
+        for handed in queued.handed:
+            self.ledger.motion.unwatch(handed.ticket)
+            if handed.ticket.spoiled or not self._taking or self._stopping:
+                self._chore(self._give_back(handed.rows))
+            else:
+                alone = self._place(handed.rows, handed.found)
+                if alone:
+                    self._chore(self._settle_alone(alone))
+        if queued.least is not None:
+            if queued.least <= NORMAL:
+                self.wake()
+            else:
+                self._wake.set()
+
+    def dropped(self, queued: Queued) -> None:
+        for handed in queued.handed:
+            self.ledger.motion.unwatch(handed.ticket)
+
+    def _chore(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._chores.add(task)
+        task.add_done_callback(self._chores.discard)
+
+    async def _give_back(self, rows: Sequence[OutboxMessage]) -> None:
+        """A hand-off whose lane moved meanwhile: claimed the ordinary way, in lane order."""
+        try:
+            await self.ledger.unclaim(rows)
+        except Exception:  # they stay claimed, and go back to the queue when the claim is stale
+            log.exception("giving back %s handed-over outbox row(s) failed", len(rows))
+        self.wake()
+
+    async def _settle_alone(self, alone: Sequence[tuple[OutboxMessage, Outcome]]) -> None:
+        for row, outcome in alone:
+            await self.sender.settle_alone(row, outcome)
 
     async def _work(self, lane: ChatLane) -> None:
         try:
@@ -355,7 +460,7 @@ class DeliveryWorker:
             if not self._lanes:
                 self.ledger.nudge()
             self._moved.set()
-            if self.held < self.capacity // 2:
+            if self._backlog and self.held < self.capacity // 2:
                 self._wake.set()
 
 
