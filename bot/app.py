@@ -94,11 +94,11 @@ def build_app(
     dispatcher = build_dispatcher(
         services=services,
         session_factory=session_factory,
-        on_commit=worker.wake,
+        urgency=worker.urgency,
         storage=storage or build_fsm_storage(settings),
     )
     dispatcher.include_router(delivery_handlers.build_router())
-    jobs = Jobs(services=services, session_factory=session_factory, on_commit=worker.wake)
+    jobs = Jobs(services=services, session_factory=session_factory)
     return App(settings, services, engine, session_factory, bot, dispatcher, worker, jobs)
 
 

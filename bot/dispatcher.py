@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import register_kind
+from bot.delivery.urgency import Urgency
 from bot.middlewares import (
     ArrivalMiddleware,
     ChatLaneMiddleware,
@@ -40,13 +39,13 @@ def build_dispatcher(
     *,
     services: Services,
     session_factory: async_sessionmaker[AsyncSession],
-    on_commit: Callable[[], None],
+    urgency: Urgency,
     storage: BaseStorage | None = None,
 ) -> Dispatcher:
     dp = Dispatcher(storage=storage or MemoryStorage(), services=services)
     dp.update.outer_middleware(ArrivalMiddleware())
     dp.update.outer_middleware(ChatLaneMiddleware())
-    dp.update.outer_middleware(TransactionMiddleware(session_factory, on_commit))
+    dp.update.outer_middleware(TransactionMiddleware(session_factory, urgency))
     dp.update.outer_middleware(
         UserMiddleware(services.renderer, frozenset(services.settings.admin_ids))
     )

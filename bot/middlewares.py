@@ -14,6 +14,7 @@ from aiogram.types import TelegramObject, Update
 from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery.urgency import Urgency
 from bot.i18n import locale_for
 from bot.render import Renderer
 from storage.crud import updates as updates_crud
@@ -69,16 +70,20 @@ class TransactionMiddleware(BaseMiddleware):
     written in the handler's own transaction, so the effect and the record commit together.
     Redeliveries of one update share a chat lane, so they never run at the same time; writing
     the record last keeps SQLite's single write lock free while the handler talks to Telegram.
+    Handling an update is interactive work: background delivery steps aside meanwhile (`Urgency`);
+    what it queued reaches the delivery worker when it commits (`storage.crud.handoff`).
     """
 
-    def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], on_commit: Callable[[], None]
-    ) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], urgency: Urgency) -> None:
         self.session_factory = session_factory
-        self.on_commit = on_commit
+        self.urgency = urgency
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        with self.urgency.active():
+            return await self._handle(handler, event, data)
+
+    async def _handle(self, handler: Handler, event: Update, data: dict[str, Any]) -> Any:
         async with self.session_factory() as session:
             if await updates_crud.was_handled(session=session, update_id=event.update_id):
                 log.info("update %s was already handled; dropped", event.update_id)
@@ -93,7 +98,6 @@ class TransactionMiddleware(BaseMiddleware):
                 await session.rollback()
                 raise
             await session.commit()
-        self.on_commit()
         return result
 
 

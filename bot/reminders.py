@@ -8,7 +8,6 @@ day. When nothing is overdue or due today, nothing is sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -50,7 +49,6 @@ async def send_reminders(
     session_factory: async_sessionmaker[AsyncSession],
     services: Services,
     now: datetime,
-    on_commit: Callable[[], None] = lambda: None,
 ) -> int | None:
     """Messages queued (0 when nothing is due); None when no reminder was due or it was done."""
     day = due_now(services, now)
@@ -82,7 +80,6 @@ async def send_reminders(
         return None
     if rows:
         log.info("deadline reminders for %s: %s messages", day, len(rows))
-        on_commit()
     return len(rows)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -38,11 +37,9 @@ class Jobs:
         *,
         services: Services,
         session_factory: async_sessionmaker[AsyncSession],
-        on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self.services = services
         self.session_factory = session_factory
-        self.on_commit = on_commit
         self.weekday, self.at = parse_schedule(services.settings.digest_schedule)
         self._lock = asyncio.Lock()
 
@@ -61,7 +58,6 @@ class Jobs:
             session_factory=self.session_factory,
             services=self.services,
             now=now,
-            on_commit=self.on_commit,
         )
 
     async def proposal_windows(self, now: datetime) -> int:
@@ -70,7 +66,6 @@ class Jobs:
             session_factory=self.session_factory,
             services=self.services,
             now=now,
-            on_commit=self.on_commit,
         )
 
     async def digest(self, now: datetime) -> bool:
@@ -87,7 +82,6 @@ class Jobs:
             now=now,
             chat_id=chat_id,
             late_after=LATE_AFTER,
-            on_commit=self.on_commit,
         )
 
     async def committee_chat(self) -> int | None:

@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session
 
 from storage.crud import handoff
 
+# Execution option of a session that will only read (see `_tune_sqlite`).
+READ_ONLY = "studentvoice_read_only"
+
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
@@ -36,7 +39,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     A deferred transaction that reads and then writes fails at once with "database is locked"
     if another connection committed in between (WAL cannot upgrade a stale snapshot, and the
-    busy timeout does not apply); BEGIN IMMEDIATE makes it wait its turn instead.
+    busy timeout does not apply); BEGIN IMMEDIATE makes it wait its turn instead. A session that
+    only reads says so (`READ_ONLY`) and begins deferred: it reads a snapshot without waiting
+    for the write lock or keeping anyone else from it.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -50,7 +55,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -217,8 +217,9 @@ async def _interactive(app: App, user_id: int, tag: str) -> float:
         priority=notify.INTERACTIVE,
     )
     began = time.monotonic()
-    async with app.session_factory.begin() as session:
-        await outbox_crud.enqueue(session=session, messages=rows)
+    with app.worker.urgency.active():
+        async with app.session_factory.begin() as session:
+            await outbox_crud.enqueue(session=session, messages=rows)
     return began
 
 

@@ -31,12 +31,15 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from bot.delivery.limiter import GLOBAL, Grant, Limiter, chat_scopes
+from bot.delivery.urgency import Urgency
 
 log = logging.getLogger(__name__)
 
 # What a handler's direct answer weighs: ahead of everything queued.
 DIRECT_PRIORITY = -1
 BULK_PRIORITY = 20
+# How often bulk sends look again while interactive work is in progress.
+URGENCY_POLL = 0.005
 # A handler waits this long (in app seconds) for a blocked chat; longer, and it gets `Paused`.
 DIRECT_MAX_WAIT = 5.0
 # 429s for this many different chats within this many seconds mean the bot as a whole is over.
@@ -78,9 +81,12 @@ current_send: ContextVar[SendContext | None] = ContextVar("current_send", defaul
 class Pacer:
     """Chat slots, then global slots by priority; penalties when Telegram says 429."""
 
-    def __init__(self, limiter: Limiter, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, limiter: Limiter, clock: Callable[[], datetime], urgency: Urgency | None = None
+    ) -> None:
         self.limiter = limiter
         self.clock = clock
+        self.urgency = urgency or Urgency()
         self._waiters: list[tuple[int, int, asyncio.Future[Grant]]] = []
         self._seq = itertools.count()
         self._pump: asyncio.Task[None] | None = None
@@ -117,6 +123,8 @@ class Pacer:
         which a confirmation finds no slot."""
         if priority < BULK_PRIORITY:
             return 0.0
+        if self.urgency.busy:
+            return URGENCY_POLL
         return max(0.0, self._next_bulk - asyncio.get_running_loop().time())
 
     def _granted(self, priority: int) -> None:

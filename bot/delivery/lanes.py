@@ -19,6 +19,8 @@ class Job:
     row: OutboxMessage
     target: Target
     claimed: float = field(default_factory=time.monotonic)
+    # Its mark as interactive work in progress (`Urgency`), ended once it is settled.
+    urgency: int | None = None
 
     @property
     def order(self) -> tuple[int, int]:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.kinds import KINDS, new_card, sent_messages
 from bot.delivery.motion import Motion
+from bot.delivery.urgency import Urgency
 from bot.services import conversation
 from bot.services.context import Services
 from storage.crud import claims as claims_crud
@@ -42,8 +43,10 @@ class Ledger:
         session_factory: async_sessionmaker[AsyncSession],
         services: Services,
         on_change: Callable[[], None],
+        urgency: Urgency | None = None,
     ) -> None:
         self.session_factory = session_factory
+        self.urgency = urgency or Urgency()
         self.services = services
         self.on_change = on_change
         self._final: list[dict[str, Any]] = []
@@ -109,6 +112,7 @@ class Ledger:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._nudged.wait(), timeout=FLUSH_DELAY)
             self._nudged.clear()
+            await self.urgency.yield_to()
             try:
                 await self.flush()
             except Exception:

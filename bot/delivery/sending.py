@@ -138,6 +138,9 @@ class Sender:
         self, lane: ChatLane, jobs: list[Job], outcome: Outcome, *, success: str = SENT
     ) -> None:
         """Record the outcome for the row(s) just tried; hold back what must wait with them."""
+        for job in jobs:
+            if job.urgency is not None:
+                self.pacer.urgency.end(job.urgency)
         ledger, row = self.ledger, jobs[0].row
         if outcome.kind == "sent":
             result = outcome.result

@@ -16,46 +16,29 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.delivery.errors import Outcome
 from bot.delivery.gate import Pacer, install
-from bot.delivery.kinds import KINDS, Context, Target
-from bot.delivery.lanes import ChatLane, Job
+from bot.delivery.intake import Intake
+from bot.delivery.kinds import Context
+from bot.delivery.lanes import ChatLane
 from bot.delivery.ledger import Ledger
 from bot.delivery.limiter import Limiter, Limits, MemoryLimiter
-from bot.delivery.motion import Ticket
 from bot.delivery.sending import Probe, Sender
+from bot.delivery.urgency import Urgency
 from bot.services.cards import CardPublisher
 from bot.services.context import Services
-from bot.services.notify import NORMAL
 from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
-from storage.crud.handoff import Queued
-from storage.models import OutboxMessage
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-# Rows claimed even when the lanes are full: anything more urgent than bulk.
-URGENT_CLAIM = 16
 STOP_GRACE = 5.0
 MIN_CAPACITY = 32
-
-
-@dataclass
-class Handed:
-    """Rows claimed in the transaction that queued them, with where they go."""
-
-    rows: list[OutboxMessage]
-    found: dict[int, Target | Outcome]
-    ticket: Ticket
 
 
 def build_limiter(services: Services) -> Limiter:
@@ -68,7 +51,7 @@ def build_limiter(services: Services) -> Limiter:
     return MemoryLimiter(limits)
 
 
-class DeliveryWorker:
+class DeliveryWorker(Intake):
     def __init__(
         self,
         bot: Bot,
@@ -79,6 +62,7 @@ class DeliveryWorker:
         idle_poll: float = 1.0,
         probe: Probe | None = None,
         limiter: Limiter | None = None,
+        urgency: Urgency | None = None,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -86,9 +70,10 @@ class DeliveryWorker:
         self.idle_poll = idle_poll
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.limiter = limiter or build_limiter(services)
-        self.pacer = Pacer(self.limiter, services.now)
+        self.urgency = urgency or Urgency()
+        self.pacer = Pacer(self.limiter, services.now, self.urgency)
         install(bot, self.pacer)
-        self.ledger = Ledger(session_factory, services, self.wake)
+        self.ledger = Ledger(session_factory, services, self.wake, self.urgency)
         self.cards = CardPublisher(bot, services, session_factory)
         settings = services.settings
         context = Context(
@@ -100,6 +85,8 @@ class DeliveryWorker:
         # whatever its size, so fewer and larger ones leave it free for handlers more often.
         self.batch = batch or self.capacity // 2
         self.lease = settings.delivery_lease_seconds
+        bind = session_factory.kw.get("bind")
+        self._read_apart = bind is not None and bind.dialect.name == "sqlite"
         self._lanes: dict[int, ChatLane] = {}
         self._wake = asyncio.Event()
         self._urgent = asyncio.Event()
@@ -120,18 +107,9 @@ class DeliveryWorker:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def wake(self) -> None:
-        """Something was queued (or freed): look now."""
-        self._wake.set()
-        self._urgent.set()
-
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-
-    @property
-    def held(self) -> int:
-        return sum(len(lane.jobs) + len(lane.current) for lane in self._lanes.values())
 
     async def recover(self) -> int:
         """Rows left "sending" by a worker that stopped renewing its claims go back to the queue.
@@ -191,6 +169,7 @@ class DeliveryWorker:
             while not self._stopping:
                 # Cleared before looking, so a commit that lands meanwhile is not slept through.
                 self._wake.clear()
+                await self.urgency.yield_to()
                 try:
                     claimed = await self._claim()
                 except Exception:  # a database hiccup: the worker carries on after a pause
@@ -282,168 +261,6 @@ class DeliveryWorker:
             await self.ledger.flush()
             await self.ledger.unclaim(leftover)
         await self.pacer.close()
-
-    # -- claiming ------------------------------------------------------------------------
-
-    async def _claim_urgent(self) -> None:
-        """What is not bulk is claimed the moment it is queued, beside the main loop: a
-        confirmation need not wait while the loop takes the next batch of a broadcast."""
-        while True:
-            await self._urgent.wait()
-            self._urgent.clear()
-            try:
-                await self._claim(urgent=True)
-            except Exception:
-                log.exception("claiming urgent outbox rows failed")
-                await asyncio.sleep(min(1.0, self.idle_poll))
-
-    async def _claim(self, *, urgent: bool = False) -> int:
-        room, max_priority = self.capacity - self.held, None
-        if urgent or room <= 0:
-            # Only what must not wait behind a broadcast (then even if the lanes are full).
-            room, max_priority = URGENT_CLAIM, NORMAL
-        total, backlog = 0, False
-        while room > 0 and not self._stopping:
-            # One claim at a time, each in its lanes before the next: two in flight could put
-            # the second part of a message in its lane before the first.
-            asked = min(room, self.batch)
-            async with self._claiming:
-                rows = await self._claim_batch(asked, max_priority)
-            total += len(rows)
-            room -= len(rows)
-            backlog = len(rows) == asked
-            if not backlog:
-                break
-        if max_priority is None:
-            self._backlog = backlog
-        return total
-
-    async def _claim_batch(self, limit: int, max_priority: int | None) -> list[OutboxMessage]:
-        # Where each row goes is read in the claiming transaction: one round of the database's
-        # lock per batch, not two (on SQLite even reading takes it).
-        moving: frozenset[str] = frozenset()
-        try:
-            async with self.session_factory.begin() as session:
-                rows = await claims_crud.claim_due(
-                    session=session,
-                    limit=limit,
-                    now=self.services.now(),
-                    worker=self.id,
-                    heartbeat=utcnow(),
-                    max_priority=max_priority,
-                )
-                moving = self.ledger.motion.begin(rows)
-                found = await self._targets(session, rows) if rows else {}
-            try:
-                alone = self._place(rows, found)
-            except BaseException:
-                # Claimed but never handed to a lane: back to the queue, untouched.
-                placed = {job.row.id for lane in self._lanes.values() for job in lane.jobs}
-                await self.ledger.unclaim([r for r in rows if r.id not in placed])
-                raise
-        finally:
-            self.ledger.motion.end(moving)
-        for row, outcome in alone:
-            await self.sender.settle_alone(row, outcome)
-        return rows
-
-    async def _targets(
-        self, session: AsyncSession, rows: Sequence[OutboxMessage]
-    ) -> dict[int, Target | Outcome]:
-        """Which chat each row goes to, as its kind says — or why it goes nowhere."""
-        found: dict[int, Target | Outcome] = {}
-        for name in {row.kind for row in rows}:
-            kind = KINDS.get(name)
-            group = [r for r in rows if r.kind == name]
-            if kind is None:
-                found |= {
-                    r.id or 0: Outcome("failed", error=f"unknown kind {name!r}") for r in group
-                }
-            else:
-                found |= await kind.targets(session, group, self.sender.context)
-        unreachable = await outbox_crud.unreachable_recipients(
-            session=session, user_ids=[r.recipient_user_id for r in rows if r.recipient_user_id]
-        )
-        gone = Outcome("forbidden", error="recipient unreachable (blocked the bot earlier)")
-        return found | {r.id or 0: gone for r in rows if r.recipient_user_id in unreachable}
-
-    def _place(
-        self, rows: Sequence[OutboxMessage], found: dict[int, Target | Outcome]
-    ) -> list[tuple[OutboxMessage, Outcome]]:
-        """Each claimed row into its chat's lane; those with no chat to go to, returned."""
-        alone: list[tuple[OutboxMessage, Outcome]] = []
-        for row in rows:
-            target = found[row.id or 0]
-            if isinstance(target, Outcome):
-                alone.append((row, target))
-                continue
-            lane = self._lanes.get(target.chat_id)
-            if lane is None:
-                lane = self._lanes[target.chat_id] = ChatLane(target.chat_id)
-            lane.add(Job(row, target))
-            if lane.task is None:
-                lane.task = asyncio.create_task(self._work(lane), name=f"lane {target.chat_id}")
-        return alone
-
-    # -- rows handed over by the transaction that queued them (`storage.crud.handoff`) ----
-
-    def takes(self, message: OutboxMessage) -> bool:
-        return (
-            self._taking
-            and not self._stopping
-            and message.priority <= NORMAL
-            and message.kind in KINDS
-        )
-
-    async def take(
-        self, session: AsyncSession, rows: Sequence[OutboxMessage]
-    ) -> tuple[list[OutboxMessage], Handed]:
-        motion = self.ledger.motion
-        taken = await claims_crud.claim_queued(
-            session=session,
-            rows=[row for row in rows if not motion.moving(row.lane)],
-            worker=self.id,
-            now=self.services.now(),
-            heartbeat=utcnow(),
-        )
-        found = await self._targets(session, taken) if taken else {}
-        return taken, Handed(taken, found, motion.watch(taken))
-
-    def committed(self, queued: Queued) -> None:
-        for handed in queued.handed:
-            self.ledger.motion.unwatch(handed.ticket)
-            if handed.ticket.spoiled or not self._taking or self._stopping:
-                self._chore(self._give_back(handed.rows))
-            else:
-                alone = self._place(handed.rows, handed.found)
-                if alone:
-                    self._chore(self._settle_alone(alone))
-        if queued.least is not None:
-            if queued.least <= NORMAL:
-                self.wake()
-            else:
-                self._wake.set()
-
-    def dropped(self, queued: Queued) -> None:
-        for handed in queued.handed:
-            self.ledger.motion.unwatch(handed.ticket)
-
-    def _chore(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._chores.add(task)
-        task.add_done_callback(self._chores.discard)
-
-    async def _give_back(self, rows: Sequence[OutboxMessage]) -> None:
-        """A hand-off whose lane moved meanwhile: claimed the ordinary way, in lane order."""
-        try:
-            await self.ledger.unclaim(rows)
-        except Exception:  # they stay claimed, and go back to the queue when the claim is stale
-            log.exception("giving back %s handed-over outbox row(s) failed", len(rows))
-        self.wake()
-
-    async def _settle_alone(self, alone: Sequence[tuple[OutboxMessage, Outcome]]) -> None:
-        for row, outcome in alone:
-            await self.sender.settle_alone(row, outcome)
 
     async def _work(self, lane: ChatLane) -> None:
         try:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -177,7 +176,6 @@ async def send_scheduled(
     now: datetime,
     chat_id: int,
     late_after: timedelta,
-    on_commit: Callable[[], None] = lambda: None,
 ) -> bool:
     """Send the period's digest unless some instance already has; whether this one did."""
     async with session_factory() as session:
@@ -208,5 +206,4 @@ async def send_scheduled(
         log.info("digest %s was sent by another instance", period.code)
         return False
     log.info("digest %s queued%s", period.code, " (late)" if late else "")
-    on_commit()
     return True

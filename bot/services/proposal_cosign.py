@@ -7,7 +7,6 @@ officers' chat), else it goes back to a draft when the window closes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -247,7 +246,6 @@ async def close_expired_windows(
     session_factory: async_sessionmaker[AsyncSession],
     services: Services,
     now: datetime | None = None,
-    on_commit: Callable[[], None] = lambda: None,
 ) -> int:
     """For the scheduler: every proposal still collecting co-signatures in a session whose
     window has closed goes back to a draft, its proposer told why. Each in its own
@@ -259,5 +257,4 @@ async def close_expired_windows(
     for case_id in case_ids:
         async with session_factory.begin() as session:
             await expire(session=session, services=services, case_id=case_id)
-        on_commit()
     return len(case_ids)

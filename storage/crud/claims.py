@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import or_, select, text, update
@@ -42,6 +43,30 @@ async def claim_due(
 ) -> list[OutboxMessage]:
     """Due rows in priority order, marked as being sent by `worker`; a row whose lane another
     worker holds, or in which an earlier row still waits, is left for later."""
+    due = await due_rows(
+        session=session, limit=limit, now=now, worker=worker, max_priority=max_priority
+    )
+    return await take_rows(session=session, due=due, worker=worker, heartbeat=heartbeat)
+
+
+@dataclass
+class Due:
+    rows: list[OutboxMessage]
+    # Due, but behind an earlier row of their lane that waits (a 429, a retry): by the time
+    # they wait until, so they are not taken for due again and again meanwhile.
+    behind: dict[datetime, list[int]] = field(default_factory=dict)
+
+
+async def due_rows(
+    *,
+    session: AsyncSession,
+    limit: int,
+    now: datetime,
+    worker: str | None = None,
+    max_priority: int | None = None,
+) -> Due:
+    """What `claim_due` would take, found without writing anything: on SQLite a claim reads
+    them in a snapshot, without the write lock, and takes them in a short transaction after."""
     stmt = select(OutboxMessage).where(
         col(OutboxMessage.status) == PENDING, col(OutboxMessage.next_attempt_at) <= now
     )
@@ -51,13 +76,40 @@ async def claim_due(
     if supports_skip_locked(session):
         stmt = stmt.with_for_update(skip_locked=True)
     rows, behind = await _in_lane_order(session, list(await session.scalars(stmt)), worker, now)
-    for when, ids in behind.items():
-        # Due, but behind a row that waits (a 429, a retry): it waits as long, so it is not
-        # taken for due again and again meanwhile.
+    return Due(rows, behind)
+
+
+async def take_rows(
+    *,
+    session: AsyncSession,
+    due: Due,
+    worker: str | None,
+    heartbeat: datetime | None = None,
+) -> list[OutboxMessage]:
+    """Marks the due rows as being sent by `worker`: those still pending (read in an earlier
+    snapshot, some may have been taken since)."""
+    for when, ids in due.behind.items():
         await session.execute(
-            update(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).values(next_attempt_at=when)
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == PENDING)
+            .values(next_attempt_at=when)
+            .execution_options(synchronize_session=False)
         )
-    await _mark_sending(session, rows, worker, heartbeat or utcnow())
+    if not due.rows:
+        return []
+    stamp = heartbeat or utcnow()
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_([r.id for r in due.rows]))
+        .where(col(OutboxMessage.status) == PENDING)
+        .values(status=SENDING, claimed_at=stamp, claimed_by=worker)
+        .returning(col(OutboxMessage.id))
+        .execution_options(synchronize_session=False)
+    )
+    taken = set(result.scalars())
+    rows = [row for row in due.rows if row.id in taken]
+    for row in rows:
+        row.status, row.claimed_at, row.claimed_by = SENDING, stamp, worker
     return rows
 
 
@@ -73,22 +125,7 @@ async def claim_queued(
     lane no other worker holds and has no earlier row still to go. The others stay pending."""
     due = [r for r in rows if r.next_attempt_at is not None and r.next_attempt_at <= now]
     kept, _ = await _in_lane_order(session, due, worker, now)
-    await _mark_sending(session, kept, worker, heartbeat)
-    return kept
-
-
-async def _mark_sending(
-    session: AsyncSession, rows: Sequence[OutboxMessage], worker: str | None, stamp: datetime
-) -> None:
-    if not rows:
-        return
-    await session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_([r.id for r in rows]))
-        .values(status=SENDING, claimed_at=stamp, claimed_by=worker)
-    )
-    for row in rows:
-        row.status, row.claimed_at, row.claimed_by = SENDING, stamp, worker
+    return await take_rows(session=session, due=Due(kept), worker=worker, heartbeat=heartbeat)
 
 
 async def _in_lane_order(
