@@ -10,6 +10,7 @@ that arrives while an earlier row of its lane is on its way between the database
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
@@ -122,19 +123,16 @@ class Intake:
         motion = self.ledger.motion
         mark = motion.mark()
         now, heartbeat = self.services.now(), utcnow()
+        find = functools.partial(
+            claims_crud.due_rows, limit=limit, now=now, worker=self.id, max_priority=max_priority
+        )
         moving: frozenset[str] = frozenset()
         try:
             if self._read_apart:
                 # Found in a snapshot and taken in a short transaction after: the write lock,
                 # which every handler needs, is held for a moment rather than the whole claim.
                 async with self.session_factory(execution_options={READ_ONLY: True}) as session:
-                    due = await claims_crud.due_rows(
-                        session=session,
-                        limit=limit,
-                        now=now,
-                        worker=self.id,
-                        max_priority=max_priority,
-                    )
+                    due = await find(session=session)
                     found = await self._targets(session, due.rows) if due.rows else {}
                 async with self.session_factory.begin() as session:
                     rows = await claims_crud.take_rows(
@@ -142,13 +140,7 @@ class Intake:
                     )
             else:
                 async with self.session_factory.begin() as session:
-                    due = await claims_crud.due_rows(
-                        session=session,
-                        limit=limit,
-                        now=now,
-                        worker=self.id,
-                        max_priority=max_priority,
-                    )
+                    due = await find(session=session)
                     rows = await claims_crud.take_rows(
                         session=session, due=due, worker=self.id, heartbeat=heartbeat
                     )
