@@ -105,6 +105,8 @@ class Intake:
             # One claim at a time, each in its lanes before the next: two in flight could put
             # the second part of a message in its lane before the first.
             asked = min(room, self.batch)
+            if max_priority is None:
+                await self.urgency.yield_to()
             async with self._claiming:
                 rows, due = await self._claim_batch(asked, max_priority)
             total += len(rows)
@@ -134,6 +136,9 @@ class Intake:
                 async with self.session_factory(execution_options={READ_ONLY: True}) as session:
                     due = await find(session=session)
                     found = await self._targets(session, due.rows) if due.rows else {}
+                # Taking and placing a hundred rows are long steps on the event loop: not in
+                # the middle of an answer (the rows taken meanwhile are skipped by the take).
+                await self.urgency.yield_to()
                 async with self.session_factory.begin() as session:
                     rows = await claims_crud.take_rows(
                         session=session, due=due, worker=self.id, heartbeat=heartbeat

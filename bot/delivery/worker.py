@@ -81,8 +81,8 @@ class DeliveryWorker(Intake):
         )
         self.sender = Sender(context, self.pacer, self.ledger, probe or Probe())
         self.capacity = max(MIN_CAPACITY, 2 * self.limiter.limits.global_rate.limit)
-        # A refill in one claim: each claim holds SQLite's write lock for milliseconds
-        # whatever its size, so fewer and larger ones leave it free for handlers more often.
+        # A refill in one claim or two: each holds SQLite's write lock for a moment whatever
+        # its size, so fewer and larger ones leave it free for handlers more often.
         self.batch = batch or self.capacity // 2
         self.lease = settings.delivery_lease_seconds
         bind = session_factory.kw.get("bind")
@@ -169,7 +169,6 @@ class DeliveryWorker(Intake):
             while not self._stopping:
                 # Cleared before looking, so a commit that lands meanwhile is not slept through.
                 self._wake.clear()
-                await self.urgency.yield_to()
                 try:
                     claimed = await self._claim()
                 except Exception:  # a database hiccup: the worker carries on after a pause
