@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -19,9 +20,16 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import logctx
 from bot.config import Settings, load_organisation
+from bot.deferred import DeferCalls
 from bot.delivery import DeliveryWorker, Probe
 from bot.dispatcher import build_dispatcher
+from bot.ingest.failures import FailureReport
+from bot.ingest.inbox import Inbox
+from bot.ingest.notice import Notice
+from bot.ingest.polling import Poller
+from bot.ingest.processor import Processor
 from bot.render import Renderer
 from bot.response_types import KeepResponseTypes
 from bot.scheduler import Jobs, build_scheduler, warn_stale_calendar
@@ -45,6 +53,8 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     worker: DeliveryWorker
+    processor: Processor
+    inbox: Inbox
     jobs: Jobs | None = None
 
 
@@ -58,6 +68,8 @@ def build_bot(settings: Settings) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+    # First, so what a handler says is queued before any limit or request is involved.
+    bot.session.middleware(DeferCalls())
     bot.session.middleware(KeepResponseTypes())
     return bot
 
@@ -98,8 +110,23 @@ def build_app(
         storage=storage or build_fsm_storage(settings),
     )
     dispatcher.include_router(delivery_handlers.build_router())
+    logctx.watch(session_factory)
+    notice = Notice(bot, services.renderer, after=settings.inbox_notice_seconds)
+    processor = Processor(dispatcher, bot, FailureReport(services, session_factory), notice)
+    inbox = Inbox(session_factory, processor, notice)
     jobs = Jobs(services=services, session_factory=session_factory)
-    return App(settings, services, engine, session_factory, bot, dispatcher, worker, jobs)
+    return App(
+        settings,
+        services,
+        engine,
+        session_factory,
+        bot,
+        dispatcher,
+        worker,
+        processor,
+        inbox,
+        jobs,
+    )
 
 
 async def bind_configured_chats(app: App) -> None:
@@ -188,7 +215,18 @@ async def run_polling(app: App) -> None:
     await bind_configured_chats(app)
     await set_commands(app)
     freeze_startup_heap()
-    async with running(app):
-        await app.dispatcher.start_polling(app.bot, handle_signals=True, close_bot_session=False)
-    await app.bot.session.close()
-    await app.engine.dispose()
+    poller = Poller(app.bot, app.inbox, app.dispatcher.resolve_used_update_types())
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, poller.stop)
+    try:
+        async with running(app):
+            await app.inbox.recover()
+            await poller.run()
+            await app.processor.stop(app.settings.shutdown_grace_seconds)
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        await app.dispatcher.storage.close()
+        await app.bot.session.close()
+        await app.engine.dispose()

@@ -158,6 +158,10 @@ class Settings(BaseSettings):
     # restart) takes it back; and how long a send may take before it counts as failed.
     delivery_lease_seconds: float = Field(default=15, gt=0)
     delivery_request_timeout: float = Field(default=30, gt=0)
+    # Someone whose update waits this long (the database away) is told it arrived.
+    inbox_notice_seconds: float = Field(default=5, gt=0)
+    # On SIGTERM, updates being handled get this long to finish; the rest wait in the inbox.
+    shutdown_grace_seconds: float = Field(default=10, gt=0)
 
     _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
 

@@ -7,14 +7,10 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.deferred import DeferredStorage
 from bot.delivery import register_kind
 from bot.delivery.urgency import Urgency
-from bot.middlewares import (
-    ArrivalMiddleware,
-    ChatLaneMiddleware,
-    TransactionMiddleware,
-    UserMiddleware,
-)
+from bot.middlewares import ArrivalMiddleware, TransactionMiddleware, UserMiddleware
 from bot.services.context import Services
 from bot.services.proposal_channel import ChannelKind
 from bot.services.proposal_core import CHANNEL
@@ -42,10 +38,12 @@ def build_dispatcher(
     urgency: Urgency,
     storage: BaseStorage | None = None,
 ) -> Dispatcher:
-    dp = Dispatcher(storage=storage or MemoryStorage(), services=services)
+    # Updates of one chat come one after another (`bot.ingest.processor`); the state one leaves
+    # is applied before the next is taken, so the FSM needs no lock of its own.
+    fsm = DeferredStorage(storage or MemoryStorage())
+    dp = Dispatcher(storage=fsm, services=services)
     dp.update.outer_middleware(ArrivalMiddleware())
-    dp.update.outer_middleware(ChatLaneMiddleware())
-    dp.update.outer_middleware(TransactionMiddleware(session_factory, urgency))
+    dp.update.outer_middleware(TransactionMiddleware(session_factory, urgency, fsm))
     dp.update.outer_middleware(
         UserMiddleware(services.renderer, frozenset(services.settings.admin_ids))
     )

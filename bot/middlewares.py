@@ -1,11 +1,9 @@
-"""Per-update plumbing: one ordered lane per chat, one transaction, the user and their language."""
+"""Per-update plumbing: one transaction, the user and their language."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,10 +12,12 @@ from aiogram.types import TelegramObject, Update
 from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import deferred
+from bot.deferred import Deferral, DeferredStorage
 from bot.delivery.urgency import Urgency
 from bot.i18n import locale_for
 from bot.render import Renderer
-from storage.crud import updates as updates_crud
+from storage.crud import inbox as inbox_crud
 from storage.crud import users as users_crud
 from storage.models import User
 
@@ -34,49 +34,26 @@ class ArrivalMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-class ChatLaneMiddleware(BaseMiddleware):
-    """Updates of one chat are handled one after another, in order.
-
-    Polling hands updates to concurrent tasks; without this, the parts of an album or two quick
-    button presses could both read the same conversation state and one would be lost.
-    """
-
-    def __init__(self) -> None:
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        chat = data.get("event_chat")
-        user = data.get("event_from_user")
-        key = chat.id if chat is not None else (user.id if user is not None else None)
-        if key is None:
-            return await handler(event, data)
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[key] = lock
-        async with lock:
-            # aiogram's FSM middleware runs first and read the state before this lane was
-            # ours; an update that waited here must see what the one before it left.
-            state = data.get("state")
-            if state is not None:
-                data["raw_state"] = await state.get_state()
-            return await handler(event, data)
-
-
 class TransactionMiddleware(BaseMiddleware):
-    """One database transaction per update, which also records the update as handled.
+    """One database transaction per update: its effects, what it tells people and the record
+    that it was handled commit together, or none of them does.
 
-    A redelivered update (same update_id) is dropped before any handler runs; the record is
-    written in the handler's own transaction, so the effect and the record commit together.
-    Redeliveries of one update share a chat lane, so they never run at the same time; writing
-    the record last keeps SQLite's single write lock free while the handler talks to Telegram.
-    Handling an update is interactive work: background delivery steps aside meanwhile (`Urgency`);
-    what it queued reaches the delivery worker when it commits (`storage.crud.handoff`).
+    What handlers say to Telegram becomes outbox rows of this transaction and their conversation
+    state waits for its commit (`bot.deferred`); the update leaves the inbox in the same commit,
+    and a redelivered one (same update_id) commits nothing. Handling an update is interactive
+    work: background delivery steps aside meanwhile (`Urgency`), and what it queued reaches the
+    delivery worker as it commits (`storage.crud.handoff`).
     """
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], urgency: Urgency) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        urgency: Urgency,
+        storage: DeferredStorage,
+    ) -> None:
         self.session_factory = session_factory
         self.urgency = urgency
+        self.storage = storage
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -84,20 +61,24 @@ class TransactionMiddleware(BaseMiddleware):
             return await self._handle(handler, event, data)
 
     async def _handle(self, handler: Handler, event: Update, data: dict[str, Any]) -> Any:
+        chat = data.get("event_chat")
         async with self.session_factory() as session:
-            if await updates_crud.was_handled(session=session, update_id=event.update_id):
-                log.info("update %s was already handled; dropped", event.update_id)
-                return None
-            data["session"] = session
+            deferral = Deferral(session, chat.id if chat is not None else None)
+            token = deferred.current.set(deferral)
             try:
+                data["session"] = session
                 result = await handler(event, data)
-                if not await updates_crud.claim_update(session=session, update_id=event.update_id):
+                if not await inbox_crud.finish(session=session, update_id=event.update_id):
+                    log.info("update %s was already handled; dropped", event.update_id)
                     await session.rollback()
                     return None
-            except Exception:
+                await session.commit()
+            except BaseException:
                 await session.rollback()
                 raise
-            await session.commit()
+            finally:
+                deferred.current.reset(token)
+        await self.storage.apply(deferral)
         return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.delivery import DeliveryWorker
+from bot.driver import Driver
 from bot.emulator import BotAPIEmulator, SimGroup, SimUser
 from bot.emulator.models import SimMessage
 
@@ -15,16 +15,12 @@ CASE_NUMBER = re.compile(r"\b[GSPQ]\d{4}-\d{4,}\b")
 @dataclass
 class Scenario:
     emu: BotAPIEmulator
-    worker: DeliveryWorker | None
+    driver: Driver
     group: SimGroup
 
-    async def settle(self, quiet: float = 0.1) -> None:
-        """Until the bot has taken every update and sent everything it queued."""
-        for _ in range(3):
-            await self.emu.settle(quiet=quiet, timeout=15)
-            if self.worker is not None:
-                await self.worker.drain()
-        await self.emu.settle(quiet=quiet, timeout=15)
+    async def settle(self) -> None:
+        """Until the bot has handled every update and sent everything it queued."""
+        await self.driver.settle()
 
     def last(self, who: SimUser | SimGroup) -> SimMessage:
         message = self.emu.last_bot_message(who.id)
@@ -63,35 +59,25 @@ class Scenario:
         category: str = "后勤餐饮",
         anonymous: bool = False,
         photos: int = 0,
-        settle: bool = True,
     ) -> str:
         """Walk the /new dialogue; returns the case number the student is told."""
-
-        async def step() -> None:
-            if settle:
-                await self.settle()
-            else:
-                await self.emu.wait_for_message(student.id, timeout=15)
-
         await student.send("/new")
-        await step()
+        await self.settle()
         await student.press(self.last(student), kind)
-        await step()
+        await self.settle()
         await student.press(self.last(student), category)
-        await step()
+        await self.settle()
         await student.send(text)
-        await step()
+        await self.settle()
         for _ in range(photos):
             await student.send_photo()
-            await step()
+            await self.settle()
         await student.press(self.last(student), 0)
-        await step()
+        await self.settle()
         await student.press(self.last(student), 1 if anonymous else 0)
-        await step()
+        await self.settle()
         await student.press(self.last(student), 0)
-        await step()
-        if not settle:
-            await self.emu.wait_for_message(student.id, contains="-", timeout=15)
+        await self.settle()
         for message in reversed(self.emu.bot_messages(student.id)):
             found = CASE_NUMBER.search(message.text or "")
             if found:

@@ -191,6 +191,24 @@ class ProcessedUpdate(SQLModel, table=True):
     processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class InboxUpdate(SQLModel, table=True):
+    """An update stored before Telegram is told it arrived, waiting to be handled.
+
+    Handling deletes the row in the transaction that commits its effect (and records the update
+    in `processed_updates`), so what is here is exactly what still has to happen. `lane` keeps
+    one chat's updates in order.
+    """
+
+    __tablename__ = "inbox_updates"
+
+    update_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    lane: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class StoredFile(SQLModel, table=True):
     """A generated file (a report, a chart) that an outbox row sends as a document or photo."""
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.driver import Driver
 from bot.emulator import BotAPIEmulator
 from tests.harness import ADMIN_ID, OFFICER_ID, OFFICERS_CHAT, Harness, reset_database, start_bot
 
@@ -79,7 +80,7 @@ async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[
     group.add_member(officer)
     async with start_bot(emulator, database_url) as app:
         h = Harness(
-            emu=emulator, worker=app.worker, group=group, app=app, admin=admin, officer=officer
+            emu=emulator, driver=Driver(app), group=group, app=app, admin=admin, officer=officer
         )
         await admin.send(f"/officer {OFFICER_ID}", chat=group)
         await h.settle()

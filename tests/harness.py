@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import App, bind_configured_chats, build_app, running
+from bot.app import App, bind_configured_chats, build_app
 from bot.config import Settings
 from bot.emulator import BotAPIEmulator, SimUser
 from bot.scenario import Scenario
@@ -103,25 +102,16 @@ async def reset_database(url: str) -> AsyncEngine:
 async def start_bot(
     emu: BotAPIEmulator, database_url: str, *, worker: bool = True, **overrides: Any
 ) -> AsyncIterator[App]:
-    """The real app: dispatcher polling the emulator, delivery worker running."""
+    """The real app against the emulator, to be driven step by step by a `Driver`: nothing runs
+    in the background, so a test knows when the bot is done."""
+    del worker  # whether the driver delivers is the driver's business
     settings = make_settings(emu.base_url, database_url, **overrides)
     app = build_app(settings)
     await bind_configured_chats(app)
-    polling = asyncio.create_task(
-        app.dispatcher.start_polling(
-            app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1
-        )
-    )
     try:
-        if worker:
-            async with running(app):
-                yield app
-        else:
-            yield app
+        yield app
     finally:
-        with contextlib.suppress(RuntimeError):
-            await app.dispatcher.stop_polling()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(polling, timeout=5)
+        await app.processor.stop(grace=5)
+        await app.dispatcher.storage.close()
         await app.bot.session.close()
         await app.engine.dispose()

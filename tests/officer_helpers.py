@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlmodel import col
 
+from bot.driver import Driver
 from bot.emulator import BotAPIEmulator, RecordedRequest, SimGroup, SimUser
 from bot.emulator.models import SimMessage
 from bot.services.cases import Draft, submit_case
@@ -37,41 +36,7 @@ ACCEPT, ASK_INFO, FORWARD, REJECT, ANSWER, MERGE = "受理", "需补充", "转�
 
 
 class OfficerHarness(Harness):
-    """A harness whose `settle` waits for quiet, not for a quiet period to pass.
-
-    The emulator's settle returns after a short silence; on a loaded machine a handler or the
-    delivery worker can be busy with the database for longer than that. Here settling also
-    needs every update handler to have finished and no outbox row to be due or in flight.
-    """
-
-    async def settle(self, quiet: float = 0.1) -> None:
-        assert self.app is not None
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            await super().settle(min(quiet, 0.02))
-            handling = [t for t in self.app.dispatcher._handle_update_tasks if not t.done()]
-            if handling:
-                await asyncio.wait(handling, timeout=15)
-            elif await self._outbox_busy():
-                await asyncio.sleep(0.01)
-            else:
-                return
-        raise AssertionError(f"the bot did not become idle\n{self.emu.dump()}")
-
-    async def _outbox_busy(self) -> bool:
-        assert self.app is not None
-        if self.worker is None:
-            return False
-        now = self.app.services.now()
-        stmt = select(col(OutboxMessage.id)).where(
-            or_(
-                col(OutboxMessage.status) == "sending",
-                (col(OutboxMessage.status) == "pending")
-                & (col(OutboxMessage.next_attempt_at) <= now),
-            )
-        )
-        async with self.app.session_factory() as session:
-            return (await session.scalar(stmt.limit(1))) is not None
+    """The harness of the officer-side tests (their helpers below take one)."""
 
 
 @contextlib.asynccontextmanager
@@ -97,7 +62,7 @@ async def officer_harness(
     async with start_bot(emulator, database_url, worker=worker, **overrides) as app:
         h = OfficerHarness(
             emu=emulator,
-            worker=app.worker if worker else None,
+            driver=Driver(app, deliver=worker),
             group=group,
             app=app,
             admin=admin,

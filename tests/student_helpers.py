@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import col
 
 from bot.emulator import SimUser
@@ -16,7 +14,7 @@ from bot.emulator.models import SimMessage
 from bot.emulator.serialize import user_dict
 from bot.scenario import CASE_NUMBER
 from bot.services.cases import Draft, submit_case
-from storage.models import Attachment, Case, CaseEvent, OutboxMessage, User
+from storage.models import Attachment, Case, CaseEvent, User
 from tests.harness import DEFAULT_TEXT, Harness
 
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
@@ -24,33 +22,8 @@ ANSWER_TEXT = "经后勤保障处核查，已约谈承包商并增加每日卫�
 REMINDER = "请先发送 /start 并同意隐私说明"
 
 
-async def _outbox_busy(h: Harness) -> bool:
-    assert h.app is not None
-    status, due_at = col(OutboxMessage.status), col(OutboxMessage.next_attempt_at)
-    due = (status == "pending") & (due_at <= h.app.services.now())
-    async with h.app.session_factory() as session:
-        stmt = select(func.count()).where((status == "sending") | due)
-        return bool(await session.scalar(stmt))
-
-
 async def settle(h: Harness) -> None:
-    """h.settle(), but also until no handler runs and nothing due is left in the outbox.
-
-    Knowing that, a short quiet time is enough, which keeps these many-step tests fast.
-    """
-    assert h.app is not None
-    dispatcher = h.app.dispatcher
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        await h.settle(quiet=0.01)
-        busy = [t for t in getattr(dispatcher, "_handle_update_tasks", ()) if not t.done()]
-        if busy:
-            await asyncio.wait(busy, timeout=15)
-        elif await _outbox_busy(h):
-            await asyncio.sleep(0.01)
-        else:
-            return
-    raise AssertionError(f"the bot did not settle\n{h.emu.dump()}")
+    await h.settle()
 
 
 @dataclass

@@ -1,0 +1,170 @@
+"""Commit first, then tell: what a handler says and the conversation state it sets take effect
+only when the update's transaction commits.
+
+While an update is handled (a `Deferral` is current), a Bot API call that would show something
+to someone is not made: it becomes an outbox row of the update's own transaction, in the order
+the handler made it, and the delivery worker sends it once the transaction commits (at once:
+such rows are handed to the worker on commit). A rollback takes the rows with it, so nobody is
+told of what did not happen; a send that fails after the commit is retried by the outbox like
+any other. Calls that only read (getChat, getFile, …) go through. Conversation state (FSM)
+written meanwhile is kept aside and applied after the commit, so a failed transaction leaves the
+conversation where it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.default import Default
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import BufferedInputFile, FSInputFile, InputFile
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.notify import INTERACTIVE
+from storage.crud import files as files_crud
+from storage.crud import outbox as outbox_crud
+from storage.models import OutboxMessage
+
+# Calls that change nothing anyone sees; they are made at once.
+IMMEDIATE = frozenset({"sendChatAction"})
+# A button's spinner stops with its answer: ahead of the rest of the chat's queue.
+TOAST_PRIORITY = INTERACTIVE - 1
+
+
+@dataclass
+class Deferral:
+    """What one update's handling has said and set, until its transaction commits."""
+
+    session: AsyncSession
+    # The chat the update came from: a callback's answer is queued in its lane.
+    chat_id: int | None
+    states: dict[StorageKey, str | None] = field(default_factory=dict)
+    data: dict[StorageKey, dict[str, Any]] = field(default_factory=dict)
+    told: int = 0
+
+
+current: ContextVar[Deferral | None] = ContextVar("deferral", default=None)
+
+
+def reads_only(method: TelegramMethod[Any]) -> bool:
+    name = method.__api_method__
+    return name.startswith("get") or name in IMMEDIATE
+
+
+class DeferCalls(BaseRequestMiddleware):
+    """Turns the calls a handler makes into outbox rows of its transaction (see the module)."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Any:
+        deferral = current.get()
+        if deferral is None or reads_only(method):
+            return await make_request(bot, method)
+        row = await outbox_row(deferral, bot, method)
+        await outbox_crud.enqueue(session=deferral.session, messages=[row])
+        deferral.told += 1
+        # Handlers do not wait for Telegram's answer (nothing is sent yet); True is what the
+        # Bot API answers to the calls that return no object.
+        return True
+
+
+async def outbox_row(
+    deferral: Deferral, bot: Bot, method: TelegramMethod[Any]
+) -> OutboxMessage:
+    name = method.__api_method__
+    # Defaults are left out, so the bot's own apply when the row is sent (nested ones are
+    # resolved now, as the session would); files are kept in the database until then.
+    payload: dict[str, Any] = {}
+    for key, value in method:
+        if value is None or isinstance(value, Default):
+            continue
+        if isinstance(value, InputFile):
+            payload[key] = await _stored(deferral.session, value)
+        else:
+            payload[key] = bot.session.prepare_value(value, bot=bot, files={}, _dumps_json=False)
+    chat_id = payload.get("chat_id")
+    if not isinstance(chat_id, int):
+        chat_id = deferral.chat_id
+    private = chat_id is not None and chat_id > 0
+    return OutboxMessage(
+        kind="send",
+        method=name,
+        chat_id=chat_id,
+        recipient_user_id=chat_id if private else None,
+        payload=payload,
+        priority=TOAST_PRIORITY if name == "answerCallbackQuery" else INTERACTIVE,
+    )
+
+
+async def _stored(session: AsyncSession, file: InputFile) -> dict[str, int]:
+    if isinstance(file, BufferedInputFile):
+        data = file.data
+    elif isinstance(file, FSInputFile):
+        data = await asyncio.to_thread(Path(file.path).read_bytes)
+    else:
+        raise TypeError(f"cannot keep a {type(file).__name__} for later sending")
+    filename = file.filename or "file"
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    stored = await files_crud.store_file(
+        session=session, filename=filename, content_type=content_type, data=data
+    )
+    assert stored.id is not None
+    return {"stored_file": stored.id}
+
+
+class DeferredStorage(BaseStorage):
+    """FSM storage whose writes during an update wait for its commit (see `apply`)."""
+
+    def __init__(self, inner: BaseStorage) -> None:
+        self.inner = inner
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        deferral = current.get()
+        if deferral is None:
+            await self.inner.set_state(key, value)
+        else:
+            deferral.states[key] = value
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        deferral = current.get()
+        if deferral is not None and key in deferral.states:
+            return deferral.states[key]
+        return await self.inner.get_state(key)
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        deferral = current.get()
+        if deferral is None:
+            await self.inner.set_data(key, data)
+        else:
+            deferral.data[key] = dict(data)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        deferral = current.get()
+        if deferral is not None and key in deferral.data:
+            return dict(deferral.data[key])
+        return await self.inner.get_data(key)
+
+    async def apply(self, deferral: Deferral) -> None:
+        """After the commit: the conversation moves on."""
+        for key, state in deferral.states.items():
+            await self.inner.set_state(key, state)
+        for key, data in deferral.data.items():
+            await self.inner.set_data(key, data)
+
+    async def close(self) -> None:
+        await self.inner.close()

@@ -1,0 +1,165 @@
+"""When handling an update fails. A database or network that went away is waited for: the
+update is tried again, nothing is lost. Anything else is a bug: the person gets a short apology
+with a reference, the admins get the reference with the traceback in private (at most one report
+every few minutes), and the update counts as handled so it cannot block its chat."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+import traceback
+from typing import Any
+
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError
+from aiogram.types import Update
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import logctx
+from bot.deferred import TOAST_PRIORITY
+from bot.i18n import locale_for
+from bot.services.context import Services
+from bot.services.notify import INTERACTIVE, NORMAL
+from storage.crud import inbox as inbox_crud
+from storage.crud import outbox as outbox_crud
+from storage.crud import users as users_crud
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+    TelegramNetworkError,
+    TelegramServerError,
+)
+ADMIN_REPORT_INTERVAL = 300.0
+TRACE_LIMIT = 3000
+
+
+def transient(exc: BaseException) -> bool:
+    """The failure is the surroundings' (and passes), not the code's."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT)
+
+
+def new_reference() -> str:
+    return "E-" + secrets.token_hex(3).upper()
+
+
+class FailureReport:
+    def __init__(
+        self,
+        services: Services,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        admin_interval: float = ADMIN_REPORT_INTERVAL,
+    ) -> None:
+        self.services = services
+        self.session_factory = session_factory
+        self.admin_interval = admin_interval
+        self._last_admin_report = -float("inf")
+        self._suppressed = 0
+
+    async def report(self, update: Update, exc: BaseException) -> str:
+        """Tell the person and the admins, and settle the update; the reference. Raises when
+        that cannot be stored (a transient failure: the update is tried again later)."""
+        reference = new_reference()
+        cases = logctx.case_numbers()
+        log.error(
+            "update %s failed (reference %s, cases %s)",
+            update.update_id,
+            reference,
+            cases,
+            exc_info=exc,
+        )
+        async with self.session_factory() as session:
+            rows = await self._apology(session, update, reference)
+            rows += self._admin_rows(update, exc, reference, cases)
+            await inbox_crud.finish(session=session, update_id=update.update_id)
+            await outbox_crud.enqueue(session=session, messages=rows)
+            await session.commit()
+        return reference
+
+    async def _apology(
+        self, session: AsyncSession, update: Update, reference: str
+    ) -> list[OutboxMessage]:
+        renderer = self.services.renderer
+        query, message = update.callback_query, update.message or update.edited_message
+        chat = message.chat if message is not None else None
+        if query is not None and query.message is not None:
+            chat = query.message.chat
+        sender = query.from_user if query is not None else (message.from_user if message else None)
+        private = chat is not None and chat.type == "private"
+        locale = self.services.group_locale
+        if private and sender is not None:
+            user = await users_crud.get_user(session=session, user_id=sender.id)
+            locale = locale_for(user.locale if user else None, sender.language_code)
+        text = renderer.render(locale, "system/apology.html", reference=reference)
+        chat_id = chat.id if chat is not None else None
+        if query is not None:
+            return [
+                OutboxMessage(
+                    kind="send",
+                    method="answerCallbackQuery",
+                    chat_id=chat_id,
+                    payload={"callback_query_id": query.id, "text": text, "show_alert": True},
+                    priority=TOAST_PRIORITY,
+                )
+            ]
+        if message is None or chat_id is None:
+            return []
+        payload: dict[str, Any] = {"chat_id": chat_id, "text": text}
+        if not private:
+            payload["reply_parameters"] = {
+                "message_id": message.message_id,
+                "allow_sending_without_reply": True,
+            }
+        return [
+            OutboxMessage(
+                kind="send",
+                method="sendMessage",
+                chat_id=chat_id,
+                recipient_user_id=chat_id if private else None,
+                payload=payload,
+                priority=INTERACTIVE,
+            )
+        ]
+
+    def _admin_rows(
+        self, update: Update, exc: BaseException, reference: str, cases: str
+    ) -> list[OutboxMessage]:
+        now = time.monotonic()
+        if now - self._last_admin_report < self.admin_interval:
+            self._suppressed += 1
+            return []
+        suppressed, self._suppressed = self._suppressed, 0
+        self._last_admin_report = now
+        trace = "".join(traceback.format_exception(exc))[-TRACE_LIMIT:]
+        text = self.services.renderer.render(
+            self.services.group_locale,
+            "system/error_report.html",
+            reference=reference,
+            update_id=update.update_id,
+            cases="" if cases == "-" else cases,
+            suppressed=suppressed,
+            trace=trace,
+        )
+        return [
+            OutboxMessage(
+                kind="send",
+                method="sendMessage",
+                chat_id=admin,
+                recipient_user_id=admin,
+                payload={"chat_id": admin, "text": text},
+                priority=NORMAL,
+            )
+            for admin in self.services.settings.admin_ids
+        ]

@@ -1,0 +1,177 @@
+"""Stored updates to the dispatcher: one chat's in order, chats side by side.
+
+An update leaves its chat's queue only when its transaction committed (the handler's, or the
+failure report's). A failure of the surroundings (the database gone, the network) keeps it at
+the head of its queue, tried again with growing pauses: the chat's later updates wait behind it,
+so they cannot overtake what the person did first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+
+from bot import logctx
+from bot.ingest.failures import FailureReport, transient
+from bot.ingest.notice import Notice
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+RETRY_FIRST, RETRY_MAX = 0.5, 30.0
+WATCH_PERIOD = 1.0
+
+
+@dataclass(eq=False)
+class Incoming:
+    update_id: int
+    lane: str
+    payload: dict[str, object]
+    received_at: datetime
+    attempts: int = 0
+
+
+def retry_delay(attempts: int) -> float:
+    return min(RETRY_MAX, RETRY_FIRST * 2 ** (attempts - 1)) * random.uniform(0.8, 1.2)
+
+
+class Processor:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        failures: FailureReport,
+        notice: Notice,
+        *,
+        retry_first: float = RETRY_FIRST,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.bot = bot
+        self.failures = failures
+        self.notice = notice
+        self.retry_first = retry_first
+        self._lanes: dict[str, deque[Incoming]] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._known: set[int] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._stopping = False
+        self._watch: asyncio.Task[None] | None = None
+
+    # -- taking updates in -------------------------------------------------------------------
+
+    def add(self, items: Iterable[Incoming]) -> None:
+        for item in items:
+            if item.update_id in self._known:
+                continue
+            self._known.add(item.update_id)
+            self._lanes.setdefault(item.lane, deque()).append(item)
+            self._idle.clear()
+            if item.lane not in self._tasks and not self._stopping:
+                self._tasks[item.lane] = asyncio.create_task(
+                    self._run(item.lane), name=f"lane-{item.lane}"
+                )
+        if self._watch is None and self.notice.enabled and not self._stopping:
+            self._watch = asyncio.create_task(self._watch_delays(), name="inbox-notice")
+
+    @property
+    def waiting(self) -> int:
+        return sum(len(queue) for queue in self._lanes.values())
+
+    async def idle(self) -> None:
+        """Until every update taken in has been handled."""
+        await self._idle.wait()
+
+    async def stop(self, grace: float) -> None:
+        """Updates being handled finish (within `grace`); the rest stay stored for next time."""
+        self._stopping = True
+        running = list(self._tasks.values())
+        if running:
+            _, late = await asyncio.wait(running, timeout=grace)
+            for task in late:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*late, return_exceptions=True)
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+
+    # -- handling ----------------------------------------------------------------------------
+
+    async def _run(self, lane: str) -> None:
+        queue = self._lanes[lane]
+        try:
+            while queue and not self._stopping:
+                item = queue[0]
+                if await self._handle(item):
+                    queue.popleft()
+                    self._known.discard(item.update_id)
+                    continue
+                item.attempts += 1
+                await asyncio.sleep(self._delay(item.attempts))
+        finally:
+            del self._tasks[lane]
+            if not queue:
+                self._lanes.pop(lane, None)
+            if not self._tasks:
+                self._idle.set()
+
+    def _delay(self, attempts: int) -> float:
+        return retry_delay(attempts) * self.retry_first / RETRY_FIRST
+
+    async def _handle(self, item: Incoming) -> bool:
+        """True once the update has had its effect (or its failure is reported)."""
+        update = Update.model_validate(item.payload, context={"bot": self.bot})
+        update_token = logctx.update_id.set(item.update_id)
+        cases_token = logctx.cases.set([])
+        try:
+            await self.dispatcher.feed_update(self.bot, update)
+            return True
+        except Exception as exc:
+            if transient(exc):
+                log.warning(
+                    "update %s waits (attempt %s): %s",
+                    item.update_id,
+                    item.attempts + 1,
+                    type(exc).__name__,
+                )
+                return False
+            try:
+                await self.failures.report(update, exc)
+            except Exception as report_exc:
+                log.warning(
+                    "update %s: its failure could not be recorded (%s); trying again",
+                    item.update_id,
+                    type(report_exc).__name__,
+                )
+                return False
+            return True
+        finally:
+            logctx.cases.reset(cases_token)
+            logctx.update_id.reset(update_token)
+
+    async def _watch_delays(self) -> None:
+        """People whose update waits for longer than a few seconds hear that it arrived."""
+        while not self._stopping:
+            await asyncio.sleep(WATCH_PERIOD)
+            late = utcnow().timestamp() - self.notice.after
+            waiting = [
+                item.payload
+                for queue in self._lanes.values()
+                for item in queue
+                if item.received_at.timestamp() <= late
+            ]
+            if waiting:
+                await self.notice.tell(waiting)
+            elif not self._lanes:
+                self.notice.reset()
