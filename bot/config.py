@@ -158,6 +158,8 @@ class Settings(BaseSettings):
     # restart) takes it back; and how long a send may take before it counts as failed.
     delivery_lease_seconds: float = Field(default=15, gt=0)
     delivery_request_timeout: float = Field(default=30, gt=0)
+    # Exception messages (which can quote what a person sent) in log lines, for debugging.
+    log_personal_data: bool = False
 
     _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
 
