@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import proposal_cli
+from bot import logs, proposal_cli
 from bot.config import ConfigError, Settings, load_organisation, load_settings
 from bot.delivery import cli as delivery_cli
 
@@ -57,10 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.setup(verbose=args.verbose)
     try:
         return asyncio.run(_dispatch(args))
     except ConfigError as exc:
@@ -98,6 +94,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
             echo_updates=args.echo_updates,
         )
     settings = load_settings()
+    logs.allow_personal_data(settings.log_personal_data)
     load_organisation(settings.organisation_file)
     if args.command == "migrate":
         return await _migrate(settings)

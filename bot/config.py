@@ -162,6 +162,8 @@ class Settings(BaseSettings):
     inbox_notice_seconds: float = Field(default=5, gt=0)
     # On SIGTERM, updates being handled get this long to finish; the rest wait in the inbox.
     shutdown_grace_seconds: float = Field(default=10, gt=0)
+    # Exception messages (which can quote what a person sent) in log lines, for debugging.
+    log_personal_data: bool = False
 
     _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
 

@@ -4,12 +4,12 @@ implementation report, from the command line."""
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot import exports
 from bot.config import Settings, load_organisation
 from bot.render import Renderer
 from bot.services.context import Services
@@ -140,20 +140,13 @@ async def _roster(args: argparse.Namespace, services: Services, factory: Any) ->
     for rep, link in links:
         print(f"{rep.name}\t{rep.student_no}\t{link}")
     if args.links is not None:
+        rows: list[list[object]] = [["姓名", "学号", "院系", "代表团/班级", "邀请链接"]]
+        for rep, link in links:
+            college = services.org.college(rep.college_code)
+            college_name = college.name_zh if college else ""
+            rows.append([rep.name, rep.student_no, college_name, rep.delegation, link])
         with args.links.open("w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(["姓名", "学号", "院系", "代表团/班级", "邀请链接"])
-            for rep, link in links:
-                college = services.org.college(rep.college_code)
-                writer.writerow(
-                    [
-                        rep.name,
-                        rep.student_no,
-                        college.name_zh if college else "",
-                        rep.delegation,
-                        link,
-                    ]
-                )
+            exports.write_csv(out, rows)
         print(f"invite links written to {args.links}")
     if username is None:
         print("(set BOT_USERNAME or pass --bot to put the bot's name in the links)")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import exports
 from bot.config import College, Organisation
 from storage.crud import proposals as crud
 from storage.models import CongressSession, Representative, User
@@ -31,7 +32,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("name", "student_no", "college")
 STUDENT_NO = re.compile(r"^[A-Za-z0-9-]{4,20}$")
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
-NAME_MAX = 40
+# Characters per cell. A name and a delegation go into invites, cards and co-signing requests,
+# where a long one would crowd out the rest; the others have their own formats anyway, but a
+# long cell is refused before its text is quoted back in an error.
+MAX_LENGTH = {"name": 40, "student_no": 20, "college": 60, "delegation": 60, "phone": 20}
 
 
 class RosterFileError(Exception):
@@ -99,6 +103,10 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
+def _column(key: str) -> str:
+    return f"{COLUMNS[key][0]} ({key})"
+
+
 def _college(org: Organisation, text: str) -> College | None:
     wanted = text.strip().lower()
     return next(
@@ -114,12 +122,14 @@ def _college(org: Organisation, text: str) -> College | None:
 def check(table: list[list[str]], org: Organisation, existing: set[str]) -> RosterCheck:
     """Every row checked; problems as (row number as the spreadsheet shows it, what is wrong)."""
     result = RosterCheck()
+    # Names end up in invites and chat messages, every cell in an error line: one line each.
+    table = [[exports.single_line(cell) for cell in row] for row in table]
     rows = [(number, row) for number, row in enumerate(table, start=1) if any(row)]
     if not rows:
         result.problems.append((1, "the file is empty"))
         return result
     header_line, header = rows[0]
-    names = [cell.strip().lower() for cell in header]
+    names = [cell.lower() for cell in header]
     index: dict[str, int] = {}
     for key, aliases in COLUMNS.items():
         found = next((i for i, name in enumerate(names) if name in aliases), None)
@@ -131,19 +141,21 @@ def check(table: list[list[str]], org: Organisation, existing: set[str]) -> Rost
         return result
     first_seen: dict[str, int] = {}
     for number, row in rows[1:]:
-
-        def value(key: str, row: list[str] = row) -> str:
-            position = index.get(key)
-            return row[position].strip() if position is not None and position < len(row) else ""
-
-        problems = []
-        name, student_no, college_text = value("name"), value("student_no"), value("college")
-        phone = value("phone") or None
+        cells = {key: row[i] if i < len(row) else "" for key, i in index.items()}
+        problems = [
+            f"{_column(key)} is longer than {limit} characters"
+            for key, limit in MAX_LENGTH.items()
+            if len(cells.get(key, "")) > limit
+        ]
+        if problems:
+            # Not checked further: its text is not quoted back in another error.
+            result.problems += [(number, problem) for problem in problems]
+            continue
+        name, student_no, college_text = cells["name"], cells["student_no"], cells["college"]
+        phone = cells.get("phone") or None
         for key in REQUIRED:
-            if not value(key):
-                problems.append(f"{COLUMNS[key][0]} ({COLUMNS[key][1]}) is empty")
-        if len(name) > NAME_MAX:
-            problems.append(f"the name is longer than {NAME_MAX} characters")
+            if not cells[key]:
+                problems.append(f"{_column(key)} is empty")
         if student_no and not STUDENT_NO.match(student_no):
             problems.append(f"student number {student_no!r} is not 4–20 letters or digits")
         college = _college(org, college_text) if college_text else None
@@ -162,7 +174,7 @@ def check(table: list[list[str]], org: Organisation, existing: set[str]) -> Rost
             continue
         assert college is not None
         result.rows.append(
-            RosterRow(number, name, student_no, college.code, value("delegation"), phone)
+            RosterRow(number, name, student_no, college.code, cells.get("delegation", ""), phone)
         )
     if not result.rows and not result.problems:
         result.problems.append((header_line, "no representatives below the header"))

@@ -24,6 +24,9 @@ DURABLE = "studentvoice_durable"
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # Bound parameters are message texts and Telegram ids: kept out of logs and of the text of
+    # database errors, which end up in logs.
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

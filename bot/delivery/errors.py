@@ -16,6 +16,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
+from bot import logs
 from bot.delivery.gate import Paused
 from bot.services.cards import ThreadUnavailable
 
@@ -78,7 +79,7 @@ def classify(exc: BaseException, attempts: int) -> Outcome:
         return Outcome("failed", error=exc.message)
     # Network trouble, 5xx, timeouts — and anything unforeseen (a database hiccup): the send
     # may or may not have happened; try again a bounded number of times.
-    error = str(exc) or type(exc).__name__
+    error = exc.message if isinstance(exc, TelegramAPIError) else logs.exception_text(exc)
     if attempts + 1 >= MAX_ATTEMPTS:
         return Outcome("failed", error=error)
     return Outcome("retry", error=error, delay=backoff(attempts))

@@ -30,6 +30,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from bot import logs
 from bot.delivery.limiter import GLOBAL, Grant, Limiter, chat_scopes
 from bot.delivery.urgency import Urgency
 
@@ -200,7 +201,8 @@ class Pacer:
         app_now = self.clock()
         until = app_now + timedelta(seconds=retry_after)
         await self.limiter.penalize(scopes, until=until, app_now=app_now)
-        log.warning("429 for chat %s: %s wait %ss", chat_id, ", ".join(scopes), retry_after)
+        kinds = ", ".join(scope.split(":")[0] for scope in scopes)  # without the chat's id
+        log.warning("429 for chat %s: %s wait %ss", logs.chat(chat_id), kinds, retry_after)
         return scopes
 
     async def close(self) -> None:

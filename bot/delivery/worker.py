@@ -21,6 +21,7 @@ from datetime import timedelta
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import logs
 from bot.delivery.gate import Pacer, install
 from bot.delivery.intake import Intake
 from bot.delivery.kinds import Context
@@ -266,7 +267,7 @@ class DeliveryWorker(Intake):
             while lane.jobs and not self._stopping:
                 await self.sender.next(lane)
         except Exception:
-            log.exception("delivery lane %s failed", lane.chat_id)
+            log.exception("delivery lane %s failed", logs.chat(lane.chat_id))
             await self.ledger.unclaim([job.row for job in lane.current + lane.jobs])
             lane.jobs.clear()
         finally:

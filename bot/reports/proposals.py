@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import labels
+from bot import exports, labels
 from bot.i18n import N_
 from bot.services import proposal_views
 from bot.services.context import Services
@@ -113,12 +113,12 @@ def render_xlsx(services: Services, locale: str, report: Report) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = _("Implementation")[:31]
-    sheet.append([report.congress.name])
-    sheet.append([_(name) for name in COLUMNS])
+    exports.append_row(sheet, [report.congress.name])
+    exports.append_row(sheet, [_(name) for name in COLUMNS])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for view in report.proposals:
-        sheet.append(_cells(services, locale, view))
+        exports.append_row(sheet, _cells(services, locale, view))
     widths = (14, 30, 12, 20, 14, 12, 20, 60, 12, 30)
     for index, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
