@@ -7,6 +7,7 @@ from collections.abc import Callable
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,12 +69,16 @@ def build_router() -> Router:
     async def erase(
         query: CallbackQuery,
         state: FSMContext,
+        fsm_storage: BaseStorage,
         session: AsyncSession,
         user: User,
         services: Services,
         locale: str,
     ) -> None:
+        # Before anything is said to them: what this transaction queues for the person after
+        # the erasure is deleted once sent.
         await privacy.erase_user(session=session, services=services, user_id=user.id)
+        await privacy.forget_conversations(storage=fsm_storage, user_id=user.id)
         await state.clear()
         await query.answer()
         if isinstance(query.message, Message):

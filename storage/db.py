@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
-from storage.crud import handoff
+from storage.crud import erasure, handoff
 
 # Execution options of a session that will only read, and of one whose commit must survive a
 # power cut, not only a crash of the process (see `_tune_sqlite`).
@@ -78,11 +78,12 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that tell the delivery worker (when one is set in their info) what they
-    queued, once it is committed."""
+    queued, once it is committed; and that forget what they queue for someone they erased."""
 
     class AppSession(Session):
         pass
 
+    event.listen(AppSession, "before_flush", erasure.before_flush)
     event.listen(AppSession, "after_commit", handoff.after_commit)
     event.listen(AppSession, "after_transaction_end", handoff.after_transaction_end)
     return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AppSession)

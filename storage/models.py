@@ -150,6 +150,8 @@ class OutboxMessage(SQLModel, table=True):
     "thread" posts into a case's officer thread, resolved at send time.
     `lane` groups the rows that must go out in order (one chat's, one case's officer rows);
     `claimed_by` is the delivery worker sending the row, which renews `claimed_at` while alive.
+    `forget`: the row goes once it is sent or has failed, being a message to someone who has
+    just erased their data (the confirmation of the erasure).
     """
 
     __tablename__ = "outbox"
@@ -158,6 +160,8 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_lane", "lane", "status"),
         # A restart counts the last minute's sends against the limits.
         Index("ix_outbox_sent", "sent_at"),
+        # Ids are never reused: a worker may still hold the id of a row just deleted.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -180,6 +184,7 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = _ts()
     lane: str | None = None
     claimed_by: str | None = None
+    forget: bool = False
 
 
 class ProcessedUpdate(SQLModel, table=True):

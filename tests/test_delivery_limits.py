@@ -14,7 +14,7 @@ from bot.delivery.redis_limiter import RedisLimiter
 from bot.emulator import BotAPIEmulator
 from storage.types import utcnow
 from tests.delivery_helpers import delivered, limits, queue, redis_url, refused, strict, texts
-from tests.harness import OFFICERS_CHAT
+from tests.harness import OFFICERS_CHAT, TOKEN
 from tests.officer_helpers import officer_harness, seed_student
 
 NOTICES = -1009000000001
@@ -81,7 +81,7 @@ async def limiter(request: pytest.FixtureRequest) -> AsyncIterator[Limiter]:
     if request.param == "memory":
         yield MemoryLimiter(TELEGRAM)
         return
-    shared = RedisLimiter.from_url(TELEGRAM, await redis_url(12))
+    shared = RedisLimiter.from_url(TELEGRAM, await redis_url(12), secret=TOKEN)
     yield shared
     await shared.close()
 
@@ -105,7 +105,8 @@ async def test_a_429_blocks_the_scope_until_retry_after_then_slows_it(limiter: L
 
 async def test_two_instances_share_the_limits_through_redis() -> None:
     url = await redis_url(13)
-    one, two = RedisLimiter.from_url(TELEGRAM, url), RedisLimiter.from_url(TELEGRAM, url)
+    one = RedisLimiter.from_url(TELEGRAM, url, secret=TOKEN)
+    two = RedisLimiter.from_url(TELEGRAM, url, secret=TOKEN)
     try:
         now = utcnow()
         grants = [await one.try_acquire(chat_scopes(-100500), app_now=now) for _ in range(3)]

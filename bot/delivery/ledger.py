@@ -50,7 +50,8 @@ class Ledger:
         self.services = services
         self.on_change = on_change
         self._final: list[dict[str, Any]] = []
-        self._links: list[tuple[int, int, int]] = []
+        # (row, chat, message, case) of each message sent for a case.
+        self._links: list[tuple[int, int, int, int]] = []
         self._woken: set[int] = set()
         self._queued = asyncio.Event()
         self._nudged = asyncio.Event()
@@ -91,7 +92,8 @@ class Ledger:
         )
         kind = KINDS.get(row.kind)
         if row.case_id is not None and kind is not None and kind.links_messages:
-            self._links += [(m.chat.id, m.message_id, row.case_id) for m in messages]
+            assert row.id is not None
+            self._links += [(row.id, m.chat.id, m.message_id, row.case_id) for m in messages]
         if row.case_id is not None and new_card(row, result):
             self._woken.add(row.case_id)
         if status == FAILED:
@@ -130,17 +132,19 @@ class Ledger:
             try:
                 async with self.session_factory.begin() as session:
                     now = self.services.now()
-                    await outbox_crud.finish_many(session=session, outcomes=final, when=now)
+                    gone = await outbox_crud.finish_many(session=session, outcomes=final, when=now)
                     if woken:
                         await outbox_crud.wake_case_rows(session=session, case_ids=woken, now=now)
-                    if links:
+                    # A message to someone who erased their data links nothing to the case.
+                    kept = [link for link in links if link[0] not in gone]
+                    if kept:
                         # One statement for all: a broadcast links thousands of messages.
                         stmt = insert_for(session, MessageLink).on_conflict_do_nothing()
                         await session.execute(
                             stmt,
                             [
                                 {"chat_id": chat, "message_id": message, "case_id": case}
-                                for chat, message, case in links
+                                for _, chat, message, case in kept
                             ],
                         )
             except BaseException:

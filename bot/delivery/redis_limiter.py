@@ -4,10 +4,15 @@ A scope's window is a sorted set of sends scored by when their answer came (Redi
 so instances need not agree on time). A send in flight is scored with a provisional deadline,
 `IN_FLIGHT_TTL` ahead: should its process die before the answer, the slot frees itself.
 Blocks (429) hold the app-clock time until which the scope waits.
+
+A chat's keys are named by a keyed hash of its id (the key: the bot's token), so no key says
+whom the bot wrote to — also in the minutes after a person erased their data.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import math
 import os
@@ -104,10 +109,11 @@ def _ms(moment: datetime, *, up: bool = False) -> int:
 
 
 class RedisLimiter(Limiter):
-    def __init__(self, limits: Limits, redis: Any, *, prefix: str = PREFIX) -> None:
+    def __init__(self, limits: Limits, redis: Any, *, secret: str, prefix: str = PREFIX) -> None:
         super().__init__(limits)
         self.redis = redis
         self.prefix = prefix
+        self._secret = secret.encode()
         self._acquire = redis.register_script(_ACQUIRE)
         self._release = redis.register_script(_RELEASE)
         self._available = redis.register_script(_AVAILABLE)
@@ -116,12 +122,16 @@ class RedisLimiter(Limiter):
         self._tokens = itertools.count(1)
 
     @classmethod
-    def from_url(cls, limits: Limits, url: str) -> RedisLimiter:
+    def from_url(cls, limits: Limits, url: str, *, secret: str) -> RedisLimiter:
         from redis.asyncio import Redis
 
-        return cls(limits, Redis.from_url(url))
+        return cls(limits, Redis.from_url(url), secret=secret)
 
     def _keys(self, scope: str) -> list[str]:
+        kind, _, chat = scope.partition(":")
+        if chat:
+            digest = hmac.new(self._secret, chat.encode(), hashlib.sha256).hexdigest()
+            scope = f"{kind}:{digest[:24]}"
         base = f"{self.prefix}:{scope}"
         return [f"{base}:w", f"{base}:b", f"{base}:s"]
 

@@ -48,7 +48,7 @@ def build_limiter(services: Services) -> Limiter:
     if url:
         from bot.delivery.redis_limiter import RedisLimiter
 
-        return RedisLimiter.from_url(limits, url)
+        return RedisLimiter.from_url(limits, url, secret=services.settings.bot_token)
     return MemoryLimiter(limits)
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -15,17 +18,14 @@ from bot.services.context import Services
 from bot.services.proposal_core import channel_rows
 from bot.workflow import UNSUBMITTED, Kind, Role
 from storage.crud import cases as cases_crud
+from storage.crud import erasure
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as proposals_crud
 from storage.models import (
     Case,
     CaseEvent,
-    CaseFollower,
     CongressSession,
-    MessageLink,
-    OutboxMessage,
     Representative,
-    RoleGrant,
     User,
 )
 
@@ -80,10 +80,14 @@ async def stored_about(*, session: AsyncSession, user_id: int) -> Stored:
 async def erase_user(*, session: AsyncSession, services: Services, user_id: int) -> None:
     """Unlink the person from every case (which stay, anonymous) and drop the profile.
 
-    The officers' cards of those cases are redrawn, or they would go on showing the name; so
-    are the public channel's posts of their registered proposals (which name the proposer)
-    and the cards of proposals they co-signed (which list the co-signers).
+    Nothing stored keeps their id or names: not the cases they acted in, in any role, nor
+    the outbox (see `storage.crud.erasure`); what this transaction queues for them after this
+    (the confirmation) is deleted once sent. The officers' cards of those cases are redrawn,
+    or they would go on showing the name; so are the public channel's posts of their
+    registered proposals (which name the proposer) and the cards of proposals they
+    co-signed (which list the co-signers).
     """
+    traces = erasure.Traces.of(user_id, await session.get(User, user_id))
     await _withdraw_unsent_proposals(session, services, user_id)
     cosigned = await proposals_crud.forget_user(session=session, user_id=user_id)
     own = list(await session.scalars(select(Case).where(col(Case.submitter_id) == user_id)))
@@ -97,23 +101,11 @@ async def erase_user(*, session: AsyncSession, services: Services, user_id: int)
     await session.execute(
         update(CaseEvent)
         .where(col(CaseEvent.actor_id) == user_id, col(CaseEvent.actor_role) == Role.REPRESENTATIVE)
-        .values(actor_id=None, text=None)
+        .values(text=None)
     )
-    await session.execute(
-        update(CaseEvent)
-        .where(col(CaseEvent.actor_id) == user_id, col(CaseEvent.actor_role) == Role.STUDENT)
-        .values(actor_id=None)
-    )
-    await session.execute(delete(CaseFollower).where(col(CaseFollower.user_id) == user_id))
-    await session.execute(delete(RoleGrant).where(col(RoleGrant.user_id) == user_id))
-    # Their private chat's messages pointing at cases, and what is still queued for them.
-    await session.execute(delete(MessageLink).where(col(MessageLink.chat_id) == user_id))
-    await session.execute(
-        delete(OutboxMessage).where(
-            col(OutboxMessage.recipient_user_id) == user_id,
-            col(OutboxMessage.status) == outbox_crud.PENDING,
-        )
-    )
+    await erasure.unlink_from_cases(session=session, user_id=user_id)
+    await erasure.forget_messages(session=session, traces=traces)
+    await erasure.scrub_files(session=session, traces=traces)
     await session.execute(delete(User).where(col(User.id) == user_id))
     # A proposal withdrawn before it was sent never had a card: redrawing would post one.
     shown = [case for case in [*own, *signed] if case.state not in proposals_crud.NEVER_SUBMITTED]
@@ -124,6 +116,26 @@ async def erase_user(*, session: AsyncSession, services: Services, user_id: int)
             if proposal is not None:  # posted only once registered: channel_rows knows
                 rows += channel_rows(services=services, proposal=proposal)
     await outbox_crud.enqueue(session=session, messages=rows)
+    erasure.remember(session, traces)
+
+
+async def forget_conversations(*, storage: BaseStorage, user_id: int) -> None:
+    """The person's conversation states in every chat: their private chat's, and a group's
+    half-finished step (an officer's prompt) too, whose keys name them."""
+    if isinstance(storage, MemoryStorage):
+        for key in [k for k in storage.storage if user_id in (k.chat_id, k.user_id)]:
+            del storage.storage[key]
+    elif isinstance(storage, RedisStorage):
+        builder = storage.key_builder
+        prefix, sep = getattr(builder, "prefix", "fsm"), getattr(builder, "separator", ":")
+        needle = str(user_id)
+        doomed = [
+            key
+            async for key in storage.redis.scan_iter(match=f"{prefix}{sep}*{needle}*")
+            if needle in (key.decode() if isinstance(key, bytes) else key).split(sep)[1:]
+        ]
+        if doomed:
+            await storage.redis.delete(*doomed)
 
 
 async def _withdraw_unsent_proposals(

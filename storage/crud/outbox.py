@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any, Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -25,6 +26,12 @@ LISTED = "listed"
 CLOCK = "clock"
 # More rows than this are inserted in bulk.
 BULK_INSERT = 50
+# session.info key: the people erased in the transaction (`storage.crud.erasure.Traces`).
+ERASED = "erased_people"
+
+
+class Erased(Protocol):
+    def concerns(self, row: OutboxMessage) -> bool: ...
 
 
 def clock_of(session: AsyncSession) -> datetime:
@@ -68,6 +75,7 @@ async def enqueue(
             message.next_attempt_at = now
         message.lane = message.lane or lane_of(message)
         queued.append(message)
+    mark_forgotten(session.info, queued)
     if len(queued) > BULK_INSERT:
         # A broadcast: thousands of rows in one statement, without tracking each as an object
         # (so these rows get no ids here; nothing needs them before they are sent).
@@ -80,6 +88,15 @@ async def enqueue(
         session.add_all(queued)
         await session.flush()
     await note_queued(session, queued)
+
+
+def mark_forgotten(info: dict[Any, Any], rows: Iterable[OutboxMessage]) -> None:
+    """What a transaction queues for someone it erased, after the erasure (the confirmation),
+    is deleted once sent."""
+    erased: list[Erased] = info.get(ERASED, [])
+    for row in rows:
+        if any(person.concerns(row) for person in erased):
+            row.forget = True
 
 
 async def next_due_at(*, session: AsyncSession) -> datetime | None:
@@ -112,11 +129,16 @@ async def finish(
 
 async def finish_many(
     *, session: AsyncSession, outcomes: Sequence[dict[str, object]], when: datetime | None = None
-) -> None:
+) -> set[int]:
     """Final states of many rows at once: dicts of id, status, last_error, result_message_id
-    and optionally chat_id (where a row that named no chat went)."""
+    and optionally chat_id (where a row that named no chat went).
+
+    Rows to be forgotten once done (to someone who erased their data) are deleted instead;
+    their ids are returned. The flag is read here, not from the row as it was claimed: an
+    erasure marks the rows to the person it finds being sent.
+    """
     if not outcomes:
-        return
+        return set()
     when = when or clock_of(session)
     params = [
         {
@@ -130,6 +152,13 @@ async def finish_many(
         for o in outcomes
     ]
     await session.execute(update(OutboxMessage), params)
+    gone = await session.scalars(
+        delete(OutboxMessage)
+        .where(col(OutboxMessage.id).in_([o["id"] for o in outcomes]), col(OutboxMessage.forget))
+        .returning(col(OutboxMessage.id))
+        .execution_options(synchronize_session=False)
+    )
+    return {row_id for row_id in gone if row_id is not None}
 
 
 async def recent_sends(*, session: AsyncSession, since: datetime) -> list[tuple[int, datetime]]:
