@@ -1,8 +1,8 @@
 """outbox: rows deleted once sent (a message to someone who has just erased their data); on
 SQLite, ids never reused (a worker may still hold the id of a row just deleted)
 
-Revision ID: 0007_deletion
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-24 10:00:00
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_deletion"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
