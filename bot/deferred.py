@@ -31,6 +31,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import BufferedInputFile, FSInputFile, InputFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery.gate import current_send
 from bot.services.notify import INTERACTIVE
 from storage.crud import files as files_crud
 from storage.crud import outbox as outbox_crud
@@ -72,7 +73,9 @@ class DeferCalls(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Any:
         deferral = current.get()
-        if deferral is None or reads_only(method):
+        # The delivery worker's own calls (a task started while a handler ran inherits its
+        # context) are the sending of what was deferred, never deferred again.
+        if deferral is None or reads_only(method) or current_send.get() is not None:
             return await make_request(bot, method)
         row = await outbox_row(deferral, bot, method)
         await outbox_crud.enqueue(session=deferral.session, messages=[row])
@@ -82,9 +85,7 @@ class DeferCalls(BaseRequestMiddleware):
         return True
 
 
-async def outbox_row(
-    deferral: Deferral, bot: Bot, method: TelegramMethod[Any]
-) -> OutboxMessage:
+async def outbox_row(deferral: Deferral, bot: Bot, method: TelegramMethod[Any]) -> OutboxMessage:
     name = method.__api_method__
     # Defaults are left out, so the bot's own apply when the row is sent (nested ones are
     # resolved now, as the session would); files are kept in the database until then.

@@ -67,7 +67,12 @@ class TransactionMiddleware(BaseMiddleware):
             token = deferred.current.set(deferral)
             try:
                 data["session"] = session
-                result = await handler(event, data)
+                try:
+                    result = await handler(event, data)
+                finally:
+                    # What the commit sets going (the worker taking over what was queued) is
+                    # not the handler's: its calls go to Telegram.
+                    deferred.current.reset(token)
                 if not await inbox_crud.finish(session=session, update_id=event.update_id):
                     log.info("update %s was already handled; dropped", event.update_id)
                     await session.rollback()
@@ -76,8 +81,6 @@ class TransactionMiddleware(BaseMiddleware):
             except BaseException:
                 await session.rollback()
                 raise
-            finally:
-                deferred.current.reset(token)
         await self.storage.apply(deferral)
         return result
 

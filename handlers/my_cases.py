@@ -98,14 +98,20 @@ def build_router(renderer: Renderer) -> Router:
             return
         await query.answer()
         text = await _timeline(session, services, case, locale)
-        if isinstance(query.message, Message) and case.id is not None:
-            sent = await query.message.answer(
-                text, reply_markup=_case_keyboard(services, locale, case)
-            )
-            # A reply to the case as shown here adds information, like one to any case message.
-            await cases_crud.link_message(
-                session=session, chat_id=sent.chat.id, message_id=sent.message_id, case_id=case.id
-            )
+        markup = _case_keyboard(services, locale, case)
+        # Queued as the case's message: once sent it is linked to the case, so a reply to it
+        # adds information, like one to any case message.
+        await outbox_crud.enqueue(
+            session=session,
+            messages=notify.message_rows(
+                chat_id=user.id,
+                texts=[text],
+                case_id=case.id,
+                recipient=user.id,
+                priority=notify.INTERACTIVE,
+                keyboard=markup.model_dump(exclude_none=True) if markup else None,
+            ),
+        )
 
     @router.callback_query(MyCaseCB.filter(F.action == "info"))
     async def ask_info(

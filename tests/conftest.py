@@ -82,6 +82,9 @@ async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[
         h = Harness(
             emu=emulator, driver=Driver(app), group=group, app=app, admin=admin, officer=officer
         )
-        await admin.send(f"/officer {OFFICER_ID}", chat=group)
-        await h.settle()
-        yield h
+        try:
+            await admin.send(f"/officer {OFFICER_ID}", chat=group)
+            await h.settle()
+            yield h
+        finally:
+            await h.driver.close()

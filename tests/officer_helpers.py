@@ -68,10 +68,13 @@ async def officer_harness(
             admin=admin,
             officer=officer,
         )
-        if grant_officer:
-            await admin.send(f"/officer {OFFICER_ID}", chat=group)
-            await h.settle()
-        yield h
+        try:
+            if grant_officer:
+                await admin.send(f"/officer {OFFICER_ID}", chat=group)
+                await h.settle()
+            yield h
+        finally:
+            await h.driver.close()
 
 
 def _group(emu: BotAPIEmulator, chat_id: int, title: str, forum: bool) -> SimGroup:
