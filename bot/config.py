@@ -158,6 +158,9 @@ class Settings(BaseSettings):
     # restart) takes it back; and how long a send may take before it counts as failed.
     delivery_lease_seconds: float = Field(default=15, gt=0)
     delivery_request_timeout: float = Field(default=30, gt=0)
+    # How long a message that fails for a passing reason (network, timeouts, 5xx) is tried
+    # again, ever less often (every ten minutes at most), before it is given up.
+    delivery_retry_hours: float = Field(default=24, gt=0)
 
     _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
 
