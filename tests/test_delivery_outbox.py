@@ -195,18 +195,18 @@ async def test_server_errors_are_retried_with_backoff_then_given_up(
 
 
 async def test_an_outage_of_an_hour_loses_nothing(harness: Harness, faults: FaultPolicy) -> None:
-    """Telegram answers 5xx for over an hour (15 tries; six used to be the end, 15 s in): the
+    """Telegram answers 5xx for over an hour (17 tries; six used to be the end, 15 s in): the
     waits grow to ten minutes at most, and the message arrives once it is back."""
     h = harness
     alice = await seed_student(h, 1001, "Alice")
     number = await seed_case(h, alice)
     clock = freeze_clock(h)
     since = len(h.emu.requests)
-    faults.fail("sendMessage", times=15, code=500, description="Internal Server Error")
+    faults.fail("sendMessage", times=17, code=500, description="Internal Server Error")
 
     await reply_to_card(h, number, "已整改。")
     waited = []
-    for _ in range(20):
+    for _ in range(25):
         row = (await outbox(h, recipient_user_id=alice.id))[-1]
         if row.status != "pending":
             break
@@ -215,7 +215,7 @@ async def test_an_outage_of_an_hour_loses_nothing(harness: Harness, faults: Faul
         await h.settle()
 
     assert row.status == "sent"
-    assert [r.error_code for r in sends_to(h, alice.id, since)] == [500] * 15 + [None]
+    assert [r.error_code for r in sends_to(h, alice.id, since)] == [500] * 17 + [None]
     assert sum(waited) > 3600 and max(waited) <= BACKOFF_CAP * JITTER[1]
     assert len([t for t in received(h, alice) if "已整改。" in t]) == 1
 
