@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=10, gt=0)
     # Exception messages (which can quote what a person sent) in log lines, for debugging.
     log_personal_data: bool = False
+    # How long a message that fails for a passing reason (network, timeouts, 5xx) is tried
+    # again, ever less often (every ten minutes at most), before it is given up.
+    delivery_retry_hours: float = Field(default=24, gt=0)
 
     _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
 

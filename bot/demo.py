@@ -7,16 +7,15 @@ the student rates the answer. Both sides of the conversation are printed as they
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import shutil
 import tempfile
 import textwrap
 from pathlib import Path
 
 from bot import demo_proposal
-from bot.app import bind_configured_chats, build_app, running
+from bot.app import bind_configured_chats, build_app
 from bot.config import Settings
+from bot.driver import Driver
 from bot.emulator import BotAPIEmulator
 from bot.emulator.models import SimChat, TranscriptEntry
 from bot.scenario import Scenario
@@ -85,35 +84,28 @@ async def _play(emu: BotAPIEmulator, settings: Settings) -> int:
     app = build_app(settings)
     await upgrade(app.engine)
     await bind_configured_chats(app)
-    polling = asyncio.create_task(
-        app.dispatcher.start_polling(
-            app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1
-        )
-    )
+    driver = Driver(app)
     try:
-        async with running(app):
-            story = Scenario(emu=emu, worker=app.worker, group=group)
-            await admin.send(f"/officer {OFFICER_ID}", chat=group)
+        story = Scenario(emu=emu, driver=driver, group=group)
+        await admin.send(f"/officer {OFFICER_ID}", chat=group)
+        await story.settle()
+        await story.onboard(student, college="公共卫生学院")
+        number = await story.submit(student, STORY_TEXT, photos=1)
+        for button in ("受理", "转办", "后勤保障处"):
+            await officer.press(story.card(number), button)
             await story.settle()
-            await story.onboard(student, college="公共卫生学院")
-            number = await story.submit(student, STORY_TEXT, photos=1)
-            for button in ("受理", "转办", "后勤保障处"):
-                await officer.press(story.card(number), button)
-                await story.settle()
-            await officer.press(story.card(number), "答复")
-            await story.settle()
-            await officer.send(ANSWER_TEXT, chat=group, reply_to=story.last(group))
-            await story.settle()
-            await student.press(story.last(student), "满意")
-            await story.settle()
-            await student.send("处理很及时，谢谢！", reply_to=None)
-            await story.settle()
-            split = await demo_proposal.play_proposal(emu, app, story, group, officer)
+        await officer.press(story.card(number), "答复")
+        await story.settle()
+        await officer.send(ANSWER_TEXT, chat=group, reply_to=story.last(group))
+        await story.settle()
+        await student.press(story.last(student), "满意")
+        await story.settle()
+        await student.send("处理很及时，谢谢！", reply_to=None)
+        await story.settle()
+        split = await demo_proposal.play_proposal(emu, app, story, group, officer)
     finally:
-        with contextlib.suppress(RuntimeError):
-            await app.dispatcher.stop_polling()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(polling, timeout=5)
+        await driver.close()
+        await app.processor.stop(grace=5)
         await app.bot.session.close()
         await app.engine.dispose()
     return split

@@ -1,5 +1,6 @@
 """Admins: binding chats to their purpose and giving people the officer role; the bot's own
-membership of chats (a user blocking it included)."""
+membership of chats (a user blocking it, the bot removed from a bound chat, a group becoming a
+supergroup)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,19 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import lost_chats
 from bot.services.cards import OFFICERS, SENSITIVE
 from bot.services.context import Services
-from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.models import User
 
 Translate = Callable[[str], str]
-PURPOSES = {"": OFFICERS, "officers": OFFICERS, "sensitive": SENSITIVE}
+PURPOSES = {
+    "": OFFICERS,
+    "officers": OFFICERS,
+    "sensitive": SENSITIVE,
+    "committee": lost_chats.COMMITTEE,
+}
 
 
 def build_router() -> Router:
@@ -39,22 +45,28 @@ def build_router() -> Router:
             return
         purpose = PURPOSES.get((command.args or "").strip().lower())
         if purpose is None:
-            await message.reply(_("Usage: /bind or /bind sensitive"))
+            await message.reply(_("Usage: /bind, /bind sensitive or /bind committee"))
             return
         is_forum = bool(message.chat.is_forum)
-        await users_crud.set_binding(
+        await lost_chats.bind(
             session=session,
+            services=services,
             purpose=purpose,
             chat_id=message.chat.id,
             is_forum=is_forum,
             title=message.chat.title,
         )
-        # Cards of cases that came in before any chat was bound were waiting for this one.
-        await outbox_crud.wake_chat_rows(session=session, now=services.now())
         await message.reply(
             services.renderer.render(
                 services.group_locale, "group/bound.html", purpose=purpose, is_forum=is_forum
             )
+        )
+
+    @router.message(F.migrate_to_chat_id)
+    async def migrated(message: Message, session: AsyncSession, services: Services) -> None:
+        assert message.migrate_to_chat_id is not None
+        await lost_chats.migrated(
+            session=session, services=services, old=message.chat.id, new=message.migrate_to_chat_id
         )
 
     @router.message(Command("officer", "unofficer"))
@@ -103,6 +115,21 @@ def build_router() -> Router:
         # Known now, no queued message to this user costs a request that can only fail.
         # Whatever the user does next in private lifts it (UserMiddleware).
         await users_crud.set_unreachable(session=session, user_id=user.id, when=services.now())
+
+    @router.my_chat_member(F.chat.type.in_({"group", "supergroup", "channel"}))
+    async def membership(
+        event: ChatMemberUpdated, session: AsyncSession, services: Services
+    ) -> None:
+        status, chat = event.new_chat_member.status, event.chat
+        if status in lost_chats.REMOVED:
+            await lost_chats.lose(
+                session=session, services=services, chat_id=chat.id, reason=status, title=chat.title
+            )
+        elif status == "administrator" and chat.type == "channel":
+            # A channel has no /bind: made its administrator again, the bot takes it back.
+            await lost_chats.channel_back(
+                session=session, services=services, chat_id=chat.id, title=chat.title
+            )
 
     return router
 

@@ -52,6 +52,10 @@ class ChatBinding(SQLModel, table=True):
     is_forum: bool = False
     title: str | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The bot can no longer post there (removed, or the chat is gone): what goes there waits
+    # until an admin binds a chat again. The reason is Telegram's word for it.
+    lost_at: datetime | None = _ts()
+    lost_reason: str | None = None
 
 
 class CaseCounter(SQLModel, table=True):

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.delivery import MAX_ATTEMPTS
+from bot.delivery import attempts_for
+from bot.delivery.errors import BACKOFF_CAP, JITTER
 from bot.emulator import BotAPIEmulator, FaultPolicy
 from bot.scenario import CASE_NUMBER
 from storage.crud import claims as claims_crud
@@ -163,33 +164,60 @@ async def test_rate_limit_retry_after_is_respected_and_order_kept(
 
 
 async def test_server_errors_are_retried_with_backoff_then_given_up(
-    harness: Harness, faults: FaultPolicy
+    emulator: BotAPIEmulator, database_url: str, faults: FaultPolicy
 ) -> None:
+    """Given up once the configured horizon (here 36 s) has passed, not before."""
+    hours = 0.01
+    async with officer_harness(emulator, database_url, delivery_retry_hours=hours) as h:
+        alice = await seed_student(h, 1001, "Alice")
+        number = await seed_case(h, alice)
+        clock = freeze_clock(h)
+        since = len(h.emu.requests)
+        tries = attempts_for(hours)
+        faults.fail("sendMessage", times=tries + 5, code=500, description="Internal Server Error")
+
+        await reply_to_card(h, number, "这条消息送不到。")
+
+        delays = []
+        for _ in range(tries + 3):
+            row = (await outbox(h, recipient_user_id=alice.id))[-1]
+            if row.status == "failed":
+                break
+            delays.append((row.next_attempt_at - clock[0]).total_seconds())
+            advance(clock, seconds=delays[-1])
+            await h.settle()
+        attempts = sends_to(h, alice.id, since)
+        assert [r.error_code for r in attempts] == [500] * tries  # bounded
+        assert row.status == "failed" and row.attempts == tries - 1
+        assert sum(delays) >= hours * 3600  # not before the horizon
+        assert delays == sorted(delays) and delays[0] > 0 and delays[-1] > 4 * delays[0]
+        assert "这条消息送不到。" not in "".join(received(h, alice))
+
+
+async def test_an_outage_of_an_hour_loses_nothing(harness: Harness, faults: FaultPolicy) -> None:
+    """Telegram answers 5xx for over an hour (17 tries; six used to be the end, 15 s in): the
+    waits grow to ten minutes at most, and the message arrives once it is back."""
     h = harness
     alice = await seed_student(h, 1001, "Alice")
     number = await seed_case(h, alice)
     clock = freeze_clock(h)
     since = len(h.emu.requests)
-    faults.fail(
-        "sendMessage", times=MAX_ATTEMPTS + 5, code=500, description="Internal Server Error"
-    )
+    faults.fail("sendMessage", times=17, code=500, description="Internal Server Error")
 
-    await reply_to_card(h, number, "这条消息送不到。")
-
-    delays = []
-    for _ in range(MAX_ATTEMPTS + 3):
+    await reply_to_card(h, number, "已整改。")
+    waited = []
+    for _ in range(25):
         row = (await outbox(h, recipient_user_id=alice.id))[-1]
-        if row.status == "failed":
+        if row.status != "pending":
             break
-        delays.append((row.next_attempt_at - clock[0]).total_seconds())
-        advance(clock, seconds=delays[-1])
+        waited.append((row.next_attempt_at - clock[0]).total_seconds())
+        advance(clock, seconds=waited[-1])
         await h.settle()
-    attempts = sends_to(h, alice.id, since)
-    assert [r.error_code for r in attempts] == [500] * MAX_ATTEMPTS  # bounded
-    assert row.status == "failed" and row.attempts == MAX_ATTEMPTS - 1
-    assert len(delays) == MAX_ATTEMPTS - 1
-    assert delays == sorted(delays) and delays[0] > 0 and delays[-1] > 4 * delays[0]  # backoff
-    assert "这条消息送不到。" not in "".join(received(h, alice))
+
+    assert row.status == "sent"
+    assert [r.error_code for r in sends_to(h, alice.id, since)] == [500] * 17 + [None]
+    assert sum(waited) > 3600 and max(waited) <= BACKOFF_CAP * JITTER[1]
+    assert len([t for t in received(h, alice) if "已整改。" in t]) == 1
 
 
 async def test_a_transient_server_error_is_retried_until_it_goes_through(
@@ -243,6 +271,27 @@ async def test_a_request_telegram_rejects_is_not_retried(
     assert [r.error_code for r in sends_to(h, alice.id, since)] == [400]
     row = (await outbox(h, recipient_user_id=alice.id))[-1]
     assert (row.status, row.last_error) == ("failed", "Bad Request: chat not found")
+    # The officers hear of it in the case's thread.
+    warning = h.last(h.group)
+    assert number in (warning.text or "") and "chat not found" in (warning.text or "")
+    assert warning.reply_to_message_id == card(h, number).message_id
+
+
+async def test_a_403_to_a_student_stops_at_once_and_the_thread_says_so(harness: Harness) -> None:
+    """Blocked without the bot being told: the first refusal ends it, no retry."""
+    h = harness
+    alice = await seed_student(h, 1001, "Alice")
+    number = await seed_case(h, alice)
+    alice.profile.blocked = True
+    since = len(h.emu.requests)
+
+    await reply_to_card(h, number, "请问是哪一天？")
+    assert [r.error_code for r in sends_to(h, alice.id, since)] == [403]
+    row = (await outbox(h, recipient_user_id=alice.id))[-1]
+    assert (row.status, row.attempts) == ("failed", 0)
+    warning = h.last(h.group)
+    assert number in (warning.text or "") and "bot was blocked by the user" in (warning.text or "")
+    assert warning.reply_to_message_id == card(h, number).message_id
 
 
 async def test_rows_are_due_by_the_apps_clock_even_when_it_is_behind(harness: Harness) -> None:

@@ -5,17 +5,17 @@ several instances run); `kinds` turns each kind of row into calls; `batching` ke
 officers' group readable under load; `ledger` writes down what happened.
 """
 
-from bot.delivery.errors import MAX_ATTEMPTS, MissingFile, RecipientUnreachable
+from bot.delivery.errors import MissingFile, RecipientUnreachable, attempts_for
 from bot.delivery.kinds import build_method, register_kind
 from bot.delivery.sending import Probe
 from bot.delivery.worker import DeliveryWorker
 
 __all__ = [
-    "MAX_ATTEMPTS",
     "DeliveryWorker",
     "MissingFile",
     "Probe",
     "RecipientUnreachable",
+    "attempts_for",
     "build_method",
     "register_kind",
 ]

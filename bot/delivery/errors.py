@@ -20,9 +20,13 @@ from bot import logs
 from bot.delivery.gate import Paused
 from bot.services.cards import ThreadUnavailable
 
-MAX_ATTEMPTS = 6
+# Waits between tries of a transient failure: doubling from half a second up to this, jittered.
+BACKOFF_CAP = 600.0
+JITTER = (0.8, 1.2)
 # Answers that mean the wanted state is already there: nothing to retry.
 HARMLESS = ("message is not modified", "TOPIC_NOT_MODIFIED")
+# A 400 that means the chat is not there (a deleted account or group): as final as a 403.
+GONE = ("chat not found",)
 
 
 class MissingFile(Exception):
@@ -36,7 +40,8 @@ class RecipientUnreachable(Exception):
 @dataclass(frozen=True)
 class Outcome:
     """`kind` is one of: sent, failed, retry (counted attempt), wait (not an attempt: 429, a
-    chat told to wait, a thread not there yet), forbidden, migrated."""
+    chat told to wait, a thread not there yet), forbidden (403), gone (the chat does not exist),
+    migrated."""
 
     kind: str
     result: Any = None
@@ -51,10 +56,20 @@ class Outcome:
 
 def backoff(attempts: int) -> float:
     """Seconds before attempt `attempts + 1`: doubling from half a second, capped, jittered."""
-    return min(60.0, 0.5 * 2**attempts) * random.uniform(0.8, 1.2)
+    return min(BACKOFF_CAP, 0.5 * 2**attempts) * random.uniform(*JITTER)
 
 
-def classify(exc: BaseException, attempts: int) -> Outcome:
+def attempts_for(hours: float) -> int:
+    """How many tries a transient failure gets: enough that even the shortest waits add up to
+    `hours` (a request's own time comes on top), so an outage shorter than that loses nothing."""
+    horizon, waited, tries = hours * 3600, 0.0, 1
+    while waited < horizon:
+        waited += min(BACKOFF_CAP, 0.5 * 2 ** (tries - 1)) * JITTER[0]
+        tries += 1
+    return tries
+
+
+def classify(exc: BaseException, attempts: int, max_attempts: int) -> Outcome:
     if isinstance(exc, Paused):
         return Outcome("wait", error=str(exc), until=exc.until, whole_chat=True)
     if isinstance(exc, ThreadUnavailable):
@@ -72,14 +87,16 @@ def classify(exc: BaseException, attempts: int) -> Outcome:
     if isinstance(exc, TelegramBadRequest):
         if any(marker in exc.message for marker in HARMLESS):
             return Outcome("sent", error=exc.message)
+        if any(marker in exc.message for marker in GONE):
+            return Outcome("gone", error=exc.message)
         return Outcome("failed", error=exc.message)
     if isinstance(exc, TelegramAPIError) and not isinstance(
         exc, TelegramNetworkError | TelegramServerError
     ):
         return Outcome("failed", error=exc.message)
     # Network trouble, 5xx, timeouts — and anything unforeseen (a database hiccup): the send
-    # may or may not have happened; try again a bounded number of times.
+    # may or may not have happened; try again, ever less often, for as long as configured.
     error = exc.message if isinstance(exc, TelegramAPIError) else logs.exception_text(exc)
-    if attempts + 1 >= MAX_ATTEMPTS:
+    if attempts + 1 >= max_attempts:
         return Outcome("failed", error=error)
     return Outcome("retry", error=error, delay=backoff(attempts))

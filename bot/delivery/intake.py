@@ -25,10 +25,12 @@ from bot.delivery.ledger import Ledger
 from bot.delivery.motion import Ticket
 from bot.delivery.sending import Sender
 from bot.delivery.urgency import Urgency
+from bot.services import lost_chats
 from bot.services.context import Services
 from bot.services.notify import NORMAL
 from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
+from storage.crud import users as users_crud
 from storage.crud.handoff import Queued
 from storage.db import READ_ONLY
 from storage.models import OutboxMessage
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 
 # Rows claimed even when the lanes are full: anything more urgent than bulk.
 URGENT_CLAIM = 16
+LOST = "the bot is not in this chat: waiting until an admin binds it again"
 
 
 @dataclass
@@ -168,8 +171,7 @@ class Intake:
                     await self.ledger.unclaim(late)
         finally:
             motion.end(moving)
-        for row, outcome in alone:
-            await self.sender.settle_alone(row, outcome)
+        await self.sender.settle_alone(alone)
         return rows, len(due.rows)
 
     async def _targets(
@@ -190,7 +192,17 @@ class Intake:
             session=session, user_ids=[r.recipient_user_id for r in rows if r.recipient_user_id]
         )
         gone = Outcome("forbidden", error="recipient unreachable (blocked the bot earlier)")
-        return found | {r.id or 0: gone for r in rows if r.recipient_user_id in unreachable}
+        found |= {r.id or 0: gone for r in rows if r.recipient_user_id in unreachable}
+        lost = await users_crud.lost_chat_ids(session=session)
+        if lost:
+            # Not tried, not counted: they wait for the chat to be bound again, which wakes them.
+            pause = Outcome("wait", error=LOST, until=self.services.now() + lost_chats.PAUSE)
+            found |= {
+                row_id: pause
+                for row_id, target in found.items()
+                if isinstance(target, Target) and target.chat_id in lost
+            }
+        return found
 
     def _place(
         self,
@@ -246,7 +258,7 @@ class Intake:
             else:
                 alone = self._place(handed.rows, handed.found, urgent=True)
                 if alone:
-                    self._chore(self._settle_alone(alone))
+                    self._chore(self.sender.settle_alone(alone))
         if queued.least is not None:
             if queued.least <= NORMAL:
                 self.wake()
@@ -269,7 +281,3 @@ class Intake:
         except Exception:  # they stay claimed, and go back to the queue when the claim is stale
             log.exception("giving back %s handed-over outbox row(s) failed", len(rows))
         self.wake()
-
-    async def _settle_alone(self, alone: Sequence[tuple[OutboxMessage, Outcome]]) -> None:
-        for row, outcome in alone:
-            await self.sender.settle_alone(row, outcome)

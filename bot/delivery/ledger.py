@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery.kinds import KINDS, new_card, sent_messages
 from bot.delivery.motion import Motion
 from bot.delivery.urgency import Urgency
-from bot.services import conversation
+from bot.services import conversation, lost_chats
 from bot.services.context import Services
 from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
@@ -195,13 +195,14 @@ class Ledger:
                 async with self.session_factory.begin() as session:
                     await claims_crud.unclaim(session=session, ids=ids)
 
-    async def forbidden(self, row: OutboxMessage, error: str) -> None:
-        """403: the row failed, its recipient is unreachable, and officers hear of it when it
-        was their reply."""
+    async def forbidden(self, row: OutboxMessage, error: str, *, unreachable: bool = True) -> None:
+        """A refusal for good (403, or the chat does not exist): the row failed, its recipient
+        is `unreachable` when Telegram said so, and officers hear of it when it was their
+        reply."""
         assert row.id is not None
         async with self.session_factory.begin() as session:
             await outbox_crud.finish(session=session, message_id=row.id, status=FAILED, error=error)
-            if row.recipient_user_id is not None:
+            if unreachable and row.recipient_user_id is not None:
                 user = await users_crud.get_user(session=session, user_id=row.recipient_user_id)
                 if user is not None and user.unreachable_at is None:
                     await users_crud.set_unreachable(
@@ -213,16 +214,22 @@ class Ledger:
                 )
         self.on_change()
 
+    async def chat_lost(self, chat_id: int, error: str) -> bool:
+        """Telegram refused a chat for good: when it is a bound chat, its binding is lost (and
+        admins told) and True."""
+        async with self.session_factory.begin() as session:
+            return await lost_chats.lose(
+                session=session, services=self.services, chat_id=chat_id, reason=error, title=None
+            )
+
     async def migrated(self, row: OutboxMessage, old_chat_id: int, new_chat_id: int) -> None:
         """The group became a supergroup: bindings, cases and queued rows follow; this row goes
         again at once, to the new id."""
         async with self.session_factory.begin() as session:
-            await outbox_crud.move_chat(session=session, old=old_chat_id, new=new_chat_id)
-        log.warning(
-            "chat %s migrated to %s; a setting naming the old id should be updated",
-            old_chat_id,
-            new_chat_id,
-        )
+            await lost_chats.migrated(
+                session=session, services=self.services, old=old_chat_id, new=new_chat_id
+            )
+        log.warning("chat %s migrated to %s", old_chat_id, new_chat_id)
         await self.postpone(
             [row], until=self.services.now(), error=f"chat migrated to {new_chat_id}"
         )

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from aiogram.methods import SendMessage
 
 from bot.delivery import batching
-from bot.delivery.errors import Outcome, classify
+from bot.delivery.errors import Outcome, attempts_for, classify
 from bot.delivery.gate import Pacer, Paused, SendContext, current_send
 from bot.delivery.kinds import KINDS, Context
 from bot.delivery.lanes import ChatLane, Job
 from bot.delivery.ledger import Ledger
+from bot.services.lost_chats import PAUSE
 from storage.crud.outbox import FAILED, LISTED, SENT
 from storage.models import OutboxMessage
 
@@ -85,7 +87,7 @@ class Sender:
         except Paused as exc:
             job = lane.jobs[0]
             lane.take([job])
-            await self.settle(lane, [job], classify(exc, job.row.attempts))
+            await self.settle(lane, [job], self.classify(exc, job.row))
             return [], False
         lane.arrived.clear()
         waiting = [job for job in lane.jobs if job.batchable]
@@ -121,9 +123,13 @@ class Sender:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            return classify(exc, job.row.attempts)
+            return self.classify(exc, job.row)
         finally:
             current_send.reset(token)
+
+    def classify(self, exc: BaseException, row: OutboxMessage) -> Outcome:
+        hours = self.context.services.settings.delivery_retry_hours
+        return classify(exc, row.attempts, attempts_for(hours))
 
     async def _send_batch(self, lane: ChatLane, jobs: list[Job]) -> Any:
         context = self.context
@@ -172,11 +178,21 @@ class Sender:
             await ledger.postpone(rows, until=until, error=outcome.error)
             if chat:
                 await ledger.hold_chat(lane.chat_id, until)
-        elif outcome.kind == "forbidden":
-            blocked = jobs + lane.same_recipient(row)
-            lane.take([j for j in blocked if j in lane.jobs])
-            for job in blocked:
-                await ledger.forbidden(job.row, outcome.error or "forbidden")
+        elif outcome.kind in ("forbidden", "gone"):
+            error = outcome.error or outcome.kind
+            # Groups and channels have negative ids: only they can be bound chats.
+            if lane.chat_id < 0 and await ledger.chat_lost(lane.chat_id, error):
+                # Nothing for that chat is tried until it is bound again (a new chat, maybe).
+                rows = [j.row for j in jobs] + self._hold(lane, row, chat=True)
+                await ledger.postpone(rows, until=ledger.later(PAUSE.total_seconds()), error=error)
+            else:
+                # A 403 is the recipient's (blocked, left): none of their rows can go. A chat
+                # not found fails this row; the others learn it for themselves.
+                gone = outcome.kind == "gone"
+                blocked = jobs + ([] if gone else lane.same_recipient(row))
+                lane.take([j for j in blocked if j in lane.jobs])
+                for job in blocked:
+                    await ledger.forbidden(job.row, error, unreachable=not gone)
         elif outcome.kind == "migrated":
             assert outcome.migrate_to is not None
             await ledger.migrated(row, lane.chat_id, outcome.migrate_to)
@@ -191,12 +207,17 @@ class Sender:
         lane.take(held)
         return [job.row for job in held]
 
-    async def settle_alone(self, row: OutboxMessage, outcome: Outcome) -> None:
-        """A row that never reached a lane (no chat to send to yet, recipient unreachable)."""
-        if outcome.kind == "wait":
+    async def settle_alone(self, alone: Sequence[tuple[OutboxMessage, Outcome]]) -> None:
+        """Rows that never reached a lane (no chat to send to yet, or it was lost; recipient
+        unreachable); those told to wait alike, together."""
+        waiting: dict[Outcome, list[OutboxMessage]] = {}
+        for row, outcome in alone:
+            if outcome.kind == "wait":
+                waiting.setdefault(outcome, []).append(row)
+            elif outcome.kind == "forbidden":
+                await self.ledger.forbidden(row, outcome.error or "forbidden")
+            else:
+                self.ledger.finish(row, FAILED, error=outcome.error)
+        for outcome, rows in waiting.items():
             until = outcome.until or self.ledger.later(outcome.delay)
-            await self.ledger.postpone([row], until=until, error=outcome.error)
-        elif outcome.kind == "forbidden":
-            await self.ledger.forbidden(row, outcome.error or "forbidden")
-        else:
-            self.ledger.finish(row, FAILED, error=outcome.error)
+            await self.ledger.postpone(rows, until=until, error=outcome.error)

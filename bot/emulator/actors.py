@@ -48,7 +48,30 @@ class SimGroup:
         self.chat.members[user_id] = status
 
     def set_bot_status(self, status: str) -> None:
+        """Quietly: the bot is not told (see `remove_bot` and `add_bot` for that)."""
         self.chat.bot_status = status
+
+    def remove_bot(self, by: SimUser, status: str = "kicked") -> None:
+        """A member takes the bot out of the group ("kicked", or "left"); the bot is told."""
+        self._bot_membership(by, status)
+
+    def add_bot(self, by: SimUser, status: str = "administrator") -> None:
+        self._bot_membership(by, status)
+
+    def _bot_membership(self, by: SimUser, status: str) -> None:
+        world, old = self._world, self.chat.bot_status
+        self.chat.bot_status = status
+        world.updates.push(
+            "my_chat_member",
+            {
+                "chat": chat_dict(self.chat),
+                "from": user_dict(by.profile),
+                "date": int(time.time()),
+                "old_chat_member": member_dict(world.bot, old),
+                "new_chat_member": member_dict(world.bot, status),
+            },
+        )
+        world.touch()
 
     def topic_by_name(self, name: str) -> SimTopic | None:
         return next(
@@ -145,6 +168,8 @@ class SimUser:
 
     def _reaches_bot(self, chat: SimChat, message: SimMessage) -> bool:
         world = self._world
+        if chat.type != "private" and chat.bot_status in ("left", "kicked"):
+            return False
         if chat.type == "private" or not world.privacy_mode or message.kind == "service":
             return True
         text = message.content

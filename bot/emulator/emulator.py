@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -173,6 +174,23 @@ class BotAPIEmulator:
 
     def group(self, chat_id: int) -> SimGroup:
         return self._groups[chat_id]
+
+    def migrate_group(self, chat_id: int, new_chat_id: int, by: SimUser) -> SimGroup:
+        """A basic group upgraded to a supergroup by `by`: its history and members move to the
+        new id (message ids kept), the old id answers with the new one, and the bot gets the
+        service messages of both chats."""
+        old = self.world.chats[chat_id]
+        if old.type != "group":
+            raise ValueError(f"only a basic group can be upgraded; {chat_id} is a {old.type}")
+        new = self.add_group(new_chat_id, old.display_title, bot_status=old.bot_status).chat
+        new.members = dict(old.members)
+        for message in old.messages:
+            new.add(dataclasses.replace(message, chat_id=new_chat_id))
+        new.next_message_id = old.next_message_id
+        by._post(old, kind="service", payload={"migrate_to_chat_id": new_chat_id})
+        old.migrated_to = new_chat_id
+        by._post(new, kind="service", payload={"migrate_from_chat_id": chat_id})
+        return self._groups[new_chat_id]
 
     def chat(self, chat_id: ChatLike) -> SimChat:
         key = _chat_id(chat_id)

@@ -48,6 +48,14 @@ def conflict(reason: str) -> TelegramError:
     return TelegramError(409, f"Conflict: {reason}")
 
 
+def migrated(new_chat_id: int) -> TelegramError:
+    return TelegramError(
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        {"migrate_to_chat_id": new_chat_id},
+    )
+
+
 def too_many_requests(retry_after: int) -> TelegramError:
     return TelegramError(
         429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}

@@ -114,6 +114,8 @@ class SimChat:
     topics: dict[int, SimTopic] = field(default_factory=dict)
     members: dict[int, str] = field(default_factory=dict)
     bot_status: str = "member"
+    # A group upgraded to a supergroup: requests to it are answered with the new id.
+    migrated_to: int | None = None
     next_message_id: int = 1
     _index: dict[int, SimMessage] = field(default_factory=dict, repr=False)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import bad_request, forbidden
+from .errors import bad_request, forbidden, migrated
 from .html_entities import HtmlParseError, ParsedText, parse_html, trim_parsed
 from .models import SimChat, SimMessage, UploadedFile
 from .world import World
@@ -171,6 +171,8 @@ def writable_chat(call: MethodCall, key: str = "chat_id") -> SimChat:
         return world.private_chat(user)
     if chat is None:
         raise bad_request("chat not found")
+    if chat.migrated_to is not None:
+        raise migrated(chat.migrated_to)
     if chat.type in ("group", "supergroup", "channel"):
         kind = "supergroup chat" if chat.type == "supergroup" else f"{chat.type} chat"
         if chat.bot_status == "kicked":
@@ -190,6 +192,8 @@ def existing_chat(call: MethodCall, key: str = "chat_id") -> SimChat:
         if user is None:
             raise bad_request("chat not found")
         chat = call.world.private_chat(user)
+    if chat.migrated_to is not None:
+        raise migrated(chat.migrated_to)
     return chat
 
 

@@ -65,7 +65,7 @@ class Inbox:
 
     async def accept_raw(self, payloads: Sequence[dict[str, Any]]) -> None:
         items = [
-            Incoming(int(p["update_id"]), lane_of(p), p, utcnow())  # type: ignore[arg-type]
+            Incoming(int(p["update_id"]), lane_of(p), p, utcnow())
             for p in (clean(p) for p in payloads)
         ]
         if self.durable:

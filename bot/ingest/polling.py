@@ -13,6 +13,7 @@ import logging
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramConflictError, TelegramUnauthorizedError
 from aiogram.methods import GetUpdates
+from aiogram.types import Update
 
 from bot.ingest.inbox import Inbox
 
@@ -68,7 +69,7 @@ class Poller:
             await self.inbox.accept(updates)
             self.offset = updates[-1].update_id + 1
 
-    async def _fetch(self) -> list:  # type: ignore[type-arg]
+    async def _fetch(self) -> list[Update]:
         method = GetUpdates(
             offset=self.offset, timeout=self.timeout, allowed_updates=self.allowed_updates
         )

@@ -18,7 +18,7 @@ from bot.workflow import OPEN_STATES, UNSUBMITTED, Kind, Role, State
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
-from storage.models import Case, ChatBinding, OutboxMessage
+from storage.models import Case, ChatBinding
 
 OFFICERS, SENSITIVE = "officers", "sensitive"
 TOPIC_TITLE_LIMIT = 128
@@ -230,14 +230,3 @@ class CardPublisher:
             # an officer opens it (which wakes them), rather than crowd the chat meanwhile.
             raise ThreadUnavailable("card listed in a batch, not opened yet", PARKED_SECONDS)
         return {"chat_id": chat_id}
-
-    async def follow_migration(self, row: OutboxMessage, new_chat_id: int) -> None:
-        """A group became a supergroup: move bindings, cases and queued rows to the new id."""
-        async with self.session_factory.begin() as session:
-            old = row.chat_id or row.payload.get("chat_id")
-            if old is None and row.case_id is not None:
-                case = await cases_crud.get_case(session=session, case_id=row.case_id)
-                old = case.chat_id if case else None
-            if old is None:
-                return
-            await outbox_crud.move_chat(session=session, old=int(old), new=new_chat_id)

@@ -131,13 +131,17 @@ async def to_audience(
 
 
 def card_refresh(case: Case, priority: int = CARD_PRIORITY) -> OutboxMessage:
+    return card_row(case.id, priority)
+
+
+def card_row(case_id: int | None, priority: int = CARD_PRIORITY) -> OutboxMessage:
     return OutboxMessage(
         kind="card",
         method="card",
-        case_id=case.id,
+        case_id=case_id,
         payload={},
         priority=priority,
-        coalesce_key=f"card:{case.id}",
+        coalesce_key=f"card:{case_id}",
     )
 
 

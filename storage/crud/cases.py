@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -143,6 +143,38 @@ async def case_by_message(*, session: AsyncSession, chat_id: int, message_id: in
 async def case_by_topic(*, session: AsyncSession, chat_id: int, topic_id: int) -> Case | None:
     stmt = select(Case).where(col(Case.chat_id) == chat_id, col(Case.topic_id) == topic_id)
     return (await session.scalars(stmt)).first()
+
+
+async def forget_cards(
+    *, session: AsyncSession, chat_id: int, keep_states: Sequence[str]
+) -> list[int]:
+    """Cases whose card (and topic) lived in a chat the bot lost: the next card is a new one,
+    in whichever chat is bound then. Returns those not in `keep_states`, whose cards are due
+    again."""
+    stmt = select(col(Case.id)).where(
+        col(Case.chat_id) == chat_id, col(Case.state).not_in(keep_states)
+    )
+    due = [case_id for case_id in await session.scalars(stmt.order_by(col(Case.id))) if case_id]
+    await session.execute(
+        update(Case)
+        .where(col(Case.chat_id) == chat_id)
+        .values(chat_id=None, card_message_id=None, topic_id=None, card_title=None)
+    )
+    return due
+
+
+async def without_card(
+    *, session: AsyncSession, case_ids: Sequence[int], keep_states: Sequence[str]
+) -> list[int]:
+    """Of these cases, those with no card posted and not in `keep_states`."""
+    if not case_ids:
+        return []
+    stmt = select(col(Case.id)).where(
+        col(Case.id).in_(list(case_ids)),
+        col(Case.card_message_id).is_(None),
+        col(Case.state).not_in(keep_states),
+    )
+    return [case_id for case_id in await session.scalars(stmt.order_by(col(Case.id))) if case_id]
 
 
 async def follower_ids(*, session: AsyncSession, case_id: int) -> list[int]:

@@ -306,10 +306,16 @@ async def has_pending(*, session: AsyncSession, coalesce_key: str) -> bool:
     return (await session.scalar(stmt.limit(1))) is not None
 
 
-async def move_chat(*, session: AsyncSession, old: int, new: int) -> None:
-    """Follow a group's migration to a supergroup everywhere its id is stored."""
+async def move_chat(*, session: AsyncSession, old: int, new: int) -> list[str]:
+    """Follow a group's migration to a supergroup everywhere its id is stored; the purposes
+    of the bindings that moved."""
     from storage.models import Case, ChatBinding
 
+    moved = list(
+        await session.scalars(
+            select(col(ChatBinding.purpose)).where(col(ChatBinding.chat_id) == old)
+        )
+    )
     await session.execute(
         update(ChatBinding).where(col(ChatBinding.chat_id) == old).values(chat_id=new)
     )
@@ -321,7 +327,58 @@ async def move_chat(*, session: AsyncSession, old: int, new: int) -> None:
         )
     )
     for row in rows:
-        row.chat_id = new
-        row.lane = lane_of(row)
-        row.payload = {**row.payload, "chat_id": new}
+        _readdress(row, new)
+    return moved
+
+
+def _readdress(row: OutboxMessage, chat_id: int) -> None:
+    row.chat_id = chat_id
+    row.lane = lane_of(row)
+    row.payload = {**row.payload, "chat_id": chat_id}
+
+
+# What a message in another chat cannot carry over: places in the chat it was meant for.
+_PLACES = ("message_thread_id", "reply_parameters", "reply_to_message_id")
+
+
+async def move_queued(*, session: AsyncSession, old: int, new: int, now: datetime) -> None:
+    """Rows waiting for a chat the bot lost go to the chat bound instead, due now. New
+    messages go without their topic or the message they replied to; what would change a
+    message in the lost chat (an edit, a deletion) cannot be done and fails."""
+    rows = await session.scalars(
+        select(OutboxMessage).where(
+            col(OutboxMessage.chat_id) == old, col(OutboxMessage.status) == PENDING
+        )
+    )
+    for row in rows:
+        if row.method.startswith(("send", "copy", "forward")):
+            _readdress(row, new)
+            row.payload = {k: v for k, v in row.payload.items() if k not in _PLACES}
+            row.next_attempt_at = now
+        else:
+            row.status, row.last_error = FAILED, f"its chat {old} was replaced by {new}"
         session.add(row)
+
+
+async def wake_chat(*, session: AsyncSession, chat_id: int, now: datetime) -> None:
+    """A chat's rows that were waiting (for it to be bound again) are due now."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.chat_id) == chat_id,
+            col(OutboxMessage.status) == PENDING,
+            col(OutboxMessage.next_attempt_at) > now,
+        )
+        .values(next_attempt_at=now)
+    )
+
+
+async def listed_in(*, session: AsyncSession, chat_id: int) -> list[int]:
+    """Cases whose new card went into a batch message in this chat."""
+    stmt = select(col(OutboxMessage.case_id)).where(
+        col(OutboxMessage.chat_id) == chat_id,
+        col(OutboxMessage.kind) == "card",
+        col(OutboxMessage.status) == LISTED,
+        col(OutboxMessage.case_id).is_not(None),
+    )
+    return sorted({case_id for case_id in await session.scalars(stmt) if case_id is not None})

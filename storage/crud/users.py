@@ -85,8 +85,49 @@ async def get_binding(*, session: AsyncSession, purpose: str) -> ChatBinding | N
 
 
 async def set_binding(
-    *, session: AsyncSession, purpose: str, chat_id: int, is_forum: bool, title: str | None
+    *,
+    session: AsyncSession,
+    purpose: str,
+    chat_id: int,
+    is_forum: bool,
+    title: str | None,
+    restore: bool = False,
 ) -> None:
-    values = {"chat_id": chat_id, "is_forum": is_forum, "title": title, "updated_at": utcnow()}
+    """A lost binding is left alone (the settings read at start-up must not put a chat the bot
+    was removed from back in service) unless `restore`: an admin's /bind."""
+    values: dict[str, object] = {
+        "chat_id": chat_id,
+        "is_forum": is_forum,
+        "title": title,
+        "updated_at": utcnow(),
+    }
+    if restore:
+        values |= {"lost_at": None, "lost_reason": None}
     stmt = insert_for(session, ChatBinding).values(purpose=purpose, **values)
-    await session.execute(stmt.on_conflict_do_update(index_elements=["purpose"], set_=values))
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["purpose"],
+            set_=values,
+            where=None if restore else col(ChatBinding.lost_at).is_(None),
+        )
+    )
+
+
+async def bindings_of_chat(*, session: AsyncSession, chat_id: int) -> list[ChatBinding]:
+    stmt = select(ChatBinding).where(col(ChatBinding.chat_id) == chat_id)
+    return list(await session.scalars(stmt.execution_options(populate_existing=True)))
+
+
+async def mark_lost(*, session: AsyncSession, purpose: str, when: datetime, reason: str) -> bool:
+    """True when the binding was in service until now (so this is news)."""
+    result = await session.execute(
+        update(ChatBinding)
+        .where(col(ChatBinding.purpose) == purpose, col(ChatBinding.lost_at).is_(None))
+        .values(lost_at=when, lost_reason=reason)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def lost_chat_ids(*, session: AsyncSession) -> set[int]:
+    stmt = select(col(ChatBinding.chat_id)).where(col(ChatBinding.lost_at).is_not(None))
+    return set(await session.scalars(stmt))
