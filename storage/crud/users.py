@@ -90,3 +90,7 @@ async def set_binding(
     values = {"chat_id": chat_id, "is_forum": is_forum, "title": title, "updated_at": utcnow()}
     stmt = insert_for(session, ChatBinding).values(purpose=purpose, **values)
     await session.execute(stmt.on_conflict_do_update(index_elements=["purpose"], set_=values))
+
+
+async def bindings(*, session: AsyncSession) -> list[ChatBinding]:
+    return list(await session.scalars(select(ChatBinding)))
