@@ -158,6 +158,9 @@ class Settings(BaseSettings):
     # restart) takes it back; and how long a send may take before it counts as failed.
     delivery_lease_seconds: float = Field(default=15, gt=0)
     delivery_request_timeout: float = Field(default=30, gt=0)
+    # How long a text an officer was asked for (an answer, a reason) is awaited, and how long
+    # its preview may wait for 发送, before it lapses and nothing is sent.
+    pending_input_minutes: int = Field(default=30, gt=0)
 
     _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
 
