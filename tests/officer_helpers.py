@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from bot.emulator import BotAPIEmulator, RecordedRequest, SimGroup, SimUser
 from bot.emulator.models import SimMessage
+from bot.emulator.serialize import user_dict
 from bot.services.cases import Draft, submit_case
 from storage.crud import users as users_crud
 from storage.models import Case, CaseEvent, OutboxMessage, User
@@ -240,6 +241,26 @@ async def send_preview(
     query = await presser.press(preview(h, chat_id), button)
     await h.settle()
     return query
+
+
+async def forge(h: Harness, who: SimUser, data: str, on: SimMessage) -> str:
+    """A press with callback data no button of `on` carries, as a modified client can send
+    it from any chat it is in; the callback query id."""
+    world = h.emu.world
+    query_id = world.new_callback_query(who.profile, on, data)
+    world.updates.push(
+        "callback_query",
+        {
+            "id": query_id,
+            "from": user_dict(who.profile),
+            "message": world.render(on),
+            "chat_instance": world.chat_instance(world.chats[on.chat_id]),
+            "data": data,
+        },
+    )
+    world.touch()
+    await h.settle()
+    return query_id
 
 
 async def forward(h: Harness, number: str, department: str = "后勤保障处") -> None:
