@@ -103,13 +103,15 @@ async def ask(
         if part is None:
             raise TransitionError("not_found")
         case_id = part.case_id
-    assert case_id is not None and actor.user_id is not None
+    if case_id is None or actor.user_id is None:
+        raise TransitionError("invalid")
     if where.chat_id != actor.chat_id:
         raise TransitionError("wrong_chat")
     case = await _case_for(
         session=session, services=services, actor=actor, action=action, case_id=case_id
     )
-    for earlier in await crud.open_of(
+    # A second press asks again: the earlier request for the same text is over.
+    for earlier, _ in await crud.open_of(
         session=session, officer_id=actor.user_id, chat_id=where.chat_id
     ):
         if (earlier.case_id, earlier.action, earlier.part_id) == (case_id, action, part_id):
@@ -299,12 +301,13 @@ async def cancel(
 
 
 async def cancel_all(*, session: AsyncSession, officer_id: int, chat_id: int) -> int:
-    """/cancel: every input the officer was asked for in the chat is dropped."""
+    """/cancel: every input the officer was asked for in the chat is dropped; how many of
+    them they could have answered (a request that never arrived was never theirs to see)."""
     dropped = await crud.open_of(session=session, officer_id=officer_id, chat_id=chat_id)
-    for pending in dropped:
+    for pending, _ in dropped:
         pending.status = crud.CANCELLED
         session.add(pending)
-    return len(dropped)
+    return sum(arrived for _, arrived in dropped)
 
 
 async def _apply(

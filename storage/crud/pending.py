@@ -54,17 +54,21 @@ async def by_prompt(*, session: AsyncSession, chat_id: int, message_id: int) -> 
     return (await session.scalars(stmt.limit(1))).first()
 
 
-async def open_of(*, session: AsyncSession, officer_id: int, chat_id: int) -> list[PendingInput]:
-    """An officer's open inputs in a chat whose prompt arrived (the others cannot be answered)."""
+async def open_of(
+    *, session: AsyncSession, officer_id: int, chat_id: int
+) -> list[tuple[PendingInput, bool]]:
+    """An officer's open inputs in a chat, each with whether its prompt arrived (one that did
+    not cannot be answered, but may still be on its way)."""
     stmt = (
-        select(PendingInput)
+        select(PendingInput, col(OutboxMessage.result_message_id))
         .join(OutboxMessage, col(OutboxMessage.id) == col(PendingInput.prompt_row_id))
         .where(
             col(PendingInput.officer_id) == officer_id,
             col(PendingInput.chat_id) == chat_id,
             col(PendingInput.status).in_(OPEN),
-            col(OutboxMessage.result_message_id).is_not(None),
         )
         .order_by(col(PendingInput.id))
     )
-    return list(await session.scalars(stmt))
+    return [
+        (pending, message_id is not None) for pending, message_id in await session.execute(stmt)
+    ]
