@@ -31,6 +31,13 @@ class DeptCB(CallbackData, prefix="cd"):
     dept: str
 
 
+class PendingCB(CallbackData, prefix="pi"):
+    """The preview of a text an officer was asked for: send it, ask for it again, or drop it."""
+
+    op: str  # send | edit | cancel
+    pending_id: int
+
+
 # -- proposals ------------------------------------------------------------------------------
 
 

@@ -167,6 +167,9 @@ class Settings(BaseSettings):
     # How long a message that fails for a passing reason (network, timeouts, 5xx) is tried
     # again, ever less often (every ten minutes at most), before it is given up.
     delivery_retry_hours: float = Field(default=24, gt=0)
+    # How long a text an officer was asked for (an answer, a reason) is awaited, and how long
+    # its preview may wait for 发送, before it lapses and nothing is sent.
+    pending_input_minutes: int = Field(default=30, gt=0)
 
     _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
 

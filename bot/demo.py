@@ -98,6 +98,8 @@ async def _play(emu: BotAPIEmulator, settings: Settings) -> int:
         await story.settle()
         await officer.send(ANSWER_TEXT, chat=group, reply_to=story.last(group))
         await story.settle()
+        await officer.press(story.last(group), "发送")  # from the preview of the answer
+        await story.settle()
         await student.press(story.last(student), "满意")
         await story.settle()
         await student.send("处理很及时，谢谢！", reply_to=None)

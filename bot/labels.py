@@ -129,4 +129,7 @@ TRANSITION_ERROR = {
     "not_submitted": N_("This proposal has not been submitted yet."),
     "too_many_files": N_("That is the most files a proposal can have."),
     "not_cosigning": N_("This proposal is not collecting co-signatures (any more)."),
+    "wrong_chat": N_("This case belongs to another chat; nothing was changed."),
+    "merge_target_other_chat": N_("That case belongs to another chat; it cannot be merged into."),
+    "not_yours": N_("Only the officer who was asked can do this."),
 }

@@ -12,8 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import CardCB
 from bot.delivery import admin, batching
+from bot.services import guard
 from bot.services.context import Services
-from handlers.officer_chat import OfficerChat, OfficersOnly
+from bot.workflow import TransitionError
+from handlers.common import error_text
+from handlers.officer_chat import OfficerChat, OfficersOnly, actor_of, chat_of
+from storage.models import User
 
 Translate = Callable[[str], str]
 
@@ -27,8 +31,24 @@ def build_router() -> Router:
 
     @router.callback_query(CardCB.filter(F.action == batching.OPEN))
     async def open_card(
-        query: CallbackQuery, callback_data: CardCB, session: AsyncSession, _: Translate
+        query: CallbackQuery,
+        callback_data: CardCB,
+        session: AsyncSession,
+        user: User,
+        roles: frozenset[str],
+        services: Services,
+        _: Translate,
     ) -> None:
+        try:
+            await guard.officer_case(
+                session=session,
+                services=services,
+                actor=actor_of(user, roles, chat_of(query)),
+                case_id=callback_data.case_id,
+            )
+        except TransitionError as exc:
+            await query.answer(error_text(_, exc), show_alert=True)
+            return
         queued = await batching.open_card(session=session, case_id=callback_data.case_id)
         await query.answer(_("The card is on its way.") if queued else _("The card is posted."))
 

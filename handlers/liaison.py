@@ -122,6 +122,7 @@ def build_router(renderer: Renderer) -> Router:
                 services=services,
                 assignment_id=int(data["part_id"]),
                 user=user,
+                chat_id=query.message.chat.id if query.message else None,
                 text=str(data["text"]),
                 attachments=list(data.get("files", [])),
             )
@@ -150,6 +151,7 @@ def build_router(renderer: Renderer) -> Router:
                 services=services,
                 assignment_id=part_id,
                 user=user,
+                chat_id=message.chat.id,
                 question=message.text or "",
             )
         except TransitionError as exc:

@@ -7,13 +7,16 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.cards import OFFICERS, SENSITIVE
+from bot.services.cases import Actor
+from bot.services.pending import Where
+from bot.workflow import Role
 from storage.crud import cases as cases_crud
 from storage.crud import users as users_crud
-from storage.models import Case
+from storage.models import Case, User
 
 OFFICER_ROLES = frozenset({"officer", "admin"})
 
@@ -63,3 +66,20 @@ async def case_of_message(session: AsyncSession, message: Message) -> Case | Non
     return await cases_crud.case_by_message(
         session=session, chat_id=message.chat.id, message_id=reply.message_id
     )
+
+
+def actor_of(user: User, roles: frozenset[str], chat_id: int | None) -> Actor:
+    """An officer (or admin) acting from `chat_id`; the services check both against the case."""
+    return Actor(user.id, Role.ADMIN if "admin" in roles else Role.OFFICER, chat_id)
+
+
+def chat_of(query: CallbackQuery) -> int | None:
+    """The chat a button was pressed in (None for a button on an inline message)."""
+    message = query.message
+    return message.chat.id if isinstance(message, Message | InaccessibleMessage) else None
+
+
+def where_of(message: Message) -> Where:
+    """A prompt about `message` goes to its chat and forum topic, as a reply to it."""
+    thread = message.message_thread_id if message.is_topic_message else None
+    return Where(message.chat.id, thread, message.message_id)

@@ -1,26 +1,31 @@
-"""The officers' chat: card buttons, texts the buttons ask for, replies relayed to students."""
+"""The officers' chat: card buttons, the texts they ask for, replies relayed to students."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
-from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.callbacks import CardCB, DeptCB
-from bot.services import conversation
+from bot.services import conversation, guard, pending
 from bot.services.cases import Actor, apply_action
 from bot.services.context import Services
 from bot.services.queue import queue_view
-from bot.workflow import TEXT_REQUIRED, Action, Role, TransitionError
-from handlers.common import error_text
-from handlers.officer_chat import OfficerChat, OfficersOnly, case_of_message
-from storage.crud import cases as cases_crud
+from bot.workflow import TEXT_REQUIRED, Action, TransitionError
+from handlers import officer_inputs
+from handlers.common import NOT_COMMAND, error_text
+from handlers.officer_chat import (
+    OfficerChat,
+    OfficersOnly,
+    actor_of,
+    case_of_message,
+    chat_of,
+    where_of,
+)
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -31,20 +36,19 @@ NOT_RELAYED = frozenset(
 )
 
 
-class OfficerInput(StatesGroup):
-    text = State()
-
-
-def _role(roles: frozenset[str]) -> Role:
-    return Role.ADMIN if "admin" in roles else Role.OFFICER
-
-
 def build_router() -> Router:
     router = Router(name="officers")
     router.message.filter(OfficerChat())
     router.callback_query.filter(OfficerChat())
     router.message.middleware(OfficersOnly())
     router.callback_query.middleware(OfficersOnly())
+    # Replies to the bot's prompts first: whatever they say, they are never relayed.
+    router.include_routers(officer_inputs.build_router(), _cards())
+    return router
+
+
+def _cards() -> Router:
+    router = Router(name="officer_cards")
 
     @router.callback_query(CardCB.filter(F.action == Action.ACCEPT))
     async def accept(
@@ -56,43 +60,39 @@ def build_router() -> Router:
         services: Services,
         _: Translate,
     ) -> None:
-        await _act(
-            query,
-            session,
-            services,
-            _,
-            callback_data.case_id,
-            Action.ACCEPT,
-            Actor(user.id, _role(roles)),
-        )
+        actor = actor_of(user, roles, chat_of(query))
+        await _act(query, session, services, _, callback_data.case_id, Action.ACCEPT, actor)
 
-    @router.callback_query(CardCB.filter(F.action == Action.FORWARD))
-    async def choose_department(
+    @router.callback_query(CardCB.filter(F.action.in_([Action.FORWARD, "cancel"])))
+    async def departments_or_card(
         query: CallbackQuery,
         callback_data: CardCB,
         session: AsyncSession,
+        user: User,
+        roles: frozenset[str],
         services: Services,
         _: Translate,
     ) -> None:
-        case = await cases_crud.get_case(session=session, case_id=callback_data.case_id)
-        if case is None:
-            await query.answer(_("This case no longer exists."), show_alert=True)
-            return
-        await query.answer(_("Choose the department"))
-        if isinstance(query.message, Message):
-            markup = keyboards.departments(services.renderer, services.group_locale, case)
-            await query.message.edit_reply_markup(
-                reply_markup=InlineKeyboardMarkup.model_validate(markup)
+        """转办 shows the departments on the card; their 取消 brings its buttons back."""
+        try:
+            case = await guard.officer_case(
+                session=session,
+                services=services,
+                actor=actor_of(user, roles, chat_of(query)),
+                case_id=callback_data.case_id,
             )
-
-    @router.callback_query(CardCB.filter(F.action == "cancel"))
-    async def cancel_choice(
-        query: CallbackQuery, callback_data: CardCB, session: AsyncSession, services: Services
-    ) -> None:
-        case = await cases_crud.get_case(session=session, case_id=callback_data.case_id)
-        await query.answer()
-        if case is not None and isinstance(query.message, Message):
-            markup = keyboards.card(services.renderer, services.group_locale, case)
+        except TransitionError as exc:
+            await query.answer(error_text(_, exc), show_alert=True)
+            return
+        choosing = callback_data.action == Action.FORWARD
+        await query.answer(_("Choose the department") if choosing else None)
+        if isinstance(query.message, Message):
+            locale = services.group_locale
+            markup = (
+                keyboards.departments(services.renderer, locale, case)
+                if choosing
+                else keyboards.card(services.renderer, locale, case)
+            )
             await query.message.edit_reply_markup(
                 reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None
             )
@@ -107,6 +107,7 @@ def build_router() -> Router:
         services: Services,
         _: Translate,
     ) -> None:
+        actor = actor_of(user, roles, chat_of(query))
         await _act(
             query,
             session,
@@ -114,7 +115,7 @@ def build_router() -> Router:
             _,
             callback_data.case_id,
             Action.FORWARD,
-            Actor(user.id, _role(roles)),
+            actor,
             department=callback_data.dept,
         )
 
@@ -122,69 +123,28 @@ def build_router() -> Router:
     async def ask_text(
         query: CallbackQuery,
         callback_data: CardCB,
-        state: FSMContext,
-        session: AsyncSession,
-        services: Services,
-        _: Translate,
-    ) -> None:
-        case = await cases_crud.get_case(session=session, case_id=callback_data.case_id)
-        if case is None:
-            await query.answer(_("This case no longer exists."), show_alert=True)
-            return
-        await state.set_state(OfficerInput.text)
-        await state.update_data(case_id=case.id, action=callback_data.action)
-        await query.answer()
-        if isinstance(query.message, Message):
-            await query.message.reply(
-                services.renderer.render(
-                    services.group_locale,
-                    "group/prompt_text.html",
-                    case=case,
-                    action=callback_data.action,
-                ),
-                reply_markup=ForceReply(selective=True),
-            )
-
-    @router.message(OfficerInput.text, Command("cancel"))
-    async def cancel_text(message: Message, state: FSMContext, _: Translate) -> None:
-        await state.clear()
-        await message.reply(_("Cancelled."))
-
-    # Commands keep their meaning while a text is awaited (/queue must not become an answer).
-    @router.message(OfficerInput.text, F.text, ~F.text.startswith("/"))
-    async def got_text(
-        message: Message,
-        state: FSMContext,
         session: AsyncSession,
         user: User,
         roles: frozenset[str],
         services: Services,
         _: Translate,
     ) -> None:
-        data = await state.get_data()
-        action = Action(data["action"])
-        text = message.text or ""
+        if not isinstance(query.message, Message):
+            await query.answer(_("This step is over."), show_alert=True)
+            return
         try:
-            await apply_action(
+            await pending.ask(
                 session=session,
                 services=services,
-                case_id=int(data["case_id"]),
-                action=action,
-                actor=Actor(user.id, _role(roles)),
-                text=None if action == Action.MERGE else text,
-                target_number=text if action == Action.MERGE else None,
+                actor=actor_of(user, roles, query.message.chat.id),
+                action=callback_data.action,
+                where=where_of(query.message),
+                case_id=callback_data.case_id,
             )
         except TransitionError as exc:
-            await message.reply(error_text(_, exc))
-            if exc.reason not in (
-                "merge_target_missing",
-                "merge_into_self",
-                "merge_target_closed",
-                "text_required",
-            ):
-                await state.clear()
+            await query.answer(error_text(_, exc), show_alert=True)
             return
-        await state.clear()
+        await query.answer(_("Reply to the bot's request with the text."))
 
     @router.message(Command("queue"))
     async def queue(message: Message, session: AsyncSession, services: Services) -> None:
@@ -202,26 +162,33 @@ def build_router() -> Router:
             )
         )
 
-    @router.message(StateFilter(None), F.text | F.photo | F.document, ~F.text.startswith("/"))
+    @router.message(F.text | F.photo | F.document, NOT_COMMAND)
     async def relay(
-        message: Message, session: AsyncSession, user: User, services: Services
+        message: Message,
+        session: AsyncSession,
+        user: User,
+        roles: frozenset[str],
+        services: Services,
+        _: Translate,
     ) -> None:
         case = await case_of_message(session, message)
         if case is None or case.id is None:
             return
-        text = message.text or message.caption
-        await conversation.officer_reply(
-            session=session,
-            services=services,
-            case_id=case.id,
-            officer_id=user.id,
-            text=text,
-            copy_from=(message.chat.id, message.message_id)
-            if (message.photo or message.document)
-            else None,
-        )
+        try:
+            await conversation.officer_reply(
+                session=session,
+                services=services,
+                case_id=case.id,
+                actor=actor_of(user, roles, message.chat.id),
+                text=message.text or message.caption,
+                copy_from=(message.chat.id, message.message_id)
+                if (message.photo or message.document)
+                else None,
+            )
+        except TransitionError as exc:
+            await message.reply(error_text(_, exc))
 
-    @router.message(StateFilter(None), F.content_type.in_(NOT_RELAYED))
+    @router.message(F.content_type.in_(NOT_RELAYED))
     async def not_relayed(message: Message, session: AsyncSession, _: Translate) -> None:
         # Said in a case's thread, it looks sent; say that it was not.
         case = await case_of_message(session, message)

@@ -5,26 +5,20 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, proposal_keyboards
 from bot.callbacks import AssignCB, CardCB, PartCB
 from bot.i18n import N_
-from bot.services import proposal_answers, proposal_decisions
-from bot.services.cases import Actor
+from bot.services import guard, pending, proposal_answers, proposal_decisions
 from bot.services.context import Services
-from bot.workflow import Action, Role, TransitionError
+from bot.workflow import Action, TransitionError
 from handlers.common import error_text
-from handlers.officer_chat import OfficerChat, OfficersOnly
-from storage.crud import cases as cases_crud
-from storage.crud import proposals as crud
+from handlers.officer_chat import OfficerChat, OfficersOnly, actor_of, chat_of, where_of
 from storage.crud import users as users_crud
 from storage.models import Case, User
 
@@ -32,14 +26,6 @@ Translate = Callable[[str], str]
 LIAISON_USAGE = N_(
     "Reply to the person's message with /liaison CODE, or send /liaison ID CODE. Codes:"
 )
-
-
-class ProposalReview(StatesGroup):
-    text = State()
-
-
-def _actor(user: User, roles: frozenset[str]) -> Actor:
-    return Actor(user.id, Role.ADMIN if "admin" in roles else Role.OFFICER)
 
 
 def build_router() -> Router:
@@ -53,78 +39,37 @@ def build_router() -> Router:
     async def ask_convert(
         query: CallbackQuery,
         callback_data: CardCB,
-        state: FSMContext,
-        session: AsyncSession,
-        services: Services,
-        _: Translate,
-    ) -> None:
-        case = await cases_crud.get_case(session=session, case_id=callback_data.case_id)
-        if case is None:
-            await query.answer(_("This case no longer exists."), show_alert=True)
-            return
-        await _prompt(query, state, services, case, "convert", case_id=case.id)
-
-    @router.callback_query(PartCB.filter(F.action.in_({"back", "reply"})))
-    async def ask_part_text(
-        query: CallbackQuery,
-        callback_data: PartCB,
-        state: FSMContext,
-        session: AsyncSession,
-        services: Services,
-        _: Translate,
-    ) -> None:
-        part = await crud.get_assignment(session=session, assignment_id=callback_data.part_id)
-        case = await cases_crud.get_case(session=session, case_id=part.case_id) if part else None
-        if part is None or case is None:
-            await query.answer(_("This case no longer exists."), show_alert=True)
-            return
-        await _prompt(query, state, services, case, callback_data.action, part_id=part.id)
-
-    @router.message(ProposalReview.text, Command("cancel"))
-    async def cancel(message: Message, state: FSMContext, _: Translate) -> None:
-        await state.clear()
-        await message.reply(_("Cancelled."))
-
-    @router.message(ProposalReview.text, F.text, ~F.text.startswith("/"))
-    async def got_text(
-        message: Message,
-        state: FSMContext,
         session: AsyncSession,
         user: User,
         roles: frozenset[str],
         services: Services,
         _: Translate,
     ) -> None:
-        data = await state.get_data()
-        text, actor = message.text or "", _actor(user, roles)
-        try:
-            if data["action"] == "convert":
-                await proposal_decisions.convert(
-                    session=session,
-                    services=services,
-                    case_id=int(data["case_id"]),
-                    actor=actor,
-                    text=text,
-                )
-            elif data["action"] == "back":
-                await proposal_answers.return_answer(
-                    session=session,
-                    services=services,
-                    assignment_id=int(data["part_id"]),
-                    actor=actor,
-                    comment=text,
-                )
-            else:
-                await proposal_answers.reply_to_liaison(
-                    session=session,
-                    services=services,
-                    assignment_id=int(data["part_id"]),
-                    officer=user,
-                    text=text,
-                )
-        except TransitionError as exc:
-            await message.reply(error_text(_, exc))
-        await state.clear()
+        await _ask(
+            query, session, user, roles, services, _, "convert", case_id=callback_data.case_id
+        )
+
+    @router.callback_query(PartCB.filter(F.action.in_({"back", "reply"})))
+    async def ask_part_text(
+        query: CallbackQuery,
+        callback_data: PartCB,
+        session: AsyncSession,
+        user: User,
+        roles: frozenset[str],
+        services: Services,
+        _: Translate,
+    ) -> None:
+        """退回修改 (a comment for the department), 回复联络人 (an answer to its question)."""
+        await _ask(
+            query,
+            session,
+            user,
+            roles,
+            services,
+            _,
+            callback_data.action,
+            part_id=callback_data.part_id,
+        )
 
     @router.callback_query(PartCB.filter(F.action == "ok"))
     async def publish(
@@ -141,7 +86,7 @@ def build_router() -> Router:
                 session=session,
                 services=services,
                 assignment_id=callback_data.part_id,
-                actor=_actor(user, roles),
+                actor=actor_of(user, roles, chat_of(query)),
             )
         except TransitionError as exc:
             await query.answer(error_text(_, exc), show_alert=True)
@@ -151,33 +96,28 @@ def build_router() -> Router:
             await query.message.edit_reply_markup(reply_markup=None)
 
     @router.callback_query(CardCB.filter(F.action == Action.ASSIGN))
-    async def choose(
-        query: CallbackQuery,
-        callback_data: CardCB,
-        session: AsyncSession,
-        services: Services,
-        _: Translate,
-    ) -> None:
-        case = await cases_crud.get_case(session=session, case_id=callback_data.case_id)
-        if case is None:
-            await query.answer(_("This case no longer exists."), show_alert=True)
-            return
-        days = int(services.org.deadlines.department_days)
-        await _show_assign(query, services, case, 0, days)
-
     @router.callback_query(AssignCB.filter())
     async def assign(
         query: CallbackQuery,
-        callback_data: AssignCB,
+        callback_data: CardCB | AssignCB,
         session: AsyncSession,
         user: User,
         roles: frozenset[str],
         services: Services,
         _: Translate,
     ) -> None:
-        case = await cases_crud.get_case(session=session, case_id=callback_data.case_id)
-        if case is None:
-            await query.answer(_("This case no longer exists."), show_alert=True)
+        """交办: departments and a deadline chosen on the card, then 确定."""
+        actor = actor_of(user, roles, chat_of(query))
+        try:
+            case = await guard.officer_case(
+                session=session, services=services, actor=actor, case_id=callback_data.case_id
+            )
+        except TransitionError as exc:
+            await query.answer(error_text(_, exc), show_alert=True)
+            return
+        if isinstance(callback_data, CardCB):
+            days = int(services.org.deadlines.department_days)
+            await _show_assign(query, services, case, 0, days)
             return
         mask, days, op = callback_data.mask, callback_data.days, callback_data.op
         if op == "t":
@@ -196,7 +136,7 @@ def build_router() -> Router:
                     session=session,
                     services=services,
                     case_id=case.id or 0,
-                    actor=_actor(user, roles),
+                    actor=actor,
                     departments=codes,
                     days=days,
                 )
@@ -265,24 +205,35 @@ def build_router() -> Router:
     return router
 
 
-async def _prompt(
+async def _ask(
     query: CallbackQuery,
-    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
     services: Services,
-    case: Case,
+    _: Translate,
     action: str,
-    **data: Any,
+    *,
+    case_id: int | None = None,
+    part_id: int | None = None,
 ) -> None:
-    await state.set_state(ProposalReview.text)
-    await state.update_data(action=action, **data)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.reply(
-            services.renderer.render(
-                services.group_locale, "proposal/prompt.html", case=case, action=action
-            ),
-            reply_markup=ForceReply(selective=True),
+    if not isinstance(query.message, Message):
+        await query.answer(_("This step is over."), show_alert=True)
+        return
+    try:
+        await pending.ask(
+            session=session,
+            services=services,
+            actor=actor_of(user, roles, query.message.chat.id),
+            action=action,
+            where=where_of(query.message),
+            case_id=case_id,
+            part_id=part_id,
         )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await query.answer(_("Reply to the bot's request with the text."))
 
 
 async def _show_assign(

@@ -249,6 +249,32 @@ class ScheduledRun(SQLModel, table=True):
     sent: int = 0
 
 
+class PendingInput(SQLModel, table=True):
+    """A text an officer was asked for in a group chat (an answer, a reason, a comment, a
+    case number): taken only from a reply to the bot's prompt, by the officer who pressed the
+    button, then (for what leaves the officers' chat) confirmed from a preview.
+
+    The prompt is an outbox row: its message id is known once it was sent, so a prompt that
+    never arrived cannot be replied to. Rows stay after they end (`status`), so a late reply
+    to an old prompt is recognised and refused instead of being relayed to the student.
+    """
+
+    __tablename__ = "pending_inputs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(index=True, foreign_key="cases.id")
+    # A proposal's department part, for a comment on its answer or a reply to its liaison.
+    part_id: int | None = None
+    action: str
+    officer_id: int = Field(sa_type=BigInteger)
+    chat_id: int = Field(sa_type=BigInteger, index=True)
+    prompt_row_id: int = Field(unique=True)
+    status: str = "awaiting"
+    text: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
 # The digest reads events by time (answers, ratings, state changes in a period), cases by
 # their first response, and duplicates by what they were merged into; appended here rather
 # than in the classes so those definitions stay as they were.

@@ -14,6 +14,7 @@ from sqlmodel import col
 from bot.driver import Driver
 from bot.emulator import BotAPIEmulator, RecordedRequest, SimGroup, SimUser
 from bot.emulator.models import SimMessage
+from bot.emulator.serialize import user_dict
 from bot.services.cases import Draft, submit_case
 from storage.crud import users as users_crud
 from storage.models import Case, CaseEvent, OutboxMessage, User
@@ -33,6 +34,8 @@ SIGNATURE = "学生会权益部"
 
 # The card's buttons as officers see them (zh_Hans, the group's language).
 ACCEPT, ASK_INFO, FORWARD, REJECT, ANSWER, MERGE = "受理", "需补充", "转办", "驳回", "答复", "合并"
+# A preview's buttons: the text it shows is sent only on the first.
+SEND, CHANGE, DROP = "发送", "修改", "取消"
 
 
 class OfficerHarness(Harness):
@@ -164,11 +167,68 @@ async def say(h: Harness, text: str, who: SimUser | None = None, **where: Any) -
 
 
 async def act(h: Harness, number: str, button: str, text: str | None = None) -> None:
-    """Press a card button and, when it asks for one, send the text."""
+    """Press a card button and, when it asks for one, reply to its request with the text and
+    send it from the preview (a case number to merge into needs no preview)."""
     await press(h, number, button)
-    if text is not None:
-        where = card(h, number)
-        await say(h, text, chat=where.chat_id, thread_id=where.thread_id)
+    if text is None:
+        return
+    await reply_to_prompt(h, text, chat_id=chat_of_card(h, number))
+    if button != MERGE:
+        await send_preview(h, chat_of_card(h, number))
+
+
+def prompt(h: Harness, chat_id: int | None = None) -> SimMessage:
+    """The bot's latest request for a text in the chat (it is answered by replying to it)."""
+    for message in reversed(h.emu.bot_messages(chat_id or h.group.id)):
+        if (message.reply_markup or {}).get("force_reply"):
+            return message
+    raise AssertionError("the bot asked for no text")
+
+
+def preview(h: Harness, chat_id: int | None = None) -> SimMessage:
+    """The latest preview still waiting for 发送."""
+    for message in reversed(h.emu.bot_messages(chat_id or h.group.id)):
+        if SEND in [text for text, _ in message.buttons()]:
+            return message
+    raise AssertionError("no preview waits for 发送")
+
+
+async def reply_to_prompt(
+    h: Harness, text: str, who: SimUser | None = None, chat_id: int | None = None
+) -> SimMessage:
+    asked = prompt(h, chat_id)
+    return await say(h, text, who=who, chat=asked.chat_id, reply_to=asked)
+
+
+async def send_preview(
+    h: Harness, chat_id: int | None = None, who: SimUser | None = None, button: str = SEND
+) -> str:
+    """Press 发送 (or another button) on the latest preview; the callback query id."""
+    presser = who or h.officer
+    assert presser is not None
+    query = await presser.press(preview(h, chat_id), button)
+    await h.settle()
+    return query
+
+
+async def forge(h: Harness, who: SimUser, data: str, on: SimMessage) -> str:
+    """A press with callback data no button of `on` carries, as a modified client can send
+    it from any chat it is in; the callback query id."""
+    world = h.emu.world
+    query_id = world.new_callback_query(who.profile, on, data)
+    world.updates.push(
+        "callback_query",
+        {
+            "id": query_id,
+            "from": user_dict(who.profile),
+            "message": world.render(on),
+            "chat_instance": world.chat_instance(world.chats[on.chat_id]),
+            "data": data,
+        },
+    )
+    world.touch()
+    await h.settle()
+    return query_id
 
 
 async def forward(h: Harness, number: str, department: str = "后勤保障处") -> None:

@@ -24,7 +24,13 @@ from storage.models import (
     Representative,
     User,
 )
-from tests.officer_helpers import OfficerHarness, card, officer_harness, seed_student
+from tests.officer_helpers import (
+    OfficerHarness,
+    card,
+    chat_of_card,
+    officer_harness,
+    seed_student,
+)
 
 SESSION_NAME = "第十届学生代表大会第二次会议"
 CHANNEL_ID = -1003000000001
@@ -184,7 +190,7 @@ async def officer_act(h: OfficerHarness, number: str, action: Action, **kwargs: 
             services=h.app.services,
             case_id=case,
             action=action,
-            actor=Actor(h.officer.id if h.officer else None, Role.OFFICER),
+            actor=Actor(h.officer.id if h.officer else None, Role.OFFICER, chat_of_card(h, number)),
             **kwargs,
         )
     h.app.worker.wake()

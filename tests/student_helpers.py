@@ -208,10 +208,13 @@ async def officer_press(h: Harness, number: str, *buttons: str) -> None:
 
 
 async def officer_text(h: Harness, number: str, button: str, text: str) -> None:
-    """A card button that asks for a text (答复, 需补充, 驳回), then the text."""
+    """A card button that asks for a text (答复, 需补充, 驳回), the text as a reply to the
+    bot's request, then 发送 on its preview."""
     assert h.officer is not None
     await officer_press(h, number, button)
     await h.officer.send(text, chat=h.group, reply_to=h.last(h.group))
+    await settle(h)
+    await h.officer.press(h.last(h.group), "发送")
     await settle(h)
 
 

@@ -17,7 +17,7 @@ from storage.crud import outbox as outbox_crud
 from storage.models import Case, OutboxMessage, User
 from storage.types import utcnow
 from tests.delivery_helpers import delivered, eventually, limits, queue, refused, strict, texts
-from tests.harness import OFFICER_ID
+from tests.harness import OFFICER_ID, OFFICERS_CHAT
 from tests.officer_helpers import case_of, officer_harness, seed_case, seed_student
 
 FOLLOWERS = 8_000_000
@@ -63,7 +63,7 @@ async def test_a_broadcast_to_thousands_is_one_transaction_of_bulk_rows(
                     services=app.services,
                     case_id=case.id,
                     action=Action.ACCEPT,
-                    actor=Actor(OFFICER_ID, Role.OFFICER),
+                    actor=Actor(OFFICER_ID, Role.OFFICER, OFFICERS_CHAT),
                 )
         finally:
             event.remove(engine, "before_cursor_execute", on_execute)

@@ -21,10 +21,14 @@ from tests.officer_helpers import (
     forward,
     officer_harness,
     press,
+    preview,
+    prompt,
     received,
+    reply_to_prompt,
     say,
     seed_case,
     seed_student,
+    send_preview,
 )
 
 
@@ -94,10 +98,12 @@ async def test_buttons_ask_for_text_inside_the_topic(harness: Harness) -> None:
     number = await seed_case(h, alice)
     topic = (await case_of(h, number)).topic_id
     await press(h, number, ASK_INFO)
-    prompt = h.last(h.group)
-    assert prompt.thread_id == topic
+    asked = prompt(h)
+    assert asked.thread_id == topic
 
-    await say(h, "请提供照片。", thread_id=topic)
+    await reply_to_prompt(h, "请提供照片。")
+    assert preview(h).thread_id == topic
+    await send_preview(h)
     assert (await case_of(h, number)).state == State.NEEDS_INFO
     assert "待补充" in topic_name(h, number)
 

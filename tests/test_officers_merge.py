@@ -21,11 +21,14 @@ from tests.officer_helpers import (
     officer_harness,
     outbox,
     press,
+    prompt,
     received,
     reply_to_card,
+    reply_to_prompt,
     say,
     seed_case,
     seed_student,
+    send_preview,
 )
 
 
@@ -108,15 +111,15 @@ async def test_bad_merge_targets_are_refused_and_the_officer_can_retry(harness: 
     number = await seed_case(h, alice, "宿舍楼热水供应不稳定，经常没有热水。")
     closed = await seed_case(h, alice, "图书馆自习室空调温度太低，希望调整。")
     await act(h, closed, REJECT, "不属于学生会受理范围。")
-    rows = len(await outbox(h))
     await press(h, number, MERGE)
+    rows = len(await outbox(h))
 
     for wrong, error in (
         ("G2026-9999", "没有该编号的反馈"),
         (number, "不能并入其自身"),
         (closed, "目标反馈已结束"),
     ):
-        sent = await say(h, wrong)
+        sent = await reply_to_prompt(h, wrong)
         reply = h.last(h.group)
         assert reply.reply_to_message_id == sent.message_id
         assert error in (reply.text or "")
@@ -128,7 +131,7 @@ async def test_bad_merge_targets_are_refused_and_the_officer_can_retry(harness: 
     assert "待受理" in (card(h, number).text or "")
 
     # Still waiting for a number: a correct one now goes through.
-    await say(h, good)
+    await reply_to_prompt(h, good)
     assert (await case_of(h, number)).state == State.MERGED
 
 
@@ -137,18 +140,24 @@ async def test_cancel_stops_waiting_for_a_text(harness: Harness) -> None:
     alice = await seed_student(h, 1001, "Alice")
     number = await seed_case(h, alice)
     await press(h, number, MERGE)
-    await say(h, "G2026-9999")
+    await reply_to_prompt(h, "G2026-9999")
     await say(h, "/cancel")
     assert "已取消" in (h.last(h.group).text or "")
 
-    # What the officer writes now is no longer taken as a merge target or an answer.
-    await say(h, "G2026-0001")
+    # A reply to the prompt now is refused, not taken as a merge target.
+    merge_prompt = prompt(h)
+    await reply_to_prompt(h, "G2026-0001")
+    assert "已结束" in (h.last(h.group).text or "")
     await press(h, number, REJECT)
     await say(h, "/cancel")
     alice_before = len(received(h, alice))
     await say(h, "随便说一句")
+    await say(h, "信息不足。", reply_to=prompt(h))
+    assert prompt(h) is not merge_prompt
     assert (await case_of(h, number)).state == State.SUBMITTED
     assert len(received(h, alice)) == alice_before
+    await say(h, "/cancel")
+    assert "没有需要取消" in (h.last(h.group).text or "")
 
 
 async def test_a_command_is_not_taken_as_the_text_a_button_asked_for(harness: Harness) -> None:
@@ -158,18 +167,20 @@ async def test_a_command_is_not_taken_as_the_text_a_button_asked_for(harness: Ha
     await press(h, number, ANSWER)
     alice_before = len(received(h, alice))
 
-    await say(h, "/queue")
+    await say(h, "/queue", reply_to=prompt(h))
 
     assert (await case_of(h, number)).state == State.SUBMITTED
     assert len(received(h, alice)) == alice_before
     assert number in (h.last(h.group).text or "")  # /queue did its own job
-    await say(h, "正式答复：已整改。")
+    await reply_to_prompt(h, "正式答复：已整改。")
+    await send_preview(h)
     assert (await case_of(h, number)).state == State.ANSWERED
     assert "/queue" not in received(h, alice)[-1]
 
 
-async def test_text_sent_right_after_the_button_is_taken_as_its_answer(harness: Harness) -> None:
-    """The officer's client sends the number before the bot has answered the button press."""
+async def test_text_sent_before_the_request_arrived_is_not_taken(harness: Harness) -> None:
+    """The officer's client sends the number before the bot has asked for it: it answers
+    nothing; only a reply to the request does."""
     h = harness
     alice = await seed_student(h, 1001, "Alice")
     target = await seed_case(h, alice)
@@ -179,5 +190,7 @@ async def test_text_sent_right_after_the_button_is_taken_as_its_answer(harness: 
     await h.officer.press(card(h, number), MERGE)
     await h.officer.send(target, chat=h.group)
     await h.settle()
+    assert (await case_of(h, number)).state == State.SUBMITTED
 
+    await reply_to_prompt(h, target)
     assert (await case_of(h, number)).state == State.MERGED

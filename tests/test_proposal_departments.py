@@ -16,6 +16,7 @@ from bot.sla import calendar_of
 from bot.workflow import Action, Part, Role, State
 from storage.models import ProposalAssignment, User
 from tests.deadline_helpers import plain_monday
+from tests.harness import OFFICERS_CHAT
 from tests.officer_helpers import (
     OfficerHarness,
     card,
@@ -66,7 +67,7 @@ async def assign(h: OfficerHarness, number: str, days: int) -> None:
             session=session,
             services=h.app.services,
             case_id=await proposals_case(session, number),
-            actor=Actor(h.officer.id, Role.OFFICER),
+            actor=Actor(h.officer.id, Role.OFFICER, OFFICERS_CHAT),
             departments=TWO,
             days=days,
         )
@@ -85,6 +86,7 @@ async def answer(h: OfficerHarness, part_id: int, liaison: SimUser, publish: boo
             services=h.app.services,
             assignment_id=part_id,
             user=user,
+            chat_id=liaison.id,
             text="本部门已研究并将于下学期落实该提案提出的措施。",
         )
     if publish:
@@ -93,7 +95,7 @@ async def answer(h: OfficerHarness, part_id: int, liaison: SimUser, publish: boo
                 session=session,
                 services=h.app.services,
                 assignment_id=part_id,
-                actor=Actor(h.officer.id, Role.OFFICER),
+                actor=Actor(h.officer.id, Role.OFFICER, OFFICERS_CHAT),
             )
     h.app.worker.wake()
     await h.settle()

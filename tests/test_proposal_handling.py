@@ -15,7 +15,14 @@ from bot.callbacks import LiaisonCB
 from bot.emulator import BotAPIEmulator
 from bot.reports.proposals import collect, render_html, render_xlsx
 from bot.workflow import Action, Part, State
-from tests.officer_helpers import OfficerHarness, case_of, received, say, seed_student
+from tests.officer_helpers import (
+    OfficerHarness,
+    case_of,
+    received,
+    reply_to_prompt,
+    seed_student,
+    send_preview,
+)
 from tests.proposal_helpers import (
     CHANNEL_ID,
     TITLE,
@@ -96,7 +103,8 @@ async def test_a_registered_proposal_from_assignment_to_closing(harness: Officer
     assert "正式通知" in received(h, h.group)[-1]
     await h.officer.press(h.last(h.group), "💬 回复联络人")
     await h.settle()
-    await say(h, "需要，请附上通知的扫描件。", reply_to=h.last(h.group))
+    await reply_to_prompt(h, "需要，请附上通知的扫描件。")
+    await send_preview(h)
     assert "扫描件" in li.last.content
 
     # First answer: sent back with a comment; nobody outside hears of it.
@@ -107,7 +115,8 @@ async def test_a_registered_proposal_from_assignment_to_closing(harness: Officer
     assert LIBRARY_DRAFT in received(h, h.group)[-1]
     await h.officer.press(h.last(h.group), "↩️ 退回修改")
     await h.settle()
-    await say(h, "请写明具体开放时间和开始日期。", reply_to=h.last(h.group))
+    await reply_to_prompt(h, "请写明具体开放时间和开始日期。")
+    await send_preview(h)
     assert "具体开放时间" in li.last.content and "退回" in li.last.content
     statuses = {p.department_code: p.status for p in await parts_of(h, number)}
     assert statuses == {"library": Part.RETURNED, "logistics": Part.ASSIGNED}

@@ -43,6 +43,7 @@ from tests.officer_helpers import (
     outbox,
     press,
     received,
+    reply_to_prompt,
     say,
     seed_case,
     seed_student,
@@ -169,7 +170,6 @@ async def test_if_queueing_fails_nothing_of_the_move_is_stored(
     bob = await seed_student(h, 1002, "Bob")
     target = await seed_case(h, alice)
     number = await seed_case(h, bob, "二楼食堂的菜里也有头发，已经好几次了。")
-    rows, events = await count(h, OutboxMessage), await count(h, CaseEvent)
     real_enqueue = outbox_crud.enqueue
 
     for fail_at in (0, 1):
@@ -186,10 +186,9 @@ async def test_if_queueing_fails_nothing_of_the_move_is_stored(
             await real_enqueue(session=session, messages=messages)
 
         await press(h, number, MERGE)
+        rows, events = await count(h, OutboxMessage), await count(h, CaseEvent)
         monkeypatch.setattr(outbox_crud, "enqueue", failing_enqueue)
-        assert h.officer is not None
-        await h.officer.send(target, chat=h.group)
-        await h.settle()
+        await reply_to_prompt(h, target)
         monkeypatch.setattr(outbox_crud, "enqueue", real_enqueue)
 
         assert len(calls) == fail_at + 1

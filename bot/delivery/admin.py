@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.keyboards import as_dict
+from bot.services.cards import OFFICERS
 from bot.services.context import Services
 from storage.crud import outbox as outbox_crud
+from storage.crud import users as users_crud
 from storage.models import Case, OutboxMessage
 
 SHOWN = 10
@@ -32,6 +34,10 @@ class OutboxCB(CallbackData, prefix="ob"):
 class FailedItem:
     row: OutboxMessage
     case: Case | None
+    # Who it was for, never naming a person (the list is shown in a group): a chat's purpose
+    # ("officers", "sensitive", "committee"), "group" for another group or channel, or
+    # "person" for anyone in private, a student or not.
+    recipient: str = "person"
 
 
 async def failed(*, session: AsyncSession, limit: int = SHOWN) -> tuple[list[FailedItem], int]:
@@ -47,11 +53,20 @@ async def failed(*, session: AsyncSession, limit: int = SHOWN) -> tuple[list[Fai
             .limit(limit)
         )
     )
+    purposes = {b.chat_id: b.purpose for b in await users_crud.bindings(session=session)}
     items = []
     for row in rows:
         case = await session.get(Case, row.case_id) if row.case_id is not None else None
-        items.append(FailedItem(row, case))
+        items.append(FailedItem(row, case, recipient_of(row.chat_id, purposes)))
     return items, int(total or 0)
+
+
+def recipient_of(chat_id: int | None, purposes: dict[int, str]) -> str:
+    if chat_id is None:  # a card or a note, for the officers' chat of its case
+        return OFFICERS
+    if chat_id in purposes:
+        return purposes[chat_id]
+    return "group" if chat_id < 0 else "person"
 
 
 async def retry(*, session: AsyncSession, services: Services, ids: Sequence[int] | None) -> int:

@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, sla
-from bot.services import notify
+from bot.services import guard, notify
 from bot.services.context import Services
 from bot.services.facts import facts
 from bot.workflow import (
     FIRST_RESPONSE,
     NUMBER_PREFIX,
+    OFFICERS,
     OPEN_STATES,
     RATING_OF,
     TEXT_REQUIRED,
@@ -45,6 +46,8 @@ class Draft:
 class Actor:
     user_id: int | None
     role: Role
+    # The chat the action was taken in: an officer's counts only from the case's own chat.
+    chat_id: int | None = None
 
 
 def check_text(text: str) -> str | None:
@@ -138,6 +141,8 @@ async def apply_action(
         raise TransitionError("not_found")
     if actor.role == Role.STUDENT and case.submitter_id != actor.user_id:
         raise TransitionError("forbidden")
+    if actor.role in OFFICERS:
+        await guard.officer(session=session, services=services, actor=actor, case=case)
     target_state = resolve(facts(case), action, actor.role)
     text = (text or "").strip() or None
     if action in TEXT_REQUIRED and not text:
@@ -147,6 +152,11 @@ async def apply_action(
     target: Case | None = None
     if action == Action.MERGE:
         target = await _merge_target(session=session, case=case, number=target_number or "")
+        # Merging carries followers over: into a case of another chat it would show them there.
+        if await guard.home_chat(
+            session=session, services=services, case=target
+        ) != await guard.home_chat(session=session, services=services, case=case):
+            raise TransitionError("merge_target_other_chat")
 
     now = services.now()
     source_state = case.state

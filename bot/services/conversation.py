@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import notify, proposal_answers
+from bot.services import guard, notify, proposal_answers
 from bot.services.cases import Actor, apply_action
 from bot.services.context import Services
 from bot.workflow import FINAL_STATES, UNSUBMITTED, Action, Kind, Role, State, TransitionError
@@ -27,12 +27,13 @@ async def officer_reply(
     session: AsyncSession,
     services: Services,
     case_id: int,
-    officer_id: int,
+    actor: Actor,
     text: str | None,
     copy_from: tuple[int, int] | None = None,
 ) -> bool:
     """Relay an officer's message to the student, signed by the department; False if internal."""
     case = await _case(session, case_id)
+    await guard.officer(session=session, services=services, actor=actor, case=case)
     marker = services.org.internal_marker
     internal = bool(text) and text.lstrip().startswith(marker)  # type: ignore[union-attr]
     now = services.now()
@@ -41,8 +42,8 @@ async def officer_reply(
         event=CaseEvent(
             case_id=case_id,
             action="note" if internal else "reply",
-            actor_id=officer_id,
-            actor_role=Role.OFFICER,
+            actor_id=actor.user_id,
+            actor_role=actor.role,
             text=text,
             public=not internal,
             created_at=now,

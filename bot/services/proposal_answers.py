@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, proposal_keyboards, sla
-from bot.services import notify
+from bot.services import guard, notify
 from bot.services.cases import TEXT_MAX, TEXT_MIN, Actor
 from bot.services.context import Services
 from bot.services.proposal_core import (
@@ -47,11 +47,6 @@ async def _part(
     return part, loaded, open_parts
 
 
-async def _check_liaison(session: AsyncSession, user: User, part: ProposalAssignment) -> None:
-    if part.department_code not in await crud.liaison_departments(session=session, user_id=user.id):
-        raise TransitionError("not_liaison")
-
-
 def _department_name(services: Services, code: str) -> str:
     return services.renderer.name_of(services.org.department(code), services.group_locale)
 
@@ -62,12 +57,15 @@ async def draft_answer(
     services: Services,
     assignment_id: int,
     user: User,
+    chat_id: int | None,
     text: str,
     attachments: list[dict[str, Any]] | None = None,
 ) -> ProposalAssignment:
     """A liaison's answer for their department, to the officers for review."""
     part, loaded, open_parts = await _part(session, assignment_id)
-    await _check_liaison(session, user, part)
+    await guard.liaison(
+        session=session, user_id=user.id, chat_id=chat_id, department=part.department_code
+    )
     text = text.strip()
     if not TEXT_MIN <= len(text) <= TEXT_MAX:
         raise TransitionError("bad_text")
@@ -128,6 +126,7 @@ async def return_answer(
 ) -> ProposalAssignment:
     """Sent back to the department with the officers' comment; they answer again."""
     part, loaded, open_parts = await _part(session, assignment_id)
+    await guard.officer(session=session, services=services, actor=actor, case=loaded.case)
     comment = comment.strip()
     if not comment:
         raise TransitionError("text_required")
@@ -158,6 +157,7 @@ async def approve_answer(
     """Published: everyone following the proposal reads it; the last part makes it answered."""
     part, loaded, open_parts = await _part(session, assignment_id)
     case, proposal = loaded.case, loaded.proposal
+    await guard.officer(session=session, services=services, actor=actor, case=case)
     moved = await move(
         session=session,
         services=services,
@@ -258,11 +258,19 @@ async def comment_to_liaisons(
 
 
 async def ask_officers(
-    *, session: AsyncSession, services: Services, assignment_id: int, user: User, question: str
+    *,
+    session: AsyncSession,
+    services: Services,
+    assignment_id: int,
+    user: User,
+    chat_id: int | None,
+    question: str,
 ) -> None:
     """A liaison's question, into the proposal's thread with a button to answer it."""
     part, loaded, _ = await _part(session, assignment_id)
-    await _check_liaison(session, user, part)
+    await guard.liaison(
+        session=session, user_id=user.id, chat_id=chat_id, department=part.department_code
+    )
     question = question.strip()
     if not question:
         raise TransitionError("text_required")
@@ -300,9 +308,10 @@ async def ask_officers(
 
 
 async def reply_to_liaison(
-    *, session: AsyncSession, services: Services, assignment_id: int, officer: User, text: str
+    *, session: AsyncSession, services: Services, assignment_id: int, actor: Actor, text: str
 ) -> None:
     part, loaded, _ = await _part(session, assignment_id)
+    await guard.officer(session=session, services=services, actor=actor, case=loaded.case)
     text = text.strip()
     if not text:
         raise TransitionError("text_required")
@@ -311,7 +320,7 @@ async def reply_to_liaison(
         services=services,
         case=loaded.case,
         action="liaison_reply",
-        actor=Actor(officer.id, Role.OFFICER),
+        actor=actor,
         text=text,
     )
     rows = await _to_liaisons(

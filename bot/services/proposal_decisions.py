@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import proposal_keyboards, sla
-from bot.services import notify
+from bot.services import guard, notify
 from bot.services.context import Services
 from bot.services.proposal_answers import reopen_parts
 from bot.services.proposal_core import audience_rows, channel_rows, load, move, rows_for
@@ -96,6 +96,7 @@ async def convert(
     followers takes its place in the rights department's queue."""
     loaded = await load(session=session, case_id=case_id)
     case, proposal = loaded.case, loaded.proposal
+    await guard.officer(session=session, services=services, actor=actor, case=case)
     text = text.strip()
     if not text:
         raise TransitionError("text_required")
@@ -197,6 +198,7 @@ async def assign(
     liaisons the proposal in private."""
     loaded = await load(session=session, case_id=case_id)
     case, proposal = loaded.case, loaded.proposal
+    await guard.officer(session=session, services=services, actor=actor, case=case)
     if not departments:
         raise TransitionError("no_departments")
     if any(services.org.department(code) is None for code in departments):

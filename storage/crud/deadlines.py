@@ -14,13 +14,14 @@ from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import Case, ProposalAssignment, RoleGrant, User
+from storage.models import Case, CaseEvent, ProposalAssignment, RoleGrant, User
 
 OPEN_FOR_OFFICERS = ("submitted", "accepted", "in_progress", "reopened")
 HELD_BY_DEPARTMENT = ("in_progress", "reopened")
 # A part the department still owes an answer for (in review, the officers have it).
 PART_OWED = ("assigned", "returned")
 LIAISON = "liaison"
+OFFICER_ROLES = ("officer", "admin")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,26 @@ class DueCase:
     actor_name: str | None
     # A proposal's departments that still owe their part (its `department_code` is the first).
     owing: tuple[str, ...] = ()
+
+
+def last_officer_name() -> Any:
+    """The first name of the officer (or admin) who last acted on the case: who holds it.
+
+    Read from the events, not `cases.last_actor_id`, which also names a student who added
+    information or rated — a name that must never appear in a group.
+    """
+    return (
+        select(col(User.first_name))
+        .join(CaseEvent, col(CaseEvent.actor_id) == col(User.id))
+        .where(
+            col(CaseEvent.case_id) == col(Case.id),
+            col(CaseEvent.actor_role).in_(OFFICER_ROLES),
+        )
+        .order_by(col(CaseEvent.id).desc())
+        .limit(1)
+        .correlate(Case)
+        .scalar_subquery()
+    )
 
 
 def officers_due() -> Any:
@@ -64,9 +85,8 @@ async def due_for_officers(
             col(Case.department_code),
             col(Case.created_at),
             due,
-            col(User.first_name),
+            last_officer_name(),
         )
-        .outerjoin(User, col(User.id) == col(Case.last_actor_id))
         .where(*where)
         .order_by(due, col(Case.id))
         .limit(limit)
@@ -130,11 +150,10 @@ async def due_for_department(
             literal(department),
             col(Case.created_at),
             held.c.due_at,
-            col(User.first_name),
+            last_officer_name(),
         )
         .select_from(held)
         .join(Case, col(Case.id) == held.c.id)
-        .outerjoin(User, col(User.id) == col(Case.last_actor_id))
         .order_by(held.c.due_at, col(Case.id))
         .limit(limit)
     )

@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import Case, CaseEvent, User
+from storage.crud.deadlines import last_officer_name
+from storage.models import Case, CaseEvent
 
 Range = tuple[datetime, datetime]
 
@@ -163,9 +164,8 @@ async def overdue_list(
             col(Case.department_code),
             col(Case.created_at),
             due.label("due"),
-            col(User.first_name),
+            last_officer_name(),
         )
-        .outerjoin(User, col(User.id) == col(Case.last_actor_id))
         .where(overdue_condition(moment))
         .order_by(due, col(Case.id))
         .limit(limit)

@@ -131,3 +131,7 @@ async def mark_lost(*, session: AsyncSession, purpose: str, when: datetime, reas
 async def lost_chat_ids(*, session: AsyncSession) -> set[int]:
     stmt = select(col(ChatBinding.chat_id)).where(col(ChatBinding.lost_at).is_not(None))
     return set(await session.scalars(stmt))
+
+
+async def bindings(*, session: AsyncSession) -> list[ChatBinding]:
+    return list(await session.scalars(select(ChatBinding)))
