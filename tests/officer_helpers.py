@@ -318,6 +318,12 @@ async def events_of(h: Harness, number: str) -> list[CaseEvent]:
         return list(rows)
 
 
+async def case_rows(h: Harness) -> list[OutboxMessage]:
+    """What moves on cases queued (cards, threads, notifications) — not the answers to the
+    presses and commands themselves, which go through the outbox too."""
+    return [row for row in await outbox(h) if row.case_id is not None]
+
+
 async def outbox(h: Harness, **where: Any) -> list[OutboxMessage]:
     assert h.app is not None
     stmt = select(OutboxMessage).order_by(col(OutboxMessage.id))

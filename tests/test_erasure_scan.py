@@ -236,7 +236,7 @@ async def test_after_deleteme_no_table_and_no_redis_key_holds_the_person(
     me, numbers = await live_story(h)
     # A half-finished step in the officers' group too (a prompt an officer pressed and has
     # not answered yet leaves one): the person's keys are not only their private chat's.
-    storage = h.app.dispatcher.fsm.storage
+    storage = h.app.dispatcher.fsm.storage.inner  # behind the storage that waits for commits
     in_group = StorageKey(bot_id=h.app.bot.id, chat_id=OFFICERS_CHAT, user_id=PERSON)
     await storage.set_state(in_group, "AnswerFlow:text")
     await storage.set_data(in_group, {"case": numbers[0]})

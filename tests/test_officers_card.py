@@ -21,10 +21,10 @@ from tests.officer_helpers import (
     alert,
     card,
     case_of,
+    case_rows,
     events_of,
     forward,
     officer_harness,
-    outbox,
     press,
     received,
     reply_to_card,
@@ -200,7 +200,7 @@ async def test_non_officer_presses_change_nothing(harness: Harness) -> None:
     h.group.add_member(bystander)
     before = card(h, number)
     text, buttons = before.text, before.buttons()
-    rows_before = len(await outbox(h))
+    rows_before = len(await case_rows(h))
     alice_before = len(received(h, alice))
 
     for button in (ACCEPT, REJECT, MERGE, ANSWER, ASK_INFO):
@@ -216,7 +216,7 @@ async def test_non_officer_presses_change_nothing(harness: Harness) -> None:
     case = await case_of(h, number)
     assert case.state == State.SUBMITTED and case.last_actor_id is None
     assert [e.action for e in await events_of(h, number)] == ["submit"]
-    assert len(await outbox(h)) == rows_before
+    assert len(await case_rows(h)) == rows_before
     assert len(received(h, alice)) == alice_before
 
 

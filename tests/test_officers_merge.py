@@ -17,9 +17,9 @@ from tests.officer_helpers import (
     act,
     card,
     case_of,
+    case_rows,
     events_of,
     officer_harness,
-    outbox,
     press,
     prompt,
     received,
@@ -112,7 +112,7 @@ async def test_bad_merge_targets_are_refused_and_the_officer_can_retry(harness: 
     closed = await seed_case(h, alice, "图书馆自习室空调温度太低，希望调整。")
     await act(h, closed, REJECT, "不属于学生会受理范围。")
     await press(h, number, MERGE)
-    rows = len(await outbox(h))
+    rows = len(await case_rows(h))
 
     for wrong, error in (
         ("G2026-9999", "没有该编号的反馈"),
@@ -127,7 +127,7 @@ async def test_bad_merge_targets_are_refused_and_the_officer_can_retry(harness: 
     case = await case_of(h, number)
     assert case.state == State.SUBMITTED and case.merged_into_id is None
     assert [e.action for e in await events_of(h, number)] == ["submit"]
-    assert len(await outbox(h)) == rows
+    assert len(await case_rows(h)) == rows
     assert "待受理" in (card(h, number).text or "")
 
     # Still waiting for a number: a correct one now goes through.

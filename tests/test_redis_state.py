@@ -7,6 +7,7 @@ import os
 import pytest
 from redis.asyncio import Redis
 
+from bot.driver import Driver
 from bot.emulator import BotAPIEmulator
 from bot.scenario import CASE_NUMBER, Scenario
 from tests.conftest import IN_CI
@@ -35,7 +36,7 @@ async def test_a_half_finished_submission_continues_after_a_restart(
     student = emulator.add_user(user_id=3001, first_name="Lin", language_code="zh-hans")
 
     async with start_bot(emulator, database_url, redis_url=redis_url) as app:
-        story = Scenario(emu=emulator, worker=app.worker, group=group)
+        story = Scenario(emu=emulator, driver=Driver(app), group=group)
         await story.onboard(student)
         await student.send("/new")
         await story.settle()
@@ -43,10 +44,11 @@ async def test_a_half_finished_submission_continues_after_a_restart(
         await story.settle()
         await student.press(story.last(student), "教学教务")
         await story.settle()
+        await story.driver.close()
 
     # A different process (here: a fresh app) picks the conversation up where it stopped.
     async with start_bot(emulator, database_url, redis_url=redis_url) as app:
-        story = Scenario(emu=emulator, worker=app.worker, group=group)
+        story = Scenario(emu=emulator, driver=Driver(app), group=group)
         await student.send("希望图书馆期末周延长开放时间到晚上十二点。")
         await story.settle()
         assert "(4/5)" in (story.last(student).text or "")
@@ -58,4 +60,5 @@ async def test_a_half_finished_submission_continues_after_a_restart(
         await story.settle()
         numbers = [m.group(0) for t in story.texts(student) if (m := CASE_NUMBER.search(t))]
         assert numbers and numbers[-1].startswith("S")
+        await story.driver.close()
         assert "图书馆期末周" in (story.card(numbers[-1]).text or "")
