@@ -179,6 +179,8 @@ async def test_changes_queued_behind_a_card_edit_go_out_as_one_edit(
         assert app is not None and h.officer is not None
         number = await seed_case(h, await seed_student(h, 1001, "Alice"))
         await h.officer.press(card(h, number), ACCEPT)  # the card's edit hangs
+        await h.driver.fetch()
+        await h.driver.handle()
         await eventually(slow.held.is_set, what="the first edit")
         async with app.session_factory() as session:
             case = (await session.scalars(select(Case).where(col(Case.number) == number))).one()

@@ -114,6 +114,8 @@ async def test_a_confirmation_overtakes_a_running_broadcast(
         await eventually(lambda: "已收到你的补充材料。" in delivered(h.emu, bob.id), what="it")
         overtaken = broadcast_sent() - before
         await bob.send("/help")
+        await h.driver.fetch()  # taken in and handled while the broadcast goes on
+        await h.driver.handle()
         await eventually(lambda: broadcast_sent() == 300, within=30, what="the whole broadcast")
 
         assert overtaken <= 10  # what was already in flight, not what was queued
