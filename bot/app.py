@@ -55,6 +55,7 @@ class App:
     worker: DeliveryWorker
     processor: Processor
     inbox: Inbox
+    poller: Poller
     jobs: Jobs | None = None
 
 
@@ -114,6 +115,7 @@ def build_app(
     notice = Notice(bot, services.renderer, after=settings.inbox_notice_seconds)
     processor = Processor(dispatcher, bot, FailureReport(services, session_factory), notice)
     inbox = Inbox(session_factory, processor, notice)
+    poller = Poller(bot, inbox, dispatcher.resolve_used_update_types())
     jobs = Jobs(services=services, session_factory=session_factory)
     return App(
         settings,
@@ -125,6 +127,7 @@ def build_app(
         worker,
         processor,
         inbox,
+        poller,
         jobs,
     )
 
@@ -211,21 +214,23 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-async def run_polling(app: App) -> None:
+async def run_polling(app: App, *, handle_signals: bool = True) -> None:
+    """Until SIGTERM/SIGINT (or `app.poller.stop()`): updates stored, then acknowledged, then
+    handled; what is being handled at the stop finishes, the rest waits in the inbox."""
     await bind_configured_chats(app)
     await set_commands(app)
     freeze_startup_heap()
-    poller = Poller(app.bot, app.inbox, app.dispatcher.resolve_used_update_types())
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, poller.stop)
+    signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
+    for signum in signals:
+        loop.add_signal_handler(signum, app.poller.stop)
     try:
         async with running(app):
             await app.inbox.recover()
-            await poller.run()
+            await app.poller.run()
             await app.processor.stop(app.settings.shutdown_grace_seconds)
     finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in signals:
             loop.remove_signal_handler(signum)
         await app.dispatcher.storage.close()
         await app.bot.session.close()

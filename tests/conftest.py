@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 
 from bot.driver import Driver
 from bot.emulator import BotAPIEmulator
+from tests import anonymity
 from tests.harness import ADMIN_ID, OFFICER_ID, OFFICERS_CHAT, Harness, reset_database, start_bot
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -19,6 +20,15 @@ def _postgres_url() -> str | None:
     if url and url.startswith("postgresql://"):
         url = url.replace("postgresql://", "postgresql+asyncpg://", 1)
     return url
+
+
+@pytest.fixture(autouse=True)
+async def no_anonymous_submitter_in_groups() -> AsyncIterator[None]:
+    """Every test: what the bots it ran sent to groups and channels names no anonymous
+    submitter (`tests.anonymity`)."""
+    anonymity.WATCHED.clear()
+    yield
+    await anonymity.check_all()
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from bot.emulator import BotAPIEmulator, SimUser
 from bot.scenario import Scenario
 from storage.db import create_engine
 from storage.migrate import upgrade
+from tests import anonymity
 
 ADMIN_ID = 9001
 OFFICER_ID = 9002
@@ -107,6 +108,7 @@ async def start_bot(
     del worker  # whether the driver delivers is the driver's business
     settings = make_settings(emu.base_url, database_url, **overrides)
     app = build_app(settings)
+    anonymity.watch(emu, database_url, settings.admin_ids)
     await bind_configured_chats(app)
     try:
         yield app

@@ -298,6 +298,27 @@ class BotAPIEmulator:
         what = f"a bot message in chat {key}" + (f" containing {contains!r}" if contains else "")
         return await self._wait(check, timeout, what)
 
+    async def wait_for_button(
+        self,
+        chat_id: ChatLike,
+        label: str | int,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109 - deadline for the whole wait, not one call
+    ) -> SimMessage:
+        """The newest bot message in the chat that has a button ``label`` (a text, or the
+        position of a button when an int) — for pressing it."""
+        key = _chat_id(chat_id)
+
+        def check() -> SimMessage | None:
+            chat = self.world.chats.get(key)
+            for message in reversed(chat.messages if chat is not None else []):
+                if message.from_bot and not message.deleted:
+                    if message.find_button(label) is not None:
+                        return message
+            return None
+
+        return await self._wait(check, timeout, f"a button {label!r} in chat {key}")
+
     async def wait_for_poller(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until the bot holds a getUpdates long poll (its polling loop is running)."""
         queue = self.world.updates
