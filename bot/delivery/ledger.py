@@ -50,6 +50,7 @@ class Ledger:
         self.services = services
         self.on_change = on_change
         self._final: list[dict[str, Any]] = []
+        self._writing: list[dict[str, Any]] = []
         # (row, chat, message, case) of each message sent for a case.
         self._links: list[tuple[int, int, int, int]] = []
         self._woken: set[int] = set()
@@ -60,11 +61,12 @@ class Ledger:
 
     @property
     def unwritten(self) -> int:
-        return len(self._final)
+        """Outcomes not yet committed (those being written included)."""
+        return len(self._final) + len(self._writing)
 
     @property
     def unwritten_ids(self) -> list[int]:
-        return [int(str(item["id"])) for item in self._final]
+        return [int(str(item["id"])) for item in self._final + self._writing]
 
     def finish(
         self,
@@ -129,6 +131,7 @@ class Ledger:
             if not final:
                 return
             self._final, self._links, self._woken = [], [], set()
+            self._writing = final
             try:
                 async with self.session_factory.begin() as session:
                     now = self.services.now()
@@ -152,6 +155,8 @@ class Ledger:
                 self._woken |= woken
                 self._queued.set()
                 raise
+            finally:
+                self._writing = []
 
     async def postpone(
         self,

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import logctx
 from bot.deferred import TOAST_PRIORITY
-from bot.i18n import locale_for
+from bot.i18n import N_, locale_for
 from bot.services.context import Services
 from bot.services.notify import INTERACTIVE, NORMAL
 from storage.crud import inbox as inbox_crud
@@ -40,7 +40,12 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     TelegramServerError,
 )
 ADMIN_REPORT_INTERVAL = 300.0
-TRACE_LIMIT = 3000
+TRACE_FRAMES, TRACE_LIMIT = 12, 3000
+# The apology's text (templates/messages/system/apology.html), for when templates fail.
+APOLOGY = N_(
+    "Sorry — something went wrong on our side and this was not done. The administrators have "
+    "been told. Please try again later. Reference: %(reference)s"
+)
 
 
 def transient(exc: BaseException) -> bool:
@@ -81,8 +86,21 @@ class FailureReport:
             exc_info=exc,
         )
         async with self.session_factory() as session:
-            rows = await self._apology(session, update, reference)
-            rows += self._admin_rows(update, exc, reference, cases)
+            rows: list[OutboxMessage] = []
+            # Whatever broke the handler may break these too (a template, the renderer): the
+            # update is settled all the same, or it would come back for ever.
+            try:
+                rows += await self._apology(session, update, reference)
+            except Exception as apology_exc:
+                if transient(apology_exc):
+                    raise
+                log.exception(
+                    "no apology for update %s (reference %s)", update.update_id, reference
+                )
+            try:
+                rows += self._admin_rows(update, exc, reference, cases)
+            except Exception:
+                log.exception("no report for update %s (reference %s)", update.update_id, reference)
             await inbox_crud.finish(session=session, update_id=update.update_id)
             await outbox_crud.enqueue(session=session, messages=rows)
             await session.commit()
@@ -102,7 +120,7 @@ class FailureReport:
         if private and sender is not None:
             user = await users_crud.get_user(session=session, user_id=sender.id)
             locale = locale_for(user.locale if user else None, sender.language_code)
-        text = renderer.render(locale, "system/apology.html", reference=reference)
+        text = self._apology_text(locale, reference)
         chat_id = chat.id if chat is not None else None
         if query is not None:
             return [
@@ -133,6 +151,14 @@ class FailureReport:
             )
         ]
 
+    def _apology_text(self, locale: str, reference: str) -> str:
+        renderer = self.services.renderer
+        try:
+            return renderer.render(locale, "system/apology.html", reference=reference)
+        except Exception:  # the templates are what broke: the catalog alone still speaks
+            _ = renderer.translator(locale)
+            return _(APOLOGY) % {"reference": reference}
+
     def _admin_rows(
         self, update: Update, exc: BaseException, reference: str, cases: str
     ) -> list[OutboxMessage]:
@@ -142,7 +168,8 @@ class FailureReport:
             return []
         suppressed, self._suppressed = self._suppressed, 0
         self._last_admin_report = now
-        trace = "".join(traceback.format_exception(exc))[-TRACE_LIMIT:]
+        frames = traceback.format_exception(exc, limit=-TRACE_FRAMES)
+        trace = frames[0] + "".join(frames[1:])[-TRACE_LIMIT:]
         text = self.services.renderer.render(
             self.services.group_locale,
             "system/error_report.html",
