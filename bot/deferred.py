@@ -52,7 +52,6 @@ class Deferral:
     chat_id: int | None
     states: dict[StorageKey, str | None] = field(default_factory=dict)
     data: dict[StorageKey, dict[str, Any]] = field(default_factory=dict)
-    told: int = 0
 
 
 current: ContextVar[Deferral | None] = ContextVar("deferral", default=None)
@@ -79,7 +78,6 @@ class DeferCalls(BaseRequestMiddleware):
             return await make_request(bot, method)
         row = await outbox_row(deferral, bot, method)
         await outbox_crud.enqueue(session=deferral.session, messages=[row])
-        deferral.told += 1
         # Handlers do not wait for Telegram's answer (nothing is sent yet); True is what the
         # Bot API answers to the calls that return no object.
         return True

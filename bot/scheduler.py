@@ -22,6 +22,8 @@ from bot.reminders import send_reminders
 from bot.services.context import Services
 from bot.services.proposal_cosign import close_expired_windows
 from bot.sla import calendar_of
+from storage.crud import inbox as inbox_crud
+from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 COMMITTEE = "committee"
 # A digest queued later than this after its slot says it is late.
 LATE_AFTER = timedelta(minutes=10)
+HOUSEKEEPING_EVERY = timedelta(hours=1)
+PROCESSED_KEPT, SENT_KEPT = timedelta(days=2), timedelta(days=30)
 
 
 class Jobs:
@@ -42,12 +46,13 @@ class Jobs:
         self.session_factory = session_factory
         self.weekday, self.at = parse_schedule(services.settings.digest_schedule)
         self._lock = asyncio.Lock()
+        self._housekept: datetime | None = None
 
     async def tick(self, now: datetime | None = None) -> None:
         """Everything due at `now` (the services' clock by default); errors are logged."""
         async with self._lock:
             now = now or self.services.now()
-            for job in (self.reminders, self.digest, self.proposal_windows):
+            for job in (self.reminders, self.digest, self.proposal_windows, self.housekeeping):
                 try:
                     await job(now)
                 except Exception:
@@ -83,6 +88,16 @@ class Jobs:
             chat_id=chat_id,
             late_after=LATE_AFTER,
         )
+
+    async def housekeeping(self, now: datetime) -> None:
+        """Hourly: records that served their purpose go (a redelivered update comes within a
+        day; a sent message's row is kept a month, for replies to it)."""
+        if self._housekept is not None and now - self._housekept < HOUSEKEEPING_EVERY:
+            return
+        async with self.session_factory.begin() as session:
+            await inbox_crud.forget_processed(session=session, before=now - PROCESSED_KEPT)
+            await outbox_crud.forget_sent(session=session, before=now - SENT_KEPT)
+        self._housekept = now
 
     async def committee_chat(self) -> int | None:
         async with self.session_factory() as session:

@@ -312,9 +312,9 @@ class BotAPIEmulator:
         def check() -> SimMessage | None:
             chat = self.world.chats.get(key)
             for message in reversed(chat.messages if chat is not None else []):
-                if message.from_bot and not message.deleted:
-                    if message.find_button(label) is not None:
-                        return message
+                found = message.from_bot and not message.deleted
+                if found and message.find_button(label) is not None:
+                    return message
             return None
 
         return await self._wait(check, timeout, f"a button {label!r} in chat {key}")

@@ -109,7 +109,6 @@ class FailureReport:
     async def _apology(
         self, session: AsyncSession, update: Update, reference: str
     ) -> list[OutboxMessage]:
-        renderer = self.services.renderer
         query, message = update.callback_query, update.message or update.edited_message
         chat = message.chat if message is not None else None
         if query is not None and query.message is not None:

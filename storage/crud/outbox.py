@@ -382,3 +382,12 @@ async def listed_in(*, session: AsyncSession, chat_id: int) -> list[int]:
         col(OutboxMessage.case_id).is_not(None),
     )
     return sorted({case_id for case_id in await session.scalars(stmt) if case_id is not None})
+
+
+async def forget_sent(*, session: AsyncSession, before: datetime) -> None:
+    """Rows sent long ago: what they said needs keeping nowhere (failed rows stay for /failed)."""
+    await session.execute(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.status).in_((SENT, LISTED)), col(OutboxMessage.sent_at) < before
+        )
+    )
