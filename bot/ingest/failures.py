@@ -106,6 +106,17 @@ class FailureReport:
             await session.commit()
         return reference
 
+    async def drop(self, update_id: int) -> bool:
+        """An update nobody can act on leaves the inbox; False while the database is away."""
+        try:
+            async with self.session_factory.begin() as session:
+                await inbox_crud.finish(session=session, update_id=update_id)
+        except Exception as exc:
+            if transient(exc):
+                return False
+            raise
+        return True
+
     async def _apology(
         self, session: AsyncSession, update: Update, reference: str
     ) -> list[OutboxMessage]:

@@ -87,7 +87,7 @@ class Inbox:
                 return fresh
             except Exception as exc:
                 if not transient(exc):
-                    raise
+                    return await self._store_one_by_one(rows)
                 waited = asyncio.get_running_loop().time() - started
                 log.warning(
                     "storing %s update(s) failed (%s); trying again", len(rows), type(exc).__name__
@@ -97,3 +97,19 @@ class Inbox:
                     await self.notice.tell(item.payload for item in items)
                 await asyncio.sleep(delay)
                 delay = min(STORE_RETRY_MAX, delay * 2)
+
+    async def _store_one_by_one(self, rows: list[tuple[int, str, dict[str, Any]]]) -> list[int]:
+        """A batch the database refuses for a reason that will not pass: each update on its
+        own, so one that cannot be stored does not hold back the others (it is logged and
+        left to Telegram, which will not send it again)."""
+        fresh: list[int] = []
+        for row in rows:
+            try:
+                async with self.session_factory(execution_options={DURABLE: True}) as session:
+                    fresh += await inbox_crud.store(session=session, updates=[row])
+                    await session.commit()
+            except Exception as exc:
+                if transient(exc):
+                    raise
+                log.error("update %s cannot be stored (%s); dropped", row[0], type(exc).__name__)
+        return fresh

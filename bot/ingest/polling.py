@@ -66,7 +66,13 @@ class Poller:
             if not updates:
                 continue
             # Stored (retried through a database outage) before the offset moves past them.
-            await self.inbox.accept(updates)
+            try:
+                await self.inbox.accept(updates)
+            except Exception:  # not stored, so not acknowledged: fetched again after a pause
+                log.exception("storing %s update(s) failed; fetching them again", len(updates))
+                await asyncio.sleep(pause)
+                pause = min(ERROR_PAUSE_MAX, pause * 2)
+                continue
             self.offset = updates[-1].update_id + 1
 
     async def _fetch(self) -> list[Update]:

@@ -113,7 +113,12 @@ class Processor:
         try:
             while queue and not self._stopping:
                 item = queue[0]
-                if await self._handle(item):
+                try:
+                    done = await self._handle(item)
+                except Exception:  # never a lane lost to a bug: its updates wait, logged
+                    log.exception("update %s could not be handled or reported", item.update_id)
+                    done = False
+                if done:
                     queue.popleft()
                     self._known.discard(item.update_id)
                     continue
@@ -131,9 +136,13 @@ class Processor:
 
     async def _handle(self, item: Incoming) -> bool:
         """True once the update has had its effect (or its failure is reported)."""
-        update = Update.model_validate(item.payload, context={"bot": self.bot})
         update_token = logctx.update_id.set(item.update_id)
         cases_token = logctx.cases.set([])
+        try:
+            update = Update.model_validate(item.payload, context={"bot": self.bot})
+        except ValueError:
+            log.error("update %s is not one the bot can read; dropped", item.update_id)
+            return await self.failures.drop(item.update_id)
         try:
             await self.dispatcher.feed_update(self.bot, update)
             return True
