@@ -95,7 +95,7 @@ async def erase_user(*, session: AsyncSession, services: Services, user_id: int)
     await session.execute(
         update(Case)
         .where(col(Case.submitter_id) == user_id)
-        .values(submitter_id=None, anonymous=True)
+        .values(submitter_id=None)
     )
     # A 附议's event carries the representative's roster name.
     await session.execute(
