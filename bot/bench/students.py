@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from bot.emulator import BotAPIEmulator, SimUser
 
@@ -33,6 +34,10 @@ class Inbox:
 
     def __init__(self, emu: BotAPIEmulator) -> None:
         self._emu = emu
+        # The bot's "we received your message" to people who wait long: not an answer to
+        # anything, so not queued; only counted.
+        self.notice: str | None = None
+        self.notices = 0
         self._read = 0
         self._queues: dict[int, deque[BotMessage]] = {}
         self._arrived: dict[int, asyncio.Event] = {}
@@ -45,6 +50,9 @@ class Inbox:
             for request in requests[self._read :]:
                 chat_id = request.chat_id
                 if request.ok and request.method == "sendMessage" and chat_id and chat_id > 0:
+                    if self.notice is not None and request.response.get("text") == self.notice:
+                        self.notices += 1
+                        continue
                     self._queue(chat_id).append(request.response)
                     self._event(chat_id).set()
             self._read = len(requests)
@@ -92,18 +100,21 @@ class Student:
         message = await self.press(message, LANGUAGE)
         await self.press(message, COLLEGE)
 
-    async def submit(self, text: str, number: re.Pattern[str]) -> str:
-        """/new → kind → category → text → no attachments → under my name → ✅; the case number."""
+    async def submit(self, text: str, number: re.Pattern[str]) -> tuple[str, float]:
+        """/new → kind → category → text → no attachments → under my name → 提交; the case
+        number, and when 提交 was pressed (the emulator's monotonic clock)."""
         message = await self.say("/new")
         message = await self.press(message, KIND)
         message = await self.press(message, CATEGORY)
         message = await self.say(text)
-        for _ in range(3):
-            message = await self.press(message, 0)
+        message = await self.press(message, 0)
+        message = await self.press(message, 0)
+        submitted_at = time.monotonic()
+        message = await self.press(message, 0)
         found = number.search(str(message.get("text", "")))
         if found is None:
             raise AssertionError(f"expected a case number, got {message.get('text')!r}")
-        return found.group(0)
+        return found.group(0), submitted_at
 
 
 def case_text(user_id: int) -> str:
@@ -128,11 +139,18 @@ async def in_flight(
     return failures
 
 
+class Watcher(Protocol):
+    async def watch(self) -> None: ...
+
+
+W = TypeVar("W", bound=Watcher)
+
+
 @contextlib.asynccontextmanager
-async def watching(inbox: Inbox) -> AsyncIterator[Inbox]:
-    task = asyncio.create_task(inbox.watch(), name="bench-inbox")
+async def watching(watcher: W) -> AsyncIterator[W]:
+    task = asyncio.create_task(watcher.watch(), name="bench-watcher")
     try:
-        yield inbox
+        yield watcher
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
