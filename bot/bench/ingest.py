@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from bot.app import freeze_startup_heap
 from bot.bench.channel import BenchError
 from bot.bench.echo import measure_echo
 from bot.bench.meter import peak_rss_mb
@@ -74,6 +75,10 @@ async def _run(
     with tempfile.TemporaryDirectory(prefix="studentvoice-bench-") as workdir:
         url = database_url or f"sqlite+aiosqlite:///{Path(workdir) / 'bench.db'}"
         async with spawned_world(START_LIMIT) as (channel, addresses):
+            # What is loaded by now stays out of the collector's full passes, as StudentVoice's
+            # startup heap will: otherwise the echo bot pays for walking this process's modules
+            # (which a bare echo bot would not have) before the freeze and not after.
+            freeze_startup_heap()
             # Half the baseline before the submissions and half after: a change in what else
             # the machine is doing then weighs on both sides of the ratio alike.
             before = await measure_echo(

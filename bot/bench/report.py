@@ -169,8 +169,8 @@ class Report:
             (
                 "waiting notices",
                 str(d["waiting_notices"]),
-                "people told their update arrived, after waiting "
-                f"{self.notice_after:g} s for an answer",
+                '"received, please wait" (message or toast) after '
+                f"{self.notice_after:g} s without an answer",
             ),
             (
                 "simulated world CPU",

@@ -34,8 +34,8 @@ class Inbox:
 
     def __init__(self, emu: BotAPIEmulator) -> None:
         self._emu = emu
-        # The bot's "we received your message" to people who wait long: not an answer to
-        # anything, so not queued; only counted.
+        # The bot's "we received your message" to people who wait long (a message, or the
+        # toast of a press): not an answer to anything, so not queued; only counted.
         self.notice: str | None = None
         self.notices = 0
         self._read = 0
@@ -49,14 +49,20 @@ class Inbox:
             requests = world.requests
             for request in requests[self._read :]:
                 chat_id = request.chat_id
-                if request.ok and request.method == "sendMessage" and chat_id and chat_id > 0:
-                    if self.notice is not None and request.response.get("text") == self.notice:
+                if request.ok and request.method == "answerCallbackQuery":
+                    if self._is_notice(request.params.get("text")):
+                        self.notices += 1
+                elif request.ok and request.method == "sendMessage" and chat_id and chat_id > 0:
+                    if self._is_notice(request.response.get("text")):
                         self.notices += 1
                         continue
                     self._queue(chat_id).append(request.response)
                     self._event(chat_id).set()
             self._read = len(requests)
             await changed.wait()
+
+    def _is_notice(self, text: object) -> bool:
+        return self.notice is not None and isinstance(text, str) and text.strip() == self.notice
 
     def forget(self, chat_id: int) -> None:
         """Before an action: what came earlier is not the answer to it."""
