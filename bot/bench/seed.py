@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.bench.channel import BenchError
 from bot.bench.world import STUDENT_LANGUAGE, student_name
+from storage.crud import users as users_crud
 from storage.models import ProcessedUpdate, User
 
 # What Telegram sends about the person, not what onboarding decides.
@@ -49,3 +50,14 @@ async def onboard_like(
             )
             for user_id in user_ids
         )
+
+
+async def grant_officers(
+    session_factory: async_sessionmaker[AsyncSession], user_ids: list[int], *, granted_by: int
+) -> None:
+    """What an admin's /officer in the officers' chat would record for each of them."""
+    async with session_factory.begin() as session:
+        for user_id in user_ids:
+            await users_crud.grant_role(
+                session=session, user_id=user_id, role="officer", granted_by=granted_by
+            )

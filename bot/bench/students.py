@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from bot.emulator import BotAPIEmulator, SimUser
 
@@ -33,6 +34,10 @@ class Inbox:
 
     def __init__(self, emu: BotAPIEmulator) -> None:
         self._emu = emu
+        # The bot's "we received your message" to people who wait long (a message, or the
+        # toast of a press): not an answer to anything, so not queued; only counted.
+        self.notice: str | None = None
+        self.notices = 0
         self._read = 0
         self._queues: dict[int, deque[BotMessage]] = {}
         self._arrived: dict[int, asyncio.Event] = {}
@@ -44,11 +49,20 @@ class Inbox:
             requests = world.requests
             for request in requests[self._read :]:
                 chat_id = request.chat_id
-                if request.ok and request.method == "sendMessage" and chat_id and chat_id > 0:
+                if request.ok and request.method == "answerCallbackQuery":
+                    if self._is_notice(request.params.get("text")):
+                        self.notices += 1
+                elif request.ok and request.method == "sendMessage" and chat_id and chat_id > 0:
+                    if self._is_notice(request.response.get("text")):
+                        self.notices += 1
+                        continue
                     self._queue(chat_id).append(request.response)
                     self._event(chat_id).set()
             self._read = len(requests)
             await changed.wait()
+
+    def _is_notice(self, text: object) -> bool:
+        return self.notice is not None and isinstance(text, str) and text.strip() == self.notice
 
     def forget(self, chat_id: int) -> None:
         """Before an action: what came earlier is not the answer to it."""
@@ -92,18 +106,21 @@ class Student:
         message = await self.press(message, LANGUAGE)
         await self.press(message, COLLEGE)
 
-    async def submit(self, text: str, number: re.Pattern[str]) -> str:
-        """/new → kind → category → text → no attachments → under my name → ✅; the case number."""
+    async def submit(self, text: str, number: re.Pattern[str]) -> tuple[str, float]:
+        """/new → kind → category → text → no attachments → under my name → 提交; the case
+        number, and when 提交 was pressed (the emulator's monotonic clock)."""
         message = await self.say("/new")
         message = await self.press(message, KIND)
         message = await self.press(message, CATEGORY)
         message = await self.say(text)
-        for _ in range(3):
-            message = await self.press(message, 0)
+        message = await self.press(message, 0)
+        message = await self.press(message, 0)
+        submitted_at = time.monotonic()
+        message = await self.press(message, 0)
         found = number.search(str(message.get("text", "")))
         if found is None:
             raise AssertionError(f"expected a case number, got {message.get('text')!r}")
-        return found.group(0)
+        return found.group(0), submitted_at
 
 
 def case_text(user_id: int) -> str:
@@ -128,11 +145,18 @@ async def in_flight(
     return failures
 
 
+class Watcher(Protocol):
+    async def watch(self) -> None: ...
+
+
+W = TypeVar("W", bound=Watcher)
+
+
 @contextlib.asynccontextmanager
-async def watching(inbox: Inbox) -> AsyncIterator[Inbox]:
-    task = asyncio.create_task(inbox.watch(), name="bench-inbox")
+async def watching(watcher: W) -> AsyncIterator[W]:
+    task = asyncio.create_task(watcher.watch(), name="bench-watcher")
     try:
-        yield inbox
+        yield watcher
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -1,8 +1,16 @@
-"""StudentVoice under load: the real app, polling the world's emulator, measured in this process.
+"""StudentVoice under load: the real app polling the world's emulator, measured in this process.
 
-Before the window: one warm-up student is onboarded and submits through the real dialogue, and
-the measured students are onboarded like it (``bot.bench.seed``). The window is their complete
-submissions (/new … ✅) until every card was requested and every student was told their number.
+Updates come in by the production path, assembled from `bot.app.run_polling`'s pieces: the
+`Poller` (getUpdates; the next offset only once the batch is accepted), the `Inbox`, the
+processor's lanes, the dispatcher, the outbox and the delivery worker. The inbox is what the two
+modes differ in: *durable* (each getUpdates batch stored before the offset moves on: production)
+and *plain* (`Inbox(durable=False)`: straight to the processor).
+
+Before the windows: a warm-up student is onboarded by the dialogue and walks once in each mode,
+and the measured students are onboarded like it (``bot.bench.seed``). A window is one phase of
+walks — a student's submission and an officer's presses on its card — until every walk ended,
+the processor is idle and the outbox drained. The phases go durable, plain, plain, durable, so a
+drift (the database growing, the machine's other load) weighs on both modes alike.
 """
 
 from __future__ import annotations
@@ -18,37 +26,70 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
 
-from bot.app import App, bind_configured_chats, build_app, running
+from bot.app import (
+    App,
+    bind_configured_chats,
+    build_app,
+    freeze_startup_heap,
+    running,
+    set_commands,
+)
 from bot.bench.channel import BenchError, Channel
 from bot.bench.meter import CpuWindow, current_rss_mb, peak_rss_mb
-from bot.bench.recorder import Recorder
-from bot.bench.seed import onboard_like, require_empty
-from bot.bench.world import ADMIN_ID, OFFICERS_CHAT, STUDENT_ID_BASE
+from bot.bench.seed import grant_officers, onboard_like, require_empty
+from bot.bench.world import (
+    ADMIN_ID,
+    OFFICER_IDS,
+    OFFICERS_CHAT,
+    STUDENT_ID_BASE,
+    STUDENT_LANGUAGE,
+)
 from bot.config import DEFAULT_ORG_FILE, Settings
+from bot.i18n import locale_for
+from bot.ingest.inbox import Inbox
+from bot.ingest.polling import Poller
 from bot.scenario import CASE_NUMBER
-from storage.crud.outbox import PENDING, SENDING
 from storage.migrate import upgrade
-from storage.models import Case, OutboxMessage
+from storage.models import Case, ProcessedUpdate
 
 TOKEN = "123456:BENCH-INGEST"
 NUMBER = CASE_NUMBER.pattern
-# Once the students are done, a missing card is lost rather than late after this long.
-CARD_GRACE = 10.0
+NOTICE = "system/received.html"
+DURABLE, PLAIN = "durable", "plain"
+
+
+@dataclass
+class ModeResult:
+    """One mode's phases added up."""
+
+    students: int = 0
+    submissions: int = 0
+    sent: int = 0
+    handled: int = 0
+    published: int = 0
+    window_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    world_cpu_seconds: float = 0.0
+    notices: int = 0
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def updates_lost(self) -> int:
+        return self.sent - self.handled
+
+    @property
+    def cards_lost(self) -> int:
+        return self.students - self.published
 
 
 @dataclass
 class SubmissionResult:
     students: int
-    submissions: int
-    updates: int
-    window_seconds: float
-    cpu_seconds: float
-    latencies: list[float]
-    lost: int
+    modes: dict[str, ModeResult]
     rss_at_start_mb: float | None
     peak_rss_mb: float
-    world_cpu_seconds: float
-    failures: list[str] = field(default_factory=list)
+    notice_after: float
 
 
 def bench_settings(base_url: str, database_url: str) -> Settings:
@@ -73,6 +114,19 @@ def bench_settings(base_url: str, database_url: str) -> Settings:
     )
 
 
+def phases(students: int) -> list[tuple[str, list[int]]]:
+    """Each mode's students in two halves, ordered durable, plain, plain, durable; nobody walks
+    twice, so every phase starts from people the bot knows only from onboarding."""
+    half, rest = students // 2, students - students // 2
+    sizes = [(DURABLE, half), (PLAIN, rest), (PLAIN, half), (DURABLE, rest)]
+    plan, next_id = [], STUDENT_ID_BASE + 1
+    for mode, size in sizes:
+        if size:
+            plan.append((mode, list(range(next_id, next_id + size))))
+            next_id += size
+    return plan
+
+
 async def measure_submissions(
     channel: Channel,
     base_url: str,
@@ -82,8 +136,7 @@ async def measure_submissions(
     concurrency: int,
     limit: float,
 ) -> SubmissionResult:
-    recorder = Recorder()
-    app = build_app(bench_settings(base_url, database_url), probe=recorder)
+    app = build_app(bench_settings(base_url, database_url))
     try:
         try:
             await upgrade(app.engine)
@@ -91,60 +144,96 @@ async def measure_submissions(
             raise BenchError(f"cannot prepare the database: {exc}") from exc
         await require_empty(app.session_factory)
         await bind_configured_chats(app)
-        with recorder.attached(app.dispatcher):
-            async with _polling(app), running(app):
-                return await _measure(app, channel, recorder, students, concurrency, limit)
+        await set_commands(app)
+        await grant_officers(app.session_factory, list(OFFICER_IDS), granted_by=ADMIN_ID)
+        freeze_startup_heap()
+        inboxes = {
+            DURABLE: app.inbox,
+            PLAIN: Inbox(app.session_factory, app.processor, app.inbox.notice, durable=False),
+        }
+        poller = Poller(app.bot, app.inbox, app.dispatcher.resolve_used_update_types())
+        async with running(app), _polling(app, poller):
+            return await _measure(app, channel, poller, inboxes, students, concurrency, limit)
     finally:
+        await app.dispatcher.storage.close()
         await app.bot.session.close()
         await app.engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _polling(app: App, poller: Poller) -> AsyncIterator[None]:
+    """As `run_polling`: what an earlier run stored first, then polling; on the way out the
+    poller stops and the processor finishes what it holds."""
+    await app.inbox.recover()
+    task = asyncio.create_task(poller.run(), name="polling")
+    try:
+        yield
+    finally:
+        poller.stop()
+        await task
+        await app.processor.stop(app.settings.shutdown_grace_seconds)
 
 
 async def _measure(
     app: App,
     channel: Channel,
-    recorder: Recorder,
+    poller: Poller,
+    inboxes: dict[str, Inbox],
     students: int,
     concurrency: int,
     limit: float,
 ) -> SubmissionResult:
     warmup = STUDENT_ID_BASE
-    measured = [warmup + n for n in range(1, students + 1)]
     await _all_or_fail(channel, "onboard", limit, ids=[warmup], concurrency=1)
-    await _all_or_fail(channel, "submit", limit, ids=[warmup], concurrency=1, number=NUMBER)
-    await _outbox_drained(app, limit)
-    await onboard_like(app.session_factory, warmup, measured)
+    plan = phases(students)
+    for inbox in inboxes.values():
+        poller.inbox = inbox
+        await _all_or_fail(channel, "submit", limit, ids=[warmup], concurrency=1, **_told(app))
+        await _quiet(app, limit)
+    await onboard_like(app.session_factory, warmup, [i for _, ids in plan for i in ids])
 
     rss_at_start = current_rss_mb()
-    recorder.open(expected=students)
+    modes = {DURABLE: ModeResult(), PLAIN: ModeResult()}
+    for mode, ids in plan:
+        poller.inbox = inboxes[mode]
+        await _phase(app, channel, modes[mode], ids, concurrency, limit)
+    return SubmissionResult(
+        students=students,
+        modes=modes,
+        rss_at_start_mb=rss_at_start,
+        peak_rss_mb=peak_rss_mb(),
+        notice_after=app.settings.inbox_notice_seconds,
+    )
+
+
+async def _phase(
+    app: App, channel: Channel, result: ModeResult, ids: list[int], concurrency: int, limit: float
+) -> None:
     window = CpuWindow()
     started = time.perf_counter()
     answer = await channel.ask(
-        "submit", limit=limit, ids=measured, concurrency=concurrency, number=NUMBER
+        "submit", limit=limit, ids=ids, concurrency=min(concurrency, len(ids)), **_told(app)
     )
-    await recorder.all_cards(CARD_GRACE if answer["failed"] else limit)
-    cpu_seconds = window.stop()
-    ended = time.perf_counter()
-    recorder.close()
-    peak = peak_rss_mb()
+    await _quiet(app, limit)
+    result.cpu_seconds += window.stop()
+    result.window_seconds += time.perf_counter() - started
 
-    # Only the count of published cards needs the tail of the queue; it is not measured.
-    await _outbox_drained(app, CARD_GRACE)
-    published = await _published_cards(app, list(recorder.arrivals))
-    first = recorder.first_arrival if recorder.first_arrival is not None else started
-    last = max(recorder.cards.values(), default=ended)
-    return SubmissionResult(
-        students=students,
-        submissions=len(recorder.arrivals),
-        updates=recorder.updates,
-        window_seconds=last - first,
-        cpu_seconds=cpu_seconds,
-        latencies=recorder.latencies(),
-        lost=students - published,
-        rss_at_start_mb=rss_at_start,
-        peak_rss_mb=peak,
-        world_cpu_seconds=float(answer["world_cpu_seconds"]),
-        failures=list(answer["failures"]),
-    )
+    first, end = answer["updates"]
+    result.students += len(ids)
+    result.submissions += len(answer["latencies"])
+    result.sent += end - first
+    result.handled += await _handled(app, first, end)
+    result.published += await _published_cards(app, ids)
+    result.latencies += answer["latencies"]
+    result.world_cpu_seconds += float(answer["world_cpu_seconds"])
+    result.notices += int(answer["notices"])
+    result.failures += answer["failures"]
+
+
+def _told(app: App) -> dict[str, str]:
+    """What the world must recognise: case numbers, and the notice to people kept waiting."""
+    locale = locale_for(None, STUDENT_LANGUAGE)
+    return {"number": NUMBER, "notice": app.services.renderer.render(locale, NOTICE)}
 
 
 async def _all_or_fail(channel: Channel, command: str, limit: float, **body: Any) -> None:
@@ -153,38 +242,30 @@ async def _all_or_fail(channel: Channel, command: str, limit: float, **body: Any
         raise BenchError(f"{command}: {answer['failed']} student(s) failed: {answer['failures']}")
 
 
-@contextlib.asynccontextmanager
-async def _polling(app: App) -> AsyncIterator[None]:
-    task = asyncio.create_task(
-        app.dispatcher.start_polling(
-            app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1
-        )
-    )
+async def _quiet(app: App, limit: float) -> None:
+    """Until every update taken in was handled and everything it queued was sent."""
     try:
-        yield
-    finally:
-        with contextlib.suppress(RuntimeError):
-            await app.dispatcher.stop_polling()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=5)
-
-
-async def _outbox_drained(app: App, limit: float) -> None:
-    unsent = select(func.count()).where(col(OutboxMessage.status).in_([PENDING, SENDING]))
-    with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(limit):
-            while True:
-                async with app.session_factory() as session:
-                    if not await session.scalar(unsent):
-                        return
-                await asyncio.sleep(0.02)
+            await app.processor.idle()
+    except TimeoutError:
+        raise BenchError(f"updates were still being handled after {limit:.0f}s") from None
+    with contextlib.suppress(TimeoutError):
+        # What is left unsent shows as a lost card.
+        await app.worker.drain(limit)
 
 
-async def _published_cards(app: App, case_ids: list[int]) -> int:
-    if not case_ids:
-        return 0
+async def _handled(app: App, first: int, end: int) -> int:
+    """How many of the updates numbered first … end - 1 the bot recorded as handled."""
     query = select(func.count()).where(
-        col(Case.id).in_(case_ids), col(Case.card_message_id).is_not(None)
+        col(ProcessedUpdate.update_id) >= first, col(ProcessedUpdate.update_id) < end
+    )
+    async with app.session_factory() as session:
+        return int(await session.scalar(query) or 0)
+
+
+async def _published_cards(app: App, student_ids: list[int]) -> int:
+    query = select(func.count()).where(
+        col(Case.submitter_id).in_(student_ids), col(Case.card_message_id).is_not(None)
     )
     async with app.session_factory() as session:
         return int(await session.scalar(query) or 0)

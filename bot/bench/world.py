@@ -17,11 +17,14 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from bot.bench.channel import BenchError, Channel
+from bot.bench.officers import Desk
 from bot.bench.students import Inbox, Student, case_text, in_flight, watching
 from bot.emulator import BotAPIEmulator
+from bot.emulator.html_entities import parse_html
 
 OFFICERS_CHAT = -1003000000001
 ADMIN_ID = 90001
+OFFICER_IDS = (90011, 90012, 90013)
 STUDENT_ID_BASE = 20_000_000
 ECHO_ID_BASE = 30_000_000
 STUDENT_LANGUAGE = "zh-hans"
@@ -72,7 +75,11 @@ def serve(conn: Connection) -> None:
 async def _serve(channel: Channel) -> None:
     async with BotAPIEmulator() as echo_emu, BotAPIEmulator() as app_emu:
         stage = Stage(echo_emu, app_emu)
-        async with watching(stage.echo_inbox), watching(stage.app_inbox):
+        async with (
+            watching(stage.echo_inbox),
+            watching(stage.app_inbox),
+            watching(stage.desk),
+        ):
             channel.send("ready", echo_url=echo_emu.base_url, app_url=app_emu.base_url)
             await _obey(
                 channel, {"chat": stage.chat, "onboard": stage.onboard, "submit": stage.submit}
@@ -109,6 +116,13 @@ class Stage:
         group = app_emu.add_group(chat_id=OFFICERS_CHAT, title="权益部工作群", is_forum=False)
         admin = app_emu.add_user(user_id=ADMIN_ID, first_name="张部长", username="union_admin")
         group.add_member(admin, status="creator")
+        self.officers = [
+            app_emu.add_user(user_id=user_id, first_name=f"干事{n}")
+            for n, user_id in enumerate(OFFICER_IDS, start=1)
+        ]
+        for officer in self.officers:
+            group.add_member(officer)
+        self.desk = Desk(app_emu, OFFICERS_CHAT)
 
     async def chat(self, *, count: int, people: int) -> dict[str, Any]:
         """``count`` texts to the echo bot from ``people`` users, each waiting for its echo."""
@@ -127,15 +141,41 @@ class Stage:
     async def onboard(self, *, ids: list[int], concurrency: int) -> dict[str, Any]:
         return _outcome(await in_flight(ids, concurrency, self._onboard))
 
-    async def submit(self, *, ids: list[int], concurrency: int, number: str) -> dict[str, Any]:
-        """``number``: the case number's pattern, sent along so this process need not import
-        the bot (and aiogram) to learn it."""
-        pattern = re.compile(number)
+    async def submit(
+        self, *, ids: list[int], concurrency: int, number: str, notice: str
+    ) -> dict[str, Any]:
+        """Each student submits a case and an officer acts on its card; ``concurrency`` such
+        walks at a time. Answers which updates they made, the cards' latencies (提交 pressed →
+        card sent, in seconds) and how many "received, please wait" notices the bot sent.
+        ``number`` (the case number's pattern) and ``notice`` (that notice's HTML) come from the
+        bot's process, so this one need not import the bot (and aiogram) to learn them."""
+        desk = self.desk
+        desk.number = re.compile(number)
+        self.app_inbox.notice = parse_html(notice).text.strip()
+        notices = self.app_inbox.notices
+        first = self._next_update_id()
+        latencies: list[float] = []
 
         async def one(user_id: int) -> None:
-            await self._student(user_id).submit(case_text(user_id), pattern)
+            number, submitted_at = await self._student(user_id).submit(
+                case_text(user_id), desk.number
+            )
+            officer = self.officers[user_id % len(self.officers)]
+            card_sent_at = await desk.handle(officer, number)
+            latencies.append(card_sent_at - submitted_at)
 
-        return _outcome(await in_flight(ids, concurrency, one))
+        outcome = _outcome(await in_flight(ids, concurrency, one))
+        return {
+            **outcome,
+            "updates": [first, self._next_update_id()],
+            "latencies": latencies,
+            "notices": self.app_inbox.notices - notices,
+        }
+
+    def _next_update_id(self) -> int:
+        """The id the next update will have (updates are numbered in the order people act)."""
+        updates = self.app_emu.updates
+        return int(updates[-1]["update_id"]) + 1 if updates else 0
 
     async def _onboard(self, user_id: int) -> None:
         await self._student(user_id).onboard()
