@@ -43,26 +43,27 @@ def _clean_text(text: str) -> str:
 
 
 def lane_of(payload: dict[str, Any]) -> str:
-    """One chat's updates are handled one after another: `c<chat id>`, or `u<user id>` for
-    what comes from a person outside any chat (an inline query, a button in an inline
-    message)."""
+    """Updates in one lane are handled one after another, in order: a private chat's
+    (`c<chat id>`); in a group, each member's (`c<chat id>:u<user id>`, the key of their
+    conversation state there — officers working side by side do not wait for each other, and a
+    case they both touch is guarded by the database); `u<user id>` for what comes from a person
+    outside any chat (an inline query, a button in an inline message)."""
     for field in CHAT_BEARING:
         obj = payload.get(field)
         if not isinstance(obj, dict):
             continue
         chat = obj.get("chat") or (obj.get("message") or {}).get("chat")
-        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
-            return f"c{chat['id']}"
         sender = obj.get("from")
-        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
-            return f"u{sender['id']}"
+        sender_id = sender.get("id") if isinstance(sender, dict) else None
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            if chat["id"] < 0 and isinstance(sender_id, int):
+                return f"c{chat['id']}:u{sender_id}"
+            return f"c{chat['id']}"
+        if isinstance(sender_id, int):
+            return f"u{sender_id}"
     for obj in payload.values():
         if isinstance(obj, dict):
             sender = obj.get("from") or obj.get("user")
             if isinstance(sender, dict) and isinstance(sender.get("id"), int):
                 return f"u{sender['id']}"
     return "u0"
-
-
-def chat_of_lane(lane: str) -> int | None:
-    return int(lane[1:]) if lane.startswith("c") else None

@@ -93,9 +93,7 @@ async def erase_user(*, session: AsyncSession, services: Services, user_id: int)
     own = list(await session.scalars(select(Case).where(col(Case.submitter_id) == user_id)))
     signed = list(await session.scalars(select(Case).where(col(Case.id).in_(cosigned))))
     await session.execute(
-        update(Case)
-        .where(col(Case.submitter_id) == user_id)
-        .values(submitter_id=None)
+        update(Case).where(col(Case.submitter_id) == user_id).values(submitter_id=None)
     )
     # A 附议's event carries the representative's roster name.
     await session.execute(
