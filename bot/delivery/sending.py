@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -138,7 +139,9 @@ class Sender:
         for job in jobs[1:]:
             self.probe.before_request(job.row)
         payload = batching.compose(context.services, cases) | {"chat_id": lane.chat_id}
-        return await context.bot(SendMessage.model_validate(payload))
+        return await context.bot(
+            SendMessage.model_validate(payload), request_timeout=math.ceil(context.request_timeout)
+        )
 
     async def settle(
         self, lane: ChatLane, jobs: list[Job], outcome: Outcome, *, success: str = SENT
