@@ -165,7 +165,13 @@ class Sender:
                 )
         elif outcome.kind == "failed":
             for job in jobs:
-                ledger.finish(job.row, FAILED, error=outcome.error)
+                if job.row.report_failure and job.row.case_id is not None:
+                    # Refused for good (a 400, or retries given up): the officers who wrote
+                    # it believe it arrived unless they hear otherwise, as after a 403.
+                    error = outcome.error or "failed"
+                    await ledger.forbidden(job.row, error, unreachable=False, rejected=True)
+                else:
+                    ledger.finish(job.row, FAILED, error=outcome.error)
         elif outcome.kind == "retry":
             until = ledger.later(outcome.delay)
             # Each row tried counts the attempt (a batch's too: a failing batch must end).
