@@ -200,10 +200,12 @@ class Ledger:
                 async with self.session_factory.begin() as session:
                     await claims_crud.unclaim(session=session, ids=ids)
 
-    async def forbidden(self, row: OutboxMessage, error: str, *, unreachable: bool = True) -> None:
-        """A refusal for good (403, or the chat does not exist): the row failed, its recipient
-        is `unreachable` when Telegram said so, and officers hear of it when it was their
-        reply."""
+    async def forbidden(
+        self, row: OutboxMessage, error: str, *, unreachable: bool = True, rejected: bool = False
+    ) -> None:
+        """A refusal for good (403, or the chat does not exist; `rejected`: the request itself,
+        or retries given up): the row failed, its recipient is `unreachable` when Telegram said
+        so, and officers hear of it when it was their reply."""
         assert row.id is not None
         async with self.session_factory.begin() as session:
             await outbox_crud.finish(session=session, message_id=row.id, status=FAILED, error=error)
@@ -215,7 +217,11 @@ class Ledger:
                     )
             if row.report_failure and row.case_id is not None:
                 await conversation.delivery_failed(
-                    session=session, services=self.services, case_id=row.case_id, reason=error
+                    session=session,
+                    services=self.services,
+                    case_id=row.case_id,
+                    reason=error,
+                    rejected=rejected,
                 )
         self.on_change()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -138,7 +139,9 @@ class Sender:
         for job in jobs[1:]:
             self.probe.before_request(job.row)
         payload = batching.compose(context.services, cases) | {"chat_id": lane.chat_id}
-        return await context.bot(SendMessage.model_validate(payload))
+        return await context.bot(
+            SendMessage.model_validate(payload), request_timeout=math.ceil(context.request_timeout)
+        )
 
     async def settle(
         self, lane: ChatLane, jobs: list[Job], outcome: Outcome, *, success: str = SENT
@@ -162,7 +165,13 @@ class Sender:
                 )
         elif outcome.kind == "failed":
             for job in jobs:
-                ledger.finish(job.row, FAILED, error=outcome.error)
+                if job.row.report_failure and job.row.case_id is not None:
+                    # Refused for good (a 400, or retries given up): the officers who wrote
+                    # it believe it arrived unless they hear otherwise, as after a 403.
+                    error = outcome.error or "failed"
+                    await ledger.forbidden(job.row, error, unreachable=False, rejected=True)
+                else:
+                    ledger.finish(job.row, FAILED, error=outcome.error)
         elif outcome.kind == "retry":
             until = ledger.later(outcome.delay)
             # Each row tried counts the attempt (a batch's too: a failing batch must end).

@@ -23,13 +23,14 @@ from .models import (
     TranscriptEntry,
     UserProfile,
 )
-from .policy import FaultPolicy, NoopPolicy, Policy
+from .policy import FaultPolicy, Injection, NoopPolicy, Policy
 
 __all__ = [
     "TOPIC_ICON_COLORS",
     "BotAPIEmulator",
     "FaultPolicy",
     "HtmlParseError",
+    "Injection",
     "NoopPolicy",
     "ParsedText",
     "Policies",

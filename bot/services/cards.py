@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import CreateForumTopic, EditForumTopic, EditMessageText, SendMessage
+from aiogram.methods import (
+    CreateForumTopic,
+    EditForumTopic,
+    EditMessageText,
+    SendMessage,
+    TelegramMethod,
+)
 from aiogram.types import Message
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -52,6 +59,12 @@ class CardPublisher:
         self.services = services
         self.session_factory = session_factory
 
+    async def _call(self, method: TelegramMethod[Any]) -> Any:
+        # A card waits for Telegram no longer than any other send: a hung request would hold
+        # the officers' chat up for the client's default minute.
+        timeout = math.ceil(self.services.settings.delivery_request_timeout)
+        return await self.bot(method, request_timeout=timeout)
+
     async def _load(self, case_id: int) -> tuple[Case, ChatBinding | None, str]:
         async with self.session_factory() as session:
             case = await cases_crud.get_case(session=session, case_id=case_id)
@@ -87,13 +100,13 @@ class CardPublisher:
         chat_id = case.chat_id or binding.chat_id
         title = self.topic_title(case)
         if binding.is_forum and case.topic_id is None:
-            topic = await self.bot(CreateForumTopic(chat_id=chat_id, name=title))
+            topic = await self._call(CreateForumTopic(chat_id=chat_id, name=title))
             case.topic_id, case.card_title = topic.message_thread_id, title
             await self._save(case, chat_id=chat_id, topic_id=case.topic_id, card_title=title)
         text = await self.render_card(case, actor)
         markup = keyboards.card(self.services.renderer, locale, case)
         if case.card_message_id is None:
-            message = await self.bot(
+            message = await self._call(
                 SendMessage.model_validate(
                     {
                         "chat_id": chat_id,
@@ -114,7 +127,7 @@ class CardPublisher:
         if case.topic_id is not None and case.card_title != title:
             await self._rename(chat_id, case, title)
         try:
-            return await self.bot(
+            return await self._call(
                 EditMessageText.model_validate(
                     {
                         "chat_id": chat_id,
@@ -132,7 +145,7 @@ class CardPublisher:
 
     async def _rename(self, chat_id: int, case: Case, title: str) -> None:
         try:
-            await self.bot(
+            await self._call(
                 EditForumTopic(chat_id=chat_id, message_thread_id=case.topic_id or 0, name=title)
             )
         except TelegramBadRequest as exc:

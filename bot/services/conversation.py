@@ -194,9 +194,10 @@ async def rating_comment(
 
 
 async def delivery_failed(
-    *, session: AsyncSession, services: Services, case_id: int, reason: str
+    *, session: AsyncSession, services: Services, case_id: int, reason: str, rejected: bool = False
 ) -> None:
-    """Tell the officers in the thread that what they sent did not reach the student."""
+    """Tell the officers in the thread that what they sent did not reach the student: the
+    student is out of reach, or (`rejected`) Telegram refused the message itself."""
     case = await cases_crud.get_case(session=session, case_id=case_id)
     if case is None:
         return
@@ -217,7 +218,10 @@ async def delivery_failed(
             services=services,
             case=case,
             template="group/note_undelivered.html",
-            priority=notify.INTERACTIVE,
+            # The thread's own priority, so it follows the note of what was sent (queued with
+            # the action) instead of overtaking it and being contradicted by it.
+            priority=notify.NORMAL,
             reason=reason,
+            rejected=rejected,
         ),
     )
