@@ -84,8 +84,10 @@ def leaks(emu: BotAPIEmulator, people: list[Identity]) -> list[str]:
             continue
         text = json.dumps(request.params, ensure_ascii=False)
         for person in people:
+            # A name is found as itself, not inside a longer one ("同学1" in "同学12").
             if re.search(rf"(?<![0-9]){person.user_id}(?![0-9])", text) or any(
-                mark in text for mark in person.marks
+                re.search(rf"(?<![0-9A-Za-z_]){re.escape(mark)}(?![0-9A-Za-z_])", text)
+                for mark in person.marks
             ):
                 found.append(f"#{request.index} {request.method}: {request.short(300)}")
     return found
