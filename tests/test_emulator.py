@@ -484,7 +484,9 @@ async def test_long_poll_wakes_promptly_and_offset_confirms(emu: BotAPIEmulator,
     assert [u.message.text for u in updates if u.message] == ["醒醒"]
     # Unconfirmed updates come back; an offset past them confirms them.
     assert [u.update_id for u in await bot.get_updates(timeout=0)] == [updates[0].update_id]
+    assert emu.world.updates.confirmed == set()
     assert await bot.get_updates(offset=updates[0].update_id + 1, timeout=0) == []
+    assert emu.world.updates.confirmed == {updates[0].update_id}
     request = await emu.wait_for_request(lambda r: r.method == "getUpdates", since=mark)
     assert request.params["timeout"] == 5
 
