@@ -163,16 +163,19 @@ async def bind_configured_chats(app: App) -> None:
                 )
             chat_id, is_forum, title = exc.migrate_to_chat_id, False, None
         except Exception as exc:
+            async with app.session_factory() as session:
+                known = await users_crud.get_binding(session=session, purpose=purpose)
+            # What was learnt about it on an earlier start still holds.
+            kept = known is not None and known.chat_id == chat_id
             log.warning(
-                "%s chat %s could not be looked up (%s); binding it without details",
+                "%s chat %s could not be looked up (%s); %s",
                 purpose,
                 chat_id,
                 logs.exception_text(exc),
+                "bound as before" if kept else "bound without details",
             )
-            async with app.session_factory() as session:
-                known = await users_crud.get_binding(session=session, purpose=purpose)
-            if known is not None and known.chat_id == chat_id:
-                continue  # what was learnt about it before still holds
+            if kept:
+                continue
             is_forum, title = False, None
         async with app.session_factory.begin() as session:
             await users_crud.set_binding(

@@ -15,6 +15,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramRetryAfter,
@@ -506,6 +507,10 @@ async def test_fault_policy_and_wait_helpers(emu: BotAPIEmulator, bot: Bot) -> N
         await bot.send_message(ALICE, "b")
     assert await bot.send_message(ALICE, "c")
     assert [r.error_code for r in emu.requests_for("sendMessage")] == [429, 500, None]
+    emu.policy = FaultPolicy().fail("getChat", code=502, page="<html>502 Bad Gateway</html>")
+    with pytest.raises(ClientDecodeError):  # a proxy's page, not the Bot API's JSON
+        await bot.get_chat(ALICE)
+    assert (await bot.get_chat(ALICE)).id == ALICE
     with pytest.raises(AssertionError, match="#2 sendMessage"):
         await emu.wait_for_request("editMessageText", timeout=0.05)
 

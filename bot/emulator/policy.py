@@ -6,6 +6,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+# In a policy's answer: the HTML page to answer with instead of the Bot API's JSON.
+PAGE = "page"
+
 
 class Policy(Protocol):
     async def before(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -24,12 +27,15 @@ class _Fault:
     code: int
     description: str
     parameters: dict[str, Any] | None
+    page: str | None = None
 
 
 class FaultPolicy:
     """Fails the next calls of chosen methods, then lets them through again.
 
-    ``policy.fail("sendMessage", times=2, code=500, description="Internal Server Error")``
+    ``policy.fail("sendMessage", times=2, code=500, description="Internal Server Error")``;
+    ``page="<html>…"`` answers with that page instead of JSON, as a proxy in front of the Bot
+    API does when the server behind it is down.
     """
 
     def __init__(self) -> None:
@@ -44,9 +50,10 @@ class FaultPolicy:
         code: int = 400,
         description: str = "Bad Request: injected fault",
         parameters: dict[str, Any] | None = None,
+        page: str | None = None,
     ) -> FaultPolicy:
         queue = self._faults.setdefault(method.lower(), deque())
-        queue.extend(_Fault(code, description, parameters) for _ in range(times))
+        queue.extend(_Fault(code, description, parameters, page) for _ in range(times))
         return self
 
     def rate_limit(self, method: str, retry_after: int, *, times: int = 1) -> FaultPolicy:
@@ -74,4 +81,6 @@ class FaultPolicy:
         }
         if fault.parameters:
             response["parameters"] = fault.parameters
+        if fault.page is not None:
+            response[PAGE] = fault.page
         return response
