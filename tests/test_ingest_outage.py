@@ -21,7 +21,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from bot.app import App, serve
-from bot.emulator import BotAPIEmulator
+from bot.emulator import BotAPIEmulator, FaultPolicy
 from bot.ingest.polling import Poller
 from storage.db import DURABLE
 from tests.harness import start_bot
@@ -199,3 +199,18 @@ async def test_handling_fails_updates_are_stored_and_wait_people_are_told(
         for who in (ana, ben):
             assert said(emu, who, INFO_SAVED) == 1
             assert said(emu, who, RECEIVED) == 1
+
+
+async def test_telegram_answering_with_an_error_page_pauses_polling(database_url: str) -> None:
+    """A proxy in front of the Bot API answering getUpdates with its own error page: the bot
+    tries again after a pause, and what was sent meanwhile arrives once."""
+    async with BotAPIEmulator() as emu:
+        (ana,) = await seed_cases(emu, database_url, 1)
+        async with serving(emu, database_url):
+            page = "<html><h1>502 Bad Gateway</h1></html>"
+            emu.policy = FaultPolicy().fail("getUpdates", code=502, page=page, times=2)
+            await ana.add_info("A1")
+            state = await until_done(emu, database_url, {"A1"})
+        assert isinstance(emu.policy, FaultPolicy) and not emu.policy.pending("getUpdates")
+    assert state.tokens == {"A1": 1}
+    assert said(emu, ana, INFO_SAVED) == 1

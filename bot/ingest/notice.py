@@ -8,7 +8,6 @@ noise there. Once nothing of a chat waits any more (`forget`), a later delay is 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -60,13 +59,17 @@ class Notice:
         if key in told:
             return
         text = self._text(sender)
-        # Marked told once Telegram answered: a notice the network lost is tried again.
-        with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
+        told.add(key)  # before sending: the inbox and the processor may both be telling
+        try:
             if key == MESSAGE:
                 await self.bot.send_message(message["chat"]["id"], text)  # type: ignore[index]
             else:
                 await self.bot.answer_callback_query(key, text=text, show_alert=False)
-        told.add(key)
+        except (TelegramBadRequest, TelegramForbiddenError):
+            pass  # Telegram's final word (a button too old, a blocked bot): not asked again
+        except BaseException:
+            told.discard(key)  # lost on the way: tried again
+            raise
 
     def _text(self, sender: Any) -> str:
         language = sender.get("language_code") if isinstance(sender, dict) else None

@@ -14,7 +14,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.exceptions import ClientDecodeError, TelegramAPIError, TelegramUnauthorizedError
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
@@ -56,7 +56,8 @@ class Poller:
                 updates = fetch.result()
             except TelegramUnauthorizedError:
                 raise
-            except (TelegramAPIError, OSError, TimeoutError) as exc:
+            except (TelegramAPIError, ClientDecodeError, OSError, TimeoutError) as exc:
+                # ClientDecodeError: not the Bot API's answer (a proxy's error page).
                 log.warning("getUpdates failed (%s); again in %.0f s", type(exc).__name__, pause)
                 await self._rest(pause)
                 pause = min(ERROR_PAUSE_MAX, pause * 2)
