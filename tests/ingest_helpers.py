@@ -22,7 +22,7 @@ from sqlmodel import col
 from bot.driver import Driver
 from bot.emulator import BotAPIEmulator, SimUser
 from bot.services.cases import Draft, submit_case
-from storage.db import create_engine, create_session_factory
+from storage.db import READ_ONLY, create_engine, create_session_factory
 from storage.models import CaseEvent, InboxUpdate, OutboxMessage, ProcessedUpdate, User
 from storage.types import utcnow
 from tests.harness import OFFICERS_CHAT, RELAXED_LIMITS, TOKEN, reset_database, start_bot
@@ -147,7 +147,8 @@ async def database(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 async def ledger(engine: AsyncEngine) -> Ledger:
-    async with create_session_factory(engine)() as session:
+    # Read-only: on SQLite it then takes no write lock from the bot.
+    async with create_session_factory(engine)(execution_options={READ_ONLY: True}) as session:
         texts = await session.scalars(
             select(col(CaseEvent.text)).where(col(CaseEvent.action) == "student_message")
         )

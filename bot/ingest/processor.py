@@ -193,10 +193,12 @@ class Processor:
             await asyncio.sleep(period)
             late = utcnow().timestamp() - self.notice.after
             waiting = [
-                item.payload
+                item
                 for queue in self._lanes.values()
                 for item in queue
                 if item.received_at.timestamp() <= late
             ]
-            if waiting:
-                await self.notice.tell(waiting)
+            for item in waiting:
+                # Telling one chat takes a moment, in which another's update may be handled.
+                if item in self._lanes.get(item.lane, ()):
+                    await self.notice.tell([item.payload])
