@@ -281,19 +281,20 @@ async def bound_chats(app: App) -> str:
 
 
 async def run_polling(app: App) -> None:
-    await start_up(app)
-    freeze_startup_heap()
     poller = Poller(app.bot, app.inbox, app.dispatcher.resolve_used_update_types())
     loop = asyncio.get_running_loop()
+    # From the start: a stop asked for while Telegram is probed is a clean stop too.
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, poller.stop)
-    lifecycle.info(
-        "studentvoice %s started: %s database, chats bound: %s",
-        version("studentvoice"),
-        app.engine.dialect.name,
-        await bound_chats(app),
-    )
     try:
+        await start_up(app)
+        freeze_startup_heap()
+        lifecycle.info(
+            "studentvoice %s started: %s database, chats bound: %s",
+            version("studentvoice"),
+            app.engine.dialect.name,
+            await bound_chats(app),
+        )
         await serve(app, poller)
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -2,8 +2,9 @@
 
 `accept` returns only once a batch is stored (one transaction for the batch), so whoever
 acknowledges after it — the next getUpdates offset, a webhook's response — acknowledges only
-what a crash cannot lose. While the database is away it keeps trying, and people whose updates
-wait for longer than a few seconds are told that they arrived.
+what a crash cannot lose. While the database is away it keeps trying, taking in what arrives
+meanwhile (acknowledged with the batch once stored), and people whose updates wait for longer
+than a few seconds are told that they arrived.
 """
 
 from __future__ import annotations
