@@ -9,18 +9,19 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from importlib.metadata import version
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramMigrateToChat
+from aiogram.exceptions import TelegramMigrateToChat
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import logctx
+from bot import logctx, logs
 from bot.config import Settings, load_organisation
 from bot.deferred import DeferCalls
 from bot.delivery import DeliveryWorker, Probe
@@ -35,6 +36,7 @@ from bot.response_types import KeepResponseTypes
 from bot.scheduler import Jobs, build_scheduler, warn_stale_calendar
 from bot.services.cards import OFFICERS, SENSITIVE
 from bot.services.context import Services
+from bot.services.lost_chats import COMMITTEE
 from handlers import delivery as delivery_handlers
 from storage.crud import handoff
 from storage.crud import outbox as outbox_crud
@@ -42,6 +44,10 @@ from storage.crud import users as users_crud
 from storage.db import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)
+# Start and stop: logged at INFO even when nothing else below WARNING is (`studentvoice run`).
+LIFECYCLE = "studentvoice"
+lifecycle = logging.getLogger(LIFECYCLE)
+WORKER_RESTART_FIRST, WORKER_RESTART_MAX = 1.0, 30.0
 
 
 @dataclass
@@ -133,11 +139,13 @@ def build_app(
 
 
 async def bind_configured_chats(app: App) -> None:
-    """Chats named in the settings become bindings, with what Telegram says about them."""
+    """Chats named in the settings become bindings, with what Telegram says about them. Telegram
+    not answering (the network, a 5xx, a proxy's error page) is no reason not to start: the
+    chat is bound as it was, or without details."""
     for purpose, chat_id in (
         (OFFICERS, app.settings.officers_chat_id),
         (SENSITIVE, app.settings.sensitive_chat_id),
-        ("committee", app.settings.committee_chat_id),
+        (COMMITTEE, app.settings.committee_chat_id),
     ):
         if chat_id is None:
             continue
@@ -157,8 +165,20 @@ async def bind_configured_chats(app: App) -> None:
                     session=session, old=chat_id, new=exc.migrate_to_chat_id
                 )
             chat_id, is_forum, title = exc.migrate_to_chat_id, False, None
-        except TelegramAPIError as exc:
-            log.warning("%s chat %s: %s; binding it without details", purpose, chat_id, exc)
+        except Exception as exc:
+            async with app.session_factory() as session:
+                known = await users_crud.get_binding(session=session, purpose=purpose)
+            # What was learnt about it on an earlier start still holds.
+            kept = known is not None and known.chat_id == chat_id
+            log.warning(
+                "%s chat %s could not be looked up (%s); %s",
+                purpose,
+                chat_id,
+                logs.exception_text(exc),
+                "bound as before" if kept else "bound without details",
+            )
+            if kept:
+                continue
             is_forum, title = False, None
         async with app.session_factory.begin() as session:
             await users_crud.set_binding(
@@ -189,7 +209,8 @@ async def set_commands(app: App) -> None:
 @contextlib.asynccontextmanager
 async def running(app: App) -> AsyncIterator[asyncio.Task[None]]:
     """The delivery worker (and the scheduler) run while the body does; stopped on the way out."""
-    worker_task = asyncio.create_task(app.worker.run(), name="delivery")
+    stopping = asyncio.Event()
+    worker_task = asyncio.create_task(_deliver(app, stopping), name="delivery")
     scheduler = None
     if app.jobs is not None and app.settings.scheduler_enabled:
         warn_stale_calendar(app.services)
@@ -201,9 +222,29 @@ async def running(app: App) -> AsyncIterator[asyncio.Task[None]]:
         if scheduler is not None and app.jobs is not None:
             scheduler.shutdown(wait=False)
             await app.jobs.idle()
+        stopping.set()
         app.worker.stop()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(worker_task, timeout=10)
+
+
+async def _deliver(app: App, stopping: asyncio.Event) -> None:
+    """The delivery worker, started again when it fails (the database away while it starts):
+    a bot that takes updates in but never answers is worse than one that waits."""
+    pause = WORKER_RESTART_FIRST
+    while not stopping.is_set():
+        try:
+            await app.worker.run()
+            return
+        except Exception as exc:
+            log.warning(
+                "the delivery worker failed (%s); starting it again in %.0f s",
+                logs.exception_text(exc),
+                pause,
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), pause)
+        pause = min(WORKER_RESTART_MAX, pause * 2)
 
 
 def freeze_startup_heap() -> None:
@@ -214,24 +255,56 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
+async def start_up(app: App) -> None:
+    """What `run` asks of Telegram before it starts; none of it is fatal."""
+    await bind_configured_chats(app)
+    try:
+        await set_commands(app)
+    except Exception as exc:
+        log.warning("the command menu could not be set: %s", logs.exception_text(exc))
+
+
+async def serve(app: App) -> None:
+    """Polls until `app.poller` is stopped, then lets what is being handled finish (within
+    the grace period; the rest stays in the inbox for the next start)."""
+    async with running(app):
+        await app.inbox.recover()
+        await app.poller.run()
+        await app.processor.stop(app.settings.shutdown_grace_seconds)
+
+
+async def bound_chats(app: App) -> str:
+    async with app.session_factory() as session:
+        found = [
+            (purpose, await users_crud.get_binding(session=session, purpose=purpose))
+            for purpose in (OFFICERS, SENSITIVE, COMMITTEE)
+        ]
+    named = [f"{purpose} {binding.chat_id}" for purpose, binding in found if binding is not None]
+    return ", ".join(named) or "none"
+
+
 async def run_polling(app: App, *, handle_signals: bool = True) -> None:
     """Until SIGTERM/SIGINT (or `app.poller.stop()`): updates stored, then acknowledged, then
     handled; what is being handled at the stop finishes, the rest waits in the inbox."""
-    await bind_configured_chats(app)
-    await set_commands(app)
-    freeze_startup_heap()
     loop = asyncio.get_running_loop()
+    # From the start: a stop asked for while Telegram is probed is a clean stop too.
     signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
     for signum in signals:
         loop.add_signal_handler(signum, app.poller.stop)
     try:
-        async with running(app):
-            await app.inbox.recover()
-            await app.poller.run()
-            await app.processor.stop(app.settings.shutdown_grace_seconds)
+        await start_up(app)
+        freeze_startup_heap()
+        lifecycle.info(
+            "studentvoice %s started: %s database, chats bound: %s",
+            version("studentvoice"),
+            app.engine.dialect.name,
+            await bound_chats(app),
+        )
+        await serve(app)
     finally:
         for signum in signals:
             loop.remove_signal_handler(signum)
         await app.dispatcher.storage.close()
         await app.bot.session.close()
         await app.engine.dispose()
+        lifecycle.info("studentvoice stopped")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -126,13 +127,25 @@ async def _migrate(settings: Settings) -> int:
 
 
 async def _run(settings: Settings) -> int:
-    from bot.app import build_app, run_polling
+    from sqlalchemy import exc as sa_exc
+
+    from bot.app import LIFECYCLE, build_app, run_polling
     from storage.migrate import revisions
 
     if not settings.bot_token:
         raise ConfigError("BOT_TOKEN: required to run (try `studentvoice demo` without one)")
-    app = build_app(settings)
-    current, head = await revisions(app.engine)
+    logging.getLogger(LIFECYCLE).setLevel(logging.INFO)
+    unreachable = (OSError, TimeoutError, sa_exc.DBAPIError)
+    try:
+        app = build_app(settings)  # a SQLite file's folder is made here
+    except OSError as exc:
+        return _unreachable(settings, exc)
+    try:
+        current, head = await revisions(app.engine)
+    except unreachable as exc:
+        await app.engine.dispose()
+        await app.bot.session.close()
+        return _unreachable(settings, exc)
     if current != head:
         await app.engine.dispose()
         await app.bot.session.close()
@@ -144,3 +157,31 @@ async def _run(settings: Settings) -> int:
         return EXIT_CONFIG
     await run_polling(app)
     return 0
+
+
+def _unreachable(settings: Settings, exc: BaseException) -> int:
+    print(
+        f"DATABASE_URL: cannot reach the database ({_where(settings.database_url)}): "
+        f"{_first_line(exc)}",
+        file=sys.stderr,
+    )
+    return EXIT_CONFIG
+
+
+def _where(database_url: str) -> str:
+    """The database's kind and place, without credentials."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite {url.database or ':memory:'}"
+    place = f"{url.host or 'localhost'}:{url.port}" if url.port else url.host or "localhost"
+    return f"{url.get_backend_name()} at {place}/{url.database or ''}"
+
+
+def _first_line(exc: BaseException) -> str:
+    """What went wrong, in one line: a database error's text goes on about the statement."""
+    cause = getattr(exc, "orig", None) or exc
+    cause = cause.__cause__ or cause  # the driver's own error, under SQLAlchemy's adapter
+    text = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {text[0]}" if text else type(cause).__name__

@@ -15,6 +15,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramRetryAfter,
@@ -484,7 +485,9 @@ async def test_long_poll_wakes_promptly_and_offset_confirms(emu: BotAPIEmulator,
     assert [u.message.text for u in updates if u.message] == ["醒醒"]
     # Unconfirmed updates come back; an offset past them confirms them.
     assert [u.update_id for u in await bot.get_updates(timeout=0)] == [updates[0].update_id]
+    assert emu.world.updates.confirmed == set()
     assert await bot.get_updates(offset=updates[0].update_id + 1, timeout=0) == []
+    assert emu.world.updates.confirmed == {updates[0].update_id}
     request = await emu.wait_for_request(lambda r: r.method == "getUpdates", since=mark)
     assert request.params["timeout"] == 5
 
@@ -504,6 +507,10 @@ async def test_fault_policy_and_wait_helpers(emu: BotAPIEmulator, bot: Bot) -> N
         await bot.send_message(ALICE, "b")
     assert await bot.send_message(ALICE, "c")
     assert [r.error_code for r in emu.requests_for("sendMessage")] == [429, 500, None]
+    emu.policy = FaultPolicy().fail("getChat", code=502, page="<html>502 Bad Gateway</html>")
+    with pytest.raises(ClientDecodeError):  # a proxy's page, not the Bot API's JSON
+        await bot.get_chat(ALICE)
+    assert (await bot.get_chat(ALICE)).id == ALICE
     with pytest.raises(AssertionError, match="#2 sendMessage"):
         await emu.wait_for_request("editMessageText", timeout=0.05)
 

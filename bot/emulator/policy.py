@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 TIMEOUT_DESCRIPTION = "Gateway Timeout"
+# In a policy's answer: the HTML page to answer with instead of the Bot API's JSON.
+PAGE = "page"
 
 
 class Policy(Protocol):
@@ -30,6 +32,8 @@ class _Fault:
     # Seconds the request is held before the answer: longer than the client waits, it is a
     # timeout to the client, and the call was never carried out.
     hold: float = 0.0
+    # An HTML page answered instead of JSON, as a proxy in front of the Bot API would.
+    page: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,10 +82,13 @@ class FaultPolicy:
         description: str | None = None,
         parameters: dict[str, Any] | None = None,
         chat_id: int | str | None = None,
+        page: str | None = None,
     ) -> FaultPolicy:
+        """``page="<html>…"`` answers with that page instead of JSON (a proxy's error page)."""
         if description is None:
             description = _DESCRIPTIONS.get(code, "Bad Request: injected fault")
-        return self._script(method, chat_id, nth, times, _Fault(code, description, parameters))
+        fault = _Fault(code, description, parameters, page=page)
+        return self._script(method, chat_id, nth, times, fault)
 
     def timeout(
         self,
@@ -169,6 +176,8 @@ class FaultPolicy:
         }
         if fault.parameters:
             response["parameters"] = fault.parameters
+        if fault.page is not None:
+            response[PAGE] = fault.page
         return response
 
 

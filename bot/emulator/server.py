@@ -14,7 +14,7 @@ from aiohttp import web
 from .errors import TelegramError, bad_request, error_from_response, not_found
 from .methods import MethodTable
 from .models import RecordedRequest, UploadedFile
-from .policy import Policy
+from .policy import PAGE, Policy
 from .validation import MethodCall
 from .world import World
 
@@ -184,6 +184,8 @@ class ApiServer:
                 duration=time.monotonic() - started,
             )
         )
+        if PAGE in body:
+            return web.Response(text=str(body[PAGE]), status=status, content_type="text/html")
         return web.json_response(body, status=status, dumps=_dumps)
 
     async def _answer(
@@ -194,6 +196,8 @@ class ApiServer:
         alive: Callable[[], bool],
     ) -> tuple[dict[str, Any], int]:
         injected = await self._policy().before(method, params)
+        if injected is not None and PAGE in injected:
+            return injected, int(injected.get("error_code", 502))
         if injected is not None:
             error = error_from_response(injected)
             return error.to_response(), error.error_code

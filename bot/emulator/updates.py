@@ -37,6 +37,8 @@ class UpdateQueue:
         self.active_polls = 0
         self._pending: list[_Entry] = []
         self._history: dict[int, _Entry] = {}
+        # Ids Telegram forgot because a later offset confirmed them: what the bot acknowledged.
+        self.confirmed: set[int] = set()
         self._next_id = first_update_id
         self._delivery_seq = 0
         self._allowed: frozenset[str] | None = None
@@ -116,11 +118,13 @@ class UpdateQueue:
             ),
             default=-1,
         )
-        self._pending = [
-            e
-            for e in self._pending
-            if e.delivered_seq is None or (e.update_id >= offset and e.delivered_seq > boundary)
-        ]
+        kept = []
+        for e in self._pending:
+            if e.delivered_seq is None or (e.update_id >= offset and e.delivered_seq > boundary):
+                kept.append(e)
+            else:
+                self.confirmed.add(e.update_id)
+        self._pending = kept
 
     def _set_allowed(self, allowed: Any) -> None:
         if isinstance(allowed, list):

@@ -48,10 +48,24 @@ APOLOGY = N_(
 )
 
 
+# PostgreSQL's codes for a database that is away or overloaded for now: no connection (08),
+# out of resources (53), shut down or starting (57P01-57P03), a transaction that lost a race
+# (40001, 40P01).
+PASSING_SQLSTATES = ("08", "53", "57P01", "57P02", "57P03", "40001", "40P01")
+
+
 def transient(exc: BaseException) -> bool:
     """The failure is the surroundings' (and passes), not the code's."""
-    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
-        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        # No statement: getting a connection failed (or a commit), whatever the database's
+        # reason — unless it is about the data, which trying again would not change.
+        if exc.statement is None and not isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
+            return True
+        state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if isinstance(state, str) and state.startswith(PASSING_SQLSTATES):
+            return True
     return isinstance(exc, TRANSIENT)
 
 
@@ -107,14 +121,16 @@ class FailureReport:
         return reference
 
     async def drop(self, update_id: int) -> bool:
-        """An update nobody can act on leaves the inbox; False while the database is away."""
+        """An update that cannot even be read is settled without an effect (it would block its
+        chat for good); False while that cannot be stored."""
         try:
-            async with self.session_factory.begin() as session:
+            async with self.session_factory() as session:
                 await inbox_crud.finish(session=session, update_id=update_id)
+                await session.commit()
         except Exception as exc:
-            if transient(exc):
-                return False
-            raise
+            if not transient(exc):
+                raise
+            return False
         return True
 
     async def _apology(

@@ -2,15 +2,17 @@
 
 `accept` returns only once a batch is stored (one transaction for the batch), so whoever
 acknowledges after it — the next getUpdates offset, a webhook's response — acknowledges only
-what a crash cannot lose. While the database is away it keeps trying, and people whose updates
-wait for longer than a few seconds are told that they arrived.
+what a crash cannot lose. While the database is away it keeps trying, taking in what arrives
+meanwhile (acknowledged with the batch once stored), and people whose updates wait for longer
+than a few seconds are told that they arrived.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from aiogram.types import Update
@@ -27,6 +29,9 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 STORE_RETRY_FIRST, STORE_RETRY_MAX = 0.2, 5.0
+
+Refetch = Callable[[], Awaitable[Sequence[Update]]]
+RawRefetch = Callable[[], Awaitable[Sequence[dict[str, Any]]]]
 
 
 def as_payload(update: Update) -> dict[str, Any]:
@@ -59,57 +64,103 @@ class Inbox:
             log.info("%s stored update(s) from before the restart to handle", len(rows))
         return len(rows)
 
-    async def accept(self, updates: Sequence[Update]) -> None:
+    async def accept(self, updates: Sequence[Update], *, more: Refetch | None = None) -> int:
+        """Stores the batch and hands it on; the id of the last update stored (Telegram may
+        forget it and everything before it). While the database is away, `more` is asked
+        for what arrived since: stored with the batch, and its people told too."""
+
+        async def more_payloads() -> list[dict[str, Any]]:
+            assert more is not None
+            return [as_payload(update) for update in await more()]
+
         payloads = [as_payload(update) for update in updates]
-        await self.accept_raw(payloads)
+        return await self.accept_raw(payloads, more=more_payloads if more else None)
 
-    async def accept_raw(self, payloads: Sequence[dict[str, Any]]) -> None:
-        items = [
-            Incoming(int(p["update_id"]), lane_of(p), p, utcnow())
-            for p in (clean(p) for p in payloads)
-        ]
+    async def accept_raw(
+        self, payloads: Sequence[dict[str, Any]], *, more: RawRefetch | None = None
+    ) -> int:
+        items = self._incoming(payloads, {})
+        last = max(item.update_id for item in items)
         if self.durable:
-            fresh = set(await self._store(items))
-            items = [item for item in items if item.update_id in fresh]
+            items, last = await self._store(items, more)
         self.processor.add(items)
+        return last
 
-    async def _store(self, items: list[Incoming]) -> list[int]:
-        rows = [(item.update_id, item.lane, item.payload) for item in items]
-        delay, told = STORE_RETRY_FIRST, False
-        started = asyncio.get_running_loop().time()
+    def _incoming(
+        self, payloads: Iterable[dict[str, Any]], known: dict[int, Incoming]
+    ) -> list[Incoming]:
+        """`known` with what is new in `payloads`, in update order."""
+        found = dict(known)
+        for payload in map(clean, payloads):
+            update_id = int(payload["update_id"])
+            if update_id not in found:
+                found[update_id] = Incoming(update_id, lane_of(payload), payload, utcnow())
+        return [found[update_id] for update_id in sorted(found)]
+
+    async def _store(
+        self, items: list[Incoming], more: RawRefetch | None
+    ) -> tuple[list[Incoming], int]:
+        """What is new of the batch (the rest was stored or handled before), and the last id
+        stored."""
+        delay, failed = STORE_RETRY_FIRST, False
         while True:
             try:
                 async with self.session_factory(execution_options={DURABLE: True}) as session:
-                    fresh = await inbox_crud.store(session=session, updates=rows)
+                    rows = [(item.update_id, item.lane, item.payload) for item in items]
+                    fresh = set(await inbox_crud.store(session=session, updates=rows))
                     await session.commit()
-                if told:
-                    log.info("the database is back; %s update(s) stored", len(fresh))
-                return fresh
             except Exception as exc:
                 if not transient(exc):
-                    return await self._store_one_by_one(rows)
-                waited = asyncio.get_running_loop().time() - started
+                    fresh = await self._store_one_by_one(items)
+                    return [item for item in items if item.update_id in fresh], items[-1].update_id
+                failed = True
                 log.warning(
-                    "storing %s update(s) failed (%s); trying again", len(rows), type(exc).__name__
+                    "storing %s update(s) failed (%s); trying again",
+                    len(items),
+                    type(exc).__name__,
                 )
-                if self.notice.enabled and waited >= self.notice.after and not told:
-                    told = True
-                    await self.notice.tell(item.payload for item in items)
+                await self._tell_late(items)
                 await asyncio.sleep(delay)
                 delay = min(STORE_RETRY_MAX, delay * 2)
+                items = await self._widen(items, more)
+                continue
+            if failed:
+                log.info("the database is back; %s update(s) stored", len(fresh))
+                self.processor.recovered()
+            return [item for item in items if item.update_id in fresh], items[-1].update_id
 
-    async def _store_one_by_one(self, rows: list[tuple[int, str, dict[str, Any]]]) -> list[int]:
+    async def _store_one_by_one(self, items: list[Incoming]) -> set[int]:
         """A batch the database refuses for a reason that will not pass: each update on its
         own, so one that cannot be stored does not hold back the others (it is logged and
-        left to Telegram, which will not send it again)."""
-        fresh: list[int] = []
-        for row in rows:
+        left out; Telegram will not send it again)."""
+        fresh: set[int] = set()
+        for item in items:
             try:
                 async with self.session_factory(execution_options={DURABLE: True}) as session:
-                    fresh += await inbox_crud.store(session=session, updates=[row])
+                    row = (item.update_id, item.lane, item.payload)
+                    fresh |= set(await inbox_crud.store(session=session, updates=[row]))
                     await session.commit()
             except Exception as exc:
                 if transient(exc):
                     raise
-                log.error("update %s cannot be stored (%s); dropped", row[0], type(exc).__name__)
+                log.error(
+                    "update %s cannot be stored (%s); dropped", item.update_id, type(exc).__name__
+                )
         return fresh
+
+    async def _tell_late(self, items: list[Incoming]) -> None:
+        if not self.notice.enabled:
+            return
+        late = utcnow() - timedelta(seconds=self.notice.after)
+        await self.notice.tell(item.payload for item in items if item.received_at <= late)
+
+    async def _widen(self, items: list[Incoming], more: RawRefetch | None) -> list[Incoming]:
+        """The batch with what arrived while it waited (nothing of it is acknowledged yet)."""
+        if more is None:
+            return items
+        try:
+            payloads = await more()
+        except Exception as exc:  # Telegram away as well: the batch waits as it is
+            log.info("could not look for more updates: %s", type(exc).__name__)
+            return items
+        return self._incoming(payloads, {item.update_id: item for item in items})

@@ -1,8 +1,9 @@
 """While the database is away, people are told that what they sent arrived.
 
-Sent straight to Telegram (the outbox lives in the database that is away), once per chat per
-outage: a message in a private chat, the answer to a pressed button (its spinner stops). Group
-chats are not told: officers see their own message, and a notice would be noise there.
+Sent straight to Telegram (the outbox lives in the database that is away): once per chat while
+its updates wait, a message in a private chat; and the answer to each pressed button (its
+spinner stops). Group chats are not told: officers see their own message, and a notice would be
+noise there. Once nothing of a chat waits any more (`forget`), a later delay is told again.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
+from bot import logs
 from bot.i18n import locale_for
+from bot.ingest.edge import lane_of
 from bot.render import Renderer
 
 log = logging.getLogger(__name__)
 
 NOTICE_AFTER = 5.0
+MESSAGE = "message"
 
 
 class Notice:
@@ -28,39 +32,44 @@ class Notice:
         self.renderer = renderer
         self.enabled = after is not None
         self.after = after if after is not None else 0.0
-        self._told: set[int | str] = set()
+        # Per lane: MESSAGE once its chat was told, and the ids of the buttons answered.
+        self._told: dict[str, set[str]] = {}
 
-    def reset(self) -> None:
-        """The outage is over: a later one tells people again."""
-        self._told.clear()
+    def forget(self, lane: str) -> None:
+        """Nothing of the lane waits any more."""
+        self._told.pop(lane, None)
 
     async def tell(self, payloads: Iterable[dict[str, Any]]) -> None:
         for payload in payloads:
             try:
                 await self._tell_one(payload)
-            except TelegramAPIError as exc:
-                log.info("a waiting notice could not be sent: %s", type(exc).__name__)
             except Exception as exc:  # the network is likely away too; the update still waits
-                log.info("a waiting notice could not be sent: %s", type(exc).__name__)
+                log.info("a waiting notice could not be sent: %s", logs.exception_text(exc))
 
     async def _tell_one(self, payload: dict[str, Any]) -> None:
         query = payload.get("callback_query")
         message = payload.get("message")
         if isinstance(query, dict) and isinstance(query.get("id"), str):
-            if query["id"] in self._told:
-                return
-            self._told.add(query["id"])
-            text = self._text(query.get("from"))
-            await self.bot.answer_callback_query(query["id"], text=text, show_alert=False)
+            key, sender = query["id"], query.get("from")
+        elif isinstance(message, dict) and (message.get("chat") or {}).get("type") == "private":
+            key, sender = MESSAGE, message.get("from")
+        else:
             return
-        if not isinstance(message, dict):
+        told = self._told.setdefault(lane_of(payload), set())
+        if key in told:
             return
-        chat = message.get("chat") or {}
-        chat_id = chat.get("id")
-        if chat.get("type") != "private" or not isinstance(chat_id, int) or chat_id in self._told:
-            return
-        self._told.add(chat_id)
-        await self.bot.send_message(chat_id, self._text(message.get("from")))
+        text = self._text(sender)
+        told.add(key)  # before sending: the inbox and the processor may both be telling
+        try:
+            if key == MESSAGE:
+                await self.bot.send_message(message["chat"]["id"], text)  # type: ignore[index]
+            else:
+                await self.bot.answer_callback_query(key, text=text, show_alert=False)
+        except (TelegramBadRequest, TelegramForbiddenError):
+            pass  # Telegram's final word (a button too old, a blocked bot): not asked again
+        except BaseException:
+            told.discard(key)  # lost on the way: tried again
+            raise
 
     def _text(self, sender: Any) -> str:
         language = sender.get("language_code") if isinstance(sender, dict) else None

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
+from pydantic import ValidationError
 
 from bot import logctx
 from bot.ingest.failures import FailureReport, transient
@@ -65,23 +66,32 @@ class Processor:
         self._idle = asyncio.Event()
         self._idle.set()
         self._stopping = False
+        self._wakeup = asyncio.Event()
         self._watch: asyncio.Task[None] | None = None
 
     # -- taking updates in -------------------------------------------------------------------
 
     def add(self, items: Iterable[Incoming]) -> None:
+        if self._stopping:
+            return  # stored: the next run handles them
         for item in items:
             if item.update_id in self._known:
                 continue
             self._known.add(item.update_id)
             self._lanes.setdefault(item.lane, deque()).append(item)
             self._idle.clear()
-            if item.lane not in self._tasks and not self._stopping:
+            if item.lane not in self._tasks:
                 self._tasks[item.lane] = asyncio.create_task(
                     self._run(item.lane), name=f"lane-{item.lane}"
                 )
-        if self._watch is None and self.notice.enabled and not self._stopping:
+        if self._watch is None and self.notice.enabled:
             self._watch = asyncio.create_task(self._watch_delays(), name="inbox-notice")
+
+    def recovered(self) -> None:
+        """The database answers again: updates waiting for it are tried now, not after their
+        pause."""
+        self._wakeup.set()
+        self._wakeup = asyncio.Event()
 
     @property
     def waiting(self) -> int:
@@ -94,6 +104,7 @@ class Processor:
     async def stop(self, grace: float) -> None:
         """Updates being handled finish (within `grace`); the rest stay stored for next time."""
         self._stopping = True
+        self.recovered()  # lanes pausing after a failure leave now
         running = list(self._tasks.values())
         if running:
             _, late = await asyncio.wait(running, timeout=grace)
@@ -121,27 +132,41 @@ class Processor:
                 if done:
                     queue.popleft()
                     self._known.discard(item.update_id)
+                    if item.attempts:
+                        self.recovered()
                     continue
                 item.attempts += 1
-                await asyncio.sleep(self._delay(item.attempts))
+                await self._pause(self._delay(item.attempts))
         finally:
             del self._tasks[lane]
             if not queue:
                 self._lanes.pop(lane, None)
+                self.notice.forget(lane)
             if not self._tasks:
                 self._idle.set()
 
     def _delay(self, attempts: int) -> float:
         return retry_delay(attempts) * self.retry_first / RETRY_FIRST
 
+    async def _pause(self, delay: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), delay)
+
     async def _handle(self, item: Incoming) -> bool:
         """True once the update has had its effect (or its failure is reported)."""
         update_token = logctx.update_id.set(item.update_id)
         cases_token = logctx.cases.set([])
         try:
+            return await self._feed(item)
+        finally:
+            logctx.cases.reset(cases_token)
+            logctx.update_id.reset(update_token)
+
+    async def _feed(self, item: Incoming) -> bool:
+        try:
             update = Update.model_validate(item.payload, context={"bot": self.bot})
-        except ValueError:
-            log.error("update %s is not one the bot can read; dropped", item.update_id)
+        except ValidationError:
+            log.error("update %s is not an update; dropped", item.update_id)
             return await self.failures.drop(item.update_id)
         try:
             await self.dispatcher.feed_update(self.bot, update)
@@ -165,22 +190,20 @@ class Processor:
                 )
                 return False
             return True
-        finally:
-            logctx.cases.reset(cases_token)
-            logctx.update_id.reset(update_token)
 
     async def _watch_delays(self) -> None:
         """People whose update waits for longer than a few seconds hear that it arrived."""
+        period = min(WATCH_PERIOD, self.notice.after / 2)
         while not self._stopping:
-            await asyncio.sleep(WATCH_PERIOD)
+            await asyncio.sleep(period)
             late = utcnow().timestamp() - self.notice.after
             waiting = [
-                item.payload
+                item
                 for queue in self._lanes.values()
                 for item in queue
                 if item.received_at.timestamp() <= late
             ]
-            if waiting:
-                await self.notice.tell(waiting)
-            elif not self._lanes:
-                self.notice.reset()
+            for item in waiting:
+                # Telling one chat takes a moment, in which another's update may be handled.
+                if item in self._lanes.get(item.lane, ()):
+                    await self.notice.tell([item.payload])
