@@ -24,7 +24,9 @@ from bot.services.cards import ThreadUnavailable
 BACKOFF_CAP = 600.0
 JITTER = (0.8, 1.2)
 # Answers that mean the wanted state is already there: nothing to retry.
-HARMLESS = ("message is not modified", "TOPIC_NOT_MODIFIED")
+# A button's answer Telegram no longer takes (answered already, by the waiting notice, or too
+# late) is nothing left to do either: what the press did is told by messages of its own.
+HARMLESS = ("message is not modified", "TOPIC_NOT_MODIFIED", "query is too old")
 # A 400 that means the chat is not there (a deleted account or group): as final as a 403.
 GONE = ("chat not found",)
 
