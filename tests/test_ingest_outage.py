@@ -22,7 +22,6 @@ from sqlalchemy.engine import make_url
 
 from bot.app import App, serve
 from bot.emulator import BotAPIEmulator, FaultPolicy
-from bot.ingest.polling import Poller
 from storage.db import DURABLE
 from tests.harness import start_bot
 from tests.ingest_helpers import Ledger, Submitter, database, ledger, seed_cases
@@ -83,13 +82,13 @@ async def postgres_outage(database_url: str) -> AsyncIterator[None]:
 async def serving(emu: BotAPIEmulator, database_url: str) -> AsyncIterator[App]:
     """The bot as `studentvoice run` runs it, in this process."""
     async with start_bot(emu, database_url, inbox_notice_seconds=NOTICE_SECONDS) as app:
-        poller = Poller(app.bot, app.inbox, app.dispatcher.resolve_used_update_types(), timeout=1)
-        task = asyncio.create_task(serve(app, poller))
+        app.poller.timeout = 1
+        task = asyncio.create_task(serve(app))
         try:
             await emu.wait_for_poller(timeout=LIMIT)
             yield app
         finally:
-            poller.stop()
+            app.poller.stop()
             await asyncio.wait_for(task, LIMIT)
 
 
