@@ -9,8 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import logs, proposal_cli
-from bot.config import ConfigError, Settings, load_organisation, load_settings
+from bot import proposal_cli
+from bot.app import logs
+from bot.app.config import ConfigError, Settings, load_organisation, load_settings
 from bot.delivery import cli as delivery_cli
 
 EXIT_CONFIG = 2
@@ -69,15 +70,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "catalogs":
-        from bot.catalogs import main as update_catalogs
+        from bot.app.catalogs import main as update_catalogs
 
         return update_catalogs()
     if args.command == "demo":
-        from bot.demo import run_demo
+        from bot.devkit.demo import run_demo
 
         return await run_demo(keep_db=args.keep_db)
     if args.command == "bench" and args.bench == "digest":
-        from bot.bench.digest import run_digest_bench
+        from bot.devkit.bench.digest import run_digest_bench
 
         return await run_digest_bench(
             cases=args.cases, as_json=args.json, database_url=args.database_url
@@ -85,7 +86,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "bench" and args.bench == "delivery":
         return await delivery_cli.bench(args)
     if args.command == "bench":
-        from bot.bench.ingest import run_ingest_bench
+        from bot.devkit.bench.ingest import run_ingest_bench
 
         return await run_ingest_bench(
             students=args.students,
@@ -129,7 +130,7 @@ async def _migrate(settings: Settings) -> int:
 async def _run(settings: Settings) -> int:
     from sqlalchemy import exc as sa_exc
 
-    from bot.app import LIFECYCLE, build_app, run_polling
+    from bot.app.runtime import LIFECYCLE, build_app, run_polling
     from storage.migrate import revisions
 
     if not settings.bot_token:

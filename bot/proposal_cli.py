@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from bot import exports
-from bot.config import Settings, load_organisation
-from bot.render import Renderer
+from bot.app.config import Settings, load_organisation
+from bot.app.render import Renderer
 from bot.services.context import Services
 
 COMMANDS = frozenset({"session", "roster", "report"})
@@ -158,7 +158,7 @@ async def _bot_username(services: Services) -> str | None:
     settings = services.settings
     if not settings.bot_token:
         return None
-    from bot.app import build_bot
+    from bot.app.runtime import build_bot
 
     bot = build_bot(settings)
     try:

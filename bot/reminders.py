@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import N_
+from bot.domain.text import N_
 from bot.services import notify
 from bot.services.cards import OFFICERS, SENSITIVE
 from bot.services.context import Services

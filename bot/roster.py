@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import exports
-from bot.config import College, Organisation
+from bot.app.config import College, Organisation
 from storage.crud import proposals as crud
 from storage.models import CongressSession, Representative, User
 

@@ -9,9 +9,9 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app.scheduler import COMMITTEE
 from bot.digest.build import generate, queue
 from bot.digest.periods import week_of
-from bot.scheduler import COMMITTEE
 from bot.services import notify
 from bot.services.context import Services
 from storage.crud import users as users_crud

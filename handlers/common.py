@@ -18,12 +18,13 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from magic_filter import MagicFilter
 
-from bot import labels
-from bot.callbacks import StartCB
-from bot.i18n import LOCALES, N_
-from bot.render import Renderer
+from bot.app.i18n import LOCALES
+from bot.app.render import Renderer
+from bot.domain import labels
+from bot.domain.text import N_
+from bot.domain.workflow import TransitionError
 from bot.services.context import Services
-from bot.workflow import TransitionError
+from bot.ui.callbacks import StartCB
 from storage.models import User
 
 # Commands leave whatever step a person is in, so no step may swallow them as input.

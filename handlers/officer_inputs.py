@@ -11,12 +11,12 @@ from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import PendingCB
-from bot.i18n import N_
+from bot.domain.text import N_
+from bot.domain.workflow import TransitionError
 from bot.services import pending
 from bot.services.context import Services
 from bot.services.pending import Outcome
-from bot.workflow import TransitionError
+from bot.ui.callbacks import PendingCB
 from handlers.common import NOT_COMMAND, error_text
 from handlers.officer_chat import actor_of, where_of
 from storage.models import PendingInput, User

@@ -11,12 +11,12 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards, proposal_keyboards
-from bot.callbacks import AssignCB, CardCB, PartCB
-from bot.i18n import N_
+from bot.domain.text import N_
+from bot.domain.workflow import Action, TransitionError
 from bot.services import guard, pending, proposal_answers, proposal_decisions
 from bot.services.context import Services
-from bot.workflow import Action, TransitionError
+from bot.ui import keyboards, proposal_keyboards
+from bot.ui.callbacks import AssignCB, CardCB, PartCB
 from handlers.common import error_text
 from handlers.officer_chat import OfficerChat, OfficersOnly, actor_of, chat_of, where_of
 from storage.crud import users as users_crud

@@ -8,7 +8,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import proposal_keyboards as kbs
 from bot.services import proposals
 from bot.services.cases import MAX_ATTACHMENTS
 from bot.services.context import Services
@@ -20,6 +19,7 @@ from bot.services.proposal_core import (
     Loaded,
     load,
 )
+from bot.ui import proposal_keyboards as kbs
 from storage.crud import cases as cases_crud
 
 Target = Message | CallbackQuery

@@ -11,15 +11,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import proposal_keyboards as kbs
-from bot.callbacks import ProposeCB
-from bot.i18n import N_
-from bot.render import Renderer
+from bot.app.render import Renderer
+from bot.domain.text import N_
+from bot.domain.workflow import TransitionError
 from bot.services import proposal_cosign, proposals
 from bot.services.cases import MAX_ATTACHMENTS
 from bot.services.context import Services
 from bot.services.proposal_core import load, window_open
-from bot.workflow import TransitionError
+from bot.ui import proposal_keyboards as kbs
+from bot.ui.callbacks import ProposeCB
 from handlers import proposal_steps as steps
 from handlers.common import ConsentGate, error_text, free_input
 from handlers.media import attachment_of

@@ -12,13 +12,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import proposal_keyboards as kbs
 from bot import roster
-from bot.callbacks import CosignCB, StartCB
+from bot.domain.workflow import TransitionError
 from bot.services import proposal_cosign, proposal_views, proposals
 from bot.services.context import Services
 from bot.services.proposal_core import window_open
-from bot.workflow import TransitionError
+from bot.ui import proposal_keyboards as kbs
+from bot.ui.callbacks import CosignCB, StartCB
 from handlers.common import error_text
 from storage.models import User
 

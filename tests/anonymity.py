@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.emulator import BotAPIEmulator
+from bot.devkit.emulator import BotAPIEmulator
 from storage.db import create_engine
 from storage.models import Case, Representative, RoleGrant, User
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.driver import Driver
-from bot.emulator import BotAPIEmulator
+from bot.devkit.driver import Driver
+from bot.devkit.emulator import BotAPIEmulator
 from tests import anonymity
 from tests.harness import ADMIN_ID, OFFICER_ID, OFFICERS_CHAT, Harness, reset_database, start_bot
 

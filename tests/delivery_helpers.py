@@ -14,8 +14,8 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.app import App
-from bot.emulator import BotAPIEmulator, RecordedRequest, StrictLimits
+from bot.app.runtime import App
+from bot.devkit.emulator import BotAPIEmulator, RecordedRequest, StrictLimits
 from bot.services import notify
 from storage.crud import outbox as outbox_crud
 from storage.models import OutboxMessage

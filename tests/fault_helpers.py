@@ -13,8 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from bot.app import App
-from bot.emulator import BotAPIEmulator, FaultPolicy
+from bot.app.runtime import App
+from bot.devkit.emulator import BotAPIEmulator, FaultPolicy
 from storage.models import InboxUpdate
 from tests.officer_helpers import OfficerHarness, officer_harness
 
@@ -34,8 +34,8 @@ class CommitFault:
     update again.
 
     An update's transaction is told by what only it does: it deletes the update from the inbox
-    (`storage.crud.inbox.finish`). `bot.deferred.current` cannot tell it: the middleware resets
-    it before the commit, so that what the commit sets going is not deferred again.
+    (`storage.crud.inbox.finish`). `bot.delivery.deferred.current` cannot tell it: the middleware
+    resets it before the commit, so that what the commit sets going is not deferred again.
     `seen` counts those commits (failed ones included), `failed` the ones made to fail.
     """
 

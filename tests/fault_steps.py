@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.scenario import CASE_NUMBER
-from bot.workflow import State
+from bot.devkit.scenario import CASE_NUMBER
+from bot.domain.workflow import State
 from storage.crud import proposals as proposals_crud
 from tests.officer_helpers import (
     ACCEPT,

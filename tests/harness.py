@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import App, bind_configured_chats, build_app
-from bot.config import Settings
-from bot.emulator import BotAPIEmulator, SimUser
-from bot.scenario import Scenario
+from bot.app.config import Settings
+from bot.app.runtime import App, bind_configured_chats, build_app
+from bot.devkit.emulator import BotAPIEmulator, SimUser
+from bot.devkit.scenario import Scenario
 from storage.db import create_engine
 from storage.migrate import upgrade
 from tests import anonymity

@@ -19,8 +19,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from bot.driver import Driver
-from bot.emulator import BotAPIEmulator, SimUser
+from bot.devkit.driver import Driver
+from bot.devkit.emulator import BotAPIEmulator, SimUser
 from bot.services.cases import Draft, submit_case
 from storage.db import READ_ONLY, create_engine, create_session_factory
 from storage.models import CaseEvent, InboxUpdate, OutboxMessage, ProcessedUpdate, User

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.emulator import BotAPIEmulator, SimUser
-from bot.emulator.models import SimChat
+from bot.devkit.emulator import BotAPIEmulator, SimUser
+from bot.devkit.emulator.models import SimChat
+from bot.domain.workflow import Action, Role
 from bot.services import proposal_cosign, proposals
 from bot.services.cases import Actor, apply_action
-from bot.workflow import Action, Role
 from storage.crud import proposals as crud
 from storage.crud import users as users_crud
 from storage.models import (

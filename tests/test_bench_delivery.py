@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.bench.delivery import run_delivery_bench
+from bot.devkit.bench.delivery import run_delivery_bench
 
 KEYS = {
     "messages",

@@ -8,8 +8,8 @@ import json
 import pytest
 from sqlalchemy import text
 
-from bot.bench.ingest import run_ingest_bench
-from bot.bench.report import percentile
+from bot.devkit.bench.ingest import run_ingest_bench
+from bot.devkit.bench.report import percentile
 from storage.db import create_engine
 
 STUDENTS = 4

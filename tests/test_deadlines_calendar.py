@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.calendar import WorkCalendar
-from bot.config import DEFAULT_ORG_FILE, ConfigError, load_organisation, parse_schedule
+from bot.app.config import DEFAULT_ORG_FILE, ConfigError, load_organisation, parse_schedule
+from bot.domain.calendar import WorkCalendar
 from bot.sla import Policy, Step, build_calendar, compute, pauses_of, policy_for
 
 CST = ZoneInfo("Asia/Shanghai")

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.app import App
+from bot.app.runtime import App
 from bot.delivery import batching
 from bot.delivery.limiter import GLOBAL, Limits, MemoryLimiter, Rate, chat_scopes
-from bot.emulator import BotAPIEmulator
+from bot.devkit.emulator import BotAPIEmulator
 from bot.services import notify
 from bot.services.cases import Draft, submit_case
 from storage.crud import outbox as outbox_crud

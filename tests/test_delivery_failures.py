@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main as cli
-from bot.emulator import BotAPIEmulator, RandomFaults
+from bot.devkit.emulator import BotAPIEmulator, RandomFaults
 from storage.models import ChatBinding
 from tests.delivery_helpers import delivered, eventually, limits, queue, statuses, strict, texts
 from tests.harness import ADMIN_ID, OFFICERS_CHAT, Harness

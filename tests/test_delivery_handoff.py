@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.app import App
-from bot.emulator import BotAPIEmulator
+from bot.app.runtime import App
+from bot.devkit.emulator import BotAPIEmulator
 from bot.services import notify
 from storage.crud import outbox as outbox_crud
 from storage.models import OutboxMessage

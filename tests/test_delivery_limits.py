@@ -11,7 +11,7 @@ import pytest
 
 from bot.delivery.limiter import GLOBAL, Grant, Limiter, Limits, MemoryLimiter, Rate, chat_scopes
 from bot.delivery.redis_limiter import RedisLimiter
-from bot.emulator import BotAPIEmulator
+from bot.devkit.emulator import BotAPIEmulator
 from storage.types import utcnow
 from tests.delivery_helpers import delivered, limits, queue, redis_url, refused, strict, texts
 from tests.harness import OFFICERS_CHAT, TOKEN

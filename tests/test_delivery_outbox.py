@@ -9,8 +9,8 @@ import pytest
 
 from bot.delivery import attempts_for
 from bot.delivery.errors import BACKOFF_CAP, JITTER
-from bot.emulator import BotAPIEmulator, FaultPolicy, SimUser
-from bot.scenario import CASE_NUMBER
+from bot.devkit.emulator import BotAPIEmulator, FaultPolicy, SimUser
+from bot.devkit.scenario import CASE_NUMBER
 from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import OutboxMessage

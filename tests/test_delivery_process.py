@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import insert, select
 from sqlmodel import col
 
-from bot.app import build_app, running
-from bot.emulator import BotAPIEmulator
+from bot.app.runtime import build_app, running
+from bot.devkit.emulator import BotAPIEmulator
 from bot.services import notify
 from storage.crud import outbox as outbox_crud
 from storage.db import create_engine, create_session_factory

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench.digest import run_digest_bench
-from bot.emulator import BotAPIEmulator
+from bot.devkit.bench.digest import run_digest_bench
+from bot.devkit.emulator import BotAPIEmulator
 from storage.db import create_session_factory
 from tests.digest_fixture import insert, two_weeks
 from tests.harness import TOKEN, reset_database

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.app import build_app, running
-from bot.emulator import BotAPIEmulator
-from bot.emulator.models import SimMessage
-from bot.scheduler import Jobs
+from bot.app.runtime import build_app, running
+from bot.app.scheduler import Jobs
+from bot.devkit.emulator import BotAPIEmulator
+from bot.devkit.emulator.models import SimMessage
 from storage.crud import users as users_crud
 from storage.db import create_engine, create_session_factory
 from storage.models import ScheduledRun
@@ -153,7 +153,7 @@ async def test_the_running_bot_ticks_at_start_up(
     app = build_app(settings)
     moment: list[datetime] = [at(23, 9, 1)]
     app.services.clock = lambda: moment[0]
-    from bot.app import bind_configured_chats
+    from bot.app.runtime import bind_configured_chats
 
     await bind_configured_chats(app)
     try:

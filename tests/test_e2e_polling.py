@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import App, build_app, run_polling
-from bot.emulator import BotAPIEmulator, SimUser
-from bot.scenario import CASE_NUMBER
+from bot.app.runtime import App, build_app, run_polling
+from bot.devkit.emulator import BotAPIEmulator, SimUser
+from bot.devkit.scenario import CASE_NUMBER
 from storage.models import Case, InboxUpdate
 from tests import anonymity
 from tests.harness import ADMIN_ID, OFFICER_ID, OFFICERS_CHAT, make_settings, reset_database

@@ -34,7 +34,7 @@ from aiogram.types import (
     Update,
 )
 
-from bot.emulator import BotAPIEmulator, FaultPolicy, HtmlParseError, parse_html
+from bot.devkit.emulator import BotAPIEmulator, FaultPolicy, HtmlParseError, parse_html
 
 ALICE = 1001
 GROUP = -1001234567890

@@ -16,7 +16,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.emulator import BotAPIEmulator, FaultPolicy, Injection
+from bot.devkit.emulator import BotAPIEmulator, FaultPolicy, Injection
 
 ALICE, BOB = 1001, 1002
 

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlmodel import col
 
 from bot.delivery.ledger import Ledger
-from bot.emulator import BotAPIEmulator
+from bot.devkit.emulator import BotAPIEmulator
 from bot.services import notify, privacy
 from storage.crud import outbox as outbox_crud
 from storage.crud.erasure import REDACTED, Traces

@@ -21,10 +21,10 @@ from sqlalchemy import MetaData, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
+from bot.devkit.emulator import BotAPIEmulator
 from bot.digest.figures import Digest, collect
 from bot.digest.periods import week_of
-from bot.emulator import BotAPIEmulator
-from bot.workflow import Action
+from bot.domain.workflow import Action
 from storage.models import Case
 from tests.delivery_helpers import redis_url
 from tests.harness import OFFICERS_CHAT

@@ -15,9 +15,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from bot import exports
+from bot.app.config import DEFAULT_ORG_FILE, load_organisation
 from bot.cli import main
-from bot.config import DEFAULT_ORG_FILE, load_organisation
-from bot.emulator import BotAPIEmulator
+from bot.devkit.emulator import BotAPIEmulator
 from bot.roster import check
 from tests.harness import reset_database
 from tests.officer_helpers import OfficerHarness

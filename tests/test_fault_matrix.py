@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import BotAPIEmulator, RecordedRequest
+from bot.devkit.emulator import BotAPIEmulator, RecordedRequest
 from storage.crud.outbox import LISTED, SENT
 from storage.models import InboxUpdate
 from tests.conftest import IN_CI

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.emulator import BotAPIEmulator, RandomFaults, SimUser
-from bot.scenario import CASE_NUMBER
+from bot.devkit.emulator import BotAPIEmulator, RandomFaults, SimUser
+from bot.devkit.scenario import CASE_NUMBER
 from storage.crud.outbox import LISTED, SENT
 from tests.fault_helpers import Faulty, faulty_harness
 from tests.officer_helpers import outbox, seed_student

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.emulator import BotAPIEmulator
-from bot.workflow import State
+from bot.devkit.emulator import BotAPIEmulator
+from bot.domain.workflow import State
 from storage.crud.outbox import FAILED
 from tests.fault_helpers import Faulty, faulty_harness
 from tests.fault_steps import (

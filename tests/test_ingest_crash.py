@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import BotAPIEmulator, FaultPolicy
+from bot.devkit.emulator import BotAPIEmulator, FaultPolicy
 from tests.harness import OFFICERS_CHAT
 from tests.ingest_helpers import (
     Ledger,

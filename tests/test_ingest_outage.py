@@ -20,8 +20,8 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from bot.app import App, serve
-from bot.emulator import BotAPIEmulator, FaultPolicy
+from bot.app.runtime import App, serve
+from bot.devkit.emulator import BotAPIEmulator, FaultPolicy
 from storage.db import DURABLE
 from tests.harness import start_bot
 from tests.ingest_helpers import Ledger, Submitter, database, ledger, seed_cases

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from bot.emulator import BotAPIEmulator
-from bot.emulator.policy import FaultPolicy
-from bot.workflow import State
+from bot.devkit.emulator import BotAPIEmulator
+from bot.devkit.emulator.policy import FaultPolicy
+from bot.domain.workflow import State
 from storage.models import OutboxMessage, PendingInput
 from tests.harness import Harness
 from tests.officer_helpers import (

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from bot.emulator import BotAPIEmulator
-from bot.workflow import State
+from bot.devkit.emulator import BotAPIEmulator
+from bot.domain.workflow import State
 from storage.models import ChatBinding, RoleGrant
 from tests.deadline_helpers import plain_monday
 from tests.harness import OFFICERS_CHAT, Harness

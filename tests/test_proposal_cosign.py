@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.callbacks import CosignCB
-from bot.emulator import BotAPIEmulator
+from bot.devkit.emulator import BotAPIEmulator
+from bot.domain.workflow import State
 from bot.services.proposal_cosign import close_expired_windows
-from bot.workflow import State
+from bot.ui.callbacks import CosignCB
 from tests.officer_helpers import OfficerHarness, case_of, received, seed_student
 from tests.proposal_helpers import (
     MEASURES,

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.emulator import BotAPIEmulator
-from bot.workflow import Action, State
+from bot.devkit.emulator import BotAPIEmulator
+from bot.domain.workflow import Action, State
 from tests.officer_helpers import (
     OfficerHarness,
     act,

@@ -9,11 +9,11 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from bot.emulator import BotAPIEmulator, SimUser
+from bot.devkit.emulator import BotAPIEmulator, SimUser
+from bot.domain.workflow import Action, Part, Role, State
 from bot.services import proposal_answers, proposal_decisions
 from bot.services.cases import Actor
 from bot.sla import calendar_of
-from bot.workflow import Action, Part, Role, State
 from storage.models import ProposalAssignment, User
 from tests.deadline_helpers import plain_monday
 from tests.harness import OFFICERS_CHAT

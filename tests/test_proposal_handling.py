@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 import pytest
 from openpyxl import load_workbook
 
-from bot.callbacks import LiaisonCB
-from bot.emulator import BotAPIEmulator
+from bot.devkit.emulator import BotAPIEmulator
+from bot.domain.workflow import Action, Part, State
 from bot.reports.proposals import collect, render_html, render_xlsx
-from bot.workflow import Action, Part, State
+from bot.ui.callbacks import LiaisonCB
 from tests.officer_helpers import (
     OfficerHarness,
     case_of,

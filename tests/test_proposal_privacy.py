@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.emulator import BotAPIEmulator, SimUser
+from bot.devkit.emulator import BotAPIEmulator, SimUser
+from bot.domain.workflow import Action, State
 from bot.services import proposal_cosign, proposal_views, proposals
-from bot.workflow import Action, State
 from storage.crud import proposals as crud
 from storage.models import (
     Case,

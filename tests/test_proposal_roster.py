@@ -11,8 +11,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from bot.app.config import DEFAULT_ORG_FILE, load_organisation
 from bot.cli import main
-from bot.config import DEFAULT_ORG_FILE, load_organisation
 from bot.roster import check, read_table
 from storage.db import create_engine
 from storage.models import Representative

@@ -7,9 +7,9 @@ import os
 import pytest
 from redis.asyncio import Redis
 
-from bot.driver import Driver
-from bot.emulator import BotAPIEmulator
-from bot.scenario import CASE_NUMBER, Scenario
+from bot.devkit.driver import Driver
+from bot.devkit.emulator import BotAPIEmulator
+from bot.devkit.scenario import CASE_NUMBER, Scenario
 from tests.conftest import IN_CI
 from tests.harness import OFFICERS_CHAT, reset_database, start_bot
 

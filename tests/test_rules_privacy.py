@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.emulator import BotAPIEmulator
-from bot.workflow import State
+from bot.devkit.emulator import BotAPIEmulator
+from bot.domain.workflow import State
 from tests.harness import OFFICERS_CHAT, Harness
 from tests.officer_helpers import (
     ACCEPT,

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import BotAPIEmulator
-from bot.workflow import (
+from bot.devkit.emulator import BotAPIEmulator
+from bot.domain.workflow import (
     FINAL_STATES,
     LIAISONS,
     OFFICERS,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app, start_up
-from bot.emulator import BotAPIEmulator, FaultPolicy
+from bot.app.runtime import build_app, start_up
+from bot.devkit.emulator import BotAPIEmulator, FaultPolicy
 from bot.services.cards import OFFICERS
 from storage.crud import users as users_crud
 from tests.harness import OFFICERS_CHAT, TOKEN, make_settings, reset_database, start_bot
@@ -96,7 +96,7 @@ async def test_telegram_failing_at_start_up_is_logged_and_the_bot_starts(
         )
     app = build_app(make_settings(base, database_url))
     try:
-        with caplog.at_level(logging.WARNING, logger="bot.app"):
+        with caplog.at_level(logging.WARNING, logger="bot.app.runtime"):
             await start_up(app)
         async with app.session_factory() as session:
             binding = await users_crud.get_binding(session=session, purpose=OFFICERS)
@@ -106,6 +106,6 @@ async def test_telegram_failing_at_start_up_is_logged_and_the_bot_starts(
 
     assert binding is not None and binding.chat_id == OFFICERS_CHAT
     assert binding.is_forum and binding.title == "权益部工作群"
-    logged = [r.getMessage() for r in caplog.records if r.name == "bot.app"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "bot.app.runtime"]
     assert any("officers chat" in line and "could not be looked up" in line for line in logged)
     assert any("command menu could not be set" in line for line in logged)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import BotCommandScopeAllPrivateChats
 from sqlalchemy import func, select
 
-from bot.app import set_commands
+from bot.app.runtime import set_commands
 from storage.models import Case
 from tests.harness import Harness
 from tests.student_helpers import (

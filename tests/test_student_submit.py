@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.scenario import CASE_NUMBER
+from bot.devkit.scenario import CASE_NUMBER
 from tests.harness import DEFAULT_TEXT, Harness
 from tests.student_helpers import (
     case_year,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.workflow import (
+from bot.domain.workflow import (
     OPEN_STATES,
     TRANSITIONS,
     UNSUBMITTED,

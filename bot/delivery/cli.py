@@ -9,7 +9,7 @@ import signal
 import sys
 from typing import Any
 
-from bot.config import Settings
+from bot.app.config import Settings
 
 COMMANDS = frozenset({"outbox", "deliver"})
 EXIT_CONFIG = 2
@@ -42,7 +42,7 @@ def add_bench(bench_sub: Any) -> None:
 
 
 async def bench(args: argparse.Namespace) -> int:
-    from bot.bench.delivery import run_delivery_bench
+    from bot.devkit.bench.delivery import run_delivery_bench
 
     return await run_delivery_bench(
         messages=args.messages,
@@ -100,7 +100,7 @@ async def _retry(session_factory: Any, args: argparse.Namespace) -> int:
 async def _deliver(settings: Settings) -> int:
     """The worker alone, until SIGTERM or SIGINT: requests made are finished, the rest is left
     for the next instance."""
-    from bot.app import build_app, freeze_startup_heap, running
+    from bot.app.runtime import build_app, freeze_startup_heap, running
     from storage.migrate import revisions
 
     app = build_app(settings)

@@ -16,7 +16,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot import logs
+from bot.app import logs
 from bot.delivery.gate import Paused
 from bot.services.cards import ThreadUnavailable
 

@@ -21,7 +21,7 @@ from datetime import timedelta
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import logs
+from bot.app import logs
 from bot.delivery.gate import Pacer, install
 from bot.delivery.intake import Intake
 from bot.delivery.kinds import Context

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import ConfigError, Settings, load_organisation
+from bot.app.config import ConfigError, Settings, load_organisation
 from bot.digest.periods import PeriodError, parse_period
 from storage.types import utcnow
 
@@ -42,8 +42,8 @@ async def run_digest_command(
     if send and not settings.bot_token:
         raise ConfigError("BOT_TOKEN: required to --send")
     # Imported once the arguments are known to be good: a typo is answered at once.
+    from bot.app.render import Renderer
     from bot.digest.build import generate
-    from bot.render import Renderer
     from bot.services.context import Services
     from storage.db import create_engine, create_session_factory
 
@@ -71,9 +71,9 @@ async def run_digest_command(
 
 async def _send(settings: Settings, rendered: Rendered) -> None:
     """Through the outbox like every message, then delivered before the command returns."""
-    from bot.app import bind_configured_chats, build_app
+    from bot.app.runtime import bind_configured_chats, build_app
+    from bot.app.scheduler import COMMITTEE
     from bot.digest.build import queue
-    from bot.scheduler import COMMITTEE
     from storage.crud import users as users_crud
 
     app = build_app(settings)

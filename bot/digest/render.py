@@ -7,12 +7,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from bot import labels
+from bot.app.render import Renderer
 from bot.digest.figures import Digest
 from bot.digest.periods import Period
-from bot.i18n import N_
-from bot.render import Renderer
-from bot.workflow import State
+from bot.domain import labels
+from bot.domain.text import N_
+from bot.domain.workflow import State
 
 REPORT_TEMPLATE = "digest/report.html"
 SUMMARY_TEMPLATE = "digest/summary.html"

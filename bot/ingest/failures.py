@@ -16,9 +16,10 @@ from aiogram.types import Update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import logctx
-from bot.deferred import TOAST_PRIORITY
-from bot.i18n import N_, locale_for
+from bot.app import logctx
+from bot.app.i18n import locale_for
+from bot.delivery.deferred import TOAST_PRIORITY
+from bot.domain.text import N_
 from bot.services.context import Services
 from bot.services.notify import INTERACTIVE, NORMAL
 from storage.crud import inbox as inbox_crud

@@ -15,10 +15,10 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
-from bot import logs
-from bot.i18n import locale_for
+from bot.app import logs
+from bot.app.i18n import locale_for
+from bot.app.render import Renderer
 from bot.ingest.edge import lane_of
-from bot.render import Renderer
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,11 @@ from aiogram.types import Message
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import keyboards, labels
+from bot.domain import labels
+from bot.domain.workflow import OPEN_STATES, UNSUBMITTED, Kind, Role, State
 from bot.services import proposal_views
 from bot.services.context import Services
-from bot.workflow import OPEN_STATES, UNSUBMITTED, Kind, Role, State
+from bot.ui import keyboards
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud

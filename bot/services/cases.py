@@ -7,11 +7,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards, sla
-from bot.services import guard, notify
-from bot.services.context import Services
-from bot.services.facts import facts
-from bot.workflow import (
+from bot import sla
+from bot.domain.workflow import (
     FIRST_RESPONSE,
     NUMBER_PREFIX,
     OFFICERS,
@@ -25,6 +22,10 @@ from bot.workflow import (
     TransitionError,
     resolve,
 )
+from bot.services import guard, notify
+from bot.services.context import Services
+from bot.services.facts import facts
+from bot.ui import keyboards
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import Case, CaseEvent, OutboxMessage, User

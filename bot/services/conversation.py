@@ -6,10 +6,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.workflow import (
+    FINAL_STATES,
+    UNSUBMITTED,
+    Action,
+    Kind,
+    Role,
+    State,
+    TransitionError,
+)
 from bot.services import guard, notify, proposal_answers
 from bot.services.cases import Actor, apply_action
 from bot.services.context import Services
-from bot.workflow import FINAL_STATES, UNSUBMITTED, Action, Kind, Role, State, TransitionError
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import Case, CaseEvent

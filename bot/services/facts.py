@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.workflow import CaseFacts, Kind, State
+from bot.domain.workflow import CaseFacts, Kind, State
 from storage.models import Case
 
 

@@ -1,7 +1,7 @@
 """Checking where an officer's or a liaison's action comes from, against the database.
 
 Every service that acts for an officer calls `officer` before it changes or sends anything;
-the rule itself is `bot.origin`'s.
+the rule itself is `bot.domain.origin`'s.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import origin
+from bot.domain import origin
+from bot.domain.workflow import TransitionError
 from bot.services.cards import binding_for
 from bot.services.context import Services
-from bot.workflow import TransitionError
 from storage.crud import cases as cases_crud
 from storage.crud import proposals as proposals_crud
 from storage.crud import users as users_crud

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.i18n import locale_for
-from bot.render import fit_html
+from bot.app.i18n import locale_for
+from bot.app.render import fit_html
 from bot.services.context import Services
 from storage.crud import cases as cases_crud
 from storage.models import Case, OutboxMessage, User

@@ -19,16 +19,16 @@ from typing import Any
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import PendingCB
-from bot.config import Department
-from bot.i18n import N_
-from bot.keyboards import as_dict
-from bot.render import fit_html
+from bot.app.config import Department
+from bot.app.render import fit_html
+from bot.domain.text import N_
+from bot.domain.workflow import Action, TransitionError, resolve
 from bot.services import guard, notify, proposal_answers, proposal_decisions
 from bot.services.cases import Actor, apply_action
 from bot.services.context import Services
 from bot.services.facts import facts
-from bot.workflow import Action, TransitionError, resolve
+from bot.ui.callbacks import PendingCB
+from bot.ui.keyboards import as_dict
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import pending as crud

@@ -12,11 +12,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.i18n import LOCALES
+from bot.app.i18n import LOCALES
+from bot.domain.workflow import UNSUBMITTED, Kind, Role
 from bot.services import notify, proposals
 from bot.services.context import Services
 from bot.services.proposal_core import channel_rows
-from bot.workflow import UNSUBMITTED, Kind, Role
 from storage.crud import cases as cases_crud
 from storage.crud import erasure
 from storage.crud import outbox as outbox_crud
@@ -120,8 +120,8 @@ async def erase_user(*, session: AsyncSession, services: Services, user_id: int)
 async def forget_conversations(*, storage: BaseStorage, user_id: int) -> None:
     """The person's conversation states in every chat: their private chat's, and a group's
     half-finished step (an officer's prompt) too, whose keys name them."""
-    # The dispatcher's storage defers writes until the commit (`bot.deferred`); erasing goes
-    # to what it stores in.
+    # The dispatcher's storage defers writes until the commit (`bot.delivery.deferred`);
+    # erasing goes to what it stores in.
     storage = getattr(storage, "inner", storage)
     if isinstance(storage, MemoryStorage):
         for key in [k for k in storage.storage if user_id in (k.chat_id, k.user_id)]:

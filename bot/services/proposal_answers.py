@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards, proposal_keyboards, sla
+from bot import sla
+from bot.domain.workflow import Action, Part, Role, State, TransitionError
 from bot.services import guard, notify
 from bot.services.cases import TEXT_MAX, TEXT_MIN, Actor
 from bot.services.context import Services
@@ -24,7 +25,7 @@ from bot.services.proposal_core import (
     move,
     rows_for,
 )
-from bot.workflow import Action, Part, Role, State, TransitionError
+from bot.ui import keyboards, proposal_keyboards
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud

@@ -19,9 +19,9 @@ from sqlmodel import col
 
 from bot.delivery.errors import Outcome
 from bot.delivery.kinds import Context, Target
+from bot.domain.workflow import Kind
 from bot.services import proposal_views
 from bot.services.context import Services
-from bot.workflow import Kind
 from storage.crud import cases as cases_crud
 from storage.models import OutboxMessage, Proposal
 

@@ -1,7 +1,7 @@
 """What the proposal services share: moving a proposal through the table, and who hears of it.
 
 A proposal is a case of kind "proposal" with a `proposals` row beside it; every change of its
-state goes through `bot.workflow.resolve`, here, with the facts only a proposal has (missing
+state goes through `bot.domain.workflow.resolve`, here, with the facts only a proposal has (missing
 co-signatures, the department part acted on).
 """
 
@@ -13,11 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.render import fit_html
-from bot.services import notify
-from bot.services.context import Services
-from bot.services.facts import facts
-from bot.workflow import (
+from bot.app.render import fit_html
+from bot.domain.workflow import (
     FINAL_STATES,
     UNSUBMITTED,
     Action,
@@ -26,6 +23,9 @@ from bot.workflow import (
     TransitionError,
     resolve,
 )
+from bot.services import notify
+from bot.services.context import Services
+from bot.services.facts import facts
 from storage.crud import cases as cases_crud
 from storage.crud import proposals as crud
 from storage.models import Case, CaseEvent, CongressSession, OutboxMessage, Proposal, User

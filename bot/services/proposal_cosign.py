@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import sla
+from bot.domain.workflow import Action, Role, State, TransitionError
 from bot.services import notify
 from bot.services.cases import Actor
 from bot.services.context import Services
@@ -27,7 +28,6 @@ from bot.services.proposal_core import (
     window_open,
 )
 from bot.services.proposals import missing_fields, own_draft
-from bot.workflow import Action, Role, State, TransitionError
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud

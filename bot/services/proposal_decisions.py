@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import proposal_keyboards, sla
+from bot import sla
+from bot.domain.workflow import NUMBER_PREFIX, RATING_OF, Action, Kind, State, TransitionError
 from bot.services import guard, notify
 from bot.services.context import Services
 from bot.services.proposal_answers import reopen_parts
 from bot.services.proposal_core import audience_rows, channel_rows, load, move, rows_for
-from bot.workflow import NUMBER_PREFIX, RATING_OF, Action, Kind, State, TransitionError
+from bot.ui import proposal_keyboards
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud

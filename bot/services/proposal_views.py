@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import labels
-from bot.config import Category, Department
+from bot.app.config import Category, Department
+from bot.domain import labels
+from bot.domain.workflow import Part, State
 from bot.services.context import Services
-from bot.workflow import Part, State
 from storage.crud import cases as cases_crud
 from storage.crud import proposals as crud
 from storage.models import Case, CongressSession, Proposal, ProposalAssignment, Representative

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.workflow import NUMBER_PREFIX, Action, Kind, Role, State, TransitionError
 from bot.services.cases import MAX_ATTACHMENTS, Actor
 from bot.services.context import Services
 from bot.services.proposal_core import (
@@ -24,7 +25,6 @@ from bot.services.proposal_core import (
     move,
     window_open,
 )
-from bot.workflow import NUMBER_PREFIX, Action, Kind, Role, State, TransitionError
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud

@@ -1,0 +1,232 @@
+"""Settings from the environment and the organisation's TOML file."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_ORG_FILE = Path(__file__).resolve().parents[2] / "config" / "organisation.toml"
+
+
+class ConfigError(Exception):
+    """Bad or missing configuration; the message names the setting."""
+
+
+class College(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class Category(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    sensitive: bool = False
+    # Working days; None takes the organisation's [deadlines].
+    first_response_days: float | None = None
+    answer_days: float | None = None
+    department_days: float | None = None
+
+
+class Department(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class Deadlines(BaseModel):
+    """Working days: to the first response, to the answer, and the department's leg (转办→答复)."""
+
+    first_response_days: float = Field(default=2, gt=0)
+    answer_days: float = Field(default=15, gt=0)
+    department_days: float = Field(default=10, gt=0)
+
+
+def _expand_days(values: Any) -> Any:
+    """ "2026-10-01..2026-10-07" stands for every day of the range, both ends included."""
+    if not isinstance(values, list):
+        return values
+    days: list[date] = []
+    for value in values:
+        if isinstance(value, date):
+            days.append(value)
+            continue
+        first, _, last = str(value).partition("..")
+        start = date.fromisoformat(first.strip())
+        end = date.fromisoformat(last.strip()) if last else start
+        if end < start:
+            raise ValueError(f"{value!r}: the range ends before it starts")
+        days += [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    return days
+
+
+class Semester(BaseModel):
+    code: str = Field(pattern=r"^\d{4}-(spring|fall)$")
+    start: date
+    end: date
+
+
+class CalendarConfig(BaseModel):
+    """Days off besides weekends, weekend days worked instead (调休), and semester dates."""
+
+    holidays: list[date] = Field(default_factory=list)
+    workdays: list[date] = Field(default_factory=list)
+    semesters: list[Semester] = Field(default_factory=list)
+
+    _expand = field_validator("holidays", "workdays", mode="before")(_expand_days)
+
+
+class Organisation(BaseModel):
+    name_zh: str
+    name_en: str
+    internal_marker: str = "#内部"
+    colleges: list[College]
+    categories: list[Category]
+    departments: list[Department]
+    deadlines: Deadlines = Deadlines()
+    calendar: CalendarConfig = CalendarConfig()
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Organisation:
+        for label, items in (
+            ("colleges", self.colleges),
+            ("categories", self.categories),
+            ("departments", self.departments),
+        ):
+            if not items:
+                raise ValueError(f"{label}: at least one entry is required")
+            codes = [item.code for item in items]
+            if len(set(codes)) != len(codes):
+                raise ValueError(f"{label}: duplicate code")
+        return self
+
+    def college(self, code: str | None) -> College | None:
+        return next((c for c in self.colleges if c.code == code), None)
+
+    def category(self, code: str | None) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def department(self, code: str | None) -> Department | None:
+        return next((d for d in self.departments if d.code == code), None)
+
+
+def _split_ids(value: Any) -> Any:
+    if isinstance(value, str):
+        return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: str = ""
+    telegram_api_base: str | None = None
+    database_url: str = "sqlite+aiosqlite:///data/studentvoice.db"
+    redis_url: str | None = None
+    officers_chat_id: int | None = None
+    committee_chat_id: int | None = None
+    sensitive_chat_id: int | None = None
+    # A public channel with one post per registered proposal, edited as it moves on.
+    public_channel_id: int | None = None
+    # For invite and co-signing links (t.me/<bot>?start=…) made outside the running bot.
+    bot_username: str | None = None
+    group_locale: str = "zh_Hans"
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    timezone: str = "Asia/Shanghai"
+    organisation_file: Path = DEFAULT_ORG_FILE
+    reminder_time: time = time(9, 0)
+    # When the weekly digest goes to the committee: a weekday and a local time.
+    digest_schedule: str = "mon 09:00"
+    # Background jobs (reminders, digest); tests turn them off to keep other chats quiet.
+    scheduler_enabled: bool = True
+    scheduler_tick_seconds: float = Field(default=60, gt=0)
+    # Telegram's flood limits (raise them only for a Bot API server that allows more): all
+    # chats together per second; one chat per second, with bursts of a few; one group per minute.
+    delivery_global_per_second: float = Field(default=30, gt=0)
+    delivery_chat_per_second: float = Field(default=1, gt=0)
+    delivery_chat_burst: int = Field(default=3, ge=1)
+    delivery_group_per_minute: float = Field(default=20, gt=0)
+    # How long a claimed row stays claimed without a heartbeat before another instance (or a
+    # restart) takes it back; and how long a send may take before it counts as failed.
+    delivery_lease_seconds: float = Field(default=15, gt=0)
+    delivery_request_timeout: float = Field(default=30, gt=0)
+    # Someone whose update waits this long (the database away) is told it arrived.
+    inbox_notice_seconds: float = Field(default=5, gt=0)
+    # On SIGTERM, updates being handled get this long to finish; the rest wait in the inbox.
+    shutdown_grace_seconds: float = Field(default=10, gt=0)
+    # Exception messages (which can quote what a person sent) in log lines, for debugging.
+    log_personal_data: bool = False
+    # How long a message that fails for a passing reason (network, timeouts, 5xx) is tried
+    # again, ever less often (every ten minutes at most), before it is given up.
+    delivery_retry_hours: float = Field(default=24, gt=0)
+    # How long a text an officer was asked for (an answer, a reason) is awaited, and how long
+    # its preview may wait for 发送, before it lapses and nothing is sent.
+    pending_input_minutes: int = Field(default=30, gt=0)
+
+    _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("digest_schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SCHEDULE = re.compile(r"^\s*([a-z]{3})\w*\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
+
+
+def parse_schedule(value: str) -> tuple[int, time]:
+    """ "mon 09:00" → (0, 09:00); ValueError naming what is wrong."""
+    match = _SCHEDULE.match(value)
+    if match is None or match.group(1).lower() not in WEEKDAYS:
+        raise ValueError(f"{value!r} is not like 'mon 09:00'")
+    hour, minute = int(match.group(2)), int(match.group(3))
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{value!r}: no such time of day")
+    return WEEKDAYS.index(match.group(1).lower()), time(hour, minute)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = ".".join(str(part) for part in error["loc"]).upper() or "settings"
+        raise ConfigError(f"{name}: {error['msg']}") from exc
+
+
+def load_organisation(path: Path) -> Organisation:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"ORGANISATION_FILE: {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"ORGANISATION_FILE: {path} is not valid TOML ({exc})") from exc
+    try:
+        return Organisation.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise ConfigError(f"ORGANISATION_FILE {path}: {where}: {error['msg']}") from exc

@@ -1,0 +1,69 @@
+"""The dispatcher: middlewares in order, then the routers, most specific first."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app.middlewares import ArrivalMiddleware, TransactionMiddleware, UserMiddleware
+from bot.delivery import register_kind
+from bot.delivery.deferred import DeferredStorage
+from bot.delivery.urgency import Urgency
+from bot.services.context import Services
+from bot.services.proposal_channel import ChannelKind
+from bot.services.proposal_core import CHANNEL
+from handlers import (
+    admin,
+    committee,
+    fallback,
+    liaison,
+    my_cases,
+    officers,
+    privacy,
+    proposal_officers,
+    proposals,
+    public,
+    representatives,
+    start,
+    submit,
+)
+
+
+def build_dispatcher(
+    *,
+    services: Services,
+    session_factory: async_sessionmaker[AsyncSession],
+    urgency: Urgency,
+    storage: BaseStorage | None = None,
+) -> Dispatcher:
+    # Updates of one chat come one after another (`bot.ingest.processor`); the state one leaves
+    # is applied before the next is taken, so the FSM needs no lock of its own.
+    fsm = DeferredStorage(storage or MemoryStorage())
+    dp = Dispatcher(storage=fsm, services=services)
+    dp.update.outer_middleware(ArrivalMiddleware())
+    dp.update.outer_middleware(TransactionMiddleware(session_factory, urgency, fsm))
+    dp.update.outer_middleware(
+        UserMiddleware(services.renderer, frozenset(services.settings.admin_ids))
+    )
+    renderer = services.renderer
+    # The public channel's proposal posts are a kind of outbox row of their own.
+    register_kind(CHANNEL, ChannelKind())
+    dp.include_routers(
+        fallback.build_cancel_router(),
+        committee.build_router(),
+        representatives.build_router(),  # /start with an invite or co-signing link
+        start.build_router(renderer),
+        privacy.build_router(),
+        liaison.build_router(renderer),
+        proposals.build_router(renderer),
+        public.build_router(),
+        my_cases.build_router(renderer),
+        submit.build_router(renderer),
+        admin.build_router(),
+        proposal_officers.build_router(),
+        officers.build_router(),
+        fallback.build_router(),
+    )
+    return dp

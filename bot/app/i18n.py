@@ -1,0 +1,34 @@
+"""Translation catalogs, read from the .po files in templates/locales (no compiled files kept)."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALES = ("zh_Hans", "en")
+DEFAULT_LOCALE = "zh_Hans"
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "templates" / "locales"
+DOMAIN = "messages"
+
+
+def load_translations(locale: str, directory: Path = LOCALES_DIR) -> Translations:
+    path = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=locale.replace("_Hans", ""))
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def locale_for(chosen: str | None, language_code: str | None) -> str:
+    """The user's own choice wins; until then follow Telegram's language, Chinese by default."""
+    if chosen in LOCALES:
+        return chosen
+    if language_code and language_code.lower().startswith("en"):
+        return "en"
+    return DEFAULT_LOCALE

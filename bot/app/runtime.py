@@ -1,0 +1,310 @@
+"""Assembling the running bot from settings: engine, Bot, renderer, dispatcher, delivery worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from importlib.metadata import version
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramMigrateToChat
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.app import logctx, logs
+from bot.app.config import Settings, load_organisation
+from bot.app.dispatcher import build_dispatcher
+from bot.app.render import Renderer
+from bot.app.response_types import KeepResponseTypes
+from bot.app.scheduler import Jobs, build_scheduler, warn_stale_calendar
+from bot.delivery import DeliveryWorker, Probe
+from bot.delivery.deferred import DeferCalls
+from bot.ingest.failures import FailureReport
+from bot.ingest.inbox import Inbox
+from bot.ingest.notice import Notice
+from bot.ingest.polling import Poller
+from bot.ingest.processor import Processor
+from bot.services.cards import OFFICERS, SENSITIVE
+from bot.services.context import Services
+from bot.services.lost_chats import COMMITTEE
+from handlers import delivery as delivery_handlers
+from storage.crud import handoff
+from storage.crud import outbox as outbox_crud
+from storage.crud import users as users_crud
+from storage.db import create_engine, create_session_factory
+
+log = logging.getLogger(__name__)
+# Start and stop: logged at INFO even when nothing else below WARNING is (`studentvoice run`).
+LIFECYCLE = "studentvoice"
+lifecycle = logging.getLogger(LIFECYCLE)
+WORKER_RESTART_FIRST, WORKER_RESTART_MAX = 1.0, 30.0
+
+
+@dataclass
+class App:
+    settings: Settings
+    services: Services
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    bot: Bot
+    dispatcher: Dispatcher
+    worker: DeliveryWorker
+    processor: Processor
+    inbox: Inbox
+    poller: Poller
+    jobs: Jobs | None = None
+
+
+def build_bot(settings: Settings) -> Bot:
+    session = None
+    if settings.telegram_api_base:
+        server = TelegramAPIServer.from_base(settings.telegram_api_base)
+        session = AiohttpSession(api=server)
+    bot = Bot(
+        settings.bot_token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+    # First, so what a handler says is queued before any limit or request is involved.
+    bot.session.middleware(DeferCalls())
+    bot.session.middleware(KeepResponseTypes())
+    return bot
+
+
+def build_fsm_storage(settings: Settings) -> BaseStorage | None:
+    if not settings.redis_url:
+        return None
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    return RedisStorage.from_url(settings.redis_url)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    probe: Probe | None = None,
+    storage: BaseStorage | None = None,
+) -> App:
+    org = load_organisation(settings.organisation_file)
+    services = Services(
+        settings=settings,
+        org=org,
+        renderer=Renderer(org, settings.tz),
+        group_locale=settings.group_locale,
+    )
+    engine = engine or create_engine(settings.database_url)
+    session_factory = create_session_factory(engine)
+    bot = build_bot(settings)
+    worker = DeliveryWorker(bot, session_factory, services, probe=probe)
+    # Rows queued in any session are due by the app's clock, the one the worker goes by, and
+    # told to the worker once committed.
+    session_factory.configure(info={outbox_crud.CLOCK: services.now, handoff.CLAIMER: worker})
+    dispatcher = build_dispatcher(
+        services=services,
+        session_factory=session_factory,
+        urgency=worker.urgency,
+        storage=storage or build_fsm_storage(settings),
+    )
+    dispatcher.include_router(delivery_handlers.build_router())
+    logctx.watch(session_factory)
+    notice = Notice(bot, services.renderer, after=settings.inbox_notice_seconds)
+    processor = Processor(dispatcher, bot, FailureReport(services, session_factory), notice)
+    inbox = Inbox(session_factory, processor, notice)
+    poller = Poller(bot, inbox, dispatcher.resolve_used_update_types())
+    jobs = Jobs(services=services, session_factory=session_factory)
+    return App(
+        settings,
+        services,
+        engine,
+        session_factory,
+        bot,
+        dispatcher,
+        worker,
+        processor,
+        inbox,
+        poller,
+        jobs,
+    )
+
+
+async def bind_configured_chats(app: App) -> None:
+    """Chats named in the settings become bindings, with what Telegram says about them. Telegram
+    not answering (the network, a 5xx, a proxy's error page) is no reason not to start: the
+    chat is bound as it was, or without details."""
+    for purpose, chat_id in (
+        (OFFICERS, app.settings.officers_chat_id),
+        (SENSITIVE, app.settings.sensitive_chat_id),
+        (COMMITTEE, app.settings.committee_chat_id),
+    ):
+        if chat_id is None:
+            continue
+        try:
+            chat = await app.bot.get_chat(chat_id)
+            is_forum, title = bool(chat.is_forum), chat.title
+        except TelegramMigrateToChat as exc:
+            # The group became a supergroup: follow it rather than bind the dead id again.
+            log.warning(
+                "%s chat %s migrated to %s: update the setting",
+                purpose,
+                chat_id,
+                exc.migrate_to_chat_id,
+            )
+            async with app.session_factory.begin() as session:
+                await outbox_crud.move_chat(
+                    session=session, old=chat_id, new=exc.migrate_to_chat_id
+                )
+            chat_id, is_forum, title = exc.migrate_to_chat_id, False, None
+        except Exception as exc:
+            async with app.session_factory() as session:
+                known = await users_crud.get_binding(session=session, purpose=purpose)
+            # What was learnt about it on an earlier start still holds.
+            kept = known is not None and known.chat_id == chat_id
+            log.warning(
+                "%s chat %s could not be looked up (%s); %s",
+                purpose,
+                chat_id,
+                logs.exception_text(exc),
+                "bound as before" if kept else "bound without details",
+            )
+            if kept:
+                continue
+            is_forum, title = False, None
+        async with app.session_factory.begin() as session:
+            await users_crud.set_binding(
+                session=session, purpose=purpose, chat_id=chat_id, is_forum=is_forum, title=title
+            )
+
+
+async def set_commands(app: App) -> None:
+    renderer = app.services.renderer
+    for locale, language in (("zh_Hans", None), ("en", "en")):
+        _ = renderer.translator(locale)
+        commands = [
+            BotCommand(command="new", description=_("Submit feedback")),
+            BotCommand(command="my", description=_("My cases")),
+            BotCommand(command="proposals", description=_("Congress proposals")),
+            BotCommand(
+                command="propose", description=_("Write a proposal (student representatives)")
+            ),
+            BotCommand(command="cancel", description=_("Cancel the current step")),
+            BotCommand(command="help", description=_("Help")),
+            BotCommand(command="language", description=_("Language")),
+        ]
+        await app.bot.set_my_commands(
+            commands, scope=BotCommandScopeAllPrivateChats(), language_code=language
+        )
+
+
+@contextlib.asynccontextmanager
+async def running(app: App) -> AsyncIterator[asyncio.Task[None]]:
+    """The delivery worker (and the scheduler) run while the body does; stopped on the way out."""
+    stopping = asyncio.Event()
+    worker_task = asyncio.create_task(_deliver(app, stopping), name="delivery")
+    scheduler = None
+    if app.jobs is not None and app.settings.scheduler_enabled:
+        warn_stale_calendar(app.services)
+        scheduler = build_scheduler(app.jobs)
+        scheduler.start()
+    try:
+        yield worker_task
+    finally:
+        if scheduler is not None and app.jobs is not None:
+            scheduler.shutdown(wait=False)
+            await app.jobs.idle()
+        stopping.set()
+        app.worker.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(worker_task, timeout=10)
+
+
+async def _deliver(app: App, stopping: asyncio.Event) -> None:
+    """The delivery worker, started again when it fails (the database away while it starts):
+    a bot that takes updates in but never answers is worse than one that waits."""
+    pause = WORKER_RESTART_FIRST
+    while not stopping.is_set():
+        try:
+            await app.worker.run()
+            return
+        except Exception as exc:
+            log.warning(
+                "the delivery worker failed (%s); starting it again in %.0f s",
+                logs.exception_text(exc),
+                pause,
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), pause)
+        pause = min(WORKER_RESTART_MAX, pause * 2)
+
+
+def freeze_startup_heap() -> None:
+    """Everything loaded by now (aiogram's models, mappers, templates) lives as long as the
+    process: kept out of the garbage collector's full passes, which otherwise stop every send
+    and every answer for a quarter of a second from time to time."""
+    gc.collect()
+    gc.freeze()
+
+
+async def start_up(app: App) -> None:
+    """What `run` asks of Telegram before it starts; none of it is fatal."""
+    await bind_configured_chats(app)
+    try:
+        await set_commands(app)
+    except Exception as exc:
+        log.warning("the command menu could not be set: %s", logs.exception_text(exc))
+
+
+async def serve(app: App) -> None:
+    """Polls until `app.poller` is stopped, then lets what is being handled finish (within
+    the grace period; the rest stays in the inbox for the next start)."""
+    async with running(app):
+        await app.inbox.recover()
+        await app.poller.run()
+        await app.processor.stop(app.settings.shutdown_grace_seconds)
+
+
+async def bound_chats(app: App) -> str:
+    async with app.session_factory() as session:
+        found = [
+            (purpose, await users_crud.get_binding(session=session, purpose=purpose))
+            for purpose in (OFFICERS, SENSITIVE, COMMITTEE)
+        ]
+    named = [f"{purpose} {binding.chat_id}" for purpose, binding in found if binding is not None]
+    return ", ".join(named) or "none"
+
+
+async def run_polling(app: App, *, handle_signals: bool = True) -> None:
+    """Until SIGTERM/SIGINT (or `app.poller.stop()`): updates stored, then acknowledged, then
+    handled; what is being handled at the stop finishes, the rest waits in the inbox."""
+    loop = asyncio.get_running_loop()
+    # From the start: a stop asked for while Telegram is probed is a clean stop too.
+    signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
+    for signum in signals:
+        loop.add_signal_handler(signum, app.poller.stop)
+    try:
+        await start_up(app)
+        freeze_startup_heap()
+        lifecycle.info(
+            "studentvoice %s started: %s database, chats bound: %s",
+            version("studentvoice"),
+            app.engine.dialect.name,
+            await bound_chats(app),
+        )
+        await serve(app)
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+        await app.dispatcher.storage.close()
+        await app.bot.session.close()
+        await app.engine.dispose()
+        lifecycle.info("studentvoice stopped")

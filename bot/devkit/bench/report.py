@@ -1,0 +1,195 @@
+"""The figures of one ingest run, as a table for people and as one JSON object for machines.
+
+Figures without a mode in their name are the durable mode's: the one production runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.devkit.bench.echo import EchoResult
+from bot.devkit.bench.submissions import DURABLE, PLAIN, SubmissionResult
+
+STEPS = "/new, kind, category, text, no attachments, identity, 提交; 受理, 转办, department"
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank: a value that occurred, so p99 of few samples is their worst, not a blend."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _per(total: float, count: float) -> float:
+    return total / count if count else math.nan
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def _num(value: float, digits: int) -> float | None:
+    """JSON has no NaN: a figure that could not be measured is null."""
+    return None if math.isnan(value) else round(value, digits)
+
+
+@dataclass(frozen=True)
+class Report:
+    concurrency: int
+    database: str
+    echo: tuple[EchoResult, ...]
+    run: SubmissionResult
+    peak_rss_mb: float
+    # SQLite works inside the bot's process, so its CPU is in the figures; a server's is not.
+    database_in_process: bool
+    notice_after: float = 0.0
+    load_average: tuple[float, float, float] | None = None
+
+    @property
+    def echo_total(self) -> EchoResult:
+        return EchoResult(
+            updates=sum(part.updates for part in self.echo),
+            cpu_seconds=sum(part.cpu_seconds for part in self.echo),
+        )
+
+    @property
+    def rss_growth_mb(self) -> float | None:
+        """How far the peak rose above the resident set before the windows (no tracemalloc: it
+        would slow the very code being measured); 0 if the peak predates them."""
+        if self.run.rss_at_start_mb is None:
+            return None
+        return max(0.0, self.run.peak_rss_mb - self.run.rss_at_start_mb)
+
+    def as_dict(self) -> dict[str, Any]:
+        durable, plain = self.run.modes[DURABLE], self.run.modes[PLAIN]
+        echo_per_update = self.echo_total.cpu_per_update
+        rate = {mode: _per(m.handled, m.window_seconds) for mode, m in self.run.modes.items()}
+        cpu = {mode: _per(m.cpu_seconds, m.handled) for mode, m in self.run.modes.items()}
+        walks = durable.submissions + plain.submissions
+        growth = self.rss_growth_mb
+        return {
+            "students": self.run.students,
+            "submissions": walks,
+            "updates_per_submission": _num(_per(durable.handled + plain.handled, walks), 3),
+            "updates_per_second_durable": _num(rate[DURABLE], 1),
+            "updates_per_second_plain": _num(rate[PLAIN], 1),
+            "durable_throughput_ratio": _num(_per(rate[DURABLE], rate[PLAIN]), 3),
+            "submissions_per_second": _num(_per(durable.submissions, durable.window_seconds), 2),
+            "card_latency_p50_ms": _ms(percentile(durable.latencies, 50)),
+            "card_latency_p99_ms": _ms(percentile(durable.latencies, 99)),
+            "card_latency_plain_p50_ms": _ms(percentile(plain.latencies, 50)),
+            "card_latency_plain_p99_ms": _ms(percentile(plain.latencies, 99)),
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "cpu_per_update_ms": _num(cpu[DURABLE] * 1000, 3),
+            "cpu_per_update_plain_ms": _num(cpu[PLAIN] * 1000, 3),
+            "echo_cpu_per_update_ms": _num(echo_per_update * 1000, 3),
+            "cpu_ratio_vs_echo": _num(_per(cpu[DURABLE], echo_per_update), 2),
+            "cpu_per_submission_ms": _num(_per(durable.cpu_seconds, durable.submissions) * 1000, 3),
+            "cpu_ratio": _num(
+                _per(_per(durable.cpu_seconds, durable.submissions), echo_per_update), 2
+            ),
+            "updates_lost": durable.updates_lost + plain.updates_lost,
+            "lost": durable.cards_lost + plain.cards_lost,
+            "updates": durable.handled + plain.handled,
+            "waiting_notices": durable.notices + plain.notices,
+            "concurrency": self.concurrency,
+            "database": self.database,
+            "echo_updates": self.echo_total.updates,
+            "window_seconds": round(durable.window_seconds, 3),
+            "window_seconds_plain": round(plain.window_seconds, 3),
+            "bot_cpu_seconds": round(durable.cpu_seconds, 3),
+            "bot_cpu_seconds_plain": round(plain.cpu_seconds, 3),
+            "echo_cpu_seconds": round(self.echo_total.cpu_seconds, 3),
+            "echo_cpu_per_update_ms_parts": [
+                _num(part.cpu_per_update * 1000, 3) for part in self.echo
+            ],
+            "rss_growth_mb": None if growth is None else round(growth, 1),
+            "world_cpu_seconds": round(durable.world_cpu_seconds + plain.world_cpu_seconds, 3),
+            "load_average": None if self.load_average is None else list(self.load_average),
+            "failures": durable.failures + plain.failures,
+        }
+
+    def table(self) -> str:
+        d = self.as_dict()
+        growth = "" if d["rss_growth_mb"] is None else f", +{d['rss_growth_mb']} MB in the windows"
+        db_cpu = "SQLite's work included" if self.database_in_process else "DB server's not"
+        rows = [
+            (
+                "submissions",
+                f"{d['submissions']} of {2 * d['students']}, "
+                f"{d['lost']} without a card, {d['updates_lost']} update(s) lost",
+                f"{d['students']} per mode",
+            ),
+            ("updates per submission", _fmt(d["updates_per_submission"], "g"), STEPS),
+            (
+                "updates per second",
+                f"{_fmt(d['updates_per_second_durable'], '.1f')} / "
+                f"{_fmt(d['updates_per_second_plain'], '.1f')}",
+                f"durable / plain inbox, {d['window_seconds']:.2f} s / "
+                f"{d['window_seconds_plain']:.2f} s of walks",
+            ),
+            (
+                "durable ÷ plain",
+                _fmt(d["durable_throughput_ratio"], ".3f"),
+                "throughput kept with durable acknowledgement (target ≥ 0.8)",
+            ),
+            ("submissions per second", _fmt(d["submissions_per_second"], ".2f"), "durable"),
+            (
+                "card latency p50 / p99",
+                f"{_fmt(d['card_latency_p50_ms'], '.1f')} / "
+                f"{_fmt(d['card_latency_p99_ms'], '.1f')} ms",
+                "提交 pressed → card sent, at the emulator; durable "
+                f"(plain {_fmt(d['card_latency_plain_p50_ms'], '.1f')} / "
+                f"{_fmt(d['card_latency_plain_p99_ms'], '.1f')} ms)",
+            ),
+            ("peak RSS", f"{d['peak_rss_mb']:.1f} MB", f"bot process, ru_maxrss{growth}"),
+            (
+                "CPU per update",
+                f"{_fmt(d['cpu_per_update_ms'], '.3f')} ms",
+                f"durable, bot process only, {d['bot_cpu_seconds']:.2f} s, {db_cpu} "
+                f"(plain {_fmt(d['cpu_per_update_plain_ms'], '.3f')} ms)",
+            ),
+            (
+                "echo CPU per update",
+                f"{_fmt(d['echo_cpu_per_update_ms'], '.3f')} ms",
+                f"bare aiogram echo, {d['echo_updates']} updates, same run "
+                f"(before / after: {' / '.join(map(str, d['echo_cpu_per_update_ms_parts']))})",
+            ),
+            (
+                "CPU ratio",
+                f"{_fmt(d['cpu_ratio_vs_echo'], '.1f')} ×",
+                f"update ÷ echo update (target ≤ 3); a submission "
+                f"{_fmt(d['cpu_per_submission_ms'], '.1f')} ms = {_fmt(d['cpu_ratio'], '.1f')} ×",
+            ),
+            (
+                "waiting notices",
+                str(d["waiting_notices"]),
+                '"received, please wait" (message or toast) after '
+                f"{self.notice_after:g} s without an answer",
+            ),
+            (
+                "simulated world CPU",
+                f"{d['world_cpu_seconds']:.2f} s",
+                "emulator + people in the other process, not counted above",
+            ),
+        ]
+        if d["load_average"] is not None:
+            load = " / ".join(f"{v:.2f}" for v in d["load_average"])
+            rows.append(("load average", load, "1 / 5 / 15 min, at the end"))
+        title = (
+            f"StudentVoice ingest: {d['students']} students per mode, {self.concurrency} in "
+            f"flight, {self.database}"
+        )
+        lines = [title, "-" * len(title)]
+        lines += [f"{name:<24} {value:<22} {note}".rstrip() for name, value, note in rows]
+        lines += [f"  ! {failure}" for failure in d["failures"]]
+        return "\n".join(lines)
+
+
+def _ms(seconds: float) -> float | None:
+    return _num(seconds * 1000, 2)

@@ -1,0 +1,271 @@
+"""StudentVoice under load: the real app polling the world's emulator, measured in this process.
+
+Updates come in by the production path, assembled from `bot.app.runtime.run_polling`'s pieces: the
+`Poller` (getUpdates; the next offset only once the batch is accepted), the `Inbox`, the
+processor's lanes, the dispatcher, the outbox and the delivery worker. The inbox is what the two
+modes differ in: *durable* (each getUpdates batch stored before the offset moves on: production)
+and *plain* (`Inbox(durable=False)`: straight to the processor).
+
+Before the windows: a warm-up student is onboarded by the dialogue and walks once in each mode,
+and the measured students are onboarded like it (``bot.devkit.bench.seed``). A window is one
+phase of walks — a student's submission and an officer's presses on its card — until every walk
+ended, the processor is idle and the outbox drained. The phases go durable, plain, plain, durable,
+so a drift (the database growing, the machine's other load) weighs on both modes alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col
+
+from bot.app.config import DEFAULT_ORG_FILE, Settings
+from bot.app.i18n import locale_for
+from bot.app.runtime import (
+    App,
+    bind_configured_chats,
+    build_app,
+    freeze_startup_heap,
+    running,
+    set_commands,
+)
+from bot.devkit.bench.channel import BenchError, Channel
+from bot.devkit.bench.meter import CpuWindow, current_rss_mb, peak_rss_mb
+from bot.devkit.bench.seed import grant_officers, onboard_like, require_empty
+from bot.devkit.bench.world import (
+    ADMIN_ID,
+    OFFICER_IDS,
+    OFFICERS_CHAT,
+    STUDENT_ID_BASE,
+    STUDENT_LANGUAGE,
+)
+from bot.devkit.scenario import CASE_NUMBER
+from bot.ingest.inbox import Inbox
+from bot.ingest.polling import Poller
+from storage.migrate import upgrade
+from storage.models import Case, ProcessedUpdate
+
+TOKEN = "123456:BENCH-INGEST"
+NUMBER = CASE_NUMBER.pattern
+NOTICE = "system/received.html"
+DURABLE, PLAIN = "durable", "plain"
+
+
+@dataclass
+class ModeResult:
+    """One mode's phases added up."""
+
+    students: int = 0
+    submissions: int = 0
+    sent: int = 0
+    handled: int = 0
+    published: int = 0
+    window_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    world_cpu_seconds: float = 0.0
+    notices: int = 0
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def updates_lost(self) -> int:
+        return self.sent - self.handled
+
+    @property
+    def cards_lost(self) -> int:
+        return self.students - self.published
+
+
+@dataclass
+class SubmissionResult:
+    students: int
+    modes: dict[str, ModeResult]
+    rss_at_start_mb: float | None
+    peak_rss_mb: float
+    notice_after: float
+
+
+def bench_settings(base_url: str, database_url: str) -> Settings:
+    """Everything the run depends on is pinned, so a deployment's environment cannot leak in."""
+    return Settings(
+        bot_token=TOKEN,
+        telegram_api_base=base_url,
+        database_url=database_url,
+        redis_url=None,
+        admin_ids=[ADMIN_ID],
+        officers_chat_id=OFFICERS_CHAT,
+        committee_chat_id=None,
+        sensitive_chat_id=None,
+        organisation_file=DEFAULT_ORG_FILE,
+        # The bot's own cost is measured here, against an emulator without Telegram's limits;
+        # those are `bench delivery`'s subject (at 20 a minute the cards would be listed).
+        delivery_global_per_second=100_000,
+        delivery_chat_per_second=10_000,
+        delivery_chat_burst=1_000,
+        delivery_group_per_minute=1_000_000,
+        _env_file=None,
+    )
+
+
+def phases(students: int) -> list[tuple[str, list[int]]]:
+    """Each mode's students in two halves, ordered durable, plain, plain, durable; nobody walks
+    twice, so every phase starts from people the bot knows only from onboarding."""
+    half, rest = students // 2, students - students // 2
+    sizes = [(DURABLE, half), (PLAIN, rest), (PLAIN, half), (DURABLE, rest)]
+    plan, next_id = [], STUDENT_ID_BASE + 1
+    for mode, size in sizes:
+        if size:
+            plan.append((mode, list(range(next_id, next_id + size))))
+            next_id += size
+    return plan
+
+
+async def measure_submissions(
+    channel: Channel,
+    base_url: str,
+    database_url: str,
+    *,
+    students: int,
+    concurrency: int,
+    limit: float,
+) -> SubmissionResult:
+    app = build_app(bench_settings(base_url, database_url))
+    try:
+        try:
+            await upgrade(app.engine)
+        except (OSError, SQLAlchemyError) as exc:
+            raise BenchError(f"cannot prepare the database: {exc}") from exc
+        await require_empty(app.session_factory)
+        await bind_configured_chats(app)
+        await set_commands(app)
+        await grant_officers(app.session_factory, list(OFFICER_IDS), granted_by=ADMIN_ID)
+        freeze_startup_heap()
+        inboxes = {
+            DURABLE: app.inbox,
+            PLAIN: Inbox(app.session_factory, app.processor, app.inbox.notice, durable=False),
+        }
+        poller = Poller(app.bot, app.inbox, app.dispatcher.resolve_used_update_types())
+        async with running(app), _polling(app, poller):
+            return await _measure(app, channel, poller, inboxes, students, concurrency, limit)
+    finally:
+        await app.dispatcher.storage.close()
+        await app.bot.session.close()
+        await app.engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _polling(app: App, poller: Poller) -> AsyncIterator[None]:
+    """As `run_polling`: what an earlier run stored first, then polling; on the way out the
+    poller stops and the processor finishes what it holds."""
+    await app.inbox.recover()
+    task = asyncio.create_task(poller.run(), name="polling")
+    try:
+        yield
+    finally:
+        poller.stop()
+        await task
+        await app.processor.stop(app.settings.shutdown_grace_seconds)
+
+
+async def _measure(
+    app: App,
+    channel: Channel,
+    poller: Poller,
+    inboxes: dict[str, Inbox],
+    students: int,
+    concurrency: int,
+    limit: float,
+) -> SubmissionResult:
+    warmup = STUDENT_ID_BASE
+    await _all_or_fail(channel, "onboard", limit, ids=[warmup], concurrency=1)
+    plan = phases(students)
+    for inbox in inboxes.values():
+        poller.inbox = inbox
+        await _all_or_fail(channel, "submit", limit, ids=[warmup], concurrency=1, **_told(app))
+        await _quiet(app, limit)
+    await onboard_like(app.session_factory, warmup, [i for _, ids in plan for i in ids])
+
+    rss_at_start = current_rss_mb()
+    modes = {DURABLE: ModeResult(), PLAIN: ModeResult()}
+    for mode, ids in plan:
+        poller.inbox = inboxes[mode]
+        await _phase(app, channel, modes[mode], ids, concurrency, limit)
+    return SubmissionResult(
+        students=students,
+        modes=modes,
+        rss_at_start_mb=rss_at_start,
+        peak_rss_mb=peak_rss_mb(),
+        notice_after=app.settings.inbox_notice_seconds,
+    )
+
+
+async def _phase(
+    app: App, channel: Channel, result: ModeResult, ids: list[int], concurrency: int, limit: float
+) -> None:
+    window = CpuWindow()
+    started = time.perf_counter()
+    answer = await channel.ask(
+        "submit", limit=limit, ids=ids, concurrency=min(concurrency, len(ids)), **_told(app)
+    )
+    await _quiet(app, limit)
+    result.cpu_seconds += window.stop()
+    result.window_seconds += time.perf_counter() - started
+
+    first, end = answer["updates"]
+    result.students += len(ids)
+    result.submissions += len(answer["latencies"])
+    result.sent += end - first
+    result.handled += await _handled(app, first, end)
+    result.published += await _published_cards(app, ids)
+    result.latencies += answer["latencies"]
+    result.world_cpu_seconds += float(answer["world_cpu_seconds"])
+    result.notices += int(answer["notices"])
+    result.failures += answer["failures"]
+
+
+def _told(app: App) -> dict[str, str]:
+    """What the world must recognise: case numbers, and the notice to people kept waiting."""
+    locale = locale_for(None, STUDENT_LANGUAGE)
+    return {"number": NUMBER, "notice": app.services.renderer.render(locale, NOTICE)}
+
+
+async def _all_or_fail(channel: Channel, command: str, limit: float, **body: Any) -> None:
+    answer = await channel.ask(command, limit=limit, **body)
+    if answer["failed"]:
+        raise BenchError(f"{command}: {answer['failed']} student(s) failed: {answer['failures']}")
+
+
+async def _quiet(app: App, limit: float) -> None:
+    """Until every update taken in was handled and everything it queued was sent."""
+    try:
+        async with asyncio.timeout(limit):
+            await app.processor.idle()
+    except TimeoutError:
+        raise BenchError(f"updates were still being handled after {limit:.0f}s") from None
+    with contextlib.suppress(TimeoutError):
+        # What is left unsent shows as a lost card.
+        await app.worker.drain(limit)
+
+
+async def _handled(app: App, first: int, end: int) -> int:
+    """How many of the updates numbered first … end - 1 the bot recorded as handled."""
+    query = select(func.count()).where(
+        col(ProcessedUpdate.update_id) >= first, col(ProcessedUpdate.update_id) < end
+    )
+    async with app.session_factory() as session:
+        return int(await session.scalar(query) or 0)
+
+
+async def _published_cards(app: App, student_ids: list[int]) -> int:
+    query = select(func.count()).where(
+        col(Case.submitter_id).in_(student_ids), col(Case.card_message_id).is_not(None)
+    )
+    async with app.session_factory() as session:
+        return int(await session.scalar(query) or 0)

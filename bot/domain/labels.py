@@ -1,0 +1,135 @@
+"""Names of states, kinds, actions and ratings, marked for translation."""
+
+from __future__ import annotations
+
+from bot.domain.text import N_
+from bot.domain.workflow import Action, Kind, Part, State
+
+STATE = {
+    State.SUBMITTED: N_("Awaiting acceptance"),
+    State.ACCEPTED: N_("Accepted"),
+    State.NEEDS_INFO: N_("Needs more information"),
+    State.IN_PROGRESS: N_("In progress"),
+    State.ANSWERED: N_("Answered"),
+    State.REOPENED: N_("Re-handling"),
+    State.CLOSED: N_("Closed"),
+    State.REJECTED: N_("Not accepted"),
+    State.MERGED: N_("Merged"),
+    State.DRAFT: N_("Draft"),
+    State.COSIGNING: N_("Collecting co-signatures"),
+    State.WITHDRAWN: N_("Withdrawn"),
+    State.CONVERTED: N_("Converted to a suggestion"),
+}
+
+# What a state is called on a proposal, where it differs (审查, 立案, 不予立案).
+PROPOSAL_STATE = {
+    State.SUBMITTED: N_("Awaiting the committee's review"),
+    State.ACCEPTED: N_("Registered"),
+    State.REJECTED: N_("Not registered"),
+}
+
+STATE_ICON = {
+    State.SUBMITTED: "🆕",
+    State.ACCEPTED: "📥",
+    State.NEEDS_INFO: "❓",
+    State.IN_PROGRESS: "⏳",
+    State.ANSWERED: "💬",
+    State.REOPENED: "🔁",
+    State.CLOSED: "✅",
+    State.REJECTED: "⛔",
+    State.MERGED: "🔗",
+    State.DRAFT: "📝",
+    State.COSIGNING: "✍️",
+    State.WITHDRAWN: "↩️",
+    State.CONVERTED: "🔀",
+}
+
+KIND = {
+    Kind.SUGGESTION: N_("Suggestion"),
+    Kind.GRIEVANCE: N_("Grievance"),
+    Kind.PROPOSAL: N_("Proposal"),
+    Kind.QUESTION: N_("Question"),
+}
+
+# A proposal's card: the proposal committee decides (立案 / 不予立案 / 合并 / 转为意见建议), then
+# hands it to the responsible departments (交办).
+PROPOSAL_CARD_BUTTON = {
+    Action.ACCEPT: N_("Register as proposal"),
+    Action.REJECT: N_("Do not register"),
+    Action.MERGE: N_("Merge"),
+    Action.CONVERT: N_("Convert to suggestion"),
+    Action.ASSIGN: N_("Assign departments"),
+}
+
+CARD_BUTTON = {
+    Action.ACCEPT: N_("Accept"),
+    Action.REQUEST_INFO: N_("Ask for info"),
+    Action.FORWARD: N_("Forward"),
+    Action.REJECT: N_("Reject"),
+    Action.ANSWER: N_("Answer"),
+    Action.MERGE: N_("Merge"),
+}
+
+EVENT = {
+    "submit": N_("Submitted"),
+    Action.ACCEPT: N_("Accepted by the rights department"),
+    Action.REQUEST_INFO: N_("More information requested"),
+    Action.PROVIDE_INFO: N_("You added information"),
+    Action.FORWARD: N_("Forwarded to a department"),
+    Action.REJECT: N_("Not accepted"),
+    Action.ANSWER: N_("Answered"),
+    Action.MERGE: N_("Merged into another case"),
+    Action.RATE_SATISFIED: N_("You rated: satisfied"),
+    Action.RATE_PARTLY: N_("You rated: partly satisfied"),
+    Action.RATE_UNSATISFIED: N_("You rated: unsatisfied"),
+    "reply": N_("Message from the rights department"),
+    "student_message": N_("You added information"),
+    "rating_comment": N_("Your comment"),
+    Action.SEND_FOR_COSIGN: N_("Opened for co-signing"),
+    Action.COSIGN: N_("Co-signed"),
+    "decline": N_("A representative declined to co-sign"),
+    Action.EXPIRE: N_("The proposal window closed without enough co-signers"),
+    Action.WITHDRAW: N_("Withdrawn"),
+    Action.CONVERT: N_("Converted to a suggestion"),
+    Action.ASSIGN: N_("Assigned to the responsible departments"),
+    Action.APPROVE_ANSWER: N_("A department's answer was published"),
+    "converted_from": N_("Converted from a proposal"),
+}
+
+# A responsible department's part of a proposal.
+PART = {
+    Part.ASSIGNED: N_("Awaiting the department's answer"),
+    Part.REVIEW: N_("Answer under review"),
+    Part.RETURNED: N_("Answer sent back for revision"),
+    Part.PUBLISHED: N_("Answer published"),
+}
+
+RATING = {3: N_("Satisfied"), 2: N_("Partly satisfied"), 1: N_("Unsatisfied")}
+
+TRANSITION_ERROR = {
+    "invalid": N_("This action is not possible in the case's current state."),
+    "forbidden": N_("You are not allowed to do this."),
+    "not_found": N_("This case no longer exists."),
+    "text_required": N_("This action needs a text."),
+    "unknown_department": N_("Unknown department."),
+    "merge_target_missing": N_("No case with that number."),
+    "merge_into_self": N_("A case cannot be merged into itself."),
+    "merge_target_closed": N_("That case is already finished; choose an open one."),
+    "closed": N_("This case is finished; please submit a new one."),
+    "unknown_category": N_("Unknown category."),
+    "bad_text": N_("The text does not meet the length rules."),
+    "merge_kind_mismatch": N_("A proposal can only be merged with another proposal."),
+    "not_representative": N_("Only student representatives of this congress session can do this."),
+    "window_closed": N_("The proposal window of this congress session is closed."),
+    "own_proposal": N_("You cannot co-sign your own proposal."),
+    "already_decided": N_("You have already answered this co-signing request."),
+    "incomplete": N_("Some parts of the proposal are still empty."),
+    "no_departments": N_("Choose at least one department."),
+    "not_liaison": N_("Only the liaison of the responsible department can do this."),
+    "not_submitted": N_("This proposal has not been submitted yet."),
+    "too_many_files": N_("That is the most files a proposal can have."),
+    "not_cosigning": N_("This proposal is not collecting co-signatures (any more)."),
+    "wrong_chat": N_("This case belongs to another chat; nothing was changed."),
+    "merge_target_other_chat": N_("That case belongs to another chat; it cannot be merged into."),
+    "not_yours": N_("Only the officer who was asked can do this."),
+}

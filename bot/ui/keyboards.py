@@ -1,0 +1,83 @@
+"""Inline keyboards as Bot API dicts, so they can be stored in the outbox or sent at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.app.render import Renderer
+from bot.domain import labels
+from bot.domain.workflow import Action, Kind, Role, State, available_actions
+from bot.services.facts import facts
+from bot.ui.callbacks import CardCB, DeptCB, MyCaseCB
+from storage.models import Case
+
+RATE_ACTIONS = (Action.RATE_SATISFIED, Action.RATE_PARTLY, Action.RATE_UNSATISFIED)
+
+
+def as_dict(builder: InlineKeyboardBuilder) -> dict[str, Any]:
+    return builder.as_markup().model_dump(mode="json", exclude_none=True)
+
+
+def case_actions_for_student(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
+    _ = renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("View progress"), callback_data=MyCaseCB(action="open", case_id=case.id or 0))
+    if case.state not in (State.CLOSED, State.REJECTED, State.MERGED):
+        kb.button(
+            text=_("Add information"), callback_data=MyCaseCB(action="info", case_id=case.id or 0)
+        )
+    return as_dict(kb)
+
+
+def provide_info(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
+    _ = renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=_("Add information"), callback_data=MyCaseCB(action="info", case_id=case.id or 0)
+    )
+    return as_dict(kb)
+
+
+def rating(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
+    _ = renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    for value in (3, 2, 1):
+        kb.button(
+            text=_(labels.RATING[value]),
+            callback_data=MyCaseCB(action="rate", case_id=case.id or 0, value=value),
+        )
+    kb.adjust(3)
+    return as_dict(kb)
+
+
+def card(renderer: Renderer, locale: str, case: Case) -> dict[str, Any] | None:
+    _ = renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    names = labels.PROPOSAL_CARD_BUTTON if case.kind == Kind.PROPOSAL else labels.CARD_BUTTON
+    for action in available_actions(facts(case), Role.OFFICER):
+        if action in names:
+            kb.button(
+                text=_(names[action]),
+                callback_data=CardCB(action=action, case_id=case.id or 0),
+            )
+    if not list(kb.buttons):
+        return None
+    kb.adjust(3)
+    return as_dict(kb)
+
+
+def departments(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
+    kb = InlineKeyboardBuilder()
+    for dept in renderer.org.departments:
+        kb.button(
+            text=renderer.name_of(dept, locale),
+            callback_data=DeptCB(case_id=case.id or 0, dept=dept.code),
+        )
+    kb.button(
+        text=renderer.gettext(locale, "Cancel"),
+        callback_data=CardCB(action="cancel", case_id=case.id or 0),
+    )
+    kb.adjust(2)
+    return as_dict(kb)

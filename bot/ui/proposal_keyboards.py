@@ -1,0 +1,199 @@
+"""Inline keyboards of the proposal dialogues, as Bot API dicts (storable in the outbox)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.app.render import Renderer
+from bot.domain.text import N_
+from bot.ui.callbacks import AssignCB, CosignCB, LiaisonCB, PartCB, ProposeCB, PublicCB
+from bot.ui.keyboards import as_dict
+from storage.models import Case
+
+DUE_CHOICES = (5, 10, 15, 20)
+WORKING_DAYS = N_("%(days)s working days")
+DONE = N_("Done")
+REPLY_TO_LIAISON = N_("Reply to the liaison")
+SUPPORT = N_("Support")
+EDITABLE = (
+    ("title", N_("Title")),
+    ("problem", N_("Problem")),
+    ("reasons", N_("Reasons")),
+    ("measures", N_("Measures")),
+    ("category", N_("Category")),
+    ("department", N_("Department")),
+)
+
+
+def categories(renderer: Renderer, locale: str) -> dict[str, Any]:
+    kb = InlineKeyboardBuilder()
+    for category in renderer.org.categories:
+        if not category.sensitive:  # a proposal is public; sensitive matters are not for it
+            kb.button(
+                text=renderer.name_of(category, locale),
+                callback_data=ProposeCB(step="cat", value=category.code),
+            )
+    kb.adjust(2)
+    return as_dict(kb)
+
+
+def departments(renderer: Renderer, locale: str) -> dict[str, Any]:
+    _ = renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    for dept in renderer.org.departments:
+        kb.button(
+            text=renderer.name_of(dept, locale),
+            callback_data=ProposeCB(step="dept", value=dept.code),
+        )
+    kb.button(text=_("Not sure"), callback_data=ProposeCB(step="dept", value="-"))
+    kb.adjust(2)
+    return as_dict(kb)
+
+
+def files_done(renderer: Renderer, locale: str) -> dict[str, Any]:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=renderer.gettext(locale, DONE), callback_data=ProposeCB(step="files_done"))
+    return as_dict(kb)
+
+
+def preview(renderer: Renderer, locale: str) -> dict[str, Any]:
+    _ = renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    kb.button(text="✍️ " + _("Ask for co-signatures"), callback_data=ProposeCB(step="send"))
+    for field, label in EDITABLE:
+        kb.button(text="✏️ " + _(label), callback_data=ProposeCB(step="edit", value=field))
+    kb.button(text="💾 " + _("Save draft"), callback_data=ProposeCB(step="save"))
+    kb.button(text="🗑 " + _("Withdraw"), callback_data=ProposeCB(step="withdraw"))
+    kb.adjust(1, 3, 3, 2)
+    return as_dict(kb)
+
+
+def resume(renderer: Renderer, locale: str) -> dict[str, Any]:
+    _ = renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Continue the draft"), callback_data=ProposeCB(step="resume"))
+    kb.button(text=_("Start a new one"), callback_data=ProposeCB(step="fresh"))
+    kb.adjust(1)
+    return as_dict(kb)
+
+
+def cosign(renderer: Renderer, locale: str, case_id: int) -> dict[str, Any]:
+    _ = renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    kb.button(text="✍️ " + _("Co-sign"), callback_data=CosignCB(action="yes", case_id=case_id))
+    kb.button(text=_("Decline"), callback_data=CosignCB(action="no", case_id=case_id))
+    kb.adjust(2)
+    return as_dict(kb)
+
+
+def assign(renderer: Renderer, locale: str, case: Case, mask: int, days: int) -> dict[str, Any]:
+    """Departments to toggle (☑️ chosen), the answer deadline, then confirm or cancel."""
+    _ = renderer.translator(locale)
+    case_id = case.id or 0
+    kb = InlineKeyboardBuilder()
+    for index, dept in enumerate(renderer.org.departments):
+        mark = "☑️ " if mask >> index & 1 else ""
+        kb.button(
+            text=mark + renderer.name_of(dept, locale),
+            callback_data=AssignCB(case_id=case_id, mask=mask, days=days, op="t", index=index),
+        )
+    for choice in DUE_CHOICES:
+        label = renderer.gettext(locale, WORKING_DAYS, days=choice)
+        kb.button(
+            text=("✅ " if choice == days else "") + label,
+            callback_data=AssignCB(case_id=case_id, mask=mask, days=days, op="d", index=choice),
+        )
+    kb.button(
+        text=_("Confirm"), callback_data=AssignCB(case_id=case_id, mask=mask, days=days, op="ok")
+    )
+    kb.button(
+        text=_("Cancel"), callback_data=AssignCB(case_id=case_id, mask=mask, days=days, op="x")
+    )
+    count = len(renderer.org.departments)
+    kb.adjust(*([2] * (count // 2)), *([1] * (count % 2)), len(DUE_CHOICES), 2)
+    return as_dict(kb)
+
+
+def review(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
+    _ = renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text="✅ " + _("Publish the answer"), callback_data=PartCB(action="ok", part_id=part_id)
+    )
+    kb.button(text="↩️ " + _("Send back"), callback_data=PartCB(action="back", part_id=part_id))
+    kb.adjust(2)
+    return as_dict(kb)
+
+
+def answer_liaison(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text="💬 " + renderer.gettext(locale, REPLY_TO_LIAISON),
+        callback_data=PartCB(action="reply", part_id=part_id),
+    )
+    return as_dict(kb)
+
+
+def liaison(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
+    _ = renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text="📝 " + _("Write the answer"),
+        callback_data=LiaisonCB(action="answer", part_id=part_id),
+    )
+    kb.button(
+        text="❓ " + _("Ask the rights department"),
+        callback_data=LiaisonCB(action="ask", part_id=part_id),
+    )
+    kb.adjust(2)
+    return as_dict(kb)
+
+
+def liaison_submit(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
+    _ = renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text="📤 " + _("Submit for review"),
+        callback_data=LiaisonCB(action="submit", part_id=part_id),
+    )
+    return as_dict(kb)
+
+
+def public_list(
+    renderer: Renderer, locale: str, cases: list[Case], page: int, has_next: bool
+) -> dict[str, Any] | None:
+    _ = renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    for case in cases:
+        kb.button(text=case.number, callback_data=PublicCB(action="open", case_id=case.id or 0))
+    nav = []
+    if page > 0:
+        nav.append(("« " + _("Previous"), page - 1))
+    if has_next:
+        nav.append((_("Next") + " »", page + 1))
+    for label, target in nav:
+        kb.button(text=label, callback_data=PublicCB(action="page", page=target))
+    if not list(kb.buttons):
+        return None
+    kb.adjust(*([3] * ((len(cases) + 2) // 3)), len(nav) or 1)
+    return as_dict(kb)
+
+
+def public_detail(
+    renderer: Renderer, locale: str, case: Case, *, following: bool | None, supports: int
+) -> dict[str, Any]:
+    """`following` None: the reader is the proposer, who follows it anyway."""
+    _ = renderer.translator(locale)
+    case_id = case.id or 0
+    kb = InlineKeyboardBuilder()
+    if following is not None:
+        action, label = ("unfollow", _("Unfollow")) if following else ("follow", _("Follow"))
+        kb.button(text=label, callback_data=PublicCB(action=action, case_id=case_id))
+    kb.button(
+        text=f"👍 {_(SUPPORT)} ({supports})",
+        callback_data=PublicCB(action="support", case_id=case_id),
+    )
+    kb.adjust(2)
+    return as_dict(kb)
