@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import proposal_cli
-from bot.app import logs
-from bot.app.config import ConfigError, Settings, load_organisation, load_settings
+from bot.core import logs
+from bot.core.config import ConfigError, Settings, load_organisation, load_settings
 from bot.delivery import cli as delivery_cli
 
 EXIT_CONFIG = 2
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "catalogs":
-        from bot.app.catalogs import main as update_catalogs
+        from bot.devkit.catalogs import main as update_catalogs
 
         return update_catalogs()
     if args.command == "demo":

@@ -9,10 +9,10 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import exports
-from bot.app.config import Settings, load_organisation
-from bot.app.render import Renderer
-from bot.services.context import Services
+from bot.core import exports
+from bot.core.config import Settings, load_organisation
+from bot.core.context import Services
+from bot.core.render import Renderer
 
 COMMANDS = frozenset({"session", "roster", "report"})
 
@@ -108,8 +108,8 @@ async def _session(args: argparse.Namespace, services: Services, factory: Any) -
 
 
 async def _roster(args: argparse.Namespace, services: Services, factory: Any) -> int:
-    from bot import roster
-    from bot.services.proposal_core import start_link
+    from bot.proposals import roster
+    from bot.proposals.core import start_link
     from storage.crud import proposals as crud
 
     try:
@@ -171,7 +171,7 @@ async def _bot_username(services: Services) -> str | None:
 
 
 async def _report(args: argparse.Namespace, services: Services, factory: Any) -> int:
-    from bot.reports.proposals import UnknownSession, collect, render_html, render_xlsx
+    from bot.proposals.report import UnknownSession, collect, render_html, render_xlsx
 
     async with factory() as session:
         try:

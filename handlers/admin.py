@@ -12,9 +12,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import lost_chats
-from bot.services.cards import OFFICERS, SENSITIVE
-from bot.services.context import Services
+from bot.cases import lost_chats
+from bot.cases.cards import OFFICERS, SENSITIVE
+from bot.core.context import Services
 from storage.crud import users as users_crud
 from storage.models import User
 

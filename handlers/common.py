@@ -18,13 +18,13 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from magic_filter import MagicFilter
 
-from bot.app.i18n import LOCALES
-from bot.app.render import Renderer
+from bot.core.callbacks import StartCB
+from bot.core.context import Services
+from bot.core.i18n import LOCALES
+from bot.core.render import Renderer
 from bot.domain import labels
 from bot.domain.text import N_
 from bot.domain.workflow import TransitionError
-from bot.services.context import Services
-from bot.ui.callbacks import StartCB
 from storage.models import User
 
 # Commands leave whatever step a person is in, so no step may swallow them as input.

@@ -10,11 +10,11 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import guard
+from bot.core.callbacks import CardCB
+from bot.core.context import Services
 from bot.delivery import admin, batching
 from bot.domain.workflow import TransitionError
-from bot.services import guard
-from bot.services.context import Services
-from bot.ui.callbacks import CardCB
 from handlers.common import error_text
 from handlers.officer_chat import OfficerChat, OfficersOnly, actor_of, chat_of
 from storage.models import User

@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.services.context import Services
+from bot.core.context import Services
 from handlers.common import NeedsConsent, main_menu
 
 

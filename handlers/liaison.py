@@ -13,13 +13,13 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.render import Renderer
+from bot.cases.actions import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN
+from bot.core.callbacks import LiaisonCB
+from bot.core.context import Services
+from bot.core.render import Renderer
 from bot.domain.workflow import Part, TransitionError
-from bot.services import proposal_answers
-from bot.services.cases import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN
-from bot.services.context import Services
-from bot.ui import proposal_keyboards
-from bot.ui.callbacks import LiaisonCB
+from bot.proposals import answers as proposal_answers
+from bot.proposals import keyboards as proposal_keyboards
 from handlers.common import error_text, free_input
 from handlers.media import attachment_of
 from storage.crud import cases as cases_crud

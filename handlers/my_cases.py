@@ -13,7 +13,12 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.render import MESSAGE_LIMIT, Renderer
+from bot.cases import conversation
+from bot.cases.actions import Actor, apply_action
+from bot.core.callbacks import MyCaseCB
+from bot.core.context import Services
+from bot.core.render import MESSAGE_LIMIT, Renderer
+from bot.delivery import notify
 from bot.domain import labels
 from bot.domain.workflow import (
     ACTION_OF_RATING,
@@ -25,10 +30,6 @@ from bot.domain.workflow import (
 from bot.domain.workflow import (
     State as CaseState,
 )
-from bot.services import conversation, notify
-from bot.services.cases import Actor, apply_action
-from bot.services.context import Services
-from bot.ui.callbacks import MyCaseCB
 from handlers.common import MENU_MY, ConsentGate, error_text, free_input, menu_texts
 from handlers.media import attachment_of
 from storage.crud import cases as cases_crud

@@ -11,12 +11,12 @@ from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import pending
+from bot.cases.pending import Outcome
+from bot.core.callbacks import PendingCB
+from bot.core.context import Services
 from bot.domain.text import N_
 from bot.domain.workflow import TransitionError
-from bot.services import pending
-from bot.services.context import Services
-from bot.services.pending import Outcome
-from bot.ui.callbacks import PendingCB
 from handlers.common import NOT_COMMAND, error_text
 from handlers.officer_chat import actor_of, where_of
 from storage.models import PendingInput, User

@@ -9,13 +9,12 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import conversation, guard, keyboards, pending
+from bot.cases.actions import Actor, apply_action
+from bot.cases.queue import queue_view
+from bot.core.callbacks import CardCB, DeptCB
+from bot.core.context import Services
 from bot.domain.workflow import TEXT_REQUIRED, Action, TransitionError
-from bot.services import conversation, guard, pending
-from bot.services.cases import Actor, apply_action
-from bot.services.context import Services
-from bot.services.queue import queue_view
-from bot.ui import keyboards
-from bot.ui.callbacks import CardCB, DeptCB
 from handlers import officer_inputs
 from handlers.common import NOT_COMMAND, error_text
 from handlers.officer_chat import (

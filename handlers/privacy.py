@@ -12,9 +12,9 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import privacy
-from bot.services.context import Services
-from bot.ui.callbacks import StartCB
+from bot.core.callbacks import StartCB
+from bot.core.context import Services
+from bot.privacy import personal_data as privacy
 from storage.models import User
 
 Translate = Callable[[str], str]

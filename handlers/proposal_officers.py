@@ -11,12 +11,14 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import guard, keyboards, pending
+from bot.core.callbacks import AssignCB, CardCB, PartCB
+from bot.core.context import Services
 from bot.domain.text import N_
 from bot.domain.workflow import Action, TransitionError
-from bot.services import guard, pending, proposal_answers, proposal_decisions
-from bot.services.context import Services
-from bot.ui import keyboards, proposal_keyboards
-from bot.ui.callbacks import AssignCB, CardCB, PartCB
+from bot.proposals import answers as proposal_answers
+from bot.proposals import decisions as proposal_decisions
+from bot.proposals import keyboards as proposal_keyboards
 from handlers.common import error_text
 from handlers.officer_chat import OfficerChat, OfficersOnly, actor_of, chat_of, where_of
 from storage.crud import users as users_crud

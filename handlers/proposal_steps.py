@@ -8,10 +8,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import proposals
-from bot.services.cases import MAX_ATTACHMENTS
-from bot.services.context import Services
-from bot.services.proposal_core import (
+from bot.cases.actions import MAX_ATTACHMENTS
+from bot.core.context import Services
+from bot.proposals import drafts as proposals
+from bot.proposals import keyboards as kbs
+from bot.proposals.core import (
     PART_MAX,
     PART_MIN,
     TITLE_MAX,
@@ -19,7 +20,6 @@ from bot.services.proposal_core import (
     Loaded,
     load,
 )
-from bot.ui import proposal_keyboards as kbs
 from storage.crud import cases as cases_crud
 
 Target = Message | CallbackQuery

@@ -11,15 +11,16 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.render import Renderer
+from bot.cases.actions import MAX_ATTACHMENTS
+from bot.core.callbacks import ProposeCB
+from bot.core.context import Services
+from bot.core.render import Renderer
 from bot.domain.text import N_
 from bot.domain.workflow import TransitionError
-from bot.services import proposal_cosign, proposals
-from bot.services.cases import MAX_ATTACHMENTS
-from bot.services.context import Services
-from bot.services.proposal_core import load, window_open
-from bot.ui import proposal_keyboards as kbs
-from bot.ui.callbacks import ProposeCB
+from bot.proposals import cosign as proposal_cosign
+from bot.proposals import drafts as proposals
+from bot.proposals import keyboards as kbs
+from bot.proposals.core import load, window_open
 from handlers import proposal_steps as steps
 from handlers.common import ConsentGate, error_text, free_input
 from handlers.media import attachment_of

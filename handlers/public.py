@@ -12,11 +12,11 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.callbacks import PublicCB
+from bot.core.context import Services
 from bot.domain.workflow import Kind, State
-from bot.services import proposal_views
-from bot.services.context import Services
-from bot.ui import proposal_keyboards as kbs
-from bot.ui.callbacks import PublicCB
+from bot.proposals import keyboards as kbs
+from bot.proposals import views as proposal_views
 from handlers.common import ConsentGate
 from storage.crud import cases as cases_crud
 from storage.crud import proposals as crud

@@ -12,13 +12,15 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import roster
+from bot.core.callbacks import CosignCB, StartCB
+from bot.core.context import Services
 from bot.domain.workflow import TransitionError
-from bot.services import proposal_cosign, proposal_views, proposals
-from bot.services.context import Services
-from bot.services.proposal_core import window_open
-from bot.ui import proposal_keyboards as kbs
-from bot.ui.callbacks import CosignCB, StartCB
+from bot.proposals import cosign as proposal_cosign
+from bot.proposals import drafts as proposals
+from bot.proposals import keyboards as kbs
+from bot.proposals import roster
+from bot.proposals import views as proposal_views
+from bot.proposals.core import window_open
 from handlers.common import error_text
 from storage.models import User
 

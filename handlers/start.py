@@ -11,10 +11,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.render import Renderer
-from bot.services import privacy
-from bot.services.context import Services
-from bot.ui.callbacks import StartCB
+from bot.core.callbacks import StartCB
+from bot.core.context import Services
+from bot.core.render import Renderer
+from bot.privacy import personal_data as privacy
 from handlers import representatives
 from handlers.common import MENU_HELP, college_keyboard, main_menu, menu_texts
 from storage.models import User

@@ -13,12 +13,12 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.render import Renderer
+from bot.cases.actions import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN, Draft, check_text, submit_case
+from bot.core.callbacks import SubmitCB
+from bot.core.context import Services
+from bot.core.render import Renderer
 from bot.domain import labels
 from bot.domain.workflow import STUDENT_KINDS, Kind, TransitionError
-from bot.services.cases import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN, Draft, check_text, submit_case
-from bot.services.context import Services
-from bot.ui.callbacks import SubmitCB
 from handlers.common import (
     MENU_NEW,
     ConsentGate,

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.app.runtime import App
+from bot.delivery import notify
 from bot.devkit.emulator import BotAPIEmulator, RecordedRequest, StrictLimits
-from bot.services import notify
 from storage.crud import outbox as outbox_crud
 from storage.models import OutboxMessage
 from tests.conftest import IN_CI

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app.config import Settings
 from bot.app.runtime import App, bind_configured_chats, build_app
+from bot.core.config import Settings
 from bot.devkit.emulator import BotAPIEmulator, SimUser
 from bot.devkit.scenario import Scenario
 from storage.db import create_engine

@@ -19,9 +19,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
+from bot.cases.actions import Draft, submit_case
 from bot.devkit.driver import Driver
 from bot.devkit.emulator import BotAPIEmulator, SimUser
-from bot.services.cases import Draft, submit_case
 from storage.db import READ_ONLY, create_engine, create_session_factory
 from storage.models import CaseEvent, InboxUpdate, OutboxMessage, ProcessedUpdate, User
 from storage.types import utcnow

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import col
 
+from bot.cases.actions import Draft, submit_case
 from bot.devkit.driver import Driver
 from bot.devkit.emulator import BotAPIEmulator, RecordedRequest, SimGroup, SimUser
 from bot.devkit.emulator.models import SimMessage
 from bot.devkit.emulator.serialize import user_dict
-from bot.services.cases import Draft, submit_case
 from storage.crud import users as users_crud
 from storage.models import Case, CaseEvent, OutboxMessage, User
 from storage.types import utcnow

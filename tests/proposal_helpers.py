@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
+from bot.cases.actions import Actor, apply_action
 from bot.devkit.emulator import BotAPIEmulator, SimUser
 from bot.devkit.emulator.models import SimChat
 from bot.domain.workflow import Action, Role
-from bot.services import proposal_cosign, proposals
-from bot.services.cases import Actor, apply_action
+from bot.proposals import cosign as proposal_cosign
+from bot.proposals import drafts as proposals
 from storage.crud import proposals as crud
 from storage.crud import users as users_crud
 from storage.models import (

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
+from bot.cases.actions import Draft, submit_case
 from bot.devkit.emulator import SimUser
 from bot.devkit.emulator.models import SimMessage
 from bot.devkit.emulator.serialize import user_dict
 from bot.devkit.scenario import CASE_NUMBER
-from bot.services.cases import Draft, submit_case
 from storage.models import Attachment, Case, CaseEvent, User
 from tests.harness import DEFAULT_TEXT, Harness
 

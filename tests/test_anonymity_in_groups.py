@@ -9,9 +9,9 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
+from bot.cases.deadlines import calendar_of
 from bot.devkit.emulator import BotAPIEmulator, SimUser
 from bot.domain.workflow import State
-from bot.sla import calendar_of
 from tests.harness import OFFICERS_CHAT, Harness
 from tests.officer_helpers import (
     ACCEPT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services import notify
+from bot.delivery import notify
 from storage.crud import outbox as outbox_crud
 from tests import anonymity
 from tests.harness import OFFICERS_CHAT, Harness

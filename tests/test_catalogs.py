@@ -7,8 +7,8 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.app.catalogs import extract
-from bot.app.i18n import LOCALES, LOCALES_DIR
+from bot.core.i18n import LOCALES, LOCALES_DIR
+from bot.devkit.catalogs import extract
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 TAG = re.compile(r"</?[a-z]+")

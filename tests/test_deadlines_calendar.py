@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app.config import DEFAULT_ORG_FILE, ConfigError, load_organisation, parse_schedule
+from bot.cases.deadlines import Policy, Step, build_calendar, compute, pauses_of, policy_for
+from bot.core.config import DEFAULT_ORG_FILE, ConfigError, load_organisation, parse_schedule
 from bot.domain.calendar import WorkCalendar
-from bot.sla import Policy, Step, build_calendar, compute, pauses_of, policy_for
 
 CST = ZoneInfo("Asia/Shanghai")
 ORG = load_organisation(DEFAULT_ORG_FILE)

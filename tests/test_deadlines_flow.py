@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.services import notify
+from bot.delivery import notify
 from storage.crud import outbox as outbox_crud
 from tests.deadline_helpers import plain_monday
 from tests.harness import OFFICERS_CHAT, Harness

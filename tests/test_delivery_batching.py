@@ -9,11 +9,10 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.app.runtime import App
-from bot.delivery import batching
+from bot.cases.actions import Draft, submit_case
+from bot.delivery import batching, notify
 from bot.delivery.limiter import GLOBAL, Limits, MemoryLimiter, Rate, chat_scopes
 from bot.devkit.emulator import BotAPIEmulator
-from bot.services import notify
-from bot.services.cases import Draft, submit_case
 from storage.crud import outbox as outbox_crud
 from storage.models import Case, OutboxMessage, User
 from storage.types import utcnow

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.app.runtime import App
+from bot.delivery import notify
 from bot.devkit.emulator import BotAPIEmulator
-from bot.services import notify
 from storage.crud import outbox as outbox_crud
 from storage.models import OutboxMessage
 from tests.delivery_helpers import delivered, eventually, limits, queue, texts

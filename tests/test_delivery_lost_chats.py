@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.cases import conversation
 from bot.devkit.emulator import BotAPIEmulator, SimGroup, SimUser
 from bot.devkit.emulator.models import SimChat, SimMessage
 from bot.domain.workflow import State
-from bot.services import conversation
 from storage.crud import cases as cases_crud
 from storage.models import ChatBinding
 from tests.delivery_helpers import delivered, queue, texts

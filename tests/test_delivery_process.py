@@ -16,8 +16,8 @@ from sqlalchemy import insert, select
 from sqlmodel import col
 
 from bot.app.runtime import build_app, running
+from bot.delivery import notify
 from bot.devkit.emulator import BotAPIEmulator
-from bot.services import notify
 from storage.crud import outbox as outbox_crud
 from storage.db import create_engine, create_session_factory
 from storage.models import OutboxMessage, User

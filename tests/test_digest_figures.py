@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app.config import DEFAULT_ORG_FILE, load_organisation
+from bot.core.config import DEFAULT_ORG_FILE, load_organisation
 from bot.digest.figures import Digest, collect
 from bot.digest.periods import parse_period
 from storage.db import create_session_factory

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app.config import DEFAULT_ORG_FILE, load_organisation
+from bot.core.config import DEFAULT_ORG_FILE, load_organisation
 from bot.digest.periods import PeriodError, parse_period, previous
 from bot.digest.schedule import last_slot, next_slot, period_of_slot
 

@@ -13,9 +13,10 @@ from aiogram.types import Chat, Message
 from sqlalchemy import or_, select
 from sqlmodel import col
 
+from bot.delivery import notify
 from bot.delivery.ledger import Ledger
 from bot.devkit.emulator import BotAPIEmulator
-from bot.services import notify, privacy
+from bot.privacy import personal_data as privacy
 from storage.crud import outbox as outbox_crud
 from storage.crud.erasure import REDACTED, Traces
 from storage.models import Case, MessageLink, OutboxMessage, User

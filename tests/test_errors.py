@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.services import cases as cases_service
+from bot.cases import actions as cases_service
 from storage.crud import inbox as inbox_crud
 from tests.harness import ADMIN_ID, Harness
 from tests.officer_helpers import ACCEPT, card, case_of, seed_case, seed_student

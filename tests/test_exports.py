@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot import exports
-from bot.app.config import DEFAULT_ORG_FILE, load_organisation
 from bot.cli import main
+from bot.core import exports
+from bot.core.config import DEFAULT_ORG_FILE, load_organisation
 from bot.devkit.emulator import BotAPIEmulator
-from bot.roster import check
+from bot.proposals.roster import check
 from tests.harness import reset_database
 from tests.officer_helpers import OfficerHarness
 from tests.proposal_helpers import (

@@ -16,8 +16,8 @@ from aiogram.types import Update
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from bot.app import logs
-from bot.app.config import load_settings
+from bot.core import logs
+from bot.core.config import load_settings
 from storage.models import User
 from tests.harness import Harness, reset_database
 from tests.student_helpers import answer, student

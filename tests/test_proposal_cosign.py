@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.callbacks import CosignCB
 from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import State
-from bot.services.proposal_cosign import close_expired_windows
-from bot.ui.callbacks import CosignCB
+from bot.proposals.cosign import close_expired_windows
 from tests.officer_helpers import OfficerHarness, case_of, received, seed_student
 from tests.proposal_helpers import (
     MEASURES,

@@ -9,11 +9,12 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
+from bot.cases.actions import Actor
+from bot.cases.deadlines import calendar_of
 from bot.devkit.emulator import BotAPIEmulator, SimUser
 from bot.domain.workflow import Action, Part, Role, State
-from bot.services import proposal_answers, proposal_decisions
-from bot.services.cases import Actor
-from bot.sla import calendar_of
+from bot.proposals import answers as proposal_answers
+from bot.proposals import decisions as proposal_decisions
 from storage.models import ProposalAssignment, User
 from tests.deadline_helpers import plain_monday
 from tests.harness import OFFICERS_CHAT

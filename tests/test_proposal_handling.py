@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 import pytest
 from openpyxl import load_workbook
 
+from bot.core.callbacks import LiaisonCB
 from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import Action, Part, State
-from bot.reports.proposals import collect, render_html, render_xlsx
-from bot.ui.callbacks import LiaisonCB
+from bot.proposals.report import collect, render_html, render_xlsx
 from tests.officer_helpers import (
     OfficerHarness,
     case_of,

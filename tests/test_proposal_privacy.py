@@ -13,7 +13,9 @@ from sqlmodel import col
 
 from bot.devkit.emulator import BotAPIEmulator, SimUser
 from bot.domain.workflow import Action, State
-from bot.services import proposal_cosign, proposal_views, proposals
+from bot.proposals import cosign as proposal_cosign
+from bot.proposals import drafts as proposals
+from bot.proposals import views as proposal_views
 from storage.crud import proposals as crud
 from storage.models import (
     Case,

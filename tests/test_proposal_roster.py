@@ -11,9 +11,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from bot.app.config import DEFAULT_ORG_FILE, load_organisation
 from bot.cli import main
-from bot.roster import check, read_table
+from bot.core.config import DEFAULT_ORG_FILE, load_organisation
+from bot.proposals.roster import check, read_table
 from storage.db import create_engine
 from storage.models import Representative
 from tests.harness import reset_database

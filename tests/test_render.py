@@ -6,8 +6,8 @@ import html
 
 import pytest
 
-from bot.app.config import DEFAULT_ORG_FILE, load_organisation
-from bot.app.render import MESSAGE_LIMIT, Renderer, fit_html, shorten, split_plain
+from bot.core.config import DEFAULT_ORG_FILE, load_organisation
+from bot.core.render import MESSAGE_LIMIT, Renderer, fit_html, shorten, split_plain
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.ui.callbacks import MyCaseCB
+from bot.core.callbacks import MyCaseCB
 from storage.models import CaseEvent
 from tests.harness import Harness
 from tests.student_helpers import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.ui.callbacks import MyCaseCB
+from bot.core.callbacks import MyCaseCB
 from tests.harness import Harness
 from tests.student_helpers import (
     ANSWER_TEXT,

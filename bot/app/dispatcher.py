@@ -8,12 +8,12 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.middlewares import ArrivalMiddleware, TransactionMiddleware, UserMiddleware
+from bot.core.context import Services
 from bot.delivery import register_kind
 from bot.delivery.deferred import DeferredStorage
 from bot.delivery.urgency import Urgency
-from bot.services.context import Services
-from bot.services.proposal_channel import ChannelKind
-from bot.services.proposal_core import CHANNEL
+from bot.proposals.channel import ChannelKind
+from bot.proposals.core import CHANNEL
 from handlers import (
     admin,
     committee,

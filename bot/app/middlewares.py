@@ -12,8 +12,8 @@ from aiogram.types import TelegramObject, Update
 from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app.i18n import locale_for
-from bot.app.render import Renderer
+from bot.core.i18n import locale_for
+from bot.core.render import Renderer
 from bot.delivery import deferred
 from bot.delivery.deferred import Deferral, DeferredStorage
 from bot.delivery.urgency import Urgency

@@ -21,12 +21,15 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app import logctx, logs
-from bot.app.config import Settings, load_organisation
 from bot.app.dispatcher import build_dispatcher
-from bot.app.render import Renderer
 from bot.app.response_types import KeepResponseTypes
 from bot.app.scheduler import Jobs, build_scheduler, warn_stale_calendar
+from bot.cases.cards import OFFICERS, SENSITIVE
+from bot.cases.lost_chats import COMMITTEE
+from bot.core import logctx, logs
+from bot.core.config import Settings, load_organisation
+from bot.core.context import Services
+from bot.core.render import Renderer
 from bot.delivery import DeliveryWorker, Probe
 from bot.delivery.deferred import DeferCalls
 from bot.ingest.failures import FailureReport
@@ -34,9 +37,6 @@ from bot.ingest.inbox import Inbox
 from bot.ingest.notice import Notice
 from bot.ingest.polling import Poller
 from bot.ingest.processor import Processor
-from bot.services.cards import OFFICERS, SENSITIVE
-from bot.services.context import Services
-from bot.services.lost_chats import COMMITTEE
 from handlers import delivery as delivery_handlers
 from storage.crud import handoff
 from storage.crud import outbox as outbox_crud

@@ -15,13 +15,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app.config import parse_schedule
+from bot.cases.deadlines import calendar_of
+from bot.cases.reminders import send_reminders
+from bot.core.config import parse_schedule
+from bot.core.context import Services
 from bot.digest.build import send_scheduled
 from bot.digest.schedule import last_slot, period_of_slot
-from bot.reminders import send_reminders
-from bot.services.context import Services
-from bot.services.proposal_cosign import close_expired_windows
-from bot.sla import calendar_of
+from bot.proposals.cosign import close_expired_windows
 from storage.crud import inbox as inbox_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud

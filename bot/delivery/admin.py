@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.services.cards import OFFICERS
-from bot.services.context import Services
-from bot.ui.keyboards import as_dict
+from bot.cases.cards import OFFICERS
+from bot.cases.keyboards import as_dict
+from bot.core.context import Services
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.models import Case, OutboxMessage

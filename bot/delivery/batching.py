@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.services import notify
-from bot.services.context import Services
-from bot.ui.callbacks import CardCB
-from bot.ui.keyboards import as_dict
+from bot.cases.keyboards import as_dict
+from bot.core.callbacks import CardCB
+from bot.core.context import Services
+from bot.delivery import notify
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import Case, OutboxMessage

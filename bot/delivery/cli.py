@@ -9,7 +9,7 @@ import signal
 import sys
 from typing import Any
 
-from bot.app.config import Settings
+from bot.core.config import Settings
 
 COMMANDS = frozenset({"outbox", "deliver"})
 EXIT_CONFIG = 2

@@ -32,7 +32,7 @@ from aiogram.types import BufferedInputFile, FSInputFile, InputFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.gate import current_send
-from bot.services.notify import INTERACTIVE
+from bot.delivery.notify import INTERACTIVE
 from storage.crud import files as files_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import OutboxMessage

@@ -16,9 +16,9 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.app import logs
+from bot.cases.cards import ThreadUnavailable
+from bot.core import logs
 from bot.delivery.gate import Paused
-from bot.services.cards import ThreadUnavailable
 
 # Waits between tries of a transient failure: doubling from half a second up to this, jittered.
 BACKOFF_CAP = 600.0

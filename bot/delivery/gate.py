@@ -30,7 +30,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
-from bot.app import logs
+from bot.core import logs
 from bot.delivery.limiter import GLOBAL, Grant, Limiter, chat_scopes
 from bot.delivery.urgency import Urgency
 

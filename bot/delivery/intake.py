@@ -18,16 +18,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.cases import lost_chats
+from bot.core.context import Services
 from bot.delivery.errors import Outcome
 from bot.delivery.kinds import KINDS, Target
 from bot.delivery.lanes import ChatLane, Job
 from bot.delivery.ledger import Ledger
 from bot.delivery.motion import Ticket
+from bot.delivery.notify import NORMAL
 from bot.delivery.sending import Sender
 from bot.delivery.urgency import Urgency
-from bot.services import lost_chats
-from bot.services.context import Services
-from bot.services.notify import NORMAL
 from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud

@@ -18,9 +18,9 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.cases.cards import CardPublisher, binding_for
+from bot.core.context import Services
 from bot.delivery.errors import MissingFile, Outcome
-from bot.services.cards import CardPublisher, binding_for
-from bot.services.context import Services
 from storage.crud import cases as cases_crud
 from storage.crud import files as files_crud
 from storage.models import OutboxMessage

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.delivery.gate import SendContext
 from bot.delivery.kinds import Target
-from bot.services.notify import CARD_PRIORITY
+from bot.delivery.notify import CARD_PRIORITY
 from storage.models import OutboxMessage
 
 

@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.cases import conversation, lost_chats
+from bot.core.context import Services
 from bot.delivery.kinds import KINDS, new_card, sent_messages
 from bot.delivery.motion import Motion
 from bot.delivery.urgency import Urgency
-from bot.services import conversation, lost_chats
-from bot.services.context import Services
 from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud

@@ -10,13 +10,13 @@ from typing import Any
 
 from aiogram.methods import SendMessage
 
+from bot.cases.lost_chats import PAUSE
 from bot.delivery import batching
 from bot.delivery.errors import Outcome, attempts_for, classify
 from bot.delivery.gate import Pacer, Paused, SendContext, current_send
 from bot.delivery.kinds import KINDS, Context
 from bot.delivery.lanes import ChatLane, Job
 from bot.delivery.ledger import Ledger
-from bot.services.lost_chats import PAUSE
 from storage.crud.outbox import FAILED, LISTED, SENT
 from storage.models import OutboxMessage
 

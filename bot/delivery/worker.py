@@ -21,7 +21,9 @@ from datetime import timedelta
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import logs
+from bot.cases.cards import CardPublisher
+from bot.core import logs
+from bot.core.context import Services
 from bot.delivery.gate import Pacer, install
 from bot.delivery.intake import Intake
 from bot.delivery.kinds import Context
@@ -30,8 +32,6 @@ from bot.delivery.ledger import Ledger
 from bot.delivery.limiter import Limiter, Limits, MemoryLimiter
 from bot.delivery.sending import Probe, Sender
 from bot.delivery.urgency import Urgency
-from bot.services.cards import CardPublisher
-from bot.services.context import Services
 from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
 from storage.types import utcnow

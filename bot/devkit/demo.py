@@ -12,8 +12,8 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from bot.app.config import Settings
 from bot.app.runtime import bind_configured_chats, build_app
+from bot.core.config import Settings
 from bot.devkit import demo_proposal
 from bot.devkit.driver import Driver
 from bot.devkit.emulator import BotAPIEmulator

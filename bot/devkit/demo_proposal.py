@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.app.runtime import App
 from bot.devkit.emulator import BotAPIEmulator, SimGroup, SimUser
 from bot.devkit.scenario import CASE_NUMBER, Scenario
-from bot.roster import RosterRow, store
+from bot.proposals.roster import RosterRow, store
 from storage.crud import proposals as crud
 from storage.models import CongressSession
 

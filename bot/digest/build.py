@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app.render import CAPTION_LIMIT
+from bot.core.context import Services
+from bot.core.render import CAPTION_LIMIT
 from bot.digest.chart import ChartData, render_chart
 from bot.digest.figures import Digest, collect
 from bot.digest.periods import Period
 from bot.digest.render import file_stem, period_dates, period_title, render_report, render_summary
 from bot.domain.text import N_
-from bot.services.context import Services
 from storage.crud import files as files_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import runs as runs_crud

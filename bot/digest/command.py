@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.app.config import ConfigError, Settings, load_organisation
+from bot.core.config import ConfigError, Settings, load_organisation
 from bot.digest.periods import PeriodError, parse_period
 from storage.types import utcnow
 
@@ -42,9 +42,9 @@ async def run_digest_command(
     if send and not settings.bot_token:
         raise ConfigError("BOT_TOKEN: required to --send")
     # Imported once the arguments are known to be good: a typo is answered at once.
-    from bot.app.render import Renderer
+    from bot.core.context import Services
+    from bot.core.render import Renderer
     from bot.digest.build import generate
-    from bot.services.context import Services
     from storage.db import create_engine, create_session_factory
 
     services = Services(

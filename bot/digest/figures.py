@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.config import Organisation
+from bot.core.config import Organisation
 from bot.digest.periods import Period, previous
 from storage.crud import digest as q
 from storage.crud import hot_topics

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.app.config import Semester
+from bot.core.config import Semester
 
 WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$", re.IGNORECASE)
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")

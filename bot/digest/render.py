@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.app.render import Renderer
+from bot.core.render import Renderer
 from bot.digest.figures import Digest
 from bot.digest.periods import Period
 from bot.domain import labels

@@ -16,12 +16,12 @@ from aiogram.types import Update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import logctx
-from bot.app.i18n import locale_for
+from bot.core import logctx
+from bot.core.context import Services
+from bot.core.i18n import locale_for
 from bot.delivery.deferred import TOAST_PRIORITY
+from bot.delivery.notify import INTERACTIVE, NORMAL
 from bot.domain.text import N_
-from bot.services.context import Services
-from bot.services.notify import INTERACTIVE, NORMAL
 from storage.crud import inbox as inbox_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud

@@ -15,9 +15,9 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
-from bot.app import logs
-from bot.app.i18n import locale_for
-from bot.app.render import Renderer
+from bot.core import logs
+from bot.core.i18n import locale_for
+from bot.core.render import Renderer
 from bot.ingest.edge import lane_of
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from pydantic import ValidationError
 
-from bot.app import logctx
+from bot.core import logctx
 from bot.ingest.failures import FailureReport, transient
 from bot.ingest.notice import Notice
 from storage.types import utcnow

@@ -33,13 +33,13 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bot.app.config import DEFAULT_ORG_FILE, Settings
 from bot.app.runtime import App, build_app, freeze_startup_heap, running
+from bot.core.config import DEFAULT_ORG_FILE, Settings
+from bot.delivery import notify
 from bot.devkit.bench.channel import BenchError, Channel
 from bot.devkit.bench.delivery_world import spawned_telegram
 from bot.devkit.bench.report import percentile
 from bot.devkit.bench.seed import require_empty
-from bot.services import notify
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.migrate import upgrade

@@ -115,8 +115,8 @@ async def run_digest_bench(
 
 
 async def _run(url: str, n: int) -> DigestBench:
-    from bot.app.config import load_settings
     from bot.app.runtime import build_app
+    from bot.core.config import load_settings
     from bot.digest.build import chart_data
     from bot.digest.chart import ChartData, cjk_family, render_chart
     from bot.digest.figures import collect

@@ -26,8 +26,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
 
-from bot.app.config import DEFAULT_ORG_FILE, Settings
-from bot.app.i18n import locale_for
 from bot.app.runtime import (
     App,
     bind_configured_chats,
@@ -36,6 +34,8 @@ from bot.app.runtime import (
     running,
     set_commands,
 )
+from bot.core.config import DEFAULT_ORG_FILE, Settings
+from bot.core.i18n import locale_for
 from bot.devkit.bench.channel import BenchError, Channel
 from bot.devkit.bench.meter import CpuWindow, current_rss_mb, peak_rss_mb
 from bot.devkit.bench.seed import grant_officers, onboard_like, require_empty

@@ -13,8 +13,8 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from bot.app.config import Organisation
-from bot.app.i18n import LOCALES, load_translations
+from bot.core.config import Organisation
+from bot.core.i18n import LOCALES, load_translations
 from bot.domain import labels
 from bot.domain.workflow import State
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.app.i18n import locale_for
-from bot.app.render import fit_html
-from bot.services.context import Services
+from bot.core.context import Services
+from bot.core.i18n import locale_for
+from bot.core.render import fit_html
 from storage.crud import cases as cases_crud
 from storage.models import Case, OutboxMessage, User
 

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.cases.cards import OFFICERS, SENSITIVE
+from bot.cases.deadlines import calendar_of
+from bot.core.context import Services
+from bot.delivery import notify
 from bot.domain.text import N_
-from bot.services import notify
-from bot.services.cards import OFFICERS, SENSITIVE
-from bot.services.context import Services
-from bot.sla import calendar_of
 from storage.crud import deadlines as deadlines_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import runs as runs_crud

@@ -11,12 +11,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import sla
+from bot.cases import deadlines as sla
+from bot.cases.actions import Actor
+from bot.core.context import Services
+from bot.delivery import notify
 from bot.domain.workflow import Action, Role, State, TransitionError
-from bot.services import notify
-from bot.services.cases import Actor
-from bot.services.context import Services
-from bot.services.proposal_core import (
+from bot.proposals.core import (
     Loaded,
     audience_rows,
     cosign_payload,
@@ -27,7 +27,7 @@ from bot.services.proposal_core import (
     start_link,
     window_open,
 )
-from bot.services.proposals import missing_fields, own_draft
+from bot.proposals.drafts import missing_fields, own_draft
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud

@@ -19,16 +19,19 @@ from typing import Any
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.config import Department
-from bot.app.render import fit_html
+from bot.cases import guard
+from bot.cases.actions import Actor, apply_action
+from bot.cases.facts import facts
+from bot.cases.keyboards import as_dict
+from bot.core.callbacks import PendingCB
+from bot.core.config import Department
+from bot.core.context import Services
+from bot.core.render import fit_html
+from bot.delivery import notify
 from bot.domain.text import N_
 from bot.domain.workflow import Action, TransitionError, resolve
-from bot.services import guard, notify, proposal_answers, proposal_decisions
-from bot.services.cases import Actor, apply_action
-from bot.services.context import Services
-from bot.services.facts import facts
-from bot.ui.callbacks import PendingCB
-from bot.ui.keyboards import as_dict
+from bot.proposals import answers as proposal_answers
+from bot.proposals import decisions as proposal_decisions
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import pending as crud

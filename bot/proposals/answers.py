@@ -11,12 +11,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import sla
+from bot.cases import deadlines as sla
+from bot.cases import guard, keyboards
+from bot.cases.actions import TEXT_MAX, TEXT_MIN, Actor
+from bot.core.context import Services
+from bot.delivery import notify
 from bot.domain.workflow import Action, Part, Role, State, TransitionError
-from bot.services import guard, notify
-from bot.services.cases import TEXT_MAX, TEXT_MIN, Actor
-from bot.services.context import Services
-from bot.services.proposal_core import (
+from bot.proposals import keyboards as proposal_keyboards
+from bot.proposals.core import (
     Loaded,
     audience_rows,
     channel_rows,
@@ -25,7 +27,6 @@ from bot.services.proposal_core import (
     move,
     rows_for,
 )
-from bot.ui import keyboards, proposal_keyboards
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud

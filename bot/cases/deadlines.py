@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.app.config import Organisation
+from bot.core.config import Organisation
+from bot.core.context import Services
 from bot.domain.calendar import Interval, WorkCalendar
 from bot.domain.workflow import Action, Kind, State
-from bot.services.context import Services
 from storage.crud import deadlines as deadlines_crud
 from storage.models import Case, CaseEvent
 

@@ -1,7 +1,7 @@
 """The proposal committee's decisions and hand-over: 立案, 不予立案, 合并, 转为意见建议, 交办.
 
 立案, 不予立案 and 合并 (and the proposer's rating) are the shared actions of
-`bot.services.cases.apply_action`, which asks `after_action` here what a proposal's people are
+`bot.cases.actions.apply_action`, which asks `after_action` here what a proposal's people are
 told; 转为意见建议 and 交办 exist for proposals only and are done here.
 """
 
@@ -11,20 +11,21 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import sla
+from bot.cases import deadlines as sla
+from bot.cases import guard
+from bot.core.context import Services
+from bot.delivery import notify
 from bot.domain.workflow import NUMBER_PREFIX, RATING_OF, Action, Kind, State, TransitionError
-from bot.services import guard, notify
-from bot.services.context import Services
-from bot.services.proposal_answers import reopen_parts
-from bot.services.proposal_core import audience_rows, channel_rows, load, move, rows_for
-from bot.ui import proposal_keyboards
+from bot.proposals import keyboards as proposal_keyboards
+from bot.proposals.answers import reopen_parts
+from bot.proposals.core import audience_rows, channel_rows, load, move, rows_for
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud
 from storage.models import Case, CaseEvent, OutboxMessage, ProposalAssignment
 
 if TYPE_CHECKING:
-    from bot.services.cases import Actor
+    from bot.cases.actions import Actor
 
 
 async def after_action(

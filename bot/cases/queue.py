@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.cards import OFFICERS, SENSITIVE
+from bot.core.context import Services
 from bot.domain.workflow import OPEN_STATES
-from bot.services.cards import OFFICERS, SENSITIVE
-from bot.services.context import Services
 from storage.crud import cases as cases_crud
 from storage.crud import users as users_crud
 from storage.models import Case

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import exports
-from bot.app.config import College, Organisation
+from bot.core import exports
+from bot.core.config import College, Organisation
 from storage.crud import proposals as crud
 from storage.models import CongressSession, Representative, User
 

@@ -4,8 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.app.config import Organisation, Settings
-from bot.app.render import Renderer
+from bot.core.config import Organisation, Settings
+from bot.core.render import Renderer
 from storage.types import utcnow
 
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.app.render import Renderer
+from bot.cases.facts import facts
+from bot.core.callbacks import CardCB, DeptCB, MyCaseCB
+from bot.core.render import Renderer
 from bot.domain import labels
 from bot.domain.workflow import Action, Kind, Role, State, available_actions
-from bot.services.facts import facts
-from bot.ui.callbacks import CardCB, DeptCB, MyCaseCB
 from storage.models import Case
 
 RATE_ACTIONS = (Action.RATE_SATISFIED, Action.RATE_PARTLY, Action.RATE_UNSATISFIED)

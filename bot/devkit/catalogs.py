@@ -13,7 +13,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from bot.app.i18n import DOMAIN, LOCALES_DIR
+from bot.core.i18n import DOMAIN, LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 METHODS = [

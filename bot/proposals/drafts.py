@@ -3,7 +3,7 @@
 A draft is a case in state "draft" from its title on, so nothing typed is lost between steps;
 it reaches the proposal committee (a card in the officers' chat) only once enough
 representatives of its session have co-signed it before the window closes
-(`bot.services.proposal_cosign`).
+(`bot.proposals.cosign`).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.actions import MAX_ATTACHMENTS, Actor
+from bot.core.context import Services
 from bot.domain.workflow import NUMBER_PREFIX, Action, Kind, Role, State, TransitionError
-from bot.services.cases import MAX_ATTACHMENTS, Actor
-from bot.services.context import Services
-from bot.services.proposal_core import (
+from bot.proposals.core import (
     Loaded,
     audience_rows,
     case_text,

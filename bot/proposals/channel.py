@@ -17,11 +17,11 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from bot.core.context import Services
 from bot.delivery.errors import Outcome
 from bot.delivery.kinds import Context, Target
 from bot.domain.workflow import Kind
-from bot.services import proposal_views
-from bot.services.context import Services
+from bot.proposals import views as proposal_views
 from storage.crud import cases as cases_crud
 from storage.models import OutboxMessage, Proposal
 

@@ -6,6 +6,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import guard
+from bot.cases.actions import Actor, apply_action
+from bot.core.context import Services
+from bot.delivery import notify
 from bot.domain.workflow import (
     FINAL_STATES,
     UNSUBMITTED,
@@ -15,9 +19,7 @@ from bot.domain.workflow import (
     State,
     TransitionError,
 )
-from bot.services import guard, notify, proposal_answers
-from bot.services.cases import Actor, apply_action
-from bot.services.context import Services
+from bot.proposals import answers as proposal_answers
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import Case, CaseEvent

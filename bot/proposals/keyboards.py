@@ -6,10 +6,10 @@ from typing import Any
 
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.app.render import Renderer
+from bot.cases.keyboards import as_dict
+from bot.core.callbacks import AssignCB, CosignCB, LiaisonCB, PartCB, ProposeCB, PublicCB
+from bot.core.render import Renderer
 from bot.domain.text import N_
-from bot.ui.callbacks import AssignCB, CosignCB, LiaisonCB, PartCB, ProposeCB, PublicCB
-from bot.ui.keyboards import as_dict
 from storage.models import Case
 
 DUE_CHOICES = (5, 10, 15, 20)

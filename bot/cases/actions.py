@@ -7,7 +7,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import sla
+from bot.cases import deadlines as sla
+from bot.cases import guard, keyboards
+from bot.cases.facts import facts
+from bot.core.context import Services
+from bot.delivery import notify
 from bot.domain.workflow import (
     FIRST_RESPONSE,
     NUMBER_PREFIX,
@@ -22,10 +26,6 @@ from bot.domain.workflow import (
     TransitionError,
     resolve,
 )
-from bot.services import guard, notify
-from bot.services.context import Services
-from bot.services.facts import facts
-from bot.ui import keyboards
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import Case, CaseEvent, OutboxMessage, User
@@ -273,7 +273,7 @@ async def _notifications(
 ) -> list[OutboxMessage]:
     if case.kind == Kind.PROPOSAL:  # proposer, co-signers, followers, the public channel
         # Imported here: the proposal services build on this module.
-        from bot.services import proposal_decisions
+        from bot.proposals import decisions as proposal_decisions
 
         return await proposal_decisions.after_action(
             session=session, services=services, case=case, action=action, text=text, target=target

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.config import Category, Department
+from bot.core.config import Category, Department
+from bot.core.context import Services
 from bot.domain import labels
 from bot.domain.workflow import Part, State
-from bot.services.context import Services
 from storage.crud import cases as cases_crud
 from storage.crud import proposals as crud
 from storage.models import Case, CongressSession, Proposal, ProposalAssignment, Representative

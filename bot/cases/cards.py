@@ -18,11 +18,11 @@ from aiogram.types import Message
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.cases import keyboards
+from bot.core.context import Services
 from bot.domain import labels
 from bot.domain.workflow import OPEN_STATES, UNSUBMITTED, Kind, Role, State
-from bot.services import proposal_views
-from bot.services.context import Services
-from bot.ui import keyboards
+from bot.proposals import views as proposal_views
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud

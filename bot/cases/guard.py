@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.cards import binding_for
+from bot.core.context import Services
 from bot.domain import origin
 from bot.domain.workflow import TransitionError
-from bot.services.cards import binding_for
-from bot.services.context import Services
 from storage.crud import cases as cases_crud
 from storage.crud import proposals as proposals_crud
 from storage.crud import users as users_crud
 from storage.models import Case
 
 if TYPE_CHECKING:
-    from bot.services.cases import Actor
+    from bot.cases.actions import Actor
 
 
 async def held_roles(*, session: AsyncSession, services: Services, user_id: int) -> set[str]:

@@ -9,13 +9,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import exports
+from bot.core import exports
+from bot.core.context import Services
 from bot.domain import labels
 from bot.domain.text import N_
 from bot.domain.workflow import State
-from bot.services import proposal_views
-from bot.services.context import Services
-from bot.services.proposal_views import ProposalView
+from bot.proposals import views as proposal_views
+from bot.proposals.views import ProposalView
 from storage.crud import proposals as crud
 from storage.models import CongressSession
 

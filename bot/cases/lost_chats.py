@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.cards import OFFICERS, SENSITIVE
+from bot.core.context import Services
+from bot.delivery import notify
 from bot.domain.workflow import FINAL_STATES, UNSUBMITTED
-from bot.services import notify
-from bot.services.cards import OFFICERS, SENSITIVE
-from bot.services.context import Services
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud

@@ -12,11 +12,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.app.i18n import LOCALES
+from bot.core.context import Services
+from bot.core.i18n import LOCALES
+from bot.delivery import notify
 from bot.domain.workflow import UNSUBMITTED, Kind, Role
-from bot.services import notify, proposals
-from bot.services.context import Services
-from bot.services.proposal_core import channel_rows
+from bot.proposals import drafts as proposals
+from bot.proposals.core import channel_rows
 from storage.crud import cases as cases_crud
 from storage.crud import erasure
 from storage.crud import outbox as outbox_crud

@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.render import fit_html
+from bot.cases.facts import facts
+from bot.core.context import Services
+from bot.core.render import fit_html
+from bot.delivery import notify
 from bot.domain.workflow import (
     FINAL_STATES,
     UNSUBMITTED,
@@ -23,15 +26,12 @@ from bot.domain.workflow import (
     TransitionError,
     resolve,
 )
-from bot.services import notify
-from bot.services.context import Services
-from bot.services.facts import facts
 from storage.crud import cases as cases_crud
 from storage.crud import proposals as crud
 from storage.models import Case, CaseEvent, CongressSession, OutboxMessage, Proposal, User
 
 if TYPE_CHECKING:
-    from bot.services.cases import Actor
+    from bot.cases.actions import Actor
 
 TITLE_MIN, TITLE_MAX = 4, 80
 PART_MIN, PART_MAX = 10, 1000

@@ -1,1 +1,0 @@
-"""Reports written to files for people outside the chats (the congress, oversight)."""
