@@ -13,8 +13,8 @@ from aiogram.types import ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import lost_chats
-from bot.cases.cards import OFFICERS, SENSITIVE
 from bot.core.context import Services
+from bot.domain.chats import OFFICERS, SENSITIVE
 from storage.crud import users as users_crud
 from storage.models import User
 

@@ -9,11 +9,11 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.scheduler import COMMITTEE
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.digest.build import generate, queue
 from bot.digest.periods import week_of
+from bot.domain.chats import COMMITTEE
 from storage.crud import users as users_crud
 
 Translate = Callable[[str], str]

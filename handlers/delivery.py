@@ -10,7 +10,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import guard
+from bot.casework import guard
 from bot.core.callbacks import CardCB
 from bot.core.context import Services
 from bot.delivery import admin, batching

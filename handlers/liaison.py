@@ -13,11 +13,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.actions import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN
 from bot.core.callbacks import LiaisonCB
 from bot.core.context import Services
 from bot.core.render import Renderer
-from bot.domain.workflow import Part, TransitionError
+from bot.domain.workflow import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN, Part, TransitionError
 from bot.proposals import answers as proposal_answers
 from bot.proposals import keyboards as proposal_keyboards
 from handlers.common import error_text, free_input

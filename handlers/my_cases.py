@@ -14,22 +14,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import conversation
-from bot.cases.actions import Actor, apply_action
+from bot.cases.actions import apply_action
 from bot.core.callbacks import MyCaseCB
 from bot.core.context import Services
 from bot.core.render import MESSAGE_LIMIT, Renderer
 from bot.delivery import notify
 from bot.domain import labels
-from bot.domain.workflow import (
-    ACTION_OF_RATING,
-    FINAL_STATES,
-    Kind,
-    Role,
-    TransitionError,
-)
-from bot.domain.workflow import (
-    State as CaseState,
-)
+from bot.domain.workflow import ACTION_OF_RATING, FINAL_STATES, Actor, Kind, Role, TransitionError
+from bot.domain.workflow import State as CaseState
 from handlers.common import MENU_MY, ConsentGate, error_text, free_input, menu_texts
 from handlers.media import attachment_of
 from storage.crud import cases as cases_crud

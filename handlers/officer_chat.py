@@ -10,10 +10,9 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.actions import Actor
-from bot.cases.cards import OFFICERS, SENSITIVE
 from bot.cases.pending import Where
-from bot.domain.workflow import Role
+from bot.domain.chats import OFFICERS, SENSITIVE
+from bot.domain.workflow import Actor, Role
 from storage.crud import cases as cases_crud
 from storage.crud import users as users_crud
 from storage.models import Case, User

@@ -9,12 +9,13 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import conversation, guard, keyboards, pending
-from bot.cases.actions import Actor, apply_action
+from bot.cases import conversation, pending
+from bot.cases.actions import apply_action
 from bot.cases.queue import queue_view
+from bot.casework import guard, keyboards
 from bot.core.callbacks import CardCB, DeptCB
 from bot.core.context import Services
-from bot.domain.workflow import TEXT_REQUIRED, Action, TransitionError
+from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
 from handlers import officer_inputs
 from handlers.common import NOT_COMMAND, error_text
 from handlers.officer_chat import (

@@ -11,7 +11,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import guard, keyboards, pending
+from bot.cases import pending
+from bot.casework import guard, keyboards
 from bot.core.callbacks import AssignCB, CardCB, PartCB
 from bot.core.context import Services
 from bot.domain.text import N_

@@ -8,18 +8,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.actions import MAX_ATTACHMENTS
 from bot.core.context import Services
+from bot.domain.workflow import MAX_ATTACHMENTS
 from bot.proposals import drafts as proposals
 from bot.proposals import keyboards as kbs
-from bot.proposals.core import (
-    PART_MAX,
-    PART_MIN,
-    TITLE_MAX,
-    TITLE_MIN,
-    Loaded,
-    load,
-)
+from bot.proposals.core import PART_MAX, PART_MIN, TITLE_MAX, TITLE_MIN, Loaded, load
 from storage.crud import cases as cases_crud
 
 Target = Message | CallbackQuery

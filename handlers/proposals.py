@@ -11,12 +11,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.actions import MAX_ATTACHMENTS
 from bot.core.callbacks import ProposeCB
 from bot.core.context import Services
 from bot.core.render import Renderer
 from bot.domain.text import N_
-from bot.domain.workflow import TransitionError
+from bot.domain.workflow import MAX_ATTACHMENTS, TransitionError
 from bot.proposals import cosign as proposal_cosign
 from bot.proposals import drafts as proposals
 from bot.proposals import keyboards as kbs

@@ -13,12 +13,19 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.actions import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN, Draft, check_text, submit_case
+from bot.cases.actions import Draft, check_text, submit_case
 from bot.core.callbacks import SubmitCB
 from bot.core.context import Services
 from bot.core.render import Renderer
 from bot.domain import labels
-from bot.domain.workflow import STUDENT_KINDS, Kind, TransitionError
+from bot.domain.workflow import (
+    MAX_ATTACHMENTS,
+    STUDENT_KINDS,
+    TEXT_MAX,
+    TEXT_MIN,
+    Kind,
+    TransitionError,
+)
 from handlers.common import (
     MENU_NEW,
     ConsentGate,

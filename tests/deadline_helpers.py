@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from bot.cases.deadlines import calendar_of
+from bot.casework.deadlines import calendar_of
 from storage.types import utcnow
 from tests.harness import Harness
 

@@ -11,27 +11,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.cases.actions import Actor, apply_action
+from bot.cases.actions import apply_action
 from bot.devkit.emulator import BotAPIEmulator, SimUser
 from bot.devkit.emulator.models import SimChat
-from bot.domain.workflow import Action, Role
+from bot.domain.workflow import Action, Actor, Role
 from bot.proposals import cosign as proposal_cosign
 from bot.proposals import drafts as proposals
 from storage.crud import proposals as crud
 from storage.crud import users as users_crud
-from storage.models import (
-    CongressSession,
-    ProposalAssignment,
-    Representative,
-    User,
-)
-from tests.officer_helpers import (
-    OfficerHarness,
-    card,
-    chat_of_card,
-    officer_harness,
-    seed_student,
-)
+from storage.models import CongressSession, ProposalAssignment, Representative, User
+from tests.officer_helpers import OfficerHarness, card, chat_of_card, officer_harness, seed_student
 
 SESSION_NAME = "第十届学生代表大会第二次会议"
 CHANNEL_ID = -1003000000001

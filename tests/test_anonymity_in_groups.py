@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from bot.cases.deadlines import calendar_of
+from bot.casework.deadlines import calendar_of
 from bot.devkit.emulator import BotAPIEmulator, SimUser
 from bot.domain.workflow import State
 from tests.harness import OFFICERS_CHAT, Harness

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cases.deadlines import Policy, Step, build_calendar, compute, pauses_of, policy_for
+from bot.casework.deadlines import Policy, Step, build_calendar, compute, pauses_of, policy_for
 from bot.core.config import DEFAULT_ORG_FILE, ConfigError, load_organisation, parse_schedule
 from bot.domain.calendar import WorkCalendar
 

@@ -8,10 +8,10 @@ from sqlalchemy import event, func, insert, select
 from sqlmodel import col
 
 from bot.app.runtime import App
-from bot.cases.actions import Actor, apply_action
+from bot.cases.actions import apply_action
 from bot.delivery import notify
 from bot.devkit.emulator import BotAPIEmulator
-from bot.domain.workflow import Action, Role
+from bot.domain.workflow import Action, Actor, Role
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import Case, OutboxMessage, User

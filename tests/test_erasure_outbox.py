@@ -21,13 +21,7 @@ from storage.crud import outbox as outbox_crud
 from storage.crud.erasure import REDACTED, Traces
 from storage.models import Case, MessageLink, OutboxMessage, User
 from tests.harness import OFFICERS_CHAT
-from tests.officer_helpers import (
-    OfficerHarness,
-    officer_harness,
-    seed_case,
-    seed_student,
-    sends_to,
-)
+from tests.officer_helpers import OfficerHarness, officer_harness, seed_case, seed_student, sends_to
 
 PERSON, OTHER = 7_310_458_862, 1002
 FIRST, LAST, USERNAME = "晓雨", "Quennell", "xiaoyu_q7"
@@ -123,7 +117,14 @@ async def test_rows_to_the_person_go_and_rows_naming_them_lose_the_name(
     assert (PERSON, 500) not in links and (OFFICERS_CHAT, 500) in links
 
     # The worker elsewhere finishes both sends: the person's row goes and links nothing.
-    ledger = Ledger(h.app.session_factory, h.app.services, on_change=lambda: None)
+    mine = h.app.worker.ledger
+    ledger = Ledger(
+        h.app.session_factory,
+        h.app.services,
+        on_change=lambda: None,
+        kinds=mine.kinds,
+        reactions=mine.reactions,
+    )
     for name, chat in (("sending", PERSON), ("other_sending", OTHER)):
         sent = Message(
             message_id=600, date=h.app.services.now(), chat=Chat(id=chat, type="private")

@@ -21,12 +21,7 @@ from bot.devkit.emulator import BotAPIEmulator
 from bot.proposals.roster import check
 from tests.harness import reset_database
 from tests.officer_helpers import OfficerHarness
-from tests.proposal_helpers import (
-    SESSION_NAME,
-    proposal_harness,
-    seed_congress,
-    seed_proposal,
-)
+from tests.proposal_helpers import SESSION_NAME, proposal_harness, seed_congress, seed_proposal
 from tests.student_helpers import Talk
 from tests.test_proposal_roster import HEADER, _count, write_csv
 

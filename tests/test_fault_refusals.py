@@ -12,14 +12,7 @@ from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import State
 from storage.crud.outbox import FAILED
 from tests.fault_helpers import Faulty, faulty_harness
-from tests.fault_steps import (
-    STEPS,
-    Story,
-    happened_once,
-    one_card,
-    told,
-    told_once,
-)
+from tests.fault_steps import STEPS, Story, happened_once, one_card, told, told_once
 from tests.officer_helpers import case_of, outbox, user_row
 from tests.student_helpers import ANSWER_TEXT, db_cases
 

@@ -20,15 +20,7 @@ import pytest
 
 from bot.devkit.emulator import BotAPIEmulator, FaultPolicy
 from tests.harness import OFFICERS_CHAT
-from tests.ingest_helpers import (
-    Ledger,
-    Submitter,
-    bot_process,
-    database,
-    ended,
-    ledger,
-    seed_cases,
-)
+from tests.ingest_helpers import Ledger, Submitter, bot_process, database, ended, ledger, seed_cases
 
 STUDENTS, ROUNDS = 20, 10
 START_LIMIT = 90.0  # a bound for a cold interpreter on a busy 2-core machine

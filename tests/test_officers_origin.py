@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from bot.cases.actions import Actor, apply_action
+from bot.cases.actions import apply_action
 from bot.core.callbacks import CardCB, DeptCB, PendingCB
 from bot.devkit.emulator import BotAPIEmulator, SimGroup, SimUser
 from bot.domain.origin import liaison_refusal, officer_refusal
-from bot.domain.workflow import Action, Role, State, TransitionError
+from bot.domain.workflow import Action, Actor, Role, State, TransitionError
 from storage.models import CaseFollower, PendingInput
 from tests.harness import OFFICERS_CHAT, Harness
 from tests.officer_helpers import (

@@ -9,23 +9,15 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from bot.cases.actions import Actor
-from bot.cases.deadlines import calendar_of
+from bot.casework.deadlines import calendar_of
 from bot.devkit.emulator import BotAPIEmulator, SimUser
-from bot.domain.workflow import Action, Part, Role, State
+from bot.domain.workflow import Action, Actor, Part, Role, State
 from bot.proposals import answers as proposal_answers
 from bot.proposals import decisions as proposal_decisions
 from storage.models import ProposalAssignment, User
 from tests.deadline_helpers import plain_monday
 from tests.harness import OFFICERS_CHAT
-from tests.officer_helpers import (
-    OfficerHarness,
-    card,
-    case_of,
-    freeze_clock,
-    received,
-    say,
-)
+from tests.officer_helpers import OfficerHarness, card, case_of, freeze_clock, received, say
 from tests.proposal_helpers import (
     officer_act,
     parts_of,

@@ -17,14 +17,7 @@ from bot.proposals import cosign as proposal_cosign
 from bot.proposals import drafts as proposals
 from bot.proposals import views as proposal_views
 from storage.crud import proposals as crud
-from storage.models import (
-    Case,
-    CaseEvent,
-    ProposalCosign,
-    ProposalSupport,
-    Representative,
-    User,
-)
+from storage.models import Case, CaseEvent, ProposalCosign, ProposalSupport, Representative, User
 from tests.officer_helpers import OfficerHarness, case_of
 from tests.proposal_helpers import (
     CHANNEL_ID,

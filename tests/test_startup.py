@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.app.runtime import build_app, start_up
-from bot.cases.cards import OFFICERS
 from bot.devkit.emulator import BotAPIEmulator, FaultPolicy
+from bot.domain.chats import OFFICERS
 from storage.crud import users as users_crud
 from tests.harness import OFFICERS_CHAT, TOKEN, make_settings, reset_database, start_bot
 

@@ -8,13 +8,7 @@ from sqlalchemy import func, select
 from bot.app.runtime import set_commands
 from storage.models import Case
 from tests.harness import Harness
-from tests.student_helpers import (
-    CJK,
-    REMINDER,
-    db_user,
-    newcomer,
-    reply_keyboard,
-)
+from tests.student_helpers import CJK, REMINDER, db_user, newcomer, reply_keyboard
 
 ZH_MENU = [["📝 提交反馈", "📂 我的反馈"], ["❓ 帮助"]]
 EN_MENU = [["📝 New feedback", "📂 My cases"], ["❓ Help"]]

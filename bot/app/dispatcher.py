@@ -9,11 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.middlewares import ArrivalMiddleware, TransactionMiddleware, UserMiddleware
 from bot.core.context import Services
-from bot.delivery import register_kind
 from bot.delivery.deferred import DeferredStorage
 from bot.delivery.urgency import Urgency
-from bot.proposals.channel import ChannelKind
-from bot.proposals.core import CHANNEL
 from handlers import (
     admin,
     committee,
@@ -49,7 +46,6 @@ def build_dispatcher(
     )
     renderer = services.renderer
     # The public channel's proposal posts are a kind of outbox row of their own.
-    register_kind(CHANNEL, ChannelKind())
     dp.include_routers(
         fallback.build_cancel_router(),
         committee.build_router(),

@@ -24,19 +24,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.app.dispatcher import build_dispatcher
 from bot.app.response_types import KeepResponseTypes
 from bot.app.scheduler import Jobs, build_scheduler, warn_stale_calendar
-from bot.cases.cards import OFFICERS, SENSITIVE
-from bot.cases.lost_chats import COMMITTEE
+from bot.cases.cards import CardPublisher
+from bot.cases.delivery_reactions import CaseReactions
+from bot.cases.outbox_kinds import case_kinds
 from bot.core import logctx, logs
 from bot.core.config import Settings, load_organisation
 from bot.core.context import Services
 from bot.core.render import Renderer
 from bot.delivery import DeliveryWorker, Probe
 from bot.delivery.deferred import DeferCalls
+from bot.delivery.kinds import Kind, SendKind
+from bot.domain.chats import CHANNEL, COMMITTEE, OFFICERS, SENSITIVE
 from bot.ingest.failures import FailureReport
 from bot.ingest.inbox import Inbox
 from bot.ingest.notice import Notice
 from bot.ingest.polling import Poller
 from bot.ingest.processor import Processor
+from bot.proposals.channel import ChannelKind
 from handlers import delivery as delivery_handlers
 from storage.crud import handoff
 from storage.crud import outbox as outbox_crud
@@ -89,6 +93,14 @@ def build_fsm_storage(settings: Settings) -> BaseStorage | None:
     return RedisStorage.from_url(settings.redis_url)
 
 
+def outbox_kinds(
+    bot: Bot, services: Services, session_factory: async_sessionmaker[AsyncSession]
+) -> dict[str, Kind]:
+    """Every kind of outbox row the worker sends: delivery's own, and the features'."""
+    cards = CardPublisher(bot, services, session_factory)
+    return {"send": SendKind(), **case_kinds(cards), CHANNEL: ChannelKind()}
+
+
 def build_app(
     settings: Settings,
     *,
@@ -106,7 +118,14 @@ def build_app(
     engine = engine or create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
     bot = build_bot(settings)
-    worker = DeliveryWorker(bot, session_factory, services, probe=probe)
+    worker = DeliveryWorker(
+        bot,
+        session_factory,
+        services,
+        kinds=outbox_kinds(bot, services, session_factory),
+        reactions=CaseReactions(),
+        probe=probe,
+    )
     # Rows queued in any session are due by the app's clock, the one the worker goes by, and
     # told to the worker once committed.
     session_factory.configure(info={outbox_crud.CLOCK: services.now, handoff.CLAIMER: worker})

@@ -15,12 +15,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cases.deadlines import calendar_of
 from bot.cases.reminders import send_reminders
+from bot.casework.deadlines import calendar_of
 from bot.core.config import parse_schedule
 from bot.core.context import Services
 from bot.digest.build import send_scheduled
 from bot.digest.schedule import last_slot, period_of_slot
+from bot.domain.chats import COMMITTEE
 from bot.proposals.cosign import close_expired_windows
 from storage.crud import inbox as inbox_crud
 from storage.crud import outbox as outbox_crud
@@ -28,7 +29,6 @@ from storage.crud import users as users_crud
 
 log = logging.getLogger(__name__)
 
-COMMITTEE = "committee"
 # A digest queued later than this after its slot says it is late.
 LATE_AFTER = timedelta(minutes=10)
 HOUSEKEEPING_EVERY = timedelta(hours=1)

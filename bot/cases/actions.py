@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import deadlines as sla
-from bot.cases import guard, keyboards
-from bot.cases.facts import facts
+from bot.casework import deadlines as sla
+from bot.casework import guard, keyboards
+from bot.casework.facts import facts
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import (
@@ -18,8 +18,11 @@ from bot.domain.workflow import (
     OFFICERS,
     OPEN_STATES,
     RATING_OF,
+    TEXT_MAX,
+    TEXT_MIN,
     TEXT_REQUIRED,
     Action,
+    Actor,
     Kind,
     Role,
     State,
@@ -30,9 +33,6 @@ from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import Case, CaseEvent, OutboxMessage, User
 
-TEXT_MIN, TEXT_MAX = 10, 3000
-MAX_ATTACHMENTS = 5
-
 
 @dataclass
 class Draft:
@@ -41,14 +41,6 @@ class Draft:
     text: str
     anonymous: bool
     attachments: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Actor:
-    user_id: int | None
-    role: Role
-    # The chat the action was taken in: an officer's counts only from the case's own chat.
-    chat_id: int | None = None
 
 
 def check_text(text: str) -> str | None:

@@ -18,8 +18,10 @@ from aiogram.types import Message
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cases import keyboards
+from bot.casework import keyboards
+from bot.casework.chats import binding_for
 from bot.core.context import Services
+from bot.delivery.errors import ThreadUnavailable
 from bot.domain import labels
 from bot.domain.workflow import OPEN_STATES, UNSUBMITTED, Kind, Role, State
 from bot.proposals import views as proposal_views
@@ -28,28 +30,8 @@ from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.models import Case, ChatBinding
 
-OFFICERS, SENSITIVE = "officers", "sensitive"
 TOPIC_TITLE_LIMIT = 128
 PARKED_SECONDS = 7 * 24 * 3600
-
-
-class ThreadUnavailable(Exception):
-    """The case's place in the officers' chat does not exist yet; try again after `delay`."""
-
-    def __init__(self, reason: str, delay: float) -> None:
-        super().__init__(reason)
-        self.delay = delay
-
-
-async def binding_for(
-    *, session: AsyncSession, services: Services, case: Case
-) -> ChatBinding | None:
-    category = services.org.category(case.category_code)
-    if category is not None and category.sensitive:
-        sensitive = await users_crud.get_binding(session=session, purpose=SENSITIVE)
-        if sensitive is not None:
-            return sensitive
-    return await users_crud.get_binding(session=session, purpose=OFFICERS)
 
 
 class CardPublisher:

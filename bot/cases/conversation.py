@@ -6,14 +6,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import guard
-from bot.cases.actions import Actor, apply_action
+from bot.cases.actions import apply_action
+from bot.casework import guard
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import (
     FINAL_STATES,
     UNSUBMITTED,
     Action,
+    Actor,
     Kind,
     Role,
     State,

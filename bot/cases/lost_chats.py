@@ -2,33 +2,28 @@
 
 Removed from a bound chat, or told by Telegram that it is not in it or that the chat does not
 exist, the bot marks the binding lost and tells the admins in private. What goes to that chat
-then waits, untried and without counting attempts (the claim postpones it, `PAUSE` at a time),
-until an admin binds a chat for that purpose again: /bind in the same chat or a new one, or, for
-the public channel, the bot made its administrator again. Then the waiting rows go to the chat
-bound, and the cases whose cards lived in the lost chat get new cards there (the old card and
-topic ids are forgotten: the bot can no longer edit them). A group that became a supergroup is
-not lost: everything follows it to its new id.
+then waits, untried and without counting attempts (the claim postpones it, `LOST_CHAT_PAUSE` at
+a time), until an admin binds a chat for that purpose again: /bind in the same chat or a new
+one, or, for the public channel, the bot made its administrator again. Then the waiting rows go
+to the chat bound, and the cases whose cards lived in the lost chat get new cards there (the old
+card and topic ids are forgotten: the bot can no longer edit them). A group that became a
+supergroup is not lost: everything follows it to its new id.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.cards import OFFICERS, SENSITIVE
 from bot.core.context import Services
 from bot.delivery import notify
+from bot.domain.chats import CHANNEL, COMMITTEE, OFFICERS, SENSITIVE
 from bot.domain.workflow import FINAL_STATES, UNSUBMITTED
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 
-COMMITTEE, CHANNEL = "committee", "channel"
-# Rows for a lost chat are looked at again this often; binding a chat wakes them at once, so
-# this only bounds how long a binding restored behind the bot's back (by hand) goes unnoticed.
-PAUSE = timedelta(hours=1)
 # `ChatMemberUpdated` statuses meaning the bot was taken out of the chat.
 REMOVED = ("left", "kicked")
 SETTINGS = {

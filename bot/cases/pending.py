@@ -19,17 +19,17 @@ from typing import Any
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import guard
-from bot.cases.actions import Actor, apply_action
-from bot.cases.facts import facts
-from bot.cases.keyboards import as_dict
+from bot.cases.actions import apply_action
+from bot.casework import guard
+from bot.casework.facts import facts
 from bot.core.callbacks import PendingCB
 from bot.core.config import Department
 from bot.core.context import Services
+from bot.core.markup import as_dict
 from bot.core.render import fit_html
 from bot.delivery import notify
 from bot.domain.text import N_
-from bot.domain.workflow import Action, TransitionError, resolve
+from bot.domain.workflow import Action, Actor, TransitionError, resolve
 from bot.proposals import answers as proposal_answers
 from bot.proposals import decisions as proposal_decisions
 from storage.crud import cases as cases_crud

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.cards import OFFICERS, SENSITIVE
 from bot.core.context import Services
+from bot.domain.chats import OFFICERS, SENSITIVE
 from bot.domain.workflow import OPEN_STATES
 from storage.crud import cases as cases_crud
 from storage.crud import users as users_crud

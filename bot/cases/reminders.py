@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cases.cards import OFFICERS, SENSITIVE
-from bot.cases.deadlines import calendar_of
+from bot.casework.deadlines import calendar_of
 from bot.core.context import Services
 from bot.delivery import notify
+from bot.domain.chats import OFFICERS, SENSITIVE
 from bot.domain.text import N_
 from storage.crud import deadlines as deadlines_crud
 from storage.crud import outbox as outbox_crud

@@ -6,7 +6,7 @@ officers' group readable under load; `ledger` writes down what happened.
 """
 
 from bot.delivery.errors import MissingFile, RecipientUnreachable, attempts_for
-from bot.delivery.kinds import build_method, register_kind
+from bot.delivery.kinds import build_method
 from bot.delivery.sending import Probe
 from bot.delivery.worker import DeliveryWorker
 
@@ -17,5 +17,4 @@ __all__ = [
     "RecipientUnreachable",
     "attempts_for",
     "build_method",
-    "register_kind",
 ]

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.cases.cards import OFFICERS
-from bot.cases.keyboards import as_dict
 from bot.core.context import Services
+from bot.core.markup import as_dict
+from bot.domain.chats import OFFICERS
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.models import Case, OutboxMessage

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.cases.keyboards import as_dict
 from bot.core.callbacks import CardCB
 from bot.core.context import Services
+from bot.core.markup import as_dict
 from bot.delivery import notify
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud

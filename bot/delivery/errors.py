@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aiogram.exceptions import (
@@ -16,10 +17,12 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.cases.cards import ThreadUnavailable
 from bot.core import logs
 from bot.delivery.gate import Paused
 
+# Rows for a lost chat are looked at again this often; binding a chat wakes them at once, so
+# this only bounds how long a binding restored behind the bot's back (by hand) goes unnoticed.
+LOST_CHAT_PAUSE = timedelta(hours=1)
 # Waits between tries of a transient failure: doubling from half a second up to this, jittered.
 BACKOFF_CAP = 600.0
 JITTER = (0.8, 1.2)
@@ -102,3 +105,11 @@ def classify(exc: BaseException, attempts: int, max_attempts: int) -> Outcome:
     if attempts + 1 >= max_attempts:
         return Outcome("failed", error=error)
     return Outcome("retry", error=error, delay=backoff(attempts))
+
+
+class ThreadUnavailable(Exception):
+    """The case's place in the officers' chat does not exist yet; try again after `delay`."""
+
+    def __init__(self, reason: str, delay: float) -> None:
+        super().__init__(reason)
+        self.delay = delay

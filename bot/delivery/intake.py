@@ -18,10 +18,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cases import lost_chats
 from bot.core.context import Services
-from bot.delivery.errors import Outcome
-from bot.delivery.kinds import KINDS, Target
+from bot.delivery.errors import LOST_CHAT_PAUSE, Outcome
+from bot.delivery.kinds import Target
 from bot.delivery.lanes import ChatLane, Job
 from bot.delivery.ledger import Ledger
 from bot.delivery.motion import Ticket
@@ -180,7 +179,7 @@ class Intake:
         """Which chat each row goes to, as its kind says — or why it goes nowhere."""
         found: dict[int, Target | Outcome] = {}
         for name in {row.kind for row in rows}:
-            kind = KINDS.get(name)
+            kind = self.sender.context.kinds.get(name)
             group = [r for r in rows if r.kind == name]
             if kind is None:
                 found |= {
@@ -196,7 +195,7 @@ class Intake:
         lost = await users_crud.lost_chat_ids(session=session)
         if lost:
             # Not tried, not counted: they wait for the chat to be bound again, which wakes them.
-            pause = Outcome("wait", error=LOST, until=self.services.now() + lost_chats.PAUSE)
+            pause = Outcome("wait", error=LOST, until=self.services.now() + LOST_CHAT_PAUSE)
             found |= {
                 row_id: pause
                 for row_id, target in found.items()
@@ -233,7 +232,7 @@ class Intake:
             self._taking
             and not self._stopping
             and message.priority <= NORMAL
-            and message.kind in KINDS
+            and message.kind in self.sender.context.kinds
         )
 
     async def take(

@@ -1,15 +1,15 @@
 """How each kind of outbox row becomes Bot API calls, and which chat it lands in.
 
 A kind resolves the target chat of its rows when they are claimed (the limits are per chat) and
-makes the calls when their turn comes. "send" is a ready request; "card" re-renders a case's
-card from its current state; "thread" posts into a case's thread. Other features register
-their own kinds with `register_kind`.
+makes the calls when their turn comes. "send" is a ready request, delivery's own; features
+bring their own kinds (a case's card and thread, the public channel's posts), which the wiring
+hands to the worker.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -18,10 +18,8 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cases.cards import CardPublisher, binding_for
 from bot.core.context import Services
 from bot.delivery.errors import MissingFile, Outcome
-from storage.crud import cases as cases_crud
 from storage.crud import files as files_crud
 from storage.models import OutboxMessage
 
@@ -31,7 +29,8 @@ class Context:
     bot: Bot
     services: Services
     session_factory: async_sessionmaker[AsyncSession]
-    cards: CardPublisher
+    # Every kind of row this worker sends, by name.
+    kinds: Mapping[str, Kind]
     request_timeout: float
 
 
@@ -94,59 +93,6 @@ class SendKind:
         return await ctx.bot(
             build_method(row.method, payload), request_timeout=math.ceil(ctx.request_timeout)
         )
-
-
-class _CaseKind:
-    """Rows about a case in the officers' chat (or the sensitive cases' chat)."""
-
-    async def targets(
-        self, session: AsyncSession, rows: Sequence[OutboxMessage], ctx: Context
-    ) -> dict[int, Target | Outcome]:
-        found: dict[int, Target | Outcome] = {}
-        for row in rows:
-            assert row.id is not None and row.case_id is not None
-            case = await cases_crud.get_case(session=session, case_id=row.case_id)
-            if case is None:
-                found[row.id] = Outcome("wait", error="case vanished", delay=3600)
-                continue
-            binding = await binding_for(session=session, services=ctx.services, case=case)
-            if binding is None:
-                found[row.id] = Outcome("wait", error="no officers chat is bound", delay=30)
-                continue
-            new_card = self.posts_cards and case.card_message_id is None
-            found[row.id] = Target(case.chat_id or binding.chat_id, new_card=new_card)
-        return found
-
-    posts_cards = False
-
-
-class CardKind(_CaseKind):
-    links_messages = False  # the publisher links the card itself
-    posts_cards = True
-
-    async def send(self, row: OutboxMessage, ctx: Context) -> Any:
-        assert row.case_id is not None
-        return await ctx.cards.publish(row.case_id)
-
-
-class ThreadKind(_CaseKind):
-    links_messages = True
-
-    async def send(self, row: OutboxMessage, ctx: Context) -> Any:
-        assert row.case_id is not None
-        payload = dict(row.payload) | await ctx.cards.thread_target(row.case_id)
-        payload = await with_files(ctx, payload)
-        return await ctx.bot(
-            build_method(row.method, payload), request_timeout=math.ceil(ctx.request_timeout)
-        )
-
-
-KINDS: dict[str, Kind] = {"send": SendKind(), "card": CardKind(), "thread": ThreadKind()}
-
-
-def register_kind(name: str, kind: Kind) -> None:
-    """A new kind of outbox row (a feature's own way of turning a row into calls)."""
-    KINDS[name] = kind
 
 
 def new_card(row: OutboxMessage, result: Any) -> bool:

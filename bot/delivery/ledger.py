@@ -13,16 +13,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cases import conversation, lost_chats
 from bot.core.context import Services
-from bot.delivery.kinds import KINDS, new_card, sent_messages
+from bot.delivery.kinds import Kind, new_card, sent_messages
 from bot.delivery.motion import Motion
+from bot.delivery.reactions import Reactions
 from bot.delivery.urgency import Urgency
 from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
@@ -44,8 +44,13 @@ class Ledger:
         services: Services,
         on_change: Callable[[], None],
         urgency: Urgency | None = None,
+        *,
+        kinds: Mapping[str, Kind],
+        reactions: Reactions,
     ) -> None:
         self.session_factory = session_factory
+        self.kinds = kinds
+        self.reactions = reactions
         self.urgency = urgency or Urgency()
         self.services = services
         self.on_change = on_change
@@ -92,7 +97,7 @@ class Ledger:
                 "chat_id": row.chat_id if chat_id is None else chat_id,
             }
         )
-        kind = KINDS.get(row.kind)
+        kind = self.kinds.get(row.kind)
         if row.case_id is not None and kind is not None and kind.links_messages:
             assert row.id is not None
             self._links += [(row.id, m.chat.id, m.message_id, row.case_id) for m in messages]
@@ -216,7 +221,7 @@ class Ledger:
                         session=session, user_id=user.id, when=self.services.now()
                     )
             if row.report_failure and row.case_id is not None:
-                await conversation.delivery_failed(
+                await self.reactions.delivery_failed(
                     session=session,
                     services=self.services,
                     case_id=row.case_id,
@@ -229,15 +234,15 @@ class Ledger:
         """Telegram refused a chat for good: when it is a bound chat, its binding is lost (and
         admins told) and True."""
         async with self.session_factory.begin() as session:
-            return await lost_chats.lose(
-                session=session, services=self.services, chat_id=chat_id, reason=error, title=None
+            return await self.reactions.chat_lost(
+                session=session, services=self.services, chat_id=chat_id, reason=error
             )
 
     async def migrated(self, row: OutboxMessage, old_chat_id: int, new_chat_id: int) -> None:
         """The group became a supergroup: bindings, cases and queued rows follow; this row goes
         again at once, to the new id."""
         async with self.session_factory.begin() as session:
-            await lost_chats.migrated(
+            await self.reactions.chat_migrated(
                 session=session, services=self.services, old=old_chat_id, new=new_chat_id
             )
         log.warning("chat %s migrated to %s", old_chat_id, new_chat_id)

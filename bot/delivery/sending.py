@@ -10,11 +10,10 @@ from typing import Any
 
 from aiogram.methods import SendMessage
 
-from bot.cases.lost_chats import PAUSE
 from bot.delivery import batching
-from bot.delivery.errors import Outcome, attempts_for, classify
+from bot.delivery.errors import LOST_CHAT_PAUSE, Outcome, attempts_for, classify
 from bot.delivery.gate import Pacer, Paused, SendContext, current_send
-from bot.delivery.kinds import KINDS, Context
+from bot.delivery.kinds import Context
 from bot.delivery.lanes import ChatLane, Job
 from bot.delivery.ledger import Ledger
 from storage.crud.outbox import FAILED, LISTED, SENT
@@ -56,7 +55,7 @@ class Sender:
             same = lane.same_card(job.row)
             lane.take(same)
             lane.current = [job, *same]
-            call = KINDS[job.row.kind].send(job.row, self.context)
+            call = self.context.kinds[job.row.kind].send(job.row, self.context)
             outcome = await self._attempt(lane, send, job, call)
             await self.settle(lane, lane.current, outcome)
         except BaseException:
@@ -193,7 +192,9 @@ class Sender:
             if lane.chat_id < 0 and await ledger.chat_lost(lane.chat_id, error):
                 # Nothing for that chat is tried until it is bound again (a new chat, maybe).
                 rows = [j.row for j in jobs] + self._hold(lane, row, chat=True)
-                await ledger.postpone(rows, until=ledger.later(PAUSE.total_seconds()), error=error)
+                await ledger.postpone(
+                    rows, until=ledger.later(LOST_CHAT_PAUSE.total_seconds()), error=error
+                )
             else:
                 # A 403 is the recipient's (blocked, left): none of their rows can go. A chat
                 # not found fails this row; the others learn it for themselves.

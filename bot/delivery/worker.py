@@ -16,20 +16,21 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cases.cards import CardPublisher
 from bot.core import logs
 from bot.core.context import Services
 from bot.delivery.gate import Pacer, install
 from bot.delivery.intake import Intake
-from bot.delivery.kinds import Context
+from bot.delivery.kinds import Context, Kind
 from bot.delivery.lanes import ChatLane
 from bot.delivery.ledger import Ledger
 from bot.delivery.limiter import Limiter, Limits, MemoryLimiter
+from bot.delivery.reactions import Reactions
 from bot.delivery.sending import Probe, Sender
 from bot.delivery.urgency import Urgency
 from storage.crud import claims as claims_crud
@@ -59,6 +60,8 @@ class DeliveryWorker(Intake):
         session_factory: async_sessionmaker[AsyncSession],
         services: Services,
         *,
+        kinds: Mapping[str, Kind],
+        reactions: Reactions,
         batch: int | None = None,
         idle_poll: float = 1.0,
         probe: Probe | None = None,
@@ -74,12 +77,11 @@ class DeliveryWorker(Intake):
         self.urgency = urgency or Urgency()
         self.pacer = Pacer(self.limiter, services.now, self.urgency)
         install(bot, self.pacer)
-        self.ledger = Ledger(session_factory, services, self.wake, self.urgency)
-        self.cards = CardPublisher(bot, services, session_factory)
-        settings = services.settings
-        context = Context(
-            bot, services, session_factory, self.cards, settings.delivery_request_timeout
+        self.ledger = Ledger(
+            session_factory, services, self.wake, self.urgency, kinds=kinds, reactions=reactions
         )
+        settings = services.settings
+        context = Context(bot, services, session_factory, kinds, settings.delivery_request_timeout)
         self.sender = Sender(context, self.pacer, self.ledger, probe or Probe())
         self.capacity = max(MIN_CAPACITY, 2 * self.limiter.limits.global_rate.limit)
         # A refill in one claim or two: each holds SQLite's write lock for a moment whatever

@@ -72,8 +72,8 @@ async def run_digest_command(
 async def _send(settings: Settings, rendered: Rendered) -> None:
     """Through the outbox like every message, then delivered before the command returns."""
     from bot.app.runtime import bind_configured_chats, build_app
-    from bot.app.scheduler import COMMITTEE
     from bot.digest.build import queue
+    from bot.domain.chats import COMMITTEE
     from storage.crud import users as users_crud
 
     app = build_app(settings)

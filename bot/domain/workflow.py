@@ -104,6 +104,19 @@ REPRESENTATIVES = frozenset({Role.REPRESENTATIVE})
 LIAISONS = frozenset({Role.LIAISON})
 SYSTEM = frozenset({Role.SYSTEM})
 
+# A case's text, and how many files it may carry.
+TEXT_MIN, TEXT_MAX = 10, 3000
+MAX_ATTACHMENTS = 5
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    role: Role
+    # The chat the action was taken in: an officer's counts only from the case's own chat.
+    chat_id: int | None = None
+
+
 # "Previous state" for returns from needs_info: resolved from the case at run time.
 RESUME = "resume"
 

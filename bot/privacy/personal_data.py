@@ -22,13 +22,7 @@ from storage.crud import cases as cases_crud
 from storage.crud import erasure
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as proposals_crud
-from storage.models import (
-    Case,
-    CaseEvent,
-    CongressSession,
-    Representative,
-    User,
-)
+from storage.models import Case, CaseEvent, CongressSession, Representative, User
 
 
 async def give_consent(*, session: AsyncSession, user: User, now: datetime) -> None:

@@ -11,22 +11,22 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import deadlines as sla
-from bot.cases import guard, keyboards
-from bot.cases.actions import TEXT_MAX, TEXT_MIN, Actor
+from bot.casework import deadlines as sla
+from bot.casework import guard, keyboards
 from bot.core.context import Services
 from bot.delivery import notify
-from bot.domain.workflow import Action, Part, Role, State, TransitionError
-from bot.proposals import keyboards as proposal_keyboards
-from bot.proposals.core import (
-    Loaded,
-    audience_rows,
-    channel_rows,
-    load,
-    log,
-    move,
-    rows_for,
+from bot.domain.workflow import (
+    TEXT_MAX,
+    TEXT_MIN,
+    Action,
+    Actor,
+    Part,
+    Role,
+    State,
+    TransitionError,
 )
+from bot.proposals import keyboards as proposal_keyboards
+from bot.proposals.core import Loaded, audience_rows, channel_rows, load, log, move, rows_for
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.facts import facts
+from bot.casework.facts import facts
 from bot.core.context import Services
 from bot.core.render import fit_html
 from bot.delivery import notify
+from bot.domain.chats import CHANNEL
 from bot.domain.workflow import (
     FINAL_STATES,
     UNSUBMITTED,
@@ -31,11 +32,10 @@ from storage.crud import proposals as crud
 from storage.models import Case, CaseEvent, CongressSession, OutboxMessage, Proposal, User
 
 if TYPE_CHECKING:
-    from bot.cases.actions import Actor
+    from bot.domain.workflow import Actor
 
 TITLE_MIN, TITLE_MAX = 4, 80
 PART_MIN, PART_MAX = 10, 1000
-CHANNEL = "channel"
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cases import deadlines as sla
-from bot.cases.actions import Actor
+from bot.casework import deadlines as sla
 from bot.core.context import Services
 from bot.delivery import notify
-from bot.domain.workflow import Action, Role, State, TransitionError
+from bot.domain.workflow import Action, Actor, Role, State, TransitionError
 from bot.proposals.core import (
     Loaded,
     audience_rows,

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import deadlines as sla
-from bot.cases import guard
+from bot.casework import deadlines as sla
+from bot.casework import guard
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import NUMBER_PREFIX, RATING_OF, Action, Kind, State, TransitionError
@@ -25,7 +25,7 @@ from storage.crud import proposals as crud
 from storage.models import Case, CaseEvent, OutboxMessage, ProposalAssignment
 
 if TYPE_CHECKING:
-    from bot.cases.actions import Actor
+    from bot.domain.workflow import Actor
 
 
 async def after_action(

@@ -12,9 +12,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.actions import MAX_ATTACHMENTS, Actor
 from bot.core.context import Services
-from bot.domain.workflow import NUMBER_PREFIX, Action, Kind, Role, State, TransitionError
+from bot.domain.workflow import (
+    MAX_ATTACHMENTS,
+    NUMBER_PREFIX,
+    Action,
+    Actor,
+    Kind,
+    Role,
+    State,
+    TransitionError,
+)
 from bot.proposals.core import (
     Loaded,
     audience_rows,

@@ -6,8 +6,8 @@ from typing import Any
 
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.cases.keyboards import as_dict
 from bot.core.callbacks import AssignCB, CosignCB, LiaisonCB, PartCB, ProposeCB, PublicCB
+from bot.core.markup import as_dict
 from bot.core.render import Renderer
 from bot.domain.text import N_
 from storage.models import Case

@@ -9,14 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.crud._upsert import insert_for, supports_skip_locked
-from storage.models import (
-    Attachment,
-    Case,
-    CaseCounter,
-    CaseEvent,
-    CaseFollower,
-    MessageLink,
-)
+from storage.models import Attachment, Case, CaseCounter, CaseEvent, CaseFollower, MessageLink
 
 
 async def next_number(*, session: AsyncSession, prefix: str, year: int) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.cards import binding_for
+from bot.casework.chats import binding_for
 from bot.core.context import Services
 from bot.domain import origin
 from bot.domain.workflow import TransitionError
@@ -20,7 +20,7 @@ from storage.crud import users as users_crud
 from storage.models import Case
 
 if TYPE_CHECKING:
-    from bot.cases.actions import Actor
+    from bot.domain.workflow import Actor
 
 
 async def held_roles(*, session: AsyncSession, services: Services, user_id: int) -> set[str]:

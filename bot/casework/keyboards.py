@@ -6,18 +6,15 @@ from typing import Any
 
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.cases.facts import facts
+from bot.casework.facts import facts
 from bot.core.callbacks import CardCB, DeptCB, MyCaseCB
+from bot.core.markup import as_dict
 from bot.core.render import Renderer
 from bot.domain import labels
 from bot.domain.workflow import Action, Kind, Role, State, available_actions
 from storage.models import Case
 
 RATE_ACTIONS = (Action.RATE_SATISFIED, Action.RATE_PARTLY, Action.RATE_UNSATISFIED)
-
-
-def as_dict(builder: InlineKeyboardBuilder) -> dict[str, Any]:
-    return builder.as_markup().model_dump(mode="json", exclude_none=True)
 
 
 def case_actions_for_student(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
