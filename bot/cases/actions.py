@@ -9,11 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import deadlines as sla
 from bot.casework import guard, keyboards
-from bot.casework.facts import facts
+from bot.casework.transitions import move, target_of
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import (
-    FIRST_RESPONSE,
     NUMBER_PREFIX,
     OFFICERS,
     OPEN_STATES,
@@ -27,7 +26,6 @@ from bot.domain.workflow import (
     Role,
     State,
     TransitionError,
-    resolve,
 )
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
@@ -136,7 +134,7 @@ async def apply_action(
         raise TransitionError("forbidden")
     if actor.role in OFFICERS:
         await guard.officer(session=session, services=services, actor=actor, case=case)
-    target_state = resolve(facts(case), action, actor.role)
+    target_of(case, action, actor)  # refused before anything else is looked at
     text = (text or "").strip() or None
     if action in TEXT_REQUIRED and not text:
         raise TransitionError("text_required")
@@ -151,48 +149,26 @@ async def apply_action(
         ) != await guard.home_chat(session=session, services=services, case=case):
             raise TransitionError("merge_target_other_chat")
 
-    now = services.now()
-    source_state = case.state
+    event_text = text if action != Action.FORWARD else department
+    if action == Action.MERGE and target is not None:
+        event_text = target.number
+    moved = await move(
+        session=session, services=services, case=case, action=action, actor=actor, text=event_text
+    )
+    # What the action itself records, once the table has judged the case as it was.
     if action == Action.REQUEST_INFO:
-        case.resume_state = source_state
+        case.resume_state = moved.source
     if action == Action.PROVIDE_INFO:
         case.resume_state = None
     if action == Action.FORWARD:
         case.department_code = department
     if action in RATING_OF:
         case.rating = RATING_OF[action]
-        if target_state == State.REOPENED:
+        if moved.target == State.REOPENED:
             case.reopen_count += 1
-    if action in FIRST_RESPONSE and case.first_response_at is None:
-        case.first_response_at = now
-    if action == Action.ANSWER:
-        case.answered_at = now
-    if target_state in (State.CLOSED, State.REJECTED, State.MERGED):
-        case.closed_at = now
     if target is not None:
         case.merged_into_id = target.id
-    case.state = target_state
-    case.last_actor_id = actor.user_id
-    case.updated_at = now
-    session.add(case)
-    assert case.id is not None
-    event_text = text if action != Action.FORWARD else department
-    if action == Action.MERGE and target is not None:
-        event_text = target.number
-    await cases_crud.add_event(
-        session=session,
-        event=CaseEvent(
-            case_id=case.id,
-            action=action,
-            from_state=source_state,
-            to_state=target_state,
-            actor_id=actor.user_id,
-            actor_role=actor.role,
-            text=event_text,
-            public=True,
-            created_at=now,
-        ),
-    )
+    now = services.now()
     # Deadlines follow from the events: 待补充 stops the clocks, 转办 and 复核 start new ones.
     await sla.refresh(session=session, services=services, case=case)
     rows = await _notifications(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import deadlines as sla
 from bot.casework import guard, keyboards
+from bot.casework.transitions import move
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import (
@@ -26,7 +27,7 @@ from bot.domain.workflow import (
     TransitionError,
 )
 from bot.proposals import keyboards as proposal_keyboards
-from bot.proposals.core import Loaded, audience_rows, channel_rows, load, log, move, rows_for
+from bot.proposals.core import Loaded, audience_rows, channel_rows, load, log, rows_for
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud
@@ -80,8 +81,7 @@ async def draft_answer(
         actor=Actor(user.id, Role.LIAISON),
         text=part.department_code,
         public=False,
-        part=Part(part.status),
-        open_parts=open_parts,
+        situation={"part": Part(part.status), "open_parts": open_parts},
     )
     assert case.id is not None and part.id is not None
     if attachments:
@@ -141,8 +141,7 @@ async def return_answer(
         actor=actor,
         text=comment,
         public=False,
-        part=Part(part.status),
-        open_parts=open_parts,
+        situation={"part": Part(part.status), "open_parts": open_parts},
     )
     part.status = Part.RETURNED
     part.review_comment = comment
@@ -167,8 +166,7 @@ async def approve_answer(
         action=Action.APPROVE_ANSWER,
         actor=actor,
         text=f"{_department_name(services, part.department_code)}：{part.answer}",
-        part=Part(part.status),
-        open_parts=open_parts,
+        situation={"part": Part(part.status), "open_parts": open_parts},
     )
     now = services.now()
     complete = moved.target == State.ANSWERED

@@ -7,25 +7,20 @@ co-signatures, the department part acted on).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.casework.facts import facts
 from bot.core.context import Services
 from bot.core.render import fit_html
 from bot.delivery import notify
 from bot.domain.chats import CHANNEL
 from bot.domain.workflow import (
-    FINAL_STATES,
     UNSUBMITTED,
-    Action,
     Kind,
-    State,
     TransitionError,
-    resolve,
 )
 from storage.crud import cases as cases_crud
 from storage.crud import proposals as crud
@@ -36,12 +31,6 @@ if TYPE_CHECKING:
 
 TITLE_MIN, TITLE_MAX = 4, 80
 PART_MIN, PART_MAX = 10, 1000
-
-
-@dataclass(frozen=True)
-class Moved:
-    target: State
-    event: CaseEvent
 
 
 @dataclass
@@ -79,45 +68,6 @@ def check_part(text: str) -> str | None:
 def case_text(proposal: Proposal) -> str:
     """The case's own text: what lists, timelines and the digest show of a proposal."""
     return f"{proposal.title}\n{proposal.problem}".strip()
-
-
-async def move(
-    *,
-    session: AsyncSession,
-    services: Services,
-    case: Case,
-    action: Action,
-    actor: Actor,
-    text: str | None = None,
-    public: bool = True,
-    **proposal_facts: Any,
-) -> Moved:
-    """Check `action` against the table (with the proposal's own facts), then store and log it."""
-    target = resolve(replace(facts(case), **proposal_facts), action, actor.role)
-    now = services.now()
-    source = case.state
-    case.state = target
-    case.last_actor_id = actor.user_id
-    case.updated_at = now
-    if target in FINAL_STATES:
-        case.closed_at = now
-    session.add(case)
-    assert case.id is not None
-    event = await cases_crud.add_event(
-        session=session,
-        event=CaseEvent(
-            case_id=case.id,
-            action=action,
-            from_state=source,
-            to_state=target,
-            actor_id=actor.user_id,
-            actor_role=actor.role,
-            text=text,
-            public=public,
-            created_at=now,
-        ),
-    )
-    return Moved(target, event)
 
 
 async def log(

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.casework import deadlines as sla
+from bot.casework.transitions import move
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import Action, Actor, Role, State, TransitionError
@@ -21,7 +22,6 @@ from bot.proposals.core import (
     cosign_payload,
     load,
     log,
-    move,
     rows_for,
     start_link,
     window_open,
@@ -64,7 +64,7 @@ async def send_for_cosign(
         case=case,
         action=Action.SEND_FOR_COSIGN,
         actor=Actor(user.id, Role.STUDENT),
-        cosigns_missing=missing,
+        situation={"cosigns_missing": missing},
     )
     if moved.target == State.SUBMITTED:
         await _submitted(session, services, loaded)
@@ -131,7 +131,7 @@ async def answer_cosign(
             action=Action.COSIGN,
             actor=actor,
             text=representative.name,
-            cosigns_missing=missing,
+            situation={"cosigns_missing": missing},
         )
         assert case.id is not None
         # Co-signers hear of the proposal from now on, as its followers.

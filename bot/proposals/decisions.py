@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import deadlines as sla
 from bot.casework import guard
+from bot.casework.transitions import move
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import NUMBER_PREFIX, RATING_OF, Action, Kind, State, TransitionError
 from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals.answers import reopen_parts
-from bot.proposals.core import audience_rows, channel_rows, load, move, rows_for
+from bot.proposals.core import audience_rows, channel_rows, load, rows_for
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud

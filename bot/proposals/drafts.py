@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework.transitions import move
 from bot.core.context import Services
 from bot.domain.workflow import (
     MAX_ATTACHMENTS,
@@ -30,7 +31,6 @@ from bot.proposals.core import (
     check_part,
     check_title,
     load,
-    move,
     window_open,
 )
 from storage.crud import cases as cases_crud
