@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 MAX_ROUNDS = 50
 
 
+STOP_LIMIT = 60.0
+
+
 class Driver:
     def __init__(self, app: App, *, deliver: bool = True) -> None:
         self.app = app
@@ -115,6 +118,8 @@ class Driver:
         if self._worker is None:
             return
         self.app.worker.stop()
+        # The worker bounds its own stop (its grace for sends in flight, then one write); this
+        # only keeps a hung one from hanging the caller, generously for a busy machine.
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(self._worker, timeout=10)
+            await asyncio.wait_for(self._worker, timeout=STOP_LIMIT)
         self._worker = None
