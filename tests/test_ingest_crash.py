@@ -149,7 +149,7 @@ async def interrupted_burst(
         return burst, acknowledged, code
 
 
-# Two cold starts of the bot and a burst: long on a busy machine; each wait above bounds being stuck.
+# Two cold starts and a burst: long on a busy machine; each wait above bounds being stuck.
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("seed", range(5))
 async def test_killed_during_a_burst_nothing_acknowledged_is_lost(
