@@ -7,12 +7,13 @@ import argparse
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import exports
-from bot.app.config import Settings, load_organisation
-from bot.app.render import Renderer
-from bot.services.context import Services
+
+if TYPE_CHECKING:
+    from bot.app.config import Settings
+    from bot.services.context import Services
 
 COMMANDS = frozenset({"session", "roster", "report"})
 
@@ -43,6 +44,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app.config import load_organisation
+    from bot.app.render import Renderer
+    from bot.services.context import Services
     from storage.db import create_engine, create_session_factory
     from storage.migrate import revisions
 
