@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,9 @@ def test_run_refuses_an_unmigrated_database_then_migrate_fixes_it(tmp_path: Path
     assert "revision" in migrated.stdout
     again = run_cli(tmp_path, "migrate")
     assert again.returncode == 0, again.stderr
+
+
+def test_version_names_the_installed_package_version(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"studentvoice {version('studentvoice')}\n"

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.app import logs
 from bot.cli import delivery, devtools, digest, migrate, proposals, run
@@ -17,9 +17,36 @@ if TYPE_CHECKING:
 EXIT_CONFIG = 2
 
 
+class _Version(argparse.Action):
+    """`--version`, looked up only when asked for: importing importlib.metadata costs more than
+    building the whole parser."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str) -> None:
+        super().__init__(
+            option_strings,
+            argparse.SUPPRESS,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help="print the version and exit",
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        from importlib.metadata import version
+
+        print(f"studentvoice {version('studentvoice')}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studentvoice", description="StudentVoice (学生之声) bot")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True)
     run.add_commands(sub)
     migrate.add_commands(sub)
