@@ -1,10 +1,12 @@
-"""The command line as an operator meets it: clear one-line errors, exit code 2, migrations."""
+"""The command line as an operator meets it: clear one-line errors, exit code 2, migrations,
+and no wait for libraries a command does not use."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -12,12 +14,42 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Runs the command line's main as `python -m bot` would, then lists the top-level packages
+# the process imported into the file named first.
+PROBE = """
+import sys
+from pathlib import Path
+
+from bot.cli import main
+
+try:
+    code = main(sys.argv[2:])
+except SystemExit as exc:
+    code = exc.code
+Path(sys.argv[1]).write_text("\\n".join({name.partition(".")[0] for name in sys.modules}))
+sys.exit(code)
+"""
+# What no command that works on the database (or answers without it) waits for.
+TELEGRAM_AND_FILES = {"aiogram", "matplotlib", "openpyxl"}
+
+
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return run_python(tmp_path, "-m", "bot", *args, **env)
+
+
+def imported_by(tmp_path: Path, *args: str, exit_code: int = 0) -> set[str]:
+    listing = tmp_path / "imported.txt"
+    result = run_python(tmp_path, "-c", PROBE, str(listing), *args)
+    assert result.returncode == exit_code, result.stderr
+    return set(listing.read_text().split())
+
+
+def run_python(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
     clean.update(env)
     clean.setdefault("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, *args],
         cwd=tmp_path,
         env=clean | {"PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -63,3 +95,25 @@ def test_run_refuses_an_unmigrated_database_then_migrate_fixes_it(tmp_path: Path
     assert "revision" in migrated.stdout
     again = run_cli(tmp_path, "migrate")
     assert again.returncode == 0, again.stderr
+
+
+def test_version_names_the_installed_package_version(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"studentvoice {version('studentvoice')}\n"
+
+
+@pytest.mark.parametrize("args", [("--help",), ("--version",), ("session", "--help")])
+def test_the_parser_alone_imports_no_library_beyond_the_standard_one(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    imported = imported_by(tmp_path, *args)
+    assert not imported & {*TELEGRAM_AND_FILES, "pydantic", "sqlalchemy", "jinja2"}
+
+
+def test_database_commands_do_not_load_aiogram(tmp_path: Path) -> None:
+    assert not imported_by(tmp_path, "migrate") & TELEGRAM_AND_FILES
+    assert not imported_by(tmp_path, "session", "list") & TELEGRAM_AND_FILES
+    # A mistyped period is answered before anything about the database is loaded.
+    typo = imported_by(tmp_path, "digest", "--period", "2026-W99", exit_code=2)
+    assert not typo & {*TELEGRAM_AND_FILES, "sqlalchemy"}

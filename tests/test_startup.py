@@ -5,11 +5,15 @@ asks it at start-up is logged, and the bot starts."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -109,3 +113,59 @@ async def test_telegram_failing_at_start_up_is_logged_and_the_bot_starts(
     logged = [r.getMessage() for r in caplog.records if r.name == "bot.app.runtime"]
     assert any("officers chat" in line and "could not be looked up" in line for line in logged)
     assert any("command menu could not be set" in line for line in logged)
+
+
+async def test_run_says_when_it_starts_and_stops_at_the_default_log_level(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """One line each, naming the version, the mode, the kind of database (not its URL), the
+    chats bound and the instance, by the id the worker claims outbox rows with."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
+    engine = await reset_database(database_url)
+    await engine.dispose()
+    emulator.add_group(OFFICERS_CHAT, "权益部工作群")
+    clean = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=clean
+        | {
+            "BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE": emulator.base_url,
+            "DATABASE_URL": database_url,
+            "OFFICERS_CHAT_ID": str(OFFICERS_CHAT),
+            "SCHEDULER_ENABLED": "false",
+            "PYTHONPATH": str(ROOT),
+        },
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    said: list[str] = []
+    try:
+        while not said or " started: " not in said[-1]:
+            line = (await process.stderr.readline()).decode()
+            assert line, f"exited before starting: {said}"
+            said.append(line)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # if it has exited, its output says why
+            process.send_signal(signal.SIGTERM)
+        # A bound, not a measurement: a polite stop with nothing in flight.
+        _, after = await asyncio.wait_for(process.communicate(), timeout=30)
+    rest = after.decode()
+    assert process.returncode == 0, rest
+    started = re.search(
+        rf" INFO studentvoice: studentvoice {re.escape(version('studentvoice'))} started: "
+        rf"polling, sqlite database, chats bound: {OFFICERS} {OFFICERS_CHAT}, "
+        rf"instance (\S+:{process.pid}:\w+)$",
+        said[-1],
+    )
+    assert started, said[-1]
+    assert str(tmp_path) not in said[-1]
+    stopped = [line for line in rest.splitlines() if " INFO studentvoice: " in line]
+    assert stopped == [stopped[0]] and stopped[0].endswith(
+        f"studentvoice stopped: instance {started.group(1)}"
+    ), rest

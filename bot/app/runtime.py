@@ -313,11 +313,14 @@ async def run_polling(app: App, *, handle_signals: bool = True) -> None:
     try:
         await start_up(app)
         freeze_startup_heap()
+        # The worker's id is what its outbox rows are claimed by: the instance, to an operator
+        # with two of them on one database.
         lifecycle.info(
-            "studentvoice %s started: %s database, chats bound: %s",
+            "studentvoice %s started: polling, %s database, chats bound: %s, instance %s",
             version("studentvoice"),
             app.engine.dialect.name,
             await bound_chats(app),
+            app.worker.id,
         )
         await serve(app)
     finally:
@@ -326,4 +329,4 @@ async def run_polling(app: App, *, handle_signals: bool = True) -> None:
         await app.dispatcher.storage.close()
         await app.bot.session.close()
         await app.engine.dispose()
-        lifecycle.info("studentvoice stopped")
+        lifecycle.info("studentvoice stopped: instance %s", app.worker.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import html
 import re
@@ -9,15 +10,22 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.core.config import ConfigError, Settings, load_organisation
-from bot.digest.periods import PeriodError, parse_period
-from storage.types import utcnow
-
 if TYPE_CHECKING:
+    from bot.core.config import Settings
     from bot.digest.build import Rendered
 
+COMMANDS = frozenset({"digest"})
 EXIT_USAGE = 2
 TAG = re.compile(r"<[^>]+>")
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    digest = sub.add_parser("digest", help="render (and send) the digest of a past period")
+    digest.add_argument(
+        "--period", required=True, help="a week 2026-W47, month 2026-11, semester 2026-fall"
+    )
+    digest.add_argument("--send", action="store_true", help="send it to the committee chat")
+    digest.add_argument("--out", type=Path, help="write the full HTML report to this file")
 
 
 def plain(text: str) -> str:
@@ -25,21 +33,24 @@ def plain(text: str) -> str:
     return html.unescape(TAG.sub("", text))
 
 
-async def run_digest_command(
-    settings: Settings, *, period_text: str, send: bool, out: Path | None
-) -> int:
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.config import ConfigError, load_organisation
+    from bot.digest.periods import PeriodError, parse_period
+
     org = load_organisation(settings.organisation_file)
     try:
-        period = parse_period(period_text, org.calendar.semesters)
+        period = parse_period(args.period, org.calendar.semesters)
     except PeriodError as exc:
         print(f"studentvoice digest: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from storage.types import utcnow  # SQLAlchemy, not needed to answer a typo
+
     now = utcnow()
     start, end = period.bounds(settings.tz)
     if start > now:
         print(f"studentvoice digest: {period.code} has not begun yet", file=sys.stderr)
         return EXIT_USAGE
-    if send and not settings.bot_token:
+    if args.send and not settings.bot_token:
         raise ConfigError("BOT_TOKEN: required to --send")
     # Imported once the arguments are known to be good: a typo is answered at once.
     from bot.core.context import Services
@@ -61,10 +72,10 @@ async def run_digest_command(
             )
     finally:
         await engine.dispose()
-    if out is not None:
-        await asyncio.to_thread(out.write_text, rendered.html, encoding="utf-8")
+    if args.out is not None:
+        await asyncio.to_thread(args.out.write_text, rendered.html, encoding="utf-8")
     print(plain(rendered.summary))
-    if send:
+    if args.send:
         await _send(settings, rendered)
     return 0
 
@@ -72,6 +83,7 @@ async def run_digest_command(
 async def _send(settings: Settings, rendered: Rendered) -> None:
     """Through the outbox like every message, then delivered before the command returns."""
     from bot.app.runtime import bind_configured_chats, build_app
+    from bot.core.config import ConfigError
     from bot.digest.build import queue
     from bot.domain.chats import COMMITTEE
     from storage.crud import users as users_crud

@@ -7,12 +7,15 @@ import argparse
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core import exports
-from bot.core.config import Settings, load_organisation
-from bot.core.context import Services
-from bot.core.render import Renderer
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from bot.core.config import Organisation, Settings
+    from bot.core.context import Services
 
 COMMANDS = frozenset({"session", "roster", "report"})
 
@@ -43,6 +46,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.config import load_organisation
     from storage.db import create_engine, create_session_factory
     from storage.migrate import revisions
 
@@ -55,22 +59,33 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         org = load_organisation(settings.organisation_file)
-        services = Services(settings=settings, org=org, renderer=Renderer(org, settings.tz))
         factory = create_session_factory(engine)
         if args.command == "session":
-            return await _session(args, services, factory)
+            return await _session(args, settings, factory)
         if args.command == "roster":
-            return await _roster(args, services, factory)
-        return await _report(args, services, factory)
+            return await _roster(args, settings, org, factory)
+        return await _report(args, _services(settings, org), factory)
     finally:
         await engine.dispose()
 
 
-def _local_day(services: Services, day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=services.settings.tz)
+def _services(settings: Settings, org: Organisation) -> Services:
+    """For the report only: the renderer loads every template and translation catalog."""
+    from bot.core.context import Services
+    from bot.core.render import Renderer
+
+    return Services(settings=settings, org=org, renderer=Renderer(org, settings.tz))
 
 
-async def _session(args: argparse.Namespace, services: Services, factory: Any) -> int:
+def _local_day(tz: ZoneInfo, day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz)
+
+
+def _day(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d")
+
+
+async def _session(args: argparse.Namespace, settings: Settings, factory: Any) -> int:
     from storage.crud import proposals as crud
     from storage.models import CongressSession
 
@@ -78,10 +93,8 @@ async def _session(args: argparse.Namespace, services: Services, factory: Any) -
         async with factory() as session:
             sessions = await crud.list_sessions(session=session)
         for congress in sessions:
-            opens = services.renderer.format_time(congress.opens_at, "%Y-%m-%d")
-            closes = services.renderer.format_time(
-                congress.closes_at - timedelta(seconds=1), "%Y-%m-%d"
-            )
+            opens = _day(congress.opens_at, settings.tz)
+            closes = _day(congress.closes_at - timedelta(seconds=1), settings.tz)
             print(
                 f"{congress.id}\t{congress.name}\t{opens} – {closes}\t"
                 f"co-signers needed: {congress.cosigners_required}"
@@ -97,9 +110,9 @@ async def _session(args: argparse.Namespace, services: Services, factory: Any) -
             session=session,
             congress=CongressSession(
                 name=args.name.strip(),
-                opens_at=_local_day(services, args.opens),
+                opens_at=_local_day(settings.tz, args.opens),
                 # The window includes its last day.
-                closes_at=_local_day(services, args.closes + timedelta(days=1)),
+                closes_at=_local_day(settings.tz, args.closes + timedelta(days=1)),
                 cosigners_required=args.cosigners,
             ),
         )
@@ -107,7 +120,9 @@ async def _session(args: argparse.Namespace, services: Services, factory: Any) -
     return 0
 
 
-async def _roster(args: argparse.Namespace, services: Services, factory: Any) -> int:
+async def _roster(
+    args: argparse.Namespace, settings: Settings, org: Organisation, factory: Any
+) -> int:
     from bot.proposals import roster
     from bot.proposals.core import start_link
     from storage.crud import proposals as crud
@@ -123,7 +138,7 @@ async def _roster(args: argparse.Namespace, services: Services, factory: Any) ->
             print(f"no session {args.session} (see `studentvoice session list`)", file=sys.stderr)
             return 2
         existing = await crud.roster_numbers(session=session, session_id=args.session)
-    checked = roster.check(table, services.org, existing)
+    checked = roster.check(table, org, existing)
     for line, problem in checked.problems:
         print(f"row {line}: {problem}", file=sys.stderr)
     if checked.problems:
@@ -134,7 +149,7 @@ async def _roster(args: argparse.Namespace, services: Services, factory: Any) ->
         return 0
     async with factory.begin() as session:
         stored = await roster.store(session=session, session_id=args.session, rows=checked.rows)
-    username = args.bot or services.settings.bot_username or await _bot_username(services)
+    username = args.bot or settings.bot_username or await _bot_username(settings)
     print(f"{len(stored)} representatives imported into {congress.name}")
     links = [(rep, start_link(username, rep.invite_code)) for rep in stored]
     for rep, link in links:
@@ -142,7 +157,7 @@ async def _roster(args: argparse.Namespace, services: Services, factory: Any) ->
     if args.links is not None:
         rows: list[list[object]] = [["姓名", "学号", "院系", "代表团/班级", "邀请链接"]]
         for rep, link in links:
-            college = services.org.college(rep.college_code)
+            college = org.college(rep.college_code)
             college_name = college.name_zh if college else ""
             rows.append([rep.name, rep.student_no, college_name, rep.delegation, link])
         with args.links.open("w", encoding="utf-8-sig", newline="") as out:
@@ -153,9 +168,8 @@ async def _roster(args: argparse.Namespace, services: Services, factory: Any) ->
     return 0
 
 
-async def _bot_username(services: Services) -> str | None:
+async def _bot_username(settings: Settings) -> str | None:
     """The bot's username from Telegram, when a token is configured."""
-    settings = services.settings
     if not settings.bot_token:
         return None
     from bot.app.runtime import build_bot

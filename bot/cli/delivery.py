@@ -1,4 +1,4 @@
-"""Command line: `outbox failed|retry`, `deliver` (a delivery-only instance), `bench delivery`."""
+"""`studentvoice outbox failed|retry` and `deliver` (an instance that only delivers)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ import asyncio
 import contextlib
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.core.config import Settings
+if TYPE_CHECKING:
+    from bot.core.config import Settings
 
 COMMANDS = frozenset({"outbox", "deliver"})
 EXIT_CONFIG = 2
 
 
-def add_commands(sub: Any) -> None:
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     outbox = sub.add_parser("outbox", help="messages that could not be delivered")
     outbox_sub = outbox.add_subparsers(dest="outbox", required=True)
     failed = outbox_sub.add_parser("failed", help="list them with Telegram's answer")
@@ -25,31 +26,6 @@ def add_commands(sub: Any) -> None:
     retry.add_argument("--all", action="store_true")
     sub.add_parser(
         "deliver", help="run only the delivery worker (another instance beside `run`, PostgreSQL)"
-    )
-
-
-def add_bench(bench_sub: Any) -> None:
-    bench = bench_sub.add_parser(
-        "delivery", help="a broadcast and interactive latency against a strict Bot API emulator"
-    )
-    bench.add_argument("-n", "--messages", type=int, default=1500, help="broadcast size")
-    bench.add_argument(
-        "--rate", type=float, default=100, help="the global limit, per second (Telegram: 30)"
-    )
-    bench.add_argument("--interactive", type=int, default=100, help="interactive messages/phase")
-    bench.add_argument("--json", action="store_true", help="one JSON object on the last line")
-    bench.add_argument("--database-url", help="an empty database instead of a fresh SQLite file")
-
-
-async def bench(args: argparse.Namespace) -> int:
-    from bot.devkit.bench.delivery import run_delivery_bench
-
-    return await run_delivery_bench(
-        messages=args.messages,
-        rate=args.rate,
-        interactive=args.interactive,
-        as_json=args.json,
-        database_url=args.database_url,
     )
 
 
