@@ -1,4 +1,5 @@
-"""Schema migrations, run from the CLI (no alembic.ini needed) or checked before start-up."""
+"""Schema migrations, run from the CLI (no alembic.ini needed); `storage.revision` tells
+whether any are due."""
 
 from __future__ import annotations
 
@@ -6,8 +7,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -30,20 +29,3 @@ async def upgrade(engine: AsyncEngine) -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
-
-
-async def revisions(engine: AsyncEngine) -> tuple[str | None, str | None]:
-    """(the database's revision(s), the code's head revision(s)), comma-joined and sorted.
-
-    Features are developed on parallel branches of the migration history, so there may be
-    several heads until a merge revision joins them.
-    """
-    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
-    heads = ",".join(sorted(script.get_heads())) or None
-
-    def _current(connection: Connection) -> str | None:
-        return ",".join(sorted(MigrationContext.configure(connection).get_current_heads())) or None
-
-    async with engine.connect() as connection:
-        current = await connection.run_sync(_current)
-    return current, heads

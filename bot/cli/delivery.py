@@ -77,7 +77,7 @@ async def _deliver(settings: Settings) -> int:
     """The worker alone, until SIGTERM or SIGINT: requests made are finished, the rest is left
     for the next instance."""
     from bot.app.runtime import build_app, freeze_startup_heap, running
-    from storage.migrate import revisions
+    from storage.revision import revisions
 
     app = build_app(settings)
     try:

@@ -17,12 +17,16 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import create_engine
-    from storage.migrate import revisions, upgrade
+    from storage.revision import revisions
 
     engine = create_engine(settings.database_url)
     try:
-        await upgrade(engine)
-        current, _ = await revisions(engine)
+        current, head = await revisions(engine)
+        if current != head:
+            from storage.migrate import upgrade
+
+            await upgrade(engine)
+            current, _ = await revisions(engine)
     finally:
         await engine.dispose()
     print(f"database is at revision {current}")

@@ -48,7 +48,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.config import load_organisation
     from storage.db import create_engine, create_session_factory
-    from storage.migrate import revisions
+    from storage.revision import revisions
 
     engine = create_engine(settings.database_url)
     try:

@@ -23,7 +23,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.app.runtime import LIFECYCLE, build_app, run_polling
     from bot.core.config import ConfigError
-    from storage.migrate import revisions
+    from storage.revision import revisions
 
     if not settings.bot_token:
         raise ConfigError("BOT_TOKEN: required to run (try `studentvoice demo` without one)")
