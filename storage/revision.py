@@ -21,6 +21,7 @@ def code_heads(versions: Path = VERSIONS) -> str | None:
     parents: set[str] = set()
     for path in versions.glob("*.py"):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            target: ast.expr
             if isinstance(node, ast.AnnAssign) and node.value is not None:
                 target, value = node.target, node.value
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.delivery import attempts_for
-from bot.delivery.errors import BACKOFF_CAP, JITTER
+from bot.delivery.errors import BACKOFF_CAP, JITTER, attempts_for
 from bot.devkit.emulator import BotAPIEmulator, FaultPolicy, SimUser
 from bot.devkit.scenario import CASE_NUMBER
 from storage.crud import claims as claims_crud

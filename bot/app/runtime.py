@@ -31,9 +31,10 @@ from bot.core import logctx, logs
 from bot.core.config import Settings, load_organisation
 from bot.core.context import Services
 from bot.core.render import Renderer
-from bot.delivery import DeliveryWorker, Probe
 from bot.delivery.deferred import DeferCalls
 from bot.delivery.kinds import Kind, SendKind
+from bot.delivery.sending import Probe
+from bot.delivery.worker import DeliveryWorker
 from bot.domain.chats import CHANNEL, COMMITTEE, OFFICERS, SENSITIVE
 from bot.ingest.failures import FailureReport
 from bot.ingest.inbox import Inbox
