@@ -155,7 +155,7 @@ async def test_killed_mid_broadcast_then_restarted_every_message_arrives(
 async def test_two_instances_share_one_outbox(database_url: str, tmp_path: Path) -> None:
     """`run` and `deliver` on one PostgreSQL database with Redis: nothing is sent twice, each
     student's two parts arrive in order, and together they never break the limits."""
-    shared: dict[str, Any] = {"REDIS_URL": await redis_url(11)}
+    shared: dict[str, Any] = {"REDIS_URL": await redis_url(10)}
     count = 150
     async with BotAPIEmulator(policy=strict(SETTINGS)) as emu:
         await broadcast(database_url, emu, count, parts=2)
