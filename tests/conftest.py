@@ -75,7 +75,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: s
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[BotAPIEmulator]:
-    async with BotAPIEmulator() as emu:
+    # Telegram drops a button's answer after about 15 s; on a loaded machine a test's press can
+    # wait that long for its turn, which is not what any test is about (the fault tests refuse
+    # answers on purpose). Five minutes still catches a press that is never answered.
+    async with BotAPIEmulator(callback_query_ttl=300.0) as emu:
         yield emu
 
 
