@@ -16,16 +16,12 @@ from handlers import (
     committee,
     fallback,
     liaison,
-    my_cases,
     officers,
-    privacy,
     proposal_officers,
     proposals,
-    public,
     representatives,
-    start,
-    submit,
 )
+from handlers.students import my_cases, privacy, proposal_board, start, submit
 
 
 def build_dispatcher(
@@ -54,7 +50,7 @@ def build_dispatcher(
         privacy.build_router(),
         liaison.build_router(renderer),
         proposals.build_router(renderer),
-        public.build_router(),
+        proposal_board.build_router(),
         my_cases.build_router(renderer),
         submit.build_router(renderer),
         admin.build_router(),
