@@ -12,12 +12,9 @@ from bot.core.context import Services
 from bot.delivery.deferred import DeferredStorage
 from bot.delivery.urgency import Urgency
 from handlers import (
-    admin,
-    committee,
     fallback,
     liaison,
     my_cases,
-    officers,
     privacy,
     proposal_officers,
     proposals,
@@ -26,6 +23,9 @@ from handlers import (
     start,
     submit,
 )
+from handlers.admin import setup as admin_setup
+from handlers.committee import digest as committee_digest
+from handlers.officers import desk as officers_desk
 
 
 def build_dispatcher(
@@ -48,7 +48,7 @@ def build_dispatcher(
     # The public channel's proposal posts are a kind of outbox row of their own.
     dp.include_routers(
         fallback.build_cancel_router(),
-        committee.build_router(),
+        committee_digest.build_router(),
         representatives.build_router(),  # /start with an invite or co-signing link
         start.build_router(renderer),
         privacy.build_router(),
@@ -57,9 +57,9 @@ def build_dispatcher(
         public.build_router(),
         my_cases.build_router(renderer),
         submit.build_router(renderer),
-        admin.build_router(),
+        admin_setup.build_router(),
         proposal_officers.build_router(),
-        officers.build_router(),
+        officers_desk.build_router(),
         fallback.build_router(),
     )
     return dp

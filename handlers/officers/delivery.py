@@ -16,7 +16,7 @@ from bot.core.context import Services
 from bot.delivery import admin, batching
 from bot.domain.workflow import TransitionError
 from handlers.common import error_text
-from handlers.officer_chat import OfficerChat, OfficersOnly, actor_of, chat_of
+from handlers.officers.chat import OfficerChat, OfficersOnly, actor_of, chat_of
 from storage.models import User
 
 Translate = Callable[[str], str]

@@ -18,7 +18,7 @@ from bot.core.context import Services
 from bot.domain.text import N_
 from bot.domain.workflow import TransitionError
 from handlers.common import NOT_COMMAND, error_text
-from handlers.officer_chat import actor_of, where_of
+from handlers.officers.chat import actor_of, where_of
 from storage.models import PendingInput, User
 
 Translate = Callable[[str], str]

@@ -9,16 +9,15 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import conversation, pending
-from bot.cases.actions import apply_action
+from bot.cases import actions, conversation, pending
 from bot.cases.queue import queue_view
 from bot.casework import guard, keyboards
 from bot.core.callbacks import CardCB, DeptCB
 from bot.core.context import Services
 from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
-from handlers import officer_inputs
 from handlers.common import NOT_COMMAND, error_text
-from handlers.officer_chat import (
+from handlers.officers import prompts
+from handlers.officers.chat import (
     OfficerChat,
     OfficersOnly,
     actor_of,
@@ -43,7 +42,7 @@ def build_router() -> Router:
     router.message.middleware(OfficersOnly())
     router.callback_query.middleware(OfficersOnly())
     # Replies to the bot's prompts first: whatever they say, they are never relayed.
-    router.include_routers(officer_inputs.build_router(), _cards())
+    router.include_routers(prompts.build_router(), _cards())
     return router
 
 
@@ -209,7 +208,8 @@ async def _act(
     department: str | None = None,
 ) -> None:
     try:
-        await apply_action(
+        # Through the module, not an imported name: tests/test_errors.py replaces it there.
+        await actions.apply_action(
             session=session,
             services=services,
             case_id=case_id,
