@@ -10,7 +10,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.casework import guard
+from bot.cases import officer_views
 from bot.core.callbacks import CardCB
 from bot.core.context import Services
 from bot.delivery import admin, batching
@@ -28,66 +28,71 @@ def build_router() -> Router:
     router.callback_query.filter(OfficerChat())
     router.message.middleware(OfficersOnly())
     router.callback_query.middleware(OfficersOnly())
-
-    @router.callback_query(CardCB.filter(F.action == batching.OPEN))
-    async def open_card(
-        query: CallbackQuery,
-        callback_data: CardCB,
-        session: AsyncSession,
-        user: User,
-        roles: frozenset[str],
-        services: Services,
-        _: Translate,
-    ) -> None:
-        try:
-            await guard.officer_case(
-                session=session,
-                services=services,
-                actor=actor_of(user, roles, chat_of(query)),
-                case_id=callback_data.case_id,
-            )
-        except TransitionError as exc:
-            await query.answer(error_text(_, exc), show_alert=True)
-            return
-        queued = await batching.open_card(session=session, case_id=callback_data.case_id)
-        await query.answer(_("The card is on its way.") if queued else _("The card is posted."))
-
-    @router.message(Command("failed"))
-    async def failed(
-        message: Message,
-        session: AsyncSession,
-        roles: frozenset[str],
-        services: Services,
-        _: Translate,
-    ) -> None:
-        if "admin" not in roles:
-            await message.reply(_("Only admins can do this."))
-            return
-        items, total = await admin.failed(session=session)
-        await message.answer(**admin.view(services, items, total))
-
-    @router.callback_query(admin.OutboxCB.filter())
-    async def retry(
-        query: CallbackQuery,
-        callback_data: admin.OutboxCB,
-        session: AsyncSession,
-        roles: frozenset[str],
-        services: Services,
-        _: Translate,
-    ) -> None:
-        if "admin" not in roles:
-            await query.answer(_("Only admins can do this."), show_alert=True)
-            return
-        ids = None if callback_data.action == "retry_all" else [callback_data.row_id]
-        count = await admin.retry(session=session, services=services, ids=ids)
-        await query.answer(_("Queued again: %(count)s") % {"count": count})
-        items, total = await admin.failed(session=session)
-        view = admin.view(services, items, total)
-        if isinstance(query.message, Message):
-            markup = view.get("reply_markup")
-            await query.message.edit_text(
-                view["text"],
-                reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
-            )
-
+    router.callback_query.register(open_card, CardCB.filter(F.action == batching.OPEN))
+    router.message.register(failed, Command("failed"))
+    router.callback_query.register(retry, admin.OutboxCB.filter())
     return router
+
+
+async def open_card(
+    query: CallbackQuery,
+    callback_data: CardCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    try:
+        queued = await officer_views.open_listed_card(
+            session=session,
+            services=services,
+            actor=actor_of(user, roles, chat_of(query)),
+            case_id=callback_data.case_id,
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await query.answer(_("The card is on its way.") if queued else _("The card is posted."))
+
+
+async def failed(
+    message: Message,
+    session: AsyncSession,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    if "admin" not in roles:
+        await message.reply(_("Only admins can do this."))
+        return
+    items, total = await admin.failed(session=session)
+    await message.answer(**admin.view(services, items, total))
+
+
+async def retry(
+    query: CallbackQuery,
+    callback_data: admin.OutboxCB,
+    session: AsyncSession,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    if "admin" not in roles:
+        await query.answer(_("Only admins can do this."), show_alert=True)
+        return
+    ids = None if callback_data.action == "retry_all" else [callback_data.row_id]
+    count = await admin.retry(session=session, services=services, ids=ids)
+    await query.answer(_("Queued again: %(count)s") % {"count": count})
+    if isinstance(query.message, Message):
+        await _show_failed_again(query.message, session, services)
+
+
+async def _show_failed_again(message: Message, session: AsyncSession, services: Services) -> None:
+    """The /failed list, as it is after a retry, in place of the one whose button was pressed."""
+    items, total = await admin.failed(session=session)
+    view = admin.view(services, items, total)
+    markup = view.get("reply_markup")
+    await message.edit_text(
+        view["text"], reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None
+    )

@@ -16,7 +16,7 @@ from bot.cases.pending import Outcome
 from bot.core.callbacks import PendingCB
 from bot.core.context import Services
 from bot.domain.text import N_
-from bot.domain.workflow import TransitionError
+from bot.domain.workflow import Actor, TransitionError
 from handlers.common import NOT_COMMAND, error_text
 from handlers.officers.chat import actor_of, where_of
 from storage.models import PendingInput, User
@@ -49,88 +49,104 @@ class PromptReply(Filter):
 
 def build_router() -> Router:
     router = Router(name="officer_inputs")
-
-    @router.message(Command("cancel"))
-    async def cancel(message: Message, session: AsyncSession, user: User, _: Translate) -> None:
-        dropped = await pending.cancel_all(
-            session=session, officer_id=user.id, chat_id=message.chat.id
-        )
-        await message.reply(_("Cancelled.") if dropped else _("Nothing to cancel."))
-
-    @router.message(PromptReply(), NOT_COMMAND)
-    async def reply_to_prompt(
-        message: Message,
-        asked: PendingInput,
-        session: AsyncSession,
-        user: User,
-        roles: frozenset[str],
-        services: Services,
-        _: Translate,
-    ) -> None:
-        if not message.text:
-            await message.reply(_("Please reply with text."))
-            return
-        actor = actor_of(user, roles, message.chat.id)
-        try:
-            outcome = await pending.receive(
-                session=session, services=services, actor=actor, pending=asked, text=message.text
-            )
-        except TransitionError as exc:
-            await message.reply(error_text(_, exc))
-            return
-        if outcome in REFUSED:
-            await message.reply(_(REFUSED[outcome]))
-        elif outcome == Outcome.PREVIEW:
-            shown = await pending.preview(session=session, services=services, pending=asked)
-            for part in pending.preview_messages(services, shown):
-                markup = part.get("reply_markup")
-                await message.reply(
-                    part["text"],
-                    reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
-                )
-
-    @router.callback_query(PendingCB.filter())
-    async def preview_button(
-        query: CallbackQuery,
-        callback_data: PendingCB,
-        session: AsyncSession,
-        user: User,
-        roles: frozenset[str],
-        services: Services,
-        _: Translate,
-    ) -> None:
-        message = query.message
-        if not isinstance(message, Message):
-            await query.answer(_("This step is over."), show_alert=True)
-            return
-        actor = actor_of(user, roles, message.chat.id)
-        pending_id = callback_data.pending_id
-        try:
-            if callback_data.op == "send":
-                outcome = await pending.confirm(
-                    session=session, services=services, actor=actor, pending_id=pending_id
-                )
-            elif callback_data.op == "edit":
-                outcome = await pending.revise(
-                    session=session,
-                    services=services,
-                    actor=actor,
-                    pending_id=pending_id,
-                    where=where_of(message),
-                )
-            else:
-                outcome = await pending.cancel(
-                    session=session, services=services, actor=actor, pending_id=pending_id
-                )
-        except TransitionError as exc:
-            await query.answer(error_text(_, exc), show_alert=True)
-            await message.edit_reply_markup(reply_markup=None)
-            return
-        if outcome == Outcome.NOT_YOURS:
-            await query.answer(_(REFUSED[outcome]), show_alert=True)
-            return
-        text = DONE.get(outcome) or REFUSED[outcome]
-        await query.answer(_(text), show_alert=outcome in REFUSED)
-        await message.edit_reply_markup(reply_markup=None)
-
+    router.message.register(cancel, Command("cancel"))
+    router.message.register(reply_to_prompt, PromptReply(), NOT_COMMAND)
+    router.callback_query.register(preview_button, PendingCB.filter())
     return router
+
+
+async def cancel(message: Message, session: AsyncSession, user: User, _: Translate) -> None:
+    dropped = await pending.cancel_all(session=session, officer_id=user.id, chat_id=message.chat.id)
+    await message.reply(_("Cancelled.") if dropped else _("Nothing to cancel."))
+
+
+async def reply_to_prompt(
+    message: Message,
+    asked: PendingInput,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    if not message.text:
+        await message.reply(_("Please reply with text."))
+        return
+    actor = actor_of(user, roles, message.chat.id)
+    try:
+        outcome = await pending.receive(
+            session=session, services=services, actor=actor, pending=asked, text=message.text
+        )
+    except TransitionError as exc:
+        await message.reply(error_text(_, exc))
+        return
+    if outcome in REFUSED:
+        await message.reply(_(REFUSED[outcome]))
+    elif outcome == Outcome.PREVIEW:
+        await _show_preview(message, session, services, asked)
+
+
+async def preview_button(
+    query: CallbackQuery,
+    callback_data: PendingCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    message = query.message
+    if not isinstance(message, Message):
+        await query.answer(_("This step is over."), show_alert=True)
+        return
+    actor = actor_of(user, roles, message.chat.id)
+    try:
+        outcome = await _press(session, services, actor, callback_data, message)
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        await message.edit_reply_markup(reply_markup=None)
+        return
+    if outcome == Outcome.NOT_YOURS:
+        await query.answer(_(REFUSED[outcome]), show_alert=True)
+        return
+    text = DONE.get(outcome) or REFUSED[outcome]
+    await query.answer(_(text), show_alert=outcome in REFUSED)
+    await message.edit_reply_markup(reply_markup=None)
+
+
+async def _show_preview(
+    message: Message, session: AsyncSession, services: Services, asked: PendingInput
+) -> None:
+    shown = await pending.preview(session=session, services=services, pending=asked)
+    for part in pending.preview_messages(services, shown):
+        markup = part.get("reply_markup")
+        await message.reply(
+            part["text"],
+            reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
+        )
+
+
+async def _press(
+    session: AsyncSession,
+    services: Services,
+    actor: Actor,
+    callback_data: PendingCB,
+    message: Message,
+) -> Outcome:
+    """发送 sends the previewed text, 修改 asks for it again, 取消 drops it."""
+    pending_id = callback_data.pending_id
+    if callback_data.op == "send":
+        return await pending.confirm(
+            session=session, services=services, actor=actor, pending_id=pending_id
+        )
+    if callback_data.op == "edit":
+        return await pending.revise(
+            session=session,
+            services=services,
+            actor=actor,
+            pending_id=pending_id,
+            where=where_of(message),
+        )
+    return await pending.cancel(
+        session=session, services=services, actor=actor, pending_id=pending_id
+    )
