@@ -21,7 +21,7 @@ from bot.proposals import answers as proposal_answers
 from bot.proposals import decisions as proposal_decisions
 from bot.proposals import keyboards as proposal_keyboards
 from handlers.common import error_text
-from handlers.officer_chat import OfficerChat, OfficersOnly, actor_of, chat_of, where_of
+from handlers.officers.chat import OfficerChat, OfficersOnly, actor_of, chat_of, where_of
 from storage.crud import users as users_crud
 from storage.models import Case, User
 

@@ -11,16 +11,10 @@ from bot.app.middlewares import ArrivalMiddleware, TransactionMiddleware, UserMi
 from bot.core.context import Services
 from bot.delivery.deferred import DeferredStorage
 from bot.delivery.urgency import Urgency
-from handlers import (
-    admin,
-    committee,
-    fallback,
-    liaison,
-    officers,
-    proposal_officers,
-    proposals,
-    representatives,
-)
+from handlers import fallback, liaison, proposal_officers, proposals, representatives
+from handlers.admin import setup as admin_setup
+from handlers.committee import digest as committee_digest
+from handlers.officers import desk as officers_desk
 from handlers.students import my_cases, privacy, proposal_board, start, submit
 
 
@@ -44,7 +38,7 @@ def build_dispatcher(
     # The public channel's proposal posts are a kind of outbox row of their own.
     dp.include_routers(
         fallback.build_cancel_router(),
-        committee.build_router(),
+        committee_digest.build_router(),
         representatives.build_router(),  # /start with an invite or co-signing link
         start.build_router(renderer),
         privacy.build_router(),
@@ -53,9 +47,9 @@ def build_dispatcher(
         proposal_board.build_router(),
         my_cases.build_router(renderer),
         submit.build_router(renderer),
-        admin.build_router(),
+        admin_setup.build_router(),
         proposal_officers.build_router(),
-        officers.build_router(),
+        officers_desk.build_router(),
         fallback.build_router(),
     )
     return dp
