@@ -15,8 +15,8 @@ from bot.core.callbacks import StartCB
 from bot.core.context import Services
 from bot.core.render import Renderer
 from bot.privacy import personal_data as privacy
-from handlers import representatives
 from handlers.common import MENU_HELP, college_keyboard, main_menu, menu_texts
+from handlers.proposals import representatives
 from storage.models import User
 
 Translate = Callable[[str], str]

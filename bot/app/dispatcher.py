@@ -15,17 +15,16 @@ from handlers import (
     admin,
     committee,
     fallback,
-    liaison,
     my_cases,
     officers,
     privacy,
-    proposal_officers,
-    proposals,
     public,
-    representatives,
     start,
     submit,
 )
+from handlers.liaison import answers as liaison_answers
+from handlers.proposals import drafting, representatives
+from handlers.proposals import officers as proposal_officers
 
 
 def build_dispatcher(
@@ -52,8 +51,8 @@ def build_dispatcher(
         representatives.build_router(),  # /start with an invite or co-signing link
         start.build_router(renderer),
         privacy.build_router(),
-        liaison.build_router(renderer),
-        proposals.build_router(renderer),
+        liaison_answers.build_router(renderer),
+        drafting.build_router(renderer),
         public.build_router(),
         my_cases.build_router(renderer),
         submit.build_router(renderer),

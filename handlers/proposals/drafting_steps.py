@@ -1,5 +1,5 @@
 """The /propose dialogue's steps: which question comes next, and how each step and the
-preview are shown (the router in `handlers.proposals` decides which update leads where)."""
+preview are shown (the router in `handlers.proposals.drafting` decides which update leads where)."""
 
 from __future__ import annotations
 

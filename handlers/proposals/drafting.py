@@ -20,10 +20,10 @@ from bot.proposals import cosign as proposal_cosign
 from bot.proposals import drafts as proposals
 from bot.proposals import keyboards as kbs
 from bot.proposals.core import load, window_open
-from handlers import proposal_steps as steps
 from handlers.common import ConsentGate, error_text, free_input
 from handlers.media import attachment_of
-from handlers.proposal_steps import ProposalInput
+from handlers.proposals import drafting_steps as steps
+from handlers.proposals.drafting_steps import ProposalInput
 from storage.crud import proposals as crud
 from storage.models import User
 
