@@ -1,5 +1,5 @@
-"""Deep links: a roster invite (/start <code>) and a co-signing request (/start cosign_<id>);
-the co-sign / decline buttons."""
+"""Representatives' deep links: a roster invite (/start <code>) and a co-signing request
+(/start cosign_<id>); the co-sign / decline buttons; their standing, shown by /start."""
 
 from __future__ import annotations
 
@@ -16,11 +16,10 @@ from bot.core.callbacks import CosignCB, StartCB
 from bot.core.context import Services
 from bot.domain.workflow import TransitionError
 from bot.proposals import cosign as proposal_cosign
-from bot.proposals import drafts as proposals
+from bot.proposals import drafts, roster
 from bot.proposals import keyboards as kbs
-from bot.proposals import roster
-from bot.proposals import views as proposal_views
 from bot.proposals.core import window_open
+from bot.proposals.representative_views import cosign_request
 from handlers.common import error_text
 from storage.models import User
 
@@ -32,72 +31,80 @@ def build_router() -> Router:
     router = Router(name="representatives")
     router.message.filter(F.chat.type == "private")
     router.callback_query.filter(F.message.chat.type == "private")
-
-    @router.message(CommandStart(deep_link=True))
-    async def deep_link(
-        message: Message,
-        command: CommandObject,
-        state: FSMContext,
-        session: AsyncSession,
-        user: User,
-        services: Services,
-        locale: str,
-        _: Translate,
-    ) -> None:
-        await state.clear()
-        payload = (command.args or "").strip()
-        if payload.startswith(COSIGN):
-            case_id = payload[len(COSIGN) :]
-            await _cosign_request(message, case_id, session, user, services, locale, _)
-            return
-        linking = await roster.link_invite(
-            session=session, user=user, code=payload, now=services.now()
-        )
-        await message.answer(
-            services.renderer.render(
-                locale,
-                "proposal/invite.html",
-                outcome=linking.outcome,
-                representative=linking.representative,
-                congress=linking.congress,
-            )
-        )
-        if linking.outcome == "linked" and user.consent_at is None:
-            # The roster entry is the union's; using the bot still begins with the notice.
-            await message.answer(
-                services.renderer.render(
-                    locale,
-                    "student/privacy.html",
-                    org_name=services.org.name_en if locale == "en" else services.org.name_zh,
-                ),
-                reply_markup=_consent_keyboard(_),
-            )
-
-    @router.callback_query(CosignCB.filter())
-    async def answer(
-        query: CallbackQuery,
-        callback_data: CosignCB,
-        session: AsyncSession,
-        user: User,
-        services: Services,
-        _: Translate,
-    ) -> None:
-        try:
-            await proposal_cosign.answer_cosign(
-                session=session,
-                services=services,
-                case_id=callback_data.case_id,
-                user=user,
-                agreed=callback_data.action == "yes",
-            )
-        except TransitionError as exc:
-            await query.answer(error_text(_, exc), show_alert=True)
-            return
-        await query.answer()
-        if isinstance(query.message, Message):
-            await query.message.edit_reply_markup(reply_markup=None)
-
+    router.message.register(deep_link, CommandStart(deep_link=True))
+    router.callback_query.register(answer, CosignCB.filter())
     return router
+
+
+async def deep_link(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    await state.clear()
+    payload = (command.args or "").strip()
+    if payload.startswith(COSIGN):
+        case_id = payload[len(COSIGN) :]
+        await _cosign_request(message, case_id, session, user, services, locale, _)
+    else:
+        await _invite(message, payload, session, user, services, locale, _)
+
+
+async def answer(
+    query: CallbackQuery,
+    callback_data: CosignCB,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    _: Translate,
+) -> None:
+    try:
+        await proposal_cosign.answer_cosign(
+            session=session,
+            services=services,
+            case_id=callback_data.case_id,
+            user=user,
+            agreed=callback_data.action == "yes",
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def _invite(
+    message: Message,
+    code: str,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    linking = await roster.link_invite(session=session, user=user, code=code, now=services.now())
+    await message.answer(
+        services.renderer.render(
+            locale,
+            "proposal/invite.html",
+            outcome=linking.outcome,
+            representative=linking.representative,
+            congress=linking.congress,
+        )
+    )
+    if linking.outcome == "linked" and user.consent_at is None:
+        # The roster entry is the union's; using the bot still begins with the notice.
+        org_name = services.org.name_en if locale == "en" else services.org.name_zh
+        await message.answer(
+            services.renderer.render(locale, "student/privacy.html", org_name=org_name),
+            reply_markup=_consent_keyboard(_),
+        )
 
 
 async def _cosign_request(
@@ -113,23 +120,21 @@ async def _cosign_request(
         await message.answer(services.renderer.render(locale, "student/need_consent.html"))
         return
     try:
-        loaded, _representative = await proposal_cosign.cosigner_check(
+        view = await cosign_request(
             session=session,
             services=services,
             case_id=int(raw_id) if raw_id.isdigit() else 0,
             user=user,
-            for_update=False,
         )
     except TransitionError as exc:
         await message.answer(error_text(_, exc))
         return
-    view = await proposal_views.build(session=session, services=services, case=loaded.case)
     await message.answer(
         services.renderer.render(
-            locale, "proposal/cosign_request.html", case=loaded.case, proposal=view
+            locale, "proposal/cosign_request.html", case=view.case, proposal=view
         ),
         reply_markup=InlineKeyboardMarkup.model_validate(
-            kbs.cosign(services.renderer, locale, loaded.case.id or 0)
+            kbs.cosign(services.renderer, locale, view.case.id or 0)
         ),
     )
 
@@ -146,7 +151,7 @@ async def status_message(
     *, session: AsyncSession, services: Services, user: User, locale: str
 ) -> str | None:
     """A representative's standing for /start: their session and its proposal window."""
-    found = await proposals.standing(session=session, services=services, user_id=user.id)
+    found = await drafts.standing(session=session, services=services, user_id=user.id)
     if found is None:
         return None
     representative, congress = found
