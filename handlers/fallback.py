@@ -1,4 +1,5 @@
-"""Whatever no other handler took: say what the bot can accept."""
+"""The bookends of the private chat, whoever writes in it: before every other router, the
+consent gate and /cancel; after all of them, whatever none took."""
 
 from __future__ import annotations
 
@@ -16,40 +17,38 @@ def build_cancel_router() -> Router:
     router = Router(name="cancel")
     router.message.filter(F.chat.type == "private")
     router.callback_query.filter(F.message.chat.type == "private")
-
-    @router.message(NeedsConsent())
-    async def consent_first(message: Message, services: Services, locale: str) -> None:
-        await message.answer(services.renderer.render(locale, "student/need_consent.html"))
-
-    @router.callback_query(NeedsConsent())
-    async def consent_first_button(query: CallbackQuery, services: Services, locale: str) -> None:
-        text = services.renderer.render(locale, "student/need_consent.html")
-        await query.answer(text[:200], show_alert=True)
-
-    @router.message(Command("cancel"))
-    async def cancel(message: Message, state: FSMContext, services: Services, locale: str) -> None:
-        template = (
-            "student/cancelled.html"
-            if await state.get_state()
-            else "student/nothing_to_cancel.html"
-        )
-        await state.clear()
-        await message.answer(
-            services.renderer.render(locale, template),
-            reply_markup=main_menu(services.renderer, locale),
-        )
-
+    router.message.register(consent_first, NeedsConsent())
+    router.callback_query.register(consent_first_button, NeedsConsent())
+    router.message.register(cancel, Command("cancel"))
     return router
 
 
 def build_router() -> Router:
     router = Router(name="fallback")
     router.message.filter(F.chat.type == "private")
-
-    @router.message()
-    async def anything_else(message: Message, services: Services, locale: str) -> None:
-        await message.answer(
-            services.renderer.render(locale, "student/unsupported.html", expecting="")
-        )
-
+    router.message.register(anything_else)
     return router
+
+
+async def consent_first(message: Message, services: Services, locale: str) -> None:
+    await message.answer(services.renderer.render(locale, "student/need_consent.html"))
+
+
+async def consent_first_button(query: CallbackQuery, services: Services, locale: str) -> None:
+    text = services.renderer.render(locale, "student/need_consent.html")
+    await query.answer(text[:200], show_alert=True)
+
+
+async def cancel(message: Message, state: FSMContext, services: Services, locale: str) -> None:
+    template = (
+        "student/cancelled.html" if await state.get_state() else "student/nothing_to_cancel.html"
+    )
+    await state.clear()
+    await message.answer(
+        services.renderer.render(locale, template),
+        reply_markup=main_menu(services.renderer, locale),
+    )
+
+
+async def anything_else(message: Message, services: Services, locale: str) -> None:
+    await message.answer(services.renderer.render(locale, "student/unsupported.html", expecting=""))

@@ -11,21 +11,14 @@ from bot.app.middlewares import ArrivalMiddleware, TransactionMiddleware, UserMi
 from bot.core.context import Services
 from bot.delivery.deferred import DeferredStorage
 from bot.delivery.urgency import Urgency
-from handlers import (
-    admin,
-    committee,
-    fallback,
-    liaison,
-    my_cases,
-    officers,
-    privacy,
-    proposal_officers,
-    proposals,
-    public,
-    representatives,
-    start,
-    submit,
-)
+from handlers import fallback
+from handlers.admin import setup as admin_setup
+from handlers.committee import digest as committee_digest
+from handlers.liaison import answers as liaison_answers
+from handlers.officers import desk as officers_desk
+from handlers.proposals import drafting, representatives
+from handlers.proposals import officers as proposal_officers
+from handlers.students import my_cases, privacy, proposal_board, start, submit
 
 
 def build_dispatcher(
@@ -45,21 +38,20 @@ def build_dispatcher(
         UserMiddleware(services.renderer, frozenset(services.settings.admin_ids))
     )
     renderer = services.renderer
-    # The public channel's proposal posts are a kind of outbox row of their own.
     dp.include_routers(
         fallback.build_cancel_router(),
-        committee.build_router(),
+        committee_digest.build_router(),
         representatives.build_router(),  # /start with an invite or co-signing link
         start.build_router(renderer),
         privacy.build_router(),
-        liaison.build_router(renderer),
-        proposals.build_router(renderer),
-        public.build_router(),
+        liaison_answers.build_router(renderer),
+        drafting.build_router(renderer),
+        proposal_board.build_router(),
         my_cases.build_router(renderer),
         submit.build_router(renderer),
-        admin.build_router(),
+        admin_setup.build_router(),
         proposal_officers.build_router(),
-        officers.build_router(),
+        officers_desk.build_router(),
         fallback.build_router(),
     )
     return dp

@@ -42,7 +42,7 @@ from bot.ingest.notice import Notice
 from bot.ingest.polling import Poller
 from bot.ingest.processor import Processor
 from bot.proposals.channel import ChannelKind
-from handlers import delivery as delivery_handlers
+from handlers.officers import delivery as delivery_handlers
 from storage.crud import handoff
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud

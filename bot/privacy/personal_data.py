@@ -134,6 +134,14 @@ async def forget_conversations(*, storage: BaseStorage, user_id: int) -> None:
             await storage.redis.delete(*doomed)
 
 
+async def erase_person(
+    *, session: AsyncSession, services: Services, storage: BaseStorage, user_id: int
+) -> None:
+    """/deleteme: what the database holds of the person, then their conversation states."""
+    await erase_user(session=session, services=services, user_id=user_id)
+    await forget_conversations(storage=storage, user_id=user_id)
+
+
 async def _withdraw_unsent_proposals(
     session: AsyncSession, services: Services, user_id: int
 ) -> None:

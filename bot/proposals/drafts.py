@@ -139,6 +139,27 @@ async def save_field(
     return loaded
 
 
+async def answer_text(
+    *,
+    session: AsyncSession,
+    services: Services,
+    user: User,
+    case_id: int | None,
+    field: str,
+    text: str,
+) -> int:
+    """A text step's answer: the title that starts a draft (no draft yet), else one field of
+    the draft; the draft's id."""
+    if case_id is None:
+        case = await start_draft(session=session, services=services, user=user, title=text)
+        assert case.id is not None
+        return case.id
+    await save_field(
+        session=session, services=services, case_id=case_id, user=user, field=field, value=text
+    )
+    return case_id
+
+
 async def add_attachment(
     *, session: AsyncSession, case_id: int, user: User, item: dict[str, Any]
 ) -> int:

@@ -10,11 +10,9 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import officer_views
 from bot.cases.pending import Where
-from bot.domain.chats import OFFICERS, SENSITIVE
 from bot.domain.workflow import Actor, Role
-from storage.crud import cases as cases_crud
-from storage.crud import users as users_crud
 from storage.models import Case, User
 
 OFFICER_ROLES = frozenset({"officer", "admin"})
@@ -27,11 +25,7 @@ class OfficerChat(Filter):
         message = event.message if isinstance(event, CallbackQuery) else event
         if not isinstance(message, Message) or message.chat.type == "private":
             return False
-        for purpose in (OFFICERS, SENSITIVE):
-            binding = await users_crud.get_binding(session=session, purpose=purpose)
-            if binding is not None and binding.chat_id == message.chat.id:
-                return True
-        return False
+        return await officer_views.is_officers_chat(session=session, chat_id=message.chat.id)
 
 
 class OfficersOnly(BaseMiddleware):
@@ -53,17 +47,13 @@ class OfficersOnly(BaseMiddleware):
 
 async def case_of_message(session: AsyncSession, message: Message) -> Case | None:
     """The case a message in the officers' chat belongs to: by forum topic, else by reply."""
-    if message.is_topic_message and message.message_thread_id is not None:
-        case = await cases_crud.case_by_topic(
-            session=session, chat_id=message.chat.id, topic_id=message.message_thread_id
-        )
-        if case is not None:
-            return case
+    topic = message.message_thread_id if message.is_topic_message else None
     reply = message.reply_to_message
-    if reply is None:
-        return None
-    return await cases_crud.case_by_message(
-        session=session, chat_id=message.chat.id, message_id=reply.message_id
+    return await officer_views.case_in_thread(
+        session=session,
+        chat_id=message.chat.id,
+        topic_id=topic,
+        reply_to=reply.message_id if reply is not None else None,
     )
 
 

@@ -1,5 +1,6 @@
 """The /propose dialogue's steps: which question comes next, and how each step and the
-preview are shown (the router in `handlers.proposals` decides which update leads where)."""
+preview are shown (the router in `handlers.proposals.drafting` decides which update leads
+where)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import Services
 from bot.domain.workflow import MAX_ATTACHMENTS
-from bot.proposals import drafts as proposals
 from bot.proposals import keyboards as kbs
-from bot.proposals.core import PART_MAX, PART_MIN, TITLE_MAX, TITLE_MIN, Loaded, load
-from storage.crud import cases as cases_crud
+from bot.proposals.core import PART_MAX, PART_MIN, TITLE_MAX, TITLE_MIN
+from bot.proposals.representative_views import DraftPreview, draft_preview
 
 Target = Message | CallbackQuery
 
@@ -95,8 +95,8 @@ async def next_step(
     if later and not data.get("seen"):
         await ask(target, state, services, locale, later[0])
         return
-    loaded = await load(session=session, case_id=int(data["case_id"]), for_update=False)
-    await preview(target, state, session, services, locale, loaded)
+    draft = await draft_preview(session=session, case_id=int(data["case_id"]))
+    await preview(target, state, services, locale, draft)
 
 
 async def resume(
@@ -104,36 +104,28 @@ async def resume(
 ) -> None:
     """A draft taken up again: at its first unanswered step, or at the preview if complete."""
     data = await state.get_data()
-    loaded = await load(session=session, case_id=int(data["case_id"]), for_update=False)
-    missing = proposals.missing_fields(loaded)
-    if missing:
-        await ask(target, state, services, locale, missing[0])
+    draft = await draft_preview(session=session, case_id=int(data["case_id"]))
+    if draft.missing:
+        await ask(target, state, services, locale, draft.missing[0])
         return
-    await preview(target, state, session, services, locale, loaded)
+    await preview(target, state, services, locale, draft)
 
 
 async def preview(
-    target: Target,
-    state: FSMContext,
-    session: AsyncSession,
-    services: Services,
-    locale: str,
-    loaded: Loaded,
+    target: Target, state: FSMContext, services: Services, locale: str, draft: DraftPreview
 ) -> None:
     await state.set_state(ProposalInput.preview)
     await state.update_data(seen=True)
-    case = loaded.case
-    assert case.id is not None
-    attachments = await cases_crud.attachments_of(session=session, case_id=case.id)
+    loaded = draft.loaded
     text = services.renderer.render(
         locale,
         "proposal/preview.html",
-        case=case,
+        case=loaded.case,
         congress=loaded.congress,
         proposal=loaded.proposal,
-        category=services.org.category(case.category_code),
+        category=services.org.category(loaded.case.category_code),
         suggested=services.org.department(loaded.proposal.suggested_department),
-        attachments=len(attachments),
+        attachments=draft.attachments,
         required=loaded.congress.cosigners_required,
     )
     await reply(target, text, kbs.preview(services.renderer, locale))

@@ -1,0 +1,30 @@
+"""Who holds the rights officer's role: admins give and take it."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crud import users as users_crud
+
+OFFICER = "officer"
+
+
+async def appoint(*, session: AsyncSession, user_id: int, name: str, granted_by: int) -> None:
+    """`name` is what the admin knows them by; it is kept only for someone the bot has not met
+    yet, until they write to it."""
+    if await users_crud.get_user(session=session, user_id=user_id) is None:
+        await users_crud.upsert_user(
+            session=session,
+            user_id=user_id,
+            first_name=name,
+            last_name=None,
+            username=None,
+            language_code=None,
+        )
+    await users_crud.grant_role(
+        session=session, user_id=user_id, role=OFFICER, granted_by=granted_by
+    )
+
+
+async def dismiss(*, session: AsyncSession, user_id: int) -> None:
+    await users_crud.revoke_role(session=session, user_id=user_id, role=OFFICER)

@@ -1,0 +1,35 @@
+"""The committee: /digest, the current week so far, in the committee chat or for an admin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.context import Services
+from bot.digest import on_demand
+
+Translate = Callable[[str], str]
+
+
+def build_router() -> Router:
+    router = Router(name="committee")
+    router.message.register(digest, Command("digest"))
+    return router
+
+
+async def digest(
+    message: Message,
+    session: AsyncSession,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    queued = await on_demand.week_so_far(
+        session=session, services=services, chat_id=message.chat.id, by_admin="admin" in roles
+    )
+    if not queued:
+        await message.reply(_("Only the committee chat or an admin can ask for the digest."))

@@ -1,0 +1,1 @@
+"""Department liaisons' private chats: answering the proposals assigned to their department."""

@@ -1,0 +1,201 @@
+"""A department liaison's private chat: writing the official answer (答复) to a proposal, with
+files, for the officers' review; asking the officers a question about it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.callbacks import LiaisonCB
+from bot.core.context import Services
+from bot.core.render import Renderer
+from bot.domain.workflow import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN, TransitionError
+from bot.proposals import answers as proposal_answers
+from bot.proposals import keyboards as proposal_keyboards
+from bot.proposals.liaison_views import take_up
+from handlers.common import error_text, free_input
+from handlers.media import attachment_of
+from storage.models import Case, User
+
+Translate = Callable[[str], str]
+
+
+class LiaisonInput(StatesGroup):
+    answer = State()
+    files = State()
+    question = State()
+
+
+def build_router(renderer: Renderer) -> Router:
+    router = Router(name="liaison")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    free = free_input(renderer)
+    router.callback_query.register(start, LiaisonCB.filter(F.action.in_({"answer", "ask"})))
+    router.message.register(got_answer, LiaisonInput.answer, F.text, free)
+    router.message.register(got_file, LiaisonInput.files, F.photo | F.document)
+    router.callback_query.register(
+        submit, LiaisonInput.files, LiaisonCB.filter(F.action == "submit")
+    )
+    router.message.register(got_question, LiaisonInput.question, F.text, free)
+    router.message.register(expected, LiaisonInput.files, free)
+    router.message.register(expected, StateFilter(LiaisonInput.answer, LiaisonInput.question), free)
+    router.callback_query.register(stale, LiaisonCB.filter(F.action == "submit"))
+    return router
+
+
+async def start(
+    query: CallbackQuery,
+    callback_data: LiaisonCB,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    answering = callback_data.action == "answer"
+    try:
+        case = await take_up(
+            session=session, user_id=user.id, part_id=callback_data.part_id, answering=answering
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await state.set_state(LiaisonInput.answer if answering else LiaisonInput.question)
+    await state.set_data({"part_id": callback_data.part_id})
+    await query.answer()
+    step = "answer" if answering else "question"
+    await _say(query, services, locale, step, case=case)
+
+
+async def got_answer(
+    message: Message, state: FSMContext, services: Services, locale: str, _: Translate
+) -> None:
+    text = (message.text or "").strip()
+    if not TEXT_MIN <= len(text) <= TEXT_MAX:
+        await message.answer(_("The text does not meet the length rules."))
+        return
+    await state.update_data(text=text, files=[])
+    await state.set_state(LiaisonInput.files)
+    part_id = int((await state.get_data())["part_id"])
+    await _say(message, services, locale, "files", part_id=part_id)
+
+
+async def got_file(message: Message, state: FSMContext, services: Services, locale: str) -> None:
+    data = await state.get_data()
+    files: list[dict[str, Any]] = list(data.get("files", []))
+    keyboard = InlineKeyboardMarkup.model_validate(
+        proposal_keyboards.liaison_submit(services.renderer, locale, int(data["part_id"]))
+    )
+    if len(files) >= MAX_ATTACHMENTS:
+        text = services.renderer.render(locale, "student/files_limit.html", max=MAX_ATTACHMENTS)
+        await message.answer(text, reply_markup=keyboard)
+        return
+    files.append(attachment_of(message))
+    await state.update_data(files=files)
+    text = services.renderer.render(
+        locale,
+        "proposal/liaison_prompt.html",
+        step="file_added",
+        count=len(files),
+        maximum=MAX_ATTACHMENTS,
+        case=None,
+    )
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def submit(
+    query: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    _: Translate,
+) -> None:
+    data = await state.get_data()
+    try:
+        await proposal_answers.draft_answer(
+            session=session,
+            services=services,
+            assignment_id=int(data["part_id"]),
+            user=user,
+            chat_id=query.message.chat.id if query.message else None,
+            text=str(data["text"]),
+            attachments=list(data.get("files", [])),
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def got_question(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    _: Translate,
+) -> None:
+    part_id = int((await state.get_data())["part_id"])
+    await state.clear()
+    try:
+        await proposal_answers.ask_officers(
+            session=session,
+            services=services,
+            assignment_id=part_id,
+            user=user,
+            chat_id=message.chat.id,
+            question=message.text or "",
+        )
+    except TransitionError as exc:
+        await message.answer(error_text(_, exc))
+
+
+async def expected(message: Message, state: FSMContext, services: Services, locale: str) -> None:
+    files = await state.get_state() == LiaisonInput.files.state
+    await message.answer(
+        services.renderer.render(
+            locale, "student/unsupported.html", expecting="files" if files else "text"
+        )
+    )
+
+
+async def stale(query: CallbackQuery, _: Translate) -> None:
+    await query.answer(_("This step is over."), show_alert=True)
+
+
+async def _say(
+    target: Message | CallbackQuery,
+    services: Services,
+    locale: str,
+    step: str,
+    *,
+    case: Case | None = None,
+    part_id: int | None = None,
+) -> None:
+    message = target.message if isinstance(target, CallbackQuery) else target
+    if not isinstance(message, Message):
+        return
+    keyboard = None
+    if part_id is not None:
+        keyboard = InlineKeyboardMarkup.model_validate(
+            proposal_keyboards.liaison_submit(services.renderer, locale, part_id)
+        )
+    await message.answer(
+        services.renderer.render(
+            locale, "proposal/liaison_prompt.html", step=step, case=case, maximum=MAX_ATTACHMENTS
+        ),
+        reply_markup=keyboard,
+    )

@@ -1,0 +1,98 @@
+"""The officers' chat and the delivery engine: opening a case listed in a batch message, and
+`/failed` (admins) — what could not be delivered, with buttons to send it again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import officer_views
+from bot.core.callbacks import CardCB
+from bot.core.context import Services
+from bot.delivery import admin, batching
+from bot.domain.workflow import TransitionError
+from handlers.common import error_text
+from handlers.officers.chat import OfficerChat, OfficersOnly, actor_of, chat_of
+from storage.models import User
+
+Translate = Callable[[str], str]
+
+
+def build_router() -> Router:
+    router = Router(name="delivery")
+    router.message.filter(OfficerChat())
+    router.callback_query.filter(OfficerChat())
+    router.message.middleware(OfficersOnly())
+    router.callback_query.middleware(OfficersOnly())
+    router.callback_query.register(open_card, CardCB.filter(F.action == batching.OPEN))
+    router.message.register(failed, Command("failed"))
+    router.callback_query.register(retry, admin.OutboxCB.filter())
+    return router
+
+
+async def open_card(
+    query: CallbackQuery,
+    callback_data: CardCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    try:
+        queued = await officer_views.open_listed_card(
+            session=session,
+            services=services,
+            actor=actor_of(user, roles, chat_of(query)),
+            case_id=callback_data.case_id,
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await query.answer(_("The card is on its way.") if queued else _("The card is posted."))
+
+
+async def failed(
+    message: Message,
+    session: AsyncSession,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    if "admin" not in roles:
+        await message.reply(_("Only admins can do this."))
+        return
+    items, total = await admin.failed(session=session)
+    await message.answer(**admin.view(services, items, total))
+
+
+async def retry(
+    query: CallbackQuery,
+    callback_data: admin.OutboxCB,
+    session: AsyncSession,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    if "admin" not in roles:
+        await query.answer(_("Only admins can do this."), show_alert=True)
+        return
+    ids = None if callback_data.action == "retry_all" else [callback_data.row_id]
+    count = await admin.retry(session=session, services=services, ids=ids)
+    await query.answer(_("Queued again: %(count)s") % {"count": count})
+    if isinstance(query.message, Message):
+        await _show_failed_again(query.message, session, services)
+
+
+async def _show_failed_again(message: Message, session: AsyncSession, services: Services) -> None:
+    """The /failed list, as it is after a retry, in place of the one whose button was pressed."""
+    items, total = await admin.failed(session=session)
+    view = admin.view(services, items, total)
+    markup = view.get("reply_markup")
+    await message.edit_text(
+        view["text"], reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None
+    )

@@ -1,0 +1,217 @@
+"""The officers' chat: card buttons, the texts they ask for, replies relayed to students."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import actions, conversation, officer_views, pending
+from bot.cases.queue import queue_view
+from bot.core.callbacks import CardCB, DeptCB
+from bot.core.context import Services
+from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
+from handlers.common import NOT_COMMAND, error_text
+from handlers.officers import prompts
+from handlers.officers.chat import (
+    OfficerChat,
+    OfficersOnly,
+    actor_of,
+    case_of_message,
+    chat_of,
+    where_of,
+)
+from storage.models import User
+
+Translate = Callable[[str], str]
+ASKS_TEXT = TEXT_REQUIRED | {Action.MERGE}
+# What an officer may post in a case's thread that is not passed on to the student.
+NOT_RELAYED = frozenset(
+    {"sticker", "voice", "video", "video_note", "audio", "animation", "location", "contact"}
+)
+
+
+def build_router() -> Router:
+    router = Router(name="officers")
+    router.message.filter(OfficerChat())
+    router.callback_query.filter(OfficerChat())
+    router.message.middleware(OfficersOnly())
+    router.callback_query.middleware(OfficersOnly())
+    # Replies to the bot's prompts first: whatever they say, they are never relayed.
+    router.include_routers(prompts.build_router(), _build_cards_router())
+    return router
+
+
+def _build_cards_router() -> Router:
+    router = Router(name="officer_cards")
+    router.callback_query.register(accept, CardCB.filter(F.action == Action.ACCEPT))
+    router.callback_query.register(
+        departments_or_card, CardCB.filter(F.action.in_([Action.FORWARD, "cancel"]))
+    )
+    router.callback_query.register(forward, DeptCB.filter())
+    router.callback_query.register(
+        ask_text, CardCB.filter(F.action.in_([a.value for a in ASKS_TEXT]))
+    )
+    router.message.register(queue, Command("queue"))
+    router.message.register(officer_help, Command("help"))
+    router.message.register(relay, F.text | F.photo | F.document, NOT_COMMAND)
+    router.message.register(not_relayed, F.content_type.in_(NOT_RELAYED))
+    return router
+
+
+async def accept(
+    query: CallbackQuery,
+    callback_data: CardCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    actor = actor_of(user, roles, chat_of(query))
+    await _act(query, session, services, _, callback_data.case_id, Action.ACCEPT, actor)
+
+
+async def departments_or_card(
+    query: CallbackQuery,
+    callback_data: CardCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    """转办 shows the departments on the card; their 取消 brings its buttons back."""
+    choosing = callback_data.action == Action.FORWARD
+    try:
+        markup = await officer_views.card_buttons(
+            session=session,
+            services=services,
+            actor=actor_of(user, roles, chat_of(query)),
+            case_id=callback_data.case_id,
+            departments=choosing,
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await query.answer(_("Choose the department") if choosing else None)
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(
+            reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None
+        )
+
+
+async def forward(
+    query: CallbackQuery,
+    callback_data: DeptCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    actor = actor_of(user, roles, chat_of(query))
+    case_id, department = callback_data.case_id, callback_data.dept
+    await _act(query, session, services, _, case_id, Action.FORWARD, actor, department)
+
+
+async def ask_text(
+    query: CallbackQuery,
+    callback_data: CardCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    if not isinstance(query.message, Message):
+        await query.answer(_("This step is over."), show_alert=True)
+        return
+    try:
+        await pending.ask(
+            session=session,
+            services=services,
+            actor=actor_of(user, roles, query.message.chat.id),
+            action=callback_data.action,
+            where=where_of(query.message),
+            case_id=callback_data.case_id,
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await query.answer(_("Reply to the bot's request with the text."))
+
+
+async def queue(message: Message, session: AsyncSession, services: Services) -> None:
+    await message.answer(
+        await queue_view(session=session, services=services, chat_id=message.chat.id)
+    )
+
+
+async def officer_help(message: Message, services: Services) -> None:
+    await message.answer(
+        services.renderer.render(
+            services.group_locale, "group/officer_help.html", marker=services.org.internal_marker
+        )
+    )
+
+
+async def relay(
+    message: Message,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    case = await case_of_message(session, message)
+    if case is None or case.id is None:
+        return
+    attached = message.photo or message.document
+    try:
+        await conversation.officer_reply(
+            session=session,
+            services=services,
+            case_id=case.id,
+            actor=actor_of(user, roles, message.chat.id),
+            text=message.text or message.caption,
+            copy_from=(message.chat.id, message.message_id) if attached else None,
+        )
+    except TransitionError as exc:
+        await message.reply(error_text(_, exc))
+
+
+async def not_relayed(message: Message, session: AsyncSession, _: Translate) -> None:
+    # Said in a case's thread, it looks sent; say that it was not.
+    case = await case_of_message(session, message)
+    if case is not None:
+        await message.reply(_("Only text, photos and files reach the student; not sent."))
+
+
+async def _act(
+    query: CallbackQuery,
+    session: AsyncSession,
+    services: Services,
+    _: Translate,
+    case_id: int,
+    action: Action,
+    actor: Actor,
+    department: str | None = None,
+) -> None:
+    try:
+        # Through the module, not an imported name: tests/test_errors.py replaces it there.
+        await actions.apply_action(
+            session=session,
+            services=services,
+            case_id=case_id,
+            action=action,
+            actor=actor,
+            department=department,
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await query.answer(_("Done"))

@@ -1,0 +1,152 @@
+"""The officers' chat: replies to the bot's prompts (an answer, a reason, a comment, a case
+number) and the preview's 发送 / 修改 / 取消. Only a reply to a prompt is ever taken."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiogram import Router
+from aiogram.filters import Command, Filter
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import pending
+from bot.cases.pending import Outcome
+from bot.core.callbacks import PendingCB
+from bot.core.context import Services
+from bot.domain.text import N_
+from bot.domain.workflow import Actor, TransitionError
+from handlers.common import NOT_COMMAND, error_text
+from handlers.officers.chat import actor_of, where_of
+from storage.models import PendingInput, User
+
+Translate = Callable[[str], str]
+REFUSED = {
+    Outcome.NOT_YOURS: N_("This request was made to another officer; press the button yourself."),
+    Outcome.CLOSED: N_("This request is no longer open; press the button on the card again."),
+    Outcome.EXPIRED: N_("This request has expired and nothing was sent; press the button again."),
+}
+DONE = {
+    Outcome.APPLIED: N_("Sent."),
+    Outcome.ASKED: N_("Reply to the new request with the text."),
+    Outcome.CANCELLED: N_("Cancelled; nothing was sent."),
+}
+
+
+class PromptReply(Filter):
+    """A reply to one of the bot's prompts in this chat; the handler gets it as `asked`."""
+
+    async def __call__(self, message: Message, session: AsyncSession) -> bool | dict[str, Any]:
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+            return False
+        found = await pending.for_reply(
+            session=session, chat_id=message.chat.id, message_id=replied.message_id
+        )
+        return False if found is None else {"asked": found}
+
+
+def build_router() -> Router:
+    router = Router(name="officer_inputs")
+    router.message.register(cancel, Command("cancel"))
+    router.message.register(reply_to_prompt, PromptReply(), NOT_COMMAND)
+    router.callback_query.register(preview_button, PendingCB.filter())
+    return router
+
+
+async def cancel(message: Message, session: AsyncSession, user: User, _: Translate) -> None:
+    dropped = await pending.cancel_all(session=session, officer_id=user.id, chat_id=message.chat.id)
+    await message.reply(_("Cancelled.") if dropped else _("Nothing to cancel."))
+
+
+async def reply_to_prompt(
+    message: Message,
+    asked: PendingInput,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    if not message.text:
+        await message.reply(_("Please reply with text."))
+        return
+    actor = actor_of(user, roles, message.chat.id)
+    try:
+        outcome = await pending.receive(
+            session=session, services=services, actor=actor, pending=asked, text=message.text
+        )
+    except TransitionError as exc:
+        await message.reply(error_text(_, exc))
+        return
+    if outcome in REFUSED:
+        await message.reply(_(REFUSED[outcome]))
+    elif outcome == Outcome.PREVIEW:
+        await _show_preview(message, session, services, asked)
+
+
+async def preview_button(
+    query: CallbackQuery,
+    callback_data: PendingCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    message = query.message
+    if not isinstance(message, Message):
+        await query.answer(_("This step is over."), show_alert=True)
+        return
+    actor = actor_of(user, roles, message.chat.id)
+    try:
+        outcome = await _press(session, services, actor, callback_data, message)
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        await message.edit_reply_markup(reply_markup=None)
+        return
+    if outcome == Outcome.NOT_YOURS:
+        await query.answer(_(REFUSED[outcome]), show_alert=True)
+        return
+    text = DONE.get(outcome) or REFUSED[outcome]
+    await query.answer(_(text), show_alert=outcome in REFUSED)
+    await message.edit_reply_markup(reply_markup=None)
+
+
+async def _show_preview(
+    message: Message, session: AsyncSession, services: Services, asked: PendingInput
+) -> None:
+    shown = await pending.preview(session=session, services=services, pending=asked)
+    for part in pending.preview_messages(services, shown):
+        markup = part.get("reply_markup")
+        await message.reply(
+            part["text"],
+            reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
+        )
+
+
+async def _press(
+    session: AsyncSession,
+    services: Services,
+    actor: Actor,
+    callback_data: PendingCB,
+    message: Message,
+) -> Outcome:
+    """发送 sends the previewed text, 修改 asks for it again, 取消 drops it."""
+    pending_id = callback_data.pending_id
+    if callback_data.op == "send":
+        return await pending.confirm(
+            session=session, services=services, actor=actor, pending_id=pending_id
+        )
+    if callback_data.op == "edit":
+        return await pending.revise(
+            session=session,
+            services=services,
+            actor=actor,
+            pending_id=pending_id,
+            where=where_of(message),
+        )
+    return await pending.cancel(
+        session=session, services=services, actor=actor, pending_id=pending_id
+    )

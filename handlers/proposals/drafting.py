@@ -1,0 +1,334 @@
+"""/propose: a representative writes a proposal step by step (saved after each step), checks
+it in a preview, and sends it out for co-signing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.callbacks import ProposeCB
+from bot.core.context import Services
+from bot.core.render import Renderer
+from bot.domain.text import N_
+from bot.domain.workflow import MAX_ATTACHMENTS, TransitionError
+from bot.proposals import cosign as proposal_cosign
+from bot.proposals import drafts
+from bot.proposals import keyboards as kbs
+from bot.proposals.core import load
+from bot.proposals.representative_views import ProposeEntry, propose_entry
+from handlers.common import ConsentGate, error_text, free_input
+from handlers.media import attachment_of
+from handlers.proposals import drafting_steps as steps
+from handlers.proposals.drafting_steps import ProposalInput
+from storage.models import User
+
+Translate = Callable[[str], str]
+STALE = N_("This step is over; send /propose to continue.")
+
+
+def build_router(renderer: Renderer) -> Router:
+    router = Router(name="proposals")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.middleware(ConsentGate())
+    router.callback_query.middleware(ConsentGate())
+    free = free_input(renderer)
+    router.message.register(propose, Command("propose"))
+    router.callback_query.register(fresh, ProposeCB.filter(F.step == "fresh"))
+    router.callback_query.register(resume, ProposeCB.filter(F.step == "resume"))
+    router.message.register(got_text, StateFilter(*steps.TEXT_STATES), F.text, free)
+    router.message.register(text_expected, StateFilter(*steps.TEXT_STATES), free)
+    router.callback_query.register(
+        chosen, ProposalInput.department, ProposeCB.filter(F.step == "dept")
+    )
+    router.callback_query.register(
+        chosen, ProposalInput.category, ProposeCB.filter(F.step == "cat")
+    )
+    router.message.register(got_file, ProposalInput.files, F.photo | F.document)
+    router.message.register(buttons_expected, ProposalInput.files, free)
+    router.message.register(
+        buttons_expected,
+        StateFilter(ProposalInput.category, ProposalInput.department, ProposalInput.preview),
+        free,
+    )
+    router.callback_query.register(
+        files_done, ProposalInput.files, ProposeCB.filter(F.step == "files_done")
+    )
+    router.callback_query.register(edit, ProposalInput.preview, ProposeCB.filter(F.step == "edit"))
+    router.callback_query.register(save, ProposalInput.preview, ProposeCB.filter(F.step == "save"))
+    router.callback_query.register(send, ProposalInput.preview, ProposeCB.filter(F.step == "send"))
+    router.callback_query.register(
+        withdraw, ProposalInput.preview, ProposeCB.filter(F.step == "withdraw")
+    )
+    router.callback_query.register(stale, ProposeCB.filter())
+    return router
+
+
+async def propose(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+) -> None:
+    await state.clear()
+    entry = await propose_entry(session=session, services=services, user_id=user.id)
+    if not entry.is_open:
+        await message.answer(_status(services, locale, entry))
+    elif entry.draft is not None:
+        case, proposal = entry.draft
+        await state.update_data(case_id=case.id)
+        await message.answer(
+            services.renderer.render(locale, "proposal/resume.html", case=case, proposal=proposal),
+            reply_markup=steps.markup(kbs.resume(services.renderer, locale)),
+        )
+    else:
+        await steps.ask(message, state, services, locale, "title")
+
+
+def _status(services: Services, locale: str, entry: ProposeEntry) -> str:
+    return services.renderer.render(
+        locale,
+        "proposal/status.html",
+        representative=entry.representative,
+        congress=entry.congress,
+        is_open=False,
+        now=services.now(),
+    )
+
+
+async def fresh(query: CallbackQuery, state: FSMContext, services: Services, locale: str) -> None:
+    await steps.done_with(query)
+    await state.set_data({})
+    await steps.ask(query, state, services, locale, "title")
+
+
+async def resume(
+    query: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    if "case_id" not in await state.get_data():  # an old prompt, pressed after /cancel
+        await query.answer(_(STALE), show_alert=True)
+        return
+    await steps.done_with(query)
+    await steps.resume(query, state, session, services, locale)
+
+
+async def got_text(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    field = await _step_of(state)
+    case_id = (await state.get_data()).get("case_id")
+    try:
+        draft_id = await drafts.answer_text(
+            session=session,
+            services=services,
+            user=user,
+            case_id=None if case_id is None else int(case_id),
+            field=field,
+            text=message.text or "",
+        )
+    except TransitionError as exc:
+        await _text_refused(message, state, services, locale, field, _, exc)
+        return
+    if case_id is None:
+        await state.update_data(case_id=draft_id)
+    await steps.next_step(message, state, session, services, locale, field)
+
+
+async def _text_refused(
+    message: Message,
+    state: FSMContext,
+    services: Services,
+    locale: str,
+    field: str,
+    _: Translate,
+    exc: TransitionError,
+) -> None:
+    """Text of the wrong length is asked for again; any other refusal ends the dialogue."""
+    if exc.reason == "bad_text":
+        await steps.ask(message, state, services, locale, field, error=True)
+        return
+    await state.clear()
+    await message.answer(error_text(_, exc))
+
+
+async def _step_of(state: FSMContext) -> str:
+    return (await state.get_state() or "").rsplit(":", 1)[-1]
+
+
+async def text_expected(
+    message: Message, state: FSMContext, services: Services, locale: str
+) -> None:
+    await steps.ask(message, state, services, locale, await _step_of(state))
+
+
+async def chosen(
+    query: CallbackQuery,
+    callback_data: ProposeCB,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    field = "category" if callback_data.step == "cat" else "department"
+    try:
+        await drafts.save_field(
+            session=session,
+            services=services,
+            case_id=int((await state.get_data())["case_id"]),
+            user=user,
+            field=field,
+            value=None if callback_data.value == "-" else callback_data.value,
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await steps.done_with(query)
+    await steps.next_step(query, state, session, services, locale, field)
+
+
+async def got_file(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    case_id = int((await state.get_data())["case_id"])
+    try:
+        count = await drafts.add_attachment(
+            session=session, case_id=case_id, user=user, item=attachment_of(message)
+        )
+    except TransitionError as exc:
+        text = error_text(_, exc)
+    else:
+        text = services.renderer.render(
+            locale, "student/file_added.html", count=count, max=MAX_ATTACHMENTS
+        )
+    await message.answer(text, reply_markup=steps.markup(kbs.files_done(services.renderer, locale)))
+
+
+async def buttons_expected(
+    message: Message, state: FSMContext, services: Services, locale: str
+) -> None:
+    expecting = "files" if await state.get_state() == ProposalInput.files.state else "buttons"
+    await message.answer(
+        services.renderer.render(locale, "student/unsupported.html", expecting=expecting)
+    )
+
+
+async def files_done(
+    query: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    services: Services,
+    locale: str,
+) -> None:
+    await steps.done_with(query)
+    await steps.next_step(query, state, session, services, locale, "files")
+
+
+async def edit(
+    query: CallbackQuery,
+    callback_data: ProposeCB,
+    state: FSMContext,
+    services: Services,
+    locale: str,
+) -> None:
+    if callback_data.value not in steps.ORDER:
+        await query.answer()
+        return
+    await steps.done_with(query)
+    await steps.ask(query, state, services, locale, callback_data.value)
+
+
+async def save(
+    query: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    services: Services,
+    locale: str,
+) -> None:
+    case_id = int((await state.get_data())["case_id"])
+    await state.clear()
+    await steps.done_with(query)
+    loaded = await load(session=session, case_id=case_id, for_update=False)
+    await steps.reply(
+        query, services.renderer.render(locale, "proposal/draft_saved.html", case=loaded.case)
+    )
+
+
+async def send(
+    query: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    bot: Bot,
+    _: Translate,
+) -> None:
+    me = await bot.me()
+    try:
+        await proposal_cosign.send_for_cosign(
+            session=session,
+            services=services,
+            case_id=int((await state.get_data())["case_id"]),
+            user=user,
+            bot_username=me.username,
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await _finished(query, state)
+
+
+async def withdraw(
+    query: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    _: Translate,
+) -> None:
+    try:
+        await drafts.withdraw(
+            session=session,
+            services=services,
+            case_id=int((await state.get_data())["case_id"]),
+            user=user,
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await _finished(query, state)
+
+
+async def _finished(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await steps.done_with(query)
+
+
+async def stale(query: CallbackQuery, _: Translate) -> None:
+    # A button of a step already left (an old preview, say): nothing to do with it now.
+    await query.answer(_(STALE), show_alert=True)

@@ -1,0 +1,323 @@
+"""The officers' chat for proposals: 转为意见建议 and 交办 from the card, reviewing the
+departments' answers, answering liaisons' questions; admins naming department liaisons."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import pending
+from bot.casework import guard, keyboards
+from bot.core.callbacks import AssignCB, CardCB, PartCB
+from bot.core.config import Department
+from bot.core.context import Services
+from bot.domain.text import N_
+from bot.domain.workflow import Action, TransitionError
+from bot.proposals import answers as proposal_answers
+from bot.proposals import decisions as proposal_decisions
+from bot.proposals import keyboards as proposal_keyboards
+from bot.proposals import liaisons
+from handlers.common import error_text
+from handlers.officers.chat import OfficerChat, OfficersOnly, actor_of, chat_of, where_of
+from storage.models import Case, User
+
+Translate = Callable[[str], str]
+LIAISON_USAGE = N_(
+    "Reply to the person's message with /liaison CODE, or send /liaison ID CODE. Codes:"
+)
+
+
+def build_router() -> Router:
+    router = Router(name="proposal_officers")
+    router.message.filter(OfficerChat())
+    router.callback_query.filter(OfficerChat())
+    router.message.middleware(OfficersOnly())
+    router.callback_query.middleware(OfficersOnly())
+    router.callback_query.register(ask_convert, CardCB.filter(F.action == Action.CONVERT))
+    router.callback_query.register(ask_part_text, PartCB.filter(F.action.in_({"back", "reply"})))
+    router.callback_query.register(publish, PartCB.filter(F.action == "ok"))
+    router.callback_query.register(assign_confirm, AssignCB.filter(F.op == "ok"))
+    router.callback_query.register(assign_choice, AssignCB.filter())
+    router.callback_query.register(assign_open, CardCB.filter(F.action == Action.ASSIGN))
+    router.message.register(appoint_liaison, Command("liaison"))
+    router.message.register(dismiss_liaison, Command("unliaison"))
+    return router
+
+
+async def ask_convert(
+    query: CallbackQuery,
+    callback_data: CardCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    await _ask(query, session, user, roles, services, _, "convert", case_id=callback_data.case_id)
+
+
+async def ask_part_text(
+    query: CallbackQuery,
+    callback_data: PartCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    """退回修改 (a comment for the department), 回复联络人 (an answer to its question)."""
+    await _ask(
+        query,
+        session,
+        user,
+        roles,
+        services,
+        _,
+        callback_data.action,
+        part_id=callback_data.part_id,
+    )
+
+
+async def publish(
+    query: CallbackQuery,
+    callback_data: PartCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    try:
+        await proposal_answers.approve_answer(
+            session=session,
+            services=services,
+            assignment_id=callback_data.part_id,
+            actor=actor_of(user, roles, chat_of(query)),
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await query.answer(_("Done"))
+    await _edit_markup(query, None)
+
+
+async def assign_open(
+    query: CallbackQuery,
+    callback_data: CardCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    """交办 from the card: no department chosen yet, the usual deadline."""
+    case = await _assignable(query, callback_data.case_id, session, user, roles, services, _)
+    if case is not None:
+        days = int(services.org.deadlines.department_days)
+        await _show_assign(query, services, case, 0, days)
+
+
+async def assign_choice(
+    query: CallbackQuery,
+    callback_data: AssignCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    """A department toggled, a deadline picked, or back to the card (the choice is in the data)."""
+    case = await _assignable(query, callback_data.case_id, session, user, roles, services, _)
+    if case is None:
+        return
+    mask, days, op = callback_data.mask, callback_data.days, callback_data.op
+    if op == "t":
+        await _show_assign(query, services, case, mask ^ (1 << callback_data.index), days)
+    elif op == "d":
+        await _show_assign(query, services, case, mask, callback_data.index)
+    elif op == "x":
+        await query.answer()
+        await _edit_markup(query, keyboards.card(services.renderer, services.group_locale, case))
+
+
+async def assign_confirm(
+    query: CallbackQuery,
+    callback_data: AssignCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    """确定: the chosen departments get their parts (the service checks the officer too)."""
+    mask = callback_data.mask
+    try:
+        await proposal_decisions.assign(
+            session=session,
+            services=services,
+            case_id=callback_data.case_id,
+            actor=actor_of(user, roles, chat_of(query)),
+            departments=[d.code for i, d in enumerate(services.org.departments) if mask >> i & 1],
+            days=callback_data.days,
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await query.answer(_("Done"))
+
+
+async def appoint_liaison(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    parsed = await _liaison_command(message, command, roles, services, _)
+    if parsed is None:
+        return
+    target_id, name, department = parsed
+    assert department is not None
+    shown = await liaisons.appoint(
+        session=session,
+        user_id=target_id,
+        name=name,
+        by_reply=message.reply_to_message is not None,
+        department=department.code,
+        granted_by=user.id,
+    )
+    await message.reply(
+        _("%(name)s is now the liaison of %(department)s.")
+        % {
+            "name": html.escape(shown, quote=False),
+            "department": services.renderer.name_of(department, locale),
+        }
+    )
+
+
+async def dismiss_liaison(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> None:
+    parsed = await _liaison_command(message, command, roles, services, _)
+    if parsed is None:
+        return
+    target_id, name, _department = parsed
+    shown = await liaisons.dismiss(
+        session=session,
+        user_id=target_id,
+        name=name,
+        by_reply=message.reply_to_message is not None,
+    )
+    await message.reply(
+        _("%(name)s is no longer a department liaison.") % {"name": html.escape(shown, quote=False)}
+    )
+
+
+async def _liaison_command(
+    message: Message,
+    command: CommandObject,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> tuple[int, str, Department | None] | None:
+    """Whom /liaison or /unliaison is about (a replied-to person, or an id) and the department
+    named; None once the admin has been told what is wrong."""
+    if "admin" not in roles:
+        await message.reply(_("Only admins can do this."))
+        return None
+    args = (command.args or "").split()
+    reply = message.reply_to_message
+    target = None
+    if reply is not None and reply.from_user is not None and not reply.from_user.is_bot:
+        target = (reply.from_user.id, reply.from_user.full_name)
+    elif args and args[0].lstrip("-").isdigit():
+        target, args = (int(args[0]), args[0]), args[1:]
+    department = services.org.department(args[0]) if args else None
+    if target is None or (command.command == "liaison" and department is None):
+        codes = ", ".join(d.code for d in services.org.departments)
+        await message.reply(html.escape(_(LIAISON_USAGE), quote=False) + "\n" + codes)
+        return None
+    return target[0], target[1], department
+
+
+async def _assignable(
+    query: CallbackQuery,
+    case_id: int,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+) -> Case | None:
+    """The case to 交办, if the officer may act on it from here; None once told why not."""
+    try:
+        return await guard.officer_case(
+            session=session,
+            services=services,
+            actor=actor_of(user, roles, chat_of(query)),
+            case_id=case_id,
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return None
+
+
+async def _ask(
+    query: CallbackQuery,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Translate,
+    action: str,
+    *,
+    case_id: int | None = None,
+    part_id: int | None = None,
+) -> None:
+    if not isinstance(query.message, Message):
+        await query.answer(_("This step is over."), show_alert=True)
+        return
+    try:
+        await pending.ask(
+            session=session,
+            services=services,
+            actor=actor_of(user, roles, query.message.chat.id),
+            action=action,
+            where=where_of(query.message),
+            case_id=case_id,
+            part_id=part_id,
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await query.answer(_("Reply to the bot's request with the text."))
+
+
+async def _show_assign(
+    query: CallbackQuery, services: Services, case: Case, mask: int, days: int
+) -> None:
+    await query.answer()
+    await _edit_markup(
+        query,
+        proposal_keyboards.assign(services.renderer, services.group_locale, case, mask, days),
+    )
+
+
+async def _edit_markup(query: CallbackQuery, markup: dict[str, object] | None) -> None:
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(
+            reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None
+        )

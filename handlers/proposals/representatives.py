@@ -1,0 +1,146 @@
+"""Representatives' deep links: a roster invite (/start <code>) and a co-signing request
+(/start cosign_<id>); the co-sign / decline buttons; their standing, shown by /start."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import F, Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.callbacks import CosignCB, StartCB
+from bot.core.context import Services
+from bot.domain.workflow import TransitionError
+from bot.proposals import cosign as proposal_cosign
+from bot.proposals import keyboards as kbs
+from bot.proposals import roster
+from bot.proposals.representative_views import cosign_request
+from handlers.common import error_text
+from storage.models import User
+
+Translate = Callable[[str], str]
+COSIGN = "cosign_"
+
+
+def build_router() -> Router:
+    router = Router(name="representatives")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.register(deep_link, CommandStart(deep_link=True))
+    router.callback_query.register(answer, CosignCB.filter())
+    return router
+
+
+async def deep_link(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    await state.clear()
+    payload = (command.args or "").strip()
+    if payload.startswith(COSIGN):
+        case_id = payload[len(COSIGN) :]
+        await _cosign_request(message, case_id, session, user, services, locale, _)
+    else:
+        await _invite(message, payload, session, user, services, locale, _)
+
+
+async def answer(
+    query: CallbackQuery,
+    callback_data: CosignCB,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    _: Translate,
+) -> None:
+    try:
+        await proposal_cosign.answer_cosign(
+            session=session,
+            services=services,
+            case_id=callback_data.case_id,
+            user=user,
+            agreed=callback_data.action == "yes",
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def _invite(
+    message: Message,
+    code: str,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    linking = await roster.link_invite(session=session, user=user, code=code, now=services.now())
+    await message.answer(
+        services.renderer.render(
+            locale,
+            "proposal/invite.html",
+            outcome=linking.outcome,
+            representative=linking.representative,
+            congress=linking.congress,
+        )
+    )
+    if linking.outcome == "linked" and user.consent_at is None:
+        # The roster entry is the union's; using the bot still begins with the notice.
+        org_name = services.org.name_en if locale == "en" else services.org.name_zh
+        await message.answer(
+            services.renderer.render(locale, "student/privacy.html", org_name=org_name),
+            reply_markup=_consent_keyboard(_),
+        )
+
+
+async def _cosign_request(
+    message: Message,
+    raw_id: str,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    if user.consent_at is None:
+        await message.answer(services.renderer.render(locale, "student/need_consent.html"))
+        return
+    try:
+        view = await cosign_request(
+            session=session,
+            services=services,
+            case_id=int(raw_id) if raw_id.isdigit() else 0,
+            user=user,
+        )
+    except TransitionError as exc:
+        await message.answer(error_text(_, exc))
+        return
+    await message.answer(
+        services.renderer.render(
+            locale, "proposal/cosign_request.html", case=view.case, proposal=view
+        ),
+        reply_markup=InlineKeyboardMarkup.model_validate(
+            kbs.cosign(services.renderer, locale, view.case.id or 0)
+        ),
+    )
+
+
+def _consent_keyboard(_: Translate) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("I agree"), callback_data=StartCB(action="consent"))
+    kb.button(text=_("I do not agree"), callback_data=StartCB(action="decline"))
+    kb.adjust(2)
+    return kb.as_markup()

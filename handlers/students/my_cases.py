@@ -1,0 +1,328 @@
+"""/my: a student's cases, their timelines; adding information; rating the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import F, Router
+from aiogram.filters import Command, Filter, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import student_views
+from bot.cases.student_views import PAGE, CasePage
+from bot.core.callbacks import MyCaseCB
+from bot.core.context import Services
+from bot.core.render import Renderer
+from bot.domain import labels
+from bot.domain.workflow import ACTION_OF_RATING, FINAL_STATES, TransitionError
+from handlers.common import MENU_MY, ConsentGate, error_text, free_input, menu_texts
+from handlers.media import attachment_of
+from storage.models import User
+
+Translate = Callable[[str], str]
+
+
+class CaseInput(StatesGroup):
+    info = State()
+    comment = State()
+
+
+class AlbumAfterInfo(Filter):
+    """A further part of the album a student began to send as information for a case."""
+
+    async def __call__(self, message: Message, state: FSMContext) -> bool:
+        if not message.media_group_id:
+            return False
+        data = await state.get_data()
+        return data.get("album") == message.media_group_id and "case_id" in data
+
+
+async def my(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+) -> None:
+    await state.clear()
+    found = await student_views.cases_page(session=session, user_id=user.id, page=0)
+    text, markup = _case_list(services, locale, found)
+    await message.answer(text, reply_markup=markup)
+
+
+async def page(
+    query: CallbackQuery,
+    callback_data: MyCaseCB,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+) -> None:
+    found = await student_views.cases_page(
+        session=session, user_id=user.id, page=max(callback_data.value, 0)
+    )
+    text, markup = _case_list(services, locale, found)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text, reply_markup=markup)
+
+
+async def open_case(
+    query: CallbackQuery,
+    callback_data: MyCaseCB,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    _: Translate,
+) -> None:
+    case = await student_views.own_case(
+        session=session, user_id=user.id, case_id=callback_data.case_id
+    )
+    if case is None:
+        await query.answer(_(labels.TRANSITION_ERROR["not_found"]), show_alert=True)
+        return
+    await query.answer()
+    await student_views.show_case(session=session, services=services, user=user, case=case)
+
+
+async def ask_info(
+    query: CallbackQuery,
+    callback_data: MyCaseCB,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    case = await student_views.own_case(
+        session=session, user_id=user.id, case_id=callback_data.case_id
+    )
+    if case is None or case.state in FINAL_STATES:
+        reason = "not_found" if case is None else "closed"
+        await query.answer(_(labels.TRANSITION_ERROR[reason]), show_alert=True)
+        return
+    await state.set_state(CaseInput.info)
+    await state.update_data(case_id=case.id)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            services.renderer.render(locale, "student/info_prompt.html", case=case)
+        )
+
+
+async def got_info(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    _: Translate,
+) -> None:
+    case_id = int((await state.get_data())["case_id"])
+    await state.clear()
+    if message.media_group_id:
+        # The album's other parts come as messages of their own; they belong here too.
+        await state.update_data(album=message.media_group_id, case_id=case_id)
+    await _add_info(message, session, services, user, case_id, _)
+
+
+async def got_info_album_part(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    _: Translate,
+) -> None:
+    case_id = int((await state.get_data())["case_id"])
+    await _add_info(message, session, services, user, case_id, _, acknowledge=False)
+
+
+async def info_expected(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+) -> None:
+    case_id = int((await state.get_data())["case_id"])
+    case = await student_views.own_case(session=session, user_id=user.id, case_id=case_id)
+    if case is None:
+        await state.clear()
+        return
+    await message.answer(services.renderer.render(locale, "student/info_prompt.html", case=case))
+
+
+async def rate(
+    query: CallbackQuery,
+    callback_data: MyCaseCB,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    _: Translate,
+) -> None:
+    action = ACTION_OF_RATING.get(callback_data.value)
+    if action is None:
+        await query.answer()
+        return
+    try:
+        case = await student_views.rate(
+            session=session,
+            services=services,
+            user=user,
+            case_id=callback_data.case_id,
+            action=action,
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await _close_buttons(query, _(labels.RATING[callback_data.value]))
+    invite = await _invite_comment(state, case.id)
+    await student_views.thank_for_rating(
+        session=session, services=services, user=user, case=case, invite_comment=invite
+    )
+
+
+async def skip_comment(query: CallbackQuery, state: FSMContext) -> None:
+    # A late press must not end whatever the student has started since.
+    if await state.get_state() == CaseInput.comment.state:
+        await state.clear()
+    await _close_buttons(query)
+
+
+async def got_comment(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    _: Translate,
+) -> None:
+    case_id = int((await state.get_data())["case_id"])
+    await state.clear()
+    try:
+        await student_views.comment_rating(
+            session=session, services=services, user=user, case_id=case_id, text=message.text or ""
+        )
+    except TransitionError as exc:
+        await message.answer(error_text(_, exc))
+
+
+async def reply_to_case(
+    message: Message,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    assert message.reply_to_message is not None
+    case = await student_views.case_replied_to(
+        session=session,
+        user_id=user.id,
+        chat_id=message.chat.id,
+        message_id=message.reply_to_message.message_id,
+    )
+    if case is None or case.id is None:
+        await message.answer(
+            services.renderer.render(locale, "student/unsupported.html", expecting="")
+        )
+        return
+    await _add_info(message, session, services, user, case.id, _)
+
+
+async def _add_info(
+    message: Message,
+    session: AsyncSession,
+    services: Services,
+    user: User,
+    case_id: int,
+    _: Translate,
+    *,
+    acknowledge: bool = True,
+) -> None:
+    try:
+        await student_views.add_information(
+            session=session,
+            services=services,
+            user=user,
+            case_id=case_id,
+            text=message.text or message.caption or "",
+            attachments=[attachment_of(message)] if (message.photo or message.document) else [],
+            acknowledge=acknowledge,
+        )
+    except TransitionError as exc:
+        if acknowledge:
+            await message.answer(error_text(_, exc))
+
+
+async def _invite_comment(state: FSMContext, case_id: int | None) -> bool:
+    # In the middle of something else (a new case, say), the next message belongs to that.
+    if await state.get_state() not in (None, CaseInput.comment.state):
+        return False
+    await state.set_state(CaseInput.comment)
+    await state.update_data(case_id=case_id)
+    return True
+
+
+async def _close_buttons(query: CallbackQuery, toast: str | None = None) -> None:
+    await query.answer(toast)
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+def _case_list(
+    services: Services, locale: str, found: CasePage
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    text = services.renderer.render(
+        locale, "student/my_list.html", cases=found.cases, total=found.total
+    )
+    if not found.cases:
+        return text, None
+    _ = services.renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    for case in found.cases:
+        kb.button(text=case.number, callback_data=MyCaseCB(action="open", case_id=case.id or 0))
+    nav = []
+    if found.page > 0:
+        nav.append(("« " + _("Newer"), found.page - 1))
+    if found.has_older:
+        nav.append((_("Older") + " »", found.page + 1))
+    for label, target in nav:
+        kb.button(text=label, callback_data=MyCaseCB(action="page", value=target))
+    kb.adjust(*([PAGE] if len(found.cases) <= 3 else [3, 2]), len(nav) or 1)
+    return text, kb.as_markup()
+
+
+def build_router(renderer: Renderer) -> Router:
+    router = Router(name="my_cases")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.middleware(ConsentGate())
+    router.callback_query.middleware(ConsentGate())
+    free = free_input(renderer)
+    router.message.register(my, F.text.in_(menu_texts(renderer, MENU_MY)))
+    router.message.register(my, Command("my"))
+    router.callback_query.register(page, MyCaseCB.filter(F.action == "page"))
+    router.callback_query.register(open_case, MyCaseCB.filter(F.action == "open"))
+    router.callback_query.register(ask_info, MyCaseCB.filter(F.action == "info"))
+    router.message.register(got_info, CaseInput.info, F.text | F.photo | F.document, free)
+    router.message.register(
+        got_info_album_part, StateFilter(None), F.photo | F.document, AlbumAfterInfo()
+    )
+    router.message.register(info_expected, CaseInput.info, free)
+    router.callback_query.register(rate, MyCaseCB.filter(F.action == "rate"))
+    router.callback_query.register(skip_comment, MyCaseCB.filter(F.action == "skip"))
+    router.message.register(got_comment, CaseInput.comment, F.text, free)
+    router.message.register(
+        reply_to_case, StateFilter(None), F.reply_to_message, F.text | F.photo | F.document, free
+    )
+    return router

@@ -1,0 +1,99 @@
+"""/mydata and /deleteme: a student sees and erases what is stored about them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.callbacks import StartCB
+from bot.core.context import Services
+from bot.privacy import personal_data as privacy
+from storage.models import User
+
+Translate = Callable[[str], str]
+
+
+async def mydata(
+    message: Message, session: AsyncSession, user: User, services: Services, locale: str
+) -> None:
+    stored = await privacy.stored_about(session=session, user_id=user.id)
+    await message.answer(
+        services.renderer.render(
+            locale,
+            "student/mydata.html",
+            user=user,
+            college=services.org.college(user.college_code),
+            stored=stored,
+        )
+    )
+
+
+async def deleteme(
+    message: Message,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    stored = await privacy.stored_about(session=session, user_id=user.id)
+    await message.answer(
+        services.renderer.render(locale, "student/deleteme_confirm.html", stored=stored),
+        reply_markup=_erase_keyboard(_),
+    )
+
+
+async def keep(query: CallbackQuery) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def erase(
+    query: CallbackQuery,
+    state: FSMContext,
+    fsm_storage: BaseStorage,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+) -> None:
+    # Before anything is said to them: what this transaction queues for the person after
+    # the erasure is deleted once sent.
+    await privacy.erase_person(
+        session=session, services=services, storage=fsm_storage, user_id=user.id
+    )
+    await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer(
+            services.renderer.render(locale, "student/deleted.html"),
+            reply_markup=ReplyKeyboardRemove(),
+        )
+
+
+def _erase_keyboard(_: Translate) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Erase my data"), callback_data=StartCB(action="erase"))
+    kb.button(text=_("Keep"), callback_data=StartCB(action="keep"))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def build_router() -> Router:
+    router = Router(name="privacy")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.register(mydata, Command("mydata"))
+    router.message.register(deleteme, Command("deleteme"))
+    router.callback_query.register(keep, StartCB.filter(F.action == "keep"))
+    router.callback_query.register(erase, StartCB.filter(F.action == "erase"))
+    return router

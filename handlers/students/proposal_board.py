@@ -1,0 +1,136 @@
+"""/proposals: the current session's registered proposals for every student to read, follow
+(then hear of every public change) and support (+1, once)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.callbacks import PublicCB
+from bot.core.context import Services
+from bot.proposals import keyboards as kbs
+from bot.proposals import public_board
+from bot.proposals.public_board import BoardPage, PublicProposal
+from handlers.common import ConsentGate
+from storage.models import User
+
+Translate = Callable[[str], str]
+
+
+async def proposals(
+    message: Message, session: AsyncSession, services: Services, locale: str
+) -> None:
+    board = await public_board.board_page(session=session, services=services, page=0)
+    text, markup = _page(services, locale, board)
+    await message.answer(text, reply_markup=markup)
+
+
+async def page(
+    query: CallbackQuery,
+    callback_data: PublicCB,
+    session: AsyncSession,
+    services: Services,
+    locale: str,
+) -> None:
+    board = await public_board.board_page(
+        session=session, services=services, page=max(callback_data.page, 0)
+    )
+    text, markup = _page(services, locale, board)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text, reply_markup=markup)
+
+
+async def act(
+    query: CallbackQuery,
+    callback_data: PublicCB,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    action = callback_data.action
+    shown = await public_board.act(
+        session=session,
+        services=services,
+        user_id=user.id,
+        case_id=callback_data.case_id,
+        action=action,
+    )
+    if shown is None:
+        await query.answer(_("This case no longer exists."), show_alert=True)
+        return
+    await query.answer(_toast(_, action, shown), show_alert=action == "support")
+    if isinstance(query.message, Message):
+        text, markup = _detail(services, locale, shown)
+        await _show(query.message, text, markup, anew=action == "open")
+
+
+async def _show(message: Message, text: str, markup: InlineKeyboardMarkup, *, anew: bool) -> None:
+    if anew:
+        await message.answer(text, reply_markup=markup)
+        return
+    # Pressed twice, support changes nothing: Telegram refuses such an edit.
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_text(text, reply_markup=markup)
+
+
+def _toast(_: Translate, action: str, shown: PublicProposal) -> str | None:
+    if action == "follow":
+        return _("You will be told of every change of this proposal.")
+    if action == "unfollow":
+        return _("You no longer follow this proposal.")
+    if action == "support":
+        if shown.new_support:
+            return _("Thank you for your support!")
+        return _("You have already supported this proposal.")
+    return None
+
+
+def _page(
+    services: Services, locale: str, board: BoardPage
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    text = services.renderer.render(
+        locale,
+        "proposal/public_list.html",
+        congress=board.congress,
+        items=board.items,
+        total=board.total,
+    )
+    keyboard = kbs.public_list(
+        services.renderer, locale, [item.case for item in board.items], board.page, board.has_next
+    )
+    return text, InlineKeyboardMarkup.model_validate(keyboard) if keyboard else None
+
+
+def _detail(
+    services: Services, locale: str, shown: PublicProposal
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = services.renderer.render(locale, "proposal/public_detail.html", v=shown.view)
+    keyboard = kbs.public_detail(
+        services.renderer,
+        locale,
+        shown.view.case,
+        following=shown.following,
+        supports=shown.view.supports,
+    )
+    return text, InlineKeyboardMarkup.model_validate(keyboard)
+
+
+def build_router() -> Router:
+    router = Router(name="public")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.middleware(ConsentGate())
+    router.callback_query.middleware(ConsentGate())
+    router.message.register(proposals, Command("proposals"))
+    router.callback_query.register(page, PublicCB.filter(F.action == "page"))
+    router.callback_query.register(act, PublicCB.filter(F.action.in_(public_board.ACTIONS)))
+    return router
