@@ -9,8 +9,15 @@ from sqlalchemy.engine import make_url
 
 from bot.devkit.driver import Driver
 from bot.devkit.emulator import BotAPIEmulator
-from tests import anonymity
-from tests.harness import ADMIN_ID, OFFICER_ID, OFFICERS_CHAT, Harness, reset_database, start_bot
+from tests.support import anonymity
+from tests.support.harness import (
+    ADMIN_ID,
+    OFFICER_ID,
+    OFFICERS_CHAT,
+    Harness,
+    reset_database,
+    start_bot,
+)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -25,7 +32,7 @@ def _postgres_url() -> str | None:
 @pytest.fixture(autouse=True)
 async def no_anonymous_submitter_in_groups() -> AsyncIterator[None]:
     """Every test: what the bots it ran sent to groups and channels names no anonymous
-    submitter (`tests.anonymity`)."""
+    submitter (`tests.support.anonymity`)."""
     anonymity.WATCHED.clear()
     yield
     await anonymity.check_all()

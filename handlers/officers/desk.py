@@ -202,7 +202,8 @@ async def _act(
     department: str | None = None,
 ) -> None:
     try:
-        # Through the module, not an imported name: tests/test_errors.py replaces it there.
+        # Through the module, not an imported name: tests/reliability/test_errors.py replaces
+        # it there.
         await actions.apply_action(
             session=session,
             services=services,

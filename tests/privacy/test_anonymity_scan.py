@@ -1,0 +1,42 @@
+"""The check every test runs at its end (`tests.support.anonymity`) does find a leak."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.delivery import notify
+from storage.crud import outbox as outbox_crud
+from tests.support import anonymity
+from tests.support.harness import OFFICERS_CHAT, Harness
+
+
+async def test_an_anonymous_submitters_name_in_the_group_fails_the_test(harness: Harness) -> None:
+    h = harness
+    assert h.app is not None
+    student = await h.student(4242, "晓雨", username="xiaoyu_anon")
+    await h.submit(student, anonymous=True)
+    await anonymity.check_all()  # the bot itself said nothing about who wrote it
+
+    anonymity.watch(h.emu, str(h.app.settings.database_url), h.app.settings.admin_ids)
+    async with h.app.session_factory.begin() as session:
+        await outbox_crud.enqueue(
+            session=session,
+            messages=notify.message_rows(
+                chat_id=OFFICERS_CHAT,
+                texts=["这条反馈来自 @xiaoyu_anon"],
+                case_id=None,
+                recipient=None,
+                priority=notify.INTERACTIVE,
+            ),
+        )
+    await h.settle()
+    with pytest.raises(AssertionError, match="anonymous submitter appears"):
+        await anonymity.check_all()
+
+
+async def test_a_named_submitter_may_be_shown(harness: Harness) -> None:
+    h = harness
+    student = await h.student(4243, "晓雨", username="xiaoyu_named")
+    await h.submit(student, anonymous=False)
+    assert any("晓雨" in (m.text or "") for m in h.emu.bot_messages(OFFICERS_CHAT))
+    await anonymity.check_all()

@@ -1,0 +1,122 @@
+"""A running bot against the emulator, with people to act in it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app.runtime import App, bind_configured_chats, build_app
+from bot.core.config import Settings
+from bot.devkit.emulator import BotAPIEmulator, SimUser
+from bot.devkit.scenario import Scenario
+from storage.db import create_engine
+from storage.migrate import upgrade
+from tests.support import anonymity
+
+ADMIN_ID = 9001
+OFFICER_ID = 9002
+OFFICERS_CHAT = -1001000000001
+TOKEN = "123456:TEST-TOKEN"
+DEFAULT_TEXT = "食堂二楼的饭菜连续一周出现异物，希望后勤加强检查。"
+RELAXED_LIMITS: dict[str, Any] = {
+    "delivery_global_per_second": 10_000,
+    "delivery_chat_per_second": 1_000,
+    "delivery_chat_burst": 100,
+    "delivery_group_per_minute": 100_000,
+}
+
+
+def make_settings(base_url: str, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "telegram_api_base": base_url,
+        "database_url": database_url,
+        "admin_ids": [ADMIN_ID],
+        "officers_chat_id": OFFICERS_CHAT,
+        # Timed jobs would post into the chats of tests about other things; their own tests
+        # turn them on (or call Jobs.tick with a chosen moment).
+        "scheduler_enabled": False,
+        # Telegram's real limits would pace every test's messages to seconds; the delivery
+        # tests set their own (and an emulator that enforces them).
+        **RELAXED_LIMITS,
+        # "Received, please wait" is for an update waiting seconds on a wall clock; on a loaded
+        # machine any test's update may, so only the tests about the notice keep it short.
+        "inbox_notice_seconds": 120,
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class Harness(Scenario):
+    app: App | None = None
+    admin: SimUser | None = None
+    officer: SimUser | None = None
+    students: dict[int, SimUser] = field(default_factory=dict)
+
+    async def student(
+        self,
+        user_id: int,
+        name: str = "Student",
+        *,
+        language: str = "zh-hans",
+        college: str = "临床医学院",
+        username: str | None = None,
+    ) -> SimUser:
+        """A student who has consented, chosen a language, and chosen a college."""
+        user = self.emu.add_user(
+            user_id=user_id, first_name=name, username=username, language_code=language
+        )
+        await self.onboard(
+            user, college=college, language="中文" if language.startswith("zh") else "English"
+        )
+        self.students[user_id] = user
+        return user
+
+    async def submit(  # type: ignore[override]
+        self, student: SimUser, text: str = DEFAULT_TEXT, **kwargs: Any
+    ) -> str:
+        return await super().submit(student, text, **kwargs)
+
+    async def press_card(self, number: str, button: str, who: SimUser | None = None) -> str:
+        presser = who or self.officer
+        assert presser is not None
+        query = await presser.press(self.card(number), button)
+        await self.settle()
+        return query
+
+
+async def reset_database(url: str) -> AsyncEngine:
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    await upgrade(engine)
+    return engine
+
+
+@contextlib.asynccontextmanager
+async def start_bot(
+    emu: BotAPIEmulator, database_url: str, *, worker: bool = True, **overrides: Any
+) -> AsyncIterator[App]:
+    """The real app against the emulator, to be driven step by step by a `Driver`: nothing runs
+    in the background, so a test knows when the bot is done."""
+    del worker  # whether the driver delivers is the driver's business
+    settings = make_settings(emu.base_url, database_url, **overrides)
+    app = build_app(settings)
+    anonymity.watch(emu, database_url, settings.admin_ids)
+    await bind_configured_chats(app)
+    try:
+        yield app
+    finally:
+        await app.processor.stop(grace=5)
+        await app.dispatcher.storage.close()
+        await app.bot.session.close()
+        await app.engine.dispose()
