@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.devkit.emulator import BotAPIEmulator
-from storage.db import create_engine
+from storage.db import READ_ONLY, create_engine
 from storage.models import Case, Representative, RoleGrant, User
 
 
@@ -42,7 +42,8 @@ def watch(emu: BotAPIEmulator, database_url: str, admin_ids: list[int]) -> None:
 
 
 async def anonymous_submitters(database_url: str, admin_ids: frozenset[int]) -> list[Identity]:
-    engine = create_engine(database_url)
+    # Reads only: it must not wait for (or take) the write lock a bot still running holds.
+    engine = create_engine(database_url, execution_options={READ_ONLY: True})
     try:
         async with engine.connect() as connection:
             rows = (await connection.execute(select(Case.submitter_id, Case.anonymous))).all()
