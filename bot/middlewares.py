@@ -99,7 +99,10 @@ class UserMiddleware(BaseMiddleware):
             data["locale"] = locale_for(None, None)
             data["_"] = self.renderer.translator(data["locale"])
             return await handler(event, data)
-        user = await users_crud.get_user(session=session, user_id=tg_user.id)
+        user, roles = await users_crud.user_and_roles(session=session, user_id=tg_user.id)
+        if user is None:
+            # Roles may be granted by id before the person ever wrote (a roster, /grant).
+            roles = await users_crud.roles_of(session=session, user_id=tg_user.id)
         if user is None or _profile_changed(user, tg_user):
             user = await users_crud.upsert_user(
                 session=session,
@@ -115,7 +118,6 @@ class UserMiddleware(BaseMiddleware):
             # Writing to the bot (or unblocking it) means the block is lifted.
             await users_crud.set_unreachable(session=session, user_id=user.id, when=None)
             user.unreachable_at = None
-        roles = await users_crud.roles_of(session=session, user_id=user.id)
         if user.id in self.admin_ids:
             roles |= {"admin", "officer"}
         locale = locale_for(user.locale, user.language_code)
