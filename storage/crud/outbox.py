@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.crud.handoff import note_queued
-from storage.models import OutboxMessage, User
+from storage.models import ChatBinding, OutboxMessage, User
 from storage.types import utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -272,12 +272,32 @@ async def card_listed(*, session: AsyncSession, case_id: int) -> bool:
     return (await session.scalar(stmt.limit(1))) is not None
 
 
-async def unreachable_recipients(*, session: AsyncSession, user_ids: Iterable[int]) -> set[int]:
-    ids = list(set(user_ids))
-    if not ids:
-        return set()
-    stmt = select(col(User.id)).where(col(User.id).in_(ids), col(User.unreachable_at).is_not(None))
-    return set(await session.scalars(stmt))
+async def undeliverable(
+    *, session: AsyncSession, user_ids: Iterable[int], chat_ids: Iterable[int]
+) -> tuple[set[int], set[int]]:
+    """Of these, the recipients who blocked the bot and the chats it was removed from; asked
+    in one query, as every claim asks both."""
+    users, chats = sorted(set(user_ids)), sorted(set(chat_ids))
+    parts = []
+    if users:
+        parts.append(
+            select(col(User.id), literal(False)).where(
+                col(User.id).in_(users), col(User.unreachable_at).is_not(None)
+            )
+        )
+    if chats:
+        parts.append(
+            select(col(ChatBinding.chat_id), literal(True)).where(
+                col(ChatBinding.chat_id).in_(chats), col(ChatBinding.lost_at).is_not(None)
+            )
+        )
+    if not parts:
+        return set(), set()
+    unreachable: set[int] = set()
+    lost: set[int] = set()
+    for found, is_chat in await session.execute(union_all(*parts)):
+        (lost if is_chat else unreachable).add(found)
+    return unreachable, lost
 
 
 async def list_by_status(
@@ -309,7 +329,7 @@ async def has_pending(*, session: AsyncSession, coalesce_key: str) -> bool:
 async def move_chat(*, session: AsyncSession, old: int, new: int) -> list[str]:
     """Follow a group's migration to a supergroup everywhere its id is stored; the purposes
     of the bindings that moved."""
-    from storage.models import Case, ChatBinding
+    from storage.models import Case
 
     moved = list(
         await session.scalars(
