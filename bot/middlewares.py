@@ -18,6 +18,7 @@ from bot.delivery.urgency import Urgency
 from bot.i18n import locale_for
 from bot.render import Renderer
 from storage.crud import inbox as inbox_crud
+from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.models import User
 
@@ -73,6 +74,7 @@ class TransactionMiddleware(BaseMiddleware):
                     # What the commit sets going (the worker taking over what was queued) is
                     # not the handler's: its calls go to Telegram.
                     deferred.current.reset(token)
+                await outbox_crud.flush_staged(session=session)
                 if not await inbox_crud.finish(session=session, update_id=event.update_id):
                     log.info("update %s was already handled; dropped", event.update_id)
                     await session.rollback()
