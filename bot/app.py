@@ -25,7 +25,7 @@ from bot import logctx, logs
 from bot.config import Settings, load_organisation
 from bot.deferred import DeferCalls
 from bot.delivery import DeliveryWorker, Probe
-from bot.dispatcher import build_dispatcher
+from bot.dispatcher import build_dispatcher, check_filters_in_place
 from bot.ingest.failures import FailureReport
 from bot.ingest.inbox import Inbox
 from bot.ingest.notice import Notice
@@ -117,6 +117,7 @@ def build_app(
         storage=storage or build_fsm_storage(settings),
     )
     dispatcher.include_router(delivery_handlers.build_router())
+    check_filters_in_place(dispatcher)
     logctx.watch(session_factory)
     notice = Notice(bot, services.renderer, after=settings.inbox_notice_seconds)
     processor = Processor(dispatcher, bot, FailureReport(services, session_factory), notice)
