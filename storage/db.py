@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from storage.crud import erasure, handoff
+from storage.sqlite_driver import OneTripDBAPI
 
 # Execution options of a session that will only read, and of one whose commit must survive a
 # power cut, not only a crash of the process (see `_tune_sqlite`).
@@ -32,6 +33,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if parsed.get_driver_name() == "aiosqlite":
+            kwargs.setdefault("module", OneTripDBAPI())
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine)
         return engine

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Dispatcher
+from aiogram.dispatcher.event.handler import FilterObject
+from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -55,3 +59,33 @@ def build_dispatcher(
         fallback.build_router(),
     )
     return dp
+
+
+def check_filters_in_place(dispatcher: Dispatcher) -> None:
+    """aiogram checks a synchronous filter in a worker thread (`asyncio.to_thread`): a trip to
+    the thread pool and back for each filter of each handler tried, on every update. Magic
+    filters (`F.text == …`) and states used as filters only look at the update; they are
+    checked where they are. Call once every router is included.
+
+    The filters a router sets on a whole observer (`router.message.filter(...)`) are held in
+    its private `_handler`; they are tried on every update that reaches the router.
+    """
+    for router in dispatcher.chain_tail:
+        for observer in router.observers.values():
+            for handler in [*observer.handlers, observer._handler]:
+                for event_filter in handler.filters or ():
+                    pure = event_filter.magic is not None or isinstance(
+                        event_filter.callback, State
+                    )
+                    if pure and not event_filter.awaitable:
+                        _check_in_place(event_filter)
+
+
+def _check_in_place(event_filter: FilterObject) -> None:
+    check = event_filter.callback
+
+    async def in_place(*args: Any, **kwargs: Any) -> Any:
+        return check(*args, **kwargs)
+
+    # Which arguments the filter takes was read from `check` already, and stays.
+    event_filter.callback, event_filter.awaitable = in_place, True

@@ -18,6 +18,7 @@ from bot.delivery import deferred
 from bot.delivery.deferred import Deferral, DeferredStorage
 from bot.delivery.urgency import Urgency
 from storage.crud import inbox as inbox_crud
+from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.models import User
 
@@ -73,6 +74,7 @@ class TransactionMiddleware(BaseMiddleware):
                     # What the commit sets going (the worker taking over what was queued) is
                     # not the handler's: its calls go to Telegram.
                     deferred.current.reset(token)
+                await outbox_crud.flush_staged(session=session)
                 if not await inbox_crud.finish(session=session, update_id=event.update_id):
                     log.info("update %s was already handled; dropped", event.update_id)
                     await session.rollback()
@@ -99,7 +101,10 @@ class UserMiddleware(BaseMiddleware):
             data["locale"] = locale_for(None, None)
             data["_"] = self.renderer.translator(data["locale"])
             return await handler(event, data)
-        user = await users_crud.get_user(session=session, user_id=tg_user.id)
+        user, roles = await users_crud.user_and_roles(session=session, user_id=tg_user.id)
+        if user is None:
+            # Roles may be granted by id before the person ever wrote (a roster, /grant).
+            roles = await users_crud.roles_of(session=session, user_id=tg_user.id)
         if user is None or _profile_changed(user, tg_user):
             user = await users_crud.upsert_user(
                 session=session,
@@ -115,7 +120,6 @@ class UserMiddleware(BaseMiddleware):
             # Writing to the bot (or unblocking it) means the block is lifted.
             await users_crud.set_unreachable(session=session, user_id=user.id, when=None)
             user.unreachable_at = None
-        roles = await users_crud.roles_of(session=session, user_id=user.id)
         if user.id in self.admin_ids:
             roles |= {"admin", "officer"}
         locale = locale_for(user.locale, user.language_code)

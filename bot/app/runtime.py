@@ -21,7 +21,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app.dispatcher import build_dispatcher
+from bot.app.dispatcher import build_dispatcher, check_filters_in_place
 from bot.app.response_types import KeepResponseTypes
 from bot.app.scheduler import Jobs, build_scheduler, warn_stale_calendar
 from bot.cases.cards import CardPublisher
@@ -137,6 +137,7 @@ def build_app(
         storage=storage or build_fsm_storage(settings),
     )
     dispatcher.include_router(delivery_handlers.build_router())
+    check_filters_in_place(dispatcher)
     logctx.watch(session_factory)
     notice = Notice(bot, services.renderer, after=settings.inbox_notice_seconds)
     processor = Processor(dispatcher, bot, FailureReport(services, session_factory), notice)

@@ -4,11 +4,12 @@ only when the update's transaction commits.
 While an update is handled (a `Deferral` is current), a Bot API call that would show something
 to someone is not made: it becomes an outbox row of the update's own transaction, in the order
 the handler made it, and the delivery worker sends it once the transaction commits (at once:
-such rows are handed to the worker on commit). A rollback takes the rows with it, so nobody is
-told of what did not happen; a send that fails after the commit is retried by the outbox like
-any other. Calls that only read (getChat, getFile, …) go through. Conversation state (FSM)
-written meanwhile is kept aside and applied after the commit, so a failed transaction leaves the
-conversation where it was.
+such rows are handed to the worker on commit). The rows of one update are staged and written and
+handed over together when the handler is done (`storage.crud.outbox.stage`). A rollback takes
+the rows with it, so nobody is told of what did not happen; a send that fails after the commit
+is retried by the outbox like any other. Calls that only read (getChat, getFile, …) go through.
+Conversation state (FSM) written meanwhile is kept aside and applied after the commit, so a
+failed transaction leaves the conversation where it was.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class DeferCalls(BaseRequestMiddleware):
         if deferral is None or reads_only(method) or current_send.get() is not None:
             return await make_request(bot, method)
         row = await outbox_row(deferral, bot, method)
-        await outbox_crud.enqueue(session=deferral.session, messages=[row])
+        await outbox_crud.stage(session=deferral.session, messages=[row])
         # Handlers do not wait for Telegram's answer (nothing is sent yet); True is what the
         # Bot API answers to the calls that return no object.
         return True

@@ -29,7 +29,6 @@ from bot.delivery.sending import Sender
 from bot.delivery.urgency import Urgency
 from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
-from storage.crud import users as users_crud
 from storage.crud.handoff import Queued
 from storage.db import READ_ONLY
 from storage.models import OutboxMessage
@@ -187,12 +186,13 @@ class Intake:
                 }
             else:
                 found |= await kind.targets(session, group, self.sender.context)
-        unreachable = await outbox_crud.unreachable_recipients(
-            session=session, user_ids=[r.recipient_user_id for r in rows if r.recipient_user_id]
+        unreachable, lost = await outbox_crud.undeliverable(
+            session=session,
+            user_ids=[r.recipient_user_id for r in rows if r.recipient_user_id],
+            chat_ids=[target.chat_id for target in found.values() if isinstance(target, Target)],
         )
         gone = Outcome("forbidden", error="recipient unreachable (blocked the bot earlier)")
         found |= {r.id or 0: gone for r in rows if r.recipient_user_id in unreachable}
-        lost = await users_crud.lost_chat_ids(session=session)
         if lost:
             # Not tried, not counted: they wait for the chat to be bound again, which wakes them.
             pause = Outcome("wait", error=LOST, until=self.services.now() + LOST_CHAT_PAUSE)

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from storage.crud._upsert import supports_skip_locked
@@ -109,7 +110,11 @@ async def take_rows(
     taken = set(result.scalars())
     rows = [row for row in due.rows if row.id in taken]
     for row in rows:
-        row.status, row.claimed_at, row.claimed_by = SENDING, stamp, worker
+        # What the UPDATE just wrote, not a change: a row of the session (one queued in this
+        # transaction) would otherwise be written again, row by row, at the next flush.
+        set_committed_value(row, "status", SENDING)
+        set_committed_value(row, "claimed_at", stamp)
+        set_committed_value(row, "claimed_by", worker)
     return rows
 
 

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.crud.handoff import note_queued
-from storage.models import OutboxMessage, User
+from storage.models import ChatBinding, OutboxMessage, User
 from storage.types import utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -26,8 +26,10 @@ LISTED = "listed"
 CLOCK = "clock"
 # More rows than this are inserted in bulk.
 BULK_INSERT = 50
-# session.info key: the people erased in the transaction (`storage.crud.erasure.Traces`).
+# session.info keys: the people erased in the transaction (`storage.crud.erasure.Traces`), and
+# the rows it staged (`stage`).
 ERASED = "erased_people"
+STAGED = "outbox_staged"
 
 
 class Erased(Protocol):
@@ -53,6 +55,53 @@ async def enqueue(
 ) -> None:
     """Queue messages in the caller's transaction, due now by the app's clock; a pending card
     refresh absorbs later ones."""
+    queued = await _prepared(session, messages, now)
+    # Rows staged earlier in the transaction are older: written and told about first.
+    staged: list[OutboxMessage] = session.info.pop(STAGED, [])
+    if len(queued) > BULK_INSERT:
+        await session.flush()
+        await note_queued(session, staged)
+        staged = []
+        # A broadcast: thousands of rows in one statement, without tracking each as an object
+        # (so these rows get no ids here; nothing needs them before they are sent).
+        columns = [c.key for c in OutboxMessage.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
+        await session.execute(
+            insert(OutboxMessage.__table__),  # type: ignore[attr-defined]
+            [{key: getattr(m, key) for key in columns} for m in queued],
+        )
+    else:
+        session.add_all(queued)
+        await session.flush()
+    await note_queued(session, staged + queued)
+
+
+async def stage(*, session: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
+    """Queue like `enqueue`, but leave the writing to the transaction's next flush and the
+    telling to `flush_staged` (or the next `enqueue`): an update whose handler makes several
+    calls inserts them in one statement and hands them to the worker in one claim.
+
+    Rows added to the session keep their order, and any query flushes them first. Inside a
+    savepoint they are queued at once: rolling it back would not take unwritten rows with it.
+    """
+    if session.in_nested_transaction():
+        await enqueue(session=session, messages=messages)
+        return
+    queued = await _prepared(session, messages, None)
+    session.add_all(queued)
+    session.info.setdefault(STAGED, []).extend(queued)
+
+
+async def flush_staged(*, session: AsyncSession) -> None:
+    """Writes what `stage` left, before the transaction commits."""
+    staged: list[OutboxMessage] = session.info.pop(STAGED, [])
+    if staged:
+        await session.flush()
+        await note_queued(session, staged)
+
+
+async def _prepared(
+    session: AsyncSession, messages: Sequence[OutboxMessage], now: datetime | None
+) -> list[OutboxMessage]:
     now = now or clock_of(session)
     keys = {m.coalesce_key for m in messages if m.coalesce_key is not None}
     pending: set[str | None] = set()
@@ -76,18 +125,7 @@ async def enqueue(
         message.lane = message.lane or lane_of(message)
         queued.append(message)
     mark_forgotten(session.info, queued)
-    if len(queued) > BULK_INSERT:
-        # A broadcast: thousands of rows in one statement, without tracking each as an object
-        # (so these rows get no ids here; nothing needs them before they are sent).
-        columns = [c.key for c in OutboxMessage.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
-        await session.execute(
-            insert(OutboxMessage.__table__),  # type: ignore[attr-defined]
-            [{key: getattr(m, key) for key in columns} for m in queued],
-        )
-    else:
-        session.add_all(queued)
-        await session.flush()
-    await note_queued(session, queued)
+    return queued
 
 
 def mark_forgotten(info: dict[Any, Any], rows: Iterable[OutboxMessage]) -> None:
@@ -272,12 +310,32 @@ async def card_listed(*, session: AsyncSession, case_id: int) -> bool:
     return (await session.scalar(stmt.limit(1))) is not None
 
 
-async def unreachable_recipients(*, session: AsyncSession, user_ids: Iterable[int]) -> set[int]:
-    ids = list(set(user_ids))
-    if not ids:
-        return set()
-    stmt = select(col(User.id)).where(col(User.id).in_(ids), col(User.unreachable_at).is_not(None))
-    return set(await session.scalars(stmt))
+async def undeliverable(
+    *, session: AsyncSession, user_ids: Iterable[int], chat_ids: Iterable[int]
+) -> tuple[set[int], set[int]]:
+    """Of these, the recipients who blocked the bot and the chats it was removed from; asked
+    in one query, as every claim asks both."""
+    users, chats = sorted(set(user_ids)), sorted(set(chat_ids))
+    parts = []
+    if users:
+        parts.append(
+            select(col(User.id), literal(False)).where(
+                col(User.id).in_(users), col(User.unreachable_at).is_not(None)
+            )
+        )
+    if chats:
+        parts.append(
+            select(col(ChatBinding.chat_id), literal(True)).where(
+                col(ChatBinding.chat_id).in_(chats), col(ChatBinding.lost_at).is_not(None)
+            )
+        )
+    if not parts:
+        return set(), set()
+    unreachable: set[int] = set()
+    lost: set[int] = set()
+    for found, is_chat in await session.execute(union_all(*parts)):
+        (lost if is_chat else unreachable).add(found)
+    return unreachable, lost
 
 
 async def list_by_status(
@@ -309,7 +367,7 @@ async def has_pending(*, session: AsyncSession, coalesce_key: str) -> bool:
 async def move_chat(*, session: AsyncSession, old: int, new: int) -> list[str]:
     """Follow a group's migration to a supergroup everywhere its id is stored; the purposes
     of the bindings that moved."""
-    from storage.models import Case, ChatBinding
+    from storage.models import Case
 
     moved = list(
         await session.scalars(

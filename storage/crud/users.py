@@ -38,6 +38,19 @@ async def get_user(*, session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def user_and_roles(*, session: AsyncSession, user_id: int) -> tuple[User | None, set[str]]:
+    """The user and their roles in one query: every update asks for both."""
+    stmt = (
+        select(User, col(RoleGrant.role))
+        .outerjoin(RoleGrant, col(RoleGrant.user_id) == col(User.id))
+        .where(col(User.id) == user_id)
+    )
+    rows = (await session.execute(stmt)).all()
+    if not rows:
+        return None, set()
+    return rows[0][0], {role for _, role in rows if role is not None}
+
+
 async def set_unreachable(*, session: AsyncSession, user_id: int, when: datetime | None) -> None:
     await session.execute(update(User).where(col(User.id) == user_id).values(unreachable_at=when))
 
