@@ -187,7 +187,9 @@ async def finish_many(
             "sent_at": when if o["status"] in (SENT, LISTED) else None,
             **({"chat_id": o["chat_id"]} if "chat_id" in o else {}),
         }
-        for o in outcomes
+        # In id order, as the heartbeat's renewal and the claims lock them: two transactions
+        # taking the same rows in different orders deadlock on PostgreSQL.
+        for o in sorted(outcomes, key=lambda o: int(str(o["id"])))
     ]
     await session.execute(update(OutboxMessage), params)
     gone = await session.scalars(
