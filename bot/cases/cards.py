@@ -28,6 +28,7 @@ from bot.proposals import views as proposal_views
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
+from storage.db import READ_ONLY
 from storage.models import Case, ChatBinding
 
 TOPIC_TITLE_LIMIT = 128
@@ -49,7 +50,7 @@ class CardPublisher:
         return await self.bot(method, request_timeout=timeout)
 
     async def _load(self, case_id: int) -> tuple[Case, ChatBinding | None, str]:
-        async with self.session_factory() as session:
+        async with self.session_factory(execution_options={READ_ONLY: True}) as session:
             case = await cases_crud.get_case(session=session, case_id=case_id)
             if case is None:
                 raise ThreadUnavailable("case vanished", 3600)
@@ -149,7 +150,7 @@ class CardPublisher:
     async def render_card(self, case: Case, actor: str) -> str:
         org, renderer = self.services.org, self.services.renderer
         assert case.id is not None
-        async with self.session_factory() as session:
+        async with self.session_factory(execution_options={READ_ONLY: True}) as session:
             attachments = await cases_crud.attachments_of(session=session, case_id=case.id)
             submitter = None
             if not case.anonymous and case.submitter_id is not None:
@@ -195,7 +196,7 @@ class CardPublisher:
 
     async def thread_target(self, case_id: int) -> dict[str, Any]:
         """Where a note about the case goes: its topic, or a reply to its card."""
-        async with self.session_factory() as session:
+        async with self.session_factory(execution_options={READ_ONLY: True}) as session:
             case = await cases_crud.get_case(session=session, case_id=case_id)
             if case is None:
                 raise ThreadUnavailable("case vanished", 3600)
