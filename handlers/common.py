@@ -127,3 +127,19 @@ class NeedsConsent(Filter):
                 return command not in BEFORE_CONSENT_COMMANDS
             return text not in menu_texts(services.renderer, MENU_HELP)
         return False
+
+
+async def close_buttons(query: CallbackQuery, toast: str | None = None) -> None:
+    """Answer the press and take its message's buttons away: an old step cannot be pressed again."""
+    await query.answer(toast)
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def show_in_place(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Answer the press and turn its message into the next page, rather than sending another."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text, reply_markup=markup)

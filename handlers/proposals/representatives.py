@@ -19,7 +19,7 @@ from bot.proposals import cosign as proposal_cosign
 from bot.proposals import keyboards as kbs
 from bot.proposals import roster
 from bot.proposals.representative_views import cosign_request
-from handlers.common import error_text
+from handlers.common import close_buttons, error_text
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -73,9 +73,7 @@ async def answer(
     except TransitionError as exc:
         await query.answer(error_text(_, exc), show_alert=True)
         return
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    await close_buttons(query)
 
 
 async def _invite(

@@ -17,7 +17,7 @@ from bot.core.context import Services
 from bot.proposals import keyboards as kbs
 from bot.proposals import public_board
 from bot.proposals.public_board import BoardPage, PublicProposal
-from handlers.common import ConsentGate
+from handlers.common import ConsentGate, show_in_place
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -42,9 +42,7 @@ async def page(
         session=session, services=services, page=max(callback_data.page, 0)
     )
     text, markup = _page(services, locale, board)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=markup)
+    await show_in_place(query, text, markup)
 
 
 async def act(
