@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, F
+from aiogram import BaseMiddleware, F, Router
 from aiogram.filters import Filter
 from aiogram.types import (
     CallbackQuery,
@@ -143,3 +143,19 @@ async def show_in_place(
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(text, reply_markup=markup)
+
+
+def private_router(name: str) -> Router:
+    """A router that hears only private chats with the bot."""
+    router = Router(name=name)
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    return router
+
+
+def consented_router(name: str) -> Router:
+    """A private chats' router for students who have agreed to the privacy notice."""
+    router = private_router(name)
+    router.message.middleware(ConsentGate())
+    router.callback_query.middleware(ConsentGate())
+    return router

@@ -21,7 +21,7 @@ from bot.proposals import drafts
 from bot.proposals import keyboards as kbs
 from bot.proposals.core import load
 from bot.proposals.representative_views import ProposeEntry, propose_entry
-from handlers.common import ConsentGate, close_buttons, error_text, free_input
+from handlers.common import close_buttons, consented_router, error_text, free_input
 from handlers.media import attachment_of
 from handlers.proposals import drafting_steps as steps
 from handlers.proposals.drafting_steps import ProposalInput
@@ -32,11 +32,7 @@ STALE = N_("This step is over; send /propose to continue.")
 
 
 def build_router(renderer: Renderer) -> Router:
-    router = Router(name="proposals")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
-    router.message.middleware(ConsentGate())
-    router.callback_query.middleware(ConsentGate())
+    router = consented_router("proposals")
     free = free_input(renderer)
     router.message.register(propose, Command("propose"))
     router.callback_query.register(fresh, ProposeCB.filter(F.step == "fresh"))

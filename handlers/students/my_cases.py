@@ -21,8 +21,8 @@ from bot.domain import labels
 from bot.domain.workflow import ACTION_OF_RATING, FINAL_STATES, TransitionError
 from handlers.common import (
     MENU_MY,
-    ConsentGate,
     close_buttons,
+    consented_router,
     error_text,
     free_input,
     menu_texts,
@@ -303,11 +303,7 @@ def _case_list(
 
 
 def build_router(renderer: Renderer) -> Router:
-    router = Router(name="my_cases")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
-    router.message.middleware(ConsentGate())
-    router.callback_query.middleware(ConsentGate())
+    router = consented_router("my_cases")
     free = free_input(renderer)
     router.message.register(my, F.text.in_(menu_texts(renderer, MENU_MY)))
     router.message.register(my, Command("my"))

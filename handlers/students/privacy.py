@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.callbacks import StartCB
 from bot.core.context import Services
 from bot.privacy import personal_data as privacy
-from handlers.common import close_buttons
+from handlers.common import close_buttons, private_router
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -87,9 +87,7 @@ def _erase_keyboard(_: Translate) -> InlineKeyboardMarkup:
 
 
 def build_router() -> Router:
-    router = Router(name="privacy")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router = private_router("privacy")
     router.message.register(mydata, Command("mydata"))
     router.message.register(deleteme, Command("deleteme"))
     router.callback_query.register(keep, StartCB.filter(F.action == "keep"))

@@ -17,7 +17,7 @@ from bot.core.context import Services
 from bot.proposals import keyboards as kbs
 from bot.proposals import public_board
 from bot.proposals.public_board import BoardPage, PublicProposal
-from handlers.common import ConsentGate, show_in_place
+from handlers.common import consented_router, show_in_place
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -123,11 +123,7 @@ def _detail(
 
 
 def build_router() -> Router:
-    router = Router(name="public")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
-    router.message.middleware(ConsentGate())
-    router.callback_query.middleware(ConsentGate())
+    router = consented_router("public")
     router.message.register(proposals, Command("proposals"))
     router.callback_query.register(page, PublicCB.filter(F.action == "page"))
     router.callback_query.register(act, PublicCB.filter(F.action.in_(public_board.ACTIONS)))

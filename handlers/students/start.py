@@ -17,7 +17,14 @@ from bot.core.render import Renderer
 from bot.privacy import personal_data as privacy
 from bot.proposals.core import window_open
 from bot.proposals.drafts import standing
-from handlers.common import MENU_HELP, close_buttons, college_keyboard, main_menu, menu_texts
+from handlers.common import (
+    MENU_HELP,
+    close_buttons,
+    college_keyboard,
+    main_menu,
+    menu_texts,
+    private_router,
+)
 from storage.models import CongressSession, Representative, User
 
 Translate = Callable[[str], str]
@@ -184,9 +191,7 @@ def _language_keyboard() -> InlineKeyboardMarkup:
 
 
 def build_router(renderer: Renderer) -> Router:
-    router = Router(name="start")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router = private_router("start")
     router.message.register(start, CommandStart())
     router.callback_query.register(decline, StartCB.filter(F.action == "decline"))
     router.callback_query.register(consent, StartCB.filter(F.action == "consent"))

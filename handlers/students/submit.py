@@ -33,9 +33,9 @@ from bot.domain.workflow import (
 )
 from handlers.common import (
     MENU_NEW,
-    ConsentGate,
     close_buttons,
     college_keyboard,
+    consented_router,
     error_text,
     free_input,
     main_menu,
@@ -410,11 +410,7 @@ _EDIT_STEPS: dict[str, Callable[[Reply, FSMContext, Services, str], Awaitable[No
 
 
 def build_router(renderer: Renderer) -> Router:
-    router = Router(name="submit")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
-    router.message.middleware(ConsentGate())
-    router.callback_query.middleware(ConsentGate())
+    router = consented_router("submit")
     free = free_input(renderer)
     router.message.register(new, F.text.in_(menu_texts(renderer, MENU_NEW)))
     router.message.register(new, Command("new"))
