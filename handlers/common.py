@@ -159,3 +159,11 @@ def consented_router(name: str) -> Router:
     router.message.middleware(ConsentGate())
     router.callback_query.middleware(ConsentGate())
     return router
+
+
+async def admins_only(message: Message, roles: frozenset[str], _: Callable[[str], str]) -> bool:
+    """True for an admin; anyone else is told the command is not theirs."""
+    if "admin" in roles:
+        return True
+    await message.reply(_("Only admins can do this."))
+    return False

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import officer_views, pending
 from bot.cases.pending import Where
+from bot.core.callbacks import CardCB
 from bot.core.context import Services
 from bot.domain.workflow import Actor, Role, TransitionError
 from handlers.common import error_text
@@ -116,3 +117,25 @@ async def ask_for_text(
         await query.answer(error_text(_, exc), show_alert=True)
         return
     await query.answer(_("Reply to the bot's request with the text."))
+
+
+async def ask_case_text(
+    query: CallbackQuery,
+    callback_data: CardCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Callable[[str], str],
+) -> None:
+    """A case card's button whose action needs words."""
+    await ask_for_text(
+        query,
+        session,
+        user,
+        roles,
+        services,
+        _,
+        callback_data.action,
+        case_id=callback_data.case_id,
+    )

@@ -15,7 +15,7 @@ from bot.core.callbacks import CardCB
 from bot.core.context import Services
 from bot.delivery import admin, batching
 from bot.domain.workflow import TransitionError
-from handlers.common import error_text
+from handlers.common import admins_only, error_text
 from handlers.officers.chat import actor_of, chat_of, officers_router
 from storage.models import User
 
@@ -59,8 +59,7 @@ async def failed(
     services: Services,
     _: Translate,
 ) -> None:
-    if "admin" not in roles:
-        await message.reply(_("Only admins can do this."))
+    if not await admins_only(message, roles, _):
         return
     items, total = await admin.failed(session=session)
     await message.answer(**admin.view(services, items, total))

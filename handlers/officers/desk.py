@@ -18,7 +18,7 @@ from handlers.common import NOT_COMMAND, error_text
 from handlers.officers import prompts
 from handlers.officers.chat import (
     actor_of,
-    ask_for_text,
+    ask_case_text,
     case_of_message,
     chat_of,
     officers_router,
@@ -48,7 +48,7 @@ def _build_cards_router() -> Router:
     )
     router.callback_query.register(forward, DeptCB.filter())
     router.callback_query.register(
-        ask_text, CardCB.filter(F.action.in_([a.value for a in ASKS_TEXT]))
+        ask_case_text, CardCB.filter(F.action.in_([a.value for a in ASKS_TEXT]))
     )
     router.message.register(queue, Command("queue"))
     router.message.register(officer_help, Command("help"))
@@ -111,27 +111,6 @@ async def forward(
     actor = actor_of(user, roles, chat_of(query))
     case_id, department = callback_data.case_id, callback_data.dept
     await _act(query, session, services, _, case_id, Action.FORWARD, actor, department)
-
-
-async def ask_text(
-    query: CallbackQuery,
-    callback_data: CardCB,
-    session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
-    services: Services,
-    _: Translate,
-) -> None:
-    await ask_for_text(
-        query,
-        session,
-        user,
-        roles,
-        services,
-        _,
-        callback_data.action,
-        case_id=callback_data.case_id,
-    )
 
 
 async def queue(message: Message, session: AsyncSession, services: Services) -> None:

@@ -21,8 +21,8 @@ from bot.proposals import answers as proposal_answers
 from bot.proposals import decisions as proposal_decisions
 from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals import liaisons
-from handlers.common import error_text
-from handlers.officers.chat import actor_of, ask_for_text, chat_of, officers_router
+from handlers.common import admins_only, error_text
+from handlers.officers.chat import actor_of, ask_case_text, ask_for_text, chat_of, officers_router
 from storage.models import Case, User
 
 Translate = Callable[[str], str]
@@ -33,7 +33,7 @@ LIAISON_USAGE = N_(
 
 def build_router() -> Router:
     router = officers_router("proposal_officers")
-    router.callback_query.register(ask_convert, CardCB.filter(F.action == Action.CONVERT))
+    router.callback_query.register(ask_case_text, CardCB.filter(F.action == Action.CONVERT))
     router.callback_query.register(ask_part_text, PartCB.filter(F.action.in_({"back", "reply"})))
     router.callback_query.register(publish, PartCB.filter(F.action == "ok"))
     router.callback_query.register(assign_confirm, AssignCB.filter(F.op == "ok"))
@@ -42,20 +42,6 @@ def build_router() -> Router:
     router.message.register(appoint_liaison, Command("liaison"))
     router.message.register(dismiss_liaison, Command("unliaison"))
     return router
-
-
-async def ask_convert(
-    query: CallbackQuery,
-    callback_data: CardCB,
-    session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
-    services: Services,
-    _: Translate,
-) -> None:
-    await ask_for_text(
-        query, session, user, roles, services, _, "convert", case_id=callback_data.case_id
-    )
 
 
 async def ask_part_text(
@@ -232,8 +218,7 @@ async def _liaison_command(
 ) -> tuple[int, str, Department | None] | None:
     """Whom /liaison or /unliaison is about (a replied-to person, or an id) and the department
     named; None once the admin has been told what is wrong."""
-    if "admin" not in roles:
-        await message.reply(_("Only admins can do this."))
+    if not await admins_only(message, roles, _):
         return None
     args = (command.args or "").split()
     reply = message.reply_to_message
