@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, F
+from aiogram import BaseMiddleware, F, Router
 from aiogram.filters import Filter
 from aiogram.types import (
     CallbackQuery,
@@ -127,3 +127,43 @@ class NeedsConsent(Filter):
                 return command not in BEFORE_CONSENT_COMMANDS
             return text not in menu_texts(services.renderer, MENU_HELP)
         return False
+
+
+async def close_buttons(query: CallbackQuery, toast: str | None = None) -> None:
+    """Answer the press and take its message's buttons away: an old step cannot be pressed again."""
+    await query.answer(toast)
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def show_in_place(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Answer the press and turn its message into the next page, rather than sending another."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text, reply_markup=markup)
+
+
+def private_router(name: str) -> Router:
+    """A router that hears only private chats with the bot."""
+    router = Router(name=name)
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    return router
+
+
+def consented_router(name: str) -> Router:
+    """A private chats' router for students who have agreed to the privacy notice."""
+    router = private_router(name)
+    router.message.middleware(ConsentGate())
+    router.callback_query.middleware(ConsentGate())
+    return router
+
+
+async def admins_only(message: Message, roles: frozenset[str], _: Callable[[str], str]) -> bool:
+    """True for an admin; anyone else is told the command is not theirs."""
+    if "admin" in roles:
+        return True
+    await message.reply(_("Only admins can do this."))
+    return False

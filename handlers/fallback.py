@@ -9,14 +9,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.core.context import Services
-from handlers.common import NeedsConsent, main_menu
+from handlers.common import NeedsConsent, main_menu, private_router
 
 
 def build_cancel_router() -> Router:
     """First in line: nothing but /start and /help before consent; /cancel from every step."""
-    router = Router(name="cancel")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router = private_router("cancel")
     router.message.register(consent_first, NeedsConsent())
     router.callback_query.register(consent_first_button, NeedsConsent())
     router.message.register(cancel, Command("cancel"))

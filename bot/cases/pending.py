@@ -29,7 +29,7 @@ from bot.core.markup import as_dict
 from bot.core.render import fit_html
 from bot.delivery import notify
 from bot.domain.text import N_
-from bot.domain.workflow import Action, Actor, TransitionError, resolve
+from bot.domain.workflow import Action, Actor, TransitionError, required_text, resolve
 from bot.proposals import answers as proposal_answers
 from bot.proposals import decisions as proposal_decisions
 from storage.crud import cases as cases_crud
@@ -214,9 +214,7 @@ async def receive(
     if refused is not None:
         session.add(pending)
         return refused
-    text = text.strip()
-    if not text:
-        raise TransitionError("text_required")
+    text = required_text(text)
     if pending.action == Action.MERGE:
         # The case number is checked by the move itself; a wrong one leaves the prompt open.
         await _apply(session=session, services=services, actor=actor, pending=pending, text=text)

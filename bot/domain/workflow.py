@@ -260,6 +260,14 @@ class TransitionError(Exception):
         self.reason = reason
 
 
+def required_text(text: str) -> str:
+    """The text without its surrounding blanks; an action that needs words refuses an empty one."""
+    text = text.strip()
+    if not text:
+        raise TransitionError("text_required")
+    return text
+
+
 def resolve(facts: CaseFacts, action: Action, role: Role) -> State:
     """The state `action` by `role` leads to, or TransitionError("forbidden" | "invalid")."""
     candidates = [t for t in TRANSITIONS if t.source == facts.state and t.action == action]

@@ -25,6 +25,7 @@ from bot.domain.workflow import (
     Role,
     State,
     TransitionError,
+    required_text,
 )
 from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals.core import Loaded, audience_rows, channel_rows, load, log, rows_for
@@ -129,9 +130,7 @@ async def return_answer(
     """Sent back to the department with the officers' comment; they answer again."""
     part, loaded, open_parts = await _part(session, assignment_id)
     await guard.officer(session=session, services=services, actor=actor, case=loaded.case)
-    comment = comment.strip()
-    if not comment:
-        raise TransitionError("text_required")
+    comment = required_text(comment)
     case = loaded.case
     await move(
         session=session,
@@ -271,9 +270,7 @@ async def ask_officers(
     await guard.liaison(
         session=session, user_id=user.id, chat_id=chat_id, department=part.department_code
     )
-    question = question.strip()
-    if not question:
-        raise TransitionError("text_required")
+    question = required_text(question)
     case = loaded.case
     actor = Actor(user.id, Role.LIAISON)
     await log(
@@ -312,9 +309,7 @@ async def reply_to_liaison(
 ) -> None:
     part, loaded, _ = await _part(session, assignment_id)
     await guard.officer(session=session, services=services, actor=actor, case=loaded.case)
-    text = text.strip()
-    if not text:
-        raise TransitionError("text_required")
+    text = required_text(text)
     await log(
         session=session,
         services=services,

@@ -16,7 +16,15 @@ from bot.casework import guard
 from bot.casework.transitions import move
 from bot.core.context import Services
 from bot.delivery import notify
-from bot.domain.workflow import NUMBER_PREFIX, RATING_OF, Action, Kind, State, TransitionError
+from bot.domain.workflow import (
+    NUMBER_PREFIX,
+    RATING_OF,
+    Action,
+    Kind,
+    State,
+    TransitionError,
+    required_text,
+)
 from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals.answers import reopen_parts
 from bot.proposals.core import audience_rows, channel_rows, load, rows_for
@@ -100,9 +108,7 @@ async def convert(
     loaded = await load(session=session, case_id=case_id)
     case, proposal = loaded.case, loaded.proposal
     await guard.officer(session=session, services=services, actor=actor, case=case)
-    text = text.strip()
-    if not text:
-        raise TransitionError("text_required")
+    text = required_text(text)
     await move(
         session=session,
         services=services,

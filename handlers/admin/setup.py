@@ -16,6 +16,7 @@ from bot.cases import lost_chats, officer_roster
 from bot.core.context import Services
 from bot.delivery import recipients
 from bot.domain.chats import OFFICERS, SENSITIVE
+from handlers.common import admins_only
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -49,8 +50,7 @@ async def bind(
     services: Services,
     _: Translate,
 ) -> None:
-    if "admin" not in roles:
-        await message.reply(_("Only admins can do this."))
+    if not await admins_only(message, roles, _):
         return
     purpose = PURPOSES.get((command.args or "").strip().lower())
     if purpose is None:
@@ -134,8 +134,7 @@ async def _whom(
 ) -> tuple[int, str] | None:
     """Whom an admin's /officer or /unofficer is about: (id, name); None once the sender has
     been told why not."""
-    if "admin" not in roles:
-        await message.reply(_("Only admins can do this."))
+    if not await admins_only(message, roles, _):
         return None
     reply = message.reply_to_message
     if reply is not None and reply.from_user is not None and not reply.from_user.is_bot:

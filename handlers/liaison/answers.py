@@ -20,7 +20,7 @@ from bot.domain.workflow import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN, TransitionE
 from bot.proposals import answers as proposal_answers
 from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals.liaison_views import take_up
-from handlers.common import error_text, free_input
+from handlers.common import close_buttons, error_text, free_input, private_router
 from handlers.media import attachment_of
 from storage.models import Case, User
 
@@ -34,9 +34,7 @@ class LiaisonInput(StatesGroup):
 
 
 def build_router(renderer: Renderer) -> Router:
-    router = Router(name="liaison")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router = private_router("liaison")
     free = free_input(renderer)
     router.callback_query.register(start, LiaisonCB.filter(F.action.in_({"answer", "ask"})))
     router.message.register(got_answer, LiaisonInput.answer, F.text, free)
@@ -135,9 +133,7 @@ async def submit(
         await query.answer(error_text(_, exc), show_alert=True)
         return
     await state.clear()
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    await close_buttons(query)
 
 
 async def got_question(

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Router
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import officer_views
+from bot.cases import officer_views, pending
 from bot.cases.pending import Where
-from bot.domain.workflow import Actor, Role
+from bot.core.callbacks import CardCB
+from bot.core.context import Services
+from bot.domain.workflow import Actor, Role, TransitionError
+from handlers.common import error_text
 from storage.models import Case, User
 
 OFFICER_ROLES = frozenset({"officer", "admin"})
@@ -45,6 +48,16 @@ class OfficersOnly(BaseMiddleware):
         return None
 
 
+def officers_router(name: str) -> Router:
+    """A router that hears only the officers' chats, where only officers may change anything."""
+    router = Router(name=name)
+    router.message.filter(OfficerChat())
+    router.callback_query.filter(OfficerChat())
+    router.message.middleware(OfficersOnly())
+    router.callback_query.middleware(OfficersOnly())
+    return router
+
+
 async def case_of_message(session: AsyncSession, message: Message) -> Case | None:
     """The case a message in the officers' chat belongs to: by forum topic, else by reply."""
     topic = message.message_thread_id if message.is_topic_message else None
@@ -72,3 +85,57 @@ def where_of(message: Message) -> Where:
     """A prompt about `message` goes to its chat and forum topic, as a reply to it."""
     thread = message.message_thread_id if message.is_topic_message else None
     return Where(message.chat.id, thread, message.message_id)
+
+
+async def ask_for_text(
+    query: CallbackQuery,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Callable[[str], str],
+    action: str,
+    *,
+    case_id: int | None = None,
+    part_id: int | None = None,
+) -> None:
+    """A button whose action needs words: the bot asks for them in a reply to the pressed card."""
+    if not isinstance(query.message, Message):
+        await query.answer(_("This step is over."), show_alert=True)
+        return
+    try:
+        await pending.ask(
+            session=session,
+            services=services,
+            actor=actor_of(user, roles, query.message.chat.id),
+            action=action,
+            where=where_of(query.message),
+            case_id=case_id,
+            part_id=part_id,
+        )
+    except TransitionError as exc:
+        await query.answer(error_text(_, exc), show_alert=True)
+        return
+    await query.answer(_("Reply to the bot's request with the text."))
+
+
+async def ask_case_text(
+    query: CallbackQuery,
+    callback_data: CardCB,
+    session: AsyncSession,
+    user: User,
+    roles: frozenset[str],
+    services: Services,
+    _: Callable[[str], str],
+) -> None:
+    """A case card's button whose action needs words."""
+    await ask_for_text(
+        query,
+        session,
+        user,
+        roles,
+        services,
+        _,
+        callback_data.action,
+        case_id=callback_data.case_id,
+    )

@@ -15,19 +15,15 @@ from bot.core.callbacks import CardCB
 from bot.core.context import Services
 from bot.delivery import admin, batching
 from bot.domain.workflow import TransitionError
-from handlers.common import error_text
-from handlers.officers.chat import OfficerChat, OfficersOnly, actor_of, chat_of
+from handlers.common import admins_only, error_text
+from handlers.officers.chat import actor_of, chat_of, officers_router
 from storage.models import User
 
 Translate = Callable[[str], str]
 
 
 def build_router() -> Router:
-    router = Router(name="delivery")
-    router.message.filter(OfficerChat())
-    router.callback_query.filter(OfficerChat())
-    router.message.middleware(OfficersOnly())
-    router.callback_query.middleware(OfficersOnly())
+    router = officers_router("delivery")
     router.callback_query.register(open_card, CardCB.filter(F.action == batching.OPEN))
     router.message.register(failed, Command("failed"))
     router.callback_query.register(retry, admin.OutboxCB.filter())
@@ -63,8 +59,7 @@ async def failed(
     services: Services,
     _: Translate,
 ) -> None:
-    if "admin" not in roles:
-        await message.reply(_("Only admins can do this."))
+    if not await admins_only(message, roles, _):
         return
     items, total = await admin.failed(session=session)
     await message.answer(**admin.view(services, items, total))

@@ -9,7 +9,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import actions, conversation, officer_views, pending
+from bot.cases import actions, conversation, officer_views
 from bot.cases.queue import queue_view
 from bot.core.callbacks import CardCB, DeptCB
 from bot.core.context import Services
@@ -17,12 +17,11 @@ from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
 from handlers.common import NOT_COMMAND, error_text
 from handlers.officers import prompts
 from handlers.officers.chat import (
-    OfficerChat,
-    OfficersOnly,
     actor_of,
+    ask_case_text,
     case_of_message,
     chat_of,
-    where_of,
+    officers_router,
 )
 from storage.models import User
 
@@ -35,11 +34,7 @@ NOT_RELAYED = frozenset(
 
 
 def build_router() -> Router:
-    router = Router(name="officers")
-    router.message.filter(OfficerChat())
-    router.callback_query.filter(OfficerChat())
-    router.message.middleware(OfficersOnly())
-    router.callback_query.middleware(OfficersOnly())
+    router = officers_router("officers")
     # Replies to the bot's prompts first: whatever they say, they are never relayed.
     router.include_routers(prompts.build_router(), _build_cards_router())
     return router
@@ -53,7 +48,7 @@ def _build_cards_router() -> Router:
     )
     router.callback_query.register(forward, DeptCB.filter())
     router.callback_query.register(
-        ask_text, CardCB.filter(F.action.in_([a.value for a in ASKS_TEXT]))
+        ask_case_text, CardCB.filter(F.action.in_([a.value for a in ASKS_TEXT]))
     )
     router.message.register(queue, Command("queue"))
     router.message.register(officer_help, Command("help"))
@@ -116,33 +111,6 @@ async def forward(
     actor = actor_of(user, roles, chat_of(query))
     case_id, department = callback_data.case_id, callback_data.dept
     await _act(query, session, services, _, case_id, Action.FORWARD, actor, department)
-
-
-async def ask_text(
-    query: CallbackQuery,
-    callback_data: CardCB,
-    session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
-    services: Services,
-    _: Translate,
-) -> None:
-    if not isinstance(query.message, Message):
-        await query.answer(_("This step is over."), show_alert=True)
-        return
-    try:
-        await pending.ask(
-            session=session,
-            services=services,
-            actor=actor_of(user, roles, query.message.chat.id),
-            action=callback_data.action,
-            where=where_of(query.message),
-            case_id=callback_data.case_id,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return
-    await query.answer(_("Reply to the bot's request with the text."))
 
 
 async def queue(message: Message, session: AsyncSession, services: Services) -> None:

@@ -21,7 +21,7 @@ from bot.proposals import drafts
 from bot.proposals import keyboards as kbs
 from bot.proposals.core import load
 from bot.proposals.representative_views import ProposeEntry, propose_entry
-from handlers.common import ConsentGate, error_text, free_input
+from handlers.common import close_buttons, consented_router, error_text, free_input
 from handlers.media import attachment_of
 from handlers.proposals import drafting_steps as steps
 from handlers.proposals.drafting_steps import ProposalInput
@@ -32,11 +32,7 @@ STALE = N_("This step is over; send /propose to continue.")
 
 
 def build_router(renderer: Renderer) -> Router:
-    router = Router(name="proposals")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
-    router.message.middleware(ConsentGate())
-    router.callback_query.middleware(ConsentGate())
+    router = consented_router("proposals")
     free = free_input(renderer)
     router.message.register(propose, Command("propose"))
     router.callback_query.register(fresh, ProposeCB.filter(F.step == "fresh"))
@@ -104,7 +100,7 @@ def _status(services: Services, locale: str, entry: ProposeEntry) -> str:
 
 
 async def fresh(query: CallbackQuery, state: FSMContext, services: Services, locale: str) -> None:
-    await steps.done_with(query)
+    await close_buttons(query)
     await state.set_data({})
     await steps.ask(query, state, services, locale, "title")
 
@@ -120,7 +116,7 @@ async def resume(
     if "case_id" not in await state.get_data():  # an old prompt, pressed after /cancel
         await query.answer(_(STALE), show_alert=True)
         return
-    await steps.done_with(query)
+    await close_buttons(query)
     await steps.resume(query, state, session, services, locale)
 
 
@@ -202,7 +198,7 @@ async def chosen(
     except TransitionError as exc:
         await query.answer(error_text(_, exc), show_alert=True)
         return
-    await steps.done_with(query)
+    await close_buttons(query)
     await steps.next_step(query, state, session, services, locale, field)
 
 
@@ -245,7 +241,7 @@ async def files_done(
     services: Services,
     locale: str,
 ) -> None:
-    await steps.done_with(query)
+    await close_buttons(query)
     await steps.next_step(query, state, session, services, locale, "files")
 
 
@@ -259,7 +255,7 @@ async def edit(
     if callback_data.value not in steps.ORDER:
         await query.answer()
         return
-    await steps.done_with(query)
+    await close_buttons(query)
     await steps.ask(query, state, services, locale, callback_data.value)
 
 
@@ -272,7 +268,7 @@ async def save(
 ) -> None:
     case_id = int((await state.get_data())["case_id"])
     await state.clear()
-    await steps.done_with(query)
+    await close_buttons(query)
     loaded = await load(session=session, case_id=case_id, for_update=False)
     await steps.reply(
         query, services.renderer.render(locale, "proposal/draft_saved.html", case=loaded.case)
@@ -326,7 +322,7 @@ async def withdraw(
 
 async def _finished(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
-    await steps.done_with(query)
+    await close_buttons(query)
 
 
 async def stale(query: CallbackQuery, _: Translate) -> None:

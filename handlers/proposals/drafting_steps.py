@@ -48,13 +48,6 @@ async def reply(target: Target, text: str, keyboard: dict[str, object] | None = 
         await message.answer(text, reply_markup=markup(keyboard))
 
 
-async def done_with(query: CallbackQuery) -> None:
-    """The pressed message loses its buttons, so an old step cannot be pressed again."""
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
-
-
 async def ask(
     target: Target,
     state: FSMContext,

@@ -11,7 +11,6 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import pending
 from bot.casework import guard, keyboards
 from bot.core.callbacks import AssignCB, CardCB, PartCB
 from bot.core.config import Department
@@ -22,8 +21,8 @@ from bot.proposals import answers as proposal_answers
 from bot.proposals import decisions as proposal_decisions
 from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals import liaisons
-from handlers.common import error_text
-from handlers.officers.chat import OfficerChat, OfficersOnly, actor_of, chat_of, where_of
+from handlers.common import admins_only, error_text
+from handlers.officers.chat import actor_of, ask_case_text, ask_for_text, chat_of, officers_router
 from storage.models import Case, User
 
 Translate = Callable[[str], str]
@@ -33,12 +32,8 @@ LIAISON_USAGE = N_(
 
 
 def build_router() -> Router:
-    router = Router(name="proposal_officers")
-    router.message.filter(OfficerChat())
-    router.callback_query.filter(OfficerChat())
-    router.message.middleware(OfficersOnly())
-    router.callback_query.middleware(OfficersOnly())
-    router.callback_query.register(ask_convert, CardCB.filter(F.action == Action.CONVERT))
+    router = officers_router("proposal_officers")
+    router.callback_query.register(ask_case_text, CardCB.filter(F.action == Action.CONVERT))
     router.callback_query.register(ask_part_text, PartCB.filter(F.action.in_({"back", "reply"})))
     router.callback_query.register(publish, PartCB.filter(F.action == "ok"))
     router.callback_query.register(assign_confirm, AssignCB.filter(F.op == "ok"))
@@ -47,18 +42,6 @@ def build_router() -> Router:
     router.message.register(appoint_liaison, Command("liaison"))
     router.message.register(dismiss_liaison, Command("unliaison"))
     return router
-
-
-async def ask_convert(
-    query: CallbackQuery,
-    callback_data: CardCB,
-    session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
-    services: Services,
-    _: Translate,
-) -> None:
-    await _ask(query, session, user, roles, services, _, "convert", case_id=callback_data.case_id)
 
 
 async def ask_part_text(
@@ -71,7 +54,7 @@ async def ask_part_text(
     _: Translate,
 ) -> None:
     """退回修改 (a comment for the department), 回复联络人 (an answer to its question)."""
-    await _ask(
+    await ask_for_text(
         query,
         session,
         user,
@@ -235,8 +218,7 @@ async def _liaison_command(
 ) -> tuple[int, str, Department | None] | None:
     """Whom /liaison or /unliaison is about (a replied-to person, or an id) and the department
     named; None once the admin has been told what is wrong."""
-    if "admin" not in roles:
-        await message.reply(_("Only admins can do this."))
+    if not await admins_only(message, roles, _):
         return None
     args = (command.args or "").split()
     reply = message.reply_to_message
@@ -273,37 +255,6 @@ async def _assignable(
     except TransitionError as exc:
         await query.answer(error_text(_, exc), show_alert=True)
         return None
-
-
-async def _ask(
-    query: CallbackQuery,
-    session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
-    services: Services,
-    _: Translate,
-    action: str,
-    *,
-    case_id: int | None = None,
-    part_id: int | None = None,
-) -> None:
-    if not isinstance(query.message, Message):
-        await query.answer(_("This step is over."), show_alert=True)
-        return
-    try:
-        await pending.ask(
-            session=session,
-            services=services,
-            actor=actor_of(user, roles, query.message.chat.id),
-            action=action,
-            where=where_of(query.message),
-            case_id=case_id,
-            part_id=part_id,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return
-    await query.answer(_("Reply to the bot's request with the text."))
 
 
 async def _show_assign(

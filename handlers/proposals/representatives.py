@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -19,7 +19,7 @@ from bot.proposals import cosign as proposal_cosign
 from bot.proposals import keyboards as kbs
 from bot.proposals import roster
 from bot.proposals.representative_views import cosign_request
-from handlers.common import error_text
+from handlers.common import close_buttons, error_text, private_router
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -27,9 +27,7 @@ COSIGN = "cosign_"
 
 
 def build_router() -> Router:
-    router = Router(name="representatives")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router = private_router("representatives")
     router.message.register(deep_link, CommandStart(deep_link=True))
     router.callback_query.register(answer, CosignCB.filter())
     return router
@@ -73,9 +71,7 @@ async def answer(
     except TransitionError as exc:
         await query.answer(error_text(_, exc), show_alert=True)
         return
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    await close_buttons(query)
 
 
 async def _invite(

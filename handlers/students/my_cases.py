@@ -19,7 +19,15 @@ from bot.core.context import Services
 from bot.core.render import Renderer
 from bot.domain import labels
 from bot.domain.workflow import ACTION_OF_RATING, FINAL_STATES, TransitionError
-from handlers.common import MENU_MY, ConsentGate, error_text, free_input, menu_texts
+from handlers.common import (
+    MENU_MY,
+    close_buttons,
+    consented_router,
+    error_text,
+    free_input,
+    menu_texts,
+    show_in_place,
+)
 from handlers.media import attachment_of
 from storage.models import User
 
@@ -67,9 +75,7 @@ async def page(
         session=session, user_id=user.id, page=max(callback_data.value, 0)
     )
     text, markup = _case_list(services, locale, found)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=markup)
+    await show_in_place(query, text, markup)
 
 
 async def open_case(
@@ -184,7 +190,7 @@ async def rate(
     except TransitionError as exc:
         await query.answer(error_text(_, exc), show_alert=True)
         return
-    await _close_buttons(query, _(labels.RATING[callback_data.value]))
+    await close_buttons(query, _(labels.RATING[callback_data.value]))
     invite = await _invite_comment(state, case.id)
     await student_views.thank_for_rating(
         session=session, services=services, user=user, case=case, invite_comment=invite
@@ -195,7 +201,7 @@ async def skip_comment(query: CallbackQuery, state: FSMContext) -> None:
     # A late press must not end whatever the student has started since.
     if await state.get_state() == CaseInput.comment.state:
         await state.clear()
-    await _close_buttons(query)
+    await close_buttons(query)
 
 
 async def got_comment(
@@ -273,12 +279,6 @@ async def _invite_comment(state: FSMContext, case_id: int | None) -> bool:
     return True
 
 
-async def _close_buttons(query: CallbackQuery, toast: str | None = None) -> None:
-    await query.answer(toast)
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
-
-
 def _case_list(
     services: Services, locale: str, found: CasePage
 ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -303,11 +303,7 @@ def _case_list(
 
 
 def build_router(renderer: Renderer) -> Router:
-    router = Router(name="my_cases")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
-    router.message.middleware(ConsentGate())
-    router.callback_query.middleware(ConsentGate())
+    router = consented_router("my_cases")
     free = free_input(renderer)
     router.message.register(my, F.text.in_(menu_texts(renderer, MENU_MY)))
     router.message.register(my, Command("my"))

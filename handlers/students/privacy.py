@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.callbacks import StartCB
 from bot.core.context import Services
 from bot.privacy import personal_data as privacy
+from handlers.common import close_buttons, private_router
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -51,9 +52,7 @@ async def deleteme(
 
 
 async def keep(query: CallbackQuery) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    await close_buttons(query)
 
 
 async def erase(
@@ -71,9 +70,8 @@ async def erase(
         session=session, services=services, storage=fsm_storage, user_id=user.id
     )
     await state.clear()
-    await query.answer()
+    await close_buttons(query)
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
         await query.message.answer(
             services.renderer.render(locale, "student/deleted.html"),
             reply_markup=ReplyKeyboardRemove(),
@@ -89,9 +87,7 @@ def _erase_keyboard(_: Translate) -> InlineKeyboardMarkup:
 
 
 def build_router() -> Router:
-    router = Router(name="privacy")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router = private_router("privacy")
     router.message.register(mydata, Command("mydata"))
     router.message.register(deleteme, Command("deleteme"))
     router.callback_query.register(keep, StartCB.filter(F.action == "keep"))

@@ -17,7 +17,7 @@ from bot.core.context import Services
 from bot.proposals import keyboards as kbs
 from bot.proposals import public_board
 from bot.proposals.public_board import BoardPage, PublicProposal
-from handlers.common import ConsentGate
+from handlers.common import consented_router, show_in_place
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -42,9 +42,7 @@ async def page(
         session=session, services=services, page=max(callback_data.page, 0)
     )
     text, markup = _page(services, locale, board)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=markup)
+    await show_in_place(query, text, markup)
 
 
 async def act(
@@ -125,11 +123,7 @@ def _detail(
 
 
 def build_router() -> Router:
-    router = Router(name="public")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
-    router.message.middleware(ConsentGate())
-    router.callback_query.middleware(ConsentGate())
+    router = consented_router("public")
     router.message.register(proposals, Command("proposals"))
     router.callback_query.register(page, PublicCB.filter(F.action == "page"))
     router.callback_query.register(act, PublicCB.filter(F.action.in_(public_board.ACTIONS)))

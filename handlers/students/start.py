@@ -17,7 +17,14 @@ from bot.core.render import Renderer
 from bot.privacy import personal_data as privacy
 from bot.proposals.core import window_open
 from bot.proposals.drafts import standing
-from handlers.common import MENU_HELP, college_keyboard, main_menu, menu_texts
+from handlers.common import (
+    MENU_HELP,
+    close_buttons,
+    college_keyboard,
+    main_menu,
+    menu_texts,
+    private_router,
+)
 from storage.models import CongressSession, Representative, User
 
 Translate = Callable[[str], str]
@@ -50,9 +57,8 @@ async def start(
 
 
 async def decline(query: CallbackQuery, services: Services, locale: str) -> None:
-    await query.answer()
+    await close_buttons(query)
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
         await query.message.answer(
             services.renderer.render(locale, "student/consent_declined.html")
         )
@@ -67,9 +73,8 @@ async def consent(
     _: Translate,
 ) -> None:
     await privacy.give_consent(session=session, user=user, now=services.now())
-    await query.answer(_("Thank you!"))
+    await close_buttons(query, _("Thank you!"))
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
         await _ask_language(query.message, services, locale)
 
 
@@ -116,9 +121,8 @@ async def college(
         await query.answer(_("Please choose from the list."), show_alert=True)
         return
     await privacy.set_college(session=session, user=user, college=chosen.code)
-    await query.answer()
+    await close_buttons(query)
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
         await _welcome(query.message, services, locale, chosen.code)
 
 
@@ -187,9 +191,7 @@ def _language_keyboard() -> InlineKeyboardMarkup:
 
 
 def build_router(renderer: Renderer) -> Router:
-    router = Router(name="start")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router = private_router("start")
     router.message.register(start, CommandStart())
     router.callback_query.register(decline, StartCB.filter(F.action == "decline"))
     router.callback_query.register(consent, StartCB.filter(F.action == "consent"))

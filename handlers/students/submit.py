@@ -33,8 +33,9 @@ from bot.domain.workflow import (
 )
 from handlers.common import (
     MENU_NEW,
-    ConsentGate,
+    close_buttons,
     college_keyboard,
+    consented_router,
     error_text,
     free_input,
     main_menu,
@@ -80,7 +81,7 @@ async def cancel_button(
     query: CallbackQuery, state: FSMContext, services: Services, locale: str
 ) -> None:
     await state.clear()
-    await _close_buttons(query)
+    await close_buttons(query)
     if isinstance(query.message, Message):
         await query.message.answer(
             services.renderer.render(locale, "student/cancelled.html"),
@@ -99,7 +100,7 @@ async def chose_kind(
         await query.answer()
         return
     await state.update_data(kind=callback_data.value)
-    await _close_buttons(query)
+    await close_buttons(query)
     if not await _back_to_preview(query.message, state, services, locale):
         await _ask_category(query.message, state, services, locale)
 
@@ -116,7 +117,7 @@ async def chose_category(
         await query.answer(_("Please choose from the list."), show_alert=True)
         return
     await state.update_data(category=callback_data.value)
-    await _close_buttons(query)
+    await close_buttons(query)
     if not await _back_to_preview(query.message, state, services, locale):
         await _ask_text(query.message, state, services, locale)
 
@@ -184,7 +185,7 @@ async def file_expected(
 async def files_done(
     query: CallbackQuery, state: FSMContext, services: Services, locale: str
 ) -> None:
-    await _close_buttons(query)
+    await close_buttons(query)
     if not await _back_to_preview(query.message, state, services, locale):
         await _ask_anonymity(query.message, state, services, locale)
 
@@ -197,7 +198,7 @@ async def chose_anonymity(
     locale: str,
 ) -> None:
     await state.update_data(anonymous=callback_data.value == "1")
-    await _close_buttons(query)
+    await close_buttons(query)
     await _show_preview(query.message, state, services, locale)
 
 
@@ -243,9 +244,7 @@ async def send(
         await query.answer(error_text(_, exc), show_alert=True)
         return
     await state.clear()
-    await query.answer(_("Sent"))
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    await close_buttons(query, _("Sent"))
 
 
 async def stale(query: CallbackQuery, _: Translate) -> None:
@@ -264,12 +263,6 @@ def _draft_of(data: dict[str, Any]) -> Draft | None:
         anonymous=bool(data.get("anonymous")),
         attachments=list(data.get("attachments", [])),
     )
-
-
-async def _close_buttons(query: CallbackQuery) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
 
 
 async def _ask_kind(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
@@ -417,11 +410,7 @@ _EDIT_STEPS: dict[str, Callable[[Reply, FSMContext, Services, str], Awaitable[No
 
 
 def build_router(renderer: Renderer) -> Router:
-    router = Router(name="submit")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
-    router.message.middleware(ConsentGate())
-    router.callback_query.middleware(ConsentGate())
+    router = consented_router("submit")
     free = free_input(renderer)
     router.message.register(new, F.text.in_(menu_texts(renderer, MENU_NEW)))
     router.message.register(new, Command("new"))

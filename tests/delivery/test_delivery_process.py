@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -23,9 +22,8 @@ from storage.db import create_engine, create_session_factory
 from storage.models import OutboxMessage, User
 from storage.types import utcnow
 from tests.support.delivery_helpers import eventually, limits, redis_url, refused, strict
-from tests.support.harness import TOKEN, make_settings, reset_database
+from tests.support.harness import make_settings, process_env, reset_database
 
-ROOT = Path(__file__).resolve().parents[2]
 BASE = 7_000_000
 SETTINGS = limits(3)  # 90 messages a second in all: a broadcast of 240 takes about 3 s
 
@@ -33,22 +31,10 @@ SETTINGS = limits(3)  # 90 messages a second in all: a broadcast of 240 takes ab
 def bot_process(
     command: str, emu: BotAPIEmulator, database_url: str, tmp_path: Path, **env: str
 ) -> subprocess.Popen[bytes]:
-    clean = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
-    clean |= {
-        "BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE": emu.base_url,
-        "DATABASE_URL": database_url,
-        "SCHEDULER_ENABLED": "false",
-        # Long enough that a busy machine does not pass for a dead process.
-        "DELIVERY_LEASE_SECONDS": "3",
-        "PYTHONPATH": str(ROOT),
-        **{key.upper(): str(value) for key, value in SETTINGS.items()},
-        **env,
-    }
     return subprocess.Popen(
         [sys.executable, "-m", "bot", command],
         cwd=tmp_path,
-        env=clean,
+        env=process_env(emu, database_url, SETTINGS, **env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

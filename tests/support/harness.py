@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -22,6 +24,7 @@ ADMIN_ID = 9001
 OFFICER_ID = 9002
 OFFICERS_CHAT = -1001000000001
 TOKEN = "123456:TEST-TOKEN"
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TEXT = "食堂二楼的饭菜连续一周出现异物，希望后勤加强检查。"
 RELAXED_LIMITS: dict[str, Any] = {
     "delivery_global_per_second": 10_000,
@@ -120,3 +123,22 @@ async def start_bot(
         await app.dispatcher.storage.close()
         await app.bot.session.close()
         await app.engine.dispose()
+
+
+def process_env(
+    emu: BotAPIEmulator, database_url: str, limits: Mapping[str, object], **env: str
+) -> dict[str, str]:
+    """The environment of a `python -m bot` process against the emulator: this shell's settings
+    stay out, so only what a test names reaches the bot."""
+    clean = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
+    return clean | {
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE": emu.base_url,
+        "DATABASE_URL": database_url,
+        "SCHEDULER_ENABLED": "false",
+        # Long enough that a busy machine does not pass for a dead process.
+        "DELIVERY_LEASE_SECONDS": "3",
+        "PYTHONPATH": str(ROOT),
+        **{key.upper(): str(value) for key, value in limits.items()},
+        **env,
+    }

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import subprocess
 import sys
@@ -25,9 +24,14 @@ from bot.devkit.emulator import BotAPIEmulator, SimUser
 from storage.db import READ_ONLY, create_engine, create_session_factory
 from storage.models import CaseEvent, InboxUpdate, OutboxMessage, ProcessedUpdate, User
 from storage.types import utcnow
-from tests.support.harness import OFFICERS_CHAT, RELAXED_LIMITS, TOKEN, reset_database, start_bot
+from tests.support.harness import (
+    OFFICERS_CHAT,
+    RELAXED_LIMITS,
+    process_env,
+    reset_database,
+    start_bot,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 STUDENT_BASE = 5_100_000
 
 
@@ -100,18 +104,9 @@ def bot_process(
     emu: BotAPIEmulator, database_url: str, tmp_path: Path, log: Path, **env: str
 ) -> subprocess.Popen[bytes]:
     """`studentvoice run` against the emulator; what it logs goes to `log`."""
-    clean = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
-    clean |= {
-        "BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE": emu.base_url,
-        "DATABASE_URL": database_url,
-        "OFFICERS_CHAT_ID": str(OFFICERS_CHAT),
-        "SCHEDULER_ENABLED": "false",
-        "DELIVERY_LEASE_SECONDS": "3",
-        "PYTHONPATH": str(ROOT),
-        **{key.upper(): str(value) for key, value in RELAXED_LIMITS.items()},
-        **env,
-    }
+    clean = process_env(
+        emu, database_url, RELAXED_LIMITS, **{"OFFICERS_CHAT_ID": str(OFFICERS_CHAT), **env}
+    )
     with log.open("ab") as sink:
         return subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],

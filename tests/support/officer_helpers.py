@@ -97,21 +97,29 @@ def _user(emu: BotAPIEmulator, user_id: int, name: str, username: str) -> SimUse
 # -- students and cases, when how they came about is not what a test is about ------------------
 
 
+async def seed_user(
+    h: Harness, session: Any, user_id: int, name: str, *, username: str | None = None
+) -> SimUser:
+    """Someone writing in Chinese whom the bot has met: known to Telegram and in the users table."""
+    user = h.emu.add_user(user_id, name, username=username, language_code="zh-hans", started=True)
+    await users_crud.upsert_user(
+        session=session,
+        user_id=user_id,
+        first_name=name,
+        last_name=None,
+        username=username,
+        language_code="zh-hans",
+    )
+    return user
+
+
 async def seed_student(
     h: Harness, user_id: int, name: str, *, username: str | None = None, college: str = "clinical"
 ) -> SimUser:
     """A student who has consented and chosen Chinese and a college (the dialogue is skipped)."""
     assert h.app is not None
-    user = h.emu.add_user(user_id, name, username=username, language_code="zh-hans", started=True)
     async with h.app.session_factory.begin() as session:
-        await users_crud.upsert_user(
-            session=session,
-            user_id=user_id,
-            first_name=name,
-            last_name=None,
-            username=username,
-            language_code="zh-hans",
-        )
+        user = await seed_user(h, session, user_id, name, username=username)
         await session.execute(
             update(User)
             .where(col(User.id) == user_id)

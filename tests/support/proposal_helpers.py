@@ -26,6 +26,7 @@ from tests.support.officer_helpers import (
     chat_of_card,
     officer_harness,
     seed_student,
+    seed_user,
 )
 
 SESSION_NAME = "第十届学生代表大会第二次会议"
@@ -104,16 +105,8 @@ async def seed_representative(
 
 async def seed_liaison(h: OfficerHarness, user_id: int, name: str, department: str) -> SimUser:
     assert h.app is not None
-    user = h.emu.add_user(user_id, name, language_code="zh-hans", started=True)
     async with h.app.session_factory.begin() as session:
-        await users_crud.upsert_user(
-            session=session,
-            user_id=user_id,
-            first_name=name,
-            last_name=None,
-            username=None,
-            language_code="zh-hans",
-        )
+        user = await seed_user(h, session, user_id, name)
         await users_crud.grant_role(
             session=session, user_id=user_id, role="liaison", granted_by=None, department=department
         )
