@@ -63,6 +63,9 @@ class Processor:
         self._lanes: dict[str, deque[Incoming]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._known: set[int] = set()
+        # Stored again while being handled: Telegram redelivered it before its offset moved,
+        # and the inbox row came back after the handler's commit had removed it.
+        self._again: dict[int, Incoming] = {}
         self._idle = asyncio.Event()
         self._idle.set()
         self._stopping = False
@@ -76,6 +79,7 @@ class Processor:
             return  # stored: the next run handles them
         for item in items:
             if item.update_id in self._known:
+                self._again[item.update_id] = item
                 continue
             self._known.add(item.update_id)
             self._lanes.setdefault(item.lane, deque()).append(item)
@@ -132,6 +136,12 @@ class Processor:
                 if done:
                     queue.popleft()
                     self._known.discard(item.update_id)
+                    again = self._again.pop(item.update_id, None)
+                    if again is not None:
+                        # Fed once more it commits nothing but the row's removal (the update
+                        # is recorded as handled); otherwise the row would wait for a restart.
+                        self._known.add(again.update_id)
+                        queue.append(again)
                     if item.attempts:
                         self.recovered()
                     continue
