@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +15,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
 
 from storage.crud import erasure, handoff
+from storage.session import AppSession
 from storage.sqlite_driver import OneTripDBAPI
 
 # Execution options of a session that will only read, and of one whose commit must survive a
@@ -79,14 +81,21 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that tell the delivery worker (when one is set in their info) what they
-    queued, once it is committed; and that forget what they queue for someone they erased."""
+def create_session_factory(
+    engine: AsyncEngine,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    claimer: handoff.Claimer | None = None,
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose outbox rows are due by `clock` and told to `claimer` (the process's
+    delivery worker) once committed; and that forget what they queue for someone they erased."""
 
-    class AppSession(Session):
+    class Session(AppSession):
         pass
 
-    event.listen(AppSession, "before_flush", erasure.before_flush)
-    event.listen(AppSession, "after_commit", handoff.after_commit)
-    event.listen(AppSession, "after_transaction_end", handoff.after_transaction_end)
-    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AppSession)
+    event.listen(Session, "before_flush", erasure.before_flush)
+    event.listen(Session, "after_commit", handoff.after_commit)
+    event.listen(Session, "after_transaction_end", handoff.after_transaction_end)
+    return async_sessionmaker(
+        engine, expire_on_commit=False, sync_session_class=Session, clock=clock, claimer=claimer
+    )

@@ -43,7 +43,6 @@ from bot.ingest.polling import Poller
 from bot.ingest.processor import Processor
 from bot.proposals.channel import ChannelKind
 from handlers.officers import delivery as delivery_handlers
-from storage.crud import handoff
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.db import create_engine, create_session_factory
@@ -117,7 +116,8 @@ def build_app(
         group_locale=settings.group_locale,
     )
     engine = engine or create_engine(settings.database_url)
-    session_factory = create_session_factory(engine)
+    # Rows queued in any session are due by the app's clock, the one the worker goes by.
+    session_factory = create_session_factory(engine, clock=services.now)
     bot = build_bot(settings)
     worker = DeliveryWorker(
         bot,
@@ -127,9 +127,9 @@ def build_app(
         reactions=CaseReactions(),
         probe=probe,
     )
-    # Rows queued in any session are due by the app's clock, the one the worker goes by, and
-    # told to the worker once committed.
-    session_factory.configure(info={outbox_crud.CLOCK: services.now, handoff.CLAIMER: worker})
+    # The worker needs the factory, and what a session queues is told to the worker once
+    # committed.
+    session_factory.configure(claimer=worker)
     dispatcher = build_dispatcher(
         services=services,
         session_factory=session_factory,

@@ -34,6 +34,7 @@ from storage.models import (
     StoredFile,
     User,
 )
+from storage.session import app_session
 
 # Where a name was: what the message says instead.
 REDACTED = "—"
@@ -216,11 +217,12 @@ async def scrub_files(*, session: AsyncSession, traces: Traces) -> None:
 def remember(session: AsyncSession, traces: Traces) -> None:
     """Rows queued later in this transaction that concern the person (the confirmation of the
     erasure) are forgotten once sent."""
-    session.info.setdefault(outbox_crud.ERASED, []).append(traces)
+    app_session(session).erased.append(traces)
 
 
 def before_flush(session: Session, _context: object, _instances: object) -> None:
     """Rows added to the session directly, not through `outbox.enqueue`, are marked too."""
-    if session.info.get(outbox_crud.ERASED):
+    erased = app_session(session).erased
+    if erased:
         rows = [o for o in session.new if isinstance(o, OutboxMessage)]
-        outbox_crud.mark_forgotten(session.info, rows)
+        outbox_crud.mark_forgotten(erased, rows)

@@ -18,13 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from storage.models import OutboxMessage
+from storage.session import app_session
 
 log = logging.getLogger(__name__)
 
-# session.info keys: the worker that takes rows over (set on the session factory), and what
-# the current transaction queued.
-CLAIMER = "outbox_claimer"
-QUEUED = "outbox_queued"
 # More rows than this in one go are not a confirmation: they wait for an ordinary claim.
 HANDOFF_MAX = 16
 
@@ -59,10 +56,13 @@ class Claimer(Protocol):
 
 
 async def note_queued(session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
-    claimer: Claimer | None = session.info.get(CLAIMER)
+    state = app_session(session)
+    claimer = state.claimer
     if claimer is None:
         return
-    queued: Queued = session.info.setdefault(QUEUED, Queued())
+    if state.queued is None:
+        state.queued = Queued()
+    queued = state.queued
     taken: list[OutboxMessage] = []
     # A savepoint could roll back rows already handed over: none are, inside one.
     if len(rows) <= HANDOFF_MAX and not session.in_nested_transaction():
@@ -77,8 +77,9 @@ async def note_queued(session: AsyncSession, rows: Sequence[OutboxMessage]) -> N
 
 
 def after_commit(session: Session) -> None:
-    queued: Queued | None = session.info.pop(QUEUED, None)
-    claimer: Claimer | None = session.info.get(CLAIMER)
+    state = app_session(session)
+    queued, state.queued = state.queued, None
+    claimer = state.claimer
     if queued is None or claimer is None:
         return
     try:
@@ -90,7 +91,8 @@ def after_commit(session: Session) -> None:
 def after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is not None:
         return
-    queued: Queued | None = session.info.pop(QUEUED, None)  # a commit took it already
-    claimer: Claimer | None = session.info.get(CLAIMER)
+    state = app_session(session)
+    queued, state.queued = state.queued, None  # a commit took it already
+    claimer = state.claimer
     if queued is not None and claimer is not None:
         claimer.dropped(queued)

@@ -8,9 +8,9 @@ worked by one worker at a time, and within it a row waits for every row that sor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import delete, insert, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,18 +18,14 @@ from sqlmodel import col
 
 from storage.crud.handoff import note_queued
 from storage.models import ChatBinding, OutboxMessage, User
+from storage.session import app_session
 from storage.types import utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 # A new card shown in a batch message instead of on its own; it is posted when opened.
 LISTED = "listed"
-CLOCK = "clock"
 # More rows than this are inserted in bulk.
 BULK_INSERT = 50
-# session.info keys: the people erased in the transaction (`storage.crud.erasure.Traces`), and
-# the rows it staged (`stage`).
-ERASED = "erased_people"
-STAGED = "outbox_staged"
 
 
 class Erased(Protocol):
@@ -38,7 +34,7 @@ class Erased(Protocol):
 
 def clock_of(session: AsyncSession) -> datetime:
     """The app's clock, which the session factory hands to every session (tests move it)."""
-    clock: Callable[[], datetime] | None = session.info.get(CLOCK)
+    clock = app_session(session).clock
     return clock() if clock is not None else utcnow()
 
 
@@ -57,7 +53,8 @@ async def enqueue(
     refresh absorbs later ones."""
     queued = await _prepared(session, messages, now)
     # Rows staged earlier in the transaction are older: written and told about first.
-    staged: list[OutboxMessage] = session.info.pop(STAGED, [])
+    state = app_session(session)
+    staged, state.staged = state.staged, []
     if len(queued) > BULK_INSERT:
         await session.flush()
         await note_queued(session, staged)
@@ -88,12 +85,13 @@ async def stage(*, session: AsyncSession, messages: Sequence[OutboxMessage]) -> 
         return
     queued = await _prepared(session, messages, None)
     session.add_all(queued)
-    session.info.setdefault(STAGED, []).extend(queued)
+    app_session(session).staged.extend(queued)
 
 
 async def flush_staged(*, session: AsyncSession) -> None:
     """Writes what `stage` left, before the transaction commits."""
-    staged: list[OutboxMessage] = session.info.pop(STAGED, [])
+    state = app_session(session)
+    staged, state.staged = state.staged, []
     if staged:
         await session.flush()
         await note_queued(session, staged)
@@ -124,14 +122,13 @@ async def _prepared(
             message.next_attempt_at = now
         message.lane = message.lane or lane_of(message)
         queued.append(message)
-    mark_forgotten(session.info, queued)
+    mark_forgotten(app_session(session).erased, queued)
     return queued
 
 
-def mark_forgotten(info: dict[Any, Any], rows: Iterable[OutboxMessage]) -> None:
+def mark_forgotten(erased: Sequence[Erased], rows: Iterable[OutboxMessage]) -> None:
     """What a transaction queues for someone it erased, after the erasure (the confirmation),
     is deleted once sent."""
-    erased: list[Erased] = info.get(ERASED, [])
     for row in rows:
         if any(person.concerns(row) for person in erased):
             row.forget = True

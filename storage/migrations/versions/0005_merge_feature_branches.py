@@ -11,8 +11,6 @@ from collections.abc import Sequence
 
 revision: str = "0005"
 down_revision: str | Sequence[str] | None = ("0002", "0003", "0004")
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -8,7 +8,6 @@ Create Date: 2026-11-24 10:00:00
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,8 +15,6 @@ from alembic import op
 
 revision: str = "0008"
 down_revision: str | None = "0007"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def _rebuilt(**table_kwargs: Any) -> dict[str, Any]:

@@ -7,8 +7,6 @@ Create Date: 2026-11-22 10:00:00
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
@@ -17,8 +15,6 @@ import storage.types
 
 revision: str = "0010"
 down_revision: str | None = "0009"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 _STR = sqlmodel.sql.sqltypes.AutoString
 _TS = storage.types.UTCDateTime

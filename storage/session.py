@@ -1,0 +1,46 @@
+"""The session every transaction of the app runs in, and what it carries beside SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from storage.crud.handoff import Claimer, Queued
+    from storage.crud.outbox import Erased
+    from storage.models import OutboxMessage
+
+
+class AppSession(Session):
+    """`clock` and `claimer` come from the session factory (`create_session_factory`); the rest
+    is what the current transaction did that its commit, or its next flush, must act on."""
+
+    def __init__(
+        self,
+        *args: Any,
+        clock: Callable[[], datetime] | None = None,
+        claimer: Claimer | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # The app's clock, the one the delivery worker goes by (tests move it).
+        self.clock = clock
+        # The delivery worker of this process, which takes over what a transaction queues.
+        self.claimer = claimer
+        # What the claimer took over in the open transaction, told to it on commit.
+        self.queued: Queued | None = None
+        # Outbox rows added but not yet flushed (`outbox.stage`).
+        self.staged: list[OutboxMessage] = []
+        # People erased in the open transaction: what is queued for them is forgotten once sent.
+        self.erased: list[Erased] = []
+
+
+def app_session(session: AsyncSession | Session) -> AppSession:
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    if not isinstance(sync, AppSession):
+        raise TypeError("sessions come from storage.db.create_session_factory")
+    return sync
