@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +67,6 @@ class ChatFault:
         if self.parameters:
             answer["parameters"] = self.parameters
         return answer
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 async def test_a_429_holds_only_its_chat_for_retry_after(harness: Harness) -> None:

@@ -5,7 +5,6 @@ its message without the name; and what the erasing transaction queues for them a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,6 @@ from sqlmodel import col
 
 from bot.delivery import notify
 from bot.delivery.ledger import Ledger
-from bot.devkit.emulator import BotAPIEmulator
 from bot.privacy import personal_data as privacy
 from storage.crud import outbox as outbox_crud
 from storage.crud.erasure import REDACTED, Traces
@@ -23,7 +21,6 @@ from storage.models import Case, MessageLink, OutboxMessage, User
 from tests.support.harness import OFFICERS_CHAT
 from tests.support.officer_helpers import (
     OfficerHarness,
-    officer_harness,
     seed_case,
     seed_student,
     sends_to,
@@ -32,12 +29,6 @@ from tests.support.officer_helpers import (
 PERSON, OTHER = 7_310_458_862, 1002
 FIRST, LAST, USERNAME = "晓雨", "Quennell", "xiaoyu_q7"
 MENTION = f'<a href="tg://user?id={PERSON}">{FIRST} {LAST}</a> @{USERNAME}'
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[OfficerHarness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 async def known_person(h: OfficerHarness) -> int:

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import State
 from tests.support.harness import Harness
 from tests.support.officer_helpers import (
@@ -24,7 +19,6 @@ from tests.support.officer_helpers import (
     case_rows,
     events_of,
     forward,
-    officer_harness,
     press,
     received,
     reply_to_card,
@@ -32,12 +26,6 @@ from tests.support.officer_helpers import (
     seed_case,
     seed_student,
 )
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 async def test_card_shows_everything_officers_need(harness: Harness) -> None:

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import State
 from tests.support.harness import OFFICER_ID, Harness
 from tests.support.officer_helpers import (
@@ -17,7 +12,6 @@ from tests.support.officer_helpers import (
     card,
     case_of,
     events_of,
-    officer_harness,
     outbox,
     received,
     reply_to_card,
@@ -28,12 +22,6 @@ from tests.support.officer_helpers import (
     serialized,
     user_row,
 )
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 async def test_reply_is_signed_by_the_department_never_by_the_officer(harness: Harness) -> None:

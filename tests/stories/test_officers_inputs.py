@@ -3,9 +3,6 @@ back naming the case, and only 发送 sends it; it lapses, and it survives a res
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
 
 from bot.devkit.emulator import BotAPIEmulator
@@ -36,12 +33,6 @@ from tests.support.officer_helpers import (
 )
 
 ANSWER_TEXT = "后勤处已约谈承包商，并从本周起每日抽检。"
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 async def test_only_a_reply_to_the_request_becomes_the_answer(harness: Harness) -> None:

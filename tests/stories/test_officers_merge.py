@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import State
 from tests.support.harness import Harness
 from tests.support.officer_helpers import (
@@ -19,7 +14,6 @@ from tests.support.officer_helpers import (
     case_of,
     case_rows,
     events_of,
-    officer_harness,
     press,
     prompt,
     received,
@@ -30,12 +24,6 @@ from tests.support.officer_helpers import (
     seed_student,
     send_preview,
 )
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 async def test_merged_case_student_follows_the_target(harness: Harness) -> None:

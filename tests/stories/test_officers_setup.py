@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
 
 from bot.devkit.emulator import BotAPIEmulator
@@ -30,12 +27,6 @@ from tests.support.officer_helpers import (
     seed_case,
     seed_student,
 )
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 async def test_admin_binds_the_officers_chat_with_bind(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import (
     FINAL_STATES,
     LIAISONS,
@@ -39,7 +37,6 @@ from tests.support.officer_helpers import (
     count,
     events_of,
     forward,
-    officer_harness,
     outbox,
     press,
     received,
@@ -48,12 +45,6 @@ from tests.support.officer_helpers import (
     seed_case,
     seed_student,
 )
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 def test_the_table_allows_each_role_only_its_own_moves() -> None:
