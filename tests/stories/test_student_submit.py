@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from bot.devkit.scenario import CASE_NUMBER
 from tests.support.harness import DEFAULT_TEXT, Harness
+from tests.support.officer_helpers import case_of, events_of
 from tests.support.student_helpers import (
     case_year,
     db_attachments,
-    db_case,
     db_cases,
-    db_events,
     settle,
     student,
 )
@@ -70,7 +69,7 @@ async def test_grievance_from_first_step_to_case_number(harness: Harness) -> Non
         False,
         TYPED,
     )
-    assert [e.action for e in await db_events(h, number)] == ["submit"]
+    assert [e.action for e in await events_of(h, number)] == ["submit"]
 
 
 async def test_numbers_count_per_kind(harness: Harness) -> None:
@@ -200,7 +199,7 @@ async def test_every_field_can_be_edited_from_the_preview(harness: Harness) -> N
 
     await alice.press("✅ 提交")
     number = f"S{case_year(h)}-0001"
-    case = await db_case(h, number)
+    case = await case_of(h, number)
     assert (case.kind, case.category_code, case.text, case.anonymous) == (
         "suggestion",
         "dormitory",

@@ -14,8 +14,9 @@ from bot.devkit.emulator import SimUser
 from bot.devkit.emulator.models import SimMessage
 from bot.devkit.emulator.serialize import user_dict
 from bot.devkit.scenario import CASE_NUMBER
-from storage.models import Attachment, Case, CaseEvent, User
+from storage.models import Attachment, Case, User
 from tests.support.harness import DEFAULT_TEXT, Harness
+from tests.support.officer_helpers import case_of
 
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 ANSWER_TEXT = "经后勤保障处核查，已约谈承包商并增加每日卫生巡查。感谢同学的监督！"
@@ -254,6 +255,14 @@ async def seed_cases(
     return numbers
 
 
+async def accepted_case(h: Harness) -> tuple[Talk, str]:
+    """Alice (`student`) with one case the officers have accepted; (Alice, its number)."""
+    alice = await student(h)
+    (number,) = await seed_cases(h, alice, 1)
+    await officer_press(h, number, "受理")
+    return alice, number
+
+
 def group_texts_since(h: Harness, mark: int) -> list[str]:
     return [m.content for m in h.emu.bot_messages(h.group.id) if m.message_id > mark]
 
@@ -272,25 +281,8 @@ async def db_cases(h: Harness) -> list[Case]:
         return list(await session.scalars(select(Case).order_by(col(Case.id))))
 
 
-async def db_case(h: Harness, number: str) -> Case:
-    assert h.app is not None
-    async with h.app.session_factory() as session:
-        case = (await session.scalars(select(Case).where(col(Case.number) == number))).one()
-        return case
-
-
-async def db_events(h: Harness, number: str) -> list[CaseEvent]:
-    case = await db_case(h, number)
-    assert h.app is not None
-    async with h.app.session_factory() as session:
-        stmt = (
-            select(CaseEvent).where(col(CaseEvent.case_id) == case.id).order_by(col(CaseEvent.id))
-        )
-        return list(await session.scalars(stmt))
-
-
 async def db_attachments(h: Harness, number: str) -> list[Attachment]:
-    case = await db_case(h, number)
+    case = await case_of(h, number)
     assert h.app is not None
     async with h.app.session_factory() as session:
         stmt = (
@@ -299,12 +291,6 @@ async def db_attachments(h: Harness, number: str) -> list[Attachment]:
             .order_by(col(Attachment.id))
         )
         return list(await session.scalars(stmt))
-
-
-async def db_user(h: Harness, user_id: int) -> User | None:
-    assert h.app is not None
-    async with h.app.session_factory() as session:
-        return await session.get(User, user_id)
 
 
 def case_year(h: Harness) -> int:
