@@ -34,6 +34,8 @@ CHANNEL_ID = -1003000000001
 TITLE = "关于延长图书馆考试周开放时间的提案"
 PROBLEM = "考试周期间图书馆晚上十点闭馆，大量同学无处自习，只能在走廊和食堂复习。"
 REASONS = "去年考试周问卷中有百分之七十二的同学希望延长开放时间，兄弟院校已实行通宵开放。"
+# The representatives the proposal stories cast, by account.
+CAST = {1001: "陈晓", 1002: "刘洋", 1003: "王芳", 1004: "赵磊", 1006: "周敏", 1007: "吴昊"}
 MEASURES = "建议考试周期间图书馆一楼自习区开放至凌晨一点，并安排保安巡查。"
 
 
@@ -101,6 +103,11 @@ async def seed_representative(
             ],
         )
     return user, code
+
+
+async def seed_representatives(h: OfficerHarness, session_id: int, *user_ids: int) -> list[SimUser]:
+    """Onboarded representatives from the cast, in the order asked."""
+    return [(await seed_representative(h, who, CAST[who], session_id))[0] for who in user_ids]
 
 
 async def seed_liaison(h: OfficerHarness, user_id: int, name: str, department: str) -> SimUser:
