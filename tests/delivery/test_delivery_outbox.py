@@ -18,6 +18,7 @@ from tests.support.officer_helpers import (
     ACCEPT,
     SIGNATURE,
     advance,
+    alice_with_case,
     card,
     freeze_clock,
     officer_harness,
@@ -151,8 +152,7 @@ async def test_rate_limit_retry_after_is_respected_and_order_kept(
     harness: Harness, faults: FaultPolicy
 ) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     clock = freeze_clock(h)
     await press(h, number, ACCEPT)
     since = len(h.emu.requests)
@@ -185,8 +185,7 @@ async def test_server_errors_are_retried_with_backoff_then_given_up(
     """Given up once the configured horizon (here 36 s) has passed, not before."""
     hours = 0.01
     async with officer_harness(emulator, database_url, delivery_retry_hours=hours) as h:
-        alice = await seed_student(h, 1001, "Alice")
-        number = await seed_case(h, alice)
+        alice, number = await alice_with_case(h)
         clock = freeze_clock(h)
         since = len(h.emu.requests)
         tries = attempts_for(hours)
@@ -214,8 +213,7 @@ async def test_an_outage_of_an_hour_loses_nothing(harness: Harness, faults: Faul
     """Telegram answers 5xx for over an hour (17 tries; six used to be the end, 15 s in): the
     waits grow to ten minutes at most, and the message arrives once it is back."""
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     clock = freeze_clock(h)
     since = len(h.emu.requests)
     faults.fail("sendMessage", times=17, code=500, description="Internal Server Error")
@@ -240,8 +238,7 @@ async def test_a_transient_server_error_is_retried_until_it_goes_through(
     harness: Harness, faults: FaultPolicy
 ) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     clock = freeze_clock(h)
     since = len(h.emu.requests)
     faults.fail("sendMessage", times=2, code=502, description="Bad Gateway")
@@ -258,8 +255,7 @@ async def test_a_transient_server_error_is_retried_until_it_goes_through(
 
 async def test_message_is_not_modified_is_harmless(harness: Harness, faults: FaultPolicy) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     faults.fail(
         "editMessageText",
         description="Bad Request: message is not modified: specified new message content and "
@@ -278,8 +274,7 @@ async def test_a_request_telegram_rejects_is_not_retried(
     harness: Harness, faults: FaultPolicy
 ) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     since = len(h.emu.requests)
     faults.fail("sendMessage", description="Bad Request: chat not found")
     await reply_to_card(h, number, "你好")
@@ -296,8 +291,7 @@ async def test_a_request_telegram_rejects_is_not_retried(
 async def test_a_403_to_a_student_stops_at_once_and_the_thread_says_so(harness: Harness) -> None:
     """Blocked without the bot being told: the first refusal ends it, no retry."""
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     alice.profile.blocked = True
     since = len(h.emu.requests)
 

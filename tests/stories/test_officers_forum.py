@@ -15,6 +15,7 @@ from tests.support.officer_helpers import (
     ASK_INFO,
     SIGNATURE,
     act,
+    alice_with_case,
     card,
     case_of,
     events_of,
@@ -94,8 +95,7 @@ async def test_writing_in_a_topic_messages_that_cases_student(harness: Harness) 
 
 async def test_buttons_ask_for_text_inside_the_topic(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     topic = (await case_of(h, number)).topic_id
     await press(h, number, ASK_INFO)
     asked = prompt(h)

@@ -10,6 +10,7 @@ from tests.support.officer_helpers import (
     MERGE,
     REJECT,
     act,
+    alice_with_case,
     card,
     case_of,
     case_rows,
@@ -125,8 +126,7 @@ async def test_bad_merge_targets_are_refused_and_the_officer_can_retry(harness: 
 
 async def test_cancel_stops_waiting_for_a_text(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     await press(h, number, MERGE)
     await reply_to_prompt(h, "G2026-9999")
     await say(h, "/cancel")
@@ -150,8 +150,7 @@ async def test_cancel_stops_waiting_for_a_text(harness: Harness) -> None:
 
 async def test_a_command_is_not_taken_as_the_text_a_button_asked_for(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     await press(h, number, ANSWER)
     alice_before = len(received(h, alice))
 

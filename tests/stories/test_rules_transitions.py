@@ -32,6 +32,7 @@ from tests.support.officer_helpers import (
     MERGE,
     act,
     alert,
+    alice_with_case,
     card,
     case_of,
     count,
@@ -72,8 +73,7 @@ def test_the_table_allows_each_role_only_its_own_moves() -> None:
 
 async def test_every_move_is_logged_with_who_when_from_to_and_text(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     await act(h, number, ASK_INFO, "哪个窗口？")
     await alice.send("三号窗口。", reply_to=h.last(alice))
     await h.settle()
@@ -115,8 +115,7 @@ async def test_every_move_is_logged_with_who_when_from_to_and_text(harness: Harn
 
 async def test_two_officers_pressing_at_once_move_the_case_once(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     assert h.officer is not None and h.admin is not None
     alice_before = len(received(h, alice))
 
@@ -229,8 +228,7 @@ async def test_redelivered_submit_press_creates_one_case(harness: Harness) -> No
 
 async def test_redelivered_accept_press_has_one_effect(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     await press(h, number, ACCEPT)
     accept_update = h.emu.updates[-1]
     assert "callback_query" in accept_update

@@ -155,6 +155,12 @@ async def seed_case(
 # -- acting as an officer -------------------------------------------------------------------
 
 
+async def alice_with_case(h: Harness) -> tuple[SimUser, str]:
+    """Where most officer stories begin: Alice (1001) and a grievance of hers; (her, its number)."""
+    alice = await seed_student(h, 1001, "Alice")
+    return alice, await seed_case(h, alice)
+
+
 async def press(h: Harness, number: str, button: str, who: SimUser | None = None) -> str:
     """Press a button on the case's card (in whichever chat it lives); the callback query id."""
     presser = who or h.officer
