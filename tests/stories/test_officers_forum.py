@@ -28,7 +28,7 @@ from tests.support.officer_helpers import (
     reply_to_prompt,
     say,
     seed_case,
-    seed_student,
+    seed_students,
     send_preview,
 )
 
@@ -71,8 +71,7 @@ async def test_each_case_gets_its_own_topic_renamed_with_its_status(harness: Har
 
 async def test_writing_in_a_topic_messages_that_cases_student(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    bob = await seed_student(h, 1002, "Bob")
+    alice, bob = await seed_students(h, "Alice", "Bob")
     first = await seed_case(h, alice)
     second = await seed_case(h, bob, "宿舍楼热水供应不稳定，经常没有热水。")
     topic = (await case_of(h, second)).topic_id

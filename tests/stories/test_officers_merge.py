@@ -23,15 +23,14 @@ from tests.support.officer_helpers import (
     say,
     seed_case,
     seed_student,
+    seed_students,
     send_preview,
 )
 
 
 async def test_merged_case_student_follows_the_target(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    bob = await seed_student(h, 1002, "Bob")
-    carol = await seed_student(h, 1003, "Carol")
+    alice, bob, carol = await seed_students(h, "Alice", "Bob", "Carol")
     target = await seed_case(h, alice)
     duplicate = await seed_case(h, bob, "二楼食堂的菜里也有头发，已经好几次了。")
     await press(h, target, ACCEPT)
@@ -58,8 +57,7 @@ async def test_merged_case_student_follows_the_target(harness: Harness) -> None:
 async def test_only_the_submitter_gets_buttons_they_can_use(harness: Harness) -> None:
     """A follower carried over by a merge cannot rate or add information to the target case."""
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    bob = await seed_student(h, 1002, "Bob")
+    alice, bob = await seed_students(h, "Alice", "Bob")
     target = await seed_case(h, alice)
     duplicate = await seed_case(h, bob, "二楼食堂的菜里也有头发，已经好几次了。")
     await act(h, duplicate, MERGE, target)
@@ -79,9 +77,7 @@ async def test_merged_followers_travel_on_when_the_target_is_merged_again(
     harness: Harness,
 ) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    bob = await seed_student(h, 1002, "Bob")
-    carol = await seed_student(h, 1003, "Carol")
+    alice, bob, carol = await seed_students(h, "Alice", "Bob", "Carol")
     first = await seed_case(h, alice)
     second = await seed_case(h, bob, "二楼食堂的菜里也有头发，已经好几次了。")
     third = await seed_case(h, carol, "食堂卫生问题严重，希望尽快整改处理。")

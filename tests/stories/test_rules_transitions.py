@@ -45,6 +45,7 @@ from tests.support.officer_helpers import (
     say,
     seed_case,
     seed_student,
+    seed_students,
 )
 
 
@@ -159,8 +160,7 @@ async def test_if_queueing_fails_nothing_of_the_move_is_stored(
     """Merge queues twice (the target's card, then everyone's notes); a failure at either
     point must leave no trace: no state change, no event, no follower, no queued row."""
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    bob = await seed_student(h, 1002, "Bob")
+    alice, bob = await seed_students(h, "Alice", "Bob")
     target = await seed_case(h, alice)
     number = await seed_case(h, bob, "二楼食堂的菜里也有头发，已经好几次了。")
     real_enqueue = outbox_crud.enqueue

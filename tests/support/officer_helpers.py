@@ -128,6 +128,11 @@ async def seed_student(
     return user
 
 
+async def seed_students(h: Harness, *names: str) -> list[SimUser]:
+    """Students (`seed_student`) numbered 1001, 1002, … in the order named."""
+    return [await seed_student(h, 1001 + n, name) for n, name in enumerate(names)]
+
+
 async def seed_case(
     h: Harness,
     student: SimUser,
