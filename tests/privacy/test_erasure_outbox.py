@@ -18,6 +18,7 @@ from bot.privacy import personal_data as privacy
 from storage.crud import outbox as outbox_crud
 from storage.crud.erasure import REDACTED, Traces
 from storage.models import Case, MessageLink, OutboxMessage, User
+from tests.support.delivery_helpers import texts
 from tests.support.harness import OFFICERS_CHAT
 from tests.support.officer_helpers import (
     OfficerHarness,
@@ -149,16 +150,8 @@ async def test_what_is_queued_for_them_after_the_erasure_goes_once_done(
         await privacy.erase_user(session=session, services=h.app.services, user_id=PERSON)
         # What the handler says next, queued in the same transaction: through the outbox,
         # or added to the session directly.
-        told = notify.message_rows(
-            chat_id=PERSON,
-            texts=["您的数据已删除。"],
-            case_id=None,
-            recipient=PERSON,
-            priority=notify.INTERACTIVE,
-        )
-        told += notify.message_rows(
-            chat_id=OTHER, texts=["另一位同学的消息"], case_id=None, recipient=OTHER, priority=0
-        )
+        told = texts(PERSON, ["您的数据已删除。"], priority=notify.INTERACTIVE)
+        told += texts(OTHER, ["另一位同学的消息"], priority=0)
         await outbox_crud.enqueue(session=session, messages=told)
         session.add(
             OutboxMessage(chat_id=PERSON, payload={"chat_id": PERSON, "text": "再见"}, priority=0)
