@@ -128,6 +128,13 @@ async def seed_student(
     return user
 
 
+async def user_of(session: Any, who: SimUser) -> User:
+    """Their row in the users table, which the test has made sure of."""
+    user = await session.get(User, who.id)
+    assert user is not None
+    return user
+
+
 async def seed_students(h: Harness, *names: str) -> list[SimUser]:
     """Students (`seed_student`) numbered 1001, 1002, … in the order named."""
     return [await seed_student(h, 1001 + n, name) for n, name in enumerate(names)]
@@ -145,8 +152,7 @@ async def seed_case(
     after a real submission (the /new dialogue itself is the students' tests' business)."""
     assert h.app is not None
     async with h.app.session_factory.begin() as session:
-        user = await session.get(User, student.id)
-        assert user is not None
+        user = await user_of(session, student)
         draft = Draft(kind="grievance", category=category, text=text, anonymous=anonymous)
         case = await submit_case(
             session=session, services=h.app.services, submitter=user, draft=draft

@@ -19,7 +19,7 @@ from bot.proposals import cosign as proposal_cosign
 from bot.proposals import drafts as proposals
 from storage.crud import proposals as crud
 from storage.crud import users as users_crud
-from storage.models import CongressSession, ProposalAssignment, Representative, User
+from storage.models import CongressSession, ProposalAssignment, Representative
 from tests.support.officer_helpers import (
     OfficerHarness,
     card,
@@ -27,6 +27,7 @@ from tests.support.officer_helpers import (
     officer_harness,
     seed_student,
     seed_user,
+    user_of,
 )
 
 SESSION_NAME = "第十届学生代表大会第二次会议"
@@ -120,12 +121,6 @@ async def seed_liaison(h: OfficerHarness, user_id: int, name: str, department: s
     return user
 
 
-async def _user(session: Any, who: SimUser) -> User:
-    user = await session.get(User, who.id)
-    assert user is not None
-    return user
-
-
 async def seed_proposal(
     h: OfficerHarness,
     proposer: SimUser,
@@ -138,7 +133,7 @@ async def seed_proposal(
     assert h.app is not None
     services = h.app.services
     async with h.app.session_factory.begin() as session:
-        user = await _user(session, proposer)
+        user = await user_of(session, proposer)
         case = await proposals.start_draft(
             session=session, services=services, user=user, title=title
         )
@@ -168,7 +163,7 @@ async def seed_proposal(
                 session=session,
                 services=services,
                 case_id=case_id,
-                user=await _user(session, cosigner),
+                user=await user_of(session, cosigner),
                 agreed=True,
             )
     h.app.worker.wake()

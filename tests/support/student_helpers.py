@@ -14,9 +14,9 @@ from bot.devkit.emulator import SimUser
 from bot.devkit.emulator.models import SimMessage
 from bot.devkit.emulator.serialize import user_dict
 from bot.devkit.scenario import CASE_NUMBER
-from storage.models import Attachment, Case, User
+from storage.models import Attachment, Case
 from tests.support.harness import DEFAULT_TEXT, Harness
-from tests.support.officer_helpers import case_of
+from tests.support.officer_helpers import case_of, user_of
 
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 ANSWER_TEXT = "经后勤保障处核查，已约谈承包商并增加每日卫生巡查。感谢同学的监督！"
@@ -237,8 +237,7 @@ async def seed_cases(
     assert h.app is not None
     numbers = []
     async with h.app.session_factory.begin() as session:
-        user = await session.get(User, talk.user.id)
-        assert user is not None
+        user = await user_of(session, talk.user)
         for index in range(count):
             draft = Draft(
                 kind=kind,
