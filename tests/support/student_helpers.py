@@ -155,6 +155,12 @@ class Talk:
     def saw(self) -> list[str]:
         return self.h.texts(self.user)
 
+    async def to_description(self, *, kind: str = "权益诉求", category: str = "后勤餐饮") -> Reply:
+        """Walk /new up to where it asks for the description."""
+        await self.send("/new")
+        await self.press(kind)
+        return await self.press(category)
+
     async def to_preview(
         self,
         text: str = DEFAULT_TEXT,
@@ -164,9 +170,7 @@ class Talk:
         anonymous: bool = False,
     ) -> Reply:
         """Walk /new up to the preview, without attachments."""
-        await self.send("/new")
-        await self.press(kind)
-        await self.press(category)
+        await self.to_description(kind=kind, category=category)
         await self.send(text)
         await self.press(0)
         return await self.press(1 if anonymous else 0)
