@@ -140,6 +140,17 @@ async def test_a_blocked_user_is_marked_and_not_written_to_again(harness: Harnes
     assert delivered(h.emu, alice.id)[-3:] == ["一", "二", "三"]
 
 
+def upgraded_to_supergroup(method: str) -> FaultPolicy:
+    """The next `method` call to the officers' chat is told the chat is now NEW_CHAT."""
+    return FaultPolicy().fail(
+        method,
+        chat_id=OFFICERS_CHAT,
+        code=400,
+        description="Bad Request: group chat was upgraded to a supergroup chat",
+        parameters={"migrate_to_chat_id": NEW_CHAT},
+    )
+
+
 async def test_a_group_upgraded_to_a_supergroup_is_followed(
     emulator: BotAPIEmulator, database_url: str
 ) -> None:
@@ -147,13 +158,7 @@ async def test_a_group_upgraded_to_a_supergroup_is_followed(
         assert h.app is not None
         new = emulator.add_group(NEW_CHAT, "权益部工作群")
         new.add_member(h.officer or ADMIN_ID)
-        emulator.policy = FaultPolicy().fail(
-            "sendMessage",
-            chat_id=OFFICERS_CHAT,
-            code=400,
-            description="Bad Request: group chat was upgraded to a supergroup chat",
-            parameters={"migrate_to_chat_id": NEW_CHAT},
-        )
+        emulator.policy = upgraded_to_supergroup("sendMessage")
         await queue(h.app, texts(OFFICERS_CHAT, ["提醒：今日有 1 件到期"]))
         number = await seed_case(h, await seed_student(h, 1001, "Alice"))
 
@@ -164,13 +169,7 @@ async def test_a_group_upgraded_to_a_supergroup_is_followed(
         assert binding is not None and binding.chat_id == NEW_CHAT
 
     # A restart with the old id still in the settings follows Telegram, not the setting.
-    emulator.policy = FaultPolicy().fail(
-        "getChat",
-        chat_id=OFFICERS_CHAT,
-        code=400,
-        description="Bad Request: group chat was upgraded to a supergroup chat",
-        parameters={"migrate_to_chat_id": NEW_CHAT},
-    )
+    emulator.policy = upgraded_to_supergroup("getChat")
     async with officer_harness(emulator, database_url, reset=False, grant_officer=False) as h:
         assert h.app is not None
         async with h.app.session_factory() as session:
