@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -38,6 +39,27 @@ def faults(emulator: BotAPIEmulator) -> FaultPolicy:
     policy = FaultPolicy()
     emulator.policy = policy
     return policy
+
+
+async def follow_retries(
+    h: Harness,
+    clock: list[datetime],
+    user_id: int,
+    at_most: int,
+    *,
+    done: Callable[[OutboxMessage], bool],
+) -> tuple[OutboxMessage, list[float]]:
+    """Move the clock to each retry of the user's latest outbox row (at most `at_most` times)
+    until `done` says so; the row as last seen, and the waits before each retry."""
+    waits: list[float] = []
+    for _ in range(at_most):
+        row = (await outbox(h, recipient_user_id=user_id))[-1]
+        if done(row):
+            break
+        waits.append((row.next_attempt_at - clock[0]).total_seconds())
+        advance(clock, seconds=waits[-1])
+        await h.settle()
+    return row, waits
 
 
 async def _submit_with_delivery_down(h: Harness, student: SimUser) -> None:
@@ -193,14 +215,9 @@ async def test_server_errors_are_retried_with_backoff_then_given_up(
 
         await reply_to_card(h, number, "这条消息送不到。")
 
-        delays = []
-        for _ in range(tries + 3):
-            row = (await outbox(h, recipient_user_id=alice.id))[-1]
-            if row.status == "failed":
-                break
-            delays.append((row.next_attempt_at - clock[0]).total_seconds())
-            advance(clock, seconds=delays[-1])
-            await h.settle()
+        row, delays = await follow_retries(
+            h, clock, alice.id, tries + 3, done=lambda row: row.status == "failed"
+        )
         attempts = sends_to(h, alice.id, since)
         assert [r.error_code for r in attempts] == [500] * tries  # bounded
         assert row.status == "failed" and row.attempts == tries - 1
@@ -219,14 +236,9 @@ async def test_an_outage_of_an_hour_loses_nothing(harness: Harness, faults: Faul
     faults.fail("sendMessage", times=17, code=500, description="Internal Server Error")
 
     await reply_to_card(h, number, "已整改。")
-    waited = []
-    for _ in range(25):
-        row = (await outbox(h, recipient_user_id=alice.id))[-1]
-        if row.status != "pending":
-            break
-        waited.append((row.next_attempt_at - clock[0]).total_seconds())
-        advance(clock, seconds=waited[-1])
-        await h.settle()
+    row, waited = await follow_retries(
+        h, clock, alice.id, 25, done=lambda row: row.status != "pending"
+    )
 
     assert row.status == "sent"
     assert [r.error_code for r in sends_to(h, alice.id, since)] == [500] * 17 + [None]
