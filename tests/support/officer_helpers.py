@@ -129,7 +129,7 @@ async def seed_student(
 
 
 async def user_of(session: Any, who: SimUser) -> User:
-    """Their row in the users table, which the test has made sure of."""
+    """Their row in the users table, which must be there."""
     user = await session.get(User, who.id)
     assert user is not None
     return user
