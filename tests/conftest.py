@@ -7,17 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.devkit.driver import Driver
 from bot.devkit.emulator import BotAPIEmulator
 from tests.support import anonymity
-from tests.support.harness import (
-    ADMIN_ID,
-    OFFICER_ID,
-    OFFICERS_CHAT,
-    Harness,
-    reset_database,
-    start_bot,
-)
+from tests.support.officer_helpers import OfficerHarness, officer_harness
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -90,21 +82,6 @@ async def emulator() -> AsyncIterator[BotAPIEmulator]:
 
 
 @pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    engine = await reset_database(database_url)
-    await engine.dispose()
-    group = emulator.add_group(chat_id=OFFICERS_CHAT, title="权益部工作群", is_forum=False)
-    admin = emulator.add_user(user_id=ADMIN_ID, first_name="管理员", username="union_admin")
-    officer = emulator.add_user(user_id=OFFICER_ID, first_name="王老师", username="officer_wang")
-    group.add_member(admin, status="creator")
-    group.add_member(officer)
-    async with start_bot(emulator, database_url) as app:
-        h = Harness(
-            emu=emulator, driver=Driver(app), group=group, app=app, admin=admin, officer=officer
-        )
-        try:
-            await admin.send(f"/officer {OFFICER_ID}", chat=group)
-            await h.settle()
-            yield h
-        finally:
-            await h.driver.close()
+async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[OfficerHarness]:
+    async with officer_harness(emulator, database_url) as h:
+        yield h

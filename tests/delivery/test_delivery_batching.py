@@ -14,11 +14,18 @@ from bot.delivery import batching, notify
 from bot.delivery.limiter import GLOBAL, Limits, MemoryLimiter, Rate, chat_scopes
 from bot.devkit.emulator import BotAPIEmulator
 from storage.crud import outbox as outbox_crud
-from storage.models import Case, OutboxMessage, User
+from storage.models import Case, OutboxMessage
 from storage.types import utcnow
 from tests.support.delivery_helpers import eventually, limits, refused, strict
 from tests.support.harness import OFFICERS_CHAT
-from tests.support.officer_helpers import ACCEPT, card, officer_harness, seed_case, seed_student
+from tests.support.officer_helpers import (
+    ACCEPT,
+    card,
+    officer_harness,
+    seed_case,
+    seed_student,
+    user_of,
+)
 
 TELEGRAM = Limits(global_rate=Rate(30, 1.0), chat=Rate(3, 3.0), group=Rate(20, 60.0))
 GROUP = -1001000000001
@@ -118,8 +125,7 @@ async def test_a_flood_of_new_cases_is_listed_and_a_listed_case_opens(
         numbers = []
         async with h.app.session_factory.begin() as session:
             for n, student in enumerate(students):
-                user = await session.get(User, student.id)
-                assert user is not None
+                user = await user_of(session, student)
                 draft = Draft(
                     kind="grievance",
                     category="logistics",

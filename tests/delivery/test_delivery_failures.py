@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.cli import main as cli
-from bot.devkit.emulator import BotAPIEmulator, RandomFaults
+from bot.devkit.emulator import BotAPIEmulator, FaultPolicy, RandomFaults
 from storage.models import ChatBinding
 from tests.support.delivery_helpers import (
     delivered,
@@ -37,52 +36,17 @@ from tests.support.officer_helpers import (
 NEW_CHAT = -1002000000009
 
 
-class ChatFault:
-    """Answers calls to one chat (of one method) with an error, `times` times."""
-
-    def __init__(
-        self,
-        chat_id: int,
-        code: int,
-        description: str,
-        *,
-        method: str = "sendMessage",
-        times: int = 1,
-        parameters: dict[str, Any] | None = None,
-        hang: float = 0.0,
-    ) -> None:
-        self.chat_id, self.code, self.description = chat_id, code, description
-        self.method, self.times, self.parameters, self.hang = method, times, parameters, hang
-
-    async def before(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
-        if self.times <= 0 or method != self.method or params.get("chat_id") != self.chat_id:
-            return None
-        self.times -= 1
-        if self.hang:
-            await asyncio.sleep(self.hang)
-        answer: dict[str, Any] = {
-            "ok": False,
-            "error_code": self.code,
-            "description": self.description,
-        }
-        if self.parameters:
-            answer["parameters"] = self.parameters
-        return answer
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
-
-
 async def test_a_429_holds_only_its_chat_for_retry_after(harness: Harness) -> None:
     h = harness
     assert h.app is not None
     alice, bob = await seed_student(h, 1001, "Alice"), await seed_student(h, 1002, "Bob")
     clock = freeze_clock(h)
-    h.emu.policy = ChatFault(
-        alice.id, 429, "Too Many Requests: retry after 30", parameters={"retry_after": 30}
+    h.emu.policy = FaultPolicy().fail(
+        "sendMessage",
+        chat_id=alice.id,
+        code=429,
+        description="Too Many Requests: retry after 30",
+        parameters={"retry_after": 30},
     )
     await queue(h.app, texts(alice.id, ["一", "二"]) + texts(bob.id, ["你好"]))
     await h.settle()
@@ -151,7 +115,12 @@ async def test_a_blocked_user_is_marked_and_not_written_to_again(harness: Harnes
     h = harness
     assert h.app is not None and h.admin is not None
     alice = await seed_student(h, 1001, "Alice")
-    h.emu.policy = ChatFault(alice.id, 403, "Forbidden: bot was blocked by the user")
+    h.emu.policy = FaultPolicy().fail(
+        "sendMessage",
+        chat_id=alice.id,
+        code=403,
+        description="Forbidden: bot was blocked by the user",
+    )
     await queue(h.app, texts(alice.id, ["一", "二", "三"]))
     await h.settle()
 
@@ -171,6 +140,17 @@ async def test_a_blocked_user_is_marked_and_not_written_to_again(harness: Harnes
     assert delivered(h.emu, alice.id)[-3:] == ["一", "二", "三"]
 
 
+def upgraded_to_supergroup(method: str) -> FaultPolicy:
+    """The next `method` call to the officers' chat is told the chat is now NEW_CHAT."""
+    return FaultPolicy().fail(
+        method,
+        chat_id=OFFICERS_CHAT,
+        code=400,
+        description="Bad Request: group chat was upgraded to a supergroup chat",
+        parameters={"migrate_to_chat_id": NEW_CHAT},
+    )
+
+
 async def test_a_group_upgraded_to_a_supergroup_is_followed(
     emulator: BotAPIEmulator, database_url: str
 ) -> None:
@@ -178,12 +158,7 @@ async def test_a_group_upgraded_to_a_supergroup_is_followed(
         assert h.app is not None
         new = emulator.add_group(NEW_CHAT, "权益部工作群")
         new.add_member(h.officer or ADMIN_ID)
-        emulator.policy = ChatFault(
-            OFFICERS_CHAT,
-            400,
-            "Bad Request: group chat was upgraded to a supergroup chat",
-            parameters={"migrate_to_chat_id": NEW_CHAT},
-        )
+        emulator.policy = upgraded_to_supergroup("sendMessage")
         await queue(h.app, texts(OFFICERS_CHAT, ["提醒：今日有 1 件到期"]))
         number = await seed_case(h, await seed_student(h, 1001, "Alice"))
 
@@ -194,13 +169,7 @@ async def test_a_group_upgraded_to_a_supergroup_is_followed(
         assert binding is not None and binding.chat_id == NEW_CHAT
 
     # A restart with the old id still in the settings follows Telegram, not the setting.
-    emulator.policy = ChatFault(
-        OFFICERS_CHAT,
-        400,
-        "Bad Request: group chat was upgraded to a supergroup chat",
-        method="getChat",
-        parameters={"migrate_to_chat_id": NEW_CHAT},
-    )
+    emulator.policy = upgraded_to_supergroup("getChat")
     async with officer_harness(emulator, database_url, reset=False, grant_officer=False) as h:
         assert h.app is not None
         async with h.app.session_factory() as session:
@@ -214,7 +183,9 @@ async def test_failed_messages_are_listed_and_sent_again_from_the_command_line(
     h = harness
     assert h.app is not None
     alice = await seed_student(h, 1001, "Alice")
-    h.emu.policy = ChatFault(alice.id, 400, "Bad Request: chat not found")
+    h.emu.policy = FaultPolicy().fail(
+        "sendMessage", chat_id=alice.id, code=400, description="Bad Request: chat not found"
+    )
     await queue(h.app, texts(alice.id, ["一"]))
     await h.settle()
     (row,) = await outbox(h, recipient_user_id=alice.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -14,9 +15,15 @@ from bot.devkit.emulator import BotAPIEmulator
 from storage.crud import outbox as outbox_crud
 from storage.models import OutboxMessage
 from tests.support.delivery_helpers import delivered, eventually, limits, queue, texts
-from tests.support.officer_helpers import officer_harness, seed_student
+from tests.support.officer_helpers import OfficerHarness, officer_harness, seed_student
 
 FOLLOWER = 7_100_000
+
+
+@pytest.fixture
+async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[OfficerHarness]:
+    async with officer_harness(emulator, database_url, **limits(10)) as h:
+        yield h
 
 
 async def rows_of(app: App, chat_id: int) -> list[OutboxMessage]:
@@ -29,72 +36,68 @@ async def rows_of(app: App, chat_id: int) -> list[OutboxMessage]:
         return list(found)
 
 
-async def test_a_confirmation_is_the_workers_the_moment_it_commits(
-    emulator: BotAPIEmulator, database_url: str
-) -> None:
-    async with officer_harness(emulator, database_url, **limits(10)) as h:
-        assert h.app is not None
-        student = await seed_student(h, 7001, "Amy")
+async def test_a_confirmation_is_the_workers_the_moment_it_commits(harness: OfficerHarness) -> None:
+    h = harness
+    assert h.app is not None
+    student = await seed_student(h, 7001, "Amy")
+    async with h.app.session_factory.begin() as session:
+        await outbox_crud.enqueue(
+            session=session,
+            messages=texts(student.id, ["已收到"], priority=notify.INTERACTIVE),
+        )
+    # Claimed in the transaction that queued it: in a lane as the commit returns (or, the
+    # worker being quick, already on its way), before the worker could have looked for it.
+    (row,) = await rows_of(h.app, student.id)
+    assert row.claimed_by == h.app.worker.id
+    assert h.app.worker.held == 1 or row.status != "pending"
+    await eventually(lambda: delivered(h.emu, student.id) == ["已收到"], what="the answer")
+
+
+async def test_a_confirmation_rolled_back_is_never_sent(harness: OfficerHarness) -> None:
+    h = harness
+    assert h.app is not None
+    student = await seed_student(h, 7002, "Bo")
+    with pytest.raises(RuntimeError):
         async with h.app.session_factory.begin() as session:
             await outbox_crud.enqueue(
                 session=session,
-                messages=texts(student.id, ["已收到"], priority=notify.INTERACTIVE),
+                messages=texts(student.id, ["不该发出"], priority=notify.INTERACTIVE),
             )
-        # Claimed in the transaction that queued it: in a lane as the commit returns (or, the
-        # worker being quick, already on its way), before the worker could have looked for it.
-        (row,) = await rows_of(h.app, student.id)
-        assert row.claimed_by == h.app.worker.id
-        assert h.app.worker.held == 1 or row.status != "pending"
-        await eventually(lambda: delivered(h.emu, student.id) == ["已收到"], what="the answer")
-
-
-async def test_a_confirmation_rolled_back_is_never_sent(
-    emulator: BotAPIEmulator, database_url: str
-) -> None:
-    async with officer_harness(emulator, database_url, **limits(10)) as h:
-        assert h.app is not None
-        student = await seed_student(h, 7002, "Bo")
-        with pytest.raises(RuntimeError):
-            async with h.app.session_factory.begin() as session:
-                await outbox_crud.enqueue(
-                    session=session,
-                    messages=texts(student.id, ["不该发出"], priority=notify.INTERACTIVE),
-                )
-                raise RuntimeError("the handler failed after queuing")
-        await queue(h.app, texts(student.id, ["之后这条"], priority=notify.INTERACTIVE))
-        await eventually(lambda: delivered(h.emu, student.id) == ["之后这条"], what="the answer")
-        await h.settle()
-        assert delivered(h.emu, student.id) == ["之后这条"]
-        assert h.app.worker.held == 0
+            raise RuntimeError("the handler failed after queuing")
+    await queue(h.app, texts(student.id, ["之后这条"], priority=notify.INTERACTIVE))
+    await eventually(lambda: delivered(h.emu, student.id) == ["之后这条"], what="the answer")
+    await h.settle()
+    assert delivered(h.emu, student.id) == ["之后这条"]
+    assert h.app.worker.held == 0
 
 
 async def test_a_confirmation_waits_behind_an_earlier_message_of_its_chat(
-    emulator: BotAPIEmulator, database_url: str
+    harness: OfficerHarness,
 ) -> None:
     """An earlier message told to wait (a 429, a retry): the next one queued for the same chat
     is not handed over past it, and both go out in order once it is due."""
-    async with officer_harness(emulator, database_url, **limits(10)) as h:
-        assert h.app is not None
-        app = h.app
-        student = await seed_student(h, 7003, "Cy")
-        soon = app.services.now() + timedelta(seconds=1)
-        async with app.session_factory.begin() as session:
-            await outbox_crud.enqueue(
-                session=session,
-                messages=texts(student.id, ["第一条"], priority=notify.INTERACTIVE),
-                now=soon,
-            )
-            await outbox_crud.enqueue(
-                session=session,
-                messages=texts(student.id, ["第二条"], priority=notify.INTERACTIVE),
-            )
-        first, second = await rows_of(app, student.id)
-        # Not due yet, and behind it: both left for an ordinary claim, in lane order.
-        assert first.claimed_by is None and second.claimed_by is None
-        await eventually(
-            lambda: delivered(h.emu, student.id) == ["第一条", "第二条"],
-            what="both, in order",
+    h = harness
+    assert h.app is not None
+    app = h.app
+    student = await seed_student(h, 7003, "Cy")
+    soon = app.services.now() + timedelta(seconds=1)
+    async with app.session_factory.begin() as session:
+        await outbox_crud.enqueue(
+            session=session,
+            messages=texts(student.id, ["第一条"], priority=notify.INTERACTIVE),
+            now=soon,
         )
+        await outbox_crud.enqueue(
+            session=session,
+            messages=texts(student.id, ["第二条"], priority=notify.INTERACTIVE),
+        )
+    first, second = await rows_of(app, student.id)
+    # Not due yet, and behind it: both left for an ordinary claim, in lane order.
+    assert first.claimed_by is None and second.claimed_by is None
+    await eventually(
+        lambda: delivered(h.emu, student.id) == ["第一条", "第二条"],
+        what="both, in order",
+    )
 
 
 async def test_a_broadcast_is_claimed_in_a_few_refills_not_a_claim_per_message(

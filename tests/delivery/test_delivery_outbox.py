@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +19,7 @@ from tests.support.officer_helpers import (
     ACCEPT,
     SIGNATURE,
     advance,
+    alice_with_case,
     card,
     freeze_clock,
     officer_harness,
@@ -34,16 +35,31 @@ from tests.support.officer_helpers import (
 
 
 @pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
-
-
-@pytest.fixture
 def faults(emulator: BotAPIEmulator) -> FaultPolicy:
     policy = FaultPolicy()
     emulator.policy = policy
     return policy
+
+
+async def follow_retries(
+    h: Harness,
+    clock: list[datetime],
+    user_id: int,
+    at_most: int,
+    *,
+    done: Callable[[OutboxMessage], bool],
+) -> tuple[OutboxMessage, list[float]]:
+    """Move the clock to each retry of the user's latest outbox row (at most `at_most` times)
+    until `done` says so; the row as last seen, and the waits before each retry."""
+    waits: list[float] = []
+    for _ in range(at_most):
+        row = (await outbox(h, recipient_user_id=user_id))[-1]
+        if done(row):
+            break
+        waits.append((row.next_attempt_at - clock[0]).total_seconds())
+        advance(clock, seconds=waits[-1])
+        await h.settle()
+    return row, waits
 
 
 async def _submit_with_delivery_down(h: Harness, student: SimUser) -> None:
@@ -158,8 +174,7 @@ async def test_rate_limit_retry_after_is_respected_and_order_kept(
     harness: Harness, faults: FaultPolicy
 ) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     clock = freeze_clock(h)
     await press(h, number, ACCEPT)
     since = len(h.emu.requests)
@@ -192,8 +207,7 @@ async def test_server_errors_are_retried_with_backoff_then_given_up(
     """Given up once the configured horizon (here 36 s) has passed, not before."""
     hours = 0.01
     async with officer_harness(emulator, database_url, delivery_retry_hours=hours) as h:
-        alice = await seed_student(h, 1001, "Alice")
-        number = await seed_case(h, alice)
+        alice, number = await alice_with_case(h)
         clock = freeze_clock(h)
         since = len(h.emu.requests)
         tries = attempts_for(hours)
@@ -201,14 +215,9 @@ async def test_server_errors_are_retried_with_backoff_then_given_up(
 
         await reply_to_card(h, number, "这条消息送不到。")
 
-        delays = []
-        for _ in range(tries + 3):
-            row = (await outbox(h, recipient_user_id=alice.id))[-1]
-            if row.status == "failed":
-                break
-            delays.append((row.next_attempt_at - clock[0]).total_seconds())
-            advance(clock, seconds=delays[-1])
-            await h.settle()
+        row, delays = await follow_retries(
+            h, clock, alice.id, tries + 3, done=lambda row: row.status == "failed"
+        )
         attempts = sends_to(h, alice.id, since)
         assert [r.error_code for r in attempts] == [500] * tries  # bounded
         assert row.status == "failed" and row.attempts == tries - 1
@@ -221,21 +230,15 @@ async def test_an_outage_of_an_hour_loses_nothing(harness: Harness, faults: Faul
     """Telegram answers 5xx for over an hour (17 tries; six used to be the end, 15 s in): the
     waits grow to ten minutes at most, and the message arrives once it is back."""
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     clock = freeze_clock(h)
     since = len(h.emu.requests)
     faults.fail("sendMessage", times=17, code=500, description="Internal Server Error")
 
     await reply_to_card(h, number, "已整改。")
-    waited = []
-    for _ in range(25):
-        row = (await outbox(h, recipient_user_id=alice.id))[-1]
-        if row.status != "pending":
-            break
-        waited.append((row.next_attempt_at - clock[0]).total_seconds())
-        advance(clock, seconds=waited[-1])
-        await h.settle()
+    row, waited = await follow_retries(
+        h, clock, alice.id, 25, done=lambda row: row.status != "pending"
+    )
 
     assert row.status == "sent"
     assert [r.error_code for r in sends_to(h, alice.id, since)] == [500] * 17 + [None]
@@ -247,8 +250,7 @@ async def test_a_transient_server_error_is_retried_until_it_goes_through(
     harness: Harness, faults: FaultPolicy
 ) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     clock = freeze_clock(h)
     since = len(h.emu.requests)
     faults.fail("sendMessage", times=2, code=502, description="Bad Gateway")
@@ -265,8 +267,7 @@ async def test_a_transient_server_error_is_retried_until_it_goes_through(
 
 async def test_message_is_not_modified_is_harmless(harness: Harness, faults: FaultPolicy) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     faults.fail(
         "editMessageText",
         description="Bad Request: message is not modified: specified new message content and "
@@ -285,8 +286,7 @@ async def test_a_request_telegram_rejects_is_not_retried(
     harness: Harness, faults: FaultPolicy
 ) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     since = len(h.emu.requests)
     faults.fail("sendMessage", description="Bad Request: chat not found")
     await reply_to_card(h, number, "你好")
@@ -303,8 +303,7 @@ async def test_a_request_telegram_rejects_is_not_retried(
 async def test_a_403_to_a_student_stops_at_once_and_the_thread_says_so(harness: Harness) -> None:
     """Blocked without the bot being told: the first refusal ends it, no retry."""
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     alice.profile.blocked = True
     since = len(h.emu.requests)
 

@@ -21,7 +21,7 @@ from storage.crud import outbox as outbox_crud
 from storage.db import create_engine, create_session_factory
 from storage.models import OutboxMessage, User
 from storage.types import utcnow
-from tests.support.delivery_helpers import eventually, limits, redis_url, refused, strict
+from tests.support.delivery_helpers import eventually, limits, redis_url, refused, strict, texts
 from tests.support.harness import make_settings, process_env, reset_database
 
 BASE = 7_000_000
@@ -61,13 +61,7 @@ async def broadcast(database_url: str, emu: BotAPIEmulator, count: int, parts: i
         rows = [
             row
             for uid in ids
-            for row in notify.message_rows(
-                chat_id=uid,
-                texts=[f"{uid}/{part}" for part in range(parts)],
-                case_id=None,
-                recipient=uid,
-                priority=notify.BULK,
-            )
+            for row in texts(uid, [f"{uid}/{part}" for part in range(parts)], priority=notify.BULK)
         ]
         await outbox_crud.enqueue(session=session, messages=rows)
     await engine.dispose()
@@ -157,8 +151,8 @@ async def test_two_instances_share_one_outbox(database_url: str, tmp_path: Path)
         assert set(received.values()) == {1}  # nothing twice
         for n in range(count):
             uid = BASE + n
-            texts = [str(r.params["text"]) for r in emu.requests if r.ok and r.chat_id == uid]
-            assert texts == [f"{uid}/0", f"{uid}/1"]
+            bodies = [str(r.params["text"]) for r in emu.requests if r.ok and r.chat_id == uid]
+            assert bodies == [f"{uid}/0", f"{uid}/1"]
         rows = await outbox(database_url)
         assert len({row.claimed_by for row in rows}) == 2  # both did part of the work
         assert refused(emu) == []

@@ -4,13 +4,10 @@ submitter: /failed shows the case and a neutral recipient, the reminder's holder
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime, time, timedelta
 
-import pytest
-
 from bot.casework.deadlines import calendar_of
-from bot.devkit.emulator import BotAPIEmulator, SimUser
+from bot.devkit.emulator import SimUser
 from bot.domain.workflow import State
 from tests.support.harness import OFFICERS_CHAT, Harness
 from tests.support.officer_helpers import (
@@ -19,19 +16,12 @@ from tests.support.officer_helpers import (
     ASK_INFO,
     act,
     case_of,
-    officer_harness,
     say,
     seed_case,
     seed_student,
 )
 
 IDENTITY = re.compile(r"424242|Xiaoyu|Lin\b|lin_xiaoyu", re.IGNORECASE)
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 async def anonymous_student(h: Harness) -> SimUser:

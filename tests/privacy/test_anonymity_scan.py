@@ -7,6 +7,7 @@ import pytest
 from bot.delivery import notify
 from storage.crud import outbox as outbox_crud
 from tests.support import anonymity
+from tests.support.delivery_helpers import texts
 from tests.support.harness import OFFICERS_CHAT, Harness
 
 
@@ -21,12 +22,8 @@ async def test_an_anonymous_submitters_name_in_the_group_fails_the_test(harness:
     async with h.app.session_factory.begin() as session:
         await outbox_crud.enqueue(
             session=session,
-            messages=notify.message_rows(
-                chat_id=OFFICERS_CHAT,
-                texts=["这条反馈来自 @xiaoyu_anon"],
-                case_id=None,
-                recipient=None,
-                priority=notify.INTERACTIVE,
+            messages=texts(
+                OFFICERS_CHAT, ["这条反馈来自 @xiaoyu_anon"], priority=notify.INTERACTIVE
             ),
         )
     await h.settle()

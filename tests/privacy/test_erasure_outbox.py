@@ -5,7 +5,6 @@ its message without the name; and what the erasing transaction queues for them a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -15,15 +14,14 @@ from sqlmodel import col
 
 from bot.delivery import notify
 from bot.delivery.ledger import Ledger
-from bot.devkit.emulator import BotAPIEmulator
 from bot.privacy import personal_data as privacy
 from storage.crud import outbox as outbox_crud
 from storage.crud.erasure import REDACTED, Traces
 from storage.models import Case, MessageLink, OutboxMessage, User
+from tests.support.delivery_helpers import texts
 from tests.support.harness import OFFICERS_CHAT
 from tests.support.officer_helpers import (
     OfficerHarness,
-    officer_harness,
     seed_case,
     seed_student,
     sends_to,
@@ -32,12 +30,6 @@ from tests.support.officer_helpers import (
 PERSON, OTHER = 7_310_458_862, 1002
 FIRST, LAST, USERNAME = "晓雨", "Quennell", "xiaoyu_q7"
 MENTION = f'<a href="tg://user?id={PERSON}">{FIRST} {LAST}</a> @{USERNAME}'
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[OfficerHarness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 async def known_person(h: OfficerHarness) -> int:
@@ -158,16 +150,8 @@ async def test_what_is_queued_for_them_after_the_erasure_goes_once_done(
         await privacy.erase_user(session=session, services=h.app.services, user_id=PERSON)
         # What the handler says next, queued in the same transaction: through the outbox,
         # or added to the session directly.
-        told = notify.message_rows(
-            chat_id=PERSON,
-            texts=["您的数据已删除。"],
-            case_id=None,
-            recipient=PERSON,
-            priority=notify.INTERACTIVE,
-        )
-        told += notify.message_rows(
-            chat_id=OTHER, texts=["另一位同学的消息"], case_id=None, recipient=OTHER, priority=0
-        )
+        told = texts(PERSON, ["您的数据已删除。"], priority=notify.INTERACTIVE)
+        told += texts(OTHER, ["另一位同学的消息"], priority=0)
         await outbox_crud.enqueue(session=session, messages=told)
         session.add(
             OutboxMessage(chat_id=PERSON, payload={"chat_id": PERSON, "text": "再见"}, priority=0)

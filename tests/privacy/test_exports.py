@@ -19,8 +19,6 @@ from bot.core import exports
 from bot.core.config import DEFAULT_ORG_FILE, load_organisation
 from bot.devkit.emulator import BotAPIEmulator
 from bot.proposals.roster import check
-from tests.stories.test_proposal_roster import HEADER, _count, write_csv
-from tests.support.harness import reset_database
 from tests.support.officer_helpers import OfficerHarness
 from tests.support.proposal_helpers import (
     SESSION_NAME,
@@ -28,6 +26,7 @@ from tests.support.proposal_helpers import (
     seed_congress,
     seed_proposal,
 )
+from tests.support.roster_helpers import HEADER, roster_size, session_created_by_cli, write_csv
 from tests.support.student_helpers import Talk
 
 FORMULA_NAME = '=HYPERLINK("http://x","y")'
@@ -97,13 +96,7 @@ def test_an_over_long_cell_is_refused_with_its_row_and_nothing_is_stored(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    async def fresh() -> None:
-        await (await reset_database(database_url)).dispose()
-
-    asyncio.run(fresh())
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    created = ["session", "create", "--name", SESSION_NAME]
-    assert main([*created, "--opens", "2026-11-01", "--closes", "2026-11-30"]) == 0
+    session_created_by_cli(database_url, monkeypatch)
     roster = write_csv(
         tmp_path / "long.csv",
         [
@@ -119,7 +112,7 @@ def test_an_over_long_cell_is_refused_with_its_row_and_nothing_is_stored(
     assert "row 3: 姓名 (name) is longer than 40 characters" in err
     assert "row 4: 代表团/班级 (delegation) is longer than 60 characters" in err
     assert "刘" * 41 not in err  # an over-long cell is not quoted back
-    assert "nothing imported" in err and _count(database_url) == 0
+    assert "nothing imported" in err and roster_size(database_url) == 0
     assert not links.exists()
 
 

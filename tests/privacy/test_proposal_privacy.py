@@ -18,7 +18,7 @@ from bot.proposals import drafts as proposals
 from bot.proposals import views as proposal_views
 from storage.crud import proposals as crud
 from storage.models import Case, CaseEvent, ProposalCosign, ProposalSupport, Representative, User
-from tests.support.officer_helpers import OfficerHarness, case_of
+from tests.support.officer_helpers import OfficerHarness, case_of, user_of
 from tests.support.proposal_helpers import (
     CHANNEL_ID,
     SESSION_NAME,
@@ -51,13 +51,11 @@ def card(h: OfficerHarness, number: str) -> str:
 async def cosign(h: OfficerHarness, number: str, who: SimUser, agreed: bool) -> None:
     assert h.app is not None
     async with h.app.session_factory.begin() as session:
-        user = await session.get(User, who.id)
-        assert user is not None
         await proposal_cosign.answer_cosign(
             session=session,
             services=h.app.services,
             case_id=await proposals_case(session, number),
-            user=user,
+            user=await user_of(session, who),
             agreed=agreed,
         )
 

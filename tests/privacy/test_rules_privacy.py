@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -29,12 +28,6 @@ from tests.support.officer_helpers import (
     sends_to,
     serialized,
 )
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 @pytest.mark.parametrize("forum", [False, True], ids=["cards", "forum"])

@@ -7,10 +7,8 @@ from sqlmodel import col
 
 from storage.models import CaseEvent, CaseFollower
 from tests.support.harness import Harness
+from tests.support.officer_helpers import case_of, events_of, user_row
 from tests.support.student_helpers import (
-    db_case,
-    db_events,
-    db_user,
     officer_press,
     officer_reply,
     seed_cases,
@@ -24,7 +22,7 @@ async def test_mydata_shows_what_is_stored(harness: Harness) -> None:
     alice = await student(h, username="alice_li")
     await seed_cases(h, alice, 2)
     shown = (await alice.send("/mydata")).text
-    user = await db_user(h, 1001)
+    user = await user_row(h, 1001)
     assert user is not None and user.consent_at is not None
     for line in (
         "学生之声保存的您的信息",
@@ -52,20 +50,20 @@ async def test_deleteme_erases_the_profile_and_unlinks_the_cases(harness: Harnes
     assert asked.buttons() == ["删除我的数据", "保留"]
     kept = await alice.press("保留")
     assert kept.messages == [] and asked.last.buttons() == []
-    assert (await db_user(h, 1001)) is not None
+    assert (await user_row(h, 1001)) is not None
 
     await alice.send("/deleteme")
     erased = await alice.press("删除我的数据")
     assert erased.texts == ["您的数据已删除。如需再次使用学生之声，请发送 /start。"]
     assert erased.last.reply_markup == {"remove_keyboard": True}
 
-    assert await db_user(h, 1001) is None
+    assert await user_row(h, 1001) is None
     for number, was_anonymous in ((named, False), (anonymous, True)):
-        case = await db_case(h, number)
+        case = await case_of(h, number)
         # Nobody's any more; the statistics (the anonymous share among them) stay as they were.
         assert (case.submitter_id, case.anonymous) == (None, was_anonymous)
         assert case.state in ("submitted", "accepted")  # the cases stay, to be handled
-        assert all(e.actor_id != 1001 for e in await db_events(h, number))
+        assert all(e.actor_id != 1001 for e in await events_of(h, number))
     assert h.app is not None
     async with h.app.session_factory() as session:
         assert not list(await session.scalars(select(CaseFollower)))

@@ -10,7 +10,13 @@ import pytest
 from bot.cases import actions as cases_service
 from storage.crud import inbox as inbox_crud
 from tests.support.harness import ADMIN_ID, Harness
-from tests.support.officer_helpers import ACCEPT, card, case_of, seed_case, seed_student
+from tests.support.officer_helpers import (
+    ACCEPT,
+    alice_with_case,
+    card,
+    case_of,
+    seed_case,
+)
 
 REFERENCE = re.compile(r"E-[0-9A-F]{6}")
 
@@ -21,8 +27,7 @@ async def test_a_crashing_press_is_apologised_for_and_reported_once(
     h = harness
     assert h.officer is not None and h.admin is not None and h.app is not None
     h.admin.profile.started = True  # an admin who has a private chat with the bot
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     other = await seed_case(h, alice, "宿舍楼热水供应不稳定，经常没有热水。")
 
     async def broken(**_: object) -> None:

@@ -80,12 +80,7 @@ async def until_done(burst: Burst, database_url: str, process: subprocess.Popen[
             state = await ledger(engine)
             if state != seen:
                 deadline, seen = time.monotonic() + STUCK_LIMIT, state
-            if (
-                set(burst.sent) <= set(state.tokens)
-                and not state.waiting
-                and not queue.pending_count
-                and not state.unsent
-            ):
+            if state.done(burst.sent, queue.pending_count):
                 return state
             assert time.monotonic() < deadline, f"not done: {state}"
             await asyncio.sleep(0.25)

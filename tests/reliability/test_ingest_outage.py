@@ -99,13 +99,7 @@ async def until_done(emu: BotAPIEmulator, database_url: str, tokens: set[str]) -
         while True:
             with contextlib.suppress(sa_exc.DBAPIError, OSError):
                 state = await ledger(engine)
-                queue = emu.world.updates
-                if (
-                    tokens <= set(state.tokens)
-                    and not state.waiting
-                    and not queue.pending_count
-                    and not state.unsent
-                ):
+                if state.done(tokens, emu.world.updates.pending_count):
                     return state
             assert time.monotonic() < deadline, f"not done:\n{emu.dump()}"
             await asyncio.sleep(0.1)

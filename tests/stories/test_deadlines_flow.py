@@ -14,13 +14,12 @@ from tests.support.officer_helpers import (
     ASK_INFO,
     act,
     advance,
+    alice_with_case,
     card,
     case_of,
     freeze_clock,
     press,
     say,
-    seed_case,
-    seed_student,
 )
 
 
@@ -38,8 +37,7 @@ async def test_the_clock_stops_while_the_student_is_asked(harness: Harness) -> N
     assert logistics is not None
     logistics.answer_days = 1  # a one-working-day answer clock keeps the story short
 
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     # Two working days to a first response: Wednesday 10:00.
     assert f"办理时限: {when(h, monday + timedelta(days=2))}" in (card(h, number).text or "")
     await press(h, number, ACCEPT)

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import State
 from tests.support.harness import Harness
 from tests.support.officer_helpers import (
@@ -19,12 +14,12 @@ from tests.support.officer_helpers import (
     SIGNATURE,
     act,
     alert,
+    alice_with_case,
     card,
     case_of,
     case_rows,
     events_of,
     forward,
-    officer_harness,
     press,
     received,
     reply_to_card,
@@ -32,12 +27,6 @@ from tests.support.officer_helpers import (
     seed_case,
     seed_student,
 )
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 async def test_card_shows_everything_officers_need(harness: Harness) -> None:
@@ -82,8 +71,7 @@ async def test_anonymous_card_says_anonymous_and_names_nobody(harness: Harness) 
 
 async def test_accept_edits_the_card_in_place_and_tells_the_student(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     before = card(h, number)
 
     query = await press(h, number, ACCEPT)
@@ -103,8 +91,7 @@ async def test_accept_edits_the_card_in_place_and_tells_the_student(harness: Har
 
 async def test_request_info_then_the_students_answer_returns_the_case(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     await press(h, number, ACCEPT)
 
     await act(h, number, ASK_INFO, "请问是哪一天、哪个窗口？")
@@ -131,8 +118,7 @@ async def test_request_info_then_the_students_answer_returns_the_case(harness: H
 
 async def test_forward_picks_a_department(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     await press(h, number, ACCEPT)
     buttons = card(h, number).buttons()
 
@@ -158,8 +144,7 @@ async def test_forward_picks_a_department(harness: Harness) -> None:
 
 async def test_reject_sends_the_reason(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     await act(h, number, REJECT, "该问题已由后勤处公开答复，请查看公告。")
 
     case = await case_of(h, number)
@@ -173,8 +158,7 @@ async def test_reject_sends_the_reason(harness: Harness) -> None:
 
 async def test_answer_reaches_the_student_with_rating_buttons(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     await press(h, number, ACCEPT)
     await forward(h, number)
     await act(h, number, ANSWER, "后勤处已约谈承包商并加强每日抽检。")
@@ -194,8 +178,7 @@ async def test_answer_reaches_the_student_with_rating_buttons(harness: Harness) 
 
 async def test_non_officer_presses_change_nothing(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     bystander = h.emu.add_user(5005, "路人", username="passerby")
     h.group.add_member(bystander)
     before = card(h, number)
@@ -226,8 +209,7 @@ async def test_last_actor_is_shown_escaped(harness: Harness) -> None:
     h.group.add_member(odd)
     assert h.admin is not None
     await say(h, "/officer 5006", who=h.admin)
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    _, number = await alice_with_case(h)
     await press(h, number, ACCEPT, who=odd)
     assert "最近操作：<Li & Co>" in (card(h, number).text or "")
     assert not [r for r in h.emu.requests if not r.ok and r.error_code == 400]
@@ -235,8 +217,7 @@ async def test_last_actor_is_shown_escaped(harness: Harness) -> None:
 
 async def test_officer_reply_in_thread_of_a_note_reaches_the_student(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     await alice.send("还有：今天中午又发现了。", reply_to=h.last(alice))
     await h.settle()
     note = next(

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import State
 from tests.support.harness import OFFICER_ID, Harness
 from tests.support.officer_helpers import (
@@ -14,32 +9,23 @@ from tests.support.officer_helpers import (
     REJECT,
     SIGNATURE,
     act,
+    alice_with_case,
     card,
     case_of,
     events_of,
-    officer_harness,
     outbox,
     received,
     reply_to_card,
     say,
-    seed_case,
-    seed_student,
     sends_to,
     serialized,
     user_row,
 )
 
 
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
-
-
 async def test_reply_is_signed_by_the_department_never_by_the_officer(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     since = len(h.emu.requests)
 
     await reply_to_card(h, number, "你好，请问具体是哪一天？")
@@ -62,8 +48,7 @@ async def test_reply_is_signed_by_the_department_never_by_the_officer(harness: H
 
 async def test_officer_photo_is_copied_without_a_name(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     assert h.officer is not None
     since = len(h.emu.requests)
     await h.officer.send_photo("这是整改后的照片", chat=h.group, reply_to=card(h, number))
@@ -78,8 +63,7 @@ async def test_officer_photo_is_copied_without_a_name(harness: Harness) -> None:
 
 async def test_internal_marker_keeps_a_note_among_officers(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     before = len(received(h, alice))
     since = len(h.emu.requests)
 
@@ -106,8 +90,7 @@ async def test_blocked_student_officers_are_told_and_sends_stop_until_they_retur
     harness: Harness,
 ) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     alice.block_bot()
     await h.settle()
 
@@ -138,8 +121,7 @@ async def test_blocked_student_officers_are_told_and_sends_stop_until_they_retur
 async def test_block_noticed_from_telegrams_update_before_any_reply(harness: Harness) -> None:
     """Telegram tells the bot about the block; no request is wasted on a 403 after that."""
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     alice.block_bot()
     await h.settle()
     assert (await user_row(h, alice.id)).unreachable_at is not None  # type: ignore[union-attr]
@@ -159,8 +141,7 @@ async def test_block_noticed_from_telegrams_update_before_any_reply(harness: Har
 
 async def test_what_does_not_reach_the_student_is_said_so(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     since = len(h.emu.requests)
     chat = await say(h, "大家下午开会")
     await say(h, "好的", reply_to=chat)  # officers talking among themselves: no answer

@@ -15,6 +15,7 @@ from tests.support.officer_helpers import (
     ASK_INFO,
     SIGNATURE,
     act,
+    alice_with_case,
     card,
     case_of,
     events_of,
@@ -27,7 +28,7 @@ from tests.support.officer_helpers import (
     reply_to_prompt,
     say,
     seed_case,
-    seed_student,
+    seed_students,
     send_preview,
 )
 
@@ -70,8 +71,7 @@ async def test_each_case_gets_its_own_topic_renamed_with_its_status(harness: Har
 
 async def test_writing_in_a_topic_messages_that_cases_student(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    bob = await seed_student(h, 1002, "Bob")
+    alice, bob = await seed_students(h, "Alice", "Bob")
     first = await seed_case(h, alice)
     second = await seed_case(h, bob, "宿舍楼热水供应不稳定，经常没有热水。")
     topic = (await case_of(h, second)).topic_id
@@ -94,8 +94,7 @@ async def test_writing_in_a_topic_messages_that_cases_student(harness: Harness) 
 
 async def test_buttons_ask_for_text_inside_the_topic(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     topic = (await case_of(h, number)).topic_id
     await press(h, number, ASK_INFO)
     asked = prompt(h)

@@ -3,9 +3,6 @@ back naming the case, and only 发送 sends it; it lapses, and it survives a res
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
 
 from bot.devkit.emulator import BotAPIEmulator
@@ -21,6 +18,7 @@ from tests.support.officer_helpers import (
     SEND,
     advance,
     alert,
+    alice_with_case,
     case_of,
     freeze_clock,
     officer_harness,
@@ -30,24 +28,15 @@ from tests.support.officer_helpers import (
     received,
     reply_to_prompt,
     say,
-    seed_case,
-    seed_student,
     send_preview,
 )
 
 ANSWER_TEXT = "后勤处已约谈承包商，并从本周起每日抽检。"
 
 
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
-
-
 async def test_only_a_reply_to_the_request_becomes_the_answer(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     heard = len(received(h, alice))
 
     await press(h, number, ANSWER)
@@ -85,8 +74,7 @@ async def test_only_a_reply_to_the_request_becomes_the_answer(harness: Harness) 
 
 async def test_another_officer_can_neither_answer_nor_send_it(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     zhao = h.emu.add_user(5001, "赵老师", username="officer_zhao")
     h.group.add_member(zhao)
     await say(h, "/officer 5001", who=h.admin)
@@ -108,8 +96,7 @@ async def test_another_officer_can_neither_answer_nor_send_it(harness: Harness) 
 
 async def test_revise_asks_again_and_cancel_sends_nothing(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     heard = len(received(h, alice))
 
     await press(h, number, ANSWER)
@@ -133,8 +120,7 @@ async def test_revise_asks_again_and_cancel_sends_nothing(harness: Harness) -> N
 
 async def test_a_request_and_a_preview_lapse(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     clock = freeze_clock(h)
     heard = len(received(h, alice))
 
@@ -157,8 +143,7 @@ async def test_a_request_and_a_preview_lapse(harness: Harness) -> None:
 
 async def test_the_lapse_is_a_setting(emulator: BotAPIEmulator, database_url: str) -> None:
     async with officer_harness(emulator, database_url, pending_input_minutes=5) as h:
-        alice = await seed_student(h, 1001, "Alice")
-        number = await seed_case(h, alice)
+        _, number = await alice_with_case(h)
         clock = freeze_clock(h)
         await press(h, number, ANSWER)
         assert "5 分钟内有效" in (prompt(h).text or "")
@@ -169,8 +154,7 @@ async def test_the_lapse_is_a_setting(emulator: BotAPIEmulator, database_url: st
 
 async def test_a_request_that_never_arrived_leaves_nothing_pending(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     heard = len(received(h, alice))
     before = len(h.emu.bot_messages(h.group.id))
 
@@ -200,8 +184,7 @@ async def test_a_pending_text_survives_a_restart(
     emulator: BotAPIEmulator, database_url: str
 ) -> None:
     async with officer_harness(emulator, database_url) as h:
-        alice = await seed_student(h, 1001, "Alice")
-        number = await seed_case(h, alice)
+        alice, number = await alice_with_case(h)
         await press(h, number, ANSWER)
         heard = len(received(h, alice))
 

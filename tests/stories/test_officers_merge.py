@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import State
 from tests.support.harness import Harness
 from tests.support.officer_helpers import (
@@ -15,11 +10,11 @@ from tests.support.officer_helpers import (
     MERGE,
     REJECT,
     act,
+    alice_with_case,
     card,
     case_of,
     case_rows,
     events_of,
-    officer_harness,
     press,
     prompt,
     received,
@@ -28,21 +23,14 @@ from tests.support.officer_helpers import (
     say,
     seed_case,
     seed_student,
+    seed_students,
     send_preview,
 )
 
 
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
-
-
 async def test_merged_case_student_follows_the_target(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    bob = await seed_student(h, 1002, "Bob")
-    carol = await seed_student(h, 1003, "Carol")
+    alice, bob, carol = await seed_students(h, "Alice", "Bob", "Carol")
     target = await seed_case(h, alice)
     duplicate = await seed_case(h, bob, "二楼食堂的菜里也有头发，已经好几次了。")
     await press(h, target, ACCEPT)
@@ -69,8 +57,7 @@ async def test_merged_case_student_follows_the_target(harness: Harness) -> None:
 async def test_only_the_submitter_gets_buttons_they_can_use(harness: Harness) -> None:
     """A follower carried over by a merge cannot rate or add information to the target case."""
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    bob = await seed_student(h, 1002, "Bob")
+    alice, bob = await seed_students(h, "Alice", "Bob")
     target = await seed_case(h, alice)
     duplicate = await seed_case(h, bob, "二楼食堂的菜里也有头发，已经好几次了。")
     await act(h, duplicate, MERGE, target)
@@ -90,9 +77,7 @@ async def test_merged_followers_travel_on_when_the_target_is_merged_again(
     harness: Harness,
 ) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    bob = await seed_student(h, 1002, "Bob")
-    carol = await seed_student(h, 1003, "Carol")
+    alice, bob, carol = await seed_students(h, "Alice", "Bob", "Carol")
     first = await seed_case(h, alice)
     second = await seed_case(h, bob, "二楼食堂的菜里也有头发，已经好几次了。")
     third = await seed_case(h, carol, "食堂卫生问题严重，希望尽快整改处理。")
@@ -137,8 +122,7 @@ async def test_bad_merge_targets_are_refused_and_the_officer_can_retry(harness: 
 
 async def test_cancel_stops_waiting_for_a_text(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     await press(h, number, MERGE)
     await reply_to_prompt(h, "G2026-9999")
     await say(h, "/cancel")
@@ -162,8 +146,7 @@ async def test_cancel_stops_waiting_for_a_text(harness: Harness) -> None:
 
 async def test_a_command_is_not_taken_as_the_text_a_button_asked_for(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     await press(h, number, ANSWER)
     alice_before = len(received(h, alice))
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
 
 from bot.devkit.emulator import BotAPIEmulator
@@ -19,6 +16,7 @@ from tests.support.officer_helpers import (
     act,
     advance,
     alert,
+    alice_with_case,
     card,
     case_of,
     count,
@@ -30,12 +28,6 @@ from tests.support.officer_helpers import (
     seed_case,
     seed_student,
 )
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 async def test_admin_binds_the_officers_chat_with_bind(
@@ -72,8 +64,7 @@ async def test_bind_elsewhere_moves_the_officers_chat(harness: Harness) -> None:
     other.add_member(h.officer)
     await say(h, "/bind", who=h.admin, chat=other)
 
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     assert card(h, number).chat_id == other.id
     await h.officer.press(card(h, number), ACCEPT)
     await h.settle()
@@ -93,8 +84,7 @@ async def test_bind_elsewhere_moves_the_officers_chat(harness: Harness) -> None:
 async def test_officer_role_is_granted_by_reply_and_removed(harness: Harness) -> None:
     h = harness
     assert h.admin is not None
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    _, number = await alice_with_case(h)
     zhao = h.emu.add_user(5001, "赵同学", username="zhao")
     h.group.add_member(zhao)
 

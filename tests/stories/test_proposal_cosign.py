@@ -25,6 +25,7 @@ from tests.support.proposal_helpers import (
     seed_congress,
     seed_proposal,
     seed_representative,
+    seed_representatives,
 )
 from tests.support.student_helpers import Talk, newcomer
 
@@ -43,10 +44,9 @@ async def test_a_representative_writes_a_proposal_and_three_answer_its_link(
 ) -> None:
     h = harness
     session_id = await seed_congress(h, cosigners=2)
-    alice_user, _ = await seed_representative(h, 1001, "陈晓", session_id)
-    bob_user, _ = await seed_representative(h, 1002, "刘洋", session_id)
-    carol_user, _ = await seed_representative(h, 1003, "王芳", session_id)
-    dave_user, _ = await seed_representative(h, 1004, "赵磊", session_id)
+    alice_user, bob_user, carol_user, dave_user = await seed_representatives(
+        h, session_id, 1001, 1002, 1003, 1004
+    )
     eve = Talk(h, await seed_student(h, 1005, "Eve"))
     alice, bob, carol, dave = (Talk(h, u) for u in (alice_user, bob_user, carol_user, dave_user))
 
@@ -156,9 +156,7 @@ async def test_the_window_closes_on_a_proposal_with_too_few_cosigners(
     h = harness
     assert h.app is not None
     session_id = await seed_congress(h, cosigners=2, closes_in_days=2)
-    alice_user, _ = await seed_representative(h, 1001, "陈晓", session_id)
-    carol_user, _ = await seed_representative(h, 1003, "王芳", session_id)
-    late_user, _ = await seed_representative(h, 1004, "赵磊", session_id)
+    alice_user, carol_user, late_user = await seed_representatives(h, session_id, 1001, 1003, 1004)
     number = await seed_proposal(h, alice_user, cosigners=(carol_user,))
     case = await case_of(h, number)
     assert case.state == State.COSIGNING

@@ -26,7 +26,7 @@ from tests.support.proposal_helpers import (
     proposal_harness,
     seed_congress,
     seed_proposal,
-    seed_representative,
+    seed_representatives,
 )
 from tests.support.student_helpers import Talk
 
@@ -40,10 +40,7 @@ async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[
 async def test_register_convert_and_reject(harness: OfficerHarness) -> None:
     h = harness
     session_id = await seed_congress(h)
-    alice, _ = await seed_representative(h, 1001, "陈晓", session_id)
-    bob, _ = await seed_representative(h, 1002, "刘洋", session_id)
-    carol, _ = await seed_representative(h, 1003, "王芳", session_id)
-    dave, _ = await seed_representative(h, 1004, "赵磊", session_id)
+    alice, bob, carol, dave = await seed_representatives(h, session_id, 1001, 1002, 1003, 1004)
     registered = await seed_proposal(h, alice, cosigners=(carol, dave))
     converted = await seed_proposal(h, bob, cosigners=(carol, dave), title="关于食堂增设清真窗口")
     rejected = await seed_proposal(h, carol, cosigners=(alice, dave), title="关于取消期末考试")
@@ -87,12 +84,9 @@ async def test_register_convert_and_reject(harness: OfficerHarness) -> None:
 async def test_merge_carries_cosigners_and_followers(harness: OfficerHarness) -> None:
     h = harness
     session_id = await seed_congress(h)
-    alice, _ = await seed_representative(h, 1001, "陈晓", session_id)
-    bob, _ = await seed_representative(h, 1002, "刘洋", session_id)
-    carol, _ = await seed_representative(h, 1003, "王芳", session_id)
-    dave, _ = await seed_representative(h, 1004, "赵磊", session_id)
-    frank, _ = await seed_representative(h, 1006, "周敏", session_id)
-    grace, _ = await seed_representative(h, 1007, "吴昊", session_id)
+    alice, bob, carol, dave, frank, grace = await seed_representatives(
+        h, session_id, 1001, 1002, 1003, 1004, 1006, 1007
+    )
     eve = Talk(h, await seed_student(h, 1005, "Eve"))
     target = await seed_proposal(h, alice, cosigners=(carol, dave))
     duplicate = await seed_proposal(h, bob, cosigners=(frank, grace), title="图书馆考试周通宵开放")
@@ -140,9 +134,7 @@ async def test_admins_name_liaisons_and_a_department_without_one_is_flagged(
     h = harness
     assert h.admin is not None and h.officer is not None
     session_id = await seed_congress(h)
-    alice, _ = await seed_representative(h, 1001, "陈晓", session_id)
-    carol, _ = await seed_representative(h, 1003, "王芳", session_id)
-    dave, _ = await seed_representative(h, 1004, "赵磊", session_id)
+    alice, carol, dave = await seed_representatives(h, session_id, 1001, 1003, 1004)
     teacher = h.emu.add_user(8001, "李老师", started=True)
     h.group.add_member(teacher)
     asked = await say(h, "我是图书馆的李老师。", who=teacher)

@@ -14,10 +14,18 @@ from bot.devkit.emulator import BotAPIEmulator, SimUser
 from bot.domain.workflow import Action, Actor, Part, Role, State
 from bot.proposals import answers as proposal_answers
 from bot.proposals import decisions as proposal_decisions
-from storage.models import ProposalAssignment, User
+from storage.models import ProposalAssignment
 from tests.support.deadline_helpers import plain_monday
 from tests.support.harness import OFFICERS_CHAT
-from tests.support.officer_helpers import OfficerHarness, card, case_of, freeze_clock, received, say
+from tests.support.officer_helpers import (
+    OfficerHarness,
+    card,
+    case_of,
+    freeze_clock,
+    received,
+    say,
+    user_of,
+)
 from tests.support.proposal_helpers import (
     officer_act,
     parts_of,
@@ -72,13 +80,11 @@ async def answer(h: OfficerHarness, part_id: int, liaison: SimUser, publish: boo
     """A liaison's answer for their part, published by an officer when `publish`."""
     assert h.app is not None and h.officer is not None
     async with h.app.session_factory.begin() as session:
-        user = await session.get(User, liaison.id)
-        assert user is not None
         await proposal_answers.draft_answer(
             session=session,
             services=h.app.services,
             assignment_id=part_id,
-            user=user,
+            user=await user_of(session, liaison),
             chat_id=liaison.id,
             text="本部门已研究并将于下学期落实该提案提出的措施。",
         )

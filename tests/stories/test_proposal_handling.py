@@ -32,7 +32,7 @@ from tests.support.proposal_helpers import (
     seed_congress,
     seed_liaison,
     seed_proposal,
-    seed_representative,
+    seed_representatives,
 )
 from tests.support.student_helpers import Talk
 
@@ -51,9 +51,7 @@ async def test_a_registered_proposal_from_assignment_to_closing(harness: Officer
     h = harness
     assert h.app is not None and h.officer is not None
     session_id = await seed_congress(h)
-    alice_user, _ = await seed_representative(h, 1001, "陈晓", session_id)
-    carol, _ = await seed_representative(h, 1003, "王芳", session_id)
-    dave, _ = await seed_representative(h, 1004, "赵磊", session_id)
+    alice_user, carol, dave = await seed_representatives(h, session_id, 1001, 1003, 1004)
     eve = Talk(h, await seed_student(h, 1005, "Eve"))
     li = Talk(h, await seed_liaison(h, 8001, "李老师", "library"))
     zhou = Talk(h, await seed_liaison(h, 8002, "周老师", "logistics"))

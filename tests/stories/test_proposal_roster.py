@@ -3,34 +3,23 @@ numbers; `studentvoice session|roster|report` from the command line."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
 
 from bot.cli import main
 from bot.core.config import DEFAULT_ORG_FILE, load_organisation
 from bot.proposals.roster import check, read_table
-from storage.db import create_engine
-from storage.models import Representative
-from tests.support.harness import reset_database
 from tests.support.proposal_helpers import SESSION_NAME
+from tests.support.roster_helpers import HEADER, roster_size, session_created_by_cli, write_csv
 
-HEADER = ["姓名", "学号", "院系", "代表团/班级", "联系电话"]
 GOOD = [
     ["陈晓", "2023010101", "临床医学院", "临床2023级1班", "13800000001"],
     ["刘洋", "2023020202", "nursing", "护理2023级", ""],
     ["Wang Fang", "2023030303", "School of Pharmacy", "", "+86 138-0000-0003"],
 ]
-
-
-def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8-sig") -> Path:
-    with path.open("w", encoding=encoding, newline="") as out:
-        csv.writer(out).writerows(rows)
-    return path
 
 
 def test_every_bad_row_is_reported_with_its_number(tmp_path: Path) -> None:
@@ -81,32 +70,13 @@ def test_xlsx_and_gb18030_rosters_are_read(tmp_path: Path) -> None:
     assert check(read_table(gbk), org, set()).rows[0].college_code == "nursing"
 
 
-def _count(url: str) -> int:
-    async def run() -> int:
-        engine = create_engine(url)
-        try:
-            async with engine.connect() as conn:
-                return int(await conn.scalar(select(func.count()).select_from(Representative)))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
 def test_the_command_line_imports_all_or_nothing(
     database_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    async def fresh() -> None:
-        await (await reset_database(database_url)).dispose()
-
-    asyncio.run(fresh())
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("BOT_USERNAME", "StudentVoiceBot")
-    created = ["session", "create", "--name", SESSION_NAME]
-    assert main([*created, "--opens", "2026-11-01", "--closes", "2026-11-30"]) == 0
+    session_created_by_cli(database_url, monkeypatch, BOT_USERNAME="StudentVoiceBot")
     assert main(["session", "list"]) == 0
     listed = capsys.readouterr().out
     assert SESSION_NAME in listed and "2026-11-01 – 2026-11-30" in listed
@@ -115,24 +85,24 @@ def test_the_command_line_imports_all_or_nothing(
     assert main(["roster", "import", str(bad), "--session", "1"]) == 1
     err = capsys.readouterr().err
     assert "row 3: unknown college '牙医学院'" in err and "nothing imported" in err
-    assert _count(database_url) == 0
+    assert roster_size(database_url) == 0
 
     good = write_csv(tmp_path / "good.csv", [HEADER, *GOOD])
     assert main(["roster", "import", str(good), "--session", "1", "--dry-run"]) == 0
-    assert "3 representatives OK" in capsys.readouterr().out and _count(database_url) == 0
+    assert "3 representatives OK" in capsys.readouterr().out and roster_size(database_url) == 0
 
     links = tmp_path / "links.csv"
     imported = ["roster", "import", str(good), "--session", "1", "--links", str(links)]
     assert main(imported) == 0
     out = capsys.readouterr().out
-    assert out.count("https://t.me/StudentVoiceBot?start=r") == 3 and _count(database_url) == 3
+    assert out.count("https://t.me/StudentVoiceBot?start=r") == 3 and roster_size(database_url) == 3
     with links.open(encoding="utf-8-sig") as f:
         written = list(csv.reader(f))
     assert written[0][0] == "姓名" and len({row[-1] for row in written[1:]}) == 3
 
     assert main(imported) == 1  # the same people again: refused, nothing doubled
     assert "already on this session's roster" in capsys.readouterr().err
-    assert _count(database_url) == 3
+    assert roster_size(database_url) == 3
     assert main(["roster", "import", str(good), "--session", "9"]) == 2
 
     assert main(["report", "session", "1", "--out", str(tmp_path / "report.html")]) == 0

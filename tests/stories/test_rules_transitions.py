@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import (
     FINAL_STATES,
     LIAISONS,
@@ -34,12 +32,12 @@ from tests.support.officer_helpers import (
     MERGE,
     act,
     alert,
+    alice_with_case,
     card,
     case_of,
     count,
     events_of,
     forward,
-    officer_harness,
     outbox,
     press,
     received,
@@ -47,13 +45,8 @@ from tests.support.officer_helpers import (
     say,
     seed_case,
     seed_student,
+    seed_students,
 )
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url) as h:
-        yield h
 
 
 def test_the_table_allows_each_role_only_its_own_moves() -> None:
@@ -81,8 +74,7 @@ def test_the_table_allows_each_role_only_its_own_moves() -> None:
 
 async def test_every_move_is_logged_with_who_when_from_to_and_text(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     await act(h, number, ASK_INFO, "哪个窗口？")
     await alice.send("三号窗口。", reply_to=h.last(alice))
     await h.settle()
@@ -124,8 +116,7 @@ async def test_every_move_is_logged_with_who_when_from_to_and_text(harness: Harn
 
 async def test_two_officers_pressing_at_once_move_the_case_once(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     assert h.officer is not None and h.admin is not None
     alice_before = len(received(h, alice))
 
@@ -169,8 +160,7 @@ async def test_if_queueing_fails_nothing_of_the_move_is_stored(
     """Merge queues twice (the target's card, then everyone's notes); a failure at either
     point must leave no trace: no state change, no event, no follower, no queued row."""
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    bob = await seed_student(h, 1002, "Bob")
+    alice, bob = await seed_students(h, "Alice", "Bob")
     target = await seed_case(h, alice)
     number = await seed_case(h, bob, "二楼食堂的菜里也有头发，已经好几次了。")
     real_enqueue = outbox_crud.enqueue
@@ -238,8 +228,7 @@ async def test_redelivered_submit_press_creates_one_case(harness: Harness) -> No
 
 async def test_redelivered_accept_press_has_one_effect(harness: Harness) -> None:
     h = harness
-    alice = await seed_student(h, 1001, "Alice")
-    number = await seed_case(h, alice)
+    alice, number = await alice_with_case(h)
     await press(h, number, ACCEPT)
     accept_update = h.emu.updates[-1]
     assert "callback_query" in accept_update

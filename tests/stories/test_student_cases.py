@@ -7,10 +7,10 @@ import re
 from bot.core.callbacks import MyCaseCB
 from storage.models import CaseEvent
 from tests.support.harness import Harness
+from tests.support.officer_helpers import case_of, events_of
 from tests.support.student_helpers import (
+    accepted_case,
     db_attachments,
-    db_case,
-    db_events,
     group_mark,
     group_texts_since,
     officer_press,
@@ -60,9 +60,7 @@ async def test_timeline_shows_public_steps_with_dates_never_internal_notes(
     harness: Harness,
 ) -> None:
     h = harness
-    alice = await student(h)
-    (number,) = await seed_cases(h, alice, 1)
-    await officer_press(h, number, "受理")
+    alice, number = await accepted_case(h)
     before = len(alice.saw())
     await officer_reply(h, number, "#内部 该同学上周也反映过，注意核实")
     assert len(alice.saw()) == before  # an internal note never reaches the student
@@ -83,7 +81,7 @@ async def test_timeline_shows_public_steps_with_dates_never_internal_notes(
     ]
     assert "#内部" not in timeline and "上周也反映过" not in timeline
     assert opened.buttons() == ["补充信息"]
-    notes = [e for e in await db_events(h, number) if e.action == "note"]
+    notes = [e for e in await events_of(h, number) if e.action == "note"]
     assert len(notes) == 1 and notes[0].public is False
 
 
@@ -91,7 +89,7 @@ async def test_a_long_history_still_opens_with_the_latest_steps(harness: Harness
     h = harness
     alice = await student(h)
     (number,) = await seed_cases(h, alice, 1)
-    case_id = (await db_case(h, number)).id
+    case_id = (await case_of(h, number)).id
     assert h.app is not None and case_id is not None
     async with h.app.session_factory.begin() as session:
         for index in range(30):
@@ -132,9 +130,9 @@ async def test_information_added_with_the_button_reaches_the_officers(harness: H
     assert len(photos) == 1 and number in photos[0].content
     assert any("这是现场照片" in t for t in group_texts_since(h, mark))
     assert [a.kind for a in await db_attachments(h, number)] == ["photo"]
-    case = await db_case(h, number)
+    case = await case_of(h, number)
     assert case.state == "submitted"  # adding information does not move the case
-    actions = [e.action for e in await db_events(h, number)]
+    actions = [e.action for e in await events_of(h, number)]
     assert actions.count("student_message") == 2
 
 
@@ -182,19 +180,17 @@ async def test_replying_to_a_case_message_adds_information(harness: Harness) -> 
 
 async def test_requested_information_resumes_the_case(harness: Harness) -> None:
     h = harness
-    alice = await student(h)
-    (number,) = await seed_cases(h, alice, 1)
-    await officer_press(h, number, "受理")
+    alice, number = await accepted_case(h)
     await officer_text(h, number, "需补充", "请提供具体楼号和楼层。")
 
     request = alice.message_with("补充以下信息")
     assert f"权益部需要您就 {number} 补充以下信息" in request.content
     assert "请提供具体楼号和楼层。" in request.content
     assert [t for t, _ in request.buttons()] == ["补充信息"]
-    assert (await db_case(h, number)).state == "needs_info"
+    assert (await case_of(h, number)).state == "needs_info"
 
     await alice.send("3号楼2层。", reply_to=request)
-    assert (await db_case(h, number)).state == "accepted"
+    assert (await case_of(h, number)).state == "accepted"
     assert "3号楼2层。" in h.last(h.group).content
     assert "状态: 已受理" in h.card(number).content
 
@@ -224,11 +220,11 @@ async def test_a_finished_case_refuses_additions(harness: Harness) -> None:
     replied = await alice.send("我不同意这个理由。", reply_to=rejection)
     assert replied.texts == [FINISHED]
     assert group_texts_since(h, mark) == []
-    assert "student_message" not in [e.action for e in await db_events(h, first)]
+    assert "student_message" not in [e.action for e in await events_of(h, first)]
 
     await alice.send("/my")
     assert (await alice.press(first, alice.last)).buttons() == []
-    assert (await db_case(h, second)).state == "submitted"
+    assert (await case_of(h, second)).state == "submitted"
 
 
 async def test_another_students_case_is_closed_to_them(harness: Harness) -> None:
@@ -244,7 +240,7 @@ async def test_another_students_case_is_closed_to_them(harness: Harness) -> None
     added = await bob.press("补充信息", alices)
     assert (added.toast, added.alert) == ("该反馈已不存在。", True)
     assert len(bob.saw()) == before
-    assert "student_message" not in [e.action for e in await db_events(h, number)]
+    assert "student_message" not in [e.action for e in await events_of(h, number)]
 
 
 async def test_menu_and_commands_are_not_taken_for_information(harness: Harness) -> None:
@@ -267,4 +263,4 @@ async def test_menu_and_commands_are_not_taken_for_information(harness: Harness)
     assert "学生之声——使用帮助" in (await alice.send("❓ 帮助")).text
 
     assert group_texts_since(h, mark) == []
-    assert "student_message" not in [e.action for e in await db_events(h, number)]
+    assert "student_message" not in [e.action for e in await events_of(h, number)]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from tests.support.harness import Harness
+from tests.support.officer_helpers import case_of
 from tests.support.student_helpers import (
     CJK,
     answer,
     case_year,
-    db_case,
     newcomer,
     officer_press,
     officer_reply,
@@ -66,7 +66,7 @@ async def test_english_student_sees_english_everywhere(harness: Harness) -> None
     assert "Language: English" in emma.last.content
     assert "StudentVoice — help" in (await emma.send("/help")).text
     assert (await emma.send("/cancel")).texts == ["There is nothing to cancel."]
-    assert (await db_case(h, number)).state == "closed"
+    assert (await case_of(h, number)).state == "closed"
 
     seen = [*emma.saw(), *toasts]
     seen += [label for m in h.emu.bot_messages(emma.user.id) for label, _ in m.buttons()]

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from bot.app.runtime import set_commands
 from storage.models import Case
 from tests.support.harness import Harness
-from tests.support.student_helpers import CJK, REMINDER, db_user, newcomer, reply_keyboard
+from tests.support.officer_helpers import user_row
+from tests.support.student_helpers import CJK, REMINDER, newcomer, reply_keyboard
 
 ZH_MENU = [["📝 提交反馈", "📂 我的反馈"], ["❓ 帮助"]]
 EN_MENU = [["📝 New feedback", "📂 My cases"], ["❓ Help"]]
@@ -21,7 +22,7 @@ async def test_start_asks_consent_then_language_then_college(harness: Harness) -
     notice = await alice.send("/start")
     assert "隐私说明" in notice.text and "医学院学生会" in notice.text
     assert notice.buttons() == ["同意", "不同意"]
-    assert (await db_user(h, 1001)).consent_at is None  # type: ignore[union-attr]
+    assert (await user_row(h, 1001)).consent_at is None  # type: ignore[union-attr]
 
     agreed = await alice.press("同意")
     assert agreed.toast == "谢谢！"
@@ -38,7 +39,7 @@ async def test_start_asks_consent_then_language_then_college(harness: Harness) -
     welcome = await alice.press("公共卫生学院")
     assert "设置完成。院系：公共卫生学院" in welcome.text
     assert reply_keyboard(welcome.last) == ZH_MENU
-    user = await db_user(h, 1001)
+    user = await user_row(h, 1001)
     assert user is not None
     assert user.consent_at is not None
     assert (user.locale, user.college_code) == ("zh_Hans", "public_health")
@@ -50,7 +51,7 @@ async def test_start_asks_consent_then_language_then_college(harness: Harness) -
     ask = await alice.send("/college")
     assert "请问您所在的院系是" in ask.text
     assert "院系：药学院" in (await alice.press("药学院")).text
-    assert (await db_user(h, 1001)).college_code == "pharmacy"  # type: ignore[union-attr]
+    assert (await user_row(h, 1001)).college_code == "pharmacy"  # type: ignore[union-attr]
 
 
 async def test_consented_student_who_left_halfway_is_asked_only_the_college(
@@ -100,7 +101,7 @@ async def test_without_consent_only_help_answers(harness: Harness) -> None:
     assert "学生之声——使用帮助" in helped.text
     assert "学生之声——使用帮助" in (await bob.send("❓ 帮助")).text
 
-    user = await db_user(h, 1002)
+    user = await user_row(h, 1002)
     assert user is not None
     assert (user.consent_at, user.locale, user.college_code) == (None, None, None)
     assert h.app is not None
@@ -134,7 +135,7 @@ async def test_telegram_language_is_followed_until_chosen(harness: Harness) -> N
     english = await emma.press("English", switch.last)
     assert "All set. College: School of Clinical Medicine" in english.text
     assert reply_keyboard(english.last) == EN_MENU
-    assert (await db_user(h, 1003)).locale == "en"  # type: ignore[union-attr]
+    assert (await user_row(h, 1003)).locale == "en"  # type: ignore[union-attr]
 
 
 async def test_the_command_menu_and_help_offer_the_proposals(harness: Harness) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from bot.core.callbacks import MyCaseCB
 from tests.support.harness import Harness
+from tests.support.officer_helpers import case_of, events_of
 from tests.support.student_helpers import (
     ANSWER_TEXT,
+    accepted_case,
     answer,
-    db_case,
-    db_events,
     group_mark,
     group_texts_since,
-    officer_press,
     seed_cases,
     student,
 )
@@ -24,9 +23,7 @@ async def test_satisfied_closes_the_case_and_a_comment_reaches_the_officers(
     harness: Harness,
 ) -> None:
     h = harness
-    alice = await student(h)
-    (number,) = await seed_cases(h, alice, 1)
-    await officer_press(h, number, "受理")
+    alice, number = await accepted_case(h)
     await answer(h, number)
 
     answered = alice.message_with("的答复")
@@ -44,13 +41,13 @@ async def test_satisfied_closes_the_case_and_a_comment_reaches_the_officers(
     thanks = await alice.send("处理很及时，谢谢！")
     assert thanks.texts == ["您的意见已转达，谢谢！"]
     assert "处理很及时，谢谢！" in h.last(h.group).content
-    case = await db_case(h, number)
+    case = await case_of(h, number)
     assert (case.state, case.rating, case.rating_comment) == ("closed", 3, "处理很及时，谢谢！")
 
     # The comment was taken once: what follows is an ordinary message again.
     after = await alice.send("还有一件事")
     assert "我可以接收文字、图片和文件" in after.text
-    assert (await db_case(h, number)).rating_comment == "处理很及时，谢谢！"
+    assert (await case_of(h, number)).rating_comment == "处理很及时，谢谢！"
 
 
 async def test_unsatisfied_reopens_once_then_any_rating_closes(harness: Harness) -> None:
@@ -65,7 +62,7 @@ async def test_unsatisfied_reopens_once_then_any_rating_closes(harness: Harness)
     assert "同学对答复不满意" in "\n".join(group_texts_since(h, mark))
     skipped = await alice.press("跳过")
     assert skipped.messages == [] and alice.last.buttons() == []
-    case = await db_case(h, number)
+    case = await case_of(h, number)
     assert (case.state, case.reopen_count, case.rating) == ("reopened", 1, 1)
     card = h.card(number)
     assert "复核中" in card.content
@@ -80,7 +77,7 @@ async def test_unsatisfied_reopens_once_then_any_rating_closes(harness: Harness)
     assert [t for t, _ in second.buttons()] == RATINGS
     closed = await alice.press("不满意", second)
     assert f"感谢您的评价，反馈 {number} 已办结。" in closed.text
-    case = await db_case(h, number)
+    case = await case_of(h, number)
     assert (case.state, case.reopen_count, case.rating) == ("closed", 1, 1)
 
 
@@ -93,13 +90,13 @@ async def test_an_answer_is_rated_once_and_only_by_its_student(harness: Harness)
     answered = alice.message_with("的答复")
 
     # Bob cannot see Alice's buttons; a modified client could still send their data.
-    case_id = (await db_case(h, number)).id or 0
+    case_id = (await case_of(h, number)).id or 0
     forged = MyCaseCB(action="rate", case_id=case_id, value=3).pack()
     bobs = await bob.forge(forged, bob.last)
     assert (bobs.toast, bobs.alert, bobs.messages) == ("您没有执行此操作的权限。", True, [])
     peeked = await bob.forge(MyCaseCB(action="open", case_id=case_id).pack(), bob.last)
     assert (peeked.toast, peeked.messages) == ("该反馈已不存在。", [])
-    assert (await db_case(h, number)).state == "answered"
+    assert (await case_of(h, number)).state == "answered"
 
     # The case as shown in /my offers the rating too; whichever is pressed first counts.
     await alice.send("/my")
@@ -108,9 +105,9 @@ async def test_an_answer_is_rated_once_and_only_by_its_student(harness: Harness)
     await alice.press("基本满意", answered)
     again = await alice.press("不满意", view)
     assert (again.toast, again.alert, again.messages) == (NOT_NOW, True, [])
-    case = await db_case(h, number)
+    case = await case_of(h, number)
     assert (case.state, case.rating, case.reopen_count) == ("closed", 2, 0)
-    ratings = [e.action for e in await db_events(h, number) if e.action.startswith("rate_")]
+    ratings = [e.action for e in await events_of(h, number) if e.action.startswith("rate_")]
     assert ratings == ["rate_partly"]
 
 
@@ -135,8 +132,8 @@ async def test_a_late_skip_or_menu_press_does_not_become_a_comment(harness: Harn
     assert "跳过" not in rated.text and rated.buttons() == []
     files = await alice.send("图书馆自习室晚上十点就关门，希望延长到十一点。")
     assert "最多 5 个" in files.text
-    assert (await db_case(h, first)).rating_comment is None
-    assert (await db_case(h, second)).rating_comment is None
+    assert (await case_of(h, first)).rating_comment is None
+    assert (await case_of(h, second)).rating_comment is None
 
 
 async def test_the_card_shows_the_students_comment(harness: Harness) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from bot.devkit.scenario import CASE_NUMBER
 from tests.support.harness import DEFAULT_TEXT, Harness
+from tests.support.officer_helpers import case_of, events_of
 from tests.support.student_helpers import (
     case_year,
     db_attachments,
-    db_case,
     db_cases,
-    db_events,
     settle,
     student,
 )
@@ -70,7 +69,7 @@ async def test_grievance_from_first_step_to_case_number(harness: Harness) -> Non
         False,
         TYPED,
     )
-    assert [e.action for e in await db_events(h, number)] == ["submit"]
+    assert [e.action for e in await events_of(h, number)] == ["submit"]
 
 
 async def test_numbers_count_per_kind(harness: Harness) -> None:
@@ -99,9 +98,7 @@ async def test_numbers_count_per_kind(harness: Harness) -> None:
 async def test_text_length_rules(harness: Harness) -> None:
     h = harness
     alice = await student(h)
-    await alice.send("/new")
-    await alice.press("意见建议")
-    await alice.press("教学教务")
+    await alice.to_description(kind="意见建议", category="教学教务")
 
     short = await alice.send("   九个字九个字九个字   ")
     assert short.texts == ["内容过短（9 字）。请至少写 10 字，以便工作人员了解具体情况。"]
@@ -125,9 +122,7 @@ async def test_text_length_rules(harness: Harness) -> None:
 async def test_attachments_up_to_five_and_albums(harness: Harness) -> None:
     h = harness
     alice = await student(h)
-    await alice.send("/new")
-    await alice.press("权益诉求")
-    await alice.press("宿舍住宿")
+    await alice.to_description(category="宿舍住宿")
     await alice.send(DEFAULT_TEXT)
 
     album = await alice.album(["第一张", None, None])
@@ -200,7 +195,7 @@ async def test_every_field_can_be_edited_from_the_preview(harness: Harness) -> N
 
     await alice.press("✅ 提交")
     number = f"S{case_year(h)}-0001"
-    case = await db_case(h, number)
+    case = await case_of(h, number)
     assert (case.kind, case.category_code, case.text, case.anonymous) == (
         "suggestion",
         "dormitory",
@@ -285,9 +280,7 @@ async def test_what_cannot_be_used_is_explained_at_every_step(harness: Harness) 
 async def test_commands_work_in_the_middle_of_the_dialogue(harness: Harness) -> None:
     h = harness
     alice = await student(h)
-    await alice.send("/new")
-    await alice.press("权益诉求")
-    await alice.press("后勤餐饮")
+    await alice.to_description()
 
     helped = await alice.send("/help")
     assert "学生之声——使用帮助" in helped.text
@@ -299,9 +292,7 @@ async def test_commands_work_in_the_middle_of_the_dialogue(harness: Harness) -> 
     after = await alice.send("还有别的想说")  # the dialogue was left: this is not an attachment
     assert "我可以接收文字、图片和文件" in after.text
 
-    await alice.send("/new")
-    await alice.press("意见建议")
-    await alice.press("教学教务")
+    await alice.to_description(kind="意见建议", category="教学教务")
     restarted = await alice.send("📝 提交反馈")
     assert "(1/5)" in restarted.text
     await alice.press("意见建议")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,14 +22,17 @@ def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=CST)
 
 
+# (action, from_state, to_state, when)
+Step = tuple[str, str | None, str, datetime]
+
+
 @dataclass
 class Spec:
     number: str
     category: str
     college: str | None
     created: datetime
-    # (action, from_state, to_state, when)
-    steps: list[tuple[str, str | None, str, datetime]] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
     kind: str = "grievance"
     anonymous: bool = False
     followers: list[datetime] = field(default_factory=list)
@@ -120,6 +124,14 @@ async def insert(session: AsyncSession, specs: list[Spec]) -> dict[str, Case]:
     return made
 
 
+def chain(start: str, *moves: tuple[str, str, datetime]) -> list[Step]:
+    """Steps one after another, each (action, to_state, when) from where the one before ended."""
+    steps: list[Step] = []
+    for action, target, when in moves:
+        steps.append((action, steps[-1][2] if steps else start, target, when))
+    return steps
+
+
 def two_weeks() -> list[Spec]:
     """Week 46: A, B. Week 47: C, D, E, F (a duplicate of D), G, H (a proposal)."""
     return [
@@ -129,11 +141,12 @@ def two_weeks() -> list[Spec]:
             "teaching",
             "clinical",
             at(10, 10),
-            [
-                ("accept", "submitted", "accepted", at(10, 14)),
-                ("answer", "accepted", "answered", at(12, 10)),
-                ("rate_satisfied", "answered", "closed", at(13, 10)),
-            ],
+            chain(
+                "submitted",
+                ("accept", "accepted", at(10, 14)),
+                ("answer", "answered", at(12, 10)),
+                ("rate_satisfied", "closed", at(13, 10)),
+            ),
         ),
         # B: forwarded in W46, answered in W47 (168 h after submission), not yet rated.
         Spec(
@@ -141,11 +154,12 @@ def two_weeks() -> list[Spec]:
             "logistics",
             "nursing",
             at(11, 9),
-            [
-                ("accept", "submitted", "accepted", at(11, 10)),
-                ("forward", "accepted", "in_progress", at(12, 9)),
-                ("answer", "in_progress", "answered", at(18, 9)),
-            ],
+            chain(
+                "submitted",
+                ("accept", "accepted", at(11, 10)),
+                ("forward", "in_progress", at(12, 9)),
+                ("answer", "answered", at(18, 9)),
+            ),
             department="logistics",
         ),
         # C: response 2 h, answer 24 h, rated partly → closed in W47; one follower.
@@ -154,11 +168,12 @@ def two_weeks() -> list[Spec]:
             "logistics",
             "clinical",
             at(16, 9),
-            [
-                ("accept", "submitted", "accepted", at(16, 11)),
-                ("answer", "accepted", "answered", at(17, 9)),
-                ("rate_partly", "answered", "closed", at(18, 9)),
-            ],
+            chain(
+                "submitted",
+                ("accept", "accepted", at(16, 11)),
+                ("answer", "answered", at(17, 9)),
+                ("rate_partly", "closed", at(18, 9)),
+            ),
             followers=[at(16, 12)],
         ),
         # D: anonymous; response 24 h, answer 72 h, rated unsatisfied → reopened (open).
@@ -167,11 +182,12 @@ def two_weeks() -> list[Spec]:
             "logistics",
             "basic",
             at(16, 10),
-            [
-                ("accept", "submitted", "accepted", at(17, 10)),
-                ("answer", "accepted", "answered", at(19, 10)),
-                ("rate_unsatisfied", "answered", "reopened", at(19, 12)),
-            ],
+            chain(
+                "submitted",
+                ("accept", "accepted", at(17, 10)),
+                ("answer", "answered", at(19, 10)),
+                ("rate_unsatisfied", "reopened", at(19, 12)),
+            ),
             anonymous=True,
             followers=[at(18, 13), at(19, 9)],
             text="匿名反映：食堂饭菜里连续出现异物。",
@@ -192,7 +208,7 @@ def two_weeks() -> list[Spec]:
             "logistics",
             "clinical",
             at(18, 12),
-            [("merge", "submitted", "merged", at(18, 13))],
+            chain("submitted", ("merge", "merged", at(18, 13))),
             merged_into="G2026-0004",
         ),
         # G: asked for information after 1 h: waits for the student (no deadline running).
@@ -201,7 +217,7 @@ def two_weeks() -> list[Spec]:
             "teaching",
             "nursing",
             at(20, 15),
-            [("request_info", "submitted", "needs_info", at(20, 16))],
+            chain("submitted", ("request_info", "needs_info", at(20, 16))),
             kind="suggestion",
             first_response_due=at(24, 15),
         ),
@@ -217,6 +233,11 @@ def two_weeks() -> list[Spec]:
     ]
 
 
+def proposal(number: str, created: datetime, steps: list[Step], **more: Any) -> Spec:
+    """A teaching proposal of the basic medicine delegation, written as a draft first."""
+    return Spec(number, "teaching", "basic", created, steps, kind="proposal", drafted=True, **more)
+
+
 def proposals_week() -> list[Spec]:
     """Week 47's proposals besides H: three that never reached the officers, two that did.
 
@@ -226,66 +247,53 @@ def proposals_week() -> list[Spec]:
     """
     return [
         # I: a draft begun on Monday, never sent out.
-        Spec("P2026-0002", "teaching", "basic", at(16, 9), kind="proposal", drafted=True),
+        proposal("P2026-0002", at(16, 9), []),
         # J: still collecting co-signatures; its one co-signer follows it.
-        Spec(
+        proposal(
             "P2026-0003",
-            "teaching",
-            "basic",
             at(17, 9),
-            [("send_for_cosign", "draft", "cosigning", at(17, 10))],
-            kind="proposal",
-            drafted=True,
+            chain("draft", ("send_for_cosign", "cosigning", at(17, 10))),
             followers=[at(17, 11)],
         ),
         # K: withdrawn while being co-signed, by two co-signers who follow it.
-        Spec(
+        proposal(
             "P2026-0004",
-            "teaching",
-            "basic",
             at(16, 14),
-            [
-                ("send_for_cosign", "draft", "cosigning", at(16, 15)),
-                ("cosign", "cosigning", "cosigning", at(16, 16)),
-                ("withdraw", "cosigning", "withdrawn", at(17, 9)),
-            ],
-            kind="proposal",
-            drafted=True,
+            chain(
+                "draft",
+                ("send_for_cosign", "cosigning", at(16, 15)),
+                ("cosign", "cosigning", at(16, 16)),
+                ("withdraw", "withdrawn", at(17, 9)),
+            ),
             followers=[at(16, 16), at(16, 17)],
         ),
         # L: submitted Monday 10:00, registered in 4 h, assigned to two departments; the second
         # answer published on Wednesday 10:00 answers it (48 h).
-        Spec(
+        proposal(
             "P2026-0005",
-            "teaching",
-            "basic",
             at(16, 10),
-            [
-                ("send_for_cosign", "draft", "cosigning", at(16, 9)),
-                ("cosign", "cosigning", "submitted", at(16, 10)),
-                ("accept", "submitted", "accepted", at(16, 14)),
-                ("assign", "accepted", "in_progress", at(16, 15)),
-                ("approve_answer", "in_progress", "in_progress", at(17, 10)),
-                ("approve_answer", "in_progress", "answered", at(18, 10)),
-            ],
-            kind="proposal",
-            drafted=True,
+            chain(
+                "draft",
+                ("send_for_cosign", "cosigning", at(16, 9)),
+                ("cosign", "submitted", at(16, 10)),
+                ("accept", "accepted", at(16, 14)),
+                ("assign", "in_progress", at(16, 15)),
+                ("approve_answer", "in_progress", at(17, 10)),
+                ("approve_answer", "answered", at(18, 10)),
+            ),
             department="library",
         ),
         # M: submitted Tuesday 09:00, registered in 2 h; one of two answers published Thursday.
-        Spec(
+        proposal(
             "P2026-0006",
-            "teaching",
-            "basic",
             at(17, 9),
-            [
-                ("cosign", "cosigning", "submitted", at(17, 9)),
-                ("accept", "submitted", "accepted", at(17, 11)),
-                ("assign", "accepted", "in_progress", at(17, 12)),
-                ("approve_answer", "in_progress", "in_progress", at(19, 9)),
-            ],
-            kind="proposal",
-            drafted=True,
+            chain(
+                "cosigning",
+                ("cosign", "submitted", at(17, 9)),
+                ("accept", "accepted", at(17, 11)),
+                ("assign", "in_progress", at(17, 12)),
+                ("approve_answer", "in_progress", at(19, 9)),
+            ),
             department="library",
         ),
     ]

@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,6 +130,15 @@ class Ledger:
     processed: set[int]
     waiting: set[int]
     unsent: int
+
+    def done(self, tokens: Iterable[str], telegram_pending: int) -> bool:
+        """Every token stored, nothing waiting in the inbox or with Telegram, all said sent."""
+        return (
+            set(tokens) <= set(self.tokens)
+            and not self.waiting
+            and not telegram_pending
+            and not self.unsent
+        )
 
 
 @contextlib.asynccontextmanager

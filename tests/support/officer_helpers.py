@@ -128,6 +128,18 @@ async def seed_student(
     return user
 
 
+async def user_of(session: Any, who: SimUser) -> User:
+    """Their row in the users table, which must be there."""
+    user = await session.get(User, who.id)
+    assert user is not None
+    return user
+
+
+async def seed_students(h: Harness, *names: str) -> list[SimUser]:
+    """Students (`seed_student`) numbered 1001, 1002, … in the order named."""
+    return [await seed_student(h, 1001 + n, name) for n, name in enumerate(names)]
+
+
 async def seed_case(
     h: Harness,
     student: SimUser,
@@ -140,8 +152,7 @@ async def seed_case(
     after a real submission (the /new dialogue itself is the students' tests' business)."""
     assert h.app is not None
     async with h.app.session_factory.begin() as session:
-        user = await session.get(User, student.id)
-        assert user is not None
+        user = await user_of(session, student)
         draft = Draft(kind="grievance", category=category, text=text, anonymous=anonymous)
         case = await submit_case(
             session=session, services=h.app.services, submitter=user, draft=draft
@@ -153,6 +164,12 @@ async def seed_case(
 
 
 # -- acting as an officer -------------------------------------------------------------------
+
+
+async def alice_with_case(h: Harness) -> tuple[SimUser, str]:
+    """Where most officer stories begin: Alice (1001) and a grievance of hers; (her, its number)."""
+    alice = await seed_student(h, 1001, "Alice")
+    return alice, await seed_case(h, alice)
 
 
 async def press(h: Harness, number: str, button: str, who: SimUser | None = None) -> str:

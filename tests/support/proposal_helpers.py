@@ -19,7 +19,7 @@ from bot.proposals import cosign as proposal_cosign
 from bot.proposals import drafts as proposals
 from storage.crud import proposals as crud
 from storage.crud import users as users_crud
-from storage.models import CongressSession, ProposalAssignment, Representative, User
+from storage.models import CongressSession, ProposalAssignment, Representative
 from tests.support.officer_helpers import (
     OfficerHarness,
     card,
@@ -27,6 +27,7 @@ from tests.support.officer_helpers import (
     officer_harness,
     seed_student,
     seed_user,
+    user_of,
 )
 
 SESSION_NAME = "第十届学生代表大会第二次会议"
@@ -34,6 +35,8 @@ CHANNEL_ID = -1003000000001
 TITLE = "关于延长图书馆考试周开放时间的提案"
 PROBLEM = "考试周期间图书馆晚上十点闭馆，大量同学无处自习，只能在走廊和食堂复习。"
 REASONS = "去年考试周问卷中有百分之七十二的同学希望延长开放时间，兄弟院校已实行通宵开放。"
+# The representatives the proposal stories cast, by account.
+CAST = {1001: "陈晓", 1002: "刘洋", 1003: "王芳", 1004: "赵磊", 1006: "周敏", 1007: "吴昊"}
 MEASURES = "建议考试周期间图书馆一楼自习区开放至凌晨一点，并安排保安巡查。"
 
 
@@ -103,6 +106,11 @@ async def seed_representative(
     return user, code
 
 
+async def seed_representatives(h: OfficerHarness, session_id: int, *user_ids: int) -> list[SimUser]:
+    """Onboarded representatives from the cast, in the order asked."""
+    return [(await seed_representative(h, who, CAST[who], session_id))[0] for who in user_ids]
+
+
 async def seed_liaison(h: OfficerHarness, user_id: int, name: str, department: str) -> SimUser:
     assert h.app is not None
     async with h.app.session_factory.begin() as session:
@@ -110,12 +118,6 @@ async def seed_liaison(h: OfficerHarness, user_id: int, name: str, department: s
         await users_crud.grant_role(
             session=session, user_id=user_id, role="liaison", granted_by=None, department=department
         )
-    return user
-
-
-async def _user(session: Any, who: SimUser) -> User:
-    user = await session.get(User, who.id)
-    assert user is not None
     return user
 
 
@@ -131,7 +133,7 @@ async def seed_proposal(
     assert h.app is not None
     services = h.app.services
     async with h.app.session_factory.begin() as session:
-        user = await _user(session, proposer)
+        user = await user_of(session, proposer)
         case = await proposals.start_draft(
             session=session, services=services, user=user, title=title
         )
@@ -161,7 +163,7 @@ async def seed_proposal(
                 session=session,
                 services=services,
                 case_id=case_id,
-                user=await _user(session, cosigner),
+                user=await user_of(session, cosigner),
                 agreed=True,
             )
     h.app.worker.wake()

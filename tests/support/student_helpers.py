@@ -14,8 +14,9 @@ from bot.devkit.emulator import SimUser
 from bot.devkit.emulator.models import SimMessage
 from bot.devkit.emulator.serialize import user_dict
 from bot.devkit.scenario import CASE_NUMBER
-from storage.models import Attachment, Case, CaseEvent, User
+from storage.models import Attachment, Case
 from tests.support.harness import DEFAULT_TEXT, Harness
+from tests.support.officer_helpers import case_of, user_of
 
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 ANSWER_TEXT = "经后勤保障处核查，已约谈承包商并增加每日卫生巡查。感谢同学的监督！"
@@ -154,6 +155,12 @@ class Talk:
     def saw(self) -> list[str]:
         return self.h.texts(self.user)
 
+    async def to_description(self, *, kind: str = "权益诉求", category: str = "后勤餐饮") -> Reply:
+        """Walk /new up to where it asks for the description."""
+        await self.send("/new")
+        await self.press(kind)
+        return await self.press(category)
+
     async def to_preview(
         self,
         text: str = DEFAULT_TEXT,
@@ -163,9 +170,7 @@ class Talk:
         anonymous: bool = False,
     ) -> Reply:
         """Walk /new up to the preview, without attachments."""
-        await self.send("/new")
-        await self.press(kind)
-        await self.press(category)
+        await self.to_description(kind=kind, category=category)
         await self.send(text)
         await self.press(0)
         return await self.press(1 if anonymous else 0)
@@ -236,8 +241,7 @@ async def seed_cases(
     assert h.app is not None
     numbers = []
     async with h.app.session_factory.begin() as session:
-        user = await session.get(User, talk.user.id)
-        assert user is not None
+        user = await user_of(session, talk.user)
         for index in range(count):
             draft = Draft(
                 kind=kind,
@@ -252,6 +256,14 @@ async def seed_cases(
     h.app.worker.wake()
     await settle(h)
     return numbers
+
+
+async def accepted_case(h: Harness) -> tuple[Talk, str]:
+    """Alice (`student`) with one case the officers have accepted; (Alice, its number)."""
+    alice = await student(h)
+    (number,) = await seed_cases(h, alice, 1)
+    await officer_press(h, number, "受理")
+    return alice, number
 
 
 def group_texts_since(h: Harness, mark: int) -> list[str]:
@@ -272,25 +284,8 @@ async def db_cases(h: Harness) -> list[Case]:
         return list(await session.scalars(select(Case).order_by(col(Case.id))))
 
 
-async def db_case(h: Harness, number: str) -> Case:
-    assert h.app is not None
-    async with h.app.session_factory() as session:
-        case = (await session.scalars(select(Case).where(col(Case.number) == number))).one()
-        return case
-
-
-async def db_events(h: Harness, number: str) -> list[CaseEvent]:
-    case = await db_case(h, number)
-    assert h.app is not None
-    async with h.app.session_factory() as session:
-        stmt = (
-            select(CaseEvent).where(col(CaseEvent.case_id) == case.id).order_by(col(CaseEvent.id))
-        )
-        return list(await session.scalars(stmt))
-
-
 async def db_attachments(h: Harness, number: str) -> list[Attachment]:
-    case = await db_case(h, number)
+    case = await case_of(h, number)
     assert h.app is not None
     async with h.app.session_factory() as session:
         stmt = (
@@ -299,12 +294,6 @@ async def db_attachments(h: Harness, number: str) -> list[Attachment]:
             .order_by(col(Attachment.id))
         )
         return list(await session.scalars(stmt))
-
-
-async def db_user(h: Harness, user_id: int) -> User | None:
-    assert h.app is not None
-    async with h.app.session_factory() as session:
-        return await session.get(User, user_id)
 
 
 def case_year(h: Harness) -> int:

@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.casework.deadlines import Policy, Step, build_calendar, compute, pauses_of, policy_for
+from bot.casework.deadlines import (
+    Dues,
+    Policy,
+    Step,
+    build_calendar,
+    compute,
+    pauses_of,
+    policy_for,
+)
 from bot.core.config import DEFAULT_ORG_FILE, ConfigError, load_organisation, parse_schedule
 from bot.domain.calendar import WorkCalendar
 
@@ -20,6 +28,16 @@ POLICY = Policy(first_response_days=2, answer_days=15, department_days=10)
 
 def at(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=CST)
+
+
+def clocks(created: datetime, steps: list[Step], department: str | None = None) -> Dues:
+    return compute(
+        created_at=created,
+        department_code=department,
+        steps=steps,
+        policy=POLICY,
+        calendar=CALENDAR,
+    )
 
 
 def test_the_shipped_calendar_knows_holidays_and_make_up_days() -> None:
@@ -62,41 +80,25 @@ def test_clocks_from_a_case_history() -> None:
         Step("accept", "submitted", "accepted", at(11, 23, 10)),
         Step("request_info", "accepted", "needs_info", at(11, 24, 10)),
     ]
-    waiting = compute(
-        created_at=created, department_code=None, steps=steps, policy=POLICY, calendar=CALENDAR
-    )
+    waiting = clocks(created, steps)
     assert waiting.first_response == at(11, 24, 15)
     assert waiting.paused and waiting.answer is None
 
     steps.append(Step("provide_info", "needs_info", "accepted", at(11, 26, 10)))  # 2 days later
-    resumed = compute(
-        created_at=created, department_code=None, steps=steps, policy=POLICY, calendar=CALENDAR
-    )
+    resumed = clocks(created, steps)
     unpaused = CALENDAR.add_working_days(created, 15)
     assert unpaused is not None and not resumed.paused
     assert resumed.answer == CALENDAR.add_working_days(unpaused, 2)
 
     steps.append(Step("forward", "accepted", "in_progress", at(11, 27, 9)))
-    forwarded = compute(
-        created_at=created,
-        department_code="logistics",
-        steps=steps,
-        policy=POLICY,
-        calendar=CALENDAR,
-    )
+    forwarded = clocks(created, steps, department="logistics")
     assert forwarded.department == at(12, 11, 9)  # ten working days after the forward
 
     steps += [
         Step("answer", "in_progress", "answered", at(12, 1, 9)),
         Step("rate_unsatisfied", "answered", "reopened", at(12, 2, 9)),
     ]
-    reopened = compute(
-        created_at=created,
-        department_code="logistics",
-        steps=steps,
-        policy=POLICY,
-        calendar=CALENDAR,
-    )
+    reopened = clocks(created, steps, department="logistics")
     # 复核 restarts the answer and the department's clocks from the reopening.
     assert reopened.answer == CALENDAR.add_working_days(at(12, 2, 9), 15)
     assert reopened.department == CALENDAR.add_working_days(at(12, 2, 9), 10)
@@ -146,18 +148,11 @@ def test_an_empty_calendar_still_skips_weekends() -> None:
 def test_a_proposal_s_clocks_start_when_it_leaves_co_signing() -> None:
     drafted = at(11, 16, 9)  # Monday
     steps = [Step("open_cosigning", "draft", "cosigning", at(11, 16, 10))]
-    cosigning = compute(
-        created_at=drafted, department_code=None, steps=steps, policy=POLICY, calendar=CALENDAR
-    )
+    cosigning = clocks(drafted, steps)
     assert (cosigning.first_response, cosigning.answer) == (None, None)
     steps.append(Step("submit", "cosigning", "submitted", at(11, 19, 15)))  # Thursday
-    submitted = compute(
-        created_at=drafted, department_code=None, steps=steps, policy=POLICY, calendar=CALENDAR
-    )
+    submitted = clocks(drafted, steps)
     assert submitted.first_response == at(11, 23, 15)  # two working days from Thursday 15:00
     steps.append(Step("assign", "accepted", "in_progress", at(11, 24, 9)))  # 交办
-    assigned = compute(
-        created_at=drafted, department_code="logistics", steps=steps, policy=POLICY,
-        calendar=CALENDAR,
-    )  # fmt: skip
+    assigned = clocks(drafted, steps, department="logistics")
     assert assigned.department == at(12, 8, 9)
