@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.crud._query import fresh, numbers_linked
 from storage.crud._upsert import insert_for, supports_skip_locked
 from storage.models import (
     Case,
@@ -245,13 +246,7 @@ async def cosigns_by(*, session: AsyncSession, user_id: int) -> list[tuple[str, 
 
 
 async def supports_by(*, session: AsyncSession, user_id: int) -> list[str]:
-    stmt = (
-        select(col(Case.number))
-        .join(ProposalSupport, col(ProposalSupport.case_id) == col(Case.id))
-        .where(col(ProposalSupport.user_id) == user_id)
-        .order_by(col(Case.id))
-    )
-    return list(await session.scalars(stmt))
+    return await numbers_linked(session, ProposalSupport, user_id)
 
 
 async def forget_user(*, session: AsyncSession, user_id: int) -> list[int]:
@@ -342,14 +337,7 @@ async def assignments_of(*, session: AsyncSession, case_id: int) -> list[Proposa
 async def get_assignment(
     *, session: AsyncSession, assignment_id: int, for_update: bool = False
 ) -> ProposalAssignment | None:
-    stmt = (
-        select(ProposalAssignment)
-        .where(col(ProposalAssignment.id) == assignment_id)
-        .execution_options(populate_existing=True)
-    )
-    if for_update and supports_skip_locked(session):
-        stmt = stmt.with_for_update()
-    return (await session.scalars(stmt)).first()
+    return await fresh(session, ProposalAssignment, assignment_id, for_update=for_update)
 
 
 async def liaisons_of(*, session: AsyncSession, department: str) -> list[User]:
