@@ -7,7 +7,7 @@ from typing import Any
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core.callbacks import AssignCB, CosignCB, LiaisonCB, PartCB, ProposeCB, PublicCB
-from bot.core.markup import as_dict
+from bot.core.markup import as_dict, one_row
 from bot.core.render import Renderer
 from bot.domain.text import N_
 from storage.models import Case
@@ -53,9 +53,7 @@ def departments(renderer: Renderer, locale: str) -> dict[str, Any]:
 
 
 def files_done(renderer: Renderer, locale: str) -> dict[str, Any]:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=renderer.gettext(locale, DONE), callback_data=ProposeCB(step="files_done"))
-    return as_dict(kb)
+    return one_row((renderer.gettext(locale, DONE), ProposeCB(step="files_done")))
 
 
 def preview(renderer: Renderer, locale: str) -> dict[str, Any]:
@@ -81,11 +79,10 @@ def resume(renderer: Renderer, locale: str) -> dict[str, Any]:
 
 def cosign(renderer: Renderer, locale: str, case_id: int) -> dict[str, Any]:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
-    kb.button(text="✍️ " + _("Co-sign"), callback_data=CosignCB(action="yes", case_id=case_id))
-    kb.button(text=_("Decline"), callback_data=CosignCB(action="no", case_id=case_id))
-    kb.adjust(2)
-    return as_dict(kb)
+    return one_row(
+        ("✍️ " + _("Co-sign"), CosignCB(action="yes", case_id=case_id)),
+        (_("Decline"), CosignCB(action="no", case_id=case_id)),
+    )
 
 
 def assign(renderer: Renderer, locale: str, case: Case, mask: int, days: int) -> dict[str, Any]:
@@ -118,47 +115,32 @@ def assign(renderer: Renderer, locale: str, case: Case, mask: int, days: int) ->
 
 def review(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text="✅ " + _("Publish the answer"), callback_data=PartCB(action="ok", part_id=part_id)
+    return one_row(
+        ("✅ " + _("Publish the answer"), PartCB(action="ok", part_id=part_id)),
+        ("↩️ " + _("Send back"), PartCB(action="back", part_id=part_id)),
     )
-    kb.button(text="↩️ " + _("Send back"), callback_data=PartCB(action="back", part_id=part_id))
-    kb.adjust(2)
-    return as_dict(kb)
 
 
 def answer_liaison(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text="💬 " + renderer.gettext(locale, REPLY_TO_LIAISON),
-        callback_data=PartCB(action="reply", part_id=part_id),
+    return one_row(
+        (
+            "💬 " + renderer.gettext(locale, REPLY_TO_LIAISON),
+            PartCB(action="reply", part_id=part_id),
+        )
     )
-    return as_dict(kb)
 
 
 def liaison(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text="📝 " + _("Write the answer"),
-        callback_data=LiaisonCB(action="answer", part_id=part_id),
+    return one_row(
+        ("📝 " + _("Write the answer"), LiaisonCB(action="answer", part_id=part_id)),
+        ("❓ " + _("Ask the rights department"), LiaisonCB(action="ask", part_id=part_id)),
     )
-    kb.button(
-        text="❓ " + _("Ask the rights department"),
-        callback_data=LiaisonCB(action="ask", part_id=part_id),
-    )
-    kb.adjust(2)
-    return as_dict(kb)
 
 
 def liaison_submit(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text="📤 " + _("Submit for review"),
-        callback_data=LiaisonCB(action="submit", part_id=part_id),
-    )
-    return as_dict(kb)
+    return one_row(("📤 " + _("Submit for review"), LiaisonCB(action="submit", part_id=part_id)))
 
 
 def public_list(
