@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import deadlines as sla
 from bot.casework import guard, keyboards
-from bot.casework.transitions import move
+from bot.casework.transitions import log, move
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import (
@@ -28,7 +28,7 @@ from bot.domain.workflow import (
     required_text,
 )
 from bot.proposals import keyboards as proposal_keyboards
-from bot.proposals.core import Loaded, audience_rows, channel_rows, load, log, rows_for
+from bot.proposals.core import Loaded, audience_rows, channel_rows, load, rows_for
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud
