@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
 from sqlalchemy import inspect, select
@@ -38,3 +39,10 @@ async def numbers_linked(
         .order_by(col(Case.id))
     )
     return list(await session.scalars(stmt))
+
+
+async def add_all(session: AsyncSession, rows: Sequence[Row]) -> list[Row]:
+    """Rows inserted together, flushed so that their ids are known."""
+    session.add_all(rows)
+    await session.flush()
+    return list(rows)

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.crud._query import fresh, numbers_linked
+from storage.crud._query import add_all, fresh, numbers_linked
 from storage.crud._upsert import insert_for, supports_skip_locked
 from storage.models import (
     Case,
@@ -63,9 +63,7 @@ async def current_session(*, session: AsyncSession, now: datetime) -> CongressSe
 async def add_representatives(
     *, session: AsyncSession, rows: Sequence[Representative]
 ) -> list[Representative]:
-    session.add_all(rows)
-    await session.flush()
-    return list(rows)
+    return await add_all(session, rows)
 
 
 async def roster_numbers(*, session: AsyncSession, session_id: int) -> set[str]:
@@ -319,9 +317,7 @@ async def has_supported(*, session: AsyncSession, case_id: int, user_id: int) ->
 async def add_assignments(
     *, session: AsyncSession, rows: Sequence[ProposalAssignment]
 ) -> list[ProposalAssignment]:
-    session.add_all(rows)
-    await session.flush()
-    return list(rows)
+    return await add_all(session, rows)
 
 
 async def assignments_of(*, session: AsyncSession, case_id: int) -> list[ProposalAssignment]:
