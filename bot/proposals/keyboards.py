@@ -16,6 +16,12 @@ DUE_CHOICES = (5, 10, 15, 20)
 WORKING_DAYS = N_("%(days)s working days")
 DONE = N_("Done")
 REPLY_TO_LIAISON = N_("Reply to the liaison")
+# The buttons on a department's part of a proposal, each (icon, label, callback action): the
+# officers' review of an answer and their reply to a question; the liaison's own.
+REVIEW = (("✅", N_("Publish the answer"), "ok"), ("↩️", N_("Send back"), "back"))
+ANSWER_LIAISON = (("💬", REPLY_TO_LIAISON, "reply"),)
+LIAISON = (("📝", N_("Write the answer"), "answer"), ("❓", N_("Ask the rights department"), "ask"))
+LIAISON_SUBMIT = (("📤", N_("Submit for review"), "submit"),)
 SUPPORT = N_("Support")
 EDITABLE = (
     ("title", N_("Title")),
@@ -114,33 +120,35 @@ def assign(renderer: Renderer, locale: str, case: Case, mask: int, days: int) ->
 
 
 def review(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
-    _ = renderer.translator(locale)
-    return one_row(
-        ("✅ " + _("Publish the answer"), PartCB(action="ok", part_id=part_id)),
-        ("↩️ " + _("Send back"), PartCB(action="back", part_id=part_id)),
-    )
+    return _part_row(renderer, locale, PartCB, part_id, REVIEW)
 
 
 def answer_liaison(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
-    return one_row(
-        (
-            "💬 " + renderer.gettext(locale, REPLY_TO_LIAISON),
-            PartCB(action="reply", part_id=part_id),
-        )
-    )
+    return _part_row(renderer, locale, PartCB, part_id, ANSWER_LIAISON)
 
 
 def liaison(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
-    _ = renderer.translator(locale)
-    return one_row(
-        ("📝 " + _("Write the answer"), LiaisonCB(action="answer", part_id=part_id)),
-        ("❓ " + _("Ask the rights department"), LiaisonCB(action="ask", part_id=part_id)),
-    )
+    return _part_row(renderer, locale, LiaisonCB, part_id, LIAISON)
 
 
 def liaison_submit(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
+    return _part_row(renderer, locale, LiaisonCB, part_id, LIAISON_SUBMIT)
+
+
+def _part_row(
+    renderer: Renderer,
+    locale: str,
+    callback: type[PartCB] | type[LiaisonCB],
+    part_id: int,
+    buttons: tuple[tuple[str, str, str], ...],
+) -> dict[str, Any]:
     _ = renderer.translator(locale)
-    return one_row(("📤 " + _("Submit for review"), LiaisonCB(action="submit", part_id=part_id)))
+    return one_row(
+        *(
+            (f"{icon} {_(label)}", callback(action=action, part_id=part_id))
+            for icon, label, action in buttons
+        )
+    )
 
 
 def public_list(
