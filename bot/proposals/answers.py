@@ -51,6 +51,11 @@ async def _part(
     return part, loaded, open_parts
 
 
+def _situation(part: ProposalAssignment, open_parts: int) -> dict[str, Any]:
+    """What the transition table judges a move on a part by, beside the case itself."""
+    return {"part": Part(part.status), "open_parts": open_parts}
+
+
 def _department_name(services: Services, code: str) -> str:
     return services.renderer.name_of(services.org.department(code), services.group_locale)
 
@@ -82,7 +87,7 @@ async def draft_answer(
         actor=Actor(user.id, Role.LIAISON),
         text=part.department_code,
         public=False,
-        situation={"part": Part(part.status), "open_parts": open_parts},
+        situation=_situation(part, open_parts),
     )
     assert case.id is not None and part.id is not None
     if attachments:
@@ -140,7 +145,7 @@ async def return_answer(
         actor=actor,
         text=comment,
         public=False,
-        situation={"part": Part(part.status), "open_parts": open_parts},
+        situation=_situation(part, open_parts),
     )
     part.status = Part.RETURNED
     part.review_comment = comment
@@ -165,7 +170,7 @@ async def approve_answer(
         action=Action.APPROVE_ANSWER,
         actor=actor,
         text=f"{_department_name(services, part.department_code)}：{part.answer}",
-        situation={"part": Part(part.status), "open_parts": open_parts},
+        situation=_situation(part, open_parts),
     )
     now = services.now()
     complete = moved.target == State.ANSWERED
