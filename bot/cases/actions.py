@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import deadlines as sla
 from bot.casework import guard, keyboards
-from bot.casework.transitions import move, target_of
+from bot.casework.transitions import log, move, target_of
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import (
@@ -168,14 +168,13 @@ async def apply_action(
             case.reopen_count += 1
     if target is not None:
         case.merged_into_id = target.id
-    now = services.now()
     # Deadlines follow from the events: 待补充 stops the clocks, 转办 and 复核 start new ones.
     await sla.refresh(session=session, services=services, case=case)
     rows = await _notifications(
         session=session, services=services, case=case, action=action, text=text, target=target
     )
     if target is not None:
-        await _carry_followers(session=session, case=case, target=target, now=now)
+        await _carry_followers(session=session, services=services, case=case, target=target)
     await outbox_crud.enqueue(session=session, messages=rows)
     return case
 
@@ -193,23 +192,22 @@ async def _merge_target(*, session: AsyncSession, case: Case, number: str) -> Ca
     return target
 
 
-async def _carry_followers(*, session: AsyncSession, case: Case, target: Case, now: Any) -> None:
+async def _carry_followers(
+    *, session: AsyncSession, services: Services, case: Case, target: Case
+) -> None:
     assert case.id is not None and target.id is not None
     carried = await cases_crud.follower_ids(session=session, case_id=case.id)
     if case.submitter_id is not None:
         carried.append(case.submitter_id)
     carried = [uid for uid in carried if uid != target.submitter_id]
     await cases_crud.add_followers(session=session, case_id=target.id, user_ids=carried)
-    await cases_crud.add_event(
+    await log(
         session=session,
-        event=CaseEvent(
-            case_id=target.id,
-            action="merged_in",
-            actor_role=Role.SYSTEM,
-            text=case.number,
-            public=False,
-            created_at=now,
-        ),
+        services=services,
+        case=target,
+        action="merged_in",
+        actor=Actor(None, Role.SYSTEM),
+        text=case.number,
     )
     await outbox_crud.enqueue(session=session, messages=[notify.card_refresh(target)])
 

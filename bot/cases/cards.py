@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
     CreateForumTopic,
@@ -16,12 +15,12 @@ from aiogram.methods import (
 )
 from aiogram.types import Message
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import keyboards
 from bot.casework.chats import binding_for
-from bot.core.context import Services
 from bot.delivery.errors import ThreadUnavailable
+from bot.delivery.kinds import Publisher
 from bot.domain import labels
 from bot.domain.workflow import OPEN_STATES, UNSUBMITTED, Kind, Role, State
 from bot.proposals import views as proposal_views
@@ -35,14 +34,7 @@ TOPIC_TITLE_LIMIT = 128
 PARKED_SECONDS = 7 * 24 * 3600
 
 
-class CardPublisher:
-    def __init__(
-        self, bot: Bot, services: Services, session_factory: async_sessionmaker[AsyncSession]
-    ) -> None:
-        self.bot = bot
-        self.services = services
-        self.session_factory = session_factory
-
+class CardPublisher(Publisher):
     async def _call(self, method: TelegramMethod[Any]) -> Any:
         # A card waits for Telegram no longer than any other send: a hung request would hold
         # the officers' chat up for the client's default minute.

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.actions import apply_action
 from bot.casework import guard
+from bot.casework.transitions import log
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import (
@@ -23,7 +24,7 @@ from bot.domain.workflow import (
 from bot.proposals import answers as proposal_answers
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
-from storage.models import Case, CaseEvent
+from storage.models import Case
 
 
 async def _case(session: AsyncSession, case_id: int) -> Case:
@@ -47,21 +48,18 @@ async def officer_reply(
     await guard.officer(session=session, services=services, actor=actor, case=case)
     marker = services.org.internal_marker
     internal = bool(text) and text.lstrip().startswith(marker)  # type: ignore[union-attr]
-    now = services.now()
-    await cases_crud.add_event(
+    await log(
         session=session,
-        event=CaseEvent(
-            case_id=case_id,
-            action="note" if internal else "reply",
-            actor_id=actor.user_id,
-            actor_role=actor.role,
-            text=text,
-            public=not internal,
-            created_at=now,
-        ),
+        services=services,
+        case=case,
+        action="note" if internal else "reply",
+        actor=actor,
+        text=text,
+        public=not internal,
     )
     if internal:
         return False
+    now = services.now()
     rows: list[Any] = []
     if case.first_response_at is None:
         case.first_response_at = now
@@ -133,18 +131,14 @@ async def student_message(
             text=text,
         )
     else:
-        now = services.now()
-        await cases_crud.add_event(
+        await log(
             session=session,
-            event=CaseEvent(
-                case_id=case_id,
-                action="student_message",
-                actor_id=student_id,
-                actor_role=Role.STUDENT,
-                text=text,
-                public=True,
-                created_at=now,
-            ),
+            services=services,
+            case=case,
+            action="student_message",
+            actor=Actor(student_id, Role.STUDENT),
+            text=text,
+            public=True,
         )
         if text.strip() or not attachments:
             # A bare photo needs no empty note: its caption already names the case.
@@ -176,17 +170,14 @@ async def rating_comment(
         raise TransitionError("forbidden")
     case.rating_comment = text.strip()[:1000]
     session.add(case)
-    await cases_crud.add_event(
+    await log(
         session=session,
-        event=CaseEvent(
-            case_id=case_id,
-            action="rating_comment",
-            actor_id=student_id,
-            actor_role=Role.STUDENT,
-            text=case.rating_comment,
-            public=True,
-            created_at=services.now(),
-        ),
+        services=services,
+        case=case,
+        action="rating_comment",
+        actor=Actor(student_id, Role.STUDENT),
+        text=case.rating_comment,
+        public=True,
     )
     rows = [
         notify.card_refresh(case),  # the card shows the rating with its comment
@@ -212,16 +203,13 @@ async def delivery_failed(
     case = await cases_crud.get_case(session=session, case_id=case_id)
     if case is None:
         return
-    await cases_crud.add_event(
+    await log(
         session=session,
-        event=CaseEvent(
-            case_id=case_id,
-            action="delivery_failed",
-            actor_role=Role.SYSTEM,
-            text=reason,
-            public=False,
-            created_at=services.now(),
-        ),
+        services=services,
+        case=case,
+        action="delivery_failed",
+        actor=Actor(None, Role.SYSTEM),
+        text=reason,
     )
     await outbox_crud.enqueue(
         session=session,

@@ -12,15 +12,7 @@ OFFICER = "officer"
 async def appoint(*, session: AsyncSession, user_id: int, name: str, granted_by: int) -> None:
     """`name` is what the admin knows them by; it is kept only for someone the bot has not met
     yet, until they write to it."""
-    if await users_crud.get_user(session=session, user_id=user_id) is None:
-        await users_crud.upsert_user(
-            session=session,
-            user_id=user_id,
-            first_name=name,
-            last_name=None,
-            username=None,
-            language_code=None,
-        )
+    await users_crud.meet(session=session, user_id=user_id, name=name)
     await users_crud.grant_role(
         session=session, user_id=user_id, role=OFFICER, granted_by=granted_by
     )

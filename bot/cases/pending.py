@@ -16,7 +16,6 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.actions import apply_action
@@ -25,7 +24,7 @@ from bot.casework.facts import facts
 from bot.core.callbacks import PendingCB
 from bot.core.config import Department
 from bot.core.context import Services
-from bot.core.markup import as_dict
+from bot.core.markup import one_row
 from bot.core.render import fit_html
 from bot.delivery import notify
 from bot.domain.text import N_
@@ -381,10 +380,10 @@ def preview_messages(services: Services, shown: Preview) -> list[dict[str, Any]]
 
     texts = fit_html(make, pending.text or "")
     _ = services.renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
-    for op, label in (("send", SEND), ("edit", REVISE), ("cancel", CANCEL)):
-        kb.button(text=_(label), callback_data=PendingCB(op=op, pending_id=pending.id or 0))
-    kb.adjust(3)
-    return [{"text": text} for text in texts[:-1]] + [
-        {"text": texts[-1], "reply_markup": as_dict(kb)}
-    ]
+    keyboard = one_row(
+        *(
+            (_(label), PendingCB(op=op, pending_id=pending.id or 0))
+            for op, label in (("send", SEND), ("edit", REVISE), ("cancel", CANCEL))
+        )
+    )
+    return [{"text": text} for text in texts[:-1]] + [{"text": texts[-1], "reply_markup": keyboard}]

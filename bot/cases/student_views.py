@@ -13,7 +13,7 @@ from bot.cases import conversation
 from bot.cases.actions import apply_action
 from bot.core.callbacks import MyCaseCB
 from bot.core.context import Services
-from bot.core.markup import as_dict
+from bot.core.markup import as_dict, one_row
 from bot.core.render import MESSAGE_LIMIT
 from bot.delivery import notify
 from bot.domain import labels
@@ -121,9 +121,7 @@ async def thank_for_rating(
     keyboard = None
     if invite_comment:
         _ = services.renderer.translator(notify.user_locale(user))
-        kb = InlineKeyboardBuilder()
-        kb.button(text=_("Skip"), callback_data=MyCaseCB(action="skip", case_id=case.id or 0))
-        keyboard = as_dict(kb)
+        keyboard = one_row((_("Skip"), MyCaseCB(action="skip", case_id=case.id or 0)))
     await outbox_crud.enqueue(
         session=session,
         messages=notify.to_user(

@@ -8,7 +8,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.casework.facts import facts
 from bot.core.callbacks import CardCB, DeptCB, MyCaseCB
-from bot.core.markup import as_dict
+from bot.core.markup import as_dict, one_row
 from bot.core.render import Renderer
 from bot.domain import labels
 from bot.domain.workflow import Action, Kind, Role, State, available_actions
@@ -30,11 +30,7 @@ def case_actions_for_student(renderer: Renderer, locale: str, case: Case) -> dic
 
 def provide_info(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text=_("Add information"), callback_data=MyCaseCB(action="info", case_id=case.id or 0)
-    )
-    return as_dict(kb)
+    return one_row((_("Add information"), MyCaseCB(action="info", case_id=case.id or 0)))
 
 
 def rating(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:

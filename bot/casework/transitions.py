@@ -76,3 +76,29 @@ async def move(
         ),
     )
     return Moved(source, target, event)
+
+
+async def log(
+    *,
+    session: AsyncSession,
+    services: Services,
+    case: Case,
+    action: str,
+    actor: Actor,
+    text: str | None = None,
+    public: bool = False,
+) -> CaseEvent:
+    """An event that moves nothing (a message, a question, a decline, a note of the system)."""
+    assert case.id is not None
+    return await cases_crud.add_event(
+        session=session,
+        event=CaseEvent(
+            case_id=case.id,
+            action=action,
+            actor_id=actor.user_id,
+            actor_role=actor.role,
+            text=text,
+            public=public,
+            created_at=services.now(),
+        ),
+    )

@@ -9,7 +9,7 @@ hands to the worker.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -71,22 +71,42 @@ async def with_files(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
+class Publisher:
+    """Renders a message from the database when its row's turn comes, and posts or edits it."""
+
+    def __init__(
+        self, bot: Bot, services: Services, session_factory: async_sessionmaker[AsyncSession]
+    ) -> None:
+        self.bot = bot
+        self.services = services
+        self.session_factory = session_factory
+
+
+def named_chats(
+    rows: Sequence[OutboxMessage], chat_of: Callable[[OutboxMessage], object], missing: str
+) -> dict[int, Target | Outcome]:
+    """Rows that name their chat themselves go there; one that names none fails as `missing`."""
+    found: dict[int, Target | Outcome] = {}
+    for row in rows:
+        assert row.id is not None
+        chat_id = chat_of(row)
+        found[row.id] = (
+            Target(chat_id) if isinstance(chat_id, int) else Outcome("failed", error=missing)
+        )
+    return found
+
+
 class SendKind:
     links_messages = True
 
     async def targets(
         self, session: AsyncSession, rows: Sequence[OutboxMessage], ctx: Context
     ) -> dict[int, Target | Outcome]:
-        found: dict[int, Target | Outcome] = {}
-        for row in rows:
-            assert row.id is not None
-            chat_id = row.chat_id if row.chat_id is not None else row.payload.get("chat_id")
-            found[row.id] = (
-                Target(int(chat_id))
-                if isinstance(chat_id, int)
-                else Outcome("failed", error="the row names no chat")
-            )
-        return found
+        return named_chats(
+            rows,
+            lambda row: row.chat_id if row.chat_id is not None else row.payload.get("chat_id"),
+            "the row names no chat",
+        )
 
     async def send(self, row: OutboxMessage, ctx: Context) -> Any:
         payload = await with_files(ctx, dict(row.payload))

@@ -108,11 +108,11 @@ def render_chart(data: ChartData, *, dpi: int = 150) -> bytes:
     )
     if positions and data.trend_new[-1]:
         x, value = positions[-1], data.trend_new[-1]
-        trend.annotate(
-            f"{value}",
+        _count_label(
+            trend,
+            value,
             (x, value),
-            xytext=(0, 3),
-            textcoords="offset points",
+            (0, 3),
             ha="center",
             va="bottom",
             color=CURRENT_COLOUR,
@@ -146,14 +146,8 @@ def render_chart(data: ChartData, *, dpi: int = 150) -> bytes:
             label=data.before_label,
         )
         for y, value in zip(rows, now, strict=True):
-            cats.annotate(
-                f"{value}",
-                (value, y),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                color=INK,
-                fontproperties=small,
+            _count_label(
+                cats, value, (value, y), (4, 0), va="center", color=INK, fontproperties=small
             )
         cats.set_yticks(rows, names, fontproperties=font)
         cats.set_xlim(0, max([*now, *before, 1]) * 1.2)
@@ -175,6 +169,13 @@ def render_chart(data: ChartData, *, dpi: int = 150) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+def _count_label(
+    axes: Any, value: int, at: tuple[float, float], offset: tuple[int, int], **style: Any
+) -> None:
+    """A bar's count written beside its end, `offset` points away so it does not touch it."""
+    axes.annotate(f"{value}", at, xytext=offset, textcoords="offset points", **style)
 
 
 def _tidy(axes: Any, family: str, *, axis: str) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import deadlines as sla
 from bot.casework import guard, keyboards
-from bot.casework.transitions import move
+from bot.casework.transitions import log, move
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import (
@@ -28,7 +28,7 @@ from bot.domain.workflow import (
     required_text,
 )
 from bot.proposals import keyboards as proposal_keyboards
-from bot.proposals.core import Loaded, audience_rows, channel_rows, load, log, rows_for
+from bot.proposals.core import Loaded, audience_rows, channel_rows, load, rows_for
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud
@@ -49,6 +49,11 @@ async def _part(
     parts = await crud.assignments_of(session=session, case_id=part.case_id)
     open_parts = sum(p.status != Part.PUBLISHED for p in parts)
     return part, loaded, open_parts
+
+
+def _situation(part: ProposalAssignment, open_parts: int) -> dict[str, Any]:
+    """What the transition table judges a move on a part by, beside the case itself."""
+    return {"part": Part(part.status), "open_parts": open_parts}
 
 
 def _department_name(services: Services, code: str) -> str:
@@ -82,7 +87,7 @@ async def draft_answer(
         actor=Actor(user.id, Role.LIAISON),
         text=part.department_code,
         public=False,
-        situation={"part": Part(part.status), "open_parts": open_parts},
+        situation=_situation(part, open_parts),
     )
     assert case.id is not None and part.id is not None
     if attachments:
@@ -140,7 +145,7 @@ async def return_answer(
         actor=actor,
         text=comment,
         public=False,
-        situation={"part": Part(part.status), "open_parts": open_parts},
+        situation=_situation(part, open_parts),
     )
     part.status = Part.RETURNED
     part.review_comment = comment
@@ -165,7 +170,7 @@ async def approve_answer(
         action=Action.APPROVE_ANSWER,
         actor=actor,
         text=f"{_department_name(services, part.department_code)}：{part.answer}",
-        situation={"part": Part(part.status), "open_parts": open_parts},
+        situation=_situation(part, open_parts),
     )
     now = services.now()
     complete = moved.target == State.ANSWERED

@@ -9,31 +9,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import EditMessageText, SendMessage
 from aiogram.types import Message
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.core.context import Services
 from bot.delivery.errors import Outcome
-from bot.delivery.kinds import Context, Target
+from bot.delivery.kinds import Context, Publisher, Target, named_chats
 from bot.domain.workflow import Kind
 from bot.proposals import views as proposal_views
 from storage.crud import cases as cases_crud
 from storage.models import OutboxMessage, Proposal
 
 
-class ChannelPublisher:
-    def __init__(
-        self, bot: Bot, services: Services, session_factory: async_sessionmaker[AsyncSession]
-    ) -> None:
-        self.bot = bot
-        self.services = services
-        self.session_factory = session_factory
-
+class ChannelPublisher(Publisher):
     async def publish(self, case_id: int) -> Message | bool:
         channel = self.services.settings.public_channel_id
         if channel is None:
@@ -79,15 +70,7 @@ class ChannelKind:
     async def targets(
         self, session: AsyncSession, rows: Sequence[OutboxMessage], ctx: Context
     ) -> dict[int, Target | Outcome]:
-        found: dict[int, Target | Outcome] = {}
-        for row in rows:
-            assert row.id is not None
-            found[row.id] = (
-                Target(row.chat_id)
-                if row.chat_id is not None
-                else Outcome("failed", error="a channel row without its channel")
-            )
-        return found
+        return named_chats(rows, lambda row: row.chat_id, "a channel row without its channel")
 
     async def send(self, row: OutboxMessage, ctx: Context) -> Any:
         assert row.case_id is not None

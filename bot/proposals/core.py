@@ -24,10 +24,10 @@ from bot.domain.workflow import (
 )
 from storage.crud import cases as cases_crud
 from storage.crud import proposals as crud
-from storage.models import Case, CaseEvent, CongressSession, OutboxMessage, Proposal, User
+from storage.models import Case, CongressSession, OutboxMessage, Proposal, User
 
 if TYPE_CHECKING:
-    from bot.domain.workflow import Actor
+    pass
 
 TITLE_MIN, TITLE_MAX = 4, 80
 PART_MIN, PART_MAX = 10, 1000
@@ -68,32 +68,6 @@ def check_part(text: str) -> str | None:
 def case_text(proposal: Proposal) -> str:
     """The case's own text: what lists, timelines and the digest show of a proposal."""
     return f"{proposal.title}\n{proposal.problem}".strip()
-
-
-async def log(
-    *,
-    session: AsyncSession,
-    services: Services,
-    case: Case,
-    action: str,
-    actor: Actor,
-    text: str | None = None,
-    public: bool = False,
-) -> None:
-    """An event that moves nothing (a question, a decline, a draft saved)."""
-    assert case.id is not None
-    await cases_crud.add_event(
-        session=session,
-        event=CaseEvent(
-            case_id=case.id,
-            action=action,
-            actor_id=actor.user_id,
-            actor_role=actor.role,
-            text=text,
-            public=public,
-            created_at=services.now(),
-        ),
-    )
 
 
 def rows_for(

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.casework import deadlines as sla
-from bot.casework.transitions import move
+from bot.casework.transitions import log, move
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import Action, Actor, Role, State, TransitionError
@@ -21,7 +21,6 @@ from bot.proposals.core import (
     audience_rows,
     cosign_payload,
     load,
-    log,
     rows_for,
     start_link,
     window_open,

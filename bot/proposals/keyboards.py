@@ -7,7 +7,7 @@ from typing import Any
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core.callbacks import AssignCB, CosignCB, LiaisonCB, PartCB, ProposeCB, PublicCB
-from bot.core.markup import as_dict
+from bot.core.markup import as_dict, one_row
 from bot.core.render import Renderer
 from bot.domain.text import N_
 from storage.models import Case
@@ -16,6 +16,12 @@ DUE_CHOICES = (5, 10, 15, 20)
 WORKING_DAYS = N_("%(days)s working days")
 DONE = N_("Done")
 REPLY_TO_LIAISON = N_("Reply to the liaison")
+# The buttons on a department's part of a proposal, each (icon, label, callback action): the
+# officers' review of an answer and their reply to a question; the liaison's own.
+REVIEW = (("✅", N_("Publish the answer"), "ok"), ("↩️", N_("Send back"), "back"))
+ANSWER_LIAISON = (("💬", REPLY_TO_LIAISON, "reply"),)
+LIAISON = (("📝", N_("Write the answer"), "answer"), ("❓", N_("Ask the rights department"), "ask"))
+LIAISON_SUBMIT = (("📤", N_("Submit for review"), "submit"),)
 SUPPORT = N_("Support")
 EDITABLE = (
     ("title", N_("Title")),
@@ -53,9 +59,7 @@ def departments(renderer: Renderer, locale: str) -> dict[str, Any]:
 
 
 def files_done(renderer: Renderer, locale: str) -> dict[str, Any]:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=renderer.gettext(locale, DONE), callback_data=ProposeCB(step="files_done"))
-    return as_dict(kb)
+    return one_row((renderer.gettext(locale, DONE), ProposeCB(step="files_done")))
 
 
 def preview(renderer: Renderer, locale: str) -> dict[str, Any]:
@@ -81,11 +85,10 @@ def resume(renderer: Renderer, locale: str) -> dict[str, Any]:
 
 def cosign(renderer: Renderer, locale: str, case_id: int) -> dict[str, Any]:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
-    kb.button(text="✍️ " + _("Co-sign"), callback_data=CosignCB(action="yes", case_id=case_id))
-    kb.button(text=_("Decline"), callback_data=CosignCB(action="no", case_id=case_id))
-    kb.adjust(2)
-    return as_dict(kb)
+    return one_row(
+        ("✍️ " + _("Co-sign"), CosignCB(action="yes", case_id=case_id)),
+        (_("Decline"), CosignCB(action="no", case_id=case_id)),
+    )
 
 
 def assign(renderer: Renderer, locale: str, case: Case, mask: int, days: int) -> dict[str, Any]:
@@ -117,48 +120,35 @@ def assign(renderer: Renderer, locale: str, case: Case, mask: int, days: int) ->
 
 
 def review(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
-    _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text="✅ " + _("Publish the answer"), callback_data=PartCB(action="ok", part_id=part_id)
-    )
-    kb.button(text="↩️ " + _("Send back"), callback_data=PartCB(action="back", part_id=part_id))
-    kb.adjust(2)
-    return as_dict(kb)
+    return _part_row(renderer, locale, PartCB, part_id, REVIEW)
 
 
 def answer_liaison(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text="💬 " + renderer.gettext(locale, REPLY_TO_LIAISON),
-        callback_data=PartCB(action="reply", part_id=part_id),
-    )
-    return as_dict(kb)
+    return _part_row(renderer, locale, PartCB, part_id, ANSWER_LIAISON)
 
 
 def liaison(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
-    _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text="📝 " + _("Write the answer"),
-        callback_data=LiaisonCB(action="answer", part_id=part_id),
-    )
-    kb.button(
-        text="❓ " + _("Ask the rights department"),
-        callback_data=LiaisonCB(action="ask", part_id=part_id),
-    )
-    kb.adjust(2)
-    return as_dict(kb)
+    return _part_row(renderer, locale, LiaisonCB, part_id, LIAISON)
 
 
 def liaison_submit(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
+    return _part_row(renderer, locale, LiaisonCB, part_id, LIAISON_SUBMIT)
+
+
+def _part_row(
+    renderer: Renderer,
+    locale: str,
+    callback: type[PartCB] | type[LiaisonCB],
+    part_id: int,
+    buttons: tuple[tuple[str, str, str], ...],
+) -> dict[str, Any]:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text="📤 " + _("Submit for review"),
-        callback_data=LiaisonCB(action="submit", part_id=part_id),
+    return one_row(
+        *(
+            (f"{icon} {_(label)}", callback(action=action, part_id=part_id))
+            for icon, label, action in buttons
+        )
     )
-    return as_dict(kb)
 
 
 def public_list(

@@ -5,20 +5,17 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crud import users as users_crud
-from storage.models import User
 
 LIAISON = "liaison"
 
 
-async def _known(
-    session: AsyncSession, user_id: int, name: str, by_reply: bool
-) -> tuple[User | None, str]:
-    """The user if the bot knows them, and what to call them: a replied-to message carries the
-    person's current name; an id alone says nothing better than the name the bot has."""
+async def _name(session: AsyncSession, user_id: int, name: str, by_reply: bool) -> str:
+    """What to call the user: a replied-to message carries the person's current name; an id
+    alone says nothing better than the name the bot has."""
     known = await users_crud.get_user(session=session, user_id=user_id)
     if known is not None and known.first_name and not by_reply:
-        return known, known.first_name
-    return known, name
+        return known.first_name
+    return name
 
 
 async def appoint(
@@ -32,16 +29,8 @@ async def appoint(
 ) -> str:
     """Makes the user a liaison of the department (someone the bot has not met yet, too);
     what to call them."""
-    known, name = await _known(session, user_id, name, by_reply)
-    if known is None:
-        await users_crud.upsert_user(
-            session=session,
-            user_id=user_id,
-            first_name=name,
-            last_name=None,
-            username=None,
-            language_code=None,
-        )
+    name = await _name(session, user_id, name, by_reply)
+    await users_crud.meet(session=session, user_id=user_id, name=name)
     await users_crud.grant_role(
         session=session, user_id=user_id, role=LIAISON, granted_by=granted_by, department=department
     )
@@ -50,6 +39,6 @@ async def appoint(
 
 async def dismiss(*, session: AsyncSession, user_id: int, name: str, by_reply: bool) -> str:
     """The user is no longer a liaison of any department; what to call them."""
-    _known_user, name = await _known(session, user_id, name, by_reply)
+    name = await _name(session, user_id, name, by_reply)
     await users_crud.revoke_role(session=session, user_id=user_id, role=LIAISON)
     return name

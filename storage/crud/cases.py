@@ -8,7 +8,8 @@ from sqlalchemy import func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.crud._upsert import insert_for, supports_skip_locked
+from storage.crud._query import fresh, numbers_linked
+from storage.crud._upsert import insert_for
 from storage.models import Attachment, Case, CaseCounter, CaseEvent, CaseFollower, MessageLink
 
 
@@ -30,10 +31,7 @@ async def add_case(*, session: AsyncSession, case: Case) -> Case:
 
 
 async def get_case(*, session: AsyncSession, case_id: int, for_update: bool = False) -> Case | None:
-    stmt = select(Case).where(col(Case.id) == case_id).execution_options(populate_existing=True)
-    if for_update and supports_skip_locked(session):
-        stmt = stmt.with_for_update()
-    return (await session.scalars(stmt)).first()
+    return await fresh(session, Case, case_id, for_update=for_update)
 
 
 async def get_case_by_number(*, session: AsyncSession, number: str) -> Case | None:
@@ -177,13 +175,7 @@ async def follower_ids(*, session: AsyncSession, case_id: int) -> list[int]:
 
 async def followed_by(*, session: AsyncSession, user_id: int) -> list[str]:
     """The numbers of the cases the user follows."""
-    stmt = (
-        select(col(Case.number))
-        .join(CaseFollower, col(CaseFollower.case_id) == col(Case.id))
-        .where(col(CaseFollower.user_id) == user_id)
-        .order_by(col(Case.id))
-    )
-    return list(await session.scalars(stmt))
+    return await numbers_linked(session, CaseFollower, user_id)
 
 
 async def add_followers(*, session: AsyncSession, case_id: int, user_ids: Sequence[int]) -> None:

@@ -66,6 +66,21 @@ def officers_due() -> Any:
     )
 
 
+def _due_cases(*, department: Any, due_at: Any) -> Any:
+    """A `DueCase` row's columns in its order; whose department and which deadline differ
+    between the officers' list and a department's."""
+    return select(
+        col(Case.id),
+        col(Case.number),
+        col(Case.category_code),
+        col(Case.state),
+        department,
+        col(Case.created_at),
+        due_at,
+        last_officer_name(),
+    )
+
+
 async def due_for_officers(
     *, session: AsyncSession, before: datetime, limit: int
 ) -> tuple[list[DueCase], int]:
@@ -77,16 +92,7 @@ async def due_for_officers(
     where = (col(Case.state).in_(OPEN_FOR_OFFICERS), due < before)
     total = await session.scalar(select(func.count()).select_from(Case).where(*where))
     stmt = (
-        select(
-            col(Case.id),
-            col(Case.number),
-            col(Case.category_code),
-            col(Case.state),
-            col(Case.department_code),
-            col(Case.created_at),
-            due,
-            last_officer_name(),
-        )
+        _due_cases(department=col(Case.department_code), due_at=due)
         .where(*where)
         .order_by(due, col(Case.id))
         .limit(limit)
@@ -142,16 +148,7 @@ async def due_for_department(
     held = union_all(forwarded, parts).subquery("held")
     total = await session.scalar(select(func.count()).select_from(held))
     stmt = (
-        select(
-            col(Case.id),
-            col(Case.number),
-            col(Case.category_code),
-            col(Case.state),
-            literal(department),
-            col(Case.created_at),
-            held.c.due_at,
-            last_officer_name(),
-        )
+        _due_cases(department=literal(department), due_at=held.c.due_at)
         .select_from(held)
         .join(Case, col(Case.id) == held.c.id)
         .order_by(held.c.due_at, col(Case.id))

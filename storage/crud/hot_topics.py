@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import CTE, ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import col
 
 from storage.crud.digest import NOT_SUBMITTED, OPEN, Range, unindexed
@@ -39,6 +40,19 @@ def _live(span: Range) -> ColumnElement[bool]:
     )
 
 
+def _per_live_case(
+    live: CTE, case_id: Mapped[Any], created_at: Mapped[Any], span: Range, name: str
+) -> CTE:
+    """How many rows point at each live case (`case_id`, `n`), counting those made before the
+    span ended."""
+    return (
+        select(case_id.label("case_id"), func.count().label("n"))
+        .where(case_id.in_(select(live.c.id)), created_at < span[1])
+        .group_by(case_id)
+        .cte(name)
+    )
+
+
 async def hot_topics(
     *, session: AsyncSession, span: Range, limit: int
 ) -> tuple[list[HotCase], list[HotCase]]:
@@ -49,24 +63,12 @@ async def hot_topics(
     are counted for them alone (through indexes), so the cost follows them, not the history.
     """
     live = select(col(Case.id)).where(_live(span)).cte("live")
-    followers = (
-        select(col(CaseFollower.case_id).label("case_id"), func.count().label("n"))
-        .where(
-            col(CaseFollower.case_id).in_(select(live.c.id)),
-            col(CaseFollower.created_at) < span[1],
-        )
-        .group_by(col(CaseFollower.case_id))
-        .cte("f")
+    followers = _per_live_case(
+        live, col(CaseFollower.case_id), col(CaseFollower.created_at), span, "f"
     )
     duplicate = aliased(Case)
-    merged = (
-        select(col(duplicate.merged_into_id).label("case_id"), func.count().label("n"))
-        .where(
-            col(duplicate.merged_into_id).in_(select(live.c.id)),
-            col(duplicate.created_at) < span[1],
-        )
-        .group_by(col(duplicate.merged_into_id))
-        .cte("m")
+    merged = _per_live_case(
+        live, col(duplicate.merged_into_id), col(duplicate.created_at), span, "m"
     )
     n_followers = func.coalesce(followers.c.n, 0)
     reports = 1 + func.coalesce(merged.c.n, 0) + n_followers

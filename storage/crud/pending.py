@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.crud._query import fresh
 from storage.crud._upsert import supports_skip_locked
 from storage.models import OutboxMessage, PendingInput
 
@@ -23,14 +24,7 @@ async def add(*, session: AsyncSession, pending: PendingInput) -> PendingInput:
 async def get(
     *, session: AsyncSession, pending_id: int, for_update: bool = False
 ) -> PendingInput | None:
-    stmt = (
-        select(PendingInput)
-        .where(col(PendingInput.id) == pending_id)
-        .execution_options(populate_existing=True)
-    )
-    if for_update and supports_skip_locked(session):
-        stmt = stmt.with_for_update()
-    return (await session.scalars(stmt)).first()
+    return await fresh(session, PendingInput, pending_id, for_update=for_update)
 
 
 async def by_prompt(*, session: AsyncSession, chat_id: int, message_id: int) -> PendingInput | None:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.crud._query import add_all, fresh, numbers_linked
 from storage.crud._upsert import insert_for, supports_skip_locked
 from storage.models import (
     Case,
@@ -62,9 +63,7 @@ async def current_session(*, session: AsyncSession, now: datetime) -> CongressSe
 async def add_representatives(
     *, session: AsyncSession, rows: Sequence[Representative]
 ) -> list[Representative]:
-    session.add_all(rows)
-    await session.flush()
-    return list(rows)
+    return await add_all(session, rows)
 
 
 async def roster_numbers(*, session: AsyncSession, session_id: int) -> set[str]:
@@ -245,13 +244,7 @@ async def cosigns_by(*, session: AsyncSession, user_id: int) -> list[tuple[str, 
 
 
 async def supports_by(*, session: AsyncSession, user_id: int) -> list[str]:
-    stmt = (
-        select(col(Case.number))
-        .join(ProposalSupport, col(ProposalSupport.case_id) == col(Case.id))
-        .where(col(ProposalSupport.user_id) == user_id)
-        .order_by(col(Case.id))
-    )
-    return list(await session.scalars(stmt))
+    return await numbers_linked(session, ProposalSupport, user_id)
 
 
 async def forget_user(*, session: AsyncSession, user_id: int) -> list[int]:
@@ -324,9 +317,7 @@ async def has_supported(*, session: AsyncSession, case_id: int, user_id: int) ->
 async def add_assignments(
     *, session: AsyncSession, rows: Sequence[ProposalAssignment]
 ) -> list[ProposalAssignment]:
-    session.add_all(rows)
-    await session.flush()
-    return list(rows)
+    return await add_all(session, rows)
 
 
 async def assignments_of(*, session: AsyncSession, case_id: int) -> list[ProposalAssignment]:
@@ -342,14 +333,7 @@ async def assignments_of(*, session: AsyncSession, case_id: int) -> list[Proposa
 async def get_assignment(
     *, session: AsyncSession, assignment_id: int, for_update: bool = False
 ) -> ProposalAssignment | None:
-    stmt = (
-        select(ProposalAssignment)
-        .where(col(ProposalAssignment.id) == assignment_id)
-        .execution_options(populate_existing=True)
-    )
-    if for_update and supports_skip_locked(session):
-        stmt = stmt.with_for_update()
-    return (await session.scalars(stmt)).first()
+    return await fresh(session, ProposalAssignment, assignment_id, for_update=for_update)
 
 
 async def liaisons_of(*, session: AsyncSession, department: str) -> list[User]:

@@ -38,6 +38,20 @@ async def get_user(*, session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def meet(*, session: AsyncSession, user_id: int, name: str) -> None:
+    """Someone the bot has not met yet, named by an admin: `name` stands in for their profile
+    until they write to the bot. A user it knows keeps the profile Telegram gave."""
+    if await get_user(session=session, user_id=user_id) is None:
+        await upsert_user(
+            session=session,
+            user_id=user_id,
+            first_name=name,
+            last_name=None,
+            username=None,
+            language_code=None,
+        )
+
+
 async def user_and_roles(*, session: AsyncSession, user_id: int) -> tuple[User | None, set[str]]:
     """The user and their roles in one query: every update asks for both."""
     stmt = (
