@@ -28,7 +28,7 @@ from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.crud._upsert import insert_for
-from storage.crud.outbox import FAILED
+from storage.crud.outbox import FAILED, Outcome
 from storage.models import MessageLink, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -54,8 +54,8 @@ class Ledger:
         self.urgency = urgency or Urgency()
         self.services = services
         self.on_change = on_change
-        self._final: list[dict[str, Any]] = []
-        self._writing: list[dict[str, Any]] = []
+        self._final: list[Outcome] = []
+        self._writing: list[Outcome] = []
         # (row, chat, message, case) of each message sent for a case.
         self._links: list[tuple[int, int, int, int]] = []
         self._woken: set[int] = set()
@@ -71,7 +71,7 @@ class Ledger:
 
     @property
     def unwritten_ids(self) -> list[int]:
-        return [int(str(item["id"])) for item in self._final + self._writing]
+        return [outcome.id for outcome in self._final + self._writing]
 
     def finish(
         self,
@@ -88,18 +88,12 @@ class Ledger:
         messages = sent_messages(result)
         if message_id is None and messages:
             message_id = messages[0].message_id
+        assert row.id is not None
         self._final.append(
-            {
-                "id": row.id,
-                "status": status,
-                "last_error": error,
-                "result_message_id": message_id,
-                "chat_id": row.chat_id if chat_id is None else chat_id,
-            }
+            Outcome(row.id, status, error, message_id, row.chat_id if chat_id is None else chat_id)
         )
         kind = self.kinds.get(row.kind)
         if row.case_id is not None and kind is not None and kind.links_messages:
-            assert row.id is not None
             self._links += [(row.id, m.chat.id, m.message_id, row.case_id) for m in messages]
         if row.case_id is not None and new_card(row, result):
             self._woken.add(row.case_id)

@@ -9,6 +9,7 @@ worked by one worker at a time, and within it a row waits for every row that sor
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -150,23 +151,27 @@ async def finish(
 ) -> None:
     await finish_many(
         session=session,
-        outcomes=[
-            {
-                "id": message_id,
-                "status": status,
-                "last_error": error,
-                "result_message_id": result_message_id,
-            }
-        ],
+        outcomes=[Outcome(message_id, status, error, result_message_id)],
         when=when,
     )
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A row's final state."""
+
+    id: int
+    status: str
+    last_error: str | None = None
+    result_message_id: int | None = None
+    # Where a row that named no chat (a card) went; None leaves the row's chat as it is.
+    chat_id: int | None = None
+
+
 async def finish_many(
-    *, session: AsyncSession, outcomes: Sequence[dict[str, object]], when: datetime | None = None
+    *, session: AsyncSession, outcomes: Sequence[Outcome], when: datetime | None = None
 ) -> set[int]:
-    """Final states of many rows at once: dicts of id, status, last_error, result_message_id
-    and optionally chat_id (where a row that named no chat went).
+    """Final states of many rows at once.
 
     Rows to be forgotten once done (to someone who erased their data) are deleted instead;
     their ids are returned. The flag is read here, not from the row as it was claimed: an
@@ -177,21 +182,21 @@ async def finish_many(
     when = when or clock_of(session)
     params = [
         {
-            "id": o["id"],
-            "status": o["status"],
-            "last_error": o.get("last_error"),
-            "result_message_id": o.get("result_message_id"),
-            "sent_at": when if o["status"] in (SENT, LISTED) else None,
-            **({"chat_id": o["chat_id"]} if "chat_id" in o else {}),
+            "id": o.id,
+            "status": o.status,
+            "last_error": o.last_error,
+            "result_message_id": o.result_message_id,
+            "sent_at": when if o.status in (SENT, LISTED) else None,
+            **({"chat_id": o.chat_id} if o.chat_id is not None else {}),
         }
         # In id order, as the heartbeat's renewal and the claims lock them: two transactions
         # taking the same rows in different orders deadlock on PostgreSQL.
-        for o in sorted(outcomes, key=lambda o: int(str(o["id"])))
+        for o in sorted(outcomes, key=lambda o: o.id)
     ]
     await session.execute(update(OutboxMessage), params)
     gone = await session.scalars(
         delete(OutboxMessage)
-        .where(col(OutboxMessage.id).in_([o["id"] for o in outcomes]), col(OutboxMessage.forget))
+        .where(col(OutboxMessage.id).in_([o.id for o in outcomes]), col(OutboxMessage.forget))
         .returning(col(OutboxMessage.id))
         .execution_options(synchronize_session=False)
     )
