@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from aiogram import BaseMiddleware, F, Router
 from aiogram.filters import Filter
@@ -29,6 +30,8 @@ from storage.models import User
 
 # Commands leave whatever step a person is in, so no step may swallow them as input.
 NOT_COMMAND = ~F.text.startswith("/")
+
+T = TypeVar("T")
 
 MENU_NEW = N_("📝 New feedback")
 MENU_MY = N_("📂 My cases")
@@ -58,19 +61,69 @@ def main_menu(renderer: Renderer, locale: str) -> ReplyKeyboardMarkup:
     )
 
 
-def college_keyboard(services: Services, locale: str) -> InlineKeyboardMarkup:
+def start_buttons(*buttons: tuple[str, StartCB]) -> InlineKeyboardMarkup:
+    """The onboarding and privacy dialogues' choices, two a row."""
     kb = InlineKeyboardBuilder()
-    for college in services.org.colleges:
-        kb.button(
-            text=services.renderer.name_of(college, locale),
-            callback_data=StartCB(action="college", value=college.code),
-        )
+    for text, data in buttons:
+        kb.button(text=text, callback_data=data)
     kb.adjust(2)
     return kb.as_markup()
 
 
+def college_keyboard(services: Services, locale: str) -> InlineKeyboardMarkup:
+    name_of = services.renderer.name_of
+    return start_buttons(
+        *(
+            (name_of(college, locale), StartCB(action="college", value=college.code))
+            for college in services.org.colleges
+        )
+    )
+
+
+async def send_privacy_notice(
+    message: Message, services: Services, locale: str, _: Callable[[str], str]
+) -> None:
+    """The privacy notice with its agree / do not agree buttons: using the bot begins here."""
+    org_name = services.org.name_en if locale == "en" else services.org.name_zh
+    await message.answer(
+        services.renderer.render(locale, "student/privacy.html", org_name=org_name),
+        reply_markup=start_buttons(
+            (_("I agree"), StartCB(action="consent")),
+            (_("I do not agree"), StartCB(action="decline")),
+        ),
+    )
+
+
 def error_text(_: Callable[[str], str], error: TransitionError) -> str:
     return _(labels.TRANSITION_ERROR.get(error.reason, labels.TRANSITION_ERROR["invalid"]))
+
+
+class Refused(Enum):
+    """What `unless_refused` gives back when the service said no; the person was told why."""
+
+    REFUSED = "refused"
+
+
+async def unless_refused(
+    event: CallbackQuery | Message, _: Callable[[str], str], call: Awaitable[T]
+) -> T | Refused:
+    """Await one service call; a refusal is told to whoever pressed (as an alert) or wrote."""
+    try:
+        return await call
+    except TransitionError as exc:
+        if isinstance(event, CallbackQuery):
+            await event.answer(error_text(_, exc), show_alert=True)
+        else:
+            await event.answer(error_text(_, exc))
+        return Refused.REFUSED
+
+
+async def done_unless_refused(
+    query: CallbackQuery, _: Callable[[str], str], call: Awaitable[object]
+) -> None:
+    """An officer's button whose service either did it ("Done") or said why not."""
+    if await unless_refused(query, _, call) is not Refused.REFUSED:
+        await query.answer(_("Done"))
 
 
 class ConsentGate(BaseMiddleware):

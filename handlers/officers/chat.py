@@ -14,8 +14,8 @@ from bot.cases import officer_views, pending
 from bot.cases.pending import Where
 from bot.core.callbacks import CardCB
 from bot.core.context import Services
-from bot.domain.workflow import Actor, Role, TransitionError
-from handlers.common import error_text
+from bot.domain.workflow import Actor, Role
+from handlers.common import Refused, unless_refused
 from storage.models import Case, User
 
 OFFICER_ROLES = frozenset({"officer", "admin"})
@@ -103,18 +103,16 @@ async def ask_for_text(
     if not isinstance(query.message, Message):
         await query.answer(_("This step is over."), show_alert=True)
         return
-    try:
-        await pending.ask(
-            session=session,
-            services=services,
-            actor=actor_of(user, roles, query.message.chat.id),
-            action=action,
-            where=where_of(query.message),
-            case_id=case_id,
-            part_id=part_id,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    asked = pending.ask(
+        session=session,
+        services=services,
+        actor=actor_of(user, roles, query.message.chat.id),
+        action=action,
+        where=where_of(query.message),
+        case_id=case_id,
+        part_id=part_id,
+    )
+    if await unless_refused(query, _, asked) is Refused.REFUSED:
         return
     await query.answer(_("Reply to the bot's request with the text."))
 

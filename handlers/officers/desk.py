@@ -14,7 +14,7 @@ from bot.cases.queue import queue_view
 from bot.core.callbacks import CardCB, DeptCB
 from bot.core.context import Services
 from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
-from handlers.common import NOT_COMMAND, error_text
+from handlers.common import NOT_COMMAND, Refused, done_unless_refused, error_text, unless_refused
 from handlers.officers import prompts
 from handlers.officers.chat import (
     actor_of,
@@ -81,16 +81,15 @@ async def departments_or_card(
 ) -> None:
     """转办 shows the departments on the card; their 取消 brings its buttons back."""
     choosing = callback_data.action == Action.FORWARD
-    try:
-        markup = await officer_views.card_buttons(
-            session=session,
-            services=services,
-            actor=actor_of(user, roles, chat_of(query)),
-            case_id=callback_data.case_id,
-            departments=choosing,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    buttons = officer_views.card_buttons(
+        session=session,
+        services=services,
+        actor=actor_of(user, roles, chat_of(query)),
+        case_id=callback_data.case_id,
+        departments=choosing,
+    )
+    markup = await unless_refused(query, _, buttons)
+    if markup is Refused.REFUSED:
         return
     await query.answer(_("Choose the department") if choosing else None)
     if isinstance(query.message, Message):
@@ -169,18 +168,13 @@ async def _act(
     actor: Actor,
     department: str | None = None,
 ) -> None:
-    try:
-        # Through the module, not an imported name: tests/reliability/test_errors.py replaces
-        # it there.
-        await actions.apply_action(
-            session=session,
-            services=services,
-            case_id=case_id,
-            action=action,
-            actor=actor,
-            department=department,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return
-    await query.answer(_("Done"))
+    # Through the module, not an imported name: tests/reliability/test_errors.py replaces it there.
+    applied = actions.apply_action(
+        session=session,
+        services=services,
+        case_id=case_id,
+        action=action,
+        actor=actor,
+        department=department,
+    )
+    await done_unless_refused(query, _, applied)

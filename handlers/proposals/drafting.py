@@ -3,7 +3,7 @@ it in a preview, and sends it out for co-signing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -21,7 +21,14 @@ from bot.proposals import drafts
 from bot.proposals import keyboards as kbs
 from bot.proposals.core import load
 from bot.proposals.representative_views import ProposeEntry, propose_entry
-from handlers.common import close_buttons, consented_router, error_text, free_input
+from handlers.common import (
+    Refused,
+    close_buttons,
+    consented_router,
+    error_text,
+    free_input,
+    unless_refused,
+)
 from handlers.media import attachment_of
 from handlers.proposals import drafting_steps as steps
 from handlers.proposals.drafting_steps import ProposalInput
@@ -186,17 +193,15 @@ async def chosen(
     _: Translate,
 ) -> None:
     field = "category" if callback_data.step == "cat" else "department"
-    try:
-        await drafts.save_field(
-            session=session,
-            services=services,
-            case_id=int((await state.get_data())["case_id"]),
-            user=user,
-            field=field,
-            value=None if callback_data.value == "-" else callback_data.value,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    saved = drafts.save_field(
+        session=session,
+        services=services,
+        case_id=int((await state.get_data())["case_id"]),
+        user=user,
+        field=field,
+        value=None if callback_data.value == "-" else callback_data.value,
+    )
+    if await unless_refused(query, _, saved) is Refused.REFUSED:
         return
     await close_buttons(query)
     await steps.next_step(query, state, session, services, locale, field)
@@ -285,18 +290,14 @@ async def send(
     _: Translate,
 ) -> None:
     me = await bot.me()
-    try:
-        await proposal_cosign.send_for_cosign(
-            session=session,
-            services=services,
-            case_id=int((await state.get_data())["case_id"]),
-            user=user,
-            bot_username=me.username,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return
-    await _finished(query, state)
+    sent = proposal_cosign.send_for_cosign(
+        session=session,
+        services=services,
+        case_id=int((await state.get_data())["case_id"]),
+        user=user,
+        bot_username=me.username,
+    )
+    await _finish_unless_refused(query, state, _, sent)
 
 
 async def withdraw(
@@ -307,20 +308,21 @@ async def withdraw(
     services: Services,
     _: Translate,
 ) -> None:
-    try:
-        await drafts.withdraw(
-            session=session,
-            services=services,
-            case_id=int((await state.get_data())["case_id"]),
-            user=user,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    withdrawn = drafts.withdraw(
+        session=session,
+        services=services,
+        case_id=int((await state.get_data())["case_id"]),
+        user=user,
+    )
+    await _finish_unless_refused(query, state, _, withdrawn)
+
+
+async def _finish_unless_refused(
+    query: CallbackQuery, state: FSMContext, _: Translate, call: Awaitable[object]
+) -> None:
+    """The preview's last step: once the service agreed, the dialogue is over."""
+    if await unless_refused(query, _, call) is Refused.REFUSED:
         return
-    await _finished(query, state)
-
-
-async def _finished(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await close_buttons(query)
 

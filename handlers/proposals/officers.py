@@ -16,12 +16,12 @@ from bot.core.callbacks import AssignCB, CardCB, PartCB
 from bot.core.config import Department
 from bot.core.context import Services
 from bot.domain.text import N_
-from bot.domain.workflow import Action, TransitionError
+from bot.domain.workflow import Action
 from bot.proposals import answers as proposal_answers
 from bot.proposals import decisions as proposal_decisions
 from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals import liaisons
-from handlers.common import admins_only, error_text
+from handlers.common import Refused, admins_only, done_unless_refused, unless_refused
 from handlers.officers.chat import actor_of, ask_case_text, ask_for_text, chat_of, officers_router
 from storage.models import Case, User
 
@@ -75,15 +75,13 @@ async def publish(
     services: Services,
     _: Translate,
 ) -> None:
-    try:
-        await proposal_answers.approve_answer(
-            session=session,
-            services=services,
-            assignment_id=callback_data.part_id,
-            actor=actor_of(user, roles, chat_of(query)),
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    approved = proposal_answers.approve_answer(
+        session=session,
+        services=services,
+        assignment_id=callback_data.part_id,
+        actor=actor_of(user, roles, chat_of(query)),
+    )
+    if await unless_refused(query, _, approved) is Refused.REFUSED:
         return
     await query.answer(_("Done"))
     await _edit_markup(query, None)
@@ -139,19 +137,15 @@ async def assign_confirm(
 ) -> None:
     """确定: the chosen departments get their parts (the service checks the officer too)."""
     mask = callback_data.mask
-    try:
-        await proposal_decisions.assign(
-            session=session,
-            services=services,
-            case_id=callback_data.case_id,
-            actor=actor_of(user, roles, chat_of(query)),
-            departments=[d.code for i, d in enumerate(services.org.departments) if mask >> i & 1],
-            days=callback_data.days,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return
-    await query.answer(_("Done"))
+    assigned = proposal_decisions.assign(
+        session=session,
+        services=services,
+        case_id=callback_data.case_id,
+        actor=actor_of(user, roles, chat_of(query)),
+        departments=[d.code for i, d in enumerate(services.org.departments) if mask >> i & 1],
+        days=callback_data.days,
+    )
+    await done_unless_refused(query, _, assigned)
 
 
 async def appoint_liaison(
@@ -245,16 +239,17 @@ async def _assignable(
     _: Translate,
 ) -> Case | None:
     """The case to 交办, if the officer may act on it from here; None once told why not."""
-    try:
-        return await guard.officer_case(
+    case = await unless_refused(
+        query,
+        _,
+        guard.officer_case(
             session=session,
             services=services,
             actor=actor_of(user, roles, chat_of(query)),
             case_id=case_id,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return None
+        ),
+    )
+    return None if case is Refused.REFUSED else case
 
 
 async def _show_assign(

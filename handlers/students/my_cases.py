@@ -21,12 +21,14 @@ from bot.domain import labels
 from bot.domain.workflow import ACTION_OF_RATING, FINAL_STATES, TransitionError
 from handlers.common import (
     MENU_MY,
+    Refused,
     close_buttons,
     consented_router,
     error_text,
     free_input,
     menu_texts,
     show_in_place,
+    unless_refused,
 )
 from handlers.media import attachment_of
 from storage.models import User
@@ -179,16 +181,11 @@ async def rate(
     if action is None:
         await query.answer()
         return
-    try:
-        case = await student_views.rate(
-            session=session,
-            services=services,
-            user=user,
-            case_id=callback_data.case_id,
-            action=action,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    rated = student_views.rate(
+        session=session, services=services, user=user, case_id=callback_data.case_id, action=action
+    )
+    case = await unless_refused(query, _, rated)
+    if case is Refused.REFUSED:
         return
     await close_buttons(query, _(labels.RATING[callback_data.value]))
     invite = await _invite_comment(state, case.id)
@@ -214,12 +211,10 @@ async def got_comment(
 ) -> None:
     case_id = int((await state.get_data())["case_id"])
     await state.clear()
-    try:
-        await student_views.comment_rating(
-            session=session, services=services, user=user, case_id=case_id, text=message.text or ""
-        )
-    except TransitionError as exc:
-        await message.answer(error_text(_, exc))
+    commented = student_views.comment_rating(
+        session=session, services=services, user=user, case_id=case_id, text=message.text or ""
+    )
+    await unless_refused(message, _, commented)
 
 
 async def reply_to_case(

@@ -29,17 +29,17 @@ from bot.domain.workflow import (
     TEXT_MAX,
     TEXT_MIN,
     Kind,
-    TransitionError,
 )
 from handlers.common import (
     MENU_NEW,
+    Refused,
     close_buttons,
     college_keyboard,
     consented_router,
-    error_text,
     free_input,
     main_menu,
     menu_texts,
+    unless_refused,
 )
 from handlers.media import attachment_of
 from storage.models import User
@@ -238,10 +238,8 @@ async def send(
             _("This step is no longer active. Send /new to start again."), show_alert=True
         )
         return
-    try:
-        await submit_case(session=session, services=services, submitter=user, draft=draft)
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    submitted = submit_case(session=session, services=services, submitter=user, draft=draft)
+    if await unless_refused(query, _, submitted) is Refused.REFUSED:
         return
     await state.clear()
     await close_buttons(query, _("Sent"))
