@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any, TypeVar
@@ -212,6 +213,19 @@ def consented_router(name: str) -> Router:
     router.message.middleware(ConsentGate())
     router.callback_query.middleware(ConsentGate())
     return router
+
+
+def replied_person(message: Message) -> tuple[int, str] | None:
+    """The person (not a bot) whose message an admin's command replies to: (id, name)."""
+    reply = message.reply_to_message
+    if reply is not None and reply.from_user is not None and not reply.from_user.is_bot:
+        return reply.from_user.id, reply.from_user.full_name
+    return None
+
+
+def shown_name(name: str) -> str:
+    # A Telegram name is user text, sent as HTML.
+    return html.escape(name, quote=False)
 
 
 async def admins_only(message: Message, roles: frozenset[str], _: Callable[[str], str]) -> bool:

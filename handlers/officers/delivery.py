@@ -14,9 +14,9 @@ from bot.cases import officer_views
 from bot.core.callbacks import CardCB
 from bot.core.context import Services
 from bot.delivery import admin, batching
+from bot.domain.workflow import Actor
 from handlers.common import Refused, admins_only, unless_refused
-from handlers.officers.chat import actor_of, chat_of, officers_router
-from storage.models import User
+from handlers.officers.chat import officers_router
 
 Translate = Callable[[str], str]
 
@@ -33,16 +33,12 @@ async def open_card(
     query: CallbackQuery,
     callback_data: CardCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
     opened = officer_views.open_listed_card(
-        session=session,
-        services=services,
-        actor=actor_of(user, roles, chat_of(query)),
-        case_id=callback_data.case_id,
+        session=session, services=services, actor=actor, case_id=callback_data.case_id
     )
     queued = await unless_refused(query, _, opened)
     if queued is Refused.REFUSED:

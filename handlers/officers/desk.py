@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import actions, conversation, officer_views
@@ -17,13 +17,11 @@ from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
 from handlers.common import NOT_COMMAND, Refused, done_unless_refused, error_text, unless_refused
 from handlers.officers import prompts
 from handlers.officers.chat import (
-    actor_of,
     ask_case_text,
     case_of_message,
-    chat_of,
     officers_router,
+    replace_buttons,
 )
-from storage.models import User
 
 Translate = Callable[[str], str]
 ASKS_TEXT = TEXT_REQUIRED | {Action.MERGE}
@@ -61,12 +59,10 @@ async def accept(
     query: CallbackQuery,
     callback_data: CardCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
-    actor = actor_of(user, roles, chat_of(query))
     await _act(query, session, services, _, callback_data.case_id, Action.ACCEPT, actor)
 
 
@@ -74,8 +70,7 @@ async def departments_or_card(
     query: CallbackQuery,
     callback_data: CardCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
@@ -84,7 +79,7 @@ async def departments_or_card(
     buttons = officer_views.card_buttons(
         session=session,
         services=services,
-        actor=actor_of(user, roles, chat_of(query)),
+        actor=actor,
         case_id=callback_data.case_id,
         departments=choosing,
     )
@@ -92,22 +87,17 @@ async def departments_or_card(
     if markup is Refused.REFUSED:
         return
     await query.answer(_("Choose the department") if choosing else None)
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(
-            reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None
-        )
+    await replace_buttons(query, markup)
 
 
 async def forward(
     query: CallbackQuery,
     callback_data: DeptCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
-    actor = actor_of(user, roles, chat_of(query))
     case_id, department = callback_data.case_id, callback_data.dept
     await _act(query, session, services, _, case_id, Action.FORWARD, actor, department)
 
@@ -127,12 +117,7 @@ async def officer_help(message: Message, services: Services) -> None:
 
 
 async def relay(
-    message: Message,
-    session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
-    services: Services,
-    _: Translate,
+    message: Message, session: AsyncSession, actor: Actor, services: Services, _: Translate
 ) -> None:
     case = await case_of_message(session, message)
     if case is None or case.id is None:
@@ -143,7 +128,7 @@ async def relay(
             session=session,
             services=services,
             case_id=case.id,
-            actor=actor_of(user, roles, message.chat.id),
+            actor=actor,
             text=message.text or message.caption,
             copy_from=(message.chat.id, message.message_id) if attached else None,
         )
