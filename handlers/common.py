@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from aiogram import BaseMiddleware, F, Router
 from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardMarkup,
@@ -119,6 +120,20 @@ async def unless_refused(
         return Refused.REFUSED
 
 
+async def finish_unless_refused(
+    query: CallbackQuery,
+    state: FSMContext,
+    _: Callable[[str], str],
+    call: Awaitable[object],
+    toast: str | None = None,
+) -> None:
+    """A dialogue's last press: once the service agreed, the dialogue ends and its buttons go."""
+    if await unless_refused(query, _, call) is Refused.REFUSED:
+        return
+    await state.clear()
+    await close_buttons(query, toast)
+
+
 async def done_unless_refused(
     query: CallbackQuery, _: Callable[[str], str], call: Awaitable[object]
 ) -> None:
@@ -181,6 +196,20 @@ class NeedsConsent(Filter):
                 return command not in BEFORE_CONSENT_COMMANDS
             return text not in menu_texts(services.renderer, MENU_HELP)
         return False
+
+
+async def stored_id(state: FSMContext, key: str) -> int:
+    """The id of what a dialogue is about, kept in the FSM data by an earlier step."""
+    return int((await state.get_data())[key])
+
+
+async def say_unsupported(
+    message: Message, services: Services, locale: str, expecting: str
+) -> None:
+    """Tell what the current step takes (`expecting`: text, files, buttons, or "" for none)."""
+    await message.answer(
+        services.renderer.render(locale, "student/unsupported.html", expecting=expecting)
+    )
 
 
 async def close_buttons(query: CallbackQuery, toast: str | None = None) -> None:

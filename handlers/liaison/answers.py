@@ -20,7 +20,15 @@ from bot.domain.workflow import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN
 from bot.proposals import answers as proposal_answers
 from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals.liaison_views import take_up
-from handlers.common import Refused, close_buttons, free_input, private_router, unless_refused
+from handlers.common import (
+    Refused,
+    finish_unless_refused,
+    free_input,
+    private_router,
+    say_unsupported,
+    stored_id,
+    unless_refused,
+)
 from handlers.media import attachment_of
 from storage.models import Case, User
 
@@ -82,7 +90,7 @@ async def got_answer(
         return
     await state.update_data(text=text, files=[])
     await state.set_state(LiaisonInput.files)
-    part_id = int((await state.get_data())["part_id"])
+    part_id = await stored_id(state, "part_id")
     await _say(message, services, locale, "files", part_id=part_id)
 
 
@@ -127,10 +135,7 @@ async def submit(
         text=str(data["text"]),
         attachments=list(data.get("files", [])),
     )
-    if await unless_refused(query, _, drafted) is Refused.REFUSED:
-        return
-    await state.clear()
-    await close_buttons(query)
+    await finish_unless_refused(query, state, _, drafted)
 
 
 async def got_question(
@@ -141,7 +146,7 @@ async def got_question(
     services: Services,
     _: Translate,
 ) -> None:
-    part_id = int((await state.get_data())["part_id"])
+    part_id = await stored_id(state, "part_id")
     await state.clear()
     asked = proposal_answers.ask_officers(
         session=session,
@@ -156,11 +161,7 @@ async def got_question(
 
 async def expected(message: Message, state: FSMContext, services: Services, locale: str) -> None:
     files = await state.get_state() == LiaisonInput.files.state
-    await message.answer(
-        services.renderer.render(
-            locale, "student/unsupported.html", expecting="files" if files else "text"
-        )
-    )
+    await say_unsupported(message, services, locale, "files" if files else "text")
 
 
 async def stale(query: CallbackQuery, _: Translate) -> None:

@@ -3,7 +3,7 @@ it in a preview, and sends it out for co-signing."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -26,7 +26,10 @@ from handlers.common import (
     close_buttons,
     consented_router,
     error_text,
+    finish_unless_refused,
     free_input,
+    say_unsupported,
+    stored_id,
     unless_refused,
 )
 from handlers.media import attachment_of
@@ -196,7 +199,7 @@ async def chosen(
     saved = drafts.save_field(
         session=session,
         services=services,
-        case_id=int((await state.get_data())["case_id"]),
+        case_id=await stored_id(state, "case_id"),
         user=user,
         field=field,
         value=None if callback_data.value == "-" else callback_data.value,
@@ -216,7 +219,7 @@ async def got_file(
     locale: str,
     _: Translate,
 ) -> None:
-    case_id = int((await state.get_data())["case_id"])
+    case_id = await stored_id(state, "case_id")
     try:
         count = await drafts.add_attachment(
             session=session, case_id=case_id, user=user, item=attachment_of(message)
@@ -234,9 +237,7 @@ async def buttons_expected(
     message: Message, state: FSMContext, services: Services, locale: str
 ) -> None:
     expecting = "files" if await state.get_state() == ProposalInput.files.state else "buttons"
-    await message.answer(
-        services.renderer.render(locale, "student/unsupported.html", expecting=expecting)
-    )
+    await say_unsupported(message, services, locale, expecting)
 
 
 async def files_done(
@@ -271,7 +272,7 @@ async def save(
     services: Services,
     locale: str,
 ) -> None:
-    case_id = int((await state.get_data())["case_id"])
+    case_id = await stored_id(state, "case_id")
     await state.clear()
     await close_buttons(query)
     loaded = await load(session=session, case_id=case_id, for_update=False)
@@ -293,11 +294,11 @@ async def send(
     sent = proposal_cosign.send_for_cosign(
         session=session,
         services=services,
-        case_id=int((await state.get_data())["case_id"]),
+        case_id=await stored_id(state, "case_id"),
         user=user,
         bot_username=me.username,
     )
-    await _finish_unless_refused(query, state, _, sent)
+    await finish_unless_refused(query, state, _, sent)
 
 
 async def withdraw(
@@ -311,20 +312,10 @@ async def withdraw(
     withdrawn = drafts.withdraw(
         session=session,
         services=services,
-        case_id=int((await state.get_data())["case_id"]),
+        case_id=await stored_id(state, "case_id"),
         user=user,
     )
-    await _finish_unless_refused(query, state, _, withdrawn)
-
-
-async def _finish_unless_refused(
-    query: CallbackQuery, state: FSMContext, _: Translate, call: Awaitable[object]
-) -> None:
-    """The preview's last step: once the service agreed, the dialogue is over."""
-    if await unless_refused(query, _, call) is Refused.REFUSED:
-        return
-    await state.clear()
-    await close_buttons(query)
+    await finish_unless_refused(query, state, _, withdrawn)
 
 
 async def stale(query: CallbackQuery, _: Translate) -> None:

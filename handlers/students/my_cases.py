@@ -27,7 +27,9 @@ from handlers.common import (
     error_text,
     free_input,
     menu_texts,
+    say_unsupported,
     show_in_place,
+    stored_id,
     unless_refused,
 )
 from handlers.media import attachment_of
@@ -132,7 +134,7 @@ async def got_info(
     services: Services,
     _: Translate,
 ) -> None:
-    case_id = int((await state.get_data())["case_id"])
+    case_id = await stored_id(state, "case_id")
     await state.clear()
     if message.media_group_id:
         # The album's other parts come as messages of their own; they belong here too.
@@ -148,7 +150,7 @@ async def got_info_album_part(
     services: Services,
     _: Translate,
 ) -> None:
-    case_id = int((await state.get_data())["case_id"])
+    case_id = await stored_id(state, "case_id")
     await _add_info(message, session, services, user, case_id, _, acknowledge=False)
 
 
@@ -160,7 +162,7 @@ async def info_expected(
     services: Services,
     locale: str,
 ) -> None:
-    case_id = int((await state.get_data())["case_id"])
+    case_id = await stored_id(state, "case_id")
     case = await student_views.own_case(session=session, user_id=user.id, case_id=case_id)
     if case is None:
         await state.clear()
@@ -209,7 +211,7 @@ async def got_comment(
     services: Services,
     _: Translate,
 ) -> None:
-    case_id = int((await state.get_data())["case_id"])
+    case_id = await stored_id(state, "case_id")
     await state.clear()
     commented = student_views.comment_rating(
         session=session, services=services, user=user, case_id=case_id, text=message.text or ""
@@ -233,9 +235,7 @@ async def reply_to_case(
         message_id=message.reply_to_message.message_id,
     )
     if case is None or case.id is None:
-        await message.answer(
-            services.renderer.render(locale, "student/unsupported.html", expecting="")
-        )
+        await say_unsupported(message, services, locale, "")
         return
     await _add_info(message, session, services, user, case.id, _)
 

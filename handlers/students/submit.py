@@ -32,14 +32,14 @@ from bot.domain.workflow import (
 )
 from handlers.common import (
     MENU_NEW,
-    Refused,
     close_buttons,
     college_keyboard,
     consented_router,
+    finish_unless_refused,
     free_input,
     main_menu,
     menu_texts,
-    unless_refused,
+    say_unsupported,
 )
 from handlers.media import attachment_of
 from storage.models import User
@@ -143,15 +143,11 @@ async def got_text(message: Message, state: FSMContext, services: Services, loca
 
 
 async def text_expected(message: Message, services: Services, locale: str) -> None:
-    await message.answer(
-        services.renderer.render(locale, "student/unsupported.html", expecting="text")
-    )
+    await say_unsupported(message, services, locale, "text")
 
 
 async def button_expected(message: Message, services: Services, locale: str) -> None:
-    await message.answer(
-        services.renderer.render(locale, "student/unsupported.html", expecting="buttons")
-    )
+    await say_unsupported(message, services, locale, "buttons")
 
 
 async def got_file(message: Message, state: FSMContext, services: Services, locale: str) -> None:
@@ -239,10 +235,7 @@ async def send(
         )
         return
     submitted = submit_case(session=session, services=services, submitter=user, draft=draft)
-    if await unless_refused(query, _, submitted) is Refused.REFUSED:
-        return
-    await state.clear()
-    await close_buttons(query, _("Sent"))
+    await finish_unless_refused(query, state, _, submitted, _("Sent"))
 
 
 async def stale(query: CallbackQuery, _: Translate) -> None:
