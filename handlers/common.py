@@ -1,4 +1,5 @@
-"""What several routers share: the main menu, the consent gate, error wording."""
+"""What several routers share: the main menu, the consent gate, telling a refusal, the small
+steps of a dialogue (its stored id, what it expects, ending it), admin commands' target."""
 
 from __future__ import annotations
 
