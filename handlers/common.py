@@ -1,12 +1,16 @@
-"""What several routers share: the main menu, the consent gate, error wording."""
+"""What several routers share: the main menu, the consent gate, telling a refusal, the small
+steps of a dialogue (its stored id, what it expects, ending it), admin commands' target."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from aiogram import BaseMiddleware, F, Router
 from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardMarkup,
@@ -29,6 +33,8 @@ from storage.models import User
 
 # Commands leave whatever step a person is in, so no step may swallow them as input.
 NOT_COMMAND = ~F.text.startswith("/")
+
+T = TypeVar("T")
 
 MENU_NEW = N_("📝 New feedback")
 MENU_MY = N_("📂 My cases")
@@ -58,19 +64,83 @@ def main_menu(renderer: Renderer, locale: str) -> ReplyKeyboardMarkup:
     )
 
 
-def college_keyboard(services: Services, locale: str) -> InlineKeyboardMarkup:
+def start_buttons(*buttons: tuple[str, StartCB]) -> InlineKeyboardMarkup:
+    """The onboarding and privacy dialogues' choices, two a row."""
     kb = InlineKeyboardBuilder()
-    for college in services.org.colleges:
-        kb.button(
-            text=services.renderer.name_of(college, locale),
-            callback_data=StartCB(action="college", value=college.code),
-        )
+    for text, data in buttons:
+        kb.button(text=text, callback_data=data)
     kb.adjust(2)
     return kb.as_markup()
 
 
+def college_keyboard(services: Services, locale: str) -> InlineKeyboardMarkup:
+    name_of = services.renderer.name_of
+    return start_buttons(
+        *(
+            (name_of(college, locale), StartCB(action="college", value=college.code))
+            for college in services.org.colleges
+        )
+    )
+
+
+async def send_privacy_notice(
+    message: Message, services: Services, locale: str, _: Callable[[str], str]
+) -> None:
+    """The privacy notice with its agree / do not agree buttons: using the bot begins here."""
+    org_name = services.org.name_en if locale == "en" else services.org.name_zh
+    await message.answer(
+        services.renderer.render(locale, "student/privacy.html", org_name=org_name),
+        reply_markup=start_buttons(
+            (_("I agree"), StartCB(action="consent")),
+            (_("I do not agree"), StartCB(action="decline")),
+        ),
+    )
+
+
 def error_text(_: Callable[[str], str], error: TransitionError) -> str:
     return _(labels.TRANSITION_ERROR.get(error.reason, labels.TRANSITION_ERROR["invalid"]))
+
+
+class Refused(Enum):
+    """What `unless_refused` gives back when the service said no; the person was told why."""
+
+    REFUSED = "refused"
+
+
+async def unless_refused(
+    event: CallbackQuery | Message, _: Callable[[str], str], call: Awaitable[T]
+) -> T | Refused:
+    """Await one service call; a refusal is told to whoever pressed (as an alert) or wrote."""
+    try:
+        return await call
+    except TransitionError as exc:
+        if isinstance(event, CallbackQuery):
+            await event.answer(error_text(_, exc), show_alert=True)
+        else:
+            await event.answer(error_text(_, exc))
+        return Refused.REFUSED
+
+
+async def finish_unless_refused(
+    query: CallbackQuery,
+    state: FSMContext,
+    _: Callable[[str], str],
+    call: Awaitable[object],
+    toast: str | None = None,
+) -> None:
+    """A dialogue's last press: once the service agreed, the dialogue ends and its buttons go."""
+    if await unless_refused(query, _, call) is Refused.REFUSED:
+        return
+    await state.clear()
+    await close_buttons(query, toast)
+
+
+async def done_unless_refused(
+    query: CallbackQuery, _: Callable[[str], str], call: Awaitable[object]
+) -> None:
+    """An officer's button whose service either did it ("Done") or said why not."""
+    if await unless_refused(query, _, call) is not Refused.REFUSED:
+        await query.answer(_("Done"))
 
 
 class ConsentGate(BaseMiddleware):
@@ -129,6 +199,20 @@ class NeedsConsent(Filter):
         return False
 
 
+async def stored_id(state: FSMContext, key: str) -> int:
+    """The id of what a dialogue is about, kept in the FSM data by an earlier step."""
+    return int((await state.get_data())[key])
+
+
+async def say_unsupported(
+    message: Message, services: Services, locale: str, expecting: str
+) -> None:
+    """Tell what the current step takes (`expecting`: text, files, buttons, or "" for none)."""
+    await message.answer(
+        services.renderer.render(locale, "student/unsupported.html", expecting=expecting)
+    )
+
+
 async def close_buttons(query: CallbackQuery, toast: str | None = None) -> None:
     """Answer the press and take its message's buttons away: an old step cannot be pressed again."""
     await query.answer(toast)
@@ -159,6 +243,19 @@ def consented_router(name: str) -> Router:
     router.message.middleware(ConsentGate())
     router.callback_query.middleware(ConsentGate())
     return router
+
+
+def replied_person(message: Message) -> tuple[int, str] | None:
+    """The person (not a bot) whose message an admin's command replies to: (id, name)."""
+    reply = message.reply_to_message
+    if reply is not None and reply.from_user is not None and not reply.from_user.is_bot:
+        return reply.from_user.id, reply.from_user.full_name
+    return None
+
+
+def shown_name(name: str) -> str:
+    # A Telegram name is user text, sent as HTML.
+    return html.escape(name, quote=False)
 
 
 async def admins_only(message: Message, roles: frozenset[str], _: Callable[[str], str]) -> bool:

@@ -9,7 +9,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.core.context import Services
-from handlers.common import NeedsConsent, main_menu, private_router
+from handlers.common import NeedsConsent, main_menu, private_router, say_unsupported
 
 
 def build_cancel_router() -> Router:
@@ -49,4 +49,4 @@ async def cancel(message: Message, state: FSMContext, services: Services, locale
 
 
 async def anything_else(message: Message, services: Services, locale: str) -> None:
-    await message.answer(services.renderer.render(locale, "student/unsupported.html", expecting=""))
+    await say_unsupported(message, services, locale, "")

@@ -4,7 +4,6 @@ supergroup)."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 from aiogram import F, Router
@@ -16,7 +15,7 @@ from bot.cases import lost_chats, officer_roster
 from bot.core.context import Services
 from bot.delivery import recipients
 from bot.domain.chats import OFFICERS, SENSITIVE
-from handlers.common import admins_only
+from handlers.common import admins_only, replied_person, shown_name
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -92,7 +91,7 @@ async def appoint(
         return
     target_id, name = target
     await officer_roster.appoint(session=session, user_id=target_id, name=name, granted_by=user.id)
-    await message.reply(_("%(name)s is now a rights officer.") % {"name": _shown(name)})
+    await message.reply(_("%(name)s is now a rights officer.") % {"name": shown_name(name)})
 
 
 async def dismiss(
@@ -107,7 +106,7 @@ async def dismiss(
         return
     target_id, name = target
     await officer_roster.dismiss(session=session, user_id=target_id)
-    await message.reply(_("%(name)s is no longer a rights officer.") % {"name": _shown(name)})
+    await message.reply(_("%(name)s is no longer a rights officer.") % {"name": shown_name(name)})
 
 
 async def blocked(
@@ -136,9 +135,9 @@ async def _whom(
     been told why not."""
     if not await admins_only(message, roles, _):
         return None
-    reply = message.reply_to_message
-    if reply is not None and reply.from_user is not None and not reply.from_user.is_bot:
-        return reply.from_user.id, reply.from_user.full_name
+    replied = replied_person(message)
+    if replied is not None:
+        return replied
     args = (command.args or "").strip()
     if args.lstrip("-").isdigit():
         return int(args), args
@@ -146,8 +145,3 @@ async def _whom(
         _("Reply to a message of the person, or give their numeric id: /officer 123456")
     )
     return None
-
-
-def _shown(name: str) -> str:
-    # A Telegram name is user text, sent as HTML.
-    return html.escape(name, quote=False)

@@ -16,11 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.callbacks import LiaisonCB
 from bot.core.context import Services
 from bot.core.render import Renderer
-from bot.domain.workflow import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN, TransitionError
+from bot.domain.workflow import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN
 from bot.proposals import answers as proposal_answers
 from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals.liaison_views import take_up
-from handlers.common import close_buttons, error_text, free_input, private_router
+from handlers.common import (
+    Refused,
+    finish_unless_refused,
+    free_input,
+    private_router,
+    say_unsupported,
+    stored_id,
+    unless_refused,
+)
 from handlers.media import attachment_of
 from storage.models import Case, User
 
@@ -60,12 +68,11 @@ async def start(
     _: Translate,
 ) -> None:
     answering = callback_data.action == "answer"
-    try:
-        case = await take_up(
-            session=session, user_id=user.id, part_id=callback_data.part_id, answering=answering
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    taken = take_up(
+        session=session, user_id=user.id, part_id=callback_data.part_id, answering=answering
+    )
+    case = await unless_refused(query, _, taken)
+    if case is Refused.REFUSED:
         return
     await state.set_state(LiaisonInput.answer if answering else LiaisonInput.question)
     await state.set_data({"part_id": callback_data.part_id})
@@ -83,7 +90,7 @@ async def got_answer(
         return
     await state.update_data(text=text, files=[])
     await state.set_state(LiaisonInput.files)
-    part_id = int((await state.get_data())["part_id"])
+    part_id = await stored_id(state, "part_id")
     await _say(message, services, locale, "files", part_id=part_id)
 
 
@@ -119,21 +126,16 @@ async def submit(
     _: Translate,
 ) -> None:
     data = await state.get_data()
-    try:
-        await proposal_answers.draft_answer(
-            session=session,
-            services=services,
-            assignment_id=int(data["part_id"]),
-            user=user,
-            chat_id=query.message.chat.id if query.message else None,
-            text=str(data["text"]),
-            attachments=list(data.get("files", [])),
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return
-    await state.clear()
-    await close_buttons(query)
+    drafted = proposal_answers.draft_answer(
+        session=session,
+        services=services,
+        assignment_id=int(data["part_id"]),
+        user=user,
+        chat_id=query.message.chat.id if query.message else None,
+        text=str(data["text"]),
+        attachments=list(data.get("files", [])),
+    )
+    await finish_unless_refused(query, state, _, drafted)
 
 
 async def got_question(
@@ -144,28 +146,22 @@ async def got_question(
     services: Services,
     _: Translate,
 ) -> None:
-    part_id = int((await state.get_data())["part_id"])
+    part_id = await stored_id(state, "part_id")
     await state.clear()
-    try:
-        await proposal_answers.ask_officers(
-            session=session,
-            services=services,
-            assignment_id=part_id,
-            user=user,
-            chat_id=message.chat.id,
-            question=message.text or "",
-        )
-    except TransitionError as exc:
-        await message.answer(error_text(_, exc))
+    asked = proposal_answers.ask_officers(
+        session=session,
+        services=services,
+        assignment_id=part_id,
+        user=user,
+        chat_id=message.chat.id,
+        question=message.text or "",
+    )
+    await unless_refused(message, _, asked)
 
 
 async def expected(message: Message, state: FSMContext, services: Services, locale: str) -> None:
     files = await state.get_state() == LiaisonInput.files.state
-    await message.answer(
-        services.renderer.render(
-            locale, "student/unsupported.html", expecting="files" if files else "text"
-        )
-    )
+    await say_unsupported(message, services, locale, "files" if files else "text")
 
 
 async def stale(query: CallbackQuery, _: Translate) -> None:

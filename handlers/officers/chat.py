@@ -7,15 +7,21 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Router
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, InaccessibleMessage, Message, TelegramObject
+from aiogram.types import (
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import officer_views, pending
 from bot.cases.pending import Where
 from bot.core.callbacks import CardCB
 from bot.core.context import Services
-from bot.domain.workflow import Actor, Role, TransitionError
-from handlers.common import error_text
+from bot.domain.workflow import Actor, Role
+from handlers.common import Refused, unless_refused
 from storage.models import Case, User
 
 OFFICER_ROLES = frozenset({"officer", "admin"})
@@ -32,7 +38,8 @@ class OfficerChat(Filter):
 
 
 class OfficersOnly(BaseMiddleware):
-    """Members without the officer role may read the chat but change nothing."""
+    """Members without the officer role may read the chat but change nothing; an officer's
+    handler gets them as `actor`, acting from this chat."""
 
     async def __call__(
         self,
@@ -41,6 +48,7 @@ class OfficersOnly(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         if data.get("roles", frozenset()) & OFFICER_ROLES:
+            data["actor"] = actor_of(data["user"], data["roles"], _chat_of_event(event))
             return await handler(event, data)
         if isinstance(event, CallbackQuery):
             _ = data["_"]  # named `_` so the message is extracted for translation
@@ -81,17 +89,30 @@ def chat_of(query: CallbackQuery) -> int | None:
     return message.chat.id if isinstance(message, Message | InaccessibleMessage) else None
 
 
+def _chat_of_event(event: TelegramObject) -> int | None:
+    if isinstance(event, CallbackQuery):
+        return chat_of(event)
+    return event.chat.id if isinstance(event, Message) else None
+
+
 def where_of(message: Message) -> Where:
     """A prompt about `message` goes to its chat and forum topic, as a reply to it."""
     thread = message.message_thread_id if message.is_topic_message else None
     return Where(message.chat.id, thread, message.message_id)
 
 
+async def replace_buttons(query: CallbackQuery, markup: dict[str, Any] | None) -> None:
+    """The pressed card's buttons become `markup` (none for None)."""
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(
+            reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None
+        )
+
+
 async def ask_for_text(
     query: CallbackQuery,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Callable[[str], str],
     action: str,
@@ -103,18 +124,16 @@ async def ask_for_text(
     if not isinstance(query.message, Message):
         await query.answer(_("This step is over."), show_alert=True)
         return
-    try:
-        await pending.ask(
-            session=session,
-            services=services,
-            actor=actor_of(user, roles, query.message.chat.id),
-            action=action,
-            where=where_of(query.message),
-            case_id=case_id,
-            part_id=part_id,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    asked = pending.ask(
+        session=session,
+        services=services,
+        actor=actor,
+        action=action,
+        where=where_of(query.message),
+        case_id=case_id,
+        part_id=part_id,
+    )
+    if await unless_refused(query, _, asked) is Refused.REFUSED:
         return
     await query.answer(_("Reply to the bot's request with the text."))
 
@@ -123,19 +142,10 @@ async def ask_case_text(
     query: CallbackQuery,
     callback_data: CardCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Callable[[str], str],
 ) -> None:
     """A case card's button whose action needs words."""
-    await ask_for_text(
-        query,
-        session,
-        user,
-        roles,
-        services,
-        _,
-        callback_data.action,
-        case_id=callback_data.case_id,
-    )
+    action, case_id = callback_data.action, callback_data.case_id
+    await ask_for_text(query, session, actor, services, _, action, case_id=case_id)

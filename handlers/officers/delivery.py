@@ -14,10 +14,9 @@ from bot.cases import officer_views
 from bot.core.callbacks import CardCB
 from bot.core.context import Services
 from bot.delivery import admin, batching
-from bot.domain.workflow import TransitionError
-from handlers.common import admins_only, error_text
-from handlers.officers.chat import actor_of, chat_of, officers_router
-from storage.models import User
+from bot.domain.workflow import Actor
+from handlers.common import Refused, admins_only, unless_refused
+from handlers.officers.chat import officers_router
 
 Translate = Callable[[str], str]
 
@@ -34,20 +33,15 @@ async def open_card(
     query: CallbackQuery,
     callback_data: CardCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
-    try:
-        queued = await officer_views.open_listed_card(
-            session=session,
-            services=services,
-            actor=actor_of(user, roles, chat_of(query)),
-            case_id=callback_data.case_id,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    opened = officer_views.open_listed_card(
+        session=session, services=services, actor=actor, case_id=callback_data.case_id
+    )
+    queued = await unless_refused(query, _, opened)
+    if queued is Refused.REFUSED:
         return
     await query.answer(_("The card is on its way.") if queued else _("The card is posted."))
 

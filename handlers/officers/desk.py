@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import actions, conversation, officer_views
@@ -14,16 +14,14 @@ from bot.cases.queue import queue_view
 from bot.core.callbacks import CardCB, DeptCB
 from bot.core.context import Services
 from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
-from handlers.common import NOT_COMMAND, error_text
+from handlers.common import NOT_COMMAND, Refused, done_unless_refused, error_text, unless_refused
 from handlers.officers import prompts
 from handlers.officers.chat import (
-    actor_of,
     ask_case_text,
     case_of_message,
-    chat_of,
     officers_router,
+    replace_buttons,
 )
-from storage.models import User
 
 Translate = Callable[[str], str]
 ASKS_TEXT = TEXT_REQUIRED | {Action.MERGE}
@@ -61,12 +59,10 @@ async def accept(
     query: CallbackQuery,
     callback_data: CardCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
-    actor = actor_of(user, roles, chat_of(query))
     await _act(query, session, services, _, callback_data.case_id, Action.ACCEPT, actor)
 
 
@@ -74,41 +70,34 @@ async def departments_or_card(
     query: CallbackQuery,
     callback_data: CardCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
     """转办 shows the departments on the card; their 取消 brings its buttons back."""
     choosing = callback_data.action == Action.FORWARD
-    try:
-        markup = await officer_views.card_buttons(
-            session=session,
-            services=services,
-            actor=actor_of(user, roles, chat_of(query)),
-            case_id=callback_data.case_id,
-            departments=choosing,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    buttons = officer_views.card_buttons(
+        session=session,
+        services=services,
+        actor=actor,
+        case_id=callback_data.case_id,
+        departments=choosing,
+    )
+    markup = await unless_refused(query, _, buttons)
+    if markup is Refused.REFUSED:
         return
     await query.answer(_("Choose the department") if choosing else None)
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(
-            reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None
-        )
+    await replace_buttons(query, markup)
 
 
 async def forward(
     query: CallbackQuery,
     callback_data: DeptCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
-    actor = actor_of(user, roles, chat_of(query))
     case_id, department = callback_data.case_id, callback_data.dept
     await _act(query, session, services, _, case_id, Action.FORWARD, actor, department)
 
@@ -128,12 +117,7 @@ async def officer_help(message: Message, services: Services) -> None:
 
 
 async def relay(
-    message: Message,
-    session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
-    services: Services,
-    _: Translate,
+    message: Message, session: AsyncSession, actor: Actor, services: Services, _: Translate
 ) -> None:
     case = await case_of_message(session, message)
     if case is None or case.id is None:
@@ -144,7 +128,7 @@ async def relay(
             session=session,
             services=services,
             case_id=case.id,
-            actor=actor_of(user, roles, message.chat.id),
+            actor=actor,
             text=message.text or message.caption,
             copy_from=(message.chat.id, message.message_id) if attached else None,
         )
@@ -169,18 +153,13 @@ async def _act(
     actor: Actor,
     department: str | None = None,
 ) -> None:
-    try:
-        # Through the module, not an imported name: tests/reliability/test_errors.py replaces
-        # it there.
-        await actions.apply_action(
-            session=session,
-            services=services,
-            case_id=case_id,
-            action=action,
-            actor=actor,
-            department=department,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return
-    await query.answer(_("Done"))
+    # Through the module, not an imported name: tests/reliability/test_errors.py replaces it there.
+    applied = actions.apply_action(
+        session=session,
+        services=services,
+        case_id=case_id,
+        action=action,
+        actor=actor,
+        department=department,
+    )
+    await done_unless_refused(query, _, applied)

@@ -18,7 +18,7 @@ from bot.core.context import Services
 from bot.domain.text import N_
 from bot.domain.workflow import Actor, TransitionError
 from handlers.common import NOT_COMMAND, error_text
-from handlers.officers.chat import actor_of, where_of
+from handlers.officers.chat import where_of
 from storage.models import PendingInput, User
 
 Translate = Callable[[str], str]
@@ -64,15 +64,13 @@ async def reply_to_prompt(
     message: Message,
     asked: PendingInput,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
     if not message.text:
         await message.reply(_("Please reply with text."))
         return
-    actor = actor_of(user, roles, message.chat.id)
     try:
         outcome = await pending.receive(
             session=session, services=services, actor=actor, pending=asked, text=message.text
@@ -90,8 +88,7 @@ async def preview_button(
     query: CallbackQuery,
     callback_data: PendingCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
@@ -99,7 +96,6 @@ async def preview_button(
     if not isinstance(message, Message):
         await query.answer(_("This step is over."), show_alert=True)
         return
-    actor = actor_of(user, roles, message.chat.id)
     try:
         outcome = await _press(session, services, actor, callback_data, message)
     except TransitionError as exc:

@@ -21,7 +21,17 @@ from bot.proposals import drafts
 from bot.proposals import keyboards as kbs
 from bot.proposals.core import load
 from bot.proposals.representative_views import ProposeEntry, propose_entry
-from handlers.common import close_buttons, consented_router, error_text, free_input
+from handlers.common import (
+    Refused,
+    close_buttons,
+    consented_router,
+    error_text,
+    finish_unless_refused,
+    free_input,
+    say_unsupported,
+    stored_id,
+    unless_refused,
+)
 from handlers.media import attachment_of
 from handlers.proposals import drafting_steps as steps
 from handlers.proposals.drafting_steps import ProposalInput
@@ -186,17 +196,15 @@ async def chosen(
     _: Translate,
 ) -> None:
     field = "category" if callback_data.step == "cat" else "department"
-    try:
-        await drafts.save_field(
-            session=session,
-            services=services,
-            case_id=int((await state.get_data())["case_id"]),
-            user=user,
-            field=field,
-            value=None if callback_data.value == "-" else callback_data.value,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    saved = drafts.save_field(
+        session=session,
+        services=services,
+        case_id=await stored_id(state, "case_id"),
+        user=user,
+        field=field,
+        value=None if callback_data.value == "-" else callback_data.value,
+    )
+    if await unless_refused(query, _, saved) is Refused.REFUSED:
         return
     await close_buttons(query)
     await steps.next_step(query, state, session, services, locale, field)
@@ -211,7 +219,7 @@ async def got_file(
     locale: str,
     _: Translate,
 ) -> None:
-    case_id = int((await state.get_data())["case_id"])
+    case_id = await stored_id(state, "case_id")
     try:
         count = await drafts.add_attachment(
             session=session, case_id=case_id, user=user, item=attachment_of(message)
@@ -229,9 +237,7 @@ async def buttons_expected(
     message: Message, state: FSMContext, services: Services, locale: str
 ) -> None:
     expecting = "files" if await state.get_state() == ProposalInput.files.state else "buttons"
-    await message.answer(
-        services.renderer.render(locale, "student/unsupported.html", expecting=expecting)
-    )
+    await say_unsupported(message, services, locale, expecting)
 
 
 async def files_done(
@@ -266,7 +272,7 @@ async def save(
     services: Services,
     locale: str,
 ) -> None:
-    case_id = int((await state.get_data())["case_id"])
+    case_id = await stored_id(state, "case_id")
     await state.clear()
     await close_buttons(query)
     loaded = await load(session=session, case_id=case_id, for_update=False)
@@ -285,18 +291,14 @@ async def send(
     _: Translate,
 ) -> None:
     me = await bot.me()
-    try:
-        await proposal_cosign.send_for_cosign(
-            session=session,
-            services=services,
-            case_id=int((await state.get_data())["case_id"]),
-            user=user,
-            bot_username=me.username,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return
-    await _finished(query, state)
+    sent = proposal_cosign.send_for_cosign(
+        session=session,
+        services=services,
+        case_id=await stored_id(state, "case_id"),
+        user=user,
+        bot_username=me.username,
+    )
+    await finish_unless_refused(query, state, _, sent)
 
 
 async def withdraw(
@@ -307,22 +309,13 @@ async def withdraw(
     services: Services,
     _: Translate,
 ) -> None:
-    try:
-        await drafts.withdraw(
-            session=session,
-            services=services,
-            case_id=int((await state.get_data())["case_id"]),
-            user=user,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return
-    await _finished(query, state)
-
-
-async def _finished(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    await close_buttons(query)
+    withdrawn = drafts.withdraw(
+        session=session,
+        services=services,
+        case_id=await stored_id(state, "case_id"),
+        user=user,
+    )
+    await finish_unless_refused(query, state, _, withdrawn)
 
 
 async def stale(query: CallbackQuery, _: Translate) -> None:

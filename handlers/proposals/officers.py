@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import guard, keyboards
@@ -16,13 +16,20 @@ from bot.core.callbacks import AssignCB, CardCB, PartCB
 from bot.core.config import Department
 from bot.core.context import Services
 from bot.domain.text import N_
-from bot.domain.workflow import Action, TransitionError
+from bot.domain.workflow import Action, Actor
 from bot.proposals import answers as proposal_answers
 from bot.proposals import decisions as proposal_decisions
 from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals import liaisons
-from handlers.common import admins_only, error_text
-from handlers.officers.chat import actor_of, ask_case_text, ask_for_text, chat_of, officers_router
+from handlers.common import (
+    Refused,
+    admins_only,
+    done_unless_refused,
+    replied_person,
+    shown_name,
+    unless_refused,
+)
+from handlers.officers.chat import ask_case_text, ask_for_text, officers_router, replace_buttons
 from storage.models import Case, User
 
 Translate = Callable[[str], str]
@@ -48,58 +55,45 @@ async def ask_part_text(
     query: CallbackQuery,
     callback_data: PartCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
     """退回修改 (a comment for the department), 回复联络人 (an answer to its question)."""
-    await ask_for_text(
-        query,
-        session,
-        user,
-        roles,
-        services,
-        _,
-        callback_data.action,
-        part_id=callback_data.part_id,
-    )
+    action, part_id = callback_data.action, callback_data.part_id
+    await ask_for_text(query, session, actor, services, _, action, part_id=part_id)
 
 
 async def publish(
     query: CallbackQuery,
     callback_data: PartCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
-    try:
-        await proposal_answers.approve_answer(
-            session=session,
-            services=services,
-            assignment_id=callback_data.part_id,
-            actor=actor_of(user, roles, chat_of(query)),
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    approved = proposal_answers.approve_answer(
+        session=session,
+        services=services,
+        assignment_id=callback_data.part_id,
+        actor=actor,
+    )
+    if await unless_refused(query, _, approved) is Refused.REFUSED:
         return
     await query.answer(_("Done"))
-    await _edit_markup(query, None)
+    await replace_buttons(query, None)
 
 
 async def assign_open(
     query: CallbackQuery,
     callback_data: CardCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
     """交办 from the card: no department chosen yet, the usual deadline."""
-    case = await _assignable(query, callback_data.case_id, session, user, roles, services, _)
+    case = await _assignable(query, callback_data.case_id, session, actor, services, _)
     if case is not None:
         days = int(services.org.deadlines.department_days)
         await _show_assign(query, services, case, 0, days)
@@ -109,13 +103,12 @@ async def assign_choice(
     query: CallbackQuery,
     callback_data: AssignCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
     """A department toggled, a deadline picked, or back to the card (the choice is in the data)."""
-    case = await _assignable(query, callback_data.case_id, session, user, roles, services, _)
+    case = await _assignable(query, callback_data.case_id, session, actor, services, _)
     if case is None:
         return
     mask, days, op = callback_data.mask, callback_data.days, callback_data.op
@@ -125,33 +118,28 @@ async def assign_choice(
         await _show_assign(query, services, case, mask, callback_data.index)
     elif op == "x":
         await query.answer()
-        await _edit_markup(query, keyboards.card(services.renderer, services.group_locale, case))
+        await replace_buttons(query, keyboards.card(services.renderer, services.group_locale, case))
 
 
 async def assign_confirm(
     query: CallbackQuery,
     callback_data: AssignCB,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> None:
     """确定: the chosen departments get their parts (the service checks the officer too)."""
     mask = callback_data.mask
-    try:
-        await proposal_decisions.assign(
-            session=session,
-            services=services,
-            case_id=callback_data.case_id,
-            actor=actor_of(user, roles, chat_of(query)),
-            departments=[d.code for i, d in enumerate(services.org.departments) if mask >> i & 1],
-            days=callback_data.days,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return
-    await query.answer(_("Done"))
+    assigned = proposal_decisions.assign(
+        session=session,
+        services=services,
+        case_id=callback_data.case_id,
+        actor=actor,
+        departments=[d.code for i, d in enumerate(services.org.departments) if mask >> i & 1],
+        days=callback_data.days,
+    )
+    await done_unless_refused(query, _, assigned)
 
 
 async def appoint_liaison(
@@ -180,7 +168,7 @@ async def appoint_liaison(
     await message.reply(
         _("%(name)s is now the liaison of %(department)s.")
         % {
-            "name": html.escape(shown, quote=False),
+            "name": shown_name(shown),
             "department": services.renderer.name_of(department, locale),
         }
     )
@@ -205,7 +193,7 @@ async def dismiss_liaison(
         by_reply=message.reply_to_message is not None,
     )
     await message.reply(
-        _("%(name)s is no longer a department liaison.") % {"name": html.escape(shown, quote=False)}
+        _("%(name)s is no longer a department liaison.") % {"name": shown_name(shown)}
     )
 
 
@@ -221,11 +209,8 @@ async def _liaison_command(
     if not await admins_only(message, roles, _):
         return None
     args = (command.args or "").split()
-    reply = message.reply_to_message
-    target = None
-    if reply is not None and reply.from_user is not None and not reply.from_user.is_bot:
-        target = (reply.from_user.id, reply.from_user.full_name)
-    elif args and args[0].lstrip("-").isdigit():
+    target = replied_person(message)
+    if target is None and args and args[0].lstrip("-").isdigit():
         target, args = (int(args[0]), args[0]), args[1:]
     department = services.org.department(args[0]) if args else None
     if target is None or (command.command == "liaison" and department is None):
@@ -239,36 +224,29 @@ async def _assignable(
     query: CallbackQuery,
     case_id: int,
     session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
+    actor: Actor,
     services: Services,
     _: Translate,
 ) -> Case | None:
     """The case to 交办, if the officer may act on it from here; None once told why not."""
-    try:
-        return await guard.officer_case(
+    case = await unless_refused(
+        query,
+        _,
+        guard.officer_case(
             session=session,
             services=services,
-            actor=actor_of(user, roles, chat_of(query)),
+            actor=actor,
             case_id=case_id,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return None
+        ),
+    )
+    return None if case is Refused.REFUSED else case
 
 
 async def _show_assign(
     query: CallbackQuery, services: Services, case: Case, mask: int, days: int
 ) -> None:
     await query.answer()
-    await _edit_markup(
+    await replace_buttons(
         query,
         proposal_keyboards.assign(services.renderer, services.group_locale, case, mask, days),
     )
-
-
-async def _edit_markup(query: CallbackQuery, markup: dict[str, object] | None) -> None:
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(
-            reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None
-        )

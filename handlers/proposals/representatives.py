@@ -9,17 +9,21 @@ from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.callbacks import CosignCB, StartCB
+from bot.core.callbacks import CosignCB
 from bot.core.context import Services
-from bot.domain.workflow import TransitionError
 from bot.proposals import cosign as proposal_cosign
 from bot.proposals import keyboards as kbs
 from bot.proposals import roster
 from bot.proposals.representative_views import cosign_request
-from handlers.common import close_buttons, error_text, private_router
+from handlers.common import (
+    Refused,
+    close_buttons,
+    private_router,
+    send_privacy_notice,
+    unless_refused,
+)
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -60,18 +64,15 @@ async def answer(
     services: Services,
     _: Translate,
 ) -> None:
-    try:
-        await proposal_cosign.answer_cosign(
-            session=session,
-            services=services,
-            case_id=callback_data.case_id,
-            user=user,
-            agreed=callback_data.action == "yes",
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return
-    await close_buttons(query)
+    answered = proposal_cosign.answer_cosign(
+        session=session,
+        services=services,
+        case_id=callback_data.case_id,
+        user=user,
+        agreed=callback_data.action == "yes",
+    )
+    if await unless_refused(query, _, answered) is not Refused.REFUSED:
+        await close_buttons(query)
 
 
 async def _invite(
@@ -95,11 +96,7 @@ async def _invite(
     )
     if linking.outcome == "linked" and user.consent_at is None:
         # The roster entry is the union's; using the bot still begins with the notice.
-        org_name = services.org.name_en if locale == "en" else services.org.name_zh
-        await message.answer(
-            services.renderer.render(locale, "student/privacy.html", org_name=org_name),
-            reply_markup=_consent_keyboard(_),
-        )
+        await send_privacy_notice(message, services, locale, _)
 
 
 async def _cosign_request(
@@ -114,15 +111,14 @@ async def _cosign_request(
     if user.consent_at is None:
         await message.answer(services.renderer.render(locale, "student/need_consent.html"))
         return
-    try:
-        view = await cosign_request(
-            session=session,
-            services=services,
-            case_id=int(raw_id) if raw_id.isdigit() else 0,
-            user=user,
-        )
-    except TransitionError as exc:
-        await message.answer(error_text(_, exc))
+    requested = cosign_request(
+        session=session,
+        services=services,
+        case_id=int(raw_id) if raw_id.isdigit() else 0,
+        user=user,
+    )
+    view = await unless_refused(message, _, requested)
+    if view is Refused.REFUSED:
         return
     await message.answer(
         services.renderer.render(
@@ -132,11 +128,3 @@ async def _cosign_request(
             kbs.cosign(services.renderer, locale, view.case.id or 0)
         ),
     )
-
-
-def _consent_keyboard(_: Translate) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("I agree"), callback_data=StartCB(action="consent"))
-    kb.button(text=_("I do not agree"), callback_data=StartCB(action="decline"))
-    kb.adjust(2)
-    return kb.as_markup()

@@ -21,12 +21,16 @@ from bot.domain import labels
 from bot.domain.workflow import ACTION_OF_RATING, FINAL_STATES, TransitionError
 from handlers.common import (
     MENU_MY,
+    Refused,
     close_buttons,
     consented_router,
     error_text,
     free_input,
     menu_texts,
+    say_unsupported,
     show_in_place,
+    stored_id,
+    unless_refused,
 )
 from handlers.media import attachment_of
 from storage.models import User
@@ -130,7 +134,7 @@ async def got_info(
     services: Services,
     _: Translate,
 ) -> None:
-    case_id = int((await state.get_data())["case_id"])
+    case_id = await stored_id(state, "case_id")
     await state.clear()
     if message.media_group_id:
         # The album's other parts come as messages of their own; they belong here too.
@@ -146,7 +150,7 @@ async def got_info_album_part(
     services: Services,
     _: Translate,
 ) -> None:
-    case_id = int((await state.get_data())["case_id"])
+    case_id = await stored_id(state, "case_id")
     await _add_info(message, session, services, user, case_id, _, acknowledge=False)
 
 
@@ -158,7 +162,7 @@ async def info_expected(
     services: Services,
     locale: str,
 ) -> None:
-    case_id = int((await state.get_data())["case_id"])
+    case_id = await stored_id(state, "case_id")
     case = await student_views.own_case(session=session, user_id=user.id, case_id=case_id)
     if case is None:
         await state.clear()
@@ -179,16 +183,11 @@ async def rate(
     if action is None:
         await query.answer()
         return
-    try:
-        case = await student_views.rate(
-            session=session,
-            services=services,
-            user=user,
-            case_id=callback_data.case_id,
-            action=action,
-        )
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
+    rated = student_views.rate(
+        session=session, services=services, user=user, case_id=callback_data.case_id, action=action
+    )
+    case = await unless_refused(query, _, rated)
+    if case is Refused.REFUSED:
         return
     await close_buttons(query, _(labels.RATING[callback_data.value]))
     invite = await _invite_comment(state, case.id)
@@ -212,14 +211,12 @@ async def got_comment(
     services: Services,
     _: Translate,
 ) -> None:
-    case_id = int((await state.get_data())["case_id"])
+    case_id = await stored_id(state, "case_id")
     await state.clear()
-    try:
-        await student_views.comment_rating(
-            session=session, services=services, user=user, case_id=case_id, text=message.text or ""
-        )
-    except TransitionError as exc:
-        await message.answer(error_text(_, exc))
+    commented = student_views.comment_rating(
+        session=session, services=services, user=user, case_id=case_id, text=message.text or ""
+    )
+    await unless_refused(message, _, commented)
 
 
 async def reply_to_case(
@@ -238,9 +235,7 @@ async def reply_to_case(
         message_id=message.reply_to_message.message_id,
     )
     if case is None or case.id is None:
-        await message.answer(
-            services.renderer.render(locale, "student/unsupported.html", expecting="")
-        )
+        await say_unsupported(message, services, locale, "")
         return
     await _add_info(message, session, services, user, case.id, _)
 

@@ -9,13 +9,12 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.callbacks import StartCB
 from bot.core.context import Services
 from bot.privacy import personal_data as privacy
-from handlers.common import close_buttons, private_router
+from handlers.common import close_buttons, private_router, start_buttons
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -79,11 +78,10 @@ async def erase(
 
 
 def _erase_keyboard(_: Translate) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("Erase my data"), callback_data=StartCB(action="erase"))
-    kb.button(text=_("Keep"), callback_data=StartCB(action="keep"))
-    kb.adjust(2)
-    return kb.as_markup()
+    return start_buttons(
+        (_("Erase my data"), StartCB(action="erase")),
+        (_("Keep"), StartCB(action="keep")),
+    )
 
 
 def build_router() -> Router:

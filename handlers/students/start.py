@@ -8,7 +8,6 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.callbacks import StartCB
@@ -24,6 +23,8 @@ from handlers.common import (
     main_menu,
     menu_texts,
     private_router,
+    send_privacy_notice,
+    start_buttons,
 )
 from storage.models import CongressSession, Representative, User
 
@@ -41,11 +42,7 @@ async def start(
 ) -> None:
     await state.clear()
     if user.consent_at is None:
-        org_name = services.org.name_en if locale == "en" else services.org.name_zh
-        await message.answer(
-            services.renderer.render(locale, "student/privacy.html", org_name=org_name),
-            reply_markup=_consent_keyboard(_),
-        )
+        await send_privacy_notice(message, services, locale, _)
     elif user.college_code is None:
         # Agreed already but left before choosing a college: do not ask to agree again.
         await _ask_college(message, services, locale)
@@ -174,20 +171,11 @@ async def _congress_status(
     )
 
 
-def _consent_keyboard(_: Translate) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("I agree"), callback_data=StartCB(action="consent"))
-    kb.button(text=_("I do not agree"), callback_data=StartCB(action="decline"))
-    kb.adjust(2)
-    return kb.as_markup()
-
-
 def _language_keyboard() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text="中文", callback_data=StartCB(action="lang", value="zh_Hans"))
-    kb.button(text="English", callback_data=StartCB(action="lang", value="en"))
-    kb.adjust(2)
-    return kb.as_markup()
+    return start_buttons(
+        ("中文", StartCB(action="lang", value="zh_Hans")),
+        ("English", StartCB(action="lang", value="en")),
+    )
 
 
 def build_router(renderer: Renderer) -> Router:

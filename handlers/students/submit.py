@@ -29,17 +29,17 @@ from bot.domain.workflow import (
     TEXT_MAX,
     TEXT_MIN,
     Kind,
-    TransitionError,
 )
 from handlers.common import (
     MENU_NEW,
     close_buttons,
     college_keyboard,
     consented_router,
-    error_text,
+    finish_unless_refused,
     free_input,
     main_menu,
     menu_texts,
+    say_unsupported,
 )
 from handlers.media import attachment_of
 from storage.models import User
@@ -143,15 +143,11 @@ async def got_text(message: Message, state: FSMContext, services: Services, loca
 
 
 async def text_expected(message: Message, services: Services, locale: str) -> None:
-    await message.answer(
-        services.renderer.render(locale, "student/unsupported.html", expecting="text")
-    )
+    await say_unsupported(message, services, locale, "text")
 
 
 async def button_expected(message: Message, services: Services, locale: str) -> None:
-    await message.answer(
-        services.renderer.render(locale, "student/unsupported.html", expecting="buttons")
-    )
+    await say_unsupported(message, services, locale, "buttons")
 
 
 async def got_file(message: Message, state: FSMContext, services: Services, locale: str) -> None:
@@ -238,13 +234,8 @@ async def send(
             _("This step is no longer active. Send /new to start again."), show_alert=True
         )
         return
-    try:
-        await submit_case(session=session, services=services, submitter=user, draft=draft)
-    except TransitionError as exc:
-        await query.answer(error_text(_, exc), show_alert=True)
-        return
-    await state.clear()
-    await close_buttons(query, _("Sent"))
+    submitted = submit_case(session=session, services=services, submitter=user, draft=draft)
+    await finish_unless_refused(query, state, _, submitted, _("Sent"))
 
 
 async def stale(query: CallbackQuery, _: Translate) -> None:

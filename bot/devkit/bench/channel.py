@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import multiprocessing
+from collections.abc import AsyncIterator, Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -53,3 +56,30 @@ class Channel:
         if kind == "error":
             raise BenchError(f"the simulated world failed at {command!r}: {answer['message']}")
         return answer
+
+
+@contextlib.asynccontextmanager
+async def spawned(
+    target: Callable[..., None], args: tuple[Any, ...], *, name: str, what: str, limit: float
+) -> AsyncIterator[tuple[Channel, dict[str, Any]]]:
+    """`target(conn, *args)` in a fresh interpreter ("spawn": nothing of this process's state is
+    shared); yields the channel to it and what it sent with "ready", and stops it afterwards."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=target, args=(theirs, *args), name=name, daemon=True)
+    process.start()
+    theirs.close()
+    channel = Channel(ours)
+    try:
+        kind, ready = await channel.recv(limit)
+        if kind != "ready":
+            raise BenchError(f"{what} did not start: {ready}")
+        yield channel, ready
+    finally:
+        with contextlib.suppress(OSError):
+            channel.send("stop")
+        await asyncio.to_thread(process.join, 10)
+        if process.is_alive():
+            process.terminate()
+            await asyncio.to_thread(process.join, 5)
+        ours.close()

@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import multiprocessing
 import re
 from collections.abc import AsyncIterator
 from multiprocessing.connection import Connection
 from typing import Any
 
-from bot.devkit.bench.channel import BenchError, Channel
+from bot.devkit.bench.channel import Channel, spawned
 from bot.devkit.emulator import BotAPIEmulator, StrictLimits
 
 TAG = re.compile(r"⟦(i\d+)⟧")
@@ -26,30 +25,11 @@ TAG = re.compile(r"⟦(i\d+)⟧")
 async def spawned_telegram(
     limit: float, *, limits: dict[str, float], users: list[int]
 ) -> AsyncIterator[tuple[Channel, str]]:
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    process = context.Process(
-        target=serve,
-        args=(theirs, limits, users),
-        name="studentvoice-bench-telegram",
-        daemon=True,
-    )
-    process.start()
-    theirs.close()
-    channel = Channel(ours)
-    try:
-        kind, ready = await channel.recv(limit)
-        if kind != "ready":
-            raise BenchError(f"the emulator did not start: {ready}")
+    name = "studentvoice-bench-telegram"
+    args = (limits, users)
+    async with spawned(serve, args, name=name, what="the emulator", limit=limit) as telegram:
+        channel, ready = telegram
         yield channel, str(ready["url"])
-    finally:
-        with contextlib.suppress(OSError):
-            channel.send("stop")
-        await asyncio.to_thread(process.join, 10)
-        if process.is_alive():
-            process.terminate()
-            await asyncio.to_thread(process.join, 5)
-        ours.close()
 
 
 def serve(conn: Connection, limits: dict[str, float], users: list[int]) -> None:

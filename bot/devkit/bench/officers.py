@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
-from bot.devkit.emulator import BotAPIEmulator, SimUser
+from bot.devkit.bench.students import follow_requests
+from bot.devkit.emulator import BotAPIEmulator, RecordedRequest, SimUser
 from bot.devkit.emulator.models import SimMessage
 
 ACCEPT, FORWARD = "受理", "转办"
@@ -34,28 +35,19 @@ class Desk:
         self._chat_id = chat_id
         # Told with the first submissions, before any card can come.
         self.number = re.compile(r"(?!)")
-        self._read = 0
         self._cards: dict[str, tuple[int, float]] = {}
 
     async def watch(self) -> None:
-        world = self._emu.world
-        while True:
-            changed = world.changed
-            requests = world.requests
-            for request in requests[self._read :]:
-                if (
-                    request.ok
-                    and request.method == "sendMessage"
-                    and request.chat_id == self._chat_id
-                ):
-                    first_line = str(request.response.get("text", "")).split("\n", 1)[0]
-                    found = self.number.search(first_line)
-                    if found is not None:
-                        self._cards.setdefault(
-                            found.group(0), (int(request.response["message_id"]), request.t)
-                        )
-            self._read = len(requests)
-            await changed.wait()
+        await follow_requests(self._emu, self._seen)
+
+    def _seen(self, request: RecordedRequest) -> None:
+        if request.ok and request.method == "sendMessage" and request.chat_id == self._chat_id:
+            first_line = str(request.response.get("text", "")).split("\n", 1)[0]
+            found = self.number.search(first_line)
+            if found is not None:
+                self._cards.setdefault(
+                    found.group(0), (int(request.response["message_id"]), request.t)
+                )
 
     async def card(self, number: str) -> tuple[SimMessage, float]:
         """The card of a case and when the bot sent it (the emulator's monotonic clock)."""

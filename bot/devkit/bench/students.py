@@ -16,13 +16,26 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from bot.devkit.emulator import BotAPIEmulator, SimUser
+from bot.devkit.emulator import BotAPIEmulator, RecordedRequest, SimUser
 
 COLLEGE, LANGUAGE = "临床医学院", "中文"
 KIND, CATEGORY = "权益诉求", "后勤餐饮"
 STEP_TIMEOUT = 30.0
 
 BotMessage = dict[str, Any]
+
+
+async def follow_requests(emu: BotAPIEmulator, seen: Callable[[RecordedRequest], None]) -> None:
+    """Hand each request the emulator records to `seen`, once and in order, until cancelled."""
+    world = emu.world
+    read = 0
+    while True:
+        changed = world.changed
+        requests = world.requests
+        for request in requests[read:]:
+            seen(request)
+        read = len(requests)
+        await changed.wait()
 
 
 class Inbox:
@@ -38,28 +51,23 @@ class Inbox:
         # toast of a press): not an answer to anything, so not queued; only counted.
         self.notice: str | None = None
         self.notices = 0
-        self._read = 0
         self._queues: dict[int, deque[BotMessage]] = {}
         self._arrived: dict[int, asyncio.Event] = {}
 
     async def watch(self) -> None:
-        world = self._emu.world
-        while True:
-            changed = world.changed
-            requests = world.requests
-            for request in requests[self._read :]:
-                chat_id = request.chat_id
-                if request.ok and request.method == "answerCallbackQuery":
-                    if self._is_notice(request.params.get("text")):
-                        self.notices += 1
-                elif request.ok and request.method == "sendMessage" and chat_id and chat_id > 0:
-                    if self._is_notice(request.response.get("text")):
-                        self.notices += 1
-                        continue
-                    self._queue(chat_id).append(request.response)
-                    self._event(chat_id).set()
-            self._read = len(requests)
-            await changed.wait()
+        await follow_requests(self._emu, self._seen)
+
+    def _seen(self, request: RecordedRequest) -> None:
+        chat_id = request.chat_id
+        if request.ok and request.method == "answerCallbackQuery":
+            if self._is_notice(request.params.get("text")):
+                self.notices += 1
+        elif request.ok and request.method == "sendMessage" and chat_id and chat_id > 0:
+            if self._is_notice(request.response.get("text")):
+                self.notices += 1
+                return
+            self._queue(chat_id).append(request.response)
+            self._event(chat_id).set()
 
     def _is_notice(self, text: object) -> bool:
         return self.notice is not None and isinstance(text, str) and text.strip() == self.notice

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from bot.devkit.bench.channel import BenchError, Channel
+from bot.devkit.bench.channel import Channel, spawned
 from bot.devkit.bench.officers import Desk
 from bot.devkit.bench.students import Inbox, Student, case_text, in_flight, watching
 from bot.devkit.emulator import BotAPIEmulator
@@ -40,29 +39,10 @@ def student_name(user_id: int) -> str:
 
 @contextlib.asynccontextmanager
 async def spawned_world(limit: float) -> AsyncIterator[tuple[Channel, dict[str, Any]]]:
-    """The world in a fresh interpreter ("spawn": nothing of this process's state is shared);
-    yields the channel to it and its emulators' addresses."""
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    process = context.Process(
-        target=serve, args=(theirs,), name="studentvoice-bench-world", daemon=True
-    )
-    process.start()
-    theirs.close()
-    channel = Channel(ours)
-    try:
-        kind, ready = await channel.recv(limit)
-        if kind != "ready":
-            raise BenchError(f"the simulated world did not start: {ready}")
-        yield channel, ready
-    finally:
-        with contextlib.suppress(OSError):
-            channel.send("stop")
-        await asyncio.to_thread(process.join, 10)
-        if process.is_alive():
-            process.terminate()
-            await asyncio.to_thread(process.join, 5)
-        ours.close()
+    """The world in a process of its own; yields the channel to it and its emulators' addresses."""
+    name = "studentvoice-bench-world"
+    async with spawned(serve, (), name=name, what="the simulated world", limit=limit) as world:
+        yield world
 
 
 def serve(conn: Connection) -> None:
