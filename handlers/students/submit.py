@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
-    InlineKeyboardMarkup,
-    MaybeInaccessibleMessageUnion,
     Message,
 )
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.actions import Draft, check_text, submit_case
+from bot.cases.actions import check_text, submit_case
 from bot.core.callbacks import SubmitCB
 from bot.core.context import Services
 from bot.core.render import Renderer
-from bot.domain import labels
 from bot.domain.workflow import (
     MAX_ATTACHMENTS,
     STUDENT_KINDS,
     TEXT_MAX,
     TEXT_MIN,
-    Kind,
 )
 from handlers.common import (
     MENU_NEW,
@@ -42,20 +35,9 @@ from handlers.common import (
     say_unsupported,
 )
 from handlers.media import attachment_of
+from handlers.students import submit_steps as steps
+from handlers.students.submit_steps import NewCase, Translate
 from storage.models import User
-
-Translate = Callable[[str], str]
-# Where the next step is asked: a button's message may be too old for the bot to reach.
-Reply = MaybeInaccessibleMessageUnion | None
-
-
-class NewCase(StatesGroup):
-    kind = State()
-    category = State()
-    text = State()
-    files = State()
-    anonymity = State()
-    preview = State()
 
 
 async def new(
@@ -74,7 +56,7 @@ async def new(
         )
         return
     await state.update_data(college=user.college_code)
-    await _ask_kind(message, state, services, locale)
+    await steps.ask_kind(message, state, services, locale)
 
 
 async def cancel_button(
@@ -101,8 +83,8 @@ async def chose_kind(
         return
     await state.update_data(kind=callback_data.value)
     await close_buttons(query)
-    if not await _back_to_preview(query.message, state, services, locale):
-        await _ask_category(query.message, state, services, locale)
+    if not await steps.back_to_preview(query.message, state, services, locale):
+        await steps.ask_category(query.message, state, services, locale)
 
 
 async def chose_category(
@@ -118,8 +100,8 @@ async def chose_category(
         return
     await state.update_data(category=callback_data.value)
     await close_buttons(query)
-    if not await _back_to_preview(query.message, state, services, locale):
-        await _ask_text(query.message, state, services, locale)
+    if not await steps.back_to_preview(query.message, state, services, locale):
+        await steps.ask_text(query.message, state, services, locale)
 
 
 async def got_text(message: Message, state: FSMContext, services: Services, locale: str) -> None:
@@ -138,8 +120,8 @@ async def got_text(message: Message, state: FSMContext, services: Services, loca
         )
         return
     await state.update_data(text=text.strip())
-    if not await _back_to_preview(message, state, services, locale):
-        await _ask_files(message, state, services, locale)
+    if not await steps.back_to_preview(message, state, services, locale):
+        await steps.ask_files(message, state, services, locale)
 
 
 async def text_expected(message: Message, services: Services, locale: str) -> None:
@@ -155,7 +137,7 @@ async def got_file(message: Message, state: FSMContext, services: Services, loca
     if len(files) >= MAX_ATTACHMENTS:
         await message.answer(
             services.renderer.render(locale, "student/files_limit.html", max=MAX_ATTACHMENTS),
-            reply_markup=_files_keyboard(services, locale, len(files)),
+            reply_markup=steps.files_keyboard(services, locale, len(files)),
         )
         return
     files.append(attachment_of(message))
@@ -164,7 +146,7 @@ async def got_file(message: Message, state: FSMContext, services: Services, loca
         services.renderer.render(
             locale, "student/file_added.html", count=len(files), max=MAX_ATTACHMENTS
         ),
-        reply_markup=_files_keyboard(services, locale, len(files)),
+        reply_markup=steps.files_keyboard(services, locale, len(files)),
     )
 
 
@@ -174,7 +156,7 @@ async def file_expected(
     count = len((await state.get_data()).get("attachments", []))
     await message.answer(
         services.renderer.render(locale, "student/unsupported.html", expecting="files"),
-        reply_markup=_files_keyboard(services, locale, count),
+        reply_markup=steps.files_keyboard(services, locale, count),
     )
 
 
@@ -182,8 +164,8 @@ async def files_done(
     query: CallbackQuery, state: FSMContext, services: Services, locale: str
 ) -> None:
     await close_buttons(query)
-    if not await _back_to_preview(query.message, state, services, locale):
-        await _ask_anonymity(query.message, state, services, locale)
+    if not await steps.back_to_preview(query.message, state, services, locale):
+        await steps.ask_anonymity(query.message, state, services, locale)
 
 
 async def chose_anonymity(
@@ -195,7 +177,7 @@ async def chose_anonymity(
 ) -> None:
     await state.update_data(anonymous=callback_data.value == "1")
     await close_buttons(query)
-    await _show_preview(query.message, state, services, locale)
+    await steps.show_preview(query.message, state, services, locale)
 
 
 async def edit(
@@ -210,11 +192,11 @@ async def edit(
     if not isinstance(query.message, Message):
         return
     if not callback_data.value:
-        await query.message.edit_reply_markup(reply_markup=_edit_keyboard(_))
+        await query.message.edit_reply_markup(reply_markup=steps.edit_keyboard(_))
         return
     await state.update_data(editing=True)
     await query.message.edit_reply_markup(reply_markup=None)
-    step = _EDIT_STEPS.get(callback_data.value)
+    step = steps.EDIT_STEPS.get(callback_data.value)
     if step is not None:
         await step(query.message, state, services, locale)
 
@@ -227,7 +209,7 @@ async def send(
     services: Services,
     _: Translate,
 ) -> None:
-    draft = _draft_of(await state.get_data())
+    draft = steps.draft_of(await state.get_data())
     if draft is None:
         # A second press that was already queued when the first one sent the case.
         await query.answer(
@@ -242,162 +224,6 @@ async def stale(query: CallbackQuery, _: Translate) -> None:
     await query.answer(
         _("This step is no longer active. Send /new to start again."), show_alert=True
     )
-
-
-def _draft_of(data: dict[str, Any]) -> Draft | None:
-    if not {"kind", "category", "text"} <= data.keys():
-        return None
-    return Draft(
-        kind=data["kind"],
-        category=data["category"],
-        text=data["text"],
-        anonymous=bool(data.get("anonymous")),
-        attachments=list(data.get("attachments", [])),
-    )
-
-
-async def _ask_kind(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
-    _ = services.renderer.translator(locale)
-    await state.set_state(NewCase.kind)
-    kb = InlineKeyboardBuilder()
-    for kind in STUDENT_KINDS:
-        kb.button(text=_(labels.KIND[kind]), callback_data=SubmitCB(step="kind", value=kind))
-    kb.button(text=_("Cancel"), callback_data=SubmitCB(step="cancel"))
-    kb.adjust(2, 1)
-    if isinstance(message, Message):
-        await message.answer(
-            services.renderer.render(locale, "student/new_kind.html"), reply_markup=kb.as_markup()
-        )
-
-
-async def _ask_category(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
-    await state.set_state(NewCase.category)
-    kb = InlineKeyboardBuilder()
-    for category in services.org.categories:
-        kb.button(
-            text=services.renderer.name_of(category, locale),
-            callback_data=SubmitCB(step="cat", value=category.code),
-        )
-    kb.adjust(2)
-    if isinstance(message, Message):
-        await message.answer(
-            services.renderer.render(locale, "student/new_category.html"),
-            reply_markup=kb.as_markup(),
-        )
-
-
-async def _ask_text(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
-    await state.set_state(NewCase.text)
-    if isinstance(message, Message):
-        await message.answer(
-            services.renderer.render(locale, "student/new_text.html", min=TEXT_MIN, max=TEXT_MAX)
-        )
-
-
-async def _ask_files(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
-    await state.set_state(NewCase.files)
-    if isinstance(message, Message):
-        await message.answer(
-            services.renderer.render(locale, "student/new_files.html", max=MAX_ATTACHMENTS),
-            reply_markup=_files_keyboard(services, locale, 0),
-        )
-
-
-async def _ask_anonymity(
-    message: Reply, state: FSMContext, services: Services, locale: str
-) -> None:
-    _ = services.renderer.translator(locale)
-    await state.set_state(NewCase.anonymity)
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("Under my name"), callback_data=SubmitCB(step="anon", value="0"))
-    kb.button(text=_("Anonymously"), callback_data=SubmitCB(step="anon", value="1"))
-    kb.adjust(2)
-    if isinstance(message, Message):
-        await message.answer(
-            services.renderer.render(locale, "student/new_anonymity.html"),
-            reply_markup=kb.as_markup(),
-        )
-
-
-async def _edit_files(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
-    await state.update_data(attachments=[])
-    await _ask_files(message, state, services, locale)
-
-
-async def _edit_anonymity(
-    message: Reply, state: FSMContext, services: Services, locale: str
-) -> None:
-    await state.update_data(editing=False)
-    await _ask_anonymity(message, state, services, locale)
-
-
-def _files_keyboard(services: Services, locale: str, count: int) -> InlineKeyboardMarkup:
-    _ = services.renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
-    label = _("Done") if count else _("No attachments")
-    kb.button(text=label, callback_data=SubmitCB(step="files_done"))
-    return kb.as_markup()
-
-
-def _edit_keyboard(_: Translate) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for field, label in (
-        ("kind", _("Type")),
-        ("cat", _("Category")),
-        ("text", _("Text")),
-        ("files", _("Attachments")),
-        ("anon", _("Identity")),
-    ):
-        kb.button(text=label, callback_data=SubmitCB(step="edit", value=field))
-    kb.button(text=_("Back"), callback_data=SubmitCB(step="edit", value="back"))
-    kb.adjust(2, 2, 2)
-    return kb.as_markup()
-
-
-async def _back_to_preview(
-    message: Reply, state: FSMContext, services: Services, locale: str
-) -> bool:
-    """While editing from the preview, one changed field returns there."""
-    if not (await state.get_data()).get("editing"):
-        return False
-    await _show_preview(message, state, services, locale)
-    return True
-
-
-async def _show_preview(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
-    await state.set_state(NewCase.preview)
-    await state.update_data(editing=False)
-    data = await state.get_data()
-    _ = services.renderer.translator(locale)
-    text = services.renderer.render(
-        locale,
-        "student/preview.html",
-        kind_label=labels.KIND[Kind(data["kind"])],
-        category=services.org.category(data["category"]),
-        college=services.org.college(data.get("college")),
-        anonymous=bool(data.get("anonymous")),
-        attachments=len(data.get("attachments", [])),
-        body=data["text"],
-    )
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("✅ Send"), callback_data=SubmitCB(step="send"))
-    kb.button(text=_("✏️ Edit"), callback_data=SubmitCB(step="edit"))
-    kb.button(text=_("Cancel"), callback_data=SubmitCB(step="cancel"))
-    kb.adjust(1, 2)
-    if isinstance(message, Message):
-        await message.answer(text, reply_markup=kb.as_markup())
-
-
-# The preview's "Edit": each field is asked again with `editing` set, so its answer returns to
-# the preview (`_back_to_preview`); identity is the last step, which goes there anyway.
-_EDIT_STEPS: dict[str, Callable[[Reply, FSMContext, Services, str], Awaitable[None]]] = {
-    "back": _show_preview,
-    "kind": _ask_kind,
-    "cat": _ask_category,
-    "text": _ask_text,
-    "files": _edit_files,
-    "anon": _edit_anonymity,
-}
 
 
 def build_router(renderer: Renderer) -> Router:

@@ -1,0 +1,185 @@
+"""The /new dialogue's steps: how each question and the preview are asked (the router in
+`handlers.students.submit` decides which update leads where)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import InlineKeyboardMarkup, MaybeInaccessibleMessageUnion, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.cases.actions import Draft
+from bot.core.callbacks import SubmitCB
+from bot.core.context import Services
+from bot.domain import labels
+from bot.domain.workflow import MAX_ATTACHMENTS, STUDENT_KINDS, TEXT_MAX, TEXT_MIN, Kind
+
+Translate = Callable[[str], str]
+# Where the next step is asked: a button's message may be too old for the bot to reach.
+Reply = MaybeInaccessibleMessageUnion | None
+
+
+class NewCase(StatesGroup):
+    kind = State()
+    category = State()
+    text = State()
+    files = State()
+    anonymity = State()
+    preview = State()
+
+
+def draft_of(data: dict[str, Any]) -> Draft | None:
+    if not {"kind", "category", "text"} <= data.keys():
+        return None
+    return Draft(
+        kind=data["kind"],
+        category=data["category"],
+        text=data["text"],
+        anonymous=bool(data.get("anonymous")),
+        attachments=list(data.get("attachments", [])),
+    )
+
+
+async def ask_kind(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
+    _ = services.renderer.translator(locale)
+    await state.set_state(NewCase.kind)
+    kb = InlineKeyboardBuilder()
+    for kind in STUDENT_KINDS:
+        kb.button(text=_(labels.KIND[kind]), callback_data=SubmitCB(step="kind", value=kind))
+    kb.button(text=_("Cancel"), callback_data=SubmitCB(step="cancel"))
+    kb.adjust(2, 1)
+    if isinstance(message, Message):
+        await message.answer(
+            services.renderer.render(locale, "student/new_kind.html"), reply_markup=kb.as_markup()
+        )
+
+
+async def ask_category(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
+    await state.set_state(NewCase.category)
+    kb = InlineKeyboardBuilder()
+    for category in services.org.categories:
+        kb.button(
+            text=services.renderer.name_of(category, locale),
+            callback_data=SubmitCB(step="cat", value=category.code),
+        )
+    kb.adjust(2)
+    if isinstance(message, Message):
+        await message.answer(
+            services.renderer.render(locale, "student/new_category.html"),
+            reply_markup=kb.as_markup(),
+        )
+
+
+async def ask_text(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
+    await state.set_state(NewCase.text)
+    if isinstance(message, Message):
+        await message.answer(
+            services.renderer.render(locale, "student/new_text.html", min=TEXT_MIN, max=TEXT_MAX)
+        )
+
+
+async def ask_files(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
+    await state.set_state(NewCase.files)
+    if isinstance(message, Message):
+        await message.answer(
+            services.renderer.render(locale, "student/new_files.html", max=MAX_ATTACHMENTS),
+            reply_markup=files_keyboard(services, locale, 0),
+        )
+
+
+async def ask_anonymity(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
+    _ = services.renderer.translator(locale)
+    await state.set_state(NewCase.anonymity)
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Under my name"), callback_data=SubmitCB(step="anon", value="0"))
+    kb.button(text=_("Anonymously"), callback_data=SubmitCB(step="anon", value="1"))
+    kb.adjust(2)
+    if isinstance(message, Message):
+        await message.answer(
+            services.renderer.render(locale, "student/new_anonymity.html"),
+            reply_markup=kb.as_markup(),
+        )
+
+
+async def edit_files(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
+    await state.update_data(attachments=[])
+    await ask_files(message, state, services, locale)
+
+
+async def edit_anonymity(
+    message: Reply, state: FSMContext, services: Services, locale: str
+) -> None:
+    await state.update_data(editing=False)
+    await ask_anonymity(message, state, services, locale)
+
+
+def files_keyboard(services: Services, locale: str, count: int) -> InlineKeyboardMarkup:
+    _ = services.renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    label = _("Done") if count else _("No attachments")
+    kb.button(text=label, callback_data=SubmitCB(step="files_done"))
+    return kb.as_markup()
+
+
+def edit_keyboard(_: Translate) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for field, label in (
+        ("kind", _("Type")),
+        ("cat", _("Category")),
+        ("text", _("Text")),
+        ("files", _("Attachments")),
+        ("anon", _("Identity")),
+    ):
+        kb.button(text=label, callback_data=SubmitCB(step="edit", value=field))
+    kb.button(text=_("Back"), callback_data=SubmitCB(step="edit", value="back"))
+    kb.adjust(2, 2, 2)
+    return kb.as_markup()
+
+
+async def back_to_preview(
+    message: Reply, state: FSMContext, services: Services, locale: str
+) -> bool:
+    """While editing from the preview, one changed field returns there."""
+    if not (await state.get_data()).get("editing"):
+        return False
+    await show_preview(message, state, services, locale)
+    return True
+
+
+async def show_preview(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
+    await state.set_state(NewCase.preview)
+    await state.update_data(editing=False)
+    data = await state.get_data()
+    _ = services.renderer.translator(locale)
+    text = services.renderer.render(
+        locale,
+        "student/preview.html",
+        kind_label=labels.KIND[Kind(data["kind"])],
+        category=services.org.category(data["category"]),
+        college=services.org.college(data.get("college")),
+        anonymous=bool(data.get("anonymous")),
+        attachments=len(data.get("attachments", [])),
+        body=data["text"],
+    )
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("✅ Send"), callback_data=SubmitCB(step="send"))
+    kb.button(text=_("✏️ Edit"), callback_data=SubmitCB(step="edit"))
+    kb.button(text=_("Cancel"), callback_data=SubmitCB(step="cancel"))
+    kb.adjust(1, 2)
+    if isinstance(message, Message):
+        await message.answer(text, reply_markup=kb.as_markup())
+
+
+# The preview's "Edit": each field is asked again with `editing` set, so its answer returns to
+# the preview (`back_to_preview`); identity is the last step, which goes there anyway.
+EDIT_STEPS: dict[str, Callable[[Reply, FSMContext, Services, str], Awaitable[None]]] = {
+    "back": show_preview,
+    "kind": ask_kind,
+    "cat": ask_category,
+    "text": ask_text,
+    "files": edit_files,
+    "anon": edit_anonymity,
+}
