@@ -19,8 +19,9 @@ COPY templates templates
 RUN uv sync --locked --no-dev
 
 FROM python:3.11-slim-bookworm
-# The digest's charts label categories and colleges in Chinese; WenQuanYi Micro Hei is a few MB
-# where Noto CJK is hundreds. Pinning Debian's version would break the build at its next update.
+# The digest's chart loads its own font (mplfonts); this is the system's fallback for Chinese
+# drawn without naming a font. WenQuanYi Micro Hei is a few MB where Noto CJK is hundreds.
+# Pinning Debian's version would break the build at its next point release.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends fonts-wqy-microhei \
@@ -28,8 +29,10 @@ RUN apt-get update \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin studentvoice
 WORKDIR /app
 COPY --from=build --chown=root:root /app /app
+# The user's home (/app) is not writable: matplotlib keeps its font cache in /tmp instead.
 ENV PATH="/app/.venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
+    MPLCONFIGDIR=/tmp/matplotlib \
     ORGANISATION_FILE=/etc/studentvoice/organisation.toml
 USER 10001
 # No HTTP endpoint yet: this proves the interpreter, the environment and the package load.
