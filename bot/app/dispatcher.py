@@ -45,6 +45,7 @@ def build_dispatcher(
     dp.include_routers(
         fallback.build_cancel_router(),
         committee_digest.build_router(),
+        proposal_board.build_link_router(),  # /start with a channel post's link
         representatives.build_router(),  # /start with an invite or co-signing link
         start.build_router(renderer),
         privacy.build_router(),

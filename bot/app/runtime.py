@@ -18,9 +18,9 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramMigrateToChat
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.app import affordances
 from bot.app.dispatcher import build_dispatcher, check_filters_in_place
 from bot.app.response_types import KeepResponseTypes
 from bot.app.scheduler import Jobs, build_scheduler, warn_stale_calendar
@@ -207,24 +207,13 @@ async def bind_configured_chats(app: App) -> None:
             )
 
 
-async def set_commands(app: App) -> None:
-    renderer = app.services.renderer
-    for locale, language in (("zh_Hans", None), ("en", "en")):
-        _ = renderer.translator(locale)
-        commands = [
-            BotCommand(command="new", description=_("Submit feedback")),
-            BotCommand(command="my", description=_("My cases")),
-            BotCommand(command="proposals", description=_("Congress proposals")),
-            BotCommand(
-                command="propose", description=_("Write a proposal (student representatives)")
-            ),
-            BotCommand(command="cancel", description=_("Cancel the current step")),
-            BotCommand(command="help", description=_("Help")),
-            BotCommand(command="language", description=_("Language")),
+async def bound_chat_ids(app: App) -> dict[str, int]:
+    async with app.session_factory() as session:
+        found = [
+            (purpose, await users_crud.get_binding(session=session, purpose=purpose))
+            for purpose in (OFFICERS, SENSITIVE, COMMITTEE)
         ]
-        await app.bot.set_my_commands(
-            commands, scope=BotCommandScopeAllPrivateChats(), language_code=language
-        )
+    return {purpose: binding.chat_id for purpose, binding in found if binding is not None}
 
 
 @contextlib.asynccontextmanager
@@ -279,10 +268,7 @@ def freeze_startup_heap() -> None:
 async def start_up(app: App) -> None:
     """What `run` asks of Telegram before it starts; none of it is fatal."""
     await bind_configured_chats(app)
-    try:
-        await set_commands(app)
-    except Exception as exc:
-        log.warning("the command menu could not be set: %s", logs.exception_text(exc))
+    await affordances.present(app.bot, app.services.renderer, await bound_chat_ids(app))
 
 
 async def serve(app: App) -> None:
@@ -295,12 +281,7 @@ async def serve(app: App) -> None:
 
 
 async def bound_chats(app: App) -> str:
-    async with app.session_factory() as session:
-        found = [
-            (purpose, await users_crud.get_binding(session=session, purpose=purpose))
-            for purpose in (OFFICERS, SENSITIVE, COMMITTEE)
-        ]
-    named = [f"{purpose} {binding.chat_id}" for purpose, binding in found if binding is not None]
+    named = [f"{purpose} {chat_id}" for purpose, chat_id in (await bound_chat_ids(app)).items()]
     return ", ".join(named) or "none"
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import EditMessageText, SendMessage
-from aiogram.types import Message
+from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -19,7 +19,9 @@ from sqlmodel import col
 from bot.delivery.errors import Outcome
 from bot.delivery.kinds import Context, Publisher, Target, named_chats
 from bot.domain.workflow import Kind
+from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals import views as proposal_views
+from bot.proposals.core import public_payload, start_link
 from storage.crud import cases as cases_crud
 from storage.models import OutboxMessage, Proposal
 
@@ -35,8 +37,13 @@ class ChannelPublisher(Publisher):
                 return True
             view = await proposal_views.build(session=session, services=self.services, case=case)
         proposal = view.proposal
-        text = self.services.renderer.render(
-            self.services.group_locale, "proposal/channel_post.html", v=view
+        locale = self.services.group_locale
+        text = self.services.renderer.render(locale, "proposal/channel_post.html", v=view)
+        username = self.services.settings.bot_username or (await self.bot.me()).username
+        markup = InlineKeyboardMarkup.model_validate(
+            proposal_keyboards.channel_post(
+                self.services.renderer, locale, start_link(username, public_payload(case_id))
+            )
         )
         if proposal.channel_message_id is not None and proposal.channel_chat_id == channel:
             try:
@@ -46,13 +53,16 @@ class ChannelPublisher(Publisher):
                         message_id=proposal.channel_message_id,
                         text=text,
                         parse_mode="HTML",
+                        reply_markup=markup,
                     )
                 )
             except TelegramBadRequest as exc:
                 if "not modified" in exc.message:
                     return True
                 raise
-        message = await self.bot(SendMessage(chat_id=channel, text=text, parse_mode="HTML"))
+        message = await self.bot(
+            SendMessage(chat_id=channel, text=text, parse_mode="HTML", reply_markup=markup)
+        )
         async with self.session_factory.begin() as session:
             await session.execute(
                 update(Proposal)

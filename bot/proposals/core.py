@@ -159,3 +159,12 @@ def start_link(username: str | None, payload: str) -> str:
 
 def cosign_payload(case_id: int) -> str:
     return f"cosign_{case_id}"
+
+
+# Roster invite codes begin with "r", so neither prefix can be mistaken for one.
+PUBLIC_PREFIX = "proposal_"
+
+
+def public_payload(case_id: int) -> str:
+    """The link under a proposal's channel post: its public view in the bot."""
+    return f"{PUBLIC_PREFIX}{case_id}"

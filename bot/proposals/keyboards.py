@@ -187,3 +187,13 @@ def public_detail(
     )
     kb.adjust(2)
     return as_dict(kb)
+
+
+def channel_post(renderer: Renderer, locale: str, link: str) -> dict[str, Any]:
+    """Under a channel post: a channel's readers cannot press callback buttons of the bot's, so
+    the link opens the proposal in a private chat, where they support and follow it."""
+    _ = renderer.translator(locale)
+    kb = InlineKeyboardBuilder()
+    label = _("Support or follow in the bot")
+    kb.button(text=f"👍 {label}", url=link)
+    return as_dict(kb)

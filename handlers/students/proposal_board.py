@@ -1,5 +1,6 @@
 """/proposals: the current session's registered proposals for every student to read, follow
-(then hear of every public change) and support (+1, once)."""
+(then hear of every public change) and support (+1, once); one of them opened from the link
+under its post in the public channel (/start proposal_<id>)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,8 +17,9 @@ from bot.core.callbacks import PublicCB
 from bot.core.context import Services
 from bot.proposals import keyboards as kbs
 from bot.proposals import public_board
+from bot.proposals.core import PUBLIC_PREFIX
 from bot.proposals.public_board import BoardPage, PublicProposal
-from handlers.common import consented_router, show_in_place
+from handlers.common import consented_router, private_router, send_privacy_notice, show_in_place
 from storage.models import User
 
 Translate = Callable[[str], str]
@@ -28,6 +30,33 @@ async def proposals(
 ) -> None:
     board = await public_board.board_page(session=session, services=services, page=0)
     text, markup = _page(services, locale, board)
+    await message.answer(text, reply_markup=markup)
+
+
+async def open_link(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    user: User,
+    services: Services,
+    locale: str,
+    _: Translate,
+) -> None:
+    if user.consent_at is None:
+        # Most readers of the channel arrive here first: using the bot begins with the notice.
+        await send_privacy_notice(message, services, locale, _)
+        return
+    shown = await public_board.act(
+        session=session,
+        services=services,
+        user_id=user.id,
+        case_id=int((command.args or "").removeprefix(PUBLIC_PREFIX)),
+        action="open",
+    )
+    if shown is None:
+        await message.answer(_("This case no longer exists."))
+        return
+    text, markup = _detail(services, locale, shown)
     await message.answer(text, reply_markup=markup)
 
 
@@ -127,4 +156,12 @@ def build_router() -> Router:
     router.message.register(proposals, Command("proposals"))
     router.callback_query.register(page, PublicCB.filter(F.action == "page"))
     router.callback_query.register(act, PublicCB.filter(F.action.in_(public_board.ACTIONS)))
+    return router
+
+
+def build_link_router() -> Router:
+    """Before the representatives' deep links, which take every other /start payload."""
+    router = private_router("public_link")
+    link = CommandStart(deep_link=True, magic=F.args.regexp(rf"^{PUBLIC_PREFIX}\d+$"))
+    router.message.register(open_link, link)
     return router

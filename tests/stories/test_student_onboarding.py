@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import BotCommandScopeAllPrivateChats
 from sqlalchemy import func, select
 
-from bot.app.runtime import set_commands
+from bot.app.runtime import start_up
 from storage.models import Case
 from tests.support.harness import Harness
 from tests.support.officer_helpers import user_row
@@ -141,7 +141,7 @@ async def test_telegram_language_is_followed_until_chosen(harness: Harness) -> N
 async def test_the_command_menu_and_help_offer_the_proposals(harness: Harness) -> None:
     h = harness
     assert h.app is not None
-    await set_commands(h.app)
+    await start_up(h.app)
     scope = BotCommandScopeAllPrivateChats()
     menus = {
         language: {

@@ -28,11 +28,10 @@ from sqlmodel import col
 
 from bot.app.runtime import (
     App,
-    bind_configured_chats,
     build_app,
     freeze_startup_heap,
     running,
-    set_commands,
+    start_up,
 )
 from bot.core.config import DEFAULT_ORG_FILE, Settings
 from bot.core.i18n import locale_for
@@ -143,8 +142,7 @@ async def measure_submissions(
         except (OSError, SQLAlchemyError) as exc:
             raise BenchError(f"cannot prepare the database: {exc}") from exc
         await require_empty(app.session_factory)
-        await bind_configured_chats(app)
-        await set_commands(app)
+        await start_up(app)
         await grant_officers(app.session_factory, list(OFFICER_IDS), granted_by=ADMIN_ID)
         freeze_startup_heap()
         inboxes = {

@@ -104,6 +104,25 @@ async def delete_my_commands(call: MethodCall) -> Any:
     return True
 
 
+def _description_setter(field: str, limit: int) -> Any:
+    async def set_description(call: MethodCall) -> Any:
+        text = call.get_str(field) or ""
+        if len(text) > limit:
+            raise bad_request(f"{field.upper()}_INVALID")
+        call.world.descriptions[field, call.get_str("language_code") or ""] = text
+        return True
+
+    return set_description
+
+
+def _description_getter(field: str) -> Any:
+    async def get_description(call: MethodCall) -> Any:
+        language = call.get_str("language_code") or ""
+        return {field: call.world.descriptions.get((field, language), "")}
+
+    return get_description
+
+
 async def set_chat_menu_button(call: MethodCall) -> Any:
     chat_id = call.get_int("chat_id")
     if chat_id is not None:
@@ -187,6 +206,10 @@ def chat_handlers() -> dict[str, Any]:
         "setMyCommands": set_my_commands,
         "getMyCommands": get_my_commands,
         "deleteMyCommands": delete_my_commands,
+        "setMyDescription": _description_setter("description", 512),
+        "getMyDescription": _description_getter("description"),
+        "setMyShortDescription": _description_setter("short_description", 120),
+        "getMyShortDescription": _description_getter("short_description"),
         "setChatMenuButton": set_chat_menu_button,
         "getChatMenuButton": get_chat_menu_button,
         "getChat": get_chat,

@@ -53,6 +53,8 @@ class World:
         self.transcript: list[TranscriptEntry] = []
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
+        # (field, language code): the bot's description and short description.
+        self.descriptions: dict[tuple[str, str], str] = {}
         self.webhook_url = ""
         self.in_flight = 0
         self.last_activity = time.monotonic()
