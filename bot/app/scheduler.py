@@ -129,10 +129,8 @@ def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
 
 
 def warn_stale_calendar(services: Services) -> None:
+    """At start rather than at the first deadline: the log says at once that this year's days
+    come from China's statutory calendar, not the organisation file."""
     year = services.now().astimezone(services.renderer.tz).year
     if not calendar_of(services).covers(year):
-        log.warning(
-            "the working-day calendar lists no holidays for %s: deadlines count only weekends "
-            "(add them under [calendar] in the organisation file)",
-            year,
-        )
+        services.statutory(year)

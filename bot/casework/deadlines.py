@@ -12,7 +12,7 @@ own `due_at`), not by the policy's department days: `refresh` reads the parts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -23,7 +23,7 @@ from sqlmodel import col
 
 from bot.core.config import Organisation
 from bot.core.context import Services
-from bot.domain.calendar import Interval, WorkCalendar
+from bot.domain.calendar import Interval, WorkCalendar, YearDays
 from bot.domain.workflow import Action, Kind, State
 from storage.crud import deadlines as deadlines_crud
 from storage.models import Case, CaseEvent
@@ -58,16 +58,19 @@ class Dues:
     paused: bool
 
 
-def build_calendar(org: Organisation, tz: ZoneInfo) -> WorkCalendar:
+def build_calendar(
+    org: Organisation, tz: ZoneInfo, statutory: Callable[[int], YearDays] | None = None
+) -> WorkCalendar:
     return WorkCalendar(
         tz=tz,
         holidays=frozenset(org.calendar.holidays),
         workdays=frozenset(org.calendar.workdays),
+        statutory=statutory,
     )
 
 
 def calendar_of(services: Services) -> WorkCalendar:
-    return build_calendar(services.org, services.renderer.tz)
+    return build_calendar(services.org, services.renderer.tz, services.statutory)
 
 
 def policy_for(org: Organisation, category_code: str | None) -> Policy:

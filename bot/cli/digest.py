@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import html
 import re
 import sys
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 
 COMMANDS = frozenset({"digest"})
 EXIT_USAGE = 2
+EXIT_NOT_SENT = 1
+PARTS = {"sendMessage": "summary", "sendPhoto": "chart", "sendDocument": "report"}
 TAG = re.compile(r"<[^>]+>")
 
 
@@ -76,16 +79,17 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         await asyncio.to_thread(args.out.write_text, rendered.html, encoding="utf-8")
     print(plain(rendered.summary))
     if args.send:
-        await _send(settings, rendered)
+        return await _send(settings, rendered)
     return 0
 
 
-async def _send(settings: Settings, rendered: Rendered) -> None:
-    """Through the outbox like every message, then delivered before the command returns."""
+async def _send(settings: Settings, rendered: Rendered) -> int:
+    """Through the outbox like every message, then delivered before the command returns;
+    EXIT_NOT_SENT, with the reason on one line, when the committee got none of it."""
     from bot.app.runtime import bind_configured_chats, build_app
-    from bot.core.config import ConfigError
     from bot.digest.build import queue
     from bot.domain.chats import COMMITTEE
+    from storage.crud import outbox as outbox_crud
     from storage.crud import users as users_crud
 
     app = build_app(settings)
@@ -94,13 +98,35 @@ async def _send(settings: Settings, rendered: Rendered) -> None:
         async with app.session_factory() as session:
             binding = await users_crud.get_binding(session=session, purpose=COMMITTEE)
         if binding is None:
-            raise ConfigError("COMMITTEE_CHAT_ID: no committee chat to --send to")
+            print(
+                "studentvoice digest: nothing sent: no committee chat is bound "
+                "(set COMMITTEE_CHAT_ID)",
+                file=sys.stderr,
+            )
+            return EXIT_NOT_SENT
         async with app.session_factory.begin() as session:
-            await queue(
+            rows = await queue(
                 session=session, services=app.services, rendered=rendered, chat_id=binding.chat_id
             )
-        await app.worker.drain(limit_seconds=60)
-        print(f"sent to the committee chat {binding.chat_id}")
+        ids = [row.id for row in rows if row.id is not None]
+        parts = ", ".join(PARTS.get(row.method, row.method) for row in rows)
+        print(f"queued {len(ids)} messages ({parts}) for the committee chat {binding.chat_id}")
+        # A send that keeps failing for a passing reason stays queued for the running bot's
+        # worker; the command reports it rather than waiting for the retries.
+        with contextlib.suppress(TimeoutError):
+            await app.worker.drain(limit_seconds=60)
+        async with app.session_factory() as session:
+            statuses = await outbox_crud.statuses(session=session, ids=ids)
+        sent = statuses.count(outbox_crud.SENT)
+        if sent == 0:
+            print(
+                f"studentvoice digest: nothing sent: none of the {len(ids)} messages reached "
+                f"the committee chat {binding.chat_id} (see `studentvoice outbox failed`)",
+                file=sys.stderr,
+            )
+            return EXIT_NOT_SENT
+        print(f"sent {sent} of {len(ids)} messages to the committee chat {binding.chat_id}")
+        return 0
     finally:
         await app.bot.session.close()
         await app.engine.dispose()

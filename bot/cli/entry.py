@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.cli import delivery, devtools, digest, migrate, proposals, run
+from bot.cli import config, delivery, devtools, digest, migrate, proposals, run
 from bot.core import logs
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run.add_commands(sub)
     migrate.add_commands(sub)
+    config.add_commands(sub)
     devtools.add_commands(sub)
     digest.add_commands(sub)
     proposals.add_commands(sub)
@@ -75,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace) -> int:
     if args.command in devtools.COMMANDS:
         return await devtools.run(args)
+    # Before the settings are loaded: it reports every error rather than stopping at the first.
+    if args.command in config.COMMANDS:
+        return await config.run(args)
     settings = _settings()
     if args.command in migrate.COMMANDS:
         return await migrate.run(args, settings)

@@ -104,8 +104,9 @@ class Organisation(BaseModel):
             if not items:
                 raise ValueError(f"{label}: at least one entry is required")
             codes = [item.code for item in items]
-            if len(set(codes)) != len(codes):
-                raise ValueError(f"{label}: duplicate code")
+            repeated = next((code for code in codes if codes.count(code) > 1), None)
+            if repeated is not None:
+                raise ValueError(f"{label}: duplicate code {repeated!r}")
         return self
 
     def college(self, code: str | None) -> College | None:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.core.config import Organisation, Settings
 from bot.core.render import Renderer
+from bot.core.statutory import StatutoryHolidays
 from storage.types import utcnow
 
 
@@ -18,6 +19,8 @@ class Services:
     renderer: Renderer
     clock: Callable[[], datetime] = field(default=utcnow)
     group_locale: str = "zh_Hans"
+    # Lives as long as the services so each year is looked up, and logged, once.
+    statutory: StatutoryHolidays = field(default_factory=StatutoryHolidays)
 
     def now(self) -> datetime:
         return self.clock()

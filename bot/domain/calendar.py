@@ -1,4 +1,5 @@
-"""Working days: weekends off, plus the holidays and make-up workdays (调休) of the configuration.
+"""Working days: weekends off, plus the holidays and make-up workdays (调休) of the configuration,
+or, for a year it does not list, of a statutory calendar passed in.
 
 Pure: no clock, no storage. Deadlines count whole working days of wall-clock time in the
 organisation's time zone: two working days from Friday 15:00 end on Tuesday 15:00, and a case
@@ -7,9 +8,10 @@ that arrives on Saturday starts its clock on Monday at midnight.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 DAY = 86400.0
@@ -18,15 +20,32 @@ Interval = tuple[datetime, datetime | None]
 
 
 @dataclass(frozen=True)
+class YearDays:
+    """One year's days off besides weekends, and its weekend days worked instead."""
+
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
 class WorkCalendar:
     tz: ZoneInfo
     holidays: frozenset[date] = frozenset()
     workdays: frozenset[date] = frozenset()
+    # A year's days when the configuration lists no holiday in it: without them a year not yet
+    # typed in would count only weekends, and the Spring Festival week as working days.
+    statutory: Callable[[int], YearDays] | None = None
 
     def is_working_day(self, day: date) -> bool:
         if day in self.workdays:
             return True
-        if day in self.holidays:
+        if self.statutory is not None and not self.covers(day.year):
+            fallback = self.statutory(day.year)
+            if day in fallback.workdays:
+                return True
+            if day in fallback.holidays:
+                return False
+        elif day in self.holidays:
             return False
         return day.weekday() < 5
 
@@ -38,7 +57,12 @@ class WorkCalendar:
 
     def covers(self, year: int) -> bool:
         """Whether any holiday of `year` is listed: a calendar without them is probably stale."""
-        return any(day.year == year for day in self.holidays)
+        return year in self._listed_years
+
+    @cached_property
+    def _listed_years(self) -> frozenset[int]:
+        # Asked for every day a deadline spans: a set, not a scan of the holidays each time.
+        return frozenset(day.year for day in self.holidays)
 
     def working_seconds(
         self, start: datetime, end: datetime, pauses: Sequence[Interval] = ()

@@ -349,6 +349,11 @@ async def list_by_status(
     return list(await session.scalars(stmt.order_by(col(OutboxMessage.id)).limit(limit)))
 
 
+async def statuses(*, session: AsyncSession, ids: Sequence[int]) -> list[str]:
+    stmt = select(col(OutboxMessage.status)).where(col(OutboxMessage.id).in_(ids))
+    return list(await session.scalars(stmt))
+
+
 async def retry_failed(*, session: AsyncSession, ids: Sequence[int] | None, now: datetime) -> int:
     """Failed rows (the given ones, or all) go back to the queue with fresh attempts."""
     stmt = update(OutboxMessage).where(col(OutboxMessage.status) == FAILED)

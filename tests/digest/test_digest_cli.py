@@ -67,11 +67,9 @@ async def test_bench_digest_refuses_a_silly_size(capsys: pytest.CaptureFixture[s
     assert "at least 100" in capsys.readouterr().err
 
 
-async def test_send_delivers_to_the_committee_chat(
-    tmp_path: Path, database_url: str, emulator: BotAPIEmulator
-) -> None:
-    await prepare(database_url)
-    emulator.add_group(chat_id=-1001000000077, title="校团委")
+async def send_digest(
+    tmp_path: Path, database_url: str, emulator: BotAPIEmulator, **settings: str
+) -> tuple[int | None, str, str]:
     env = {
         "PATH": os.environ["PATH"],
         "HOME": os.environ.get("HOME", "/tmp"),
@@ -79,15 +77,54 @@ async def test_send_delivers_to_the_committee_chat(
         "DATABASE_URL": database_url,
         "BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE": emulator.base_url,
-        "COMMITTEE_CHAT_ID": "-1001000000077",
+        **settings,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "digest", "--period", "2026-W46", "--send",
         cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 0, stderr.decode()
-    assert "sent to the committee chat -1001000000077" in stdout.decode()
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=90)
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_send_delivers_to_the_committee_chat(
+    tmp_path: Path, database_url: str, emulator: BotAPIEmulator
+) -> None:
+    await prepare(database_url)
+    emulator.add_group(chat_id=-1001000000077, title="校团委")
+    code, stdout, stderr = await send_digest(
+        tmp_path, database_url, emulator, COMMITTEE_CHAT_ID="-1001000000077"
+    )
+    assert code == 0, stderr
+    assert "queued 3 messages (summary, chart, report) for the committee chat" in stdout
+    assert "sent 3 of 3 messages to the committee chat -1001000000077" in stdout
     kinds = [m.kind for m in emulator.bot_messages(-1001000000077)]
     assert kinds == ["text", "photo", "document"]
     assert "2026年第46周" in (emulator.bot_messages(-1001000000077)[0].text or "")
+
+
+async def test_send_without_a_committee_chat_sends_nothing_and_exits_1(
+    tmp_path: Path, database_url: str, emulator: BotAPIEmulator
+) -> None:
+    await prepare(database_url)
+    code, stdout, stderr = await send_digest(tmp_path, database_url, emulator)
+    assert code == 1
+    (line,) = stderr.strip().splitlines()
+    assert line == (
+        "studentvoice digest: nothing sent: no committee chat is bound (set COMMITTEE_CHAT_ID)"
+    )
+    assert "queued" not in stdout
+
+
+async def test_send_that_reaches_nobody_says_so_and_exits_1(
+    tmp_path: Path, database_url: str, emulator: BotAPIEmulator
+) -> None:
+    await prepare(database_url)
+    # The bot is not in this chat: Telegram answers "chat not found" to every message.
+    code, stdout, stderr = await send_digest(
+        tmp_path, database_url, emulator, COMMITTEE_CHAT_ID="-1001000000078"
+    )
+    assert code == 1
+    assert "queued 3 messages" in stdout
+    line = stderr.strip().splitlines()[-1]  # after the worker's log of each failed send
+    assert line.startswith("studentvoice digest: nothing sent: none of the 3 messages reached")

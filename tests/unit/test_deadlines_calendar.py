@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +18,14 @@ from bot.casework.deadlines import (
     pauses_of,
     policy_for,
 )
-from bot.core.config import DEFAULT_ORG_FILE, ConfigError, load_organisation, parse_schedule
+from bot.core.config import (
+    DEFAULT_ORG_FILE,
+    CalendarConfig,
+    ConfigError,
+    load_organisation,
+    parse_schedule,
+)
+from bot.core.statutory import StatutoryHolidays
 from bot.domain.calendar import WorkCalendar
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -156,3 +164,32 @@ def test_a_proposal_s_clocks_start_when_it_leaves_co_signing() -> None:
     steps.append(Step("assign", "accepted", "in_progress", at(11, 24, 9)))  # 交办
     assigned = clocks(drafted, steps, department="logistics")
     assert assigned.department == at(12, 8, 9)
+
+
+def test_a_year_the_organisation_file_lacks_falls_back_to_chinas_statutory_days(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert not CALENDAR.covers(2027)
+    caplog.set_level(logging.INFO, logger="bot.core.statutory")
+    calendar = build_calendar(ORG, CST, StatutoryHolidays())
+    # 春节 2027: New Year's Eve on Friday 5 February, the days off until Wednesday the 10th.
+    for day in (5, 8, 9, 10):
+        assert not calendar.is_working_day(date(2027, 2, day))
+    assert calendar.is_working_day(date(2027, 2, 11))
+    assert not calendar.is_working_day(date(2027, 1, 1))  # 元旦, a Friday
+    assert calendar.add_working_days(datetime(2027, 2, 4, 12, tzinfo=CST), 1) == datetime(
+        2027, 2, 11, 12, tzinfo=CST
+    )
+    fallbacks = [r for r in caplog.records if "lists no holidays for 2027" in r.getMessage()]
+    assert [r.levelno for r in fallbacks] == [logging.INFO]  # once, however often asked
+
+
+def test_the_fallback_counts_make_up_workdays_as_working_days() -> None:
+    # An organisation file without a calendar: 2026 comes from the statutory days too.
+    calendar = build_calendar(
+        ORG.model_copy(update={"calendar": CalendarConfig()}), CST, StatutoryHolidays()
+    )
+    assert calendar.is_working_day(date(2026, 2, 14))  # 调休: a Saturday worked before 春节
+    assert calendar.is_working_day(date(2026, 10, 10))  # 调休: a Saturday worked after 国庆
+    assert not calendar.is_working_day(date(2026, 2, 20))  # the Friday it bought off
+    assert not calendar.is_working_day(date(2026, 2, 17))  # 春节
