@@ -11,6 +11,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app.metrics import Metrics, MetricsMiddleware
 from bot.app.middlewares import ArrivalMiddleware, TransactionMiddleware, UserMiddleware
 from bot.core.context import Services
 from bot.delivery.deferred import DeferredStorage
@@ -31,11 +32,14 @@ def build_dispatcher(
     session_factory: async_sessionmaker[AsyncSession],
     urgency: Urgency,
     storage: BaseStorage | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     # Updates of one chat come one after another (`bot.ingest.processor`); the state one leaves
     # is applied before the next is taken, so the FSM needs no lock of its own.
     fsm = DeferredStorage(storage or MemoryStorage())
     dp = Dispatcher(storage=fsm, services=services)
+    if metrics is not None:
+        dp.update.outer_middleware(MetricsMiddleware(metrics))
     dp.update.outer_middleware(ArrivalMiddleware())
     dp.update.outer_middleware(TransactionMiddleware(session_factory, urgency, fsm))
     dp.update.outer_middleware(

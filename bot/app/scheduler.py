@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -41,9 +42,12 @@ class Jobs:
         *,
         services: Services,
         session_factory: async_sessionmaker[AsyncSession],
+        on_run: Callable[[str, bool], None] | None = None,
     ) -> None:
         self.services = services
         self.session_factory = session_factory
+        # Told each job's run (its name, whether it succeeded): the app's metrics.
+        self.on_run = on_run
         self.weekday, self.at = parse_schedule(services.settings.digest_schedule)
         self._lock = asyncio.Lock()
         self._housekept: datetime | None = None
@@ -53,10 +57,14 @@ class Jobs:
         async with self._lock:
             now = now or self.services.now()
             for job in (self.reminders, self.digest, self.proposal_windows, self.housekeeping):
+                ok = True
                 try:
                     await job(now)
                 except Exception:
+                    ok = False
                     log.exception("scheduled job %s failed", job.__name__)
+                if self.on_run is not None:
+                    self.on_run(job.__name__, ok)
 
     async def reminders(self, now: datetime) -> int | None:
         return await send_reminders(

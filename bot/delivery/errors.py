@@ -107,6 +107,18 @@ def classify(exc: BaseException, attempts: int, max_attempts: int) -> Outcome:
     return Outcome("retry", error=error, delay=backoff(attempts))
 
 
+def request_result(exc: BaseException) -> str | None:
+    """How a failed send reads in the metrics (429, 403, error); None when no request was made
+    (the chat paused, its thread not there yet, the recipient known to block, a file gone)."""
+    if isinstance(exc, Paused | ThreadUnavailable | RecipientUnreachable | MissingFile):
+        return None
+    if isinstance(exc, TelegramRetryAfter):
+        return "429"
+    if isinstance(exc, TelegramForbiddenError):
+        return "403"
+    return "error"
+
+
 class ThreadUnavailable(Exception):
     """The case's place in the officers' chat does not exist yet; try again after `delay`."""
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiogram.methods import SendMessage
 
 from bot.delivery import batching
-from bot.delivery.errors import LOST_CHAT_PAUSE, Outcome, attempts_for, classify
+from bot.delivery.errors import (
+    LOST_CHAT_PAUSE,
+    Outcome,
+    attempts_for,
+    classify,
+    request_result,
+)
 from bot.delivery.gate import Pacer, Paused, SendContext, current_send
 from bot.delivery.kinds import Context
 from bot.delivery.lanes import ChatLane, Job
@@ -27,13 +33,26 @@ class Probe:
         return None
 
 
+# Told each request's result (ok, 429, 403, error): the app's metrics, which delivery cannot
+# import.
+ResultHook = Callable[[str], None]
+
+
 class Sender:
-    def __init__(self, context: Context, pacer: Pacer, ledger: Ledger, probe: Probe) -> None:
+    def __init__(
+        self,
+        context: Context,
+        pacer: Pacer,
+        ledger: Ledger,
+        probe: Probe,
+        on_result: ResultHook | None = None,
+    ) -> None:
         self.context = context
         self.pacer = pacer
         self.limiter = pacer.limiter
         self.ledger = ledger
         self.probe = probe
+        self.on_result = on_result
 
     async def next(self, lane: ChatLane) -> None:
         """Send the lane's first row (with the refreshes of the same card queued behind it), or
@@ -119,13 +138,20 @@ class Sender:
         token = current_send.set(send)
         try:
             self.probe.before_request(job.row)
-            return Outcome("sent", result=await call)
+            outcome = Outcome("sent", result=await call)
+            self._count("ok")
+            return outcome
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            self._count(request_result(exc))
             return self.classify(exc, job.row)
         finally:
             current_send.reset(token)
+
+    def _count(self, result: str | None) -> None:
+        if result is not None and self.on_result is not None:
+            self.on_result(result)
 
     def classify(self, exc: BaseException, row: OutboxMessage) -> Outcome:
         hours = self.context.services.settings.delivery_retry_hours

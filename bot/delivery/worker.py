@@ -31,7 +31,7 @@ from bot.delivery.lanes import ChatLane
 from bot.delivery.ledger import Ledger
 from bot.delivery.limiter import Limiter, Limits, MemoryLimiter
 from bot.delivery.reactions import Reactions
-from bot.delivery.sending import Probe, Sender
+from bot.delivery.sending import Probe, ResultHook, Sender
 from bot.delivery.urgency import Urgency
 from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
@@ -67,6 +67,7 @@ class DeliveryWorker(Intake):
         probe: Probe | None = None,
         limiter: Limiter | None = None,
         urgency: Urgency | None = None,
+        on_send_result: ResultHook | None = None,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -82,7 +83,7 @@ class DeliveryWorker(Intake):
         )
         settings = services.settings
         context = Context(bot, services, session_factory, kinds, settings.delivery_request_timeout)
-        self.sender = Sender(context, self.pacer, self.ledger, probe or Probe())
+        self.sender = Sender(context, self.pacer, self.ledger, probe or Probe(), on_send_result)
         self.capacity = max(MIN_CAPACITY, 2 * self.limiter.limits.global_rate.limit)
         # A refill in one claim or two: each holds SQLite's write lock for a moment whatever
         # its size, so fewer and larger ones leave it free for handlers more often.
