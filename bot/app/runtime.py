@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import affordances
 from bot.app.dispatcher import build_dispatcher, check_filters_in_place
+from bot.app.http import serving_http
+from bot.app.metrics import Metrics
 from bot.app.response_types import KeepResponseTypes
 from bot.app.scheduler import Jobs, build_scheduler, warn_stale_calendar
 from bot.cases.cards import CardPublisher
@@ -66,6 +68,7 @@ class App:
     processor: Processor
     inbox: Inbox
     poller: Poller
+    metrics: Metrics
     jobs: Jobs | None = None
 
 
@@ -119,6 +122,7 @@ def build_app(
     # Rows queued in any session are due by the app's clock, the one the worker goes by.
     session_factory = create_session_factory(engine, clock=services.now)
     bot = build_bot(settings)
+    metrics = Metrics()
     worker = DeliveryWorker(
         bot,
         session_factory,
@@ -126,6 +130,7 @@ def build_app(
         kinds=outbox_kinds(bot, services, session_factory),
         reactions=CaseReactions(),
         probe=probe,
+        on_send_result=metrics.send_result,
     )
     # The worker needs the factory, and what a session queues is told to the worker once
     # committed.
@@ -135,6 +140,7 @@ def build_app(
         session_factory=session_factory,
         urgency=worker.urgency,
         storage=storage or build_fsm_storage(settings),
+        metrics=metrics,
     )
     dispatcher.include_router(delivery_handlers.build_router())
     check_filters_in_place(dispatcher)
@@ -143,7 +149,7 @@ def build_app(
     processor = Processor(dispatcher, bot, FailureReport(services, session_factory), notice)
     inbox = Inbox(session_factory, processor, notice)
     poller = Poller(bot, inbox, dispatcher.resolve_used_update_types())
-    jobs = Jobs(services=services, session_factory=session_factory)
+    jobs = Jobs(services=services, session_factory=session_factory, on_run=metrics.scheduler_run)
     return App(
         settings,
         services,
@@ -155,6 +161,7 @@ def build_app(
         processor,
         inbox,
         poller,
+        metrics,
         jobs,
     )
 
@@ -274,7 +281,7 @@ async def start_up(app: App) -> None:
 async def serve(app: App) -> None:
     """Polls until `app.poller` is stopped, then lets what is being handled finish (within
     the grace period; the rest stays in the inbox for the next start)."""
-    async with running(app):
+    async with running(app), serving_http(app):
         await app.inbox.recover()
         await app.poller.run()
         await app.processor.stop(app.settings.shutdown_grace_seconds)

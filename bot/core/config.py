@@ -171,6 +171,9 @@ class Settings(BaseSettings):
     # How long a text an officer was asked for (an answer, a reason) is awaited, and how long
     # its preview may wait for 发送, before it lapses and nothing is sent.
     pending_input_minutes: int = Field(default=30, gt=0)
+    # Where `run` serves /healthz and /metrics (host:port); empty: no HTTP server. Local by
+    # default: the metrics are for a scraper on the same host or network, not the internet.
+    http_listen: str = "127.0.0.1:8080"
 
     _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
 
@@ -187,6 +190,13 @@ class Settings(BaseSettings):
     @classmethod
     def _valid_schedule(cls, value: str) -> str:
         parse_schedule(value)
+        return value
+
+    @field_validator("http_listen")
+    @classmethod
+    def _valid_listen(cls, value: str) -> str:
+        if value:
+            parse_listen(value)
         return value
 
     @property
@@ -207,6 +217,14 @@ def parse_schedule(value: str) -> tuple[int, time]:
     if hour > 23 or minute > 59:
         raise ValueError(f"{value!r}: no such time of day")
     return WEEKDAYS.index(match.group(1).lower()), time(hour, minute)
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """ "127.0.0.1:8080" → ("127.0.0.1", 8080); "[::1]:8080" → ("::1", 8080)."""
+    host, sep, port = value.strip().rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not like '127.0.0.1:8080'")
+    return host.strip("[]") or "0.0.0.0", int(port)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -68,3 +68,11 @@ async def was_handled(*, session: AsyncSession, update_id: int) -> bool:
 async def forget_processed(*, session: AsyncSession, before: datetime) -> None:
     """Telegram redelivers an update for a day at most: older records serve nothing."""
     await session.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < before))
+
+
+async def last_update_at(*, session: AsyncSession) -> datetime | None:
+    """When the newest update arrived or was handled (housekeeping forgets after two days)."""
+    stored = await session.scalar(select(func.max(col(InboxUpdate.received_at))))
+    handled = await session.scalar(select(func.max(col(ProcessedUpdate.processed_at))))
+    known = [when for when in (stored, handled) if when is not None]
+    return max(known, default=None)

@@ -50,6 +50,8 @@ def make_settings(base_url: str, database_url: str, **overrides: Any) -> Setting
         # "Received, please wait" is for an update waiting seconds on a wall clock; on a loaded
         # machine any test's update may, so only the tests about the notice keep it short.
         "inbox_notice_seconds": 120,
+        # Tests that serve HTTP choose a free port; the rest must not compete for the default.
+        "http_listen": "",
         "_env_file": None,
     }
     values.update(overrides)
@@ -138,6 +140,7 @@ def process_env(
         "SCHEDULER_ENABLED": "false",
         # Long enough that a busy machine does not pass for a dead process.
         "DELIVERY_LEASE_SECONDS": "3",
+        "HTTP_LISTEN": "",
         "PYTHONPATH": str(ROOT),
         **{key.upper(): str(value) for key, value in limits.items()},
         **env,
