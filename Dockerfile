@@ -35,6 +35,7 @@ ENV PATH="/app/.venv/bin:$PATH" \
     MPLCONFIGDIR=/tmp/matplotlib \
     ORGANISATION_FILE=/etc/studentvoice/organisation.toml
 USER 10001
-# No HTTP endpoint yet: this proves the interpreter, the environment and the package load.
-HEALTHCHECK --interval=60s --timeout=10s --retries=3 CMD ["studentvoice", "--version"]
+# /healthz on HTTP_LISTEN (a wildcard address asked on loopback): 503 (the database away, the
+# outbox stuck) or no answer makes urlopen raise, and the container unhealthy. No curl here.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 CMD ["python", "-c", "import os, urllib.request; host, _, port = (os.environ.get('HTTP_LISTEN') or '127.0.0.1:8080').rpartition(':'); host = '127.0.0.1' if host in ('', '0.0.0.0', '[::]') else host; urllib.request.urlopen(f'http://{host}:{port}/healthz', timeout=8)"]
 CMD ["studentvoice", "run"]
