@@ -130,6 +130,8 @@ class Settings(BaseSettings):
 
     bot_token: str = ""
     telegram_api_base: str | None = None
+    # Where the bot's requests to Telegram go through: http://, https://, socks4:// or socks5://.
+    telegram_proxy: str | None = None
     database_url: str = "sqlite+aiosqlite:///data/studentvoice.db"
     redis_url: str | None = None
     officers_chat_id: int | None = None
@@ -171,6 +173,13 @@ class Settings(BaseSettings):
     # How long a text an officer was asked for (an answer, a reason) is awaited, and how long
     # its preview may wait for 发送, before it lapses and nothing is sent.
     pending_input_minutes: int = Field(default=30, gt=0)
+    # `studentvoice webhook`: the public base URL Telegram posts to (WEBHOOK_URL + WEBHOOK_PATH),
+    # the address the server listens on behind the reverse proxy, and the secret Telegram sends
+    # back in every request's header.
+    webhook_url: str | None = None
+    webhook_path: str = "/telegram/webhook"
+    webhook_listen: str = "0.0.0.0:8080"
+    webhook_secret: str | None = None
 
     _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
 
@@ -183,6 +192,36 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("telegram_proxy")
+    @classmethod
+    def _proxy_scheme(cls, value: str | None) -> str | None:
+        if value and value.split("://", 1)[0].lower() not in PROXY_SCHEMES:
+            raise ValueError(
+                f"must start with one of {', '.join(s + '://' for s in PROXY_SCHEMES)}"
+            )
+        return value or None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: str | None) -> str | None:
+        # What Telegram accepts as a secret_token; anything else fails only at setWebhook.
+        if value and not WEBHOOK_SECRET.fullmatch(value):
+            raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value or None
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with /")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        listen_address(value)
+        return value
+
     @field_validator("digest_schedule")
     @classmethod
     def _valid_schedule(cls, value: str) -> str:
@@ -192,6 +231,18 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+PROXY_SCHEMES = ("http", "https", "socks4", "socks5")
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def listen_address(value: str) -> tuple[str, int]:
+    """`host:port` as (host, port); raises ValueError otherwise."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError("must be host:port, e.g. 0.0.0.0:8080")
+    return host.strip("[]"), int(port)
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
