@@ -5,6 +5,7 @@ everything else (no secret, the database away, a stop) leaves it with Telegram."
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import event, select
 from sqlalchemy import exc as sa_exc
 from sqlmodel import col
 
+from bot.app.runtime import LIFECYCLE
 from bot.app.webhook_server import WebhookServer
 from bot.devkit.emulator import BotAPIEmulator, SimUser
 from bot.ingest.processor import Incoming
@@ -117,9 +119,13 @@ async def test_the_same_update_posted_twice_is_handled_once(
 
 
 async def test_start_sets_the_webhook_with_the_secret_and_the_update_types(
-    emulator: BotAPIEmulator, fresh_database: str
+    emulator: BotAPIEmulator, fresh_database: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger=LIFECYCLE)
     async with webhook_bot(emulator, fresh_database, webhook_path="/tg/hook") as server:
+        started = [r.getMessage() for r in caplog.records if "started" in r.getMessage()]
+        assert len(started) == 1 and "started: webhook," in started[0]
+        assert SECRET not in caplog.text
         calls = emulator.requests_for("setWebhook")
         assert len(calls) == 1
         params = calls[0].params
