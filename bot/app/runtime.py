@@ -14,7 +14,7 @@ from importlib.metadata import version
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramMigrateToChat
 from aiogram.fsm.storage.base import BaseStorage
@@ -74,9 +74,13 @@ class App:
 
 def build_bot(settings: Settings) -> Bot:
     session = None
-    if settings.telegram_api_base:
-        server = TelegramAPIServer.from_base(settings.telegram_api_base)
-        session = AiohttpSession(api=server)
+    if settings.telegram_api_base or settings.telegram_proxy:
+        server = (
+            TelegramAPIServer.from_base(settings.telegram_api_base)
+            if settings.telegram_api_base
+            else PRODUCTION
+        )
+        session = AiohttpSession(api=server, proxy=settings.telegram_proxy)
     bot = Bot(
         settings.bot_token,
         session=session,
@@ -303,20 +307,29 @@ async def run_polling(app: App, *, handle_signals: bool = True) -> None:
     try:
         await start_up(app)
         freeze_startup_heap()
-        # The worker's id is what its outbox rows are claimed by: the instance, to an operator
-        # with two of them on one database.
-        lifecycle.info(
-            "studentvoice %s started: polling, %s database, chats bound: %s, instance %s",
-            version("studentvoice"),
-            app.engine.dialect.name,
-            await bound_chats(app),
-            app.worker.id,
-        )
+        await announce(app, "polling")
         await serve(app)
     finally:
         for signum in signals:
             loop.remove_signal_handler(signum)
-        await app.dispatcher.storage.close()
-        await app.bot.session.close()
-        await app.engine.dispose()
-        lifecycle.info("studentvoice stopped: instance %s", app.worker.id)
+        await close(app)
+
+
+async def announce(app: App, mode: str) -> None:
+    # The worker's id is what its outbox rows are claimed by: the instance, to an operator
+    # with two of them on one database.
+    lifecycle.info(
+        "studentvoice %s started: %s, %s database, chats bound: %s, instance %s",
+        version("studentvoice"),
+        mode,
+        app.engine.dialect.name,
+        await bound_chats(app),
+        app.worker.id,
+    )
+
+
+async def close(app: App) -> None:
+    await app.dispatcher.storage.close()
+    await app.bot.session.close()
+    await app.engine.dispose()
+    lifecycle.info("studentvoice stopped: instance %s", app.worker.id)

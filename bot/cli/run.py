@@ -1,4 +1,5 @@
-"""`studentvoice run`: the bot with long polling, once the database is reachable and migrated."""
+"""`studentvoice run` and `studentvoice webhook`: the bot with long polling or with Telegram's
+webhook, once the database is reachable and migrated."""
 
 from __future__ import annotations
 
@@ -8,25 +9,52 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.app.runtime import App
     from bot.core.config import Settings
 
-COMMANDS = frozenset({"run"})
+COMMANDS = frozenset({"run", "webhook"})
 EXIT_CONFIG = 2
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub.add_parser("run", help="run the bot with long polling")
+    sub.add_parser(
+        "webhook", help="run the bot behind an HTTPS reverse proxy with Telegram's webhook"
+    )
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
-    from sqlalchemy import exc as sa_exc
-
-    from bot.app.runtime import LIFECYCLE, build_app, run_polling
+    from bot.app.runtime import run_polling
     from bot.core.config import ConfigError
-    from storage.revision import revisions
 
     if not settings.bot_token:
         raise ConfigError("BOT_TOKEN: required to run (try `studentvoice demo` without one)")
+    if args.command == "webhook":
+        if not settings.webhook_secret:
+            raise ConfigError("WEBHOOK_SECRET: required for the webhook (A-Z, a-z, 0-9, _ and -)")
+        if not settings.webhook_url:
+            raise ConfigError("WEBHOOK_URL: required for the webhook (the public https:// base)")
+        if not settings.webhook_listen:
+            raise ConfigError("WEBHOOK_LISTEN: required for the webhook (host:port)")
+    app = await _ready_app(settings)
+    if isinstance(app, int):
+        return app
+    if args.command == "webhook":
+        from bot.app.webhook_server import WebhookServer
+
+        await WebhookServer(app).run()
+    else:
+        await run_polling(app)
+    return 0
+
+
+async def _ready_app(settings: Settings) -> App | int:
+    """The app on a reachable database at the code's revision, or the exit status."""
+    from sqlalchemy import exc as sa_exc
+
+    from bot.app.runtime import LIFECYCLE, build_app
+    from storage.revision import revisions
+
     logging.getLogger(LIFECYCLE).setLevel(logging.INFO)
     unreachable = (OSError, TimeoutError, sa_exc.DBAPIError)
     try:
@@ -48,8 +76,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    await run_polling(app)
-    return 0
+    return app
 
 
 def _unreachable(settings: Settings, exc: BaseException) -> int:

@@ -130,6 +130,8 @@ class Settings(BaseSettings):
 
     bot_token: str = ""
     telegram_api_base: str | None = None
+    # Where the bot's requests to Telegram go through: http://, https://, socks4:// or socks5://.
+    telegram_proxy: str | None = None
     database_url: str = "sqlite+aiosqlite:///data/studentvoice.db"
     redis_url: str | None = None
     officers_chat_id: int | None = None
@@ -174,6 +176,13 @@ class Settings(BaseSettings):
     # Where `run` serves /healthz and /metrics (host:port); empty: no HTTP server. Local by
     # default: the metrics are for a scraper on the same host or network, not the internet.
     http_listen: str = "127.0.0.1:8080"
+    # `studentvoice webhook`: the public base URL Telegram posts to (WEBHOOK_URL + WEBHOOK_PATH),
+    # the address the server listens on behind the reverse proxy, and the secret Telegram sends
+    # back in every request's header.
+    webhook_url: str | None = None
+    webhook_path: str = "/telegram/webhook"
+    webhook_listen: str = "0.0.0.0:8080"
+    webhook_secret: str | None = None
 
     _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
 
@@ -186,13 +195,37 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("telegram_proxy")
+    @classmethod
+    def _proxy_scheme(cls, value: str | None) -> str | None:
+        if value and value.split("://", 1)[0].lower() not in PROXY_SCHEMES:
+            raise ValueError(
+                f"must start with one of {', '.join(s + '://' for s in PROXY_SCHEMES)}"
+            )
+        return value or None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: str | None) -> str | None:
+        # What Telegram accepts as a secret_token; anything else fails only at setWebhook.
+        if value and not WEBHOOK_SECRET.fullmatch(value):
+            raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value or None
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with /")
+        return value
+
     @field_validator("digest_schedule")
     @classmethod
     def _valid_schedule(cls, value: str) -> str:
         parse_schedule(value)
         return value
 
-    @field_validator("http_listen")
+    @field_validator("http_listen", "webhook_listen")
     @classmethod
     def _valid_listen(cls, value: str) -> str:
         if value:
@@ -202,6 +235,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+PROXY_SCHEMES = ("http", "https", "socks4", "socks5")
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

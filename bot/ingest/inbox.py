@@ -86,6 +86,21 @@ class Inbox:
         self.processor.add(items)
         return last
 
+    async def accept_once(self, payloads: Sequence[dict[str, Any]]) -> None:
+        """Stores the updates in one attempt and hands them on. Raises while the database is
+        away: a sender that gets no answer (a webhook's 5xx) sends them again, so waiting here
+        would only hold its connection."""
+        items = self._incoming(payloads, {})
+        if self.durable:
+            try:
+                fresh = await self._store_batch(items)
+            except Exception as exc:
+                if transient(exc):
+                    raise
+                fresh = await self._store_one_by_one(items)
+            items = [item for item in items if item.update_id in fresh]
+        self.processor.add(items)
+
     def _incoming(
         self, payloads: Iterable[dict[str, Any]], known: dict[int, Incoming]
     ) -> list[Incoming]:
@@ -105,10 +120,7 @@ class Inbox:
         delay, failed = STORE_RETRY_FIRST, False
         while True:
             try:
-                async with self.session_factory(execution_options={DURABLE: True}) as session:
-                    rows = [(item.update_id, item.lane, item.payload) for item in items]
-                    fresh = set(await inbox_crud.store(session=session, updates=rows))
-                    await session.commit()
+                fresh = await self._store_batch(items)
             except Exception as exc:
                 if not transient(exc):
                     fresh = await self._store_one_by_one(items)
@@ -128,6 +140,14 @@ class Inbox:
                 log.info("the database is back; %s update(s) stored", len(fresh))
                 self.processor.recovered()
             return [item for item in items if item.update_id in fresh], items[-1].update_id
+
+    async def _store_batch(self, items: list[Incoming]) -> set[int]:
+        """The ids that were new, all stored in one transaction."""
+        async with self.session_factory(execution_options={DURABLE: True}) as session:
+            rows = [(item.update_id, item.lane, item.payload) for item in items]
+            fresh = set(await inbox_crud.store(session=session, updates=rows))
+            await session.commit()
+        return fresh
 
     async def _store_one_by_one(self, items: list[Incoming]) -> set[int]:
         """A batch the database refuses for a reason that will not pass: each update on its

@@ -1,0 +1,82 @@
+"""Two webhook instances on one database and one Redis, as behind a load balancer: a student's
+dialogue whose updates alternate between them completes, each message is sent once, and a
+scheduled job runs once whichever instance ticks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.app.webhook_server import WebhookServer
+from bot.devkit.emulator import BotAPIEmulator
+from bot.devkit.scenario import Scenario
+from storage.models import ScheduledRun
+from tests.support.delivery_helpers import redis_url
+from tests.support.digest_fixture import at, insert, two_weeks
+from tests.support.harness import DEFAULT_TEXT, OFFICERS_CHAT, reset_database
+from tests.support.webhook_helpers import WebhookDriver, webhook_bot
+
+pytestmark = pytest.mark.e2e
+REDIS_DB = 9
+
+
+@contextlib.asynccontextmanager
+async def two_instances(
+    emu: BotAPIEmulator, database_url: str
+) -> AsyncIterator[list[WebhookServer]]:
+    await (await reset_database(database_url)).dispose()
+    redis = await redis_url(REDIS_DB)
+    async with (
+        webhook_bot(emu, database_url, redis_url=redis) as first,
+        webhook_bot(emu, database_url, redis_url=redis) as second,
+    ):
+        yield [first, second]
+
+
+async def test_a_dialogue_alternating_between_two_instances_completes_once(
+    emulator: BotAPIEmulator, database_url: str
+) -> None:
+    group = emulator.add_group(chat_id=OFFICERS_CHAT, title="权益部", is_forum=False)
+    student = emulator.add_user(user_id=5301, first_name="Lin", language_code="zh-hans")
+    async with two_instances(emulator, database_url) as servers:
+        driver = WebhookDriver(emulator, servers)
+        story = Scenario(emu=emulator, driver=driver, group=group)
+        try:
+            await story.onboard(student)
+            number = await story.submit(student, DEFAULT_TEXT)
+        finally:
+            await driver.close()
+        assert driver.turn >= 8 and set(driver.statuses) == {200}
+    told = [text for text in story.texts(student) if number in text]
+    cards = [text for text in story.texts(group) if number in text.split("\n", 1)[0]]
+    assert len(told) == 1 and len(cards) == 1
+    # Every message either instance queued went out once: no two sends of one outbox row.
+    sent = [r for r in emulator.requests if r.method == "sendMessage" and r.ok]
+    keys = [(r.chat_id, r.params.get("text")) for r in sent]
+    assert len(keys) == len(set(keys))
+
+
+async def test_a_due_reminder_is_sent_once_when_both_instances_tick(
+    emulator: BotAPIEmulator, database_url: str
+) -> None:
+    emulator.add_group(chat_id=OFFICERS_CHAT, title="权益部", is_forum=False)
+    async with two_instances(emulator, database_url) as servers:
+        async with servers[0].app.session_factory.begin() as session:
+            await insert(session, two_weeks())
+        monday_nine = at(23, 9, 0)
+        ticks = []
+        for server in servers:
+            assert server.app.jobs is not None
+            ticks.append(server.app.jobs.tick(monday_nine))
+        await asyncio.gather(*ticks)
+        for server in servers:
+            await server.app.worker.drain()
+        async with servers[0].app.session_factory() as session:
+            runs = list(await session.scalars(select(ScheduledRun)))
+    assert [(run.job, run.period) for run in runs] == [("reminders", "2026-11-23")]
+    reminders = [m for m in emulator.bot_messages(OFFICERS_CHAT) if "督办提醒" in (m.text or "")]
+    assert len(reminders) == 1
