@@ -257,9 +257,10 @@ def parse_schedule(value: str) -> tuple[int, time]:
 
 
 def parse_listen(value: str) -> tuple[str, int]:
-    """ "127.0.0.1:8080" → ("127.0.0.1", 8080); "[::1]:8080" → ("::1", 8080)."""
+    """ "127.0.0.1:8080" → ("127.0.0.1", 8080); "[::1]:8080" → ("::1", 8080); port 0: any
+    free one (tests)."""
     host, sep, port = value.strip().rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
         raise ValueError(f"{value!r} is not like '127.0.0.1:8080'")
     return host.strip("[]") or "0.0.0.0", int(port)
 
