@@ -198,3 +198,16 @@ async def test_sigterm_refuses_new_updates_and_loses_none_it_acknowledged(
         assert await stored(restarted) == sorted(u["update_id"] for u in updates)
     for student in students:
         assert answers(emulator, student, WELCOME) == 1
+
+
+async def test_the_webhook_server_also_answers_health_and_metrics(
+    emulator: BotAPIEmulator, fresh_database: str, http: aiohttp.ClientSession
+) -> None:
+    async with webhook_bot(emulator, fresh_database) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        async with http.get(f"{base}/healthz") as response:
+            assert response.status == 200
+            assert (await response.json())["checks"]["database"] == {"ok": True}
+        async with http.get(f"{base}/metrics") as response:
+            assert response.status == 200
+            assert "studentvoice_updates_total" in await response.text()
