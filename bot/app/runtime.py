@@ -48,7 +48,7 @@ from storage.crud import users as users_crud
 from storage.db import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)
-# Start and stop: logged at INFO even when nothing else below WARNING is (`studentvoice run`).
+# Start and stop, under the program's own name (`studentvoice run` logs it at INFO).
 LIFECYCLE = "studentvoice"
 lifecycle = logging.getLogger(LIFECYCLE)
 WORKER_RESTART_FIRST, WORKER_RESTART_MAX = 1.0, 30.0
@@ -296,6 +296,7 @@ async def run_polling(app: App, *, handle_signals: bool = True) -> None:
     try:
         await start_up(app)
         freeze_startup_heap()
+        logs.name_instance(app.worker.id)
         # The worker's id is what its outbox rows are claimed by: the instance, to an operator
         # with two of them on one database.
         lifecycle.info(

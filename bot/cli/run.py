@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from typing import TYPE_CHECKING
 
@@ -21,13 +20,14 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy import exc as sa_exc
 
-    from bot.app.runtime import LIFECYCLE, build_app, run_polling
+    from bot.app.runtime import build_app, run_polling
+    from bot.core import logs
     from bot.core.config import ConfigError
     from storage.revision import revisions
 
     if not settings.bot_token:
         raise ConfigError("BOT_TOKEN: required to run (try `studentvoice demo` without one)")
-    logging.getLogger(LIFECYCLE).setLevel(logging.INFO)
+    logs.at_least_info()
     unreachable = (OSError, TimeoutError, sa_exc.DBAPIError)
     try:
         app = build_app(settings)  # a SQLite file's folder is made here
