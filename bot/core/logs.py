@@ -92,7 +92,7 @@ def name_instance(instance: str) -> None:
 def formatter(log_format: LogFormat, stream: TextIO) -> logging.Formatter:
     """`auto`: text for a person at a terminal, JSON for whatever else reads the stream."""
     if log_format == "auto":
-        log_format = "text" if _isatty(stream) else "json"
+        log_format = "text" if is_terminal(stream) else "json"
     if log_format == "text":
         return _TextFormatter()
     # Not before it is asked for: the command line's start waits for no library.
@@ -134,7 +134,8 @@ def _ours() -> list[_Handler]:
     return [found for found in logging.getLogger().handlers if isinstance(found, _Handler)]
 
 
-def _isatty(stream: TextIO) -> bool:
+def is_terminal(stream: TextIO) -> bool:
+    """Whether a person is likely reading `stream` as it is written."""
     try:
         return stream.isatty()
     except (AttributeError, ValueError):  # no such method, or closed
