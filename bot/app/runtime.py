@@ -50,7 +50,7 @@ from storage.crud import users as users_crud
 from storage.db import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)
-# Start and stop: logged at INFO even when nothing else below WARNING is (`studentvoice run`).
+# Start and stop, under the program's own name (`studentvoice run` logs it at INFO).
 LIFECYCLE = "studentvoice"
 lifecycle = logging.getLogger(LIFECYCLE)
 WORKER_RESTART_FIRST, WORKER_RESTART_MAX = 1.0, 30.0
@@ -317,7 +317,8 @@ async def run_polling(app: App, *, handle_signals: bool = True) -> None:
 
 async def announce(app: App, mode: str) -> None:
     # The worker's id is what its outbox rows are claimed by: the instance, to an operator
-    # with two of them on one database.
+    # with two of them on one database; every log line names it from here on.
+    logs.name_instance(app.worker.id)
     lifecycle.info(
         "studentvoice %s started: %s, %s database, chats bound: %s, instance %s",
         version("studentvoice"),

@@ -97,5 +97,6 @@ def _settings() -> Settings:
 
     settings = load_settings()
     logs.allow_personal_data(settings.log_personal_data)
+    logs.use_format(settings.log_format)
     load_organisation(settings.organisation_file)
     return settings

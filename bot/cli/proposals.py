@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.core import exports
+from bot.core.progress import progress
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -128,7 +129,9 @@ async def _roster(
     from storage.crud import proposals as crud
 
     try:
-        table = roster.read_table(args.file)
+        with progress("reading the roster", 1, unit="file") as advance:
+            table = roster.read_table(args.file)
+            advance(1)
     except roster.RosterFileError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -147,8 +150,10 @@ async def _roster(
     if args.dry_run:
         print(f"{len(checked.rows)} representatives OK; dry run, nothing imported")
         return 0
-    async with factory.begin() as session:
-        stored = await roster.store(session=session, session_id=args.session, rows=checked.rows)
+    with progress("importing", len(checked.rows), unit="representative") as advance:
+        async with factory.begin() as session:
+            stored = await roster.store(session=session, session_id=args.session, rows=checked.rows)
+        advance(len(stored))
     username = args.bot or settings.bot_username or await _bot_username(settings)
     print(f"{len(stored)} representatives imported into {congress.name}")
     links = [(rep, start_link(username, rep.invite_code)) for rep in stored]
@@ -189,7 +194,9 @@ async def _report(args: argparse.Namespace, services: Services, factory: Any) ->
 
     async with factory() as session:
         try:
-            report = await collect(session=session, services=services, session_id=args.id)
+            with progress("collecting the report", 1, unit="report") as advance:
+                report = await collect(session=session, services=services, session_id=args.id)
+                advance(1)
         except UnknownSession:
             print(f"no session {args.id} (see `studentvoice session list`)", file=sys.stderr)
             return 2
@@ -197,7 +204,10 @@ async def _report(args: argparse.Namespace, services: Services, factory: Any) ->
     if base.suffix.lower() in (".html", ".xlsx"):
         base = base.with_suffix("")
     html_path, xlsx_path = base.with_suffix(".html"), base.with_suffix(".xlsx")
-    html_path.write_text(render_html(services, args.locale, report), encoding="utf-8")
-    xlsx_path.write_bytes(render_xlsx(services, args.locale, report))
+    with progress("writing the report", 2, unit="file") as advance:
+        html_path.write_text(render_html(services, args.locale, report), encoding="utf-8")
+        advance(1)
+        xlsx_path.write_bytes(render_xlsx(services, args.locale, report))
+        advance(1)
     print(f"{len(report.proposals)} proposals: {html_path}, {xlsx_path}")
     return 0

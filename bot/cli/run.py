@@ -4,7 +4,6 @@ webhook, once the database is reachable and migrated."""
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from typing import TYPE_CHECKING
 
@@ -52,10 +51,11 @@ async def _ready_app(settings: Settings) -> App | int:
     """The app on a reachable database at the code's revision, or the exit status."""
     from sqlalchemy import exc as sa_exc
 
-    from bot.app.runtime import LIFECYCLE, build_app
+    from bot.app.runtime import build_app
+    from bot.core import logs
     from storage.revision import revisions
 
-    logging.getLogger(LIFECYCLE).setLevel(logging.INFO)
+    logs.at_least_info()
     unreachable = (OSError, TimeoutError, sa_exc.DBAPIError)
     try:
         app = build_app(settings)  # a SQLite file's folder is made here

@@ -6,7 +6,7 @@ import re
 import tomllib
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -167,6 +167,9 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=10, gt=0)
     # Exception messages (which can quote what a person sent) in log lines, for debugging.
     log_personal_data: bool = False
+    # Log lines as JSON (for a collector) or text (for a person); `auto`: text when stderr is a
+    # terminal, JSON when it is not (a service, a container).
+    log_format: Literal["auto", "json", "text"] = "auto"
     # How long a message that fails for a passing reason (network, timeouts, 5xx) is tried
     # again, ever less often (every ten minutes at most), before it is given up.
     delivery_retry_hours: float = Field(default=24, gt=0)

@@ -1,16 +1,19 @@
-"""What a log line may name instead of a person: the update being handled and the cases it
-touched (their numbers, never their text or people)."""
+"""What a log line may name instead of a person: the process, the update being handled and the
+cases it touched (their numbers, never their text or people).
+
+Imports the standard library only: the command line sets logging up before it knows whether a
+command needs SQLAlchemy."""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from storage.models import Case
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 update_id: ContextVar[int | None] = ContextVar("update_id", default=None)
 cases: ContextVar[list[str] | None] = ContextVar("cases", default=None)
@@ -20,27 +23,47 @@ def case_numbers() -> str:
     return ",".join(cases.get() or []) or "-"
 
 
-def _note(instance: Any) -> None:
+def _note(number: str) -> None:
     touched = cases.get()
-    number = instance.number if isinstance(instance, Case) else None
     if touched is not None and number and number not in touched:
         touched.append(number)
 
 
 def watch(session_factory: async_sessionmaker[AsyncSession]) -> None:
     """Cases loaded or created while an update is handled are noted for its log lines."""
+    from sqlalchemy import event
+
+    from storage.models import Case
+
     session_class = session_factory.kw.get("sync_session_class")
     if session_class is None or getattr(session_class, "_case_watch", False):
         return
-    event.listen(session_class, "loaded_as_persistent", lambda _s, obj: _note(obj))
-    event.listen(session_class, "pending_to_persistent", lambda _s, obj: _note(obj))
+
+    def note(_session: Any, instance: Any) -> None:
+        if isinstance(instance, Case):
+            _note(instance.number)
+
+    event.listen(session_class, "loaded_as_persistent", note)
+    event.listen(session_class, "pending_to_persistent", note)
     session_class._case_watch = True
 
 
 class ContextFilter(logging.Filter):
-    """Adds `update_id` and `cases` to every record, for formats that show them."""
+    """Adds `instance` to every record, and `update_id` and `cases` while an update is handled.
+
+    The instance starts as host and process; `studentvoice run` names it after its delivery
+    worker, whose id is what the outbox rows it claims carry."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.instance = f"{socket.gethostname()}:{os.getpid()}"
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.update_id = update_id.get() or "-"
-        record.cases = case_numbers()
+        record.instance = self.instance
+        current = update_id.get()
+        if current is not None:
+            record.update_id = current
+        touched = cases.get()
+        if touched:
+            record.cases = list(touched)
         return True

@@ -10,17 +10,25 @@ the redacted record (an operator's own handler, pytest's, Sentry's), whichever l
 - the calls aiosqlite logs at DEBUG, which hold the SQL parameters;
 - the task asyncio names when nobody retrieved its exception, whose repr quotes the message.
 SQLAlchemy's bound parameters are hidden by the engine itself (`storage.db.create_engine`).
+
+Lines go to stderr as JSON (one object a line, for a log collector) or as text (for a person at
+a terminal), each naming the instance, and the update and its cases while one is handled.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import sys
 import traceback
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, TextIO
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+from bot.core import logctx
+
+LogFormat = Literal["auto", "json", "text"]
+# Ours: `-v` and `run` turn these up, and no library's chatter with them.
+APP_LOGGERS = ("bot", "handlers", "storage", "studentvoice")
 # Exceptions whose messages describe the connection, Telegram's answer or the database's state,
 # not what a person sent: kept, since they are what an operator needs to see.
 SHOWN = frozenset(
@@ -37,8 +45,60 @@ _personal_data = False
 
 
 def setup(*, verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format=FORMAT)
+    """Log to stderr, our loggers at DEBUG with `verbose`, the rest at WARNING; like
+    `logging.basicConfig`, no handler is added when the root logger has one already (an
+    embedding program's, pytest's)."""
     install()
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(handler("auto"))
+        root.setLevel(logging.WARNING)
+    for name in APP_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.NOTSET)
+    # Its statements and rows are no use to an operator and a risk: not even `-v` shows them.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
+
+def at_least_info() -> None:
+    """`studentvoice run`: starts, stops and one line per update, without asking for `-v`."""
+    for name in APP_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
+
+
+def handler(log_format: LogFormat, stream: TextIO | None = None) -> logging.Handler:
+    """A handler writing to `stream` (stderr as it is at each line when None) in the format."""
+    made = _Handler(stream)
+    made.addFilter(logctx.ContextFilter())
+    made.setFormatter(formatter(log_format, made.stream))
+    return made
+
+
+def use_format(log_format: LogFormat) -> None:
+    """LOG_FORMAT, once the settings are read (after `setup`)."""
+    for ours in _ours():
+        ours.setFormatter(formatter(log_format, ours.stream))
+
+
+def name_instance(instance: str) -> None:
+    """From now on, lines name the instance so."""
+    for ours in _ours():
+        for found in ours.filters:
+            if isinstance(found, logctx.ContextFilter):
+                found.instance = instance
+
+
+def formatter(log_format: LogFormat, stream: TextIO) -> logging.Formatter:
+    """`auto`: text for a person at a terminal, JSON for whatever else reads the stream."""
+    if log_format == "auto":
+        log_format = "text" if is_terminal(stream) else "json"
+    if log_format == "text":
+        return _TextFormatter()
+    # Not before it is asked for: the command line's start waits for no library.
+    from bot.core.logjson import JsonFormatter
+
+    return JsonFormatter()
 
 
 def install() -> None:
@@ -55,6 +115,52 @@ def install() -> None:
 
     factory.redacts_personal_data = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
+
+
+class _Handler(logging.StreamHandler):
+    """Without a stream of its own it writes to `sys.stderr` as it is at each line, like
+    logging's last resort: replaced streams (pytest's capture) are followed, not kept."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        logging.Handler.__init__(self)
+        self._stream = stream
+
+    @property
+    def stream(self) -> TextIO:
+        return self._stream or sys.stderr
+
+
+def _ours() -> list[_Handler]:
+    return [found for found in logging.getLogger().handlers if isinstance(found, _Handler)]
+
+
+def is_terminal(stream: TextIO) -> bool:
+    """Whether a person is likely reading `stream` as it is written."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no such method, or closed
+        return False
+
+
+class _TextFormatter(logging.Formatter):
+    """One line a record: time, level, logger, instance, then `[update 7 case G-0001]` while an
+    update is handled."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        context = ""
+        if hasattr(record, "update_id"):
+            context = f" [update {record.update_id}"
+            if hasattr(record, "cases"):
+                context += f" case {','.join(record.cases)}"
+            context += "]"
+        instance = getattr(record, "instance", "-")
+        return (
+            f"{record.asctime} {record.levelname} {record.name} {instance}{context}: "
+            f"{record.message}"
+        )
+
+    def usesTime(self) -> bool:
+        return True
 
 
 def allow_personal_data(allowed: bool) -> None:

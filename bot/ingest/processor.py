@@ -12,12 +12,14 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from aiogram import Bot, Dispatcher
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import Update
 from pydantic import ValidationError
 
@@ -43,6 +45,21 @@ class Incoming:
 
 def retry_delay(attempts: int) -> float:
     return min(RETRY_MAX, RETRY_FIRST * 2 ** (attempts - 1)) * random.uniform(0.8, 1.2)
+
+
+def _handled(item: Incoming, outcome: str, started: float) -> None:
+    """Each update's one line: its kind, how its handling ended and how long it took; what it
+    said and who sent it stay out."""
+    kind = next((key for key in item.payload if key != "update_id"), "unknown")
+    duration_ms = round((time.perf_counter() - started) * 1000)
+    log.info(
+        "update %s (%s): %s in %d ms",
+        item.update_id,
+        kind,
+        outcome,
+        duration_ms,
+        extra={"update_type": kind, "outcome": outcome, "duration_ms": duration_ms},
+    )
 
 
 class Processor:
@@ -178,10 +195,13 @@ class Processor:
         except ValidationError:
             log.error("update %s is not an update; dropped", item.update_id)
             return await self.failures.drop(item.update_id)
+        started = time.perf_counter()
         try:
-            await self.dispatcher.feed_update(self.bot, update)
+            response = await self.dispatcher.feed_update(self.bot, update)
+            _handled(item, "not handled" if response is UNHANDLED else "handled", started)
             return True
         except Exception as exc:
+            _handled(item, "error", started)
             if transient(exc):
                 log.warning(
                     "update %s waits (attempt %s): %s",

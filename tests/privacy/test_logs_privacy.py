@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import io
+import json
 import logging
 import traceback
 from collections.abc import Iterator
@@ -71,6 +73,37 @@ async def test_a_whole_story_at_debug_names_no_one(
     assert rows and all(r.getMessage() == "Row (withheld)" for r in rows)
     statements = [r.getMessage() for r in records if r.name == "sqlalchemy.engine.Engine"]
     assert any("SQL parameters hidden" in line for line in statements)
+
+
+async def test_each_handled_update_is_one_json_line_naming_no_one(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What an operator's log collector receives: one line per update with its kind, outcome
+    and duration, the instance, update and case as fields, and nothing the student wrote."""
+    stream = io.StringIO()
+    handler = logs.handler("json", stream)
+    logging.getLogger().addHandler(handler)
+    caplog.set_level(logging.INFO, logger="bot")
+    try:
+        zeb = await student(harness, STUDENT_ID, FIRST_NAME, username=USERNAME)
+        number = await zeb.submit(text=GRIEVANCE)
+        await answer(harness, number, ANSWER)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    text = stream.getvalue()
+    assert not any(secret in text for secret in SECRETS)
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert lines and all(line["instance"] and line["level"] and line["logger"] for line in lines)
+    handled = [line for line in lines if "outcome" in line]
+    ids = [line["update_id"] for line in handled]
+    assert handled and len(ids) == len(set(ids))  # one line each
+    for line in handled:
+        assert line["level"] == "INFO" and line["logger"] == "bot.ingest.processor"
+        assert line["outcome"] in ("handled", "not handled", "error")
+        assert isinstance(line["duration_ms"], int) and line["update_type"]
+        assert line["message"].startswith(f"update {line['update_id']} ")
+    assert {"message", "callback_query"} <= {line["update_type"] for line in handled}
+    assert any(number in line.get("cases", []) for line in handled)
 
 
 def _integrity_error(database_url: str) -> IntegrityError:

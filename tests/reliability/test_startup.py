@@ -140,6 +140,7 @@ async def test_run_says_when_it_starts_and_stops_at_the_default_log_level(
             "OFFICERS_CHAT_ID": str(OFFICERS_CHAT),
             "SCHEDULER_ENABLED": "false",
             "PYTHONPATH": str(ROOT),
+            "LOG_FORMAT": "text",
         },
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
@@ -159,14 +160,15 @@ async def test_run_says_when_it_starts_and_stops_at_the_default_log_level(
     rest = after.decode()
     assert process.returncode == 0, rest
     started = re.search(
-        rf" INFO studentvoice: studentvoice {re.escape(version('studentvoice'))} started: "
+        rf" INFO studentvoice (\S+): studentvoice {re.escape(version('studentvoice'))} started: "
         rf"polling, sqlite database, chats bound: {OFFICERS} {OFFICERS_CHAT}, "
         rf"instance (\S+:{process.pid}:\w+)$",
         said[-1],
     )
     assert started, said[-1]
+    assert started.group(1) == started.group(2)  # every line names the instance so
     assert str(tmp_path) not in said[-1]
-    stopped = [line for line in rest.splitlines() if " INFO studentvoice: " in line]
+    stopped = [line for line in rest.splitlines() if " INFO studentvoice " in line]
     assert stopped == [stopped[0]] and stopped[0].endswith(
-        f"studentvoice stopped: instance {started.group(1)}"
+        f"studentvoice stopped: instance {started.group(2)}"
     ), rest

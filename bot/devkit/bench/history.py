@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.progress import progress
 from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.models import Case, CaseEvent, CaseFollower
@@ -167,7 +168,9 @@ async def seed(engine: AsyncEngine, n: int, now: datetime) -> dict[str, int]:
     followers: list[dict[str, Any]] = []
     counts = {"cases": 0, "events": 0, "followers": 0}
 
-    async def flush() -> None:
+    async def flush() -> int:
+        """The cases written."""
+        written = len(cases)
         async with engine.begin() as conn:
             for table, rows in (
                 (Case, cases), (CaseEvent, events),
@@ -180,14 +183,16 @@ async def seed(engine: AsyncEngine, n: int, now: datetime) -> dict[str, int]:
         counts["followers"] += len(followers)
         for rows in (cases, events, followers):
             rows.clear()
+        return written
 
-    for case, rows, fans in generate(n, now):
-        cases.append(case)
-        events.extend(rows)
-        followers.extend(fans)
-        if len(cases) >= CHUNK:
-            await flush()
-    await flush()
+    with progress("seeding the history", n, unit="case") as advance:
+        for case, rows, fans in generate(n, now):
+            cases.append(case)
+            events.extend(rows)
+            followers.extend(fans)
+            if len(cases) >= CHUNK:
+                advance(await flush())
+        advance(await flush())
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             # Explicit ids leave the sequences behind; later inserts must not collide.
