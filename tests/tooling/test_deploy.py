@@ -91,7 +91,17 @@ def test_compose_starts_the_bot_after_healthy_stores_and_the_migrations() -> Non
     }
     assert services["migrate"]["command"] == ["studentvoice", "migrate"]
     assert services["migrate"]["depends_on"]["db"] == {"condition": "service_healthy"}
-    assert services["bot"]["command"] == ["studentvoice", "run"]
+    assert services["bot"]["command"] == ["studentvoice", "${BOT_MODE:-run}"]
+
+
+def test_the_webhook_profile_puts_caddy_in_front_of_telegrams_path_only() -> None:
+    caddy = compose()["services"]["caddy"]
+    assert caddy["profiles"] == ["webhook"]  # polling, the default, starts without it
+    assert "./config/Caddyfile:/etc/caddy/Caddyfile:ro" in caddy["volumes"]
+    caddyfile = (ROOT / "config" / "Caddyfile").read_text(encoding="utf-8")
+    site = [line.split() for line in caddyfile.splitlines() if line.strip().startswith("reverse_")]
+    assert site == [["reverse_proxy", "{$WEBHOOK_PATH:/telegram/webhook}", "bot:8080"]]
+    assert "respond 404" in caddyfile  # /healthz and /metrics are not published
 
 
 def test_compose_mounts_the_organisation_file_read_only_and_keeps_the_data() -> None:
