@@ -11,6 +11,11 @@ RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --locked --no-dev --no-install-project
+# What the bot never reads, about 120 MB: mplfonts ships six CJK fonts and the chart loads one
+# (bot/digest/chart.py, FONT_FILE); babel ships every locale's data and the bot speaks two.
+RUN site=.venv/lib/python3.11/site-packages \
+    && find "$site/mplfonts/fonts" -type f ! -name NotoSansCJKsc-Regular.otf -delete \
+    && find "$site/babel/locale-data" -type f ! -name root.dat ! -name "zh*" ! -name "en*" -delete
 COPY README.md LICENSE ./
 COPY bot bot
 COPY handlers handlers

@@ -125,3 +125,10 @@ def test_the_readme_links_only_inside_the_repository() -> None:
         path = (ROOT / target.split("#")[0]).resolve()
         assert path.is_relative_to(ROOT) and path.exists(), target
     assert "MIT" in readme and (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_the_image_keeps_the_font_the_chart_loads() -> None:
+    from bot.digest.chart import FONT_FILE
+
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert f"! -name {FONT_FILE} -delete" in dockerfile
