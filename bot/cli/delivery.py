@@ -76,8 +76,11 @@ async def _retry(session_factory: Any, args: argparse.Namespace) -> int:
 async def _deliver(settings: Settings) -> int:
     """The worker alone, until SIGTERM or SIGINT: requests made are finished, the rest is left
     for the next instance."""
-    from bot.app.runtime import build_app, freeze_startup_heap, running
+    from bot.app.runtime import announce, build_app, close, freeze_startup_heap, running
+    from bot.core import logs
     from storage.revision import revisions
+
+    logs.at_least_info()
 
     app = build_app(settings)
     try:
@@ -96,8 +99,8 @@ async def _deliver(settings: Settings) -> int:
                 loop.add_signal_handler(sig, stop.set)
         freeze_startup_heap()
         async with running(app):
+            await announce(app, "delivery only")
             await stop.wait()
         return 0
     finally:
-        await app.bot.session.close()
-        await app.engine.dispose()
+        await close(app)

@@ -40,6 +40,18 @@ def bot_process(
     )
 
 
+async def started(process: subprocess.Popen[bytes]) -> None:
+    """Until the process says it started (its stderr is read on, and dropped, after that)."""
+    assert process.stderr is not None
+    said: list[bytes] = []
+    while not said or b" started: " not in said[-1]:
+        line = await asyncio.to_thread(process.stderr.readline)
+        assert line, f"exited before starting: {said}"
+        said.append(line)
+    drain = process.stderr
+    asyncio.get_running_loop().run_in_executor(None, drain.read)
+
+
 async def stop(process: subprocess.Popen[bytes], sig: signal.Signals) -> int:
     process.send_signal(sig)
     # A bound, not a measurement: a polite stop finishes what is in flight and leaves.
@@ -48,16 +60,27 @@ async def stop(process: subprocess.Popen[bytes], sig: signal.Signals) -> int:
 
 async def broadcast(database_url: str, emu: BotAPIEmulator, count: int, parts: int = 1) -> None:
     """A fresh database with `count` students, each owed `parts` messages, queued at once."""
+    await students(database_url, emu, count)
+    await queue_broadcast(database_url, count, parts)
+
+
+async def students(database_url: str, emu: BotAPIEmulator, count: int) -> None:
     engine = await reset_database(database_url)
-    factory = create_session_factory(engine)
     ids = [BASE + n for n in range(count)]
     for uid in ids:
         emu.add_user(uid, f"S{uid}", started=True)
-    async with factory.begin() as session:
+    async with create_session_factory(engine).begin() as session:
         await session.execute(
             insert(User),
             [{"id": uid, "first_name": f"S{uid}", "created_at": utcnow()} for uid in ids],
         )
+    await engine.dispose()
+
+
+async def queue_broadcast(database_url: str, count: int, parts: int) -> None:
+    engine = create_engine(database_url)
+    ids = [BASE + n for n in range(count)]
+    async with create_session_factory(engine).begin() as session:
         rows = [
             row
             for uid in ids
@@ -138,10 +161,14 @@ async def test_two_instances_share_one_outbox(database_url: str, tmp_path: Path)
     shared: dict[str, Any] = {"REDIS_URL": await redis_url(10)}
     count = 150
     async with BotAPIEmulator(policy=strict(SETTINGS)) as emu:
-        await broadcast(database_url, emu, count, parts=2)
+        await students(database_url, emu, count)
         one = bot_process("run", emu, database_url, tmp_path, **shared)
         two = bot_process("deliver", emu, database_url, tmp_path, **shared)
         try:
+            # Both started before there is anything to send: which one starts faster is the
+            # machine's business, and the faster alone could send it all.
+            await asyncio.gather(started(one), started(two))
+            await queue_broadcast(database_url, count, parts=2)
             await eventually(lambda: len(arrivals(emu)) == 2 * count, within=60, what="all")
         finally:
             codes = [await stop(one, signal.SIGTERM), await stop(two, signal.SIGTERM)]
