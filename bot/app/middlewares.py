@@ -76,8 +76,13 @@ class TransactionMiddleware(BaseMiddleware):
                     deferred.current.reset(token)
                 await outbox_crud.flush_staged(session=session)
                 if not await inbox_crud.finish(session=session, update_id=event.update_id):
-                    log.info("update %s was already handled; dropped", event.update_id)
+                    # A copy Telegram redelivered, stored again after the first handling
+                    # removed its row: nothing of this handling counts, but the copy's row
+                    # goes, or it would be fed again at every start.
                     await session.rollback()
+                    await inbox_crud.discard(session=session, update_id=event.update_id)
+                    await session.commit()
+                    log.info("update %s was already handled; dropped", event.update_id)
                     return None
                 await session.commit()
             except BaseException:

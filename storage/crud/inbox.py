@@ -57,8 +57,12 @@ async def finish(*, session: AsyncSession, update_id: int) -> bool:
     """Record the update as handled in the caller's transaction; False if it already was."""
     stmt = insert_for(session, ProcessedUpdate).values(update_id=update_id, processed_at=utcnow())
     result = await session.execute(stmt.on_conflict_do_nothing())
-    await session.execute(delete(InboxUpdate).where(col(InboxUpdate.update_id) == update_id))
+    await discard(session=session, update_id=update_id)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def discard(*, session: AsyncSession, update_id: int) -> None:
+    await session.execute(delete(InboxUpdate).where(col(InboxUpdate.update_id) == update_id))
 
 
 async def was_handled(*, session: AsyncSession, update_id: int) -> bool:

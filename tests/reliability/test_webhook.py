@@ -19,8 +19,10 @@ from sqlmodel import col
 from bot.app.runtime import LIFECYCLE
 from bot.app.webhook_server import WebhookServer
 from bot.devkit.emulator import BotAPIEmulator, SimUser
+from bot.ingest.edge import lane_of
 from bot.ingest.processor import Incoming
 from storage.models import InboxUpdate, ProcessedUpdate
+from storage.types import utcnow
 from tests.support.harness import reset_database
 from tests.support.webhook_helpers import SECRET, WebhookDriver, post, webhook_bot
 
@@ -211,3 +213,34 @@ async def test_the_webhook_server_also_answers_health_and_metrics(
         async with http.get(f"{base}/metrics") as response:
             assert response.status == 200
             assert "studentvoice_updates_total" in await response.text()
+
+
+async def test_a_copy_stored_again_after_its_handling_leaves_the_inbox_changing_nothing(
+    emulator: BotAPIEmulator, fresh_database: str, http: aiohttp.ClientSession
+) -> None:
+    """A redelivery can be stored just after the first handling removed the update's row (the
+    inbox looks at the handled and the waiting updates one after the other). Fed again, it
+    changes nothing and its row goes, instead of coming back at every start."""
+    student = emulator.add_user(user_id=5207, first_name="Lin", language_code="zh-hans")
+    async with webhook_bot(emulator, fresh_database) as server:
+        update = await pending_update(emulator, student, "/start")
+        assert await post(http, server, update, SECRET) == 200
+        driver = WebhookDriver(emulator, [server])
+        try:
+            await driver.settle()
+            async with server.app.session_factory.begin() as session:
+                session.add(
+                    InboxUpdate(
+                        update_id=update["update_id"],
+                        lane=lane_of(update),
+                        payload=update,
+                        received_at=utcnow(),
+                    )
+                )
+            assert await server.app.inbox.recover() == 1
+            await server.app.processor.idle()
+            await driver.settle()
+        finally:
+            await driver.close()
+        assert await stored(server) == [update["update_id"]]  # handled, and nothing waits
+    assert answers(emulator, student, WELCOME) == 1
