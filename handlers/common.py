@@ -25,7 +25,7 @@ from magic_filter import MagicFilter
 from bot.core.callbacks import StartCB
 from bot.core.context import Services
 from bot.core.i18n import LOCALES
-from bot.core.render import Renderer
+from bot.core.render import Renderer, Translate
 from bot.domain import labels
 from bot.domain.text import N_
 from bot.domain.workflow import TransitionError
@@ -84,7 +84,7 @@ def college_keyboard(services: Services, locale: str) -> InlineKeyboardMarkup:
 
 
 async def send_privacy_notice(
-    message: Message, services: Services, locale: str, _: Callable[[str], str]
+    message: Message, services: Services, locale: str, _: Translate
 ) -> None:
     """The privacy notice with its agree / do not agree buttons: using the bot begins here."""
     org_name = services.org.name_en if locale == "en" else services.org.name_zh
@@ -97,7 +97,7 @@ async def send_privacy_notice(
     )
 
 
-def error_text(_: Callable[[str], str], error: TransitionError) -> str:
+def error_text(_: Translate, error: TransitionError) -> str:
     return _(labels.TRANSITION_ERROR.get(error.reason, labels.TRANSITION_ERROR["invalid"]))
 
 
@@ -108,7 +108,7 @@ class Refused(Enum):
 
 
 async def unless_refused(
-    event: CallbackQuery | Message, _: Callable[[str], str], call: Awaitable[T]
+    event: CallbackQuery | Message, _: Translate, call: Awaitable[T]
 ) -> T | Refused:
     """Await one service call; a refusal is told to whoever pressed (as an alert) or wrote."""
     try:
@@ -124,7 +124,7 @@ async def unless_refused(
 async def finish_unless_refused(
     query: CallbackQuery,
     state: FSMContext,
-    _: Callable[[str], str],
+    _: Translate,
     call: Awaitable[object],
     toast: str | None = None,
 ) -> None:
@@ -135,9 +135,7 @@ async def finish_unless_refused(
     await close_buttons(query, toast)
 
 
-async def done_unless_refused(
-    query: CallbackQuery, _: Callable[[str], str], call: Awaitable[object]
-) -> None:
+async def done_unless_refused(query: CallbackQuery, _: Translate, call: Awaitable[object]) -> None:
     """An officer's button whose service either did it ("Done") or said why not."""
     if await unless_refused(query, _, call) is not Refused.REFUSED:
         await query.answer(_("Done"))
@@ -258,7 +256,7 @@ def shown_name(name: str) -> str:
     return html.escape(name, quote=False)
 
 
-async def admins_only(message: Message, roles: frozenset[str], _: Callable[[str], str]) -> bool:
+async def admins_only(message: Message, roles: frozenset[str], _: Translate) -> bool:
     """True for an admin; anyone else is told the command is not theirs."""
     if "admin" in roles:
         return True

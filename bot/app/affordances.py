@@ -23,11 +23,10 @@ from aiogram.types import (
 )
 
 from bot.core import logs
-from bot.core.render import Renderer
+from bot.core.render import Renderer, Translate
 from bot.domain.chats import COMMITTEE, OFFICERS, SENSITIVE
 
 log = logging.getLogger(__name__)
-Translate = Callable[[str], str]
 # The Chinese texts are what anyone whose Telegram speaks neither language sees.
 LANGUAGES = (("zh_Hans", None), ("en", "en"))
 # A Telegram that does not answer delays the start by this much, not by aiogram's minute.

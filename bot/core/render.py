@@ -24,6 +24,10 @@ CAPTION_LIMIT = 1024
 ELLIPSIS = "…"
 
 
+# A locale's gettext: what handlers receive as `_`.
+Translate = Callable[[str], str]
+
+
 class Renderer:
     def __init__(
         self,
@@ -70,7 +74,7 @@ class Renderer:
         text = self._translations[locale].ugettext(message)
         return text % params if params else text
 
-    def translator(self, locale: str) -> Callable[[str], str]:
+    def translator(self, locale: str) -> Translate:
         return lambda message: self.gettext(locale, message)
 
     def name_of(self, item: Any, locale: str) -> str:

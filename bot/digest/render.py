@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -147,6 +146,3 @@ def render_report(
 
 def file_stem(digest: Digest) -> str:
     return f"studentvoice-digest-{digest.period.code}"
-
-
-Translate = Callable[[str], str]

@@ -4,8 +4,6 @@ supergroup)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import ChatMemberUpdated, Message
@@ -13,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import lost_chats, officer_roster
 from bot.core.context import Services
+from bot.core.render import Translate
 from bot.delivery import recipients
 from bot.domain.chats import OFFICERS, SENSITIVE
 from handlers.common import admins_only, replied_person, shown_name
 from storage.models import User
 
-Translate = Callable[[str], str]
 PURPOSES = {
     "": OFFICERS,
     "officers": OFFICERS,

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import Services
+from bot.core.render import Translate
 from bot.digest import on_demand
-
-Translate = Callable[[str], str]
 
 
 def build_router() -> Router:

@@ -3,7 +3,6 @@ files, for the officers' review; asking the officers a question about it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from aiogram import F, Router
@@ -15,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.callbacks import LiaisonCB
 from bot.core.context import Services
-from bot.core.render import Renderer
+from bot.core.render import Renderer, Translate
 from bot.domain.workflow import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN
 from bot.proposals import answers as proposal_answers
 from bot.proposals import keyboards as proposal_keyboards
@@ -31,8 +30,6 @@ from handlers.common import (
 )
 from handlers.media import attachment_of
 from storage.models import Case, User
-
-Translate = Callable[[str], str]
 
 
 class LiaisonInput(StatesGroup):

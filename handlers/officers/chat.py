@@ -20,6 +20,7 @@ from bot.cases import officer_views, pending
 from bot.cases.pending import Where
 from bot.core.callbacks import CardCB
 from bot.core.context import Services
+from bot.core.render import Translate
 from bot.domain.workflow import Actor, Role
 from handlers.common import Refused, unless_refused
 from storage.models import Case, User
@@ -114,7 +115,7 @@ async def ask_for_text(
     session: AsyncSession,
     actor: Actor,
     services: Services,
-    _: Callable[[str], str],
+    _: Translate,
     action: str,
     *,
     case_id: int | None = None,
@@ -144,7 +145,7 @@ async def ask_case_text(
     session: AsyncSession,
     actor: Actor,
     services: Services,
-    _: Callable[[str], str],
+    _: Translate,
 ) -> None:
     """A case card's button whose action needs words."""
     action, case_id = callback_data.action, callback_data.case_id

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -13,12 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases import officer_views
 from bot.core.callbacks import CardCB
 from bot.core.context import Services
+from bot.core.render import Translate
 from bot.delivery import admin, batching
 from bot.domain.workflow import Actor
 from handlers.common import Refused, admins_only, unless_refused
 from handlers.officers.chat import officers_router
-
-Translate = Callable[[str], str]
 
 
 def build_router() -> Router:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
@@ -13,6 +11,7 @@ from bot.cases import actions, conversation, officer_views
 from bot.cases.queue import queue_view
 from bot.core.callbacks import CardCB, DeptCB
 from bot.core.context import Services
+from bot.core.render import Translate
 from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
 from handlers.common import NOT_COMMAND, Refused, done_unless_refused, error_text, unless_refused
 from handlers.officers import prompts
@@ -23,7 +22,6 @@ from handlers.officers.chat import (
     replace_buttons,
 )
 
-Translate = Callable[[str], str]
 ASKS_TEXT = TEXT_REQUIRED | {Action.MERGE}
 # What an officer may post in a case's thread that is not passed on to the student.
 NOT_RELAYED = frozenset(

@@ -3,7 +3,6 @@ number) and the preview's 发送 / 修改 / 取消. Only a reply to a prompt is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from aiogram import Router
@@ -15,13 +14,13 @@ from bot.cases import pending
 from bot.cases.pending import Outcome
 from bot.core.callbacks import PendingCB
 from bot.core.context import Services
+from bot.core.render import Translate
 from bot.domain.text import N_
 from bot.domain.workflow import Actor, TransitionError
 from handlers.common import NOT_COMMAND, error_text
 from handlers.officers.chat import where_of
 from storage.models import PendingInput, User
 
-Translate = Callable[[str], str]
 REFUSED = {
     Outcome.NOT_YOURS: N_("This request was made to another officer; press the button yourself."),
     Outcome.CLOSED: N_("This request is no longer open; press the button on the card again."),

@@ -3,8 +3,6 @@ it in a preview, and sends it out for co-signing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -13,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.callbacks import ProposeCB
 from bot.core.context import Services
-from bot.core.render import Renderer
+from bot.core.render import Renderer, Translate
 from bot.domain.text import N_
 from bot.domain.workflow import MAX_ATTACHMENTS, TransitionError
 from bot.proposals import cosign as proposal_cosign
@@ -37,7 +35,6 @@ from handlers.proposals import drafting_steps as steps
 from handlers.proposals.drafting_steps import ProposalInput
 from storage.models import User
 
-Translate = Callable[[str], str]
 STALE = N_("This step is over; send /propose to continue.")
 
 

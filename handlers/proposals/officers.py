@@ -4,7 +4,6 @@ departments' answers, answering liaisons' questions; admins naming department li
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -15,6 +14,7 @@ from bot.casework import guard, keyboards
 from bot.core.callbacks import AssignCB, CardCB, PartCB
 from bot.core.config import Department
 from bot.core.context import Services
+from bot.core.render import Translate
 from bot.domain.text import N_
 from bot.domain.workflow import Action, Actor
 from bot.proposals import answers as proposal_answers
@@ -32,7 +32,6 @@ from handlers.common import (
 from handlers.officers.chat import ask_case_text, ask_for_text, officers_router, replace_buttons
 from storage.models import Case, User
 
-Translate = Callable[[str], str]
 LIAISON_USAGE = N_(
     "Reply to the person's message with /liaison CODE, or send /liaison ID CODE. Codes:"
 )

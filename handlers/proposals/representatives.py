@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -13,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.callbacks import CosignCB
 from bot.core.context import Services
+from bot.core.render import Translate
 from bot.proposals import cosign as proposal_cosign
 from bot.proposals import keyboards as kbs
 from bot.proposals import roster
@@ -26,7 +25,6 @@ from handlers.common import (
 )
 from storage.models import User
 
-Translate = Callable[[str], str]
 COSIGN = "cosign_"
 
 

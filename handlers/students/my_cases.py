@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiogram import F, Router
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -16,7 +14,7 @@ from bot.cases import student_views
 from bot.cases.student_views import PAGE, CasePage
 from bot.core.callbacks import MyCaseCB
 from bot.core.context import Services
-from bot.core.render import Renderer
+from bot.core.render import Renderer, Translate
 from bot.domain import labels
 from bot.domain.workflow import ACTION_OF_RATING, FINAL_STATES, TransitionError
 from handlers.common import (
@@ -34,8 +32,6 @@ from handlers.common import (
 )
 from handlers.media import attachment_of
 from storage.models import User
-
-Translate = Callable[[str], str]
 
 
 class CaseInput(StatesGroup):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -13,11 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.callbacks import StartCB
 from bot.core.context import Services
+from bot.core.render import Translate
 from bot.privacy import personal_data as privacy
 from handlers.common import close_buttons, private_router, start_buttons
 from storage.models import User
-
-Translate = Callable[[str], str]
 
 
 async def mydata(

@@ -5,7 +5,6 @@ under its post in the public channel (/start proposal_<id>)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -15,14 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.callbacks import PublicCB
 from bot.core.context import Services
+from bot.core.render import Translate
 from bot.proposals import keyboards as kbs
 from bot.proposals import public_board
 from bot.proposals.core import PUBLIC_PREFIX
 from bot.proposals.public_board import BoardPage, PublicProposal
 from handlers.common import consented_router, private_router, send_privacy_notice, show_in_place
 from storage.models import User
-
-Translate = Callable[[str], str]
 
 
 async def proposals(

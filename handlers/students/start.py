@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -12,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.callbacks import StartCB
 from bot.core.context import Services
-from bot.core.render import Renderer
+from bot.core.render import Renderer, Translate
 from bot.privacy import personal_data as privacy
 from bot.proposals.core import window_open
 from bot.proposals.drafts import standing
@@ -27,8 +25,6 @@ from handlers.common import (
     start_buttons,
 )
 from storage.models import CongressSession, Representative, User
-
-Translate = Callable[[str], str]
 
 
 async def start(

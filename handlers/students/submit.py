@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases.actions import check_text, submit_case
 from bot.core.callbacks import SubmitCB
 from bot.core.context import Services
-from bot.core.render import Renderer
+from bot.core.render import Renderer, Translate
 from bot.domain.workflow import (
     MAX_ATTACHMENTS,
     STUDENT_KINDS,
@@ -36,7 +36,7 @@ from handlers.common import (
 )
 from handlers.media import attachment_of
 from handlers.students import submit_steps as steps
-from handlers.students.submit_steps import NewCase, Translate
+from handlers.students.submit_steps import NewCase
 from storage.models import User
 
 

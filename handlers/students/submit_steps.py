@@ -14,10 +14,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.cases.actions import Draft
 from bot.core.callbacks import SubmitCB
 from bot.core.context import Services
+from bot.core.render import Translate
 from bot.domain import labels
 from bot.domain.workflow import MAX_ATTACHMENTS, STUDENT_KINDS, TEXT_MAX, TEXT_MIN, Kind
 
-Translate = Callable[[str], str]
 # Where the next step is asked: a button's message may be too old for the bot to reach.
 Reply = MaybeInaccessibleMessageUnion | None
 
