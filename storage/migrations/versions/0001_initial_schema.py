@@ -1,8 +1,4 @@
 """initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-21 12:45:05.445044
 """
 
 from __future__ import annotations

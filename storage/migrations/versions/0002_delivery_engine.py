@@ -1,8 +1,4 @@
 """delivery engine: outbox lanes and the worker holding each claim
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-22 10:00:00
 """
 
 from __future__ import annotations

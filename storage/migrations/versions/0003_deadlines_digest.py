@@ -1,8 +1,4 @@
 """deadlines and the weekly digest: department clock, scheduled runs, digest indexes
-
-Revision ID: 0003
-Revises: 0001
-Create Date: 2026-11-21 13:45:00
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
 """congress proposals: sessions, roster, proposal details, co-signatures, departments, supports
-
-Revision ID: 0004
-Revises: 0001
-Create Date: 2026-11-21 14:00:00
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
 """Join the delivery, deadlines and proposals branches, developed side by side from 0001.
-
-Revision ID: 0005
-Revises: 0002, 0003, 0004
-Create Date: 2026-11-21 14:35:11.979636
 """
 
 from __future__ import annotations

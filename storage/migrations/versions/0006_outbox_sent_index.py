@@ -1,8 +1,4 @@
 """outbox: index on sent_at, so a restarting worker finds the last minute's sends quickly
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-11-21 16:00:00
 """
 
 from __future__ import annotations

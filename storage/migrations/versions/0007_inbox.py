@@ -1,8 +1,4 @@
 """inbox_updates: updates stored before they are acknowledged, until they are handled
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-06 15:00:00
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
 """outbox: rows deleted once sent (a message to someone who has just erased their data); on
 SQLite, ids never reused (a worker may still hold the id of a row just deleted)
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-11-24 10:00:00
 """
 
 from __future__ import annotations

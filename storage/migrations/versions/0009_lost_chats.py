@@ -1,8 +1,4 @@
 """chat_bindings: a binding the bot lost (removed from the chat, or the chat is gone)
-
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-11-22 10:00:00
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
 """pending_inputs: texts officers were asked for, awaited as replies to the bot's prompt
-
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-11-22 10:00:00
 """
 
 from __future__ import annotations
