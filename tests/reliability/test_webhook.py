@@ -24,7 +24,7 @@ from bot.ingest.processor import Incoming
 from storage.models import InboxUpdate, ProcessedUpdate
 from storage.types import utcnow
 from tests.support.harness import reset_database
-from tests.support.webhook_helpers import SECRET, WebhookDriver, post, webhook_bot
+from tests.support.webhook_helpers import SECRET, post, webhook_bot, webhook_driver
 
 pytestmark = pytest.mark.e2e
 WELCOME = "同意"  # the consent button /start answers with
@@ -92,11 +92,8 @@ async def test_an_update_is_answered_only_once_stored_then_handled(
 
         del server.app.inbox.processor.add
         processor.add(held)
-        driver = WebhookDriver(emulator, [server])
-        try:
+        async with webhook_driver(emulator, [server]) as driver:
             await driver.settle()
-        finally:
-            await driver.close()
         assert answers(emulator, student, WELCOME) == 1
 
 
@@ -109,13 +106,10 @@ async def test_the_same_update_posted_twice_is_handled_once(
         # Together (Telegram timed out on the first), then again once it was handled.
         first = await asyncio.gather(*(post(http, server, update, SECRET) for _ in range(2)))
         assert first == [200, 200]
-        driver = WebhookDriver(emulator, [server])
-        try:
+        async with webhook_driver(emulator, [server]) as driver:
             await driver.settle()
             assert await post(http, server, update, SECRET) == 200
             await driver.settle()
-        finally:
-            await driver.close()
         assert await stored(server) == [update["update_id"]]
     assert answers(emulator, student, WELCOME) == 1
 
@@ -158,11 +152,8 @@ async def test_a_database_that_is_away_is_answered_5xx_then_the_redelivery_is_ha
         assert await stored(server) == []
 
         assert await post(http, server, update, SECRET) == 200
-        driver = WebhookDriver(emulator, [server])
-        try:
+        async with webhook_driver(emulator, [server]) as driver:
             await driver.settle()
-        finally:
-            await driver.close()
     assert answers(emulator, student, WELCOME) == 1
 
 
@@ -192,11 +183,8 @@ async def test_sigterm_refuses_new_updates_and_loses_none_it_acknowledged(
     async with webhook_bot(emulator, fresh_database) as restarted:
         for update in updates:  # Telegram redelivers everything not answered 200 … or all
             assert await post(http, restarted, update, SECRET) == 200
-        driver = WebhookDriver(emulator, [restarted])
-        try:
+        async with webhook_driver(emulator, [restarted]) as driver:
             await driver.settle()
-        finally:
-            await driver.close()
         assert await stored(restarted) == sorted(u["update_id"] for u in updates)
     for student in students:
         assert answers(emulator, student, WELCOME) == 1
@@ -225,8 +213,7 @@ async def test_a_copy_stored_again_after_its_handling_leaves_the_inbox_changing_
     async with webhook_bot(emulator, fresh_database) as server:
         update = await pending_update(emulator, student, "/start")
         assert await post(http, server, update, SECRET) == 200
-        driver = WebhookDriver(emulator, [server])
-        try:
+        async with webhook_driver(emulator, [server]) as driver:
             await driver.settle()
             async with server.app.session_factory.begin() as session:
                 session.add(
@@ -240,7 +227,5 @@ async def test_a_copy_stored_again_after_its_handling_leaves_the_inbox_changing_
             assert await server.app.inbox.recover() == 1
             await server.app.processor.idle()
             await driver.settle()
-        finally:
-            await driver.close()
         assert await stored(server) == [update["update_id"]]  # handled, and nothing waits
     assert answers(emulator, student, WELCOME) == 1

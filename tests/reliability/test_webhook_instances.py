@@ -18,7 +18,7 @@ from storage.models import ScheduledRun
 from tests.support.delivery_helpers import redis_url
 from tests.support.digest_fixture import at, insert, two_weeks
 from tests.support.harness import DEFAULT_TEXT, OFFICERS_CHAT, reset_database
-from tests.support.webhook_helpers import WebhookDriver, webhook_bot
+from tests.support.webhook_helpers import webhook_bot, webhook_driver
 
 pytestmark = pytest.mark.e2e
 REDIS_DB = 9
@@ -43,13 +43,10 @@ async def test_a_dialogue_alternating_between_two_instances_completes_once(
     group = emulator.add_group(chat_id=OFFICERS_CHAT, title="权益部", is_forum=False)
     student = emulator.add_user(user_id=5301, first_name="Lin", language_code="zh-hans")
     async with two_instances(emulator, database_url) as servers:
-        driver = WebhookDriver(emulator, servers)
-        story = Scenario(emu=emulator, driver=driver, group=group)
-        try:
+        async with webhook_driver(emulator, servers) as driver:
+            story = Scenario(emu=emulator, driver=driver, group=group)
             await story.onboard(student)
             number = await story.submit(student, DEFAULT_TEXT)
-        finally:
-            await driver.close()
         assert driver.turn >= 8 and set(driver.statuses) == {200}
     told = [text for text in story.texts(student) if number in text]
     cards = [text for text in story.texts(group) if number in text.split("\n", 1)[0]]

@@ -98,3 +98,14 @@ class WebhookDriver(Driver):
 
     async def close(self) -> None:
         await self.http.close()
+
+
+@contextlib.asynccontextmanager
+async def webhook_driver(
+    emu: BotAPIEmulator, servers: list[WebhookServer]
+) -> AsyncIterator[WebhookDriver]:
+    driver = WebhookDriver(emu, servers)
+    try:
+        yield driver
+    finally:
+        await driver.close()

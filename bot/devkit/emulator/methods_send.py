@@ -152,21 +152,21 @@ async def send_media_group(call: MethodCall) -> Any:
     return results
 
 
-def _source_message(call: MethodCall, missing: str) -> SimMessage:
+def _source_and_place(call: MethodCall, verb: str) -> tuple[SimMessage, SimChat, dict[str, Any]]:
+    """The message to copy or forward, and the chat and place it goes to."""
     source_chat = existing_chat(call, "from_chat_id")
     message_id = call.require_int("message_id", "message identifier is not specified")
     original = source_chat.get(message_id)
     if original is None:
-        raise bad_request(missing)
-    return original
+        raise bad_request(f"message to {verb} not found")
+    if original.kind == "service":
+        raise bad_request(f"message can't be {verb}ed")
+    chat = writable_chat(call)
+    return original, chat, placement(call, chat)
 
 
 async def copy_message(call: MethodCall) -> Any:
-    original = _source_message(call, "message to copy not found")
-    if original.kind == "service":
-        raise bad_request("message can't be copied")
-    chat = writable_chat(call)
-    place = placement(call, chat)
+    original, chat, place = _source_and_place(call, "copy")
     text, caption, entities, html = original.text, original.caption, original.entities, None
     if "caption" in call.params and original.text is None:
         parsed, raw = _caption(call)
@@ -190,11 +190,7 @@ async def copy_message(call: MethodCall) -> Any:
 
 
 async def forward_message(call: MethodCall) -> Any:
-    original = _source_message(call, "message to forward not found")
-    if original.kind == "service":
-        raise bad_request("message can't be forwarded")
-    chat = writable_chat(call)
-    place = placement(call, chat)
+    original, chat, place = _source_and_place(call, "forward")
     sender = call.world.users.get(original.sender)
     payload = copy.deepcopy(original.payload)
     if sender is not None:

@@ -7,6 +7,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .errors import TelegramError
+
 TIMEOUT_DESCRIPTION = "Gateway Timeout"
 # In a policy's answer: the HTML page to answer with instead of the Bot API's JSON.
 PAGE = "page"
@@ -169,13 +171,7 @@ class FaultPolicy:
         self.records.append(Injection(method, fault.code, chat_id, fault.hold))
         if fault.hold:
             await asyncio.sleep(fault.hold)
-        response: dict[str, Any] = {
-            "ok": False,
-            "error_code": fault.code,
-            "description": fault.description,
-        }
-        if fault.parameters:
-            response["parameters"] = fault.parameters
+        response = TelegramError(fault.code, fault.description, fault.parameters).to_response()
         if fault.page is not None:
             response[PAGE] = fault.page
         return response
