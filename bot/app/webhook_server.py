@@ -8,14 +8,16 @@ next start), lets the requests being stored finish, then stops as polling does.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import socket
 import time
 
 from aiohttp import web
 
 from bot.app.http import build_web_app
 from bot.app.runtime import App, announce, close, freeze_startup_heap, running, start_up
-from bot.core.config import parse_listen
+from bot.core.config import ConfigError, parse_listen
 from bot.ingest.webhook import WebhookIntake, add_webhook_route
 
 
@@ -42,6 +44,7 @@ class WebhookServer:
     async def run(self, *, handle_signals: bool = True) -> None:
         """Until SIGTERM/SIGINT (or `stop()`): updates stored, then answered 200, then handled."""
         app, settings = self.app, self.app.settings
+        listening = self._bind()
         loop = asyncio.get_running_loop()
         signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
         for signum in signals:
@@ -56,8 +59,7 @@ class WebhookServer:
                 # holds.
                 await app.inbox.recover()
                 await runner.setup()
-                await web.TCPSite(runner, self.host, self.port).start()
-                self.port = int(runner.addresses[0][1])
+                await web.SockSite(runner, listening).start()
                 await app.bot.set_webhook(
                     self.url,
                     secret_token=settings.webhook_secret,
@@ -72,7 +74,18 @@ class WebhookServer:
             for signum in signals:
                 loop.remove_signal_handler(signum)
             await runner.cleanup()
+            listening.close()  # not yet the site's if the start failed before it
             await close(app)
+
+    def _bind(self) -> socket.socket:
+        """Before anything starts: an address already taken stops the bot with one line."""
+        try:
+            listening = socket.create_server((self.host, self.port))
+        except OSError as exc:
+            listen, why = self.app.settings.webhook_listen, os.strerror(exc.errno or 0)
+            raise ConfigError(f"WEBHOOK_LISTEN {listen}: cannot listen ({why})") from exc
+        self.port = int(listening.getsockname()[1])
+        return listening
 
     async def _wind_down(self, grace: float) -> None:
         """New requests are refused; stored ones are answered; handling gets what is left of

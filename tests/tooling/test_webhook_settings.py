@@ -3,6 +3,7 @@ clear line (exit 2) for what is missing or malformed."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,25 @@ def test_webhook_without_its_settings_is_one_clear_line_and_exit_2(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert setting in lines[0]
+
+
+def test_a_webhook_address_already_taken_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert run_cli(tmp_path, "migrate").returncode == 0
+        result = run_cli(
+            tmp_path,
+            "webhook",
+            BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE="http://127.0.0.1:9",
+            WEBHOOK_URL="https://bot.example.edu.cn",
+            WEBHOOK_SECRET="good_secret",
+            WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+            LOG_FORMAT="text",
+        )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = [x for x in result.stderr.splitlines() if "WEBHOOK_LISTEN" in x]
+    assert f"127.0.0.1:{port}" in line and "cannot listen" in line
