@@ -23,13 +23,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from magic_filter import MagicFilter
 
 from bot.core.callbacks import StartCB
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.core.i18n import LOCALES
 from bot.core.render import Renderer, Translate
 from bot.domain import labels
 from bot.domain.text import N_
 from bot.domain.workflow import TransitionError
-from storage.models import User
 
 # Commands leave whatever step a person is in, so no step may swallow them as input.
 NOT_COMMAND = ~F.text.startswith("/")
@@ -52,8 +51,8 @@ def free_input(renderer: Renderer) -> MagicFilter:
     return NOT_COMMAND & ~F.text.in_(menus)
 
 
-def main_menu(renderer: Renderer, locale: str) -> ReplyKeyboardMarkup:
-    _ = renderer.translator(locale)
+def main_menu(turn: Turn) -> ReplyKeyboardMarkup:
+    _ = turn.translate
     return ReplyKeyboardMarkup(
         keyboard=[
             [KeyboardButton(text=_(MENU_NEW)), KeyboardButton(text=_(MENU_MY))],
@@ -73,23 +72,26 @@ def start_buttons(*buttons: tuple[str, StartCB]) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def college_keyboard(services: Services, locale: str) -> InlineKeyboardMarkup:
-    name_of = services.renderer.name_of
-    return start_buttons(
-        *(
-            (name_of(college, locale), StartCB(action="college", value=college.code))
-            for college in services.org.colleges
-        )
+async def ask_college(message: Message, turn: Turn) -> None:
+    """Every case is routed by college: onboarding asks for one, and so does /new without one."""
+    name_of = turn.services.renderer.name_of
+    await message.answer(
+        turn.render("student/choose_college.html"),
+        reply_markup=start_buttons(
+            *(
+                (name_of(college, turn.locale), StartCB(action="college", value=college.code))
+                for college in turn.services.org.colleges
+            )
+        ),
     )
 
 
-async def send_privacy_notice(
-    message: Message, services: Services, locale: str, _: Translate
-) -> None:
+async def send_privacy_notice(message: Message, turn: Turn) -> None:
     """The privacy notice with its agree / do not agree buttons: using the bot begins here."""
-    org_name = services.org.name_en if locale == "en" else services.org.name_zh
+    _ = turn.translate
+    org_name = turn.services.org.name_en if turn.locale == "en" else turn.services.org.name_zh
     await message.answer(
-        services.renderer.render(locale, "student/privacy.html", org_name=org_name),
+        turn.render("student/privacy.html", org_name=org_name),
         reply_markup=start_buttons(
             (_("I agree"), StartCB(action="consent")),
             (_("I do not agree"), StartCB(action="decline")),
@@ -141,20 +143,18 @@ async def done_unless_refused(query: CallbackQuery, _: Translate, call: Awaitabl
         await query.answer(_("Done"))
 
 
+# What a router's middleware passes the update on to.
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
 class ConsentGate(BaseMiddleware):
     """Students who have not agreed to the privacy notice may only read /help and /start."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        user = data.get("user")
-        if user is not None and user.consent_at is not None:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        turn: Turn = data["turn"]
+        if turn.user is not None and turn.user.consent_at is not None:
             return await handler(event, data)
-        services: Services = data["services"]
-        text = services.renderer.render(data["locale"], "student/need_consent.html")
+        text = turn.render("student/need_consent.html")
         if isinstance(event, Message):
             await event.answer(text)
         elif isinstance(event, CallbackQuery):
@@ -173,14 +173,8 @@ class NeedsConsent(Filter):
     Staff (officers, liaisons) are let through: their private chats are not students' ones.
     """
 
-    async def __call__(
-        self,
-        event: TelegramObject,
-        services: Services,
-        user: User | None = None,
-        roles: frozenset[str] = frozenset(),
-    ) -> bool:
-        if roles or (user is not None and user.consent_at is not None):
+    async def __call__(self, event: TelegramObject, turn: Turn) -> bool:
+        if turn.roles or (turn.user is not None and turn.user.consent_at is not None):
             return False
         if isinstance(event, CallbackQuery):
             try:
@@ -193,7 +187,7 @@ class NeedsConsent(Filter):
             if text.startswith("/"):
                 command = text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
                 return command not in BEFORE_CONSENT_COMMANDS
-            return text not in menu_texts(services.renderer, MENU_HELP)
+            return text not in menu_texts(turn.services.renderer, MENU_HELP)
         return False
 
 
@@ -202,13 +196,16 @@ async def stored_id(state: FSMContext, key: str) -> int:
     return int((await state.get_data())[key])
 
 
-async def say_unsupported(
-    message: Message, services: Services, locale: str, expecting: str
-) -> None:
+async def end_dialogue(state: FSMContext, key: str) -> int:
+    """A dialogue's last step: it ends here, leaving the id of what it was about."""
+    found = await stored_id(state, key)
+    await state.clear()
+    return found
+
+
+async def say_unsupported(message: Message, turn: Turn, expecting: str) -> None:
     """Tell what the current step takes (`expecting`: text, files, buttons, or "" for none)."""
-    await message.answer(
-        services.renderer.render(locale, "student/unsupported.html", expecting=expecting)
-    )
+    await message.answer(turn.render("student/unsupported.html", expecting=expecting))
 
 
 async def close_buttons(query: CallbackQuery, toast: str | None = None) -> None:
@@ -256,9 +253,10 @@ def shown_name(name: str) -> str:
     return html.escape(name, quote=False)
 
 
-async def admins_only(message: Message, roles: frozenset[str], _: Translate) -> bool:
+async def admins_only(message: Message, turn: Turn) -> bool:
     """True for an admin; anyone else is told the command is not theirs."""
-    if "admin" in roles:
+    _ = turn.translate
+    if "admin" in turn.roles:
         return True
     await message.reply(_("Only admins can do this."))
     return False

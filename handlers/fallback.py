@@ -8,7 +8,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.core.context import Services
+from bot.core.context import Turn
 from handlers.common import NeedsConsent, main_menu, private_router, say_unsupported
 
 
@@ -28,25 +28,25 @@ def build_router() -> Router:
     return router
 
 
-async def consent_first(message: Message, services: Services, locale: str) -> None:
-    await message.answer(services.renderer.render(locale, "student/need_consent.html"))
+async def consent_first(message: Message, turn: Turn) -> None:
+    await message.answer(turn.render("student/need_consent.html"))
 
 
-async def consent_first_button(query: CallbackQuery, services: Services, locale: str) -> None:
-    text = services.renderer.render(locale, "student/need_consent.html")
+async def consent_first_button(query: CallbackQuery, turn: Turn) -> None:
+    text = turn.render("student/need_consent.html")
     await query.answer(text[:200], show_alert=True)
 
 
-async def cancel(message: Message, state: FSMContext, services: Services, locale: str) -> None:
+async def cancel(message: Message, state: FSMContext, turn: Turn) -> None:
     template = (
         "student/cancelled.html" if await state.get_state() else "student/nothing_to_cancel.html"
     )
     await state.clear()
     await message.answer(
-        services.renderer.render(locale, template),
-        reply_markup=main_menu(services.renderer, locale),
+        turn.render(template),
+        reply_markup=main_menu(turn),
     )
 
 
-async def anything_else(message: Message, services: Services, locale: str) -> None:
-    await say_unsupported(message, services, locale, "")
+async def anything_else(message: Message, turn: Turn) -> None:
+    await say_unsupported(message, turn, "")

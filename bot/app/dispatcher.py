@@ -42,9 +42,7 @@ def build_dispatcher(
         dp.update.outer_middleware(MetricsMiddleware(metrics))
     dp.update.outer_middleware(ArrivalMiddleware())
     dp.update.outer_middleware(TransactionMiddleware(session_factory, urgency, fsm))
-    dp.update.outer_middleware(
-        UserMiddleware(services.renderer, frozenset(services.settings.admin_ids))
-    )
+    dp.update.outer_middleware(UserMiddleware(services))
     renderer = services.renderer
     dp.include_routers(
         fallback.build_cancel_router(),

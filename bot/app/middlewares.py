@@ -12,8 +12,8 @@ from aiogram.types import TelegramObject, Update
 from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.context import Services, Turn
 from bot.core.i18n import locale_for
-from bot.core.render import Renderer
 from bot.delivery import deferred
 from bot.delivery.deferred import Deferral, DeferredStorage
 from bot.delivery.urgency import Urgency
@@ -93,18 +93,17 @@ class TransactionMiddleware(BaseMiddleware):
 
 
 class UserMiddleware(BaseMiddleware):
-    """Keeps the sender's profile current and gives handlers their language and translator."""
+    """Keeps the sender's profile current and gives handlers the update's `Turn`."""
 
-    def __init__(self, renderer: Renderer, admin_ids: frozenset[int]) -> None:
-        self.renderer = renderer
-        self.admin_ids = admin_ids
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.admin_ids = frozenset(services.settings.admin_ids)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
-        session: AsyncSession | None = data.get("session")
-        if tg_user is None or session is None or tg_user.is_bot:
-            data["locale"] = locale_for(None, None)
-            data["_"] = self.renderer.translator(data["locale"])
+        session: AsyncSession = data["session"]
+        if tg_user is None or tg_user.is_bot:
+            self._give(data, session, locale_for(None, None))
             return await handler(event, data)
         user, roles = await users_crud.user_and_roles(session=session, user_id=tg_user.id)
         if user is None:
@@ -128,9 +127,21 @@ class UserMiddleware(BaseMiddleware):
         if user.id in self.admin_ids:
             roles |= {"admin", "officer"}
         locale = locale_for(user.locale, user.language_code)
-        data.update(user=user, roles=frozenset(roles), locale=locale)
-        data["_"] = self.renderer.translator(locale)
+        self._give(data, session, locale, user, frozenset(roles))
         return await handler(event, data)
+
+    def _give(
+        self,
+        data: dict[str, Any],
+        session: AsyncSession,
+        locale: str,
+        user: User | None = None,
+        roles: frozenset[str] = frozenset(),
+    ) -> None:
+        translate = self.services.renderer.translator(locale)
+        data["turn"] = Turn(session, self.services, locale, translate, user, roles)
+        # Also by itself: a handler takes `_` as a parameter, so its texts are extracted.
+        data["_"] = translate
 
 
 def _blocks_bot(event: TelegramObject) -> bool:

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.config import Organisation, Settings
-from bot.core.render import Renderer
+from bot.core.render import Renderer, Translate
 from bot.core.statutory import StatutoryHolidays
+from storage.models import User
 from storage.types import utcnow
 
 
@@ -24,3 +28,31 @@ class Services:
 
     def now(self) -> datetime:
         return self.clock()
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One update's handling as a handler sees it, made once per update by
+    `bot.app.middlewares.UserMiddleware`: its transaction, who sent it with which roles, their
+    language and its translator, and the services."""
+
+    session: AsyncSession
+    services: Services
+    locale: str
+    translate: Translate
+    user: User | None = None
+    roles: frozenset[str] = frozenset()
+
+    @property
+    def sender(self) -> User:
+        """The sender's profile, which every handler of a person's message or press has."""
+        assert self.user is not None, "a person's handler reached without a person"
+        return self.user
+
+    def render(self, template: str, **context: Any) -> str:
+        """A template in the sender's language."""
+        return self.services.renderer.render(self.locale, template, **context)
+
+    def speaking(self, locale: str) -> Turn:
+        """The rest of the turn in the language the person has just chosen."""
+        return replace(self, locale=locale, translate=self.services.renderer.translator(locale))

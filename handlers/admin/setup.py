@@ -7,15 +7,13 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import ChatMemberUpdated, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import lost_chats, officer_roster
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.delivery import recipients
 from bot.domain.chats import OFFICERS, SENSITIVE
 from handlers.common import admins_only, replied_person, shown_name
-from storage.models import User
 
 PURPOSES = {
     "": OFFICERS,
@@ -39,15 +37,8 @@ def build_router() -> Router:
     return router
 
 
-async def bind(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    roles: frozenset[str],
-    services: Services,
-    _: Translate,
-) -> None:
-    if not await admins_only(message, roles, _):
+async def bind(message: Message, command: CommandObject, turn: Turn, _: Translate) -> None:
+    if not await admins_only(message, turn):
         return
     purpose = PURPOSES.get((command.args or "").strip().lower())
     if purpose is None:
@@ -55,83 +46,76 @@ async def bind(
         return
     is_forum = bool(message.chat.is_forum)
     await lost_chats.bind(
-        session=session,
-        services=services,
+        session=turn.session,
+        services=turn.services,
         purpose=purpose,
         chat_id=message.chat.id,
         is_forum=is_forum,
         title=message.chat.title,
     )
     await message.reply(
-        services.renderer.render(
-            services.group_locale, "group/bound.html", purpose=purpose, is_forum=is_forum
+        turn.services.renderer.render(
+            turn.services.group_locale, "group/bound.html", purpose=purpose, is_forum=is_forum
         )
     )
 
 
-async def migrated(message: Message, session: AsyncSession, services: Services) -> None:
+async def migrated(message: Message, turn: Turn) -> None:
     assert message.migrate_to_chat_id is not None
     await lost_chats.migrated(
-        session=session, services=services, old=message.chat.id, new=message.migrate_to_chat_id
+        session=turn.session,
+        services=turn.services,
+        old=message.chat.id,
+        new=message.migrate_to_chat_id,
     )
 
 
-async def appoint(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    user: User,
-    roles: frozenset[str],
-    _: Translate,
-) -> None:
-    target = await _whom(message, command, roles, _)
+async def appoint(message: Message, command: CommandObject, turn: Turn, _: Translate) -> None:
+    target = await _whom(message, command, turn)
     if target is None:
         return
     target_id, name = target
-    await officer_roster.appoint(session=session, user_id=target_id, name=name, granted_by=user.id)
+    await officer_roster.appoint(
+        session=turn.session, user_id=target_id, name=name, granted_by=turn.sender.id
+    )
     await message.reply(_("%(name)s is now a rights officer.") % {"name": shown_name(name)})
 
 
-async def dismiss(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    roles: frozenset[str],
-    _: Translate,
-) -> None:
-    target = await _whom(message, command, roles, _)
+async def dismiss(message: Message, command: CommandObject, turn: Turn, _: Translate) -> None:
+    target = await _whom(message, command, turn)
     if target is None:
         return
     target_id, name = target
-    await officer_roster.dismiss(session=session, user_id=target_id)
+    await officer_roster.dismiss(session=turn.session, user_id=target_id)
     await message.reply(_("%(name)s is no longer a rights officer.") % {"name": shown_name(name)})
 
 
-async def blocked(
-    event: ChatMemberUpdated, session: AsyncSession, user: User, services: Services
-) -> None:
-    await recipients.blocked(session=session, services=services, user_id=user.id)
+async def blocked(event: ChatMemberUpdated, turn: Turn) -> None:
+    await recipients.blocked(session=turn.session, services=turn.services, user_id=turn.sender.id)
 
 
-async def membership(event: ChatMemberUpdated, session: AsyncSession, services: Services) -> None:
+async def membership(event: ChatMemberUpdated, turn: Turn) -> None:
     status, chat = event.new_chat_member.status, event.chat
     if status in lost_chats.REMOVED:
         await lost_chats.lose(
-            session=session, services=services, chat_id=chat.id, reason=status, title=chat.title
+            session=turn.session,
+            services=turn.services,
+            chat_id=chat.id,
+            reason=status,
+            title=chat.title,
         )
     elif status == "administrator" and chat.type == "channel":
         # A channel has no /bind: made its administrator again, the bot takes it back.
         await lost_chats.channel_back(
-            session=session, services=services, chat_id=chat.id, title=chat.title
+            session=turn.session, services=turn.services, chat_id=chat.id, title=chat.title
         )
 
 
-async def _whom(
-    message: Message, command: CommandObject, roles: frozenset[str], _: Translate
-) -> tuple[int, str] | None:
+async def _whom(message: Message, command: CommandObject, turn: Turn) -> tuple[int, str] | None:
     """Whom an admin's /officer or /unofficer is about: (id, name); None once the sender has
     been told why not."""
-    if not await admins_only(message, roles, _):
+    _ = turn.translate
+    if not await admins_only(message, turn):
         return None
     replied = replied_person(message)
     if replied is not None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.digest import on_demand
 
@@ -18,15 +17,12 @@ def build_router() -> Router:
     return router
 
 
-async def digest(
-    message: Message,
-    session: AsyncSession,
-    roles: frozenset[str],
-    services: Services,
-    _: Translate,
-) -> None:
+async def digest(message: Message, turn: Turn, _: Translate) -> None:
     queued = await on_demand.week_so_far(
-        session=session, services=services, chat_id=message.chat.id, by_admin="admin" in roles
+        session=turn.session,
+        services=turn.services,
+        chat_id=message.chat.id,
+        by_admin="admin" in turn.roles,
     )
     if not queued:
         await message.reply(_("Only the committee chat or an admin can ask for the digest."))

@@ -10,10 +10,9 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.callbacks import LiaisonCB
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.core.render import Renderer, Translate
 from bot.domain.workflow import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN
 from bot.proposals import answers as proposal_answers
@@ -21,6 +20,7 @@ from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals.liaison_views import take_up
 from handlers.common import (
     Refused,
+    end_dialogue,
     finish_unless_refused,
     free_input,
     private_router,
@@ -29,7 +29,7 @@ from handlers.common import (
     unless_refused,
 )
 from handlers.media import attachment_of
-from storage.models import Case, User
+from storage.models import Case
 
 
 class LiaisonInput(StatesGroup):
@@ -55,18 +55,14 @@ def build_router(renderer: Renderer) -> Router:
 
 
 async def start(
-    query: CallbackQuery,
-    callback_data: LiaisonCB,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-    _: Translate,
+    query: CallbackQuery, callback_data: LiaisonCB, state: FSMContext, turn: Turn, _: Translate
 ) -> None:
     answering = callback_data.action == "answer"
     taken = take_up(
-        session=session, user_id=user.id, part_id=callback_data.part_id, answering=answering
+        session=turn.session,
+        user_id=turn.sender.id,
+        part_id=callback_data.part_id,
+        answering=answering,
     )
     case = await unless_refused(query, _, taken)
     if case is Refused.REFUSED:
@@ -75,12 +71,10 @@ async def start(
     await state.set_data({"part_id": callback_data.part_id})
     await query.answer()
     step = "answer" if answering else "question"
-    await _say(query, services, locale, step, case=case)
+    await _say(query, turn, step, case=case)
 
 
-async def got_answer(
-    message: Message, state: FSMContext, services: Services, locale: str, _: Translate
-) -> None:
+async def got_answer(message: Message, state: FSMContext, turn: Turn, _: Translate) -> None:
     text = (message.text or "").strip()
     if not TEXT_MIN <= len(text) <= TEXT_MAX:
         await message.answer(_("The text does not meet the length rules."))
@@ -88,23 +82,22 @@ async def got_answer(
     await state.update_data(text=text, files=[])
     await state.set_state(LiaisonInput.files)
     part_id = await stored_id(state, "part_id")
-    await _say(message, services, locale, "files", part_id=part_id)
+    await _say(message, turn, "files", part_id=part_id)
 
 
-async def got_file(message: Message, state: FSMContext, services: Services, locale: str) -> None:
+async def got_file(message: Message, state: FSMContext, turn: Turn) -> None:
     data = await state.get_data()
     files: list[dict[str, Any]] = list(data.get("files", []))
     keyboard = InlineKeyboardMarkup.model_validate(
-        proposal_keyboards.liaison_submit(services.renderer, locale, int(data["part_id"]))
+        proposal_keyboards.liaison_submit(turn.services.renderer, turn.locale, int(data["part_id"]))
     )
     if len(files) >= MAX_ATTACHMENTS:
-        text = services.renderer.render(locale, "student/files_limit.html", max=MAX_ATTACHMENTS)
+        text = turn.render("student/files_limit.html", max=MAX_ATTACHMENTS)
         await message.answer(text, reply_markup=keyboard)
         return
     files.append(attachment_of(message))
     await state.update_data(files=files)
-    text = services.renderer.render(
-        locale,
+    text = turn.render(
         "proposal/liaison_prompt.html",
         step="file_added",
         count=len(files),
@@ -114,20 +107,13 @@ async def got_file(message: Message, state: FSMContext, services: Services, loca
     await message.answer(text, reply_markup=keyboard)
 
 
-async def submit(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    _: Translate,
-) -> None:
+async def submit(query: CallbackQuery, state: FSMContext, turn: Turn, _: Translate) -> None:
     data = await state.get_data()
     drafted = proposal_answers.draft_answer(
-        session=session,
-        services=services,
+        session=turn.session,
+        services=turn.services,
         assignment_id=int(data["part_id"]),
-        user=user,
+        user=turn.sender,
         chat_id=query.message.chat.id if query.message else None,
         text=str(data["text"]),
         attachments=list(data.get("files", [])),
@@ -135,30 +121,22 @@ async def submit(
     await finish_unless_refused(query, state, _, drafted)
 
 
-async def got_question(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    _: Translate,
-) -> None:
-    part_id = await stored_id(state, "part_id")
-    await state.clear()
+async def got_question(message: Message, state: FSMContext, turn: Turn, _: Translate) -> None:
+    part_id = await end_dialogue(state, "part_id")
     asked = proposal_answers.ask_officers(
-        session=session,
-        services=services,
+        session=turn.session,
+        services=turn.services,
         assignment_id=part_id,
-        user=user,
+        user=turn.sender,
         chat_id=message.chat.id,
         question=message.text or "",
     )
     await unless_refused(message, _, asked)
 
 
-async def expected(message: Message, state: FSMContext, services: Services, locale: str) -> None:
+async def expected(message: Message, state: FSMContext, turn: Turn) -> None:
     files = await state.get_state() == LiaisonInput.files.state
-    await say_unsupported(message, services, locale, "files" if files else "text")
+    await say_unsupported(message, turn, "files" if files else "text")
 
 
 async def stale(query: CallbackQuery, _: Translate) -> None:
@@ -167,8 +145,7 @@ async def stale(query: CallbackQuery, _: Translate) -> None:
 
 async def _say(
     target: Message | CallbackQuery,
-    services: Services,
-    locale: str,
+    turn: Turn,
     step: str,
     *,
     case: Case | None = None,
@@ -180,11 +157,14 @@ async def _say(
     keyboard = None
     if part_id is not None:
         keyboard = InlineKeyboardMarkup.model_validate(
-            proposal_keyboards.liaison_submit(services.renderer, locale, part_id)
+            proposal_keyboards.liaison_submit(turn.services.renderer, turn.locale, part_id)
         )
     await message.answer(
-        services.renderer.render(
-            locale, "proposal/liaison_prompt.html", step=step, case=case, maximum=MAX_ATTACHMENTS
+        turn.render(
+            "proposal/liaison_prompt.html",
+            step=step,
+            case=case,
+            maximum=MAX_ATTACHMENTS,
         ),
         reply_markup=keyboard,
     )

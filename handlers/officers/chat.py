@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Router
@@ -19,10 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases import officer_views, pending
 from bot.cases.pending import Where
 from bot.core.callbacks import CardCB
-from bot.core.context import Services
-from bot.core.render import Translate
+from bot.core.context import Turn
 from bot.domain.workflow import Actor, Role
-from handlers.common import Refused, unless_refused
+from handlers.common import Handler, Refused, unless_refused
 from storage.models import Case, User
 
 OFFICER_ROLES = frozenset({"officer", "admin"})
@@ -31,28 +29,24 @@ OFFICER_ROLES = frozenset({"officer", "admin"})
 class OfficerChat(Filter):
     """True in a chat bound as the officers' (or the sensitive cases') chat."""
 
-    async def __call__(self, event: Message | CallbackQuery, session: AsyncSession) -> bool:
+    async def __call__(self, event: Message | CallbackQuery, turn: Turn) -> bool:
         message = event.message if isinstance(event, CallbackQuery) else event
         if not isinstance(message, Message) or message.chat.type == "private":
             return False
-        return await officer_views.is_officers_chat(session=session, chat_id=message.chat.id)
+        return await officer_views.is_officers_chat(session=turn.session, chat_id=message.chat.id)
 
 
 class OfficersOnly(BaseMiddleware):
     """Members without the officer role may read the chat but change nothing; an officer's
     handler gets them as `actor`, acting from this chat."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        if data.get("roles", frozenset()) & OFFICER_ROLES:
-            data["actor"] = actor_of(data["user"], data["roles"], _chat_of_event(event))
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        turn: Turn = data["turn"]
+        if turn.roles & OFFICER_ROLES:
+            data["actor"] = actor_of(turn.sender, turn.roles, _chat_of_event(event))
             return await handler(event, data)
         if isinstance(event, CallbackQuery):
-            _ = data["_"]  # named `_` so the message is extracted for translation
+            _ = turn.translate  # named `_` so the message is extracted for translation
             await event.answer(_("Only rights officers can act on cases."), show_alert=True)
         return None
 
@@ -112,22 +106,21 @@ async def replace_buttons(query: CallbackQuery, markup: dict[str, Any] | None) -
 
 async def ask_for_text(
     query: CallbackQuery,
-    session: AsyncSession,
+    turn: Turn,
     actor: Actor,
-    services: Services,
-    _: Translate,
     action: str,
     *,
     case_id: int | None = None,
     part_id: int | None = None,
 ) -> None:
     """A button whose action needs words: the bot asks for them in a reply to the pressed card."""
+    _ = turn.translate
     if not isinstance(query.message, Message):
         await query.answer(_("This step is over."), show_alert=True)
         return
     asked = pending.ask(
-        session=session,
-        services=services,
+        session=turn.session,
+        services=turn.services,
         actor=actor,
         action=action,
         where=where_of(query.message),
@@ -140,13 +133,8 @@ async def ask_for_text(
 
 
 async def ask_case_text(
-    query: CallbackQuery,
-    callback_data: CardCB,
-    session: AsyncSession,
-    actor: Actor,
-    services: Services,
-    _: Translate,
+    query: CallbackQuery, callback_data: CardCB, turn: Turn, actor: Actor
 ) -> None:
     """A case card's button whose action needs words."""
     action, case_id = callback_data.action, callback_data.case_id
-    await ask_for_text(query, session, actor, services, _, action, case_id=case_id)
+    await ask_for_text(query, turn, actor, action, case_id=case_id)

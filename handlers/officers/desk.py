@@ -5,12 +5,11 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import actions, conversation, officer_views
 from bot.cases.queue import queue_view
 from bot.core.callbacks import CardCB, DeptCB
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
 from handlers.common import NOT_COMMAND, Refused, done_unless_refused, error_text, unless_refused
@@ -53,30 +52,18 @@ def _build_cards_router() -> Router:
     return router
 
 
-async def accept(
-    query: CallbackQuery,
-    callback_data: CardCB,
-    session: AsyncSession,
-    actor: Actor,
-    services: Services,
-    _: Translate,
-) -> None:
-    await _act(query, session, services, _, callback_data.case_id, Action.ACCEPT, actor)
+async def accept(query: CallbackQuery, callback_data: CardCB, turn: Turn, actor: Actor) -> None:
+    await _act(query, turn, callback_data.case_id, Action.ACCEPT, actor)
 
 
 async def departments_or_card(
-    query: CallbackQuery,
-    callback_data: CardCB,
-    session: AsyncSession,
-    actor: Actor,
-    services: Services,
-    _: Translate,
+    query: CallbackQuery, callback_data: CardCB, turn: Turn, actor: Actor, _: Translate
 ) -> None:
     """转办 shows the departments on the card; their 取消 brings its buttons back."""
     choosing = callback_data.action == Action.FORWARD
     buttons = officer_views.card_buttons(
-        session=session,
-        services=services,
+        session=turn.session,
+        services=turn.services,
         actor=actor,
         case_id=callback_data.case_id,
         departments=choosing,
@@ -88,43 +75,36 @@ async def departments_or_card(
     await replace_buttons(query, markup)
 
 
-async def forward(
-    query: CallbackQuery,
-    callback_data: DeptCB,
-    session: AsyncSession,
-    actor: Actor,
-    services: Services,
-    _: Translate,
-) -> None:
+async def forward(query: CallbackQuery, callback_data: DeptCB, turn: Turn, actor: Actor) -> None:
     case_id, department = callback_data.case_id, callback_data.dept
-    await _act(query, session, services, _, case_id, Action.FORWARD, actor, department)
+    await _act(query, turn, case_id, Action.FORWARD, actor, department)
 
 
-async def queue(message: Message, session: AsyncSession, services: Services) -> None:
+async def queue(message: Message, turn: Turn) -> None:
     await message.answer(
-        await queue_view(session=session, services=services, chat_id=message.chat.id)
+        await queue_view(session=turn.session, services=turn.services, chat_id=message.chat.id)
     )
 
 
-async def officer_help(message: Message, services: Services) -> None:
+async def officer_help(message: Message, turn: Turn) -> None:
     await message.answer(
-        services.renderer.render(
-            services.group_locale, "group/officer_help.html", marker=services.org.internal_marker
+        turn.services.renderer.render(
+            turn.services.group_locale,
+            "group/officer_help.html",
+            marker=turn.services.org.internal_marker,
         )
     )
 
 
-async def relay(
-    message: Message, session: AsyncSession, actor: Actor, services: Services, _: Translate
-) -> None:
-    case = await case_of_message(session, message)
+async def relay(message: Message, turn: Turn, actor: Actor, _: Translate) -> None:
+    case = await case_of_message(turn.session, message)
     if case is None or case.id is None:
         return
     attached = message.photo or message.document
     try:
         await conversation.officer_reply(
-            session=session,
-            services=services,
+            session=turn.session,
+            services=turn.services,
             case_id=case.id,
             actor=actor,
             text=message.text or message.caption,
@@ -134,18 +114,16 @@ async def relay(
         await message.reply(error_text(_, exc))
 
 
-async def not_relayed(message: Message, session: AsyncSession, _: Translate) -> None:
+async def not_relayed(message: Message, turn: Turn, _: Translate) -> None:
     # Said in a case's thread, it looks sent; say that it was not.
-    case = await case_of_message(session, message)
+    case = await case_of_message(turn.session, message)
     if case is not None:
         await message.reply(_("Only text, photos and files reach the student; not sent."))
 
 
 async def _act(
     query: CallbackQuery,
-    session: AsyncSession,
-    services: Services,
-    _: Translate,
+    turn: Turn,
     case_id: int,
     action: Action,
     actor: Actor,
@@ -153,11 +131,11 @@ async def _act(
 ) -> None:
     # Through the module, not an imported name: tests/reliability/test_errors.py replaces it there.
     applied = actions.apply_action(
-        session=session,
-        services=services,
+        session=turn.session,
+        services=turn.services,
         case_id=case_id,
         action=action,
         actor=actor,
         department=department,
     )
-    await done_unless_refused(query, _, applied)
+    await done_unless_refused(query, turn.translate, applied)

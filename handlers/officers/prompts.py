@@ -8,18 +8,17 @@ from typing import Any
 from aiogram import Router
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import pending
 from bot.cases.pending import Outcome
 from bot.core.callbacks import PendingCB
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.domain.text import N_
 from bot.domain.workflow import Actor, TransitionError
 from handlers.common import NOT_COMMAND, error_text
 from handlers.officers.chat import where_of
-from storage.models import PendingInput, User
+from storage.models import PendingInput
 
 REFUSED = {
     Outcome.NOT_YOURS: N_("This request was made to another officer; press the button yourself."),
@@ -36,12 +35,12 @@ DONE = {
 class PromptReply(Filter):
     """A reply to one of the bot's prompts in this chat; the handler gets it as `asked`."""
 
-    async def __call__(self, message: Message, session: AsyncSession) -> bool | dict[str, Any]:
+    async def __call__(self, message: Message, turn: Turn) -> bool | dict[str, Any]:
         replied = message.reply_to_message
         if replied is None or replied.from_user is None or not replied.from_user.is_bot:
             return False
         found = await pending.for_reply(
-            session=session, chat_id=message.chat.id, message_id=replied.message_id
+            session=turn.session, chat_id=message.chat.id, message_id=replied.message_id
         )
         return False if found is None else {"asked": found}
 
@@ -54,25 +53,26 @@ def build_router() -> Router:
     return router
 
 
-async def cancel(message: Message, session: AsyncSession, user: User, _: Translate) -> None:
-    dropped = await pending.cancel_all(session=session, officer_id=user.id, chat_id=message.chat.id)
+async def cancel(message: Message, turn: Turn, _: Translate) -> None:
+    dropped = await pending.cancel_all(
+        session=turn.session, officer_id=turn.sender.id, chat_id=message.chat.id
+    )
     await message.reply(_("Cancelled.") if dropped else _("Nothing to cancel."))
 
 
 async def reply_to_prompt(
-    message: Message,
-    asked: PendingInput,
-    session: AsyncSession,
-    actor: Actor,
-    services: Services,
-    _: Translate,
+    message: Message, asked: PendingInput, turn: Turn, actor: Actor, _: Translate
 ) -> None:
     if not message.text:
         await message.reply(_("Please reply with text."))
         return
     try:
         outcome = await pending.receive(
-            session=session, services=services, actor=actor, pending=asked, text=message.text
+            session=turn.session,
+            services=turn.services,
+            actor=actor,
+            pending=asked,
+            text=message.text,
         )
     except TransitionError as exc:
         await message.reply(error_text(_, exc))
@@ -80,23 +80,18 @@ async def reply_to_prompt(
     if outcome in REFUSED:
         await message.reply(_(REFUSED[outcome]))
     elif outcome == Outcome.PREVIEW:
-        await _show_preview(message, session, services, asked)
+        await _show_preview(message, turn, asked)
 
 
 async def preview_button(
-    query: CallbackQuery,
-    callback_data: PendingCB,
-    session: AsyncSession,
-    actor: Actor,
-    services: Services,
-    _: Translate,
+    query: CallbackQuery, callback_data: PendingCB, turn: Turn, actor: Actor, _: Translate
 ) -> None:
     message = query.message
     if not isinstance(message, Message):
         await query.answer(_("This step is over."), show_alert=True)
         return
     try:
-        outcome = await _press(session, services, actor, callback_data, message)
+        outcome = await _press(turn, actor, callback_data, message)
     except TransitionError as exc:
         await query.answer(error_text(_, exc), show_alert=True)
         await message.edit_reply_markup(reply_markup=None)
@@ -109,11 +104,9 @@ async def preview_button(
     await message.edit_reply_markup(reply_markup=None)
 
 
-async def _show_preview(
-    message: Message, session: AsyncSession, services: Services, asked: PendingInput
-) -> None:
-    shown = await pending.preview(session=session, services=services, pending=asked)
-    for part in pending.preview_messages(services, shown):
+async def _show_preview(message: Message, turn: Turn, asked: PendingInput) -> None:
+    shown = await pending.preview(session=turn.session, services=turn.services, pending=asked)
+    for part in pending.preview_messages(turn.services, shown):
         markup = part.get("reply_markup")
         await message.reply(
             part["text"],
@@ -121,27 +114,21 @@ async def _show_preview(
         )
 
 
-async def _press(
-    session: AsyncSession,
-    services: Services,
-    actor: Actor,
-    callback_data: PendingCB,
-    message: Message,
-) -> Outcome:
+async def _press(turn: Turn, actor: Actor, callback_data: PendingCB, message: Message) -> Outcome:
     """发送 sends the previewed text, 修改 asks for it again, 取消 drops it."""
     pending_id = callback_data.pending_id
     if callback_data.op == "send":
         return await pending.confirm(
-            session=session, services=services, actor=actor, pending_id=pending_id
+            session=turn.session, services=turn.services, actor=actor, pending_id=pending_id
         )
     if callback_data.op == "edit":
         return await pending.revise(
-            session=session,
-            services=services,
+            session=turn.session,
+            services=turn.services,
             actor=actor,
             pending_id=pending_id,
             where=where_of(message),
         )
     return await pending.cancel(
-        session=session, services=services, actor=actor, pending_id=pending_id
+        session=turn.session, services=turn.services, actor=actor, pending_id=pending_id
     )

@@ -7,10 +7,9 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.callbacks import ProposeCB
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.core.render import Renderer, Translate
 from bot.domain.text import N_
 from bot.domain.workflow import MAX_ATTACHMENTS, TransitionError
@@ -23,6 +22,7 @@ from handlers.common import (
     Refused,
     close_buttons,
     consented_router,
+    end_dialogue,
     error_text,
     finish_unless_refused,
     free_input,
@@ -33,7 +33,6 @@ from handlers.common import (
 from handlers.media import attachment_of
 from handlers.proposals import drafting_steps as steps
 from handlers.proposals.drafting_steps import ProposalInput
-from storage.models import User
 
 STALE = N_("This step is over; send /propose to continue.")
 
@@ -72,245 +71,168 @@ def build_router(renderer: Renderer) -> Router:
     return router
 
 
-async def propose(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-) -> None:
+async def propose(message: Message, state: FSMContext, turn: Turn) -> None:
     await state.clear()
-    entry = await propose_entry(session=session, services=services, user_id=user.id)
+    entry = await propose_entry(
+        session=turn.session, services=turn.services, user_id=turn.sender.id
+    )
     if not entry.is_open:
-        await message.answer(_status(services, locale, entry))
+        await message.answer(_status(turn, entry))
     elif entry.draft is not None:
         case, proposal = entry.draft
         await state.update_data(case_id=case.id)
         await message.answer(
-            services.renderer.render(locale, "proposal/resume.html", case=case, proposal=proposal),
-            reply_markup=steps.markup(kbs.resume(services.renderer, locale)),
+            turn.render("proposal/resume.html", case=case, proposal=proposal),
+            reply_markup=steps.markup(kbs.resume(turn.services.renderer, turn.locale)),
         )
     else:
-        await steps.ask(message, state, services, locale, "title")
+        await steps.ask(message, state, turn, "title")
 
 
-def _status(services: Services, locale: str, entry: ProposeEntry) -> str:
-    return services.renderer.render(
-        locale,
+def _status(turn: Turn, entry: ProposeEntry) -> str:
+    return turn.render(
         "proposal/status.html",
         representative=entry.representative,
         congress=entry.congress,
         is_open=False,
-        now=services.now(),
+        now=turn.services.now(),
     )
 
 
-async def fresh(query: CallbackQuery, state: FSMContext, services: Services, locale: str) -> None:
+async def fresh(query: CallbackQuery, state: FSMContext, turn: Turn) -> None:
     await close_buttons(query)
     await state.set_data({})
-    await steps.ask(query, state, services, locale, "title")
+    await steps.ask(query, state, turn, "title")
 
 
-async def resume(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    services: Services,
-    locale: str,
-    _: Translate,
-) -> None:
+async def resume(query: CallbackQuery, state: FSMContext, turn: Turn, _: Translate) -> None:
     if "case_id" not in await state.get_data():  # an old prompt, pressed after /cancel
         await query.answer(_(STALE), show_alert=True)
         return
     await close_buttons(query)
-    await steps.resume(query, state, session, services, locale)
+    await steps.resume(query, state, turn)
 
 
-async def got_text(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-    _: Translate,
-) -> None:
+async def got_text(message: Message, state: FSMContext, turn: Turn) -> None:
     field = await _step_of(state)
     case_id = (await state.get_data()).get("case_id")
     try:
         draft_id = await drafts.answer_text(
-            session=session,
-            services=services,
-            user=user,
+            session=turn.session,
+            services=turn.services,
+            user=turn.sender,
             case_id=None if case_id is None else int(case_id),
             field=field,
             text=message.text or "",
         )
     except TransitionError as exc:
-        await _text_refused(message, state, services, locale, field, _, exc)
+        await _text_refused(message, state, turn, field, exc)
         return
     if case_id is None:
         await state.update_data(case_id=draft_id)
-    await steps.next_step(message, state, session, services, locale, field)
+    await steps.next_step(message, state, turn, field)
 
 
 async def _text_refused(
-    message: Message,
-    state: FSMContext,
-    services: Services,
-    locale: str,
-    field: str,
-    _: Translate,
-    exc: TransitionError,
+    message: Message, state: FSMContext, turn: Turn, field: str, exc: TransitionError
 ) -> None:
     """Text of the wrong length is asked for again; any other refusal ends the dialogue."""
     if exc.reason == "bad_text":
-        await steps.ask(message, state, services, locale, field, error=True)
+        await steps.ask(message, state, turn, field, error=True)
         return
     await state.clear()
-    await message.answer(error_text(_, exc))
+    await message.answer(error_text(turn.translate, exc))
 
 
 async def _step_of(state: FSMContext) -> str:
     return (await state.get_state() or "").rsplit(":", 1)[-1]
 
 
-async def text_expected(
-    message: Message, state: FSMContext, services: Services, locale: str
-) -> None:
-    await steps.ask(message, state, services, locale, await _step_of(state))
+async def text_expected(message: Message, state: FSMContext, turn: Turn) -> None:
+    await steps.ask(message, state, turn, await _step_of(state))
 
 
 async def chosen(
-    query: CallbackQuery,
-    callback_data: ProposeCB,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-    _: Translate,
+    query: CallbackQuery, callback_data: ProposeCB, state: FSMContext, turn: Turn, _: Translate
 ) -> None:
     field = "category" if callback_data.step == "cat" else "department"
     saved = drafts.save_field(
-        session=session,
-        services=services,
+        session=turn.session,
+        services=turn.services,
         case_id=await stored_id(state, "case_id"),
-        user=user,
+        user=turn.sender,
         field=field,
         value=None if callback_data.value == "-" else callback_data.value,
     )
     if await unless_refused(query, _, saved) is Refused.REFUSED:
         return
     await close_buttons(query)
-    await steps.next_step(query, state, session, services, locale, field)
+    await steps.next_step(query, state, turn, field)
 
 
-async def got_file(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-    _: Translate,
-) -> None:
+async def got_file(message: Message, state: FSMContext, turn: Turn, _: Translate) -> None:
     case_id = await stored_id(state, "case_id")
     try:
         count = await drafts.add_attachment(
-            session=session, case_id=case_id, user=user, item=attachment_of(message)
+            session=turn.session, case_id=case_id, user=turn.sender, item=attachment_of(message)
         )
     except TransitionError as exc:
         text = error_text(_, exc)
     else:
-        text = services.renderer.render(
-            locale, "student/file_added.html", count=count, max=MAX_ATTACHMENTS
-        )
-    await message.answer(text, reply_markup=steps.markup(kbs.files_done(services.renderer, locale)))
+        text = turn.render("student/file_added.html", count=count, max=MAX_ATTACHMENTS)
+    await message.answer(
+        text, reply_markup=steps.markup(kbs.files_done(turn.services.renderer, turn.locale))
+    )
 
 
-async def buttons_expected(
-    message: Message, state: FSMContext, services: Services, locale: str
-) -> None:
+async def buttons_expected(message: Message, state: FSMContext, turn: Turn) -> None:
     expecting = "files" if await state.get_state() == ProposalInput.files.state else "buttons"
-    await say_unsupported(message, services, locale, expecting)
+    await say_unsupported(message, turn, expecting)
 
 
-async def files_done(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    services: Services,
-    locale: str,
-) -> None:
+async def files_done(query: CallbackQuery, state: FSMContext, turn: Turn) -> None:
     await close_buttons(query)
-    await steps.next_step(query, state, session, services, locale, "files")
+    await steps.next_step(query, state, turn, "files")
 
 
 async def edit(
-    query: CallbackQuery,
-    callback_data: ProposeCB,
-    state: FSMContext,
-    services: Services,
-    locale: str,
+    query: CallbackQuery, callback_data: ProposeCB, state: FSMContext, turn: Turn
 ) -> None:
     if callback_data.value not in steps.ORDER:
         await query.answer()
         return
     await close_buttons(query)
-    await steps.ask(query, state, services, locale, callback_data.value)
+    await steps.ask(query, state, turn, callback_data.value)
 
 
-async def save(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    services: Services,
-    locale: str,
-) -> None:
-    case_id = await stored_id(state, "case_id")
-    await state.clear()
+async def save(query: CallbackQuery, state: FSMContext, turn: Turn) -> None:
+    case_id = await end_dialogue(state, "case_id")
     await close_buttons(query)
-    loaded = await load(session=session, case_id=case_id, for_update=False)
+    loaded = await load(session=turn.session, case_id=case_id, for_update=False)
     await steps.reply(
-        query, services.renderer.render(locale, "proposal/draft_saved.html", case=loaded.case)
+        query,
+        turn.render("proposal/draft_saved.html", case=loaded.case),
     )
 
 
-async def send(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    bot: Bot,
-    _: Translate,
-) -> None:
+async def send(query: CallbackQuery, state: FSMContext, turn: Turn, bot: Bot, _: Translate) -> None:
     me = await bot.me()
     sent = proposal_cosign.send_for_cosign(
-        session=session,
-        services=services,
+        session=turn.session,
+        services=turn.services,
         case_id=await stored_id(state, "case_id"),
-        user=user,
+        user=turn.sender,
         bot_username=me.username,
     )
     await finish_unless_refused(query, state, _, sent)
 
 
-async def withdraw(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    _: Translate,
-) -> None:
+async def withdraw(query: CallbackQuery, state: FSMContext, turn: Turn, _: Translate) -> None:
     withdrawn = drafts.withdraw(
-        session=session,
-        services=services,
+        session=turn.session,
+        services=turn.services,
         case_id=await stored_id(state, "case_id"),
-        user=user,
+        user=turn.sender,
     )
     await finish_unless_refused(query, state, _, withdrawn)
 

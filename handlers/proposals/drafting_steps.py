@@ -7,9 +7,8 @@ from __future__ import annotations
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.domain.workflow import MAX_ATTACHMENTS
 from bot.proposals import keyboards as kbs
 from bot.proposals.core import PART_MAX, PART_MIN, TITLE_MAX, TITLE_MIN
@@ -49,17 +48,11 @@ async def reply(target: Target, text: str, keyboard: dict[str, object] | None = 
 
 
 async def ask(
-    target: Target,
-    state: FSMContext,
-    services: Services,
-    locale: str,
-    field: str,
-    *,
-    error: bool = False,
+    target: Target, state: FSMContext, turn: Turn, field: str, *, error: bool = False
 ) -> None:
     """Put the question of one step (again, with `error`)."""
     await state.set_state(getattr(ProposalInput, field))
-    renderer = services.renderer
+    renderer = turn.services.renderer
     keyboard = {
         "category": kbs.categories,
         "department": kbs.departments,
@@ -69,56 +62,44 @@ async def ask(
     if field == "files":
         maximum = MAX_ATTACHMENTS
     text = renderer.render(
-        locale, "proposal/ask.html", field=field, error=error, minimum=minimum, maximum=maximum
+        turn.locale, "proposal/ask.html", field=field, error=error, minimum=minimum, maximum=maximum
     )
-    await reply(target, text, keyboard(renderer, locale) if keyboard else None)
+    await reply(target, text, keyboard(renderer, turn.locale) if keyboard else None)
 
 
-async def next_step(
-    target: Target,
-    state: FSMContext,
-    session: AsyncSession,
-    services: Services,
-    locale: str,
-    answered: str,
-) -> None:
+async def next_step(target: Target, state: FSMContext, turn: Turn, answered: str) -> None:
     """After a step: the following one, or the preview once it has been seen (an edit)."""
     data = await state.get_data()
     later = ORDER[ORDER.index(answered) + 1 :]
     if later and not data.get("seen"):
-        await ask(target, state, services, locale, later[0])
+        await ask(target, state, turn, later[0])
         return
-    draft = await draft_preview(session=session, case_id=int(data["case_id"]))
-    await preview(target, state, services, locale, draft)
+    draft = await draft_preview(session=turn.session, case_id=int(data["case_id"]))
+    await preview(target, state, turn, draft)
 
 
-async def resume(
-    target: Target, state: FSMContext, session: AsyncSession, services: Services, locale: str
-) -> None:
+async def resume(target: Target, state: FSMContext, turn: Turn) -> None:
     """A draft taken up again: at its first unanswered step, or at the preview if complete."""
     data = await state.get_data()
-    draft = await draft_preview(session=session, case_id=int(data["case_id"]))
+    draft = await draft_preview(session=turn.session, case_id=int(data["case_id"]))
     if draft.missing:
-        await ask(target, state, services, locale, draft.missing[0])
+        await ask(target, state, turn, draft.missing[0])
         return
-    await preview(target, state, services, locale, draft)
+    await preview(target, state, turn, draft)
 
 
-async def preview(
-    target: Target, state: FSMContext, services: Services, locale: str, draft: DraftPreview
-) -> None:
+async def preview(target: Target, state: FSMContext, turn: Turn, draft: DraftPreview) -> None:
     await state.set_state(ProposalInput.preview)
     await state.update_data(seen=True)
     loaded = draft.loaded
-    text = services.renderer.render(
-        locale,
+    text = turn.render(
         "proposal/preview.html",
         case=loaded.case,
         congress=loaded.congress,
         proposal=loaded.proposal,
-        category=services.org.category(loaded.case.category_code),
-        suggested=services.org.department(loaded.proposal.suggested_department),
+        category=turn.services.org.category(loaded.case.category_code),
+        suggested=turn.services.org.department(loaded.proposal.suggested_department),
         attachments=draft.attachments,
         required=loaded.congress.cosigners_required,
     )
-    await reply(target, text, kbs.preview(services.renderer, locale))
+    await reply(target, text, kbs.preview(turn.services.renderer, turn.locale))

@@ -8,12 +8,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import student_views
 from bot.cases.student_views import PAGE, CasePage
 from bot.core.callbacks import MyCaseCB
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.core.render import Renderer, Translate
 from bot.domain import labels
 from bot.domain.workflow import ACTION_OF_RATING, FINAL_STATES, TransitionError
@@ -22,6 +21,7 @@ from handlers.common import (
     Refused,
     close_buttons,
     consented_router,
+    end_dialogue,
     error_text,
     free_input,
     menu_texts,
@@ -31,7 +31,6 @@ from handlers.common import (
     unless_refused,
 )
 from handlers.media import attachment_of
-from storage.models import User
 
 
 class CaseInput(StatesGroup):
@@ -49,65 +48,41 @@ class AlbumAfterInfo(Filter):
         return data.get("album") == message.media_group_id and "case_id" in data
 
 
-async def my(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-) -> None:
+async def my(message: Message, state: FSMContext, turn: Turn) -> None:
     await state.clear()
-    found = await student_views.cases_page(session=session, user_id=user.id, page=0)
-    text, markup = _case_list(services, locale, found)
+    found = await student_views.cases_page(session=turn.session, user_id=turn.sender.id, page=0)
+    text, markup = _case_list(turn, found)
     await message.answer(text, reply_markup=markup)
 
 
-async def page(
-    query: CallbackQuery,
-    callback_data: MyCaseCB,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-) -> None:
+async def page(query: CallbackQuery, callback_data: MyCaseCB, turn: Turn) -> None:
     found = await student_views.cases_page(
-        session=session, user_id=user.id, page=max(callback_data.value, 0)
+        session=turn.session, user_id=turn.sender.id, page=max(callback_data.value, 0)
     )
-    text, markup = _case_list(services, locale, found)
+    text, markup = _case_list(turn, found)
     await show_in_place(query, text, markup)
 
 
 async def open_case(
-    query: CallbackQuery,
-    callback_data: MyCaseCB,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    _: Translate,
+    query: CallbackQuery, callback_data: MyCaseCB, turn: Turn, _: Translate
 ) -> None:
     case = await student_views.own_case(
-        session=session, user_id=user.id, case_id=callback_data.case_id
+        session=turn.session, user_id=turn.sender.id, case_id=callback_data.case_id
     )
     if case is None:
         await query.answer(_(labels.TRANSITION_ERROR["not_found"]), show_alert=True)
         return
     await query.answer()
-    await student_views.show_case(session=session, services=services, user=user, case=case)
+    await student_views.show_case(
+        session=turn.session, services=turn.services, user=turn.sender, case=case
+    )
 
 
 async def ask_info(
-    query: CallbackQuery,
-    callback_data: MyCaseCB,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-    _: Translate,
+    query: CallbackQuery, callback_data: MyCaseCB, state: FSMContext, turn: Turn, _: Translate
 ) -> None:
     case = await student_views.own_case(
-        session=session, user_id=user.id, case_id=callback_data.case_id
+        session=turn.session, user_id=turn.sender.id, case_id=callback_data.case_id
     )
     if case is None or case.state in FINAL_STATES:
         reason = "not_found" if case is None else "closed"
@@ -117,70 +92,46 @@ async def ask_info(
     await state.update_data(case_id=case.id)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(
-            services.renderer.render(locale, "student/info_prompt.html", case=case)
-        )
+        await query.message.answer(turn.render("student/info_prompt.html", case=case))
 
 
-async def got_info(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    _: Translate,
-) -> None:
-    case_id = await stored_id(state, "case_id")
-    await state.clear()
+async def got_info(message: Message, state: FSMContext, turn: Turn) -> None:
+    case_id = await end_dialogue(state, "case_id")
     if message.media_group_id:
         # The album's other parts come as messages of their own; they belong here too.
         await state.update_data(album=message.media_group_id, case_id=case_id)
-    await _add_info(message, session, services, user, case_id, _)
+    await _add_info(message, turn, case_id)
 
 
-async def got_info_album_part(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    _: Translate,
-) -> None:
+async def got_info_album_part(message: Message, state: FSMContext, turn: Turn) -> None:
     case_id = await stored_id(state, "case_id")
-    await _add_info(message, session, services, user, case_id, _, acknowledge=False)
+    await _add_info(message, turn, case_id, acknowledge=False)
 
 
-async def info_expected(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-) -> None:
+async def info_expected(message: Message, state: FSMContext, turn: Turn) -> None:
     case_id = await stored_id(state, "case_id")
-    case = await student_views.own_case(session=session, user_id=user.id, case_id=case_id)
+    case = await student_views.own_case(
+        session=turn.session, user_id=turn.sender.id, case_id=case_id
+    )
     if case is None:
         await state.clear()
         return
-    await message.answer(services.renderer.render(locale, "student/info_prompt.html", case=case))
+    await message.answer(turn.render("student/info_prompt.html", case=case))
 
 
 async def rate(
-    query: CallbackQuery,
-    callback_data: MyCaseCB,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    _: Translate,
+    query: CallbackQuery, callback_data: MyCaseCB, state: FSMContext, turn: Turn, _: Translate
 ) -> None:
     action = ACTION_OF_RATING.get(callback_data.value)
     if action is None:
         await query.answer()
         return
     rated = student_views.rate(
-        session=session, services=services, user=user, case_id=callback_data.case_id, action=action
+        session=turn.session,
+        services=turn.services,
+        user=turn.sender,
+        case_id=callback_data.case_id,
+        action=action,
     )
     case = await unless_refused(query, _, rated)
     if case is Refused.REFUSED:
@@ -188,7 +139,11 @@ async def rate(
     await close_buttons(query, _(labels.RATING[callback_data.value]))
     invite = await _invite_comment(state, case.id)
     await student_views.thank_for_rating(
-        session=session, services=services, user=user, case=case, invite_comment=invite
+        session=turn.session,
+        services=turn.services,
+        user=turn.sender,
+        case=case,
+        invite_comment=invite,
     )
 
 
@@ -199,58 +154,40 @@ async def skip_comment(query: CallbackQuery, state: FSMContext) -> None:
     await close_buttons(query)
 
 
-async def got_comment(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    _: Translate,
-) -> None:
-    case_id = await stored_id(state, "case_id")
-    await state.clear()
+async def got_comment(message: Message, state: FSMContext, turn: Turn, _: Translate) -> None:
+    case_id = await end_dialogue(state, "case_id")
     commented = student_views.comment_rating(
-        session=session, services=services, user=user, case_id=case_id, text=message.text or ""
+        session=turn.session,
+        services=turn.services,
+        user=turn.sender,
+        case_id=case_id,
+        text=message.text or "",
     )
     await unless_refused(message, _, commented)
 
 
-async def reply_to_case(
-    message: Message,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-    _: Translate,
-) -> None:
+async def reply_to_case(message: Message, turn: Turn) -> None:
     assert message.reply_to_message is not None
     case = await student_views.case_replied_to(
-        session=session,
-        user_id=user.id,
+        session=turn.session,
+        user_id=turn.sender.id,
         chat_id=message.chat.id,
         message_id=message.reply_to_message.message_id,
     )
     if case is None or case.id is None:
-        await say_unsupported(message, services, locale, "")
+        await say_unsupported(message, turn, "")
         return
-    await _add_info(message, session, services, user, case.id, _)
+    await _add_info(message, turn, case.id)
 
 
 async def _add_info(
-    message: Message,
-    session: AsyncSession,
-    services: Services,
-    user: User,
-    case_id: int,
-    _: Translate,
-    *,
-    acknowledge: bool = True,
+    message: Message, turn: Turn, case_id: int, *, acknowledge: bool = True
 ) -> None:
     try:
         await student_views.add_information(
-            session=session,
-            services=services,
-            user=user,
+            session=turn.session,
+            services=turn.services,
+            user=turn.sender,
             case_id=case_id,
             text=message.text or message.caption or "",
             attachments=[attachment_of(message)] if (message.photo or message.document) else [],
@@ -258,7 +195,7 @@ async def _add_info(
         )
     except TransitionError as exc:
         if acknowledge:
-            await message.answer(error_text(_, exc))
+            await message.answer(error_text(turn.translate, exc))
 
 
 async def _invite_comment(state: FSMContext, case_id: int | None) -> bool:
@@ -270,15 +207,11 @@ async def _invite_comment(state: FSMContext, case_id: int | None) -> bool:
     return True
 
 
-def _case_list(
-    services: Services, locale: str, found: CasePage
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    text = services.renderer.render(
-        locale, "student/my_list.html", cases=found.cases, total=found.total
-    )
+def _case_list(turn: Turn, found: CasePage) -> tuple[str, InlineKeyboardMarkup | None]:
+    text = turn.render("student/my_list.html", cases=found.cases, total=found.total)
     if not found.cases:
         return text, None
-    _ = services.renderer.translator(locale)
+    _ = turn.translate
     kb = InlineKeyboardBuilder()
     for case in found.cases:
         kb.button(text=case.number, callback_data=MyCaseCB(action="open", case_id=case.id or 0))

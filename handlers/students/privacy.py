@@ -7,42 +7,30 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.callbacks import StartCB
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.privacy import personal_data as privacy
 from handlers.common import close_buttons, private_router, start_buttons
-from storage.models import User
 
 
-async def mydata(
-    message: Message, session: AsyncSession, user: User, services: Services, locale: str
-) -> None:
-    stored = await privacy.stored_about(session=session, user_id=user.id)
+async def mydata(message: Message, turn: Turn) -> None:
+    stored = await privacy.stored_about(session=turn.session, user_id=turn.sender.id)
     await message.answer(
-        services.renderer.render(
-            locale,
+        turn.render(
             "student/mydata.html",
-            user=user,
-            college=services.org.college(user.college_code),
+            user=turn.sender,
+            college=turn.services.org.college(turn.sender.college_code),
             stored=stored,
         )
     )
 
 
-async def deleteme(
-    message: Message,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-    _: Translate,
-) -> None:
-    stored = await privacy.stored_about(session=session, user_id=user.id)
+async def deleteme(message: Message, turn: Turn, _: Translate) -> None:
+    stored = await privacy.stored_about(session=turn.session, user_id=turn.sender.id)
     await message.answer(
-        services.renderer.render(locale, "student/deleteme_confirm.html", stored=stored),
+        turn.render("student/deleteme_confirm.html", stored=stored),
         reply_markup=_erase_keyboard(_),
     )
 
@@ -52,24 +40,18 @@ async def keep(query: CallbackQuery) -> None:
 
 
 async def erase(
-    query: CallbackQuery,
-    state: FSMContext,
-    fsm_storage: BaseStorage,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
+    query: CallbackQuery, state: FSMContext, fsm_storage: BaseStorage, turn: Turn
 ) -> None:
     # Before anything is said to them: what this transaction queues for the person after
     # the erasure is deleted once sent.
     await privacy.erase_person(
-        session=session, services=services, storage=fsm_storage, user_id=user.id
+        session=turn.session, services=turn.services, storage=fsm_storage, user_id=turn.sender.id
     )
     await state.clear()
     await close_buttons(query)
     if isinstance(query.message, Message):
         await query.message.answer(
-            services.renderer.render(locale, "student/deleted.html"),
+            turn.render("student/deleted.html"),
             reply_markup=ReplyKeyboardRemove(),
         )
 

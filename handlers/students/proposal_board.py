@@ -10,82 +10,56 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.callbacks import PublicCB
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.proposals import keyboards as kbs
 from bot.proposals import public_board
 from bot.proposals.core import PUBLIC_PREFIX
 from bot.proposals.public_board import BoardPage, PublicProposal
 from handlers.common import consented_router, private_router, send_privacy_notice, show_in_place
-from storage.models import User
 
 
-async def proposals(
-    message: Message, session: AsyncSession, services: Services, locale: str
-) -> None:
-    board = await public_board.board_page(session=session, services=services, page=0)
-    text, markup = _page(services, locale, board)
+async def proposals(message: Message, turn: Turn) -> None:
+    board = await public_board.board_page(session=turn.session, services=turn.services, page=0)
+    text, markup = _page(turn, board)
     await message.answer(text, reply_markup=markup)
 
 
-async def open_link(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-    _: Translate,
-) -> None:
-    if user.consent_at is None:
+async def open_link(message: Message, command: CommandObject, turn: Turn, _: Translate) -> None:
+    if turn.sender.consent_at is None:
         # Most readers of the channel arrive here first: using the bot begins with the notice.
-        await send_privacy_notice(message, services, locale, _)
+        await send_privacy_notice(message, turn)
         return
     shown = await public_board.act(
-        session=session,
-        services=services,
-        user_id=user.id,
+        session=turn.session,
+        services=turn.services,
+        user_id=turn.sender.id,
         case_id=int((command.args or "").removeprefix(PUBLIC_PREFIX)),
         action="open",
     )
     if shown is None:
         await message.answer(_("This case no longer exists."))
         return
-    text, markup = _detail(services, locale, shown)
+    text, markup = _detail(turn, shown)
     await message.answer(text, reply_markup=markup)
 
 
-async def page(
-    query: CallbackQuery,
-    callback_data: PublicCB,
-    session: AsyncSession,
-    services: Services,
-    locale: str,
-) -> None:
+async def page(query: CallbackQuery, callback_data: PublicCB, turn: Turn) -> None:
     board = await public_board.board_page(
-        session=session, services=services, page=max(callback_data.page, 0)
+        session=turn.session, services=turn.services, page=max(callback_data.page, 0)
     )
-    text, markup = _page(services, locale, board)
+    text, markup = _page(turn, board)
     await show_in_place(query, text, markup)
 
 
-async def act(
-    query: CallbackQuery,
-    callback_data: PublicCB,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-    _: Translate,
-) -> None:
+async def act(query: CallbackQuery, callback_data: PublicCB, turn: Turn, _: Translate) -> None:
     action = callback_data.action
     shown = await public_board.act(
-        session=session,
-        services=services,
-        user_id=user.id,
+        session=turn.session,
+        services=turn.services,
+        user_id=turn.sender.id,
         case_id=callback_data.case_id,
         action=action,
     )
@@ -94,7 +68,7 @@ async def act(
         return
     await query.answer(_toast(_, action, shown), show_alert=action == "support")
     if isinstance(query.message, Message):
-        text, markup = _detail(services, locale, shown)
+        text, markup = _detail(turn, shown)
         await _show(query.message, text, markup, anew=action == "open")
 
 
@@ -119,29 +93,25 @@ def _toast(_: Translate, action: str, shown: PublicProposal) -> str | None:
     return None
 
 
-def _page(
-    services: Services, locale: str, board: BoardPage
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    text = services.renderer.render(
-        locale,
+def _page(turn: Turn, board: BoardPage) -> tuple[str, InlineKeyboardMarkup | None]:
+    text = turn.render(
         "proposal/public_list.html",
         congress=board.congress,
         items=board.items,
         total=board.total,
     )
+    items = [item.case for item in board.items]
     keyboard = kbs.public_list(
-        services.renderer, locale, [item.case for item in board.items], board.page, board.has_next
+        turn.services.renderer, turn.locale, items, board.page, board.has_next
     )
     return text, InlineKeyboardMarkup.model_validate(keyboard) if keyboard else None
 
 
-def _detail(
-    services: Services, locale: str, shown: PublicProposal
-) -> tuple[str, InlineKeyboardMarkup]:
-    text = services.renderer.render(locale, "proposal/public_detail.html", v=shown.view)
+def _detail(turn: Turn, shown: PublicProposal) -> tuple[str, InlineKeyboardMarkup]:
+    text = turn.render("proposal/public_detail.html", v=shown.view)
     keyboard = kbs.public_detail(
-        services.renderer,
-        locale,
+        turn.services.renderer,
+        turn.locale,
         shown.view.case,
         following=shown.following,
         supports=shown.view.supports,

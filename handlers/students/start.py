@@ -6,158 +6,118 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.callbacks import StartCB
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.core.render import Renderer, Translate
 from bot.privacy import personal_data as privacy
 from bot.proposals.core import window_open
 from bot.proposals.drafts import standing
 from handlers.common import (
     MENU_HELP,
+    ask_college,
     close_buttons,
-    college_keyboard,
     main_menu,
     menu_texts,
     private_router,
     send_privacy_notice,
     start_buttons,
 )
-from storage.models import CongressSession, Representative, User
+from storage.models import CongressSession, Representative
 
 
-async def start(
-    message: Message,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-    _: Translate,
-    state: FSMContext,
-) -> None:
+async def start(message: Message, turn: Turn, state: FSMContext) -> None:
     await state.clear()
-    if user.consent_at is None:
-        await send_privacy_notice(message, services, locale, _)
-    elif user.college_code is None:
+    if turn.sender.consent_at is None:
+        await send_privacy_notice(message, turn)
+    elif turn.sender.college_code is None:
         # Agreed already but left before choosing a college: do not ask to agree again.
-        await _ask_college(message, services, locale)
+        await ask_college(message, turn)
     else:
-        await _welcome(message, services, locale, user.college_code)
-        found = await standing(session=session, services=services, user_id=user.id)
+        await _welcome(message, turn, turn.sender.college_code)
+        found = await standing(session=turn.session, services=turn.services, user_id=turn.sender.id)
         if found is not None:  # a student representative also sees their congress
-            await _congress_status(message, services, locale, *found)
+            await _congress_status(message, turn, *found)
 
 
-async def decline(query: CallbackQuery, services: Services, locale: str) -> None:
+async def decline(query: CallbackQuery, turn: Turn) -> None:
     await close_buttons(query)
     if isinstance(query.message, Message):
-        await query.message.answer(
-            services.renderer.render(locale, "student/consent_declined.html")
-        )
+        await query.message.answer(turn.render("student/consent_declined.html"))
 
 
-async def consent(
-    query: CallbackQuery,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-    _: Translate,
-) -> None:
-    await privacy.give_consent(session=session, user=user, now=services.now())
+async def consent(query: CallbackQuery, turn: Turn, _: Translate) -> None:
+    await privacy.give_consent(session=turn.session, user=turn.sender, now=turn.services.now())
     await close_buttons(query, _("Thank you!"))
     if isinstance(query.message, Message):
-        await _ask_language(query.message, services, locale)
+        await _ask_language(query.message, turn)
 
 
-async def language_command(message: Message, services: Services, locale: str) -> None:
-    await _ask_language(message, services, locale)
+async def language_command(message: Message, turn: Turn) -> None:
+    await _ask_language(message, turn)
 
 
-async def language(
-    query: CallbackQuery,
-    callback_data: StartCB,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-) -> None:
-    locale = await privacy.set_locale(session=session, user=user, locale=callback_data.value)
+async def language(query: CallbackQuery, callback_data: StartCB, turn: Turn) -> None:
+    locale = await privacy.set_locale(
+        session=turn.session, user=turn.sender, locale=callback_data.value
+    )
     await query.answer()
     if not isinstance(query.message, Message):
         return
     await query.message.edit_reply_markup(reply_markup=None)
-    if user.college_code is None:
-        await _ask_college(query.message, services, locale)
+    turn = turn.speaking(locale)
+    if turn.sender.college_code is None:
+        await ask_college(query.message, turn)
     else:
-        await _welcome(query.message, services, locale, user.college_code)
+        await _welcome(query.message, turn, turn.sender.college_code)
 
 
-async def college_command(message: Message, user: User, services: Services, locale: str) -> None:
-    if user.consent_at is None:
-        await message.answer(services.renderer.render(locale, "student/need_consent.html"))
+async def college_command(message: Message, turn: Turn) -> None:
+    if turn.sender.consent_at is None:
+        await message.answer(turn.render("student/need_consent.html"))
         return
-    await _ask_college(message, services, locale)
+    await ask_college(message, turn)
 
 
-async def college(
-    query: CallbackQuery,
-    callback_data: StartCB,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    locale: str,
-    _: Translate,
-) -> None:
-    chosen = services.org.college(callback_data.value)
-    if chosen is None or user.consent_at is None:
+async def college(query: CallbackQuery, callback_data: StartCB, turn: Turn, _: Translate) -> None:
+    chosen = turn.services.org.college(callback_data.value)
+    if chosen is None or turn.sender.consent_at is None:
         await query.answer(_("Please choose from the list."), show_alert=True)
         return
-    await privacy.set_college(session=session, user=user, college=chosen.code)
+    await privacy.set_college(session=turn.session, user=turn.sender, college=chosen.code)
     await close_buttons(query)
     if isinstance(query.message, Message):
-        await _welcome(query.message, services, locale, chosen.code)
+        await _welcome(query.message, turn, chosen.code)
 
 
-async def help_(message: Message, services: Services, locale: str) -> None:
-    await message.answer(services.renderer.render(locale, "student/help.html"))
+async def help_(message: Message, turn: Turn) -> None:
+    await message.answer(turn.render("student/help.html"))
 
 
-async def _welcome(message: Message, services: Services, locale: str, college_code: str) -> None:
-    college = services.org.college(college_code)
+async def _welcome(message: Message, turn: Turn, college_code: str) -> None:
+    college = turn.services.org.college(college_code)
     await message.answer(
-        services.renderer.render(
-            locale, "student/welcome.html", college=services.renderer.name_of(college, locale)
+        turn.render(
+            "student/welcome.html",
+            college=turn.services.renderer.name_of(college, turn.locale),
         ),
-        reply_markup=main_menu(services.renderer, locale),
+        reply_markup=main_menu(turn),
     )
 
 
-async def _ask_college(message: Message, services: Services, locale: str) -> None:
+async def _ask_language(message: Message, turn: Turn) -> None:
     await message.answer(
-        services.renderer.render(locale, "student/choose_college.html"),
-        reply_markup=college_keyboard(services, locale),
-    )
-
-
-async def _ask_language(message: Message, services: Services, locale: str) -> None:
-    await message.answer(
-        services.renderer.render(locale, "student/choose_language.html"),
+        turn.render("student/choose_language.html"),
         reply_markup=_language_keyboard(),
     )
 
 
 async def _congress_status(
-    message: Message,
-    services: Services,
-    locale: str,
-    representative: Representative,
-    congress: CongressSession,
+    message: Message, turn: Turn, representative: Representative, congress: CongressSession
 ) -> None:
-    now = services.now()
+    now = turn.services.now()
     await message.answer(
-        services.renderer.render(
-            locale,
+        turn.render(
             "proposal/status.html",
             representative=representative,
             congress=congress,

@@ -11,11 +11,10 @@ from aiogram.types import (
     CallbackQuery,
     Message,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.actions import check_text, submit_case
 from bot.core.callbacks import SubmitCB
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.core.render import Renderer, Translate
 from bot.domain.workflow import (
     MAX_ATTACHMENTS,
@@ -25,8 +24,8 @@ from bot.domain.workflow import (
 )
 from handlers.common import (
     MENU_NEW,
+    ask_college,
     close_buttons,
-    college_keyboard,
     consented_router,
     finish_unless_refused,
     free_input,
@@ -37,80 +36,58 @@ from handlers.common import (
 from handlers.media import attachment_of
 from handlers.students import submit_steps as steps
 from handlers.students.submit_steps import NewCase
-from storage.models import User
 
 
-async def new(
-    message: Message,
-    state: FSMContext,
-    user: User,
-    services: Services,
-    locale: str,
-) -> None:
+async def new(message: Message, state: FSMContext, turn: Turn) -> None:
     await state.clear()
-    if services.org.college(user.college_code) is None:
+    if turn.services.org.college(turn.sender.college_code) is None:
         # Every case is routed by college, so there is none to submit without one.
-        await message.answer(
-            services.renderer.render(locale, "student/choose_college.html"),
-            reply_markup=college_keyboard(services, locale),
-        )
+        await ask_college(message, turn)
         return
-    await state.update_data(college=user.college_code)
-    await steps.ask_kind(message, state, services, locale)
+    await state.update_data(college=turn.sender.college_code)
+    await steps.ask_kind(message, state, turn)
 
 
-async def cancel_button(
-    query: CallbackQuery, state: FSMContext, services: Services, locale: str
-) -> None:
+async def cancel_button(query: CallbackQuery, state: FSMContext, turn: Turn) -> None:
     await state.clear()
     await close_buttons(query)
     if isinstance(query.message, Message):
         await query.message.answer(
-            services.renderer.render(locale, "student/cancelled.html"),
-            reply_markup=main_menu(services.renderer, locale),
+            turn.render("student/cancelled.html"),
+            reply_markup=main_menu(turn),
         )
 
 
 async def chose_kind(
-    query: CallbackQuery,
-    callback_data: SubmitCB,
-    state: FSMContext,
-    services: Services,
-    locale: str,
+    query: CallbackQuery, callback_data: SubmitCB, state: FSMContext, turn: Turn
 ) -> None:
     if callback_data.value not in STUDENT_KINDS:
         await query.answer()
         return
     await state.update_data(kind=callback_data.value)
     await close_buttons(query)
-    if not await steps.back_to_preview(query.message, state, services, locale):
-        await steps.ask_category(query.message, state, services, locale)
+    if not await steps.back_to_preview(query.message, state, turn):
+        await steps.ask_category(query.message, state, turn)
 
 
 async def chose_category(
-    query: CallbackQuery,
-    callback_data: SubmitCB,
-    state: FSMContext,
-    services: Services,
-    locale: str,
-    _: Translate,
+    query: CallbackQuery, callback_data: SubmitCB, state: FSMContext, turn: Turn, _: Translate
 ) -> None:
-    if services.org.category(callback_data.value) is None:
+    if turn.services.org.category(callback_data.value) is None:
         await query.answer(_("Please choose from the list."), show_alert=True)
         return
     await state.update_data(category=callback_data.value)
     await close_buttons(query)
-    if not await steps.back_to_preview(query.message, state, services, locale):
-        await steps.ask_text(query.message, state, services, locale)
+    if not await steps.back_to_preview(query.message, state, turn):
+        await steps.ask_text(query.message, state, turn)
 
 
-async def got_text(message: Message, state: FSMContext, services: Services, locale: str) -> None:
+async def got_text(message: Message, state: FSMContext, turn: Turn) -> None:
     text = message.text or ""
     problem = check_text(text)
     if problem is not None:
         await message.answer(
-            services.renderer.render(
-                locale,
+            turn.render(
                 "student/text_invalid.html",
                 reason=problem,
                 min=TEXT_MIN,
@@ -120,73 +97,58 @@ async def got_text(message: Message, state: FSMContext, services: Services, loca
         )
         return
     await state.update_data(text=text.strip())
-    if not await steps.back_to_preview(message, state, services, locale):
-        await steps.ask_files(message, state, services, locale)
+    if not await steps.back_to_preview(message, state, turn):
+        await steps.ask_files(message, state, turn)
 
 
-async def text_expected(message: Message, services: Services, locale: str) -> None:
-    await say_unsupported(message, services, locale, "text")
+async def text_expected(message: Message, turn: Turn) -> None:
+    await say_unsupported(message, turn, "text")
 
 
-async def button_expected(message: Message, services: Services, locale: str) -> None:
-    await say_unsupported(message, services, locale, "buttons")
+async def button_expected(message: Message, turn: Turn) -> None:
+    await say_unsupported(message, turn, "buttons")
 
 
-async def got_file(message: Message, state: FSMContext, services: Services, locale: str) -> None:
+async def got_file(message: Message, state: FSMContext, turn: Turn) -> None:
     files: list[dict[str, Any]] = list((await state.get_data()).get("attachments", []))
     if len(files) >= MAX_ATTACHMENTS:
         await message.answer(
-            services.renderer.render(locale, "student/files_limit.html", max=MAX_ATTACHMENTS),
-            reply_markup=steps.files_keyboard(services, locale, len(files)),
+            turn.render("student/files_limit.html", max=MAX_ATTACHMENTS),
+            reply_markup=steps.files_keyboard(turn, len(files)),
         )
         return
     files.append(attachment_of(message))
     await state.update_data(attachments=files)
     await message.answer(
-        services.renderer.render(
-            locale, "student/file_added.html", count=len(files), max=MAX_ATTACHMENTS
-        ),
-        reply_markup=steps.files_keyboard(services, locale, len(files)),
+        turn.render("student/file_added.html", count=len(files), max=MAX_ATTACHMENTS),
+        reply_markup=steps.files_keyboard(turn, len(files)),
     )
 
 
-async def file_expected(
-    message: Message, state: FSMContext, services: Services, locale: str
-) -> None:
+async def file_expected(message: Message, state: FSMContext, turn: Turn) -> None:
     count = len((await state.get_data()).get("attachments", []))
     await message.answer(
-        services.renderer.render(locale, "student/unsupported.html", expecting="files"),
-        reply_markup=steps.files_keyboard(services, locale, count),
+        turn.render("student/unsupported.html", expecting="files"),
+        reply_markup=steps.files_keyboard(turn, count),
     )
 
 
-async def files_done(
-    query: CallbackQuery, state: FSMContext, services: Services, locale: str
-) -> None:
+async def files_done(query: CallbackQuery, state: FSMContext, turn: Turn) -> None:
     await close_buttons(query)
-    if not await steps.back_to_preview(query.message, state, services, locale):
-        await steps.ask_anonymity(query.message, state, services, locale)
+    if not await steps.back_to_preview(query.message, state, turn):
+        await steps.ask_anonymity(query.message, state, turn)
 
 
 async def chose_anonymity(
-    query: CallbackQuery,
-    callback_data: SubmitCB,
-    state: FSMContext,
-    services: Services,
-    locale: str,
+    query: CallbackQuery, callback_data: SubmitCB, state: FSMContext, turn: Turn
 ) -> None:
     await state.update_data(anonymous=callback_data.value == "1")
     await close_buttons(query)
-    await steps.show_preview(query.message, state, services, locale)
+    await steps.show_preview(query.message, state, turn)
 
 
 async def edit(
-    query: CallbackQuery,
-    callback_data: SubmitCB,
-    state: FSMContext,
-    services: Services,
-    locale: str,
-    _: Translate,
+    query: CallbackQuery, callback_data: SubmitCB, state: FSMContext, turn: Turn, _: Translate
 ) -> None:
     await query.answer()
     if not isinstance(query.message, Message):
@@ -198,17 +160,10 @@ async def edit(
     await query.message.edit_reply_markup(reply_markup=None)
     step = steps.EDIT_STEPS.get(callback_data.value)
     if step is not None:
-        await step(query.message, state, services, locale)
+        await step(query.message, state, turn)
 
 
-async def send(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    services: Services,
-    _: Translate,
-) -> None:
+async def send(query: CallbackQuery, state: FSMContext, turn: Turn, _: Translate) -> None:
     draft = steps.draft_of(await state.get_data())
     if draft is None:
         # A second press that was already queued when the first one sent the case.
@@ -216,7 +171,9 @@ async def send(
             _("This step is no longer active. Send /new to start again."), show_alert=True
         )
         return
-    submitted = submit_case(session=session, services=services, submitter=user, draft=draft)
+    submitted = submit_case(
+        session=turn.session, services=turn.services, submitter=turn.sender, draft=draft
+    )
     await finish_unless_refused(query, state, _, submitted, _("Sent"))
 
 

@@ -13,7 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.cases.actions import Draft
 from bot.core.callbacks import SubmitCB
-from bot.core.context import Services
+from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.domain import labels
 from bot.domain.workflow import MAX_ATTACHMENTS, STUDENT_KINDS, TEXT_MAX, TEXT_MIN, Kind
@@ -43,81 +43,68 @@ def draft_of(data: dict[str, Any]) -> Draft | None:
     )
 
 
-async def ask_kind(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
-    _ = services.renderer.translator(locale)
+async def ask_kind(message: Reply, state: FSMContext, turn: Turn) -> None:
+    _ = turn.translate
     await state.set_state(NewCase.kind)
     kb = InlineKeyboardBuilder()
     for kind in STUDENT_KINDS:
         kb.button(text=_(labels.KIND[kind]), callback_data=SubmitCB(step="kind", value=kind))
     kb.button(text=_("Cancel"), callback_data=SubmitCB(step="cancel"))
     kb.adjust(2, 1)
-    if isinstance(message, Message):
-        await message.answer(
-            services.renderer.render(locale, "student/new_kind.html"), reply_markup=kb.as_markup()
-        )
+    await _ask(message, turn.render("student/new_kind.html"), kb.as_markup())
 
 
-async def ask_category(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
+async def ask_category(message: Reply, state: FSMContext, turn: Turn) -> None:
     await state.set_state(NewCase.category)
     kb = InlineKeyboardBuilder()
-    for category in services.org.categories:
+    for category in turn.services.org.categories:
         kb.button(
-            text=services.renderer.name_of(category, locale),
+            text=turn.services.renderer.name_of(category, turn.locale),
             callback_data=SubmitCB(step="cat", value=category.code),
         )
     kb.adjust(2)
-    if isinstance(message, Message):
-        await message.answer(
-            services.renderer.render(locale, "student/new_category.html"),
-            reply_markup=kb.as_markup(),
-        )
+    await _ask(message, turn.render("student/new_category.html"), kb.as_markup())
 
 
-async def ask_text(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
+async def ask_text(message: Reply, state: FSMContext, turn: Turn) -> None:
     await state.set_state(NewCase.text)
-    if isinstance(message, Message):
-        await message.answer(
-            services.renderer.render(locale, "student/new_text.html", min=TEXT_MIN, max=TEXT_MAX)
-        )
+    await _ask(message, turn.render("student/new_text.html", min=TEXT_MIN, max=TEXT_MAX))
 
 
-async def ask_files(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
+async def ask_files(message: Reply, state: FSMContext, turn: Turn) -> None:
     await state.set_state(NewCase.files)
-    if isinstance(message, Message):
-        await message.answer(
-            services.renderer.render(locale, "student/new_files.html", max=MAX_ATTACHMENTS),
-            reply_markup=files_keyboard(services, locale, 0),
-        )
+    text = turn.render("student/new_files.html", max=MAX_ATTACHMENTS)
+    await _ask(message, text, files_keyboard(turn, 0))
 
 
-async def ask_anonymity(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
-    _ = services.renderer.translator(locale)
+async def ask_anonymity(message: Reply, state: FSMContext, turn: Turn) -> None:
+    _ = turn.translate
     await state.set_state(NewCase.anonymity)
     kb = InlineKeyboardBuilder()
     kb.button(text=_("Under my name"), callback_data=SubmitCB(step="anon", value="0"))
     kb.button(text=_("Anonymously"), callback_data=SubmitCB(step="anon", value="1"))
     kb.adjust(2)
+    await _ask(message, turn.render("student/new_anonymity.html"), kb.as_markup())
+
+
+async def _ask(message: Reply, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """A step's question, where there is a message to answer (see `Reply`)."""
     if isinstance(message, Message):
-        await message.answer(
-            services.renderer.render(locale, "student/new_anonymity.html"),
-            reply_markup=kb.as_markup(),
-        )
+        await message.answer(text, reply_markup=markup)
 
 
-async def edit_files(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
+async def edit_files(message: Reply, state: FSMContext, turn: Turn) -> None:
     await state.update_data(attachments=[])
-    await ask_files(message, state, services, locale)
+    await ask_files(message, state, turn)
 
 
-async def edit_anonymity(
-    message: Reply, state: FSMContext, services: Services, locale: str
-) -> None:
+async def edit_anonymity(message: Reply, state: FSMContext, turn: Turn) -> None:
     await state.update_data(editing=False)
-    await ask_anonymity(message, state, services, locale)
+    await ask_anonymity(message, state, turn)
 
 
-def files_keyboard(services: Services, locale: str, count: int) -> InlineKeyboardMarkup:
-    _ = services.renderer.translator(locale)
+def files_keyboard(turn: Turn, count: int) -> InlineKeyboardMarkup:
+    _ = turn.translate
     kb = InlineKeyboardBuilder()
     label = _("Done") if count else _("No attachments")
     kb.button(text=label, callback_data=SubmitCB(step="files_done"))
@@ -139,27 +126,24 @@ def edit_keyboard(_: Translate) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-async def back_to_preview(
-    message: Reply, state: FSMContext, services: Services, locale: str
-) -> bool:
+async def back_to_preview(message: Reply, state: FSMContext, turn: Turn) -> bool:
     """While editing from the preview, one changed field returns there."""
     if not (await state.get_data()).get("editing"):
         return False
-    await show_preview(message, state, services, locale)
+    await show_preview(message, state, turn)
     return True
 
 
-async def show_preview(message: Reply, state: FSMContext, services: Services, locale: str) -> None:
+async def show_preview(message: Reply, state: FSMContext, turn: Turn) -> None:
     await state.set_state(NewCase.preview)
     await state.update_data(editing=False)
     data = await state.get_data()
-    _ = services.renderer.translator(locale)
-    text = services.renderer.render(
-        locale,
+    _ = turn.translate
+    text = turn.render(
         "student/preview.html",
         kind_label=labels.KIND[Kind(data["kind"])],
-        category=services.org.category(data["category"]),
-        college=services.org.college(data.get("college")),
+        category=turn.services.org.category(data["category"]),
+        college=turn.services.org.college(data.get("college")),
         anonymous=bool(data.get("anonymous")),
         attachments=len(data.get("attachments", [])),
         body=data["text"],
@@ -175,7 +159,7 @@ async def show_preview(message: Reply, state: FSMContext, services: Services, lo
 
 # The preview's "Edit": each field is asked again with `editing` set, so its answer returns to
 # the preview (`back_to_preview`); identity is the last step, which goes there anyway.
-EDIT_STEPS: dict[str, Callable[[Reply, FSMContext, Services, str], Awaitable[None]]] = {
+EDIT_STEPS: dict[str, Callable[[Reply, FSMContext, Turn], Awaitable[None]]] = {
     "back": show_preview,
     "kind": ask_kind,
     "cat": ask_category,
