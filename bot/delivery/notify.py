@@ -12,6 +12,7 @@ from sqlmodel import col
 from bot.core.context import Services
 from bot.core.i18n import locale_for
 from bot.core.render import fit_html
+from bot.domain.workflow import UNSUBMITTED
 from storage.crud import cases as cases_crud
 from storage.models import Case, OutboxMessage, User
 
@@ -208,14 +209,23 @@ def to_user(
     case: Case | None = None,
     keyboard: dict[str, Any] | None = None,
     priority: int = INTERACTIVE,
+    body: str = "",
+    link: bool = True,
     **context: Any,
 ) -> list[OutboxMessage]:
-    """An acknowledgement of something stored: sent from the outbox so a crash cannot undo it."""
-    text = services.renderer.render(user_locale(user), template, case=case, **context)
+    """One person's message, sent from the outbox so a crash cannot undo what it reports;
+    `body` is user text to fit. Unlinked before the case is submitted (or with `link=False`):
+    a reply to it must not become information for officers who cannot see the case yet."""
+    locale = user_locale(user)
+
+    def make(part: str) -> str:
+        return services.renderer.render(locale, template, case=case, body=part, **context)
+
+    linked = link and case is not None and case.state not in UNSUBMITTED
     return message_rows(
         chat_id=user.id,
-        texts=[text],
-        case_id=case.id if case is not None else None,
+        texts=fit_html(make, body),
+        case_id=case.id if linked and case is not None else None,
         recipient=user.id,
         priority=priority,
         keyboard=keyboard,

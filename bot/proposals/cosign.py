@@ -21,7 +21,6 @@ from bot.proposals.core import (
     audience_rows,
     cosign_payload,
     load,
-    rows_for,
     start_link,
     window_open,
 )
@@ -29,11 +28,25 @@ from bot.proposals.drafts import missing_fields, own_draft
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud
-from storage.models import Case, OutboxMessage, Representative, User
+from storage.models import Case, CongressSession, OutboxMessage, Representative, User
 
 
 async def _agreed(session: AsyncSession, case_id: int) -> int:
     return sum(row.agreed for row in await crud.cosigns_of(session=session, case_id=case_id))
+
+
+async def _representative_now(
+    *, session: AsyncSession, services: Services, congress: CongressSession, user: User
+) -> Representative:
+    """The user's place on the session's roster, while its window is open (else why not)."""
+    representative = await crud.representative_of(
+        session=session, user_id=user.id, session_id=congress.id or 0
+    )
+    if representative is None:
+        raise TransitionError("not_representative")
+    if not window_open(congress, services.now()):
+        raise TransitionError("window_closed")
+    return representative
 
 
 async def send_for_cosign(
@@ -48,13 +61,9 @@ async def send_for_cosign(
     loaded = await own_draft(session, case_id, user)
     if missing_fields(loaded):
         raise TransitionError("incomplete")
-    representative = await crud.representative_of(
-        session=session, user_id=user.id, session_id=loaded.congress.id or 0
+    await _representative_now(
+        session=session, services=services, congress=loaded.congress, user=user
     )
-    if representative is None:
-        raise TransitionError("not_representative")
-    if not window_open(loaded.congress, services.now()):
-        raise TransitionError("window_closed")
     case = loaded.case
     missing = loaded.congress.cosigners_required - await _agreed(session, case_id)
     moved = await move(
@@ -68,12 +77,11 @@ async def send_for_cosign(
     if moved.target == State.SUBMITTED:
         await _submitted(session, services, loaded)
         return case
-    rows = rows_for(
+    rows = notify.to_user(
         services=services,
         user=user,
         template="proposal/cosign_open.html",
         case=case,
-        priority=notify.INTERACTIVE,
         congress=loaded.congress,
         share_link=start_link(bot_username, cosign_payload(case_id)),
         needed=missing,
@@ -92,13 +100,9 @@ async def cosigner_check(
         raise TransitionError("not_cosigning")
     if case.submitter_id == user.id:
         raise TransitionError("own_proposal")
-    representative = await crud.representative_of(
-        session=session, user_id=user.id, session_id=congress.id or 0
+    representative = await _representative_now(
+        session=session, services=services, congress=congress, user=user
     )
-    if representative is None:
-        raise TransitionError("not_representative")
-    if not window_open(congress, services.now()):
-        raise TransitionError("window_closed")
     if any(
         row.user_id == user.id for row in await crud.cosigns_of(session=session, case_id=case_id)
     ):
@@ -137,12 +141,11 @@ async def answer_cosign(
         await cases_crud.add_followers(session=session, case_id=case.id, user_ids=[user.id])
         if moved.target == State.SUBMITTED:
             await _submitted(session, services, loaded)
-    rows += rows_for(
+    rows += notify.to_user(
         services=services,
         user=user,
         template="proposal/cosign_recorded.html",
         case=case,
-        priority=notify.INTERACTIVE,
         agreed=agreed,
     )
     if case.state == State.COSIGNING:  # once submitted, the proposer hears that instead
@@ -161,11 +164,12 @@ def _to_proposer(
 ) -> list[OutboxMessage]:
     if proposer is None:
         return []
-    return rows_for(
+    return notify.to_user(
         services=services,
         user=proposer,
         template="proposal/cosign_news.html",
         case=case,
+        priority=notify.NORMAL,
         name=representative.name,
         agreed=agreed,
         still_needed=max(missing - 1, 0) if agreed else missing,
