@@ -92,10 +92,12 @@ async def to_audience(
     keyboard: Keyboard | None = None,
     report_failure: bool = False,
     submitter_only: bool = False,
+    include_submitter: bool = True,
     body: str = "",
     **context: Any,
 ) -> list[OutboxMessage]:
-    """Render `template` for each person who follows the case; `body` is user text to fit.
+    """Render `template` for each person who follows the case (a proposal's co-signers follow
+    what they signed); `body` is user text to fit.
 
     The keyboard goes to the submitter alone: followers (e.g. carried over by a merge) may not
     rate or add information, so buttons would only earn them an error. What followers get is a
@@ -104,8 +106,12 @@ async def to_audience(
     """
     rows: list[OutboxMessage] = []
     rendered: dict[tuple[str, bool], list[str]] = {}
+    # Before submission no officer sees the case: a reply must not become information on it.
+    case_id = case.id if case.state not in UNSUBMITTED else None
     for user in await audience(session=session, case=case):
         is_submitter = user.id == case.submitter_id
+        if is_submitter and not include_submitter:
+            continue
         if submitter_only and not is_submitter:
             continue
         locale = user_locale(user)
@@ -121,7 +127,7 @@ async def to_audience(
         rows += message_rows(
             chat_id=user.id,
             texts=texts,
-            case_id=case.id,
+            case_id=case_id,
             recipient=user.id,
             priority=priority if is_submitter else max(priority, BULK),
             keyboard=keyboard(locale) if keyboard is not None and is_submitter else None,

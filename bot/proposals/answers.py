@@ -29,7 +29,7 @@ from bot.domain.workflow import (
     required_text,
 )
 from bot.proposals import keyboards as proposal_keyboards
-from bot.proposals.core import Loaded, audience_rows, channel_rows, load
+from bot.proposals.core import Loaded, channel_rows, load
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud
@@ -237,7 +237,7 @@ async def approve_answer(
     def rating(locale: str) -> dict[str, Any] | None:
         return keyboards.rating(services.renderer, locale, case) if complete else None
 
-    audience = await audience_rows(
+    audience = await notify.to_audience(
         session=session,
         services=services,
         case=case,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,41 +62,6 @@ def check_part(text: str) -> str | None:
 def case_text(proposal: Proposal) -> str:
     """The case's own text: what lists, timelines and the digest show of a proposal."""
     return f"{proposal.title}\n{proposal.problem}".strip()
-
-
-async def audience_rows(
-    *,
-    session: AsyncSession,
-    services: Services,
-    case: Case,
-    template: str,
-    include_submitter: bool = True,
-    keyboard: notify.Keyboard | None = None,
-    body: str = "",
-    **context: Any,
-) -> list[OutboxMessage]:
-    """The proposer, co-signers and followers (co-signers follow what they signed), each once.
-
-    The keyboard, like every button about the case itself, goes to the proposer alone.
-    """
-    rows: list[OutboxMessage] = []
-    for user in await notify.audience(session=session, case=case):
-        is_submitter = user.id == case.submitter_id
-        if is_submitter and not include_submitter:
-            continue
-        locale = notify.user_locale(user)
-        rows += notify.to_user(
-            services=services,
-            user=user,
-            template=template,
-            case=case,
-            keyboard=keyboard(locale) if keyboard is not None and is_submitter else None,
-            priority=notify.NORMAL,
-            body=body,
-            is_submitter=is_submitter,
-            **context,
-        )
-    return rows
 
 
 def channel_rows(*, services: Services, proposal: Proposal) -> list[OutboxMessage]:

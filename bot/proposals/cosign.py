@@ -18,7 +18,6 @@ from bot.delivery import notify
 from bot.domain.workflow import Action, Actor, Role, State, TransitionError
 from bot.proposals.core import (
     Loaded,
-    audience_rows,
     cosign_payload,
     load,
     start_link,
@@ -206,7 +205,7 @@ async def _submitted(session: AsyncSession, services: Services, loaded: Loaded) 
         items=[{"kind": a.kind, "file_id": a.file_id} for a in attachments],
         caption=f"<b>{case.number}</b>",
     )
-    rows += await audience_rows(
+    rows += await notify.to_audience(
         session=session,
         services=services,
         case=case,
@@ -231,7 +230,7 @@ async def expire(*, session: AsyncSession, services: Services, case_id: int) -> 
         actor=Actor(None, Role.SYSTEM),
         text=f"{agreed}/{congress.cosigners_required}",
     )
-    rows = await audience_rows(
+    rows = await notify.to_audience(
         session=session,
         services=services,
         case=case,

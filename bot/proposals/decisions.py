@@ -26,7 +26,7 @@ from bot.domain.workflow import (
     required_text,
 )
 from bot.proposals.answers import reopen_parts, to_liaisons
-from bot.proposals.core import Loaded, audience_rows, channel_rows, load
+from bot.proposals.core import Loaded, channel_rows, load
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud
@@ -53,14 +53,14 @@ async def after_action(
     if action == Action.ACCEPT:
         proposal.accepted_at = services.now()
         session.add(proposal)
-        rows += await audience_rows(
+        rows += await notify.to_audience(
             session=session, services=services, case=case, template="proposal/registered.html"
         )
     elif action == Action.REJECT:
         rows += notify.to_thread(
             services=services, case=case, template="group/note_rejected.html", body=text or ""
         )
-        rows += await audience_rows(
+        rows += await notify.to_audience(
             session=session,
             services=services,
             case=case,
@@ -72,7 +72,7 @@ async def after_action(
         await crud.copy_cosigns(
             session=session, source=case.id, target=target.id, skip=target.submitter_id
         )
-        rows += await audience_rows(
+        rows += await notify.to_audience(
             session=session,
             services=services,
             case=case,
@@ -88,7 +88,7 @@ async def after_action(
         )
         if case.state == State.REOPENED:
             rows += await reopen_parts(session=session, services=services, case=case)
-        rows += await audience_rows(
+        rows += await notify.to_audience(
             session=session,
             services=services,
             case=case,
@@ -189,7 +189,7 @@ async def convert(
     rows += notify.attachments_to_thread(
         case=suggestion, items=items, caption=f"<b>{suggestion.number}</b>"
     )
-    rows += await audience_rows(
+    rows += await notify.to_audience(
         session=session,
         services=services,
         case=case,
@@ -242,7 +242,7 @@ async def assign(
     case.department_code = departments[0]
     await sla.refresh(session=session, services=services, case=case)
     rows = [notify.card_refresh(case)]
-    rows += await audience_rows(
+    rows += await notify.to_audience(
         session=session,
         services=services,
         case=case,
