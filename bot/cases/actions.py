@@ -99,10 +99,7 @@ async def submit_case(
         await cases_crud.add_attachments(
             session=session, case_id=case.id, items=draft.attachments, event_id=event.id
         )
-    rows = [notify.card_refresh(case)]
-    rows += notify.attachments_to_thread(
-        case=case, items=draft.attachments, caption=f"<b>{case.number}</b>"
-    )
+    rows = notify.card_with_files(case, draft.attachments)
     rows += await notify.to_audience(
         session=session,
         services=services,

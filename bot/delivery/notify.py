@@ -179,6 +179,14 @@ def to_thread(
     ]
 
 
+def card_with_files(case: Case, items: list[dict[str, Any]]) -> list[OutboxMessage]:
+    """The case's card, which counts its files, and the files in its thread under its number."""
+    return [
+        card_refresh(case),
+        *attachments_to_thread(case=case, items=items, caption=f"<b>{case.number}</b>"),
+    ]
+
+
 def attachments_to_thread(
     *, case: Case, items: list[dict[str, Any]], caption: str
 ) -> list[OutboxMessage]:

@@ -199,11 +199,8 @@ async def _submitted(session: AsyncSession, services: Services, loaded: Loaded) 
         public=True,
     )
     attachments = await cases_crud.attachments_of(session=session, case_id=case.id)
-    rows = [notify.card_refresh(case)]
-    rows += notify.attachments_to_thread(
-        case=case,
-        items=[{"kind": a.kind, "file_id": a.file_id} for a in attachments],
-        caption=f"<b>{case.number}</b>",
+    rows = notify.card_with_files(
+        case, [{"kind": a.kind, "file_id": a.file_id} for a in attachments]
     )
     rows += await notify.to_audience(
         session=session,

@@ -185,10 +185,7 @@ async def convert(
     ]
     if items:
         await cases_crud.add_attachments(session=session, case_id=suggestion.id, items=items)
-    rows = [notify.card_refresh(case), notify.card_refresh(suggestion)]
-    rows += notify.attachments_to_thread(
-        case=suggestion, items=items, caption=f"<b>{suggestion.number}</b>"
-    )
+    rows = [notify.card_refresh(case), *notify.card_with_files(suggestion, items)]
     rows += await notify.to_audience(
         session=session,
         services=services,
