@@ -99,10 +99,7 @@ async def submit_case(
         await cases_crud.add_attachments(
             session=session, case_id=case.id, items=draft.attachments, event_id=event.id
         )
-    rows = [notify.card_refresh(case)]
-    rows += notify.attachments_to_thread(
-        case=case, items=draft.attachments, caption=f"<b>{case.number}</b>"
-    )
+    rows = notify.card_with_files(case, draft.attachments)
     rows += await notify.to_audience(
         session=session,
         services=services,
@@ -220,6 +217,8 @@ STUDENT_TEMPLATES = {
     Action.ANSWER: "student/answered.html",
     Action.MERGE: "student/merged.html",
 }
+# What the student answers with: a rating for the answer, the information asked for.
+STUDENT_KEYBOARDS = {Action.ANSWER: keyboards.rating, Action.REQUEST_INFO: keyboards.provide_info}
 THREAD_TEMPLATES = {
     Action.REQUEST_INFO: "group/note_request_info.html",
     Action.REJECT: "group/note_rejected.html",
@@ -256,15 +255,10 @@ async def _notifications(
     template = STUDENT_TEMPLATES.get(action)
     if template is None:
         return rows
-    keyboard = None
-    if action == Action.ANSWER:
+    buttons = STUDENT_KEYBOARDS.get(action)
 
-        def keyboard(loc: str) -> dict[str, Any] | None:
-            return keyboards.rating(services.renderer, loc, case)
-    elif action == Action.REQUEST_INFO:
-
-        def keyboard(loc: str) -> dict[str, Any] | None:
-            return keyboards.provide_info(services.renderer, loc, case)
+    def keyboard(loc: str) -> dict[str, Any] | None:
+        return buttons(services.renderer, loc, case) if buttons is not None else None
 
     rows += await notify.to_audience(
         session=session,

@@ -152,12 +152,7 @@ async def student_message(
         await cases_crud.add_attachments(session=session, case_id=case_id, items=attachments)
         await outbox_crud.enqueue(
             session=session,
-            messages=[
-                notify.card_refresh(case),  # the card counts the attachments
-                *notify.attachments_to_thread(
-                    case=case, items=attachments, caption=f"<b>{case.number}</b>"
-                ),
-            ],
+            messages=notify.card_with_files(case, attachments),
         )
     return case
 

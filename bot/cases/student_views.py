@@ -93,12 +93,7 @@ async def add_information(
         attachments=attachments,
     )
     if acknowledge:
-        await outbox_crud.enqueue(
-            session=session,
-            messages=notify.to_user(
-                services=services, user=user, template="student/info_received.html", case=case
-            ),
-        )
+        await _tell(session, services, user, "student/info_received.html", case=case)
 
 
 async def rate(
@@ -122,16 +117,14 @@ async def thank_for_rating(
     if invite_comment:
         _ = services.renderer.translator(notify.user_locale(user))
         keyboard = one_row((_("Skip"), MyCaseCB(action="skip", case_id=case.id or 0)))
-    await outbox_crud.enqueue(
-        session=session,
-        messages=notify.to_user(
-            services=services,
-            user=user,
-            template="student/rated.html",
-            case=case,
-            keyboard=keyboard,
-            invite_comment=invite_comment,
-        ),
+    await _tell(
+        session,
+        services,
+        user,
+        "student/rated.html",
+        case=case,
+        keyboard=keyboard,
+        invite_comment=invite_comment,
     )
 
 
@@ -142,11 +135,17 @@ async def comment_rating(
     await conversation.rating_comment(
         session=session, services=services, case_id=case_id, student_id=user.id, text=text
     )
+    await _tell(session, services, user, "student/comment_saved.html")
+
+
+async def _tell(
+    session: AsyncSession, services: Services, user: User, template: str, **context: Any
+) -> None:
+    """The student hears that what they did is stored, from the outbox, in the same
+    transaction: a crash cannot lose the message while keeping what it reports."""
     await outbox_crud.enqueue(
         session=session,
-        messages=notify.to_user(
-            services=services, user=user, template="student/comment_saved.html"
-        ),
+        messages=notify.to_user(services=services, user=user, template=template, **context),
     )
 
 

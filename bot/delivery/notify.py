@@ -12,6 +12,7 @@ from sqlmodel import col
 from bot.core.context import Services
 from bot.core.i18n import locale_for
 from bot.core.render import fit_html
+from bot.domain.workflow import UNSUBMITTED
 from storage.crud import cases as cases_crud
 from storage.models import Case, OutboxMessage, User
 
@@ -91,10 +92,12 @@ async def to_audience(
     keyboard: Keyboard | None = None,
     report_failure: bool = False,
     submitter_only: bool = False,
+    include_submitter: bool = True,
     body: str = "",
     **context: Any,
 ) -> list[OutboxMessage]:
-    """Render `template` for each person who follows the case; `body` is user text to fit.
+    """Render `template` for each person who follows the case (a proposal's co-signers follow
+    what they signed); `body` is user text to fit.
 
     The keyboard goes to the submitter alone: followers (e.g. carried over by a merge) may not
     rate or add information, so buttons would only earn them an error. What followers get is a
@@ -103,8 +106,12 @@ async def to_audience(
     """
     rows: list[OutboxMessage] = []
     rendered: dict[tuple[str, bool], list[str]] = {}
+    # Before submission no officer sees the case: a reply must not become information on it.
+    case_id = case.id if case.state not in UNSUBMITTED else None
     for user in await audience(session=session, case=case):
         is_submitter = user.id == case.submitter_id
+        if is_submitter and not include_submitter:
+            continue
         if submitter_only and not is_submitter:
             continue
         locale = user_locale(user)
@@ -120,7 +127,7 @@ async def to_audience(
         rows += message_rows(
             chat_id=user.id,
             texts=texts,
-            case_id=case.id,
+            case_id=case_id,
             recipient=user.id,
             priority=priority if is_submitter else max(priority, BULK),
             keyboard=keyboard(locale) if keyboard is not None and is_submitter else None,
@@ -172,6 +179,14 @@ def to_thread(
     ]
 
 
+def card_with_files(case: Case, items: list[dict[str, Any]]) -> list[OutboxMessage]:
+    """The case's card, which counts its files, and the files in its thread under its number."""
+    return [
+        card_refresh(case),
+        *attachments_to_thread(case=case, items=items, caption=f"<b>{case.number}</b>"),
+    ]
+
+
 def attachments_to_thread(
     *, case: Case, items: list[dict[str, Any]], caption: str
 ) -> list[OutboxMessage]:
@@ -208,14 +223,23 @@ def to_user(
     case: Case | None = None,
     keyboard: dict[str, Any] | None = None,
     priority: int = INTERACTIVE,
+    body: str = "",
+    link: bool = True,
     **context: Any,
 ) -> list[OutboxMessage]:
-    """An acknowledgement of something stored: sent from the outbox so a crash cannot undo it."""
-    text = services.renderer.render(user_locale(user), template, case=case, **context)
+    """One person's message, sent from the outbox so a crash cannot undo what it reports;
+    `body` is user text to fit. Unlinked before the case is submitted (or with `link=False`):
+    a reply to it must not become information for officers who cannot see the case yet."""
+    locale = user_locale(user)
+
+    def make(part: str) -> str:
+        return services.renderer.render(locale, template, case=case, body=part, **context)
+
+    linked = link and case is not None and case.state not in UNSUBMITTED
     return message_rows(
         chat_id=user.id,
-        texts=[text],
-        case_id=case.id if case is not None else None,
+        texts=fit_html(make, body),
+        case_id=case.id if linked and case is not None else None,
         recipient=user.id,
         priority=priority,
         keyboard=keyboard,

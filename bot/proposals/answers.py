@@ -7,13 +7,14 @@ for revision); the proposal is answered when its last part is published.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import deadlines as sla
 from bot.casework import guard, keyboards
-from bot.casework.transitions import log, move
+from bot.casework.transitions import Moved, log, move
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import (
@@ -28,17 +29,27 @@ from bot.domain.workflow import (
     required_text,
 )
 from bot.proposals import keyboards as proposal_keyboards
-from bot.proposals.core import Loaded, audience_rows, channel_rows, load, rows_for
+from bot.proposals.core import Loaded, channel_rows, load
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud
 from storage.models import Case, OutboxMessage, ProposalAssignment, User
 
 
-async def _part(
-    session: AsyncSession, assignment_id: int
-) -> tuple[ProposalAssignment, Loaded, int]:
-    """The part, its proposal, and how many of the proposal's parts are not yet published."""
+@dataclass
+class _Held:
+    """A department's part, read under its proposal's lock, with the proposal."""
+
+    part: ProposalAssignment
+    loaded: Loaded
+    open_parts: int  # the proposal's parts not yet published
+
+    @property
+    def case(self) -> Case:
+        return self.loaded.case
+
+
+async def _part(session: AsyncSession, assignment_id: int) -> _Held:
     part = await crud.get_assignment(session=session, assignment_id=assignment_id)
     if part is None:
         raise TransitionError("not_found")
@@ -47,13 +58,50 @@ async def _part(
     part = await crud.get_assignment(session=session, assignment_id=assignment_id, for_update=True)
     assert part is not None
     parts = await crud.assignments_of(session=session, case_id=part.case_id)
-    open_parts = sum(p.status != Part.PUBLISHED for p in parts)
-    return part, loaded, open_parts
+    return _Held(part, loaded, open_parts=sum(p.status != Part.PUBLISHED for p in parts))
 
 
-def _situation(part: ProposalAssignment, open_parts: int) -> dict[str, Any]:
-    """What the transition table judges a move on a part by, beside the case itself."""
-    return {"part": Part(part.status), "open_parts": open_parts}
+async def _part_for_liaison(
+    *, session: AsyncSession, assignment_id: int, user: User, chat_id: int | None
+) -> _Held:
+    """`_part`, for a liaison of its department writing in private."""
+    held = await _part(session, assignment_id)
+    await guard.liaison(
+        session=session, user_id=user.id, chat_id=chat_id, department=held.part.department_code
+    )
+    return held
+
+
+async def _part_for_officer(
+    *, session: AsyncSession, services: Services, assignment_id: int, actor: Actor
+) -> _Held:
+    """`_part`, for an officer of the chat the proposal's card is in."""
+    held = await _part(session, assignment_id)
+    await guard.officer(session=session, services=services, actor=actor, case=held.case)
+    return held
+
+
+async def _move_part(
+    *,
+    session: AsyncSession,
+    services: Services,
+    held: _Held,
+    action: Action,
+    actor: Actor,
+    text: str,
+    public: bool = True,
+) -> Moved:
+    """A move on the proposal, judged by the part it is made on as well as by the case."""
+    return await move(
+        session=session,
+        services=services,
+        case=held.case,
+        action=action,
+        actor=actor,
+        text=text,
+        public=public,
+        situation={"part": Part(held.part.status), "open_parts": held.open_parts},
+    )
 
 
 def _department_name(services: Services, code: str) -> str:
@@ -71,23 +119,21 @@ async def draft_answer(
     attachments: list[dict[str, Any]] | None = None,
 ) -> ProposalAssignment:
     """A liaison's answer for their department, to the officers for review."""
-    part, loaded, open_parts = await _part(session, assignment_id)
-    await guard.liaison(
-        session=session, user_id=user.id, chat_id=chat_id, department=part.department_code
+    held = await _part_for_liaison(
+        session=session, assignment_id=assignment_id, user=user, chat_id=chat_id
     )
+    part, case = held.part, held.case
     text = text.strip()
     if not TEXT_MIN <= len(text) <= TEXT_MAX:
         raise TransitionError("bad_text")
-    case = loaded.case
-    moved = await move(
+    moved = await _move_part(
         session=session,
         services=services,
-        case=case,
+        held=held,
         action=Action.DRAFT_ANSWER,
         actor=Actor(user.id, Role.LIAISON),
         text=part.department_code,
         public=False,
-        situation=_situation(part, open_parts),
     )
     assert case.id is not None and part.id is not None
     if attachments:
@@ -116,13 +162,11 @@ async def draft_answer(
     rows += notify.attachments_to_thread(
         case=case, items=attachments or [], caption=f"<b>{case.number}</b> · {department}"
     )
-    rows += rows_for(
-        services=services,
-        user=user,
-        template="proposal/liaison_submitted.html",
-        case=case,
-        priority=notify.INTERACTIVE,
-        link=False,
+    rows += _receipt(
+        services,
+        user,
+        case,
+        "proposal/liaison_submitted.html",
         department=services.org.department(part.department_code),
     )
     await outbox_crud.enqueue(session=session, messages=rows)
@@ -133,25 +177,25 @@ async def return_answer(
     *, session: AsyncSession, services: Services, assignment_id: int, actor: Actor, comment: str
 ) -> ProposalAssignment:
     """Sent back to the department with the officers' comment; they answer again."""
-    part, loaded, open_parts = await _part(session, assignment_id)
-    await guard.officer(session=session, services=services, actor=actor, case=loaded.case)
+    held = await _part_for_officer(
+        session=session, services=services, assignment_id=assignment_id, actor=actor
+    )
+    part, case = held.part, held.case
     comment = required_text(comment)
-    case = loaded.case
-    await move(
+    await _move_part(
         session=session,
         services=services,
-        case=case,
+        held=held,
         action=Action.RETURN_ANSWER,
         actor=actor,
         text=comment,
         public=False,
-        situation=_situation(part, open_parts),
     )
     part.status = Part.RETURNED
     part.review_comment = comment
     session.add(part)
     rows = [notify.card_refresh(case)]
-    rows += await _to_liaisons(session, services, case, part, "proposal/liaison_returned.html")
+    rows += await to_liaisons(session, services, case, part, "proposal/liaison_returned.html")
     await outbox_crud.enqueue(session=session, messages=rows)
     return part
 
@@ -160,17 +204,17 @@ async def approve_answer(
     *, session: AsyncSession, services: Services, assignment_id: int, actor: Actor
 ) -> Case:
     """Published: everyone following the proposal reads it; the last part makes it answered."""
-    part, loaded, open_parts = await _part(session, assignment_id)
-    case, proposal = loaded.case, loaded.proposal
-    await guard.officer(session=session, services=services, actor=actor, case=case)
-    moved = await move(
+    held = await _part_for_officer(
+        session=session, services=services, assignment_id=assignment_id, actor=actor
+    )
+    part, case, proposal = held.part, held.case, held.loaded.proposal
+    moved = await _move_part(
         session=session,
         services=services,
-        case=case,
+        held=held,
         action=Action.APPROVE_ANSWER,
         actor=actor,
         text=f"{_department_name(services, part.department_code)}：{part.answer}",
-        situation=_situation(part, open_parts),
     )
     now = services.now()
     complete = moved.target == State.ANSWERED
@@ -193,7 +237,7 @@ async def approve_answer(
     def rating(locale: str) -> dict[str, Any] | None:
         return keyboards.rating(services.renderer, locale, case) if complete else None
 
-    audience = await audience_rows(
+    audience = await notify.to_audience(
         session=session,
         services=services,
         case=case,
@@ -206,7 +250,7 @@ async def approve_answer(
     rows = [notify.card_refresh(case), *audience]
     for chat_id in dict.fromkeys(row.chat_id for row in audience if row.chat_id is not None):
         rows += [_file_row(chat_id, case, a.kind, a.file_id) for a in files]
-    rows += await _to_liaisons(session, services, case, part, "proposal/liaison_published.html")
+    rows += await to_liaisons(session, services, case, part, "proposal/liaison_published.html")
     rows += channel_rows(services=services, proposal=proposal)
     await outbox_crud.enqueue(session=session, messages=rows)
     return case
@@ -236,7 +280,7 @@ async def reopen_parts(*, session: AsyncSession, services: Services, case: Case)
         part.due_at = due
         part.review_comment = None
         session.add(part)
-        rows += await _to_liaisons(session, services, case, part, "proposal/liaison_reopened.html")
+        rows += await to_liaisons(session, services, case, part, "proposal/liaison_reopened.html")
     # The rating's refresh ran before the parts had their new deadline.
     await sla.refresh(session=session, services=services, case=case)
     return rows
@@ -250,7 +294,7 @@ async def comment_to_liaisons(
     assert case.id is not None
     rows: list[OutboxMessage] = []
     for part in await crud.assignments_of(session=session, case_id=case.id):
-        rows += await _to_liaisons(
+        rows += await to_liaisons(
             session,
             services,
             case,
@@ -271,12 +315,11 @@ async def ask_officers(
     question: str,
 ) -> None:
     """A liaison's question, into the proposal's thread with a button to answer it."""
-    part, loaded, _ = await _part(session, assignment_id)
-    await guard.liaison(
-        session=session, user_id=user.id, chat_id=chat_id, department=part.department_code
+    held = await _part_for_liaison(
+        session=session, assignment_id=assignment_id, user=user, chat_id=chat_id
     )
+    part, case = held.part, held.case
     question = required_text(question)
-    case = loaded.case
     actor = Actor(user.id, Role.LIAISON)
     await log(
         session=session,
@@ -298,38 +341,32 @@ async def ask_officers(
         department=_department_name(services, part.department_code),
         liaison=user,
     )
-    rows += rows_for(
-        services=services,
-        user=user,
-        template="proposal/liaison_asked.html",
-        case=case,
-        priority=notify.INTERACTIVE,
-        link=False,
-    )
+    rows += _receipt(services, user, case, "proposal/liaison_asked.html")
     await outbox_crud.enqueue(session=session, messages=rows)
 
 
 async def reply_to_liaison(
     *, session: AsyncSession, services: Services, assignment_id: int, actor: Actor, text: str
 ) -> None:
-    part, loaded, _ = await _part(session, assignment_id)
-    await guard.officer(session=session, services=services, actor=actor, case=loaded.case)
+    held = await _part_for_officer(
+        session=session, services=services, assignment_id=assignment_id, actor=actor
+    )
     text = required_text(text)
     await log(
         session=session,
         services=services,
-        case=loaded.case,
+        case=held.case,
         action="liaison_reply",
         actor=actor,
         text=text,
     )
-    rows = await _to_liaisons(
-        session, services, loaded.case, part, "proposal/liaison_reply.html", body=text
+    rows = await to_liaisons(
+        session, services, held.case, held.part, "proposal/liaison_reply.html", body=text
     )
     await outbox_crud.enqueue(session=session, messages=rows)
 
 
-async def _to_liaisons(
+async def to_liaisons(
     session: AsyncSession,
     services: Services,
     case: Case,
@@ -346,12 +383,13 @@ async def _to_liaisons(
         keyboard = None
         if part.status in (Part.ASSIGNED, Part.RETURNED):
             keyboard = proposal_keyboards.liaison(services.renderer, locale, part.id)
-        rows += rows_for(
+        rows += notify.to_user(
             services=services,
             user=liaison,
             template=template,
             case=case,
             keyboard=keyboard,
+            priority=notify.NORMAL,
             link=False,
             body=body,
             proposal=proposal,
@@ -359,6 +397,16 @@ async def _to_liaisons(
             department=services.org.department(part.department_code),
         )
     return rows
+
+
+def _receipt(
+    services: Services, liaison: User, case: Case, template: str, **context: Any
+) -> list[OutboxMessage]:
+    """What the liaison sees of what they sent: at once, and unlinked, so that a reply to it
+    is not taken for information on the case."""
+    return notify.to_user(
+        services=services, user=liaison, template=template, case=case, link=False, **context
+    )
 
 
 def _thread(

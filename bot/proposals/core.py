@@ -9,25 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import Services
-from bot.core.render import fit_html
 from bot.delivery import notify
 from bot.domain.chats import CHANNEL
 from bot.domain.workflow import (
-    UNSUBMITTED,
     Kind,
     TransitionError,
 )
 from storage.crud import cases as cases_crud
 from storage.crud import proposals as crud
-from storage.models import Case, CongressSession, OutboxMessage, Proposal, User
-
-if TYPE_CHECKING:
-    pass
+from storage.models import Case, CongressSession, OutboxMessage, Proposal
 
 TITLE_MIN, TITLE_MAX = 4, 80
 PART_MIN, PART_MAX = 10, 1000
@@ -68,70 +62,6 @@ def check_part(text: str) -> str | None:
 def case_text(proposal: Proposal) -> str:
     """The case's own text: what lists, timelines and the digest show of a proposal."""
     return f"{proposal.title}\n{proposal.problem}".strip()
-
-
-def rows_for(
-    *,
-    services: Services,
-    user: User,
-    template: str,
-    case: Case | None = None,
-    keyboard: dict[str, Any] | None = None,
-    priority: int = notify.NORMAL,
-    body: str = "",
-    link: bool = True,
-    **context: Any,
-) -> list[OutboxMessage]:
-    """One person's message. Unlinked before submission (or with `link=False`): a reply to it
-    must not become information for officers who cannot see the proposal yet."""
-    locale = notify.user_locale(user)
-
-    def make(part: str) -> str:
-        return services.renderer.render(locale, template, case=case, body=part, **context)
-
-    linked = link and case is not None and case.state not in UNSUBMITTED
-    return notify.message_rows(
-        chat_id=user.id,
-        texts=fit_html(make, body),
-        case_id=case.id if linked and case is not None else None,
-        recipient=user.id,
-        priority=priority,
-        keyboard=keyboard,
-    )
-
-
-async def audience_rows(
-    *,
-    session: AsyncSession,
-    services: Services,
-    case: Case,
-    template: str,
-    include_submitter: bool = True,
-    keyboard: notify.Keyboard | None = None,
-    body: str = "",
-    **context: Any,
-) -> list[OutboxMessage]:
-    """The proposer, co-signers and followers (co-signers follow what they signed), each once.
-
-    The keyboard, like every button about the case itself, goes to the proposer alone.
-    """
-    rows: list[OutboxMessage] = []
-    for user in await notify.audience(session=session, case=case):
-        is_submitter = user.id == case.submitter_id
-        if is_submitter and not include_submitter:
-            continue
-        locale = notify.user_locale(user)
-        rows += rows_for(
-            services=services,
-            user=user,
-            template=template,
-            case=case,
-            keyboard=keyboard(locale) if keyboard is not None and is_submitter else None,
-            body=body,
-            is_submitter=is_submitter,
-            **context,
-        )
-    return rows
 
 
 def channel_rows(*, services: Services, proposal: Proposal) -> list[OutboxMessage]:

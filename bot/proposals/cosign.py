@@ -18,10 +18,8 @@ from bot.delivery import notify
 from bot.domain.workflow import Action, Actor, Role, State, TransitionError
 from bot.proposals.core import (
     Loaded,
-    audience_rows,
     cosign_payload,
     load,
-    rows_for,
     start_link,
     window_open,
 )
@@ -29,11 +27,25 @@ from bot.proposals.drafts import missing_fields, own_draft
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud
-from storage.models import Case, OutboxMessage, Representative, User
+from storage.models import Case, CongressSession, OutboxMessage, Representative, User
 
 
 async def _agreed(session: AsyncSession, case_id: int) -> int:
     return sum(row.agreed for row in await crud.cosigns_of(session=session, case_id=case_id))
+
+
+async def _representative_now(
+    *, session: AsyncSession, services: Services, congress: CongressSession, user: User
+) -> Representative:
+    """The user's place on the session's roster, while its window is open (else why not)."""
+    representative = await crud.representative_of(
+        session=session, user_id=user.id, session_id=congress.id or 0
+    )
+    if representative is None:
+        raise TransitionError("not_representative")
+    if not window_open(congress, services.now()):
+        raise TransitionError("window_closed")
+    return representative
 
 
 async def send_for_cosign(
@@ -48,13 +60,9 @@ async def send_for_cosign(
     loaded = await own_draft(session, case_id, user)
     if missing_fields(loaded):
         raise TransitionError("incomplete")
-    representative = await crud.representative_of(
-        session=session, user_id=user.id, session_id=loaded.congress.id or 0
+    await _representative_now(
+        session=session, services=services, congress=loaded.congress, user=user
     )
-    if representative is None:
-        raise TransitionError("not_representative")
-    if not window_open(loaded.congress, services.now()):
-        raise TransitionError("window_closed")
     case = loaded.case
     missing = loaded.congress.cosigners_required - await _agreed(session, case_id)
     moved = await move(
@@ -68,12 +76,11 @@ async def send_for_cosign(
     if moved.target == State.SUBMITTED:
         await _submitted(session, services, loaded)
         return case
-    rows = rows_for(
+    rows = notify.to_user(
         services=services,
         user=user,
         template="proposal/cosign_open.html",
         case=case,
-        priority=notify.INTERACTIVE,
         congress=loaded.congress,
         share_link=start_link(bot_username, cosign_payload(case_id)),
         needed=missing,
@@ -92,13 +99,9 @@ async def cosigner_check(
         raise TransitionError("not_cosigning")
     if case.submitter_id == user.id:
         raise TransitionError("own_proposal")
-    representative = await crud.representative_of(
-        session=session, user_id=user.id, session_id=congress.id or 0
+    representative = await _representative_now(
+        session=session, services=services, congress=congress, user=user
     )
-    if representative is None:
-        raise TransitionError("not_representative")
-    if not window_open(congress, services.now()):
-        raise TransitionError("window_closed")
     if any(
         row.user_id == user.id for row in await crud.cosigns_of(session=session, case_id=case_id)
     ):
@@ -137,12 +140,11 @@ async def answer_cosign(
         await cases_crud.add_followers(session=session, case_id=case.id, user_ids=[user.id])
         if moved.target == State.SUBMITTED:
             await _submitted(session, services, loaded)
-    rows += rows_for(
+    rows += notify.to_user(
         services=services,
         user=user,
         template="proposal/cosign_recorded.html",
         case=case,
-        priority=notify.INTERACTIVE,
         agreed=agreed,
     )
     if case.state == State.COSIGNING:  # once submitted, the proposer hears that instead
@@ -161,11 +163,12 @@ def _to_proposer(
 ) -> list[OutboxMessage]:
     if proposer is None:
         return []
-    return rows_for(
+    return notify.to_user(
         services=services,
         user=proposer,
         template="proposal/cosign_news.html",
         case=case,
+        priority=notify.NORMAL,
         name=representative.name,
         agreed=agreed,
         still_needed=max(missing - 1, 0) if agreed else missing,
@@ -196,13 +199,10 @@ async def _submitted(session: AsyncSession, services: Services, loaded: Loaded) 
         public=True,
     )
     attachments = await cases_crud.attachments_of(session=session, case_id=case.id)
-    rows = [notify.card_refresh(case)]
-    rows += notify.attachments_to_thread(
-        case=case,
-        items=[{"kind": a.kind, "file_id": a.file_id} for a in attachments],
-        caption=f"<b>{case.number}</b>",
+    rows = notify.card_with_files(
+        case, [{"kind": a.kind, "file_id": a.file_id} for a in attachments]
     )
-    rows += await audience_rows(
+    rows += await notify.to_audience(
         session=session,
         services=services,
         case=case,
@@ -227,7 +227,7 @@ async def expire(*, session: AsyncSession, services: Services, case_id: int) -> 
         actor=Actor(None, Role.SYSTEM),
         text=f"{agreed}/{congress.cosigners_required}",
     )
-    rows = await audience_rows(
+    rows = await notify.to_audience(
         session=session,
         services=services,
         case=case,

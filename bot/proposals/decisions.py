@@ -25,9 +25,8 @@ from bot.domain.workflow import (
     TransitionError,
     required_text,
 )
-from bot.proposals import keyboards as proposal_keyboards
-from bot.proposals.answers import reopen_parts
-from bot.proposals.core import audience_rows, channel_rows, load, rows_for
+from bot.proposals.answers import reopen_parts, to_liaisons
+from bot.proposals.core import Loaded, channel_rows, load
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud
@@ -54,14 +53,14 @@ async def after_action(
     if action == Action.ACCEPT:
         proposal.accepted_at = services.now()
         session.add(proposal)
-        rows += await audience_rows(
+        rows += await notify.to_audience(
             session=session, services=services, case=case, template="proposal/registered.html"
         )
     elif action == Action.REJECT:
         rows += notify.to_thread(
             services=services, case=case, template="group/note_rejected.html", body=text or ""
         )
-        rows += await audience_rows(
+        rows += await notify.to_audience(
             session=session,
             services=services,
             case=case,
@@ -73,7 +72,7 @@ async def after_action(
         await crud.copy_cosigns(
             session=session, source=case.id, target=target.id, skip=target.submitter_id
         )
-        rows += await audience_rows(
+        rows += await notify.to_audience(
             session=session,
             services=services,
             case=case,
@@ -89,7 +88,7 @@ async def after_action(
         )
         if case.state == State.REOPENED:
             rows += await reopen_parts(session=session, services=services, case=case)
-        rows += await audience_rows(
+        rows += await notify.to_audience(
             session=session,
             services=services,
             case=case,
@@ -100,14 +99,22 @@ async def after_action(
     return rows
 
 
+async def _for_officer(
+    *, session: AsyncSession, services: Services, case_id: int, actor: Actor
+) -> Loaded:
+    """The proposal, locked, when the actor may decide on it from where they are."""
+    loaded = await load(session=session, case_id=case_id)
+    await guard.officer(session=session, services=services, actor=actor, case=loaded.case)
+    return loaded
+
+
 async def convert(
     *, session: AsyncSession, services: Services, case_id: int, actor: Actor, text: str
 ) -> Case:
     """转为意见建议: the proposal ends; a suggestion with its text, files, proposer and
     followers takes its place in the rights department's queue."""
-    loaded = await load(session=session, case_id=case_id)
+    loaded = await _for_officer(session=session, services=services, case_id=case_id, actor=actor)
     case, proposal = loaded.case, loaded.proposal
-    await guard.officer(session=session, services=services, actor=actor, case=case)
     text = required_text(text)
     await move(
         session=session,
@@ -178,11 +185,8 @@ async def convert(
     ]
     if items:
         await cases_crud.add_attachments(session=session, case_id=suggestion.id, items=items)
-    rows = [notify.card_refresh(case), notify.card_refresh(suggestion)]
-    rows += notify.attachments_to_thread(
-        case=suggestion, items=items, caption=f"<b>{suggestion.number}</b>"
-    )
-    rows += await audience_rows(
+    rows = [notify.card_refresh(case), *notify.card_with_files(suggestion, items)]
+    rows += await notify.to_audience(
         session=session,
         services=services,
         case=case,
@@ -205,9 +209,8 @@ async def assign(
 ) -> list[ProposalAssignment]:
     """交办: each responsible department gets its part with an answer deadline, and its
     liaisons the proposal in private."""
-    loaded = await load(session=session, case_id=case_id)
+    loaded = await _for_officer(session=session, services=services, case_id=case_id, actor=actor)
     case, proposal = loaded.case, loaded.proposal
-    await guard.officer(session=session, services=services, actor=actor, case=case)
     if not departments:
         raise TransitionError("no_departments")
     if any(services.org.department(code) is None for code in departments):
@@ -236,7 +239,7 @@ async def assign(
     case.department_code = departments[0]
     await sla.refresh(session=session, services=services, case=case)
     rows = [notify.card_refresh(case)]
-    rows += await audience_rows(
+    rows += await notify.to_audience(
         session=session,
         services=services,
         case=case,
@@ -246,24 +249,10 @@ async def assign(
     )
     unstaffed = []
     for part in parts:
-        assert part.id is not None
-        liaisons = await crud.liaisons_of(session=session, department=part.department_code)
-        if not liaisons:
+        told = await to_liaisons(session, services, case, part, "proposal/liaison_assigned.html")
+        if not told:
             unstaffed.append(services.org.department(part.department_code))
-        for liaison in liaisons:
-            rows += rows_for(
-                services=services,
-                user=liaison,
-                template="proposal/liaison_assigned.html",
-                case=case,
-                link=False,
-                keyboard=proposal_keyboards.liaison(
-                    services.renderer, notify.user_locale(liaison), part.id
-                ),
-                proposal=proposal,
-                part=part,
-                department=services.org.department(part.department_code),
-            )
+        rows += told
     if unstaffed:
         rows += notify.to_thread(
             services=services,

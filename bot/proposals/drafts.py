@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.transitions import move
 from bot.core.context import Services
+from bot.delivery import notify
 from bot.domain.workflow import (
     MAX_ATTACHMENTS,
     NUMBER_PREFIX,
@@ -26,7 +27,6 @@ from bot.domain.workflow import (
 )
 from bot.proposals.core import (
     Loaded,
-    audience_rows,
     case_text,
     check_part,
     check_title,
@@ -193,7 +193,7 @@ async def withdraw(*, session: AsyncSession, services: Services, case_id: int, u
         action=Action.WITHDRAW,
         actor=Actor(user.id, Role.STUDENT),
     )
-    rows = await audience_rows(
+    rows = await notify.to_audience(
         session=session, services=services, case=case, template="proposal/withdrawn.html"
     )
     await outbox_crud.enqueue(session=session, messages=rows)
