@@ -1,5 +1,4 @@
-"""initial schema
-"""
+"""initial schema"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""delivery engine: outbox lanes and the worker holding each claim
-"""
+"""delivery engine: outbox lanes and the worker holding each claim"""
 
 from __future__ import annotations
 

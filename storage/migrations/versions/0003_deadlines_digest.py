@@ -1,5 +1,4 @@
-"""deadlines and the weekly digest: department clock, scheduled runs, digest indexes
-"""
+"""deadlines and the weekly digest: department clock, scheduled runs, digest indexes"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""congress proposals: sessions, roster, proposal details, co-signatures, departments, supports
-"""
+"""congress proposals: sessions, roster, proposal details, co-signatures, departments, supports"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Join the delivery, deadlines and proposals branches, developed side by side from 0001.
-"""
+"""Join the delivery, deadlines and proposals branches, developed side by side from 0001."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""outbox: index on sent_at, so a restarting worker finds the last minute's sends quickly
-"""
+"""outbox: index on sent_at, so a restarting worker finds the last minute's sends quickly"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""inbox_updates: updates stored before they are acknowledged, until they are handled
-"""
+"""inbox_updates: updates stored before they are acknowledged, until they are handled"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""chat_bindings: a binding the bot lost (removed from the chat, or the chat is gone)
-"""
+"""chat_bindings: a binding the bot lost (removed from the chat, or the chat is gone)"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""pending_inputs: texts officers were asked for, awaited as replies to the bot's prompt
-"""
+"""pending_inputs: texts officers were asked for, awaited as replies to the bot's prompt"""
 
 from __future__ import annotations
 
