@@ -9,7 +9,8 @@ from sqlalchemy.engine import make_url
 
 from bot.devkit.emulator import BotAPIEmulator
 from tests.support import anonymity
-from tests.support.officer_helpers import OfficerHarness, officer_harness
+from tests.support.officer_helpers import OfficerHarness
+from tests.support.proposal_helpers import proposal_harness
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -82,6 +83,11 @@ async def emulator() -> AsyncIterator[BotAPIEmulator]:
 
 
 @pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[OfficerHarness]:
-    async with officer_harness(emulator, database_url) as h:
+async def harness(
+    emulator: BotAPIEmulator, database_url: str, request: pytest.FixtureRequest
+) -> AsyncIterator[OfficerHarness]:
+    """The bot with an officers' group, set as a `harness` mark says (`channel=True` for the
+    public channel, or any of `officer_harness`'s options)."""
+    mark = request.node.get_closest_marker("harness")
+    async with proposal_harness(emulator, database_url, **(mark.kwargs if mark else {})) as h:
         yield h

@@ -16,9 +16,9 @@ async def upsert_user(
     session: AsyncSession,
     user_id: int,
     first_name: str | None,
-    last_name: str | None,
-    username: str | None,
-    language_code: str | None,
+    last_name: str | None = None,
+    username: str | None = None,
+    language_code: str | None = None,
 ) -> User:
     profile = {
         "first_name": first_name,
@@ -42,14 +42,7 @@ async def meet(*, session: AsyncSession, user_id: int, name: str) -> None:
     """Someone the bot has not met yet, named by an admin: `name` stands in for their profile
     until they write to the bot. A user it knows keeps the profile Telegram gave."""
     if await get_user(session=session, user_id=user_id) is None:
-        await upsert_user(
-            session=session,
-            user_id=user_id,
-            first_name=name,
-            last_name=None,
-            username=None,
-            language_code=None,
-        )
+        await upsert_user(session=session, user_id=user_id, first_name=name)
 
 
 async def user_and_roles(*, session: AsyncSession, user_id: int) -> tuple[User | None, set[str]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -20,10 +19,7 @@ from tests.support.officer_helpers import OfficerHarness, officer_harness, seed_
 FOLLOWER = 7_100_000
 
 
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[OfficerHarness]:
-    async with officer_harness(emulator, database_url, **limits(10)) as h:
-        yield h
+pytestmark = pytest.mark.harness(**limits(10))
 
 
 async def rows_of(app: App, chat_id: int) -> list[OutboxMessage]:

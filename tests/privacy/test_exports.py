@@ -8,7 +8,6 @@ import asyncio
 import csv
 import io
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,12 +16,10 @@ from openpyxl import Workbook, load_workbook
 from bot.cli import main
 from bot.core import exports
 from bot.core.config import DEFAULT_ORG_FILE, load_organisation
-from bot.devkit.emulator import BotAPIEmulator
 from bot.proposals.roster import check
 from tests.support.officer_helpers import OfficerHarness
 from tests.support.proposal_helpers import (
     SESSION_NAME,
-    proposal_harness,
     seed_congress,
     seed_proposal,
 )
@@ -34,12 +31,6 @@ DELEGATION = "@临床2023级1班"
 TITLE_TYPED = "+图书馆考试周\x07延长开放\x1b时间的提案"
 TITLE_SHOWN = "+图书馆考试周延长开放时间的提案"
 LINK = re.compile(r"https://t\.me/StudentVoiceBot\?start=(r[\w-]+)")
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[OfficerHarness]:
-    async with proposal_harness(emulator, database_url) as h:
-        yield h
 
 
 async def cli(*args: str) -> int:

@@ -5,13 +5,11 @@ keeps counting without a name — and the proposer's name leaves the public chan
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.devkit.emulator import BotAPIEmulator, SimUser
+from bot.devkit.emulator import SimUser
 from bot.domain.workflow import Action, State
 from bot.proposals import cosign as proposal_cosign
 from bot.proposals import drafts as proposals
@@ -23,7 +21,6 @@ from tests.support.proposal_helpers import (
     CHANNEL_ID,
     SESSION_NAME,
     officer_act,
-    proposal_harness,
     proposals_case,
     seed_congress,
     seed_proposal,
@@ -34,10 +31,7 @@ from tests.support.student_helpers import Talk
 BOB = 1002
 
 
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[OfficerHarness]:
-    async with proposal_harness(emulator, database_url, channel=True) as h:
-        yield h
+pytestmark = pytest.mark.harness(channel=True)
 
 
 def card(h: OfficerHarness, number: str) -> str:

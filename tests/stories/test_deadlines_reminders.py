@@ -33,9 +33,8 @@ async def seed(h: Harness, *, liaison: bool = False) -> None:
         await insert(session, [*two_weeks(), held_by_logistics()])
         if liaison:
             await users_crud.upsert_user(
-                session=session, user_id=LIAISON_ID, first_name="李老师", last_name=None,
-                username=None, language_code="zh-hans",
-            )  # fmt: skip
+                session=session, user_id=LIAISON_ID, first_name="李老师", language_code="zh-hans"
+            )
             await users_crud.grant_role(
                 session=session, user_id=LIAISON_ID, role="liaison", granted_by=None,
                 department="logistics",

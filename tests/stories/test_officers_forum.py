@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
-from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import State
 from tests.support.harness import Harness
 from tests.support.officer_helpers import (
@@ -20,7 +17,6 @@ from tests.support.officer_helpers import (
     case_of,
     events_of,
     forward,
-    officer_harness,
     press,
     preview,
     prompt,
@@ -32,11 +28,7 @@ from tests.support.officer_helpers import (
     send_preview,
 )
 
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    async with officer_harness(emulator, database_url, forum=True) as h:
-        yield h
+pytestmark = pytest.mark.harness(forum=True)
 
 
 def topic_name(h: Harness, number: str) -> str:

@@ -4,29 +4,21 @@ new to the bot gets the privacy notice first."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
-from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import Action
 from tests.support.officer_helpers import OfficerHarness, case_of, seed_student
 from tests.support.proposal_helpers import (
     CHANNEL_ID,
     TITLE,
     officer_act,
-    proposal_harness,
     seed_congress,
     seed_proposal,
     seed_representatives,
 )
 from tests.support.student_helpers import Talk, newcomer
 
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[OfficerHarness]:
-    async with proposal_harness(emulator, database_url, channel=True) as h:
-        yield h
+pytestmark = pytest.mark.harness(channel=True)
 
 
 def link_button(h: OfficerHarness) -> tuple[str, str]:

@@ -4,13 +4,9 @@ window closing on a proposal with too few; roster invites; non-representatives r
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
-
 from bot.core.callbacks import CosignCB
-from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import State
 from bot.proposals.cosign import close_expired_windows
 from tests.support.officer_helpers import OfficerHarness, case_of, received, seed_student
@@ -21,7 +17,6 @@ from tests.support.proposal_helpers import (
     SESSION_NAME,
     TITLE,
     buttons,
-    proposal_harness,
     seed_congress,
     seed_proposal,
     seed_representative,
@@ -31,12 +26,6 @@ from tests.support.student_helpers import Talk, newcomer
 
 LINK = re.compile(r"https://t\.me/\w+\?start=(cosign_\d+)")
 NOT_REPRESENTATIVE = "只有本届学代会的学生代表"
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[OfficerHarness]:
-    async with proposal_harness(emulator, database_url) as h:
-        yield h
 
 
 async def test_a_representative_writes_a_proposal_and_three_answer_its_link(

@@ -3,11 +3,6 @@ each explained to the proposer and co-signers; members without the role refused.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import Action, State
 from tests.support.officer_helpers import (
     OfficerHarness,
@@ -23,18 +18,11 @@ from tests.support.officer_helpers import (
 from tests.support.proposal_helpers import (
     buttons,
     officer_act,
-    proposal_harness,
     seed_congress,
     seed_proposal,
     seed_representatives,
 )
 from tests.support.student_helpers import Talk
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[OfficerHarness]:
-    async with proposal_harness(emulator, database_url) as h:
-        yield h
 
 
 async def test_register_convert_and_reject(harness: OfficerHarness) -> None:

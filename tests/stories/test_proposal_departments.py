@@ -4,13 +4,10 @@ on the answers reaching both departments."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, time, timedelta
 
-import pytest
-
 from bot.casework.deadlines import calendar_of
-from bot.devkit.emulator import BotAPIEmulator, SimUser
+from bot.devkit.emulator import SimUser
 from bot.domain.workflow import Action, Actor, Part, Role, State
 from bot.proposals import answers as proposal_answers
 from bot.proposals import decisions as proposal_decisions
@@ -29,7 +26,6 @@ from tests.support.officer_helpers import (
 from tests.support.proposal_helpers import (
     officer_act,
     parts_of,
-    proposal_harness,
     proposals_case,
     seed_congress,
     seed_liaison,
@@ -39,12 +35,6 @@ from tests.support.proposal_helpers import (
 from tests.support.student_helpers import Talk
 
 TWO = ["library", "logistics"]
-
-
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[OfficerHarness]:
-    async with proposal_harness(emulator, database_url) as h:
-        yield h
 
 
 def when(h: OfficerHarness, moment: datetime | None) -> str:

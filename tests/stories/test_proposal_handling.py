@@ -6,13 +6,11 @@ session's implementation report."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 
 import pytest
 from openpyxl import load_workbook
 
 from bot.core.callbacks import LiaisonCB
-from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import Action, Part, State
 from bot.proposals.report import collect, render_html, render_xlsx
 from tests.support.officer_helpers import (
@@ -28,7 +26,6 @@ from tests.support.proposal_helpers import (
     TITLE,
     officer_act,
     parts_of,
-    proposal_harness,
     seed_congress,
     seed_liaison,
     seed_proposal,
@@ -41,10 +38,7 @@ LIBRARY_DRAFT = "图书馆正在研究延长开放时间的方案，请同学们
 LOGISTICS_ANSWER = "后勤保障处将在考试周为图书馆增加夜间保洁和热水供应，保安每小时巡查一次。"
 
 
-@pytest.fixture
-async def harness(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[OfficerHarness]:
-    async with proposal_harness(emulator, database_url, channel=True) as h:
-        yield h
+pytestmark = pytest.mark.harness(channel=True)
 
 
 async def test_a_registered_proposal_from_assignment_to_closing(harness: OfficerHarness) -> None:

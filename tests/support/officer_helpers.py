@@ -106,7 +106,6 @@ async def seed_user(
         session=session,
         user_id=user_id,
         first_name=name,
-        last_name=None,
         username=username,
         language_code="zh-hans",
     )

@@ -48,23 +48,25 @@ def roster_and_report(tmp_path: Path) -> None:
     assert main(["report", "session", "1", "--out", str(tmp_path / "report.html")]) == 0
 
 
-def test_the_import_and_the_report_draw_nothing_without_a_terminal(
-    database_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+@pytest.fixture
+def congress(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     session_created_by_cli(database_url, monkeypatch)
+
+
+@pytest.mark.usefixtures("congress")
+def test_the_import_and_the_report_draw_nothing_without_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     capsys.readouterr()
     roster_and_report(tmp_path)
     err = capsys.readouterr().err
     assert not [mark for mark in BAR_MARKS if mark in err], err
 
 
+@pytest.mark.usefixtures("congress")
 def test_the_import_and_the_report_show_progress_on_a_terminal(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    session_created_by_cli(database_url, monkeypatch)
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     roster_and_report(tmp_path)
