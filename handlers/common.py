@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from aiogram import BaseMiddleware, F, Router
-from aiogram.filters import Filter
+from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
@@ -43,6 +43,18 @@ MENU_HELP = N_("❓ Help")
 def menu_texts(renderer: Renderer, label: str) -> set[str]:
     """A menu button's text in every language, so a button from before a language switch works."""
     return {renderer.gettext(locale, label) for locale in LOCALES}
+
+
+def menu_command(
+    router: Router,
+    handler: Callable[..., Awaitable[None]],
+    renderer: Renderer,
+    label: str,
+    name: str,
+) -> None:
+    """The menu's button does what its command does."""
+    router.message.register(handler, Command(name))
+    router.message.register(handler, F.text.in_(menu_texts(renderer, label)))
 
 
 def free_input(renderer: Renderer) -> MagicFilter:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, Filter, StateFilter
+from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -24,7 +24,7 @@ from handlers.common import (
     end_dialogue,
     error_text,
     free_input,
-    menu_texts,
+    menu_command,
     say_unsupported,
     show_in_place,
     stored_id,
@@ -229,8 +229,7 @@ def _case_list(turn: Turn, found: CasePage) -> tuple[str, InlineKeyboardMarkup |
 def build_router(renderer: Renderer) -> Router:
     router = consented_router("my_cases")
     free = free_input(renderer)
-    router.message.register(my, F.text.in_(menu_texts(renderer, MENU_MY)))
-    router.message.register(my, Command("my"))
+    menu_command(router, my, renderer, MENU_MY, "my")
     router.callback_query.register(page, MyCaseCB.filter(F.action == "page"))
     router.callback_query.register(open_case, MyCaseCB.filter(F.action == "open"))
     router.callback_query.register(ask_info, MyCaseCB.filter(F.action == "info"))

@@ -18,7 +18,7 @@ from handlers.common import (
     ask_college,
     close_buttons,
     main_menu,
-    menu_texts,
+    menu_command,
     private_router,
     send_privacy_notice,
     start_buttons,
@@ -143,6 +143,5 @@ def build_router(renderer: Renderer) -> Router:
     router.callback_query.register(language, StartCB.filter(F.action == "lang"))
     router.message.register(college_command, Command("college"))
     router.callback_query.register(college, StartCB.filter(F.action == "college"))
-    router.message.register(help_, Command("help"))
-    router.message.register(help_, F.text.in_(menu_texts(renderer, MENU_HELP)))
+    menu_command(router, help_, renderer, MENU_HELP, "help")
     return router

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
@@ -30,7 +30,7 @@ from handlers.common import (
     finish_unless_refused,
     free_input,
     main_menu,
-    menu_texts,
+    menu_command,
     say_unsupported,
 )
 from handlers.media import attachment_of
@@ -186,8 +186,7 @@ async def stale(query: CallbackQuery, _: Translate) -> None:
 def build_router(renderer: Renderer) -> Router:
     router = consented_router("submit")
     free = free_input(renderer)
-    router.message.register(new, F.text.in_(menu_texts(renderer, MENU_NEW)))
-    router.message.register(new, Command("new"))
+    menu_command(router, new, renderer, MENU_NEW, "new")
     router.callback_query.register(cancel_button, SubmitCB.filter(F.step == "cancel"))
     router.callback_query.register(chose_kind, NewCase.kind, SubmitCB.filter(F.step == "kind"))
     router.callback_query.register(
