@@ -4,8 +4,15 @@ against a local Bot API emulator, `catalogs` to update the translation catalogs 
 from __future__ import annotations
 
 import argparse
+import importlib
 
 COMMANDS = frozenset({"catalogs", "demo", "bench"})
+# Imported only when run: a bench brings aiogram and the emulator with it.
+BENCHES = {
+    "ingest": ("bot.devkit.bench.ingest", "run_ingest_bench"),
+    "digest": ("bot.devkit.bench.digest", "run_digest_bench"),
+    "delivery": ("bot.devkit.bench.delivery", "run_delivery_bench"),
+}
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,15 +24,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     ingest = bench_sub.add_parser("ingest", help="simulated students submitting cases")
     ingest.add_argument("-n", "--students", type=int, default=200)
     ingest.add_argument("--concurrency", type=int, default=20)
-    ingest.add_argument("--json", action="store_true", help="one JSON object on the last line")
-    ingest.add_argument("--database-url", help="an empty database instead of a fresh SQLite file")
     ingest.add_argument(
         "--echo-updates", type=int, help="echo baseline updates (default 5/student)"
     )
     digest = bench_sub.add_parser("digest", help="digest generation over 100,000 cases")
     digest.add_argument("-n", "--cases", type=int, default=100_000)
-    digest.add_argument("--json", action="store_true", help="one JSON object on the last line")
-    digest.add_argument("--database-url", help="an empty database instead of a fresh SQLite file")
     delivery = bench_sub.add_parser(
         "delivery", help="a broadcast and interactive latency against a strict Bot API emulator"
     )
@@ -34,8 +37,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--rate", type=float, default=100, help="the global limit, per second (Telegram: 30)"
     )
     delivery.add_argument("--interactive", type=int, default=100, help="interactive messages/phase")
-    delivery.add_argument("--json", action="store_true", help="one JSON object on the last line")
-    delivery.add_argument("--database-url", help="an empty database instead of a fresh SQLite file")
+    for each in (ingest, digest, delivery):
+        each.add_argument(
+            "--json", dest="as_json", action="store_true", help="one JSON object on the last line"
+        )
+        each.add_argument("--database-url", help="an empty database instead of a fresh SQLite file")
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -47,28 +53,6 @@ async def run(args: argparse.Namespace) -> int:
         from bot.devkit.demo import run_demo
 
         return await run_demo(keep_db=args.keep_db)
-    if args.bench == "digest":
-        from bot.devkit.bench.digest import run_digest_bench
-
-        return await run_digest_bench(
-            cases=args.cases, as_json=args.json, database_url=args.database_url
-        )
-    if args.bench == "delivery":
-        from bot.devkit.bench.delivery import run_delivery_bench
-
-        return await run_delivery_bench(
-            messages=args.messages,
-            rate=args.rate,
-            interactive=args.interactive,
-            as_json=args.json,
-            database_url=args.database_url,
-        )
-    from bot.devkit.bench.ingest import run_ingest_bench
-
-    return await run_ingest_bench(
-        students=args.students,
-        concurrency=args.concurrency,
-        as_json=args.json,
-        database_url=args.database_url,
-        echo_updates=args.echo_updates,
-    )
+    module, entry = BENCHES[args.bench]
+    options = {k: v for k, v in vars(args).items() if k not in ("command", "bench", "verbose")}
+    return int(await getattr(importlib.import_module(module), entry)(**options))
