@@ -45,7 +45,7 @@ from bot.ingest.polling import Poller
 from bot.ingest.processor import Processor
 from bot.proposals.channel import ChannelKind
 from handlers.officers import delivery as delivery_handlers
-from storage.crud import outbox as outbox_crud
+from storage.crud import chat_rows
 from storage.crud import users as users_crud
 from storage.db import create_engine, create_session_factory
 
@@ -193,9 +193,7 @@ async def bind_configured_chats(app: App) -> None:
                 exc.migrate_to_chat_id,
             )
             async with app.session_factory.begin() as session:
-                await outbox_crud.move_chat(
-                    session=session, old=chat_id, new=exc.migrate_to_chat_id
-                )
+                await chat_rows.move_chat(session=session, old=chat_id, new=exc.migrate_to_chat_id)
             chat_id, is_forum, title = exc.migrate_to_chat_id, False, None
         except Exception as exc:
             async with app.session_factory() as session:

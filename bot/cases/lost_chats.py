@@ -21,6 +21,7 @@ from bot.delivery import notify
 from bot.domain.chats import CHANNEL, COMMITTEE, OFFICERS, SENSITIVE
 from bot.domain.workflow import FINAL_STATES, UNSUBMITTED
 from storage.crud import cases as cases_crud
+from storage.crud import chat_rows
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 
@@ -96,13 +97,13 @@ async def bind(
     )
     now = services.now()
     # Cards and notes of cases wait for their chat, whether none was bound or it was lost.
-    await outbox_crud.wake_chat_rows(session=session, now=now)
+    await chat_rows.wake_chat_rows(session=session, now=now)
     if lost is None:
         return None
     if lost != chat_id and lost not in await users_crud.lost_chat_ids(session=session):
-        await outbox_crud.move_queued(session=session, old=lost, new=chat_id, now=now)
-    await outbox_crud.wake_chat(session=session, chat_id=chat_id, now=now)
-    listed = await outbox_crud.listed_in(session=session, chat_id=lost)
+        await chat_rows.move_queued(session=session, old=lost, new=chat_id, now=now)
+    await chat_rows.wake_chat(session=session, chat_id=chat_id, now=now)
+    listed = await chat_rows.listed_in(session=session, chat_id=lost)
     cards = await cases_crud.forget_cards(session=session, chat_id=lost, keep_states=NO_CARD)
     cards += [
         case_id
@@ -148,7 +149,7 @@ async def migrated(*, session: AsyncSession, services: Services, old: int, new: 
     """A group became a supergroup: bindings, cases and queued rows follow it to its new id.
     The bot is in the supergroup (Telegram says so), so a binding lost in the old one is not
     lost any more. Admins hear of it, as a setting naming the old id should change."""
-    moved = await outbox_crud.move_chat(session=session, old=old, new=new)
+    moved = await chat_rows.move_chat(session=session, old=old, new=new)
     for binding in await users_crud.bindings_of_chat(session=session, chat_id=new):
         if binding.purpose not in moved:
             continue
@@ -161,8 +162,8 @@ async def migrated(*, session: AsyncSession, services: Services, old: int, new: 
                 title=binding.title,
                 restore=True,
             )
-            await outbox_crud.wake_chat(session=session, chat_id=new, now=services.now())
-            await outbox_crud.wake_chat_rows(session=session, now=services.now())
+            await chat_rows.wake_chat(session=session, chat_id=new, now=services.now())
+            await chat_rows.wake_chat_rows(session=session, now=services.now())
         setting = SETTINGS.get(binding.purpose)
         configured = getattr(services.settings, setting.lower(), None) if setting else None
         await tell_admins(

@@ -27,8 +27,8 @@ from bot.delivery.motion import Ticket
 from bot.delivery.notify import NORMAL
 from bot.delivery.sending import Sender
 from bot.delivery.urgency import Urgency
+from storage.crud import chat_rows
 from storage.crud import claims as claims_crud
-from storage.crud import outbox as outbox_crud
 from storage.crud.handoff import Queued
 from storage.db import READ_ONLY
 from storage.models import OutboxMessage
@@ -186,7 +186,7 @@ class Intake:
                 }
             else:
                 found |= await kind.targets(session, group, self.sender.context)
-        unreachable, lost = await outbox_crud.undeliverable(
+        unreachable, lost = await chat_rows.undeliverable(
             session=session,
             user_ids=[r.recipient_user_id for r in rows if r.recipient_user_id],
             chat_ids=[target.chat_id for target in found.values() if isinstance(target, Target)],

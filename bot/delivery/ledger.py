@@ -24,6 +24,7 @@ from bot.delivery.kinds import Kind, new_card, sent_messages
 from bot.delivery.motion import Motion
 from bot.delivery.reactions import Reactions
 from bot.delivery.urgency import Urgency
+from storage.crud import chat_rows
 from storage.crud import claims as claims_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
@@ -136,7 +137,7 @@ class Ledger:
                     now = self.services.now()
                     gone = await outbox_crud.finish_many(session=session, outcomes=final, when=now)
                     if woken:
-                        await outbox_crud.wake_case_rows(session=session, case_ids=woken, now=now)
+                        await chat_rows.wake_case_rows(session=session, case_ids=woken, now=now)
                     # A message to someone who erased their data links nothing to the case.
                     kept = [link for link in links if link[0] not in gone]
                     if kept:
@@ -190,7 +191,7 @@ class Ledger:
     async def hold_chat(self, chat_id: int, until: datetime) -> None:
         """Queued rows of a chat told to wait: they wait too (a restart must not forget it)."""
         async with self.session_factory.begin() as session:
-            await outbox_crud.hold_chat(session=session, chat_id=chat_id, until=until)
+            await chat_rows.hold_chat(session=session, chat_id=chat_id, until=until)
 
     async def unclaim(self, rows: Sequence[OutboxMessage]) -> None:
         ids = [r.id for r in rows if r.id is not None]

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import delete, insert, literal, select, union_all, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.crud.handoff import note_queued
-from storage.models import ChatBinding, OutboxMessage, User
+from storage.models import OutboxMessage
 from storage.session import app_session
 from storage.types import utcnow
 
@@ -257,89 +257,12 @@ async def postpone(
     )
 
 
-async def hold_chat(*, session: AsyncSession, chat_id: int | None, until: datetime) -> None:
-    """Pending rows for a chat wait until `until`, keeping their order.
-
-    Rows without a chat id (cards, thread notes) all go to the officers' chats, so they are
-    held together.
-    """
-    same_chat = (
-        col(OutboxMessage.chat_id).is_(None)
-        if chat_id is None
-        else col(OutboxMessage.chat_id) == chat_id
-    )
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            same_chat,
-            col(OutboxMessage.status) == PENDING,
-            col(OutboxMessage.next_attempt_at) < until,
-        )
-        .values(next_attempt_at=until)
-    )
-
-
-async def wake_chat_rows(*, session: AsyncSession, now: datetime) -> None:
-    """Rows waiting for an officers' chat to exist (cards, thread notes) are due now."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.chat_id).is_(None),
-            col(OutboxMessage.status) == PENDING,
-            col(OutboxMessage.next_attempt_at) > now,
-        )
-        .values(next_attempt_at=now)
-    )
-
-
-async def wake_case_rows(*, session: AsyncSession, case_ids: Iterable[int], now: datetime) -> None:
-    """Cases' cards are posted at last: the notes parked until they were are due now."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.case_id).in_(list(case_ids)),
-            col(OutboxMessage.kind) == "thread",
-            col(OutboxMessage.status) == PENDING,
-            col(OutboxMessage.next_attempt_at) > now,
-        )
-        .values(next_attempt_at=now)
-    )
-
-
 async def card_listed(*, session: AsyncSession, case_id: int) -> bool:
     """Whether the case's new card went into a batch message (and was not posted since)."""
     stmt = select(col(OutboxMessage.id)).where(
         col(OutboxMessage.coalesce_key) == f"card:{case_id}", col(OutboxMessage.status) == LISTED
     )
     return (await session.scalar(stmt.limit(1))) is not None
-
-
-async def undeliverable(
-    *, session: AsyncSession, user_ids: Iterable[int], chat_ids: Iterable[int]
-) -> tuple[set[int], set[int]]:
-    """Of these, the recipients who blocked the bot and the chats it was removed from; asked
-    in one query, as every claim asks both."""
-    users, chats = sorted(set(user_ids)), sorted(set(chat_ids))
-    parts = []
-    if users:
-        parts.append(
-            select(col(User.id), literal(False)).where(
-                col(User.id).in_(users), col(User.unreachable_at).is_not(None)
-            )
-        )
-    if chats:
-        parts.append(
-            select(col(ChatBinding.chat_id), literal(True)).where(
-                col(ChatBinding.chat_id).in_(chats), col(ChatBinding.lost_at).is_not(None)
-            )
-        )
-    if not parts:
-        return set(), set()
-    unreachable: set[int] = set()
-    lost: set[int] = set()
-    for found, is_chat in await session.execute(union_all(*parts)):
-        (lost if is_chat else unreachable).add(found)
-    return unreachable, lost
 
 
 async def list_by_status(
@@ -371,84 +294,6 @@ async def has_pending(*, session: AsyncSession, coalesce_key: str) -> bool:
         col(OutboxMessage.status).in_((PENDING, SENDING)),
     )
     return (await session.scalar(stmt.limit(1))) is not None
-
-
-async def move_chat(*, session: AsyncSession, old: int, new: int) -> list[str]:
-    """Follow a group's migration to a supergroup everywhere its id is stored; the purposes
-    of the bindings that moved."""
-    from storage.models import Case
-
-    moved = list(
-        await session.scalars(
-            select(col(ChatBinding.purpose)).where(col(ChatBinding.chat_id) == old)
-        )
-    )
-    await session.execute(
-        update(ChatBinding).where(col(ChatBinding.chat_id) == old).values(chat_id=new)
-    )
-    await session.execute(update(Case).where(col(Case.chat_id) == old).values(chat_id=new))
-    rows = await session.scalars(
-        select(OutboxMessage).where(
-            col(OutboxMessage.chat_id) == old,
-            col(OutboxMessage.status).in_((PENDING, SENDING)),
-        )
-    )
-    for row in rows:
-        _readdress(row, new)
-    return moved
-
-
-def _readdress(row: OutboxMessage, chat_id: int) -> None:
-    row.chat_id = chat_id
-    row.lane = lane_of(row)
-    row.payload = {**row.payload, "chat_id": chat_id}
-
-
-# What a message in another chat cannot carry over: places in the chat it was meant for.
-_PLACES = ("message_thread_id", "reply_parameters", "reply_to_message_id")
-
-
-async def move_queued(*, session: AsyncSession, old: int, new: int, now: datetime) -> None:
-    """Rows waiting for a chat the bot lost go to the chat bound instead, due now. New
-    messages go without their topic or the message they replied to; what would change a
-    message in the lost chat (an edit, a deletion) cannot be done and fails."""
-    rows = await session.scalars(
-        select(OutboxMessage).where(
-            col(OutboxMessage.chat_id) == old, col(OutboxMessage.status) == PENDING
-        )
-    )
-    for row in rows:
-        if row.method.startswith(("send", "copy", "forward")):
-            _readdress(row, new)
-            row.payload = {k: v for k, v in row.payload.items() if k not in _PLACES}
-            row.next_attempt_at = now
-        else:
-            row.status, row.last_error = FAILED, f"its chat {old} was replaced by {new}"
-        session.add(row)
-
-
-async def wake_chat(*, session: AsyncSession, chat_id: int, now: datetime) -> None:
-    """A chat's rows that were waiting (for it to be bound again) are due now."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.chat_id) == chat_id,
-            col(OutboxMessage.status) == PENDING,
-            col(OutboxMessage.next_attempt_at) > now,
-        )
-        .values(next_attempt_at=now)
-    )
-
-
-async def listed_in(*, session: AsyncSession, chat_id: int) -> list[int]:
-    """Cases whose new card went into a batch message in this chat."""
-    stmt = select(col(OutboxMessage.case_id)).where(
-        col(OutboxMessage.chat_id) == chat_id,
-        col(OutboxMessage.kind) == "card",
-        col(OutboxMessage.status) == LISTED,
-        col(OutboxMessage.case_id).is_not(None),
-    )
-    return sorted({case_id for case_id in await session.scalars(stmt) if case_id is not None})
 
 
 async def forget_sent(*, session: AsyncSession, before: datetime) -> None:
