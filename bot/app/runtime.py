@@ -26,8 +26,8 @@ from bot.app.http import serving_http
 from bot.app.metrics import Metrics
 from bot.app.response_types import KeepResponseTypes
 from bot.app.scheduler import Jobs, build_scheduler, warn_stale_calendar
+from bot.cases import conversation, lost_chats
 from bot.cases.cards import CardPublisher
-from bot.cases.delivery_reactions import CaseReactions
 from bot.cases.outbox_kinds import case_kinds
 from bot.core import logctx, logs
 from bot.core.config import Settings, load_organisation
@@ -35,6 +35,7 @@ from bot.core.context import Services
 from bot.core.render import Renderer
 from bot.delivery.deferred import DeferCalls
 from bot.delivery.kinds import Kind, SendKind
+from bot.delivery.reactions import Reactions
 from bot.delivery.sending import Probe
 from bot.delivery.worker import DeliveryWorker
 from bot.domain.chats import CHANNEL, COMMITTEE, OFFICERS, SENSITIVE
@@ -132,7 +133,11 @@ def build_app(
         session_factory,
         services,
         kinds=outbox_kinds(bot, services, session_factory),
-        reactions=CaseReactions(),
+        reactions=Reactions(
+            delivery_failed=conversation.delivery_failed,
+            chat_lost=lost_chats.lose,
+            chat_migrated=lost_chats.migrated,
+        ),
         probe=probe,
         on_send_result=metrics.send_result,
     )

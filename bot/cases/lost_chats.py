@@ -39,7 +39,12 @@ NO_CARD = sorted(FINAL_STATES | UNSUBMITTED)
 
 
 async def lose(
-    *, session: AsyncSession, services: Services, chat_id: int, reason: str, title: str | None
+    *,
+    session: AsyncSession,
+    services: Services,
+    chat_id: int,
+    reason: str,
+    title: str | None = None,
 ) -> bool:
     """The bot can no longer post to `chat_id`: when it is a bound chat, its binding is lost
     (admins hear of it the first time) and True; for any other chat, False."""
