@@ -24,7 +24,7 @@ from bot.ingest.processor import Incoming
 from storage.models import InboxUpdate, ProcessedUpdate
 from storage.types import utcnow
 from tests.support.harness import reset_database
-from tests.support.webhook_helpers import SECRET, post, webhook_bot, webhook_driver
+from tests.support.webhook_helpers import SECRET, post, settled, webhook_bot, webhook_driver
 
 pytestmark = pytest.mark.e2e
 WELCOME = "同意"  # the consent button /start answers with
@@ -92,8 +92,7 @@ async def test_an_update_is_answered_only_once_stored_then_handled(
 
         del server.app.inbox.processor.add
         processor.add(held)
-        async with webhook_driver(emulator, [server]) as driver:
-            await driver.settle()
+        await settled(emulator, server)
         assert answers(emulator, student, WELCOME) == 1
 
 
@@ -152,8 +151,7 @@ async def test_a_database_that_is_away_is_answered_5xx_then_the_redelivery_is_ha
         assert await stored(server) == []
 
         assert await post(http, server, update, SECRET) == 200
-        async with webhook_driver(emulator, [server]) as driver:
-            await driver.settle()
+        await settled(emulator, server)
     assert answers(emulator, student, WELCOME) == 1
 
 
@@ -183,8 +181,7 @@ async def test_sigterm_refuses_new_updates_and_loses_none_it_acknowledged(
     async with webhook_bot(emulator, fresh_database) as restarted:
         for update in updates:  # Telegram redelivers everything not answered 200 … or all
             assert await post(http, restarted, update, SECRET) == 200
-        async with webhook_driver(emulator, [restarted]) as driver:
-            await driver.settle()
+        await settled(emulator, restarted)
         assert await stored(restarted) == sorted(u["update_id"] for u in updates)
     for student in students:
         assert answers(emulator, student, WELCOME) == 1

@@ -109,3 +109,9 @@ async def webhook_driver(
         yield driver
     finally:
         await driver.close()
+
+
+async def settled(emu: BotAPIEmulator, *servers: WebhookServer) -> None:
+    """What people did is posted to the servers and handled, and what it queued is sent."""
+    async with webhook_driver(emu, list(servers)) as driver:
+        await driver.settle()
