@@ -109,15 +109,9 @@ class UserMiddleware(BaseMiddleware):
         if user is None:
             # Roles may be granted by id before the person ever wrote (a roster, /grant).
             roles = await users_crud.roles_of(session=session, user_id=tg_user.id)
-        if user is None or _profile_changed(user, tg_user):
-            user = await users_crud.upsert_user(
-                session=session,
-                user_id=tg_user.id,
-                first_name=tg_user.first_name,
-                last_name=tg_user.last_name,
-                username=tg_user.username,
-                language_code=tg_user.language_code,
-            )
+        profile = _profile(tg_user)
+        if user is None or any(getattr(user, field) != value for field, value in profile.items()):
+            user = await users_crud.upsert_user(session=session, user_id=tg_user.id, **profile)
         chat = data.get("event_chat")
         private = chat is not None and chat.type == "private"
         if private and user.unreachable_at is not None and not _blocks_bot(event):
@@ -149,10 +143,11 @@ def _blocks_bot(event: TelegramObject) -> bool:
     return change is not None and change.new_chat_member.status == "kicked"
 
 
-def _profile_changed(user: User, tg_user: TgUser) -> bool:
-    return (user.first_name, user.last_name, user.username, user.language_code) != (
-        tg_user.first_name,
-        tg_user.last_name,
-        tg_user.username,
-        tg_user.language_code,
-    )
+def _profile(tg_user: TgUser) -> dict[str, str | None]:
+    """What Telegram says of a person that the users table keeps."""
+    return {
+        "first_name": tg_user.first_name,
+        "last_name": tg_user.last_name,
+        "username": tg_user.username,
+        "language_code": tg_user.language_code,
+    }
