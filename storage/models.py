@@ -15,6 +15,11 @@ def _ts(nullable: bool = True, index: bool = False) -> Any:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 
+def _now(index: bool = False) -> Any:
+    """Stamped when the row is made."""
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, index=index)
+
+
 class User(SQLModel, table=True):
     __tablename__ = "users"
 
@@ -27,7 +32,7 @@ class User(SQLModel, table=True):
     college_code: str | None = None
     consent_at: datetime | None = _ts()
     unreachable_at: datetime | None = _ts()
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = _now()
 
 
 class RoleGrant(SQLModel, table=True):
@@ -39,7 +44,7 @@ class RoleGrant(SQLModel, table=True):
     role: str
     department_code: str = ""
     granted_by: int | None = Field(default=None, sa_type=BigInteger)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = _now()
 
 
 class ChatBinding(SQLModel, table=True):
@@ -51,7 +56,7 @@ class ChatBinding(SQLModel, table=True):
     chat_id: int = Field(sa_type=BigInteger)
     is_forum: bool = False
     title: str | None = None
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = _now()
     # The bot can no longer post there (removed, or the chat is gone): what goes there waits
     # until an admin binds a chat again. The reason is Telegram's word for it.
     lost_at: datetime | None = _ts()
@@ -90,8 +95,8 @@ class Case(SQLModel, table=True):
     topic_id: int | None = None
     card_message_id: int | None = None
     card_title: str | None = None
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = _now(index=True)
+    updated_at: datetime = _now()
     first_response_at: datetime | None = _ts()
     answered_at: datetime | None = _ts()
     closed_at: datetime | None = _ts()
@@ -125,7 +130,7 @@ class CaseEvent(SQLModel, table=True):
     actor_role: str
     text: str | None = None
     public: bool = True
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = _now()
 
 
 class CaseFollower(SQLModel, table=True):
@@ -133,7 +138,7 @@ class CaseFollower(SQLModel, table=True):
 
     case_id: int = Field(primary_key=True, foreign_key="cases.id")
     user_id: int = Field(sa_type=BigInteger, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = _now()
 
 
 class MessageLink(SQLModel, table=True):
@@ -182,8 +187,8 @@ class OutboxMessage(SQLModel, table=True):
     coalesce_key: str | None = Field(default=None, index=True)
     last_error: str | None = None
     result_message_id: int | None = None
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = _now()
+    next_attempt_at: datetime = _now()
     claimed_at: datetime | None = _ts()
     sent_at: datetime | None = _ts()
     lane: str | None = None
@@ -197,7 +202,7 @@ class ProcessedUpdate(SQLModel, table=True):
     update_id: int = Field(
         sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
-    processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    processed_at: datetime = _now()
 
 
 class InboxUpdate(SQLModel, table=True):
@@ -215,7 +220,7 @@ class InboxUpdate(SQLModel, table=True):
     )
     lane: str
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    received_at: datetime = _now()
 
 
 class StoredFile(SQLModel, table=True):
@@ -227,7 +232,7 @@ class StoredFile(SQLModel, table=True):
     filename: str
     content_type: str
     data: bytes = Field(sa_type=LargeBinary)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = _now()
 
 
 class ScheduledRun(SQLModel, table=True):
@@ -271,7 +276,7 @@ class PendingInput(SQLModel, table=True):
     prompt_row_id: int = Field(unique=True)
     status: str = "awaiting"
     text: str | None = None
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = _now()
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -296,7 +301,7 @@ class CongressSession(SQLModel, table=True):
     opens_at: datetime = Field(sa_type=UTCDateTime)
     closes_at: datetime = Field(sa_type=UTCDateTime)
     cosigners_required: int = 2
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = _now()
 
 
 class Representative(SQLModel, table=True):
@@ -315,7 +320,7 @@ class Representative(SQLModel, table=True):
     invite_code: str = Field(unique=True)
     user_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
     linked_at: datetime | None = _ts()
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = _now()
 
 
 class Proposal(SQLModel, table=True):
@@ -352,7 +357,7 @@ class ProposalCosign(SQLModel, table=True):
     case_id: int = Field(index=True, foreign_key="cases.id")
     user_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
     agreed: bool
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = _now()
 
 
 class ProposalAssignment(SQLModel, table=True):
@@ -373,7 +378,7 @@ class ProposalAssignment(SQLModel, table=True):
     review_comment: str | None = None
     drafted_at: datetime | None = _ts()
     published_at: datetime | None = _ts()
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = _now()
 
 
 class ProposalSupport(SQLModel, table=True):
@@ -383,4 +388,4 @@ class ProposalSupport(SQLModel, table=True):
 
     case_id: int = Field(primary_key=True, foreign_key="cases.id")
     user_id: int = Field(sa_type=BigInteger, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = _now()
