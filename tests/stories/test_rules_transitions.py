@@ -1,4 +1,5 @@
-"""The rules under every move: the table, the roles, the event log, one transaction, once only."""
+"""The rules under every move, through the bot: the roles, the event log, one transaction, once
+only (the table itself: tests/unit/test_workflow.py)."""
 
 from __future__ import annotations
 
@@ -6,22 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain.workflow import (
-    FINAL_STATES,
-    LIAISONS,
-    OFFICERS,
-    REPRESENTATIVES,
-    SUBMITTER,
-    SYSTEM,
-    TRANSITIONS,
-    Action,
-    CaseFacts,
-    Role,
-    State,
-    TransitionError,
-    available_actions,
-    resolve,
-)
+from bot.domain.workflow import State
 from storage.crud import outbox as outbox_crud
 from storage.models import Case, CaseEvent, CaseFollower, OutboxMessage
 from tests.support.harness import OFFICER_ID, Harness
@@ -47,29 +33,6 @@ from tests.support.officer_helpers import (
     seed_student,
     seed_students,
 )
-
-
-def test_the_table_allows_each_role_only_its_own_moves() -> None:
-    for transition in TRANSITIONS:
-        facts = CaseFacts(transition.source, resume_state=State.ACCEPTED)
-        for role in Role:
-            if role in transition.roles:
-                continue
-            with pytest.raises(TransitionError) as error:
-                resolve(facts, transition.action, role)
-            assert error.value.reason == "forbidden"
-    # Proposals add representatives (附议), liaisons (答复) and the window's close.
-    known = (OFFICERS, SUBMITTER, REPRESENTATIVES, LIAISONS, SYSTEM)
-    assert all(t.roles in known for t in TRANSITIONS)
-    for state in FINAL_STATES:
-        assert available_actions(CaseFacts(state), Role.OFFICER) == []
-        assert available_actions(CaseFacts(state), Role.STUDENT) == []
-    with pytest.raises(TransitionError):
-        resolve(CaseFacts(State.ANSWERED, reopen_count=0), Action.ACCEPT, Role.OFFICER)
-    unsatisfied = Action.RATE_UNSATISFIED
-    assert resolve(CaseFacts(State.ANSWERED), unsatisfied, Role.STUDENT) == State.REOPENED
-    once = CaseFacts(State.ANSWERED, reopen_count=1)
-    assert resolve(once, unsatisfied, Role.STUDENT) == State.CLOSED
 
 
 async def test_every_move_is_logged_with_who_when_from_to_and_text(harness: Harness) -> None:

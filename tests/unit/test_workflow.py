@@ -3,7 +3,13 @@
 import pytest
 
 from bot.domain.workflow import (
+    FINAL_STATES,
+    LIAISONS,
+    OFFICERS,
     OPEN_STATES,
+    REPRESENTATIVES,
+    SUBMITTER,
+    SYSTEM,
     TRANSITIONS,
     UNSUBMITTED,
     Action,
@@ -97,3 +103,26 @@ def test_card_buttons_follow_the_state() -> None:
     ]
     assert Action.FORWARD in available_actions(CaseFacts(State.ACCEPTED), Role.OFFICER)
     assert available_actions(CaseFacts(State.ANSWERED), Role.OFFICER) == []
+
+
+def test_the_table_allows_each_role_only_its_own_moves() -> None:
+    for transition in TRANSITIONS:
+        facts = CaseFacts(transition.source, resume_state=State.ACCEPTED)
+        for role in Role:
+            if role in transition.roles:
+                continue
+            with pytest.raises(TransitionError) as error:
+                resolve(facts, transition.action, role)
+            assert error.value.reason == "forbidden"
+    # Proposals add representatives (附议), liaisons (答复) and the window's close.
+    known = (OFFICERS, SUBMITTER, REPRESENTATIVES, LIAISONS, SYSTEM)
+    assert all(t.roles in known for t in TRANSITIONS)
+    for state in FINAL_STATES:
+        assert available_actions(CaseFacts(state), Role.OFFICER) == []
+        assert available_actions(CaseFacts(state), Role.STUDENT) == []
+    with pytest.raises(TransitionError):
+        resolve(CaseFacts(State.ANSWERED, reopen_count=0), Action.ACCEPT, Role.OFFICER)
+    unsatisfied = Action.RATE_UNSATISFIED
+    assert resolve(CaseFacts(State.ANSWERED), unsatisfied, Role.STUDENT) == State.REOPENED
+    once = CaseFacts(State.ANSWERED, reopen_count=1)
+    assert resolve(once, unsatisfied, Role.STUDENT) == State.CLOSED
