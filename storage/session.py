@@ -37,6 +37,12 @@ class AppSession(Session):
         self.staged: list[OutboxMessage] = []
         # People erased in the open transaction: what is queued for them is forgotten once sent.
         self.erased: list[Erased] = []
+        # People known in this transaction not to have blocked the bot (the update's sender):
+        # what is queued for them in private needs no check that it can be delivered.
+        self.reachable: set[int] = set()
+        # Purposes found bound to no chat in this transaction: asked on every officers' update,
+        # and not kept by the identity map as a found binding is.
+        self.unbound: set[str] = set()
 
 
 def app_session(session: AsyncSession | Session) -> AppSession:

@@ -21,6 +21,7 @@ from storage.crud import inbox as inbox_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.models import User
+from storage.session import app_session
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,8 @@ class UserMiddleware(BaseMiddleware):
             # Writing to the bot (or unblocking it) means the block is lifted.
             await users_crud.set_unreachable(session=session, user_id=user.id, when=None)
             user.unreachable_at = None
+        if user.unreachable_at is None:
+            app_session(session).reachable.add(user.id)
         if user.id in self.admin_ids:
             roles |= {"admin", "officer"}
         locale = locale_for(user.locale, user.language_code)

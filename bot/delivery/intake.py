@@ -32,6 +32,7 @@ from storage.crud import claims as claims_crud
 from storage.crud.handoff import Queued
 from storage.db import READ_ONLY
 from storage.models import OutboxMessage
+from storage.session import app_session
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -186,10 +187,20 @@ class Intake:
                 }
             else:
                 found |= await kind.targets(session, group, self.sender.context)
+        # A private chat's id is its person's: one known reachable is neither blocked nor lost.
+        known = app_session(session).reachable
         unreachable, lost = await chat_rows.undeliverable(
             session=session,
-            user_ids=[r.recipient_user_id for r in rows if r.recipient_user_id],
-            chat_ids=[target.chat_id for target in found.values() if isinstance(target, Target)],
+            user_ids=[
+                r.recipient_user_id
+                for r in rows
+                if r.recipient_user_id and r.recipient_user_id not in known
+            ],
+            chat_ids=[
+                target.chat_id
+                for target in found.values()
+                if isinstance(target, Target) and target.chat_id not in known
+            ],
         )
         gone = Outcome("forbidden", error="recipient unreachable (blocked the bot earlier)")
         found |= {r.id or 0: gone for r in rows if r.recipient_user_id in unreachable}
@@ -237,17 +248,19 @@ class Intake:
 
     async def take(
         self, session: AsyncSession, rows: Sequence[OutboxMessage]
-    ) -> tuple[list[OutboxMessage], Handed]:
+    ) -> list[OutboxMessage]:
         motion = self.ledger.motion
-        taken = await claims_crud.claim_queued(
+        return await claims_crud.claim_queued(
             session=session,
             rows=[row for row in rows if not motion.moving(row.lane)],
             worker=self.id,
             now=self.services.now(),
             heartbeat=utcnow(),
         )
-        found = await self._targets(session, taken) if taken else {}
-        return taken, Handed(taken, found, motion.watch(taken))
+
+    async def record(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> Handed:
+        ticket = self.ledger.motion.watch(rows)
+        return Handed(list(rows), await self._targets(session, rows), ticket)
 
     def committed(self, queued: Queued) -> None:
         for handed in queued.handed:

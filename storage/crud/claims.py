@@ -17,11 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
+from storage.crud._query import table
 from storage.crud._upsert import supports_skip_locked
 from storage.crud.outbox import PENDING, SENDING
 from storage.models import OutboxMessage
 from storage.types import utcnow
 
+_NEWEST = 2**63
 _TRY_LANE_LOCKS = text(
     "SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k WHERE pg_try_advisory_xact_lock(k)"
 )
@@ -99,13 +101,12 @@ async def take_rows(
     if not due.rows:
         return []
     stamp = heartbeat or utcnow()
+    outbox = table(OutboxMessage)
     result = await session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_([r.id for r in due.rows]))
-        .where(col(OutboxMessage.status) == PENDING)
+        update(outbox)
+        .where(outbox.c.id.in_([r.id for r in due.rows]), outbox.c.status == PENDING)
         .values(status=SENDING, claimed_at=stamp, claimed_by=worker)
-        .returning(col(OutboxMessage.id))
-        .execution_options(synchronize_session=False)
+        .returning(outbox.c.id)
     )
     taken = set(result.scalars())
     rows = [row for row in due.rows if row.id in taken]
@@ -126,11 +127,17 @@ async def claim_queued(
     now: datetime,
     heartbeat: datetime,
 ) -> list[OutboxMessage]:
-    """Rows queued in this very transaction, claimed for `worker` at once: those due now whose
-    lane no other worker holds and has no earlier row still to go. The others stay pending."""
+    """Rows queued in this very transaction and not yet written, claimed for `worker` at once:
+    those due now whose lane no other worker holds and has no earlier row still to go. They
+    are written claimed (no UPDATE after the INSERT: nobody else sees them before the commit);
+    the others are written pending."""
     due = [r for r in rows if r.next_attempt_at is not None and r.next_attempt_at <= now]
-    kept, _ = await _in_lane_order(session, due, worker, now)
-    return await take_rows(session=session, due=Due(kept), worker=worker, heartbeat=heartbeat)
+    with session.no_autoflush:
+        # The rows themselves are not written yet: they are the newest of their lanes.
+        kept, _ = await _in_lane_order(session, due, worker, now)
+    for row in kept:
+        row.status, row.claimed_at, row.claimed_by = SENDING, heartbeat, worker
+    return kept
 
 
 async def _in_lane_order(
@@ -147,18 +154,16 @@ async def _in_lane_order(
         keys = {_lane_key(lane): lane for lane in lanes}
         locked = await session.scalars(_TRY_LANE_LOCKS, {"keys": list(keys)})
         lanes = {keys[k] for k in locked}
+    outbox = table(OutboxMessage)
     unsent = await session.execute(
         select(
-            col(OutboxMessage.lane),
-            col(OutboxMessage.priority),
-            col(OutboxMessage.id),
-            col(OutboxMessage.status),
-            col(OutboxMessage.claimed_by),
-            col(OutboxMessage.next_attempt_at),
-        ).where(
-            col(OutboxMessage.lane).in_(lanes),
-            col(OutboxMessage.status).in_((PENDING, SENDING)),
-        )
+            outbox.c.lane,
+            outbox.c.priority,
+            outbox.c.id,
+            outbox.c.status,
+            outbox.c.claimed_by,
+            outbox.c.next_attempt_at,
+        ).where(outbox.c.lane.in_(lanes), outbox.c.status.in_((PENDING, SENDING)))
     )
     chosen = {r.id for r in rows}
     taken_elsewhere: set[str | None] = set()
@@ -176,7 +181,8 @@ async def _in_lane_order(
             continue
         if row.lane not in lanes or row.lane in taken_elsewhere:
             continue
-        order = (row.priority, row.id or 0)
+        # A row not written yet comes after every row of its lane of the same priority.
+        order = (row.priority, row.id if row.id is not None else _NEWEST)
         ahead = [due for earlier, due in waiting.get(row.lane, []) if earlier < order]
         if not ahead:
             kept.append(row)

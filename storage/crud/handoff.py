@@ -44,8 +44,12 @@ class Claimer(Protocol):
 
     async def take(
         self, session: AsyncSession, rows: Sequence[OutboxMessage]
-    ) -> tuple[list[OutboxMessage], Any]:
-        """Claims what it can of `rows` in the transaction: those taken, and its record."""
+    ) -> list[OutboxMessage]:
+        """Claims what it can of `rows`, not all written yet, in the transaction: those taken."""
+        ...
+
+    async def record(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> Any:
+        """What it needs, once the rows it took are written, to send them after the commit."""
         ...
 
     def committed(self, queued: Queued) -> None: ...
@@ -56,21 +60,24 @@ class Claimer(Protocol):
 
 
 async def note_queued(session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
+    """Writes what the session holds, `rows` among it, with those the claimer takes already
+    claimed by it."""
     state = app_session(session)
     claimer = state.claimer
+    taken: list[OutboxMessage] = []
+    # A savepoint could roll back rows already handed over: none are, inside one.
+    if claimer is not None and len(rows) <= HANDOFF_MAX and not session.in_nested_transaction():
+        mine = [row for row in rows if claimer.takes(row)]
+        if mine:
+            taken = await claimer.take(session, mine)
+    await session.flush()
     if claimer is None:
         return
     if state.queued is None:
         state.queued = Queued()
     queued = state.queued
-    taken: list[OutboxMessage] = []
-    # A savepoint could roll back rows already handed over: none are, inside one.
-    if len(rows) <= HANDOFF_MAX and not session.in_nested_transaction():
-        mine = [row for row in rows if claimer.takes(row)]
-        if mine:
-            taken, record = await claimer.take(session, mine)
-            if taken:
-                queued.handed.append(record)
+    if taken:
+        queued.handed.append(await claimer.record(session, taken))
     for row in rows:
         if not any(row is t for t in taken):
             queued.pending(row.priority)
