@@ -8,6 +8,7 @@ from sqlmodel import col
 
 from storage.crud._upsert import insert_for
 from storage.models import ChatBinding, RoleGrant, User
+from storage.session import app_session
 from storage.types import utcnow
 
 
@@ -101,7 +102,13 @@ async def users_with_role(*, session: AsyncSession, role: str) -> list[User]:
 
 
 async def get_binding(*, session: AsyncSession, purpose: str) -> ChatBinding | None:
-    return await session.get(ChatBinding, purpose)
+    unbound = app_session(session).unbound
+    if purpose in unbound:
+        return None
+    binding = await session.get(ChatBinding, purpose)
+    if binding is None:
+        unbound.add(purpose)
+    return binding
 
 
 async def set_binding(
@@ -123,6 +130,7 @@ async def set_binding(
     }
     if restore:
         values |= {"lost_at": None, "lost_reason": None}
+    app_session(session).unbound.discard(purpose)
     stmt = insert_for(session, ChatBinding).values(purpose=purpose, **values)
     await session.execute(
         stmt.on_conflict_do_update(
