@@ -19,12 +19,12 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     TelegramObject,
 )
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from magic_filter import MagicFilter
 
 from bot.core.callbacks import StartCB
 from bot.core.context import Turn
 from bot.core.i18n import LOCALES
+from bot.core.markup import Keyboard
 from bot.core.render import Renderer, Translate
 from bot.domain import labels
 from bot.domain.text import N_
@@ -77,7 +77,7 @@ def main_menu(turn: Turn) -> ReplyKeyboardMarkup:
 
 def start_buttons(*buttons: tuple[str, StartCB]) -> InlineKeyboardMarkup:
     """The onboarding and privacy dialogues' choices, two a row."""
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for text, data in buttons:
         kb.button(text=text, callback_data=data)
     kb.adjust(2)

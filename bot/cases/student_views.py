@@ -6,14 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import conversation
 from bot.cases.actions import apply_action
 from bot.core.callbacks import MyCaseCB
 from bot.core.context import Services
-from bot.core.markup import as_dict, one_row
+from bot.core.markup import Keyboard, as_dict, one_row
 from bot.core.render import MESSAGE_LIMIT
 from bot.delivery import notify
 from bot.domain import labels
@@ -187,7 +186,7 @@ async def _timeline(session: AsyncSession, services: Services, case: Case, local
 
 def _case_keyboard(services: Services, locale: str, case: Case) -> dict[str, Any] | None:
     _ = services.renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     if case.state not in FINAL_STATES:
         kb.button(
             text=_("Add information"), callback_data=MyCaseCB(action="info", case_id=case.id or 0)

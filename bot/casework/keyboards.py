@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.utils.keyboard import InlineKeyboardBuilder
-
 from bot.casework.facts import facts
 from bot.core.callbacks import CardCB, DeptCB, MyCaseCB
-from bot.core.markup import as_dict, one_row
+from bot.core.markup import Keyboard, as_dict, one_row
 from bot.core.render import Renderer
 from bot.domain import labels
 from bot.domain.workflow import Action, Kind, Role, State, available_actions
@@ -19,7 +17,7 @@ RATE_ACTIONS = (Action.RATE_SATISFIED, Action.RATE_PARTLY, Action.RATE_UNSATISFI
 
 def case_actions_for_student(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text=_("View progress"), callback_data=MyCaseCB(action="open", case_id=case.id or 0))
     if case.state not in (State.CLOSED, State.REJECTED, State.MERGED):
         kb.button(
@@ -35,7 +33,7 @@ def provide_info(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
 
 def rating(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for value in (3, 2, 1):
         kb.button(
             text=_(labels.RATING[value]),
@@ -47,7 +45,7 @@ def rating(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
 
 def card(renderer: Renderer, locale: str, case: Case) -> dict[str, Any] | None:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     names = labels.PROPOSAL_CARD_BUTTON if case.kind == Kind.PROPOSAL else labels.CARD_BUTTON
     for action in available_actions(facts(case), Role.OFFICER):
         if action in names:
@@ -62,7 +60,7 @@ def card(renderer: Renderer, locale: str, case: Case) -> dict[str, Any] | None:
 
 
 def departments(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for dept in renderer.org.departments:
         kb.button(
             text=renderer.name_of(dept, locale),

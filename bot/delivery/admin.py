@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.core.context import Services
-from bot.core.markup import as_dict
+from bot.core.markup import Keyboard, as_dict
 from bot.domain.chats import OFFICERS
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
@@ -81,7 +80,7 @@ def view(services: Services, items: list[FailedItem], total: int) -> dict[str, A
     payload: dict[str, Any] = {"text": text}
     if items:
         _ = services.renderer.translator(locale)
-        kb = InlineKeyboardBuilder()
+        kb = Keyboard()
         for item in items:
             kb.button(
                 text=_("Retry #%(id)s") % {"id": item.row.id},

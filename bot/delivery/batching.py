@@ -16,14 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.core.callbacks import CardCB
 from bot.core.context import Services
-from bot.core.markup import as_dict
+from bot.core.markup import Keyboard, as_dict
 from bot.delivery import notify
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
@@ -78,7 +77,7 @@ def compose(services: Services, cases: Sequence[Case]) -> dict[str, Any]:
     text = services.renderer.render(
         services.group_locale, "group/batch.html", cases=cases, category=services.org.category
     )
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for case in cases:
         kb.button(text=case.number, callback_data=CardCB(action=OPEN, case_id=case.id or 0))
     kb.adjust(BUTTONS_PER_ROW)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.utils.keyboard import InlineKeyboardBuilder
-
 from bot.core.callbacks import AssignCB, CosignCB, LiaisonCB, PartCB, ProposeCB, PublicCB
-from bot.core.markup import as_dict, one_row
+from bot.core.markup import Keyboard, as_dict, one_row
 from bot.core.render import Renderer
 from bot.domain.text import N_
 from storage.models import Case
@@ -34,7 +32,7 @@ EDITABLE = (
 
 
 def categories(renderer: Renderer, locale: str) -> dict[str, Any]:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for category in renderer.org.categories:
         if not category.sensitive:  # a proposal is public; sensitive matters are not for it
             kb.button(
@@ -47,7 +45,7 @@ def categories(renderer: Renderer, locale: str) -> dict[str, Any]:
 
 def departments(renderer: Renderer, locale: str) -> dict[str, Any]:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for dept in renderer.org.departments:
         kb.button(
             text=renderer.name_of(dept, locale),
@@ -64,7 +62,7 @@ def files_done(renderer: Renderer, locale: str) -> dict[str, Any]:
 
 def preview(renderer: Renderer, locale: str) -> dict[str, Any]:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text="✍️ " + _("Ask for co-signatures"), callback_data=ProposeCB(step="send"))
     for field, label in EDITABLE:
         kb.button(text="✏️ " + _(label), callback_data=ProposeCB(step="edit", value=field))
@@ -76,7 +74,7 @@ def preview(renderer: Renderer, locale: str) -> dict[str, Any]:
 
 def resume(renderer: Renderer, locale: str) -> dict[str, Any]:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text=_("Continue the draft"), callback_data=ProposeCB(step="resume"))
     kb.button(text=_("Start a new one"), callback_data=ProposeCB(step="fresh"))
     kb.adjust(1)
@@ -95,7 +93,7 @@ def assign(renderer: Renderer, locale: str, case: Case, mask: int, days: int) ->
     """Departments to toggle (☑️ chosen), the answer deadline, then confirm or cancel."""
     _ = renderer.translator(locale)
     case_id = case.id or 0
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for index, dept in enumerate(renderer.org.departments):
         mark = "☑️ " if mask >> index & 1 else ""
         kb.button(
@@ -155,7 +153,7 @@ def public_list(
     renderer: Renderer, locale: str, cases: list[Case], page: int, has_next: bool
 ) -> dict[str, Any] | None:
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for case in cases:
         kb.button(text=case.number, callback_data=PublicCB(action="open", case_id=case.id or 0))
     nav = []
@@ -177,7 +175,7 @@ def public_detail(
     """`following` None: the reader is the proposer, who follows it anyway."""
     _ = renderer.translator(locale)
     case_id = case.id or 0
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     if following is not None:
         action, label = ("unfollow", _("Unfollow")) if following else ("follow", _("Follow"))
         kb.button(text=label, callback_data=PublicCB(action=action, case_id=case_id))
@@ -193,7 +191,7 @@ def channel_post(renderer: Renderer, locale: str, link: str) -> dict[str, Any]:
     """Under a channel post: a channel's readers cannot press callback buttons of the bot's, so
     the link opens the proposal in a private chat, where they support and follow it."""
     _ = renderer.translator(locale)
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     label = _("Support or follow in the bot")
     kb.button(text=f"👍 {label}", url=link)
     return as_dict(kb)

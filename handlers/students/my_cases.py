@@ -7,12 +7,12 @@ from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.cases import student_views
 from bot.cases.student_views import PAGE, CasePage
 from bot.core.callbacks import MyCaseCB
 from bot.core.context import Turn
+from bot.core.markup import Keyboard
 from bot.core.render import Renderer, Translate
 from bot.domain import labels
 from bot.domain.workflow import ACTION_OF_RATING, FINAL_STATES, TransitionError
@@ -212,7 +212,7 @@ def _case_list(turn: Turn, found: CasePage) -> tuple[str, InlineKeyboardMarkup |
     if not found.cases:
         return text, None
     _ = turn.translate
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for case in found.cases:
         kb.button(text=case.number, callback_data=MyCaseCB(action="open", case_id=case.id or 0))
     nav = []

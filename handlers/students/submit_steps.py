@@ -9,11 +9,11 @@ from typing import Any
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardMarkup, MaybeInaccessibleMessageUnion, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.cases.actions import Draft
 from bot.core.callbacks import SubmitCB
 from bot.core.context import Turn
+from bot.core.markup import Keyboard
 from bot.core.render import Translate
 from bot.domain import labels
 from bot.domain.workflow import MAX_ATTACHMENTS, STUDENT_KINDS, TEXT_MAX, TEXT_MIN, Kind
@@ -46,7 +46,7 @@ def draft_of(data: dict[str, Any]) -> Draft | None:
 async def ask_kind(message: Reply, state: FSMContext, turn: Turn) -> None:
     _ = turn.translate
     await state.set_state(NewCase.kind)
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for kind in STUDENT_KINDS:
         kb.button(text=_(labels.KIND[kind]), callback_data=SubmitCB(step="kind", value=kind))
     kb.button(text=_("Cancel"), callback_data=SubmitCB(step="cancel"))
@@ -56,7 +56,7 @@ async def ask_kind(message: Reply, state: FSMContext, turn: Turn) -> None:
 
 async def ask_category(message: Reply, state: FSMContext, turn: Turn) -> None:
     await state.set_state(NewCase.category)
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for category in turn.services.org.categories:
         kb.button(
             text=turn.services.renderer.name_of(category, turn.locale),
@@ -80,7 +80,7 @@ async def ask_files(message: Reply, state: FSMContext, turn: Turn) -> None:
 async def ask_anonymity(message: Reply, state: FSMContext, turn: Turn) -> None:
     _ = turn.translate
     await state.set_state(NewCase.anonymity)
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text=_("Under my name"), callback_data=SubmitCB(step="anon", value="0"))
     kb.button(text=_("Anonymously"), callback_data=SubmitCB(step="anon", value="1"))
     kb.adjust(2)
@@ -105,14 +105,14 @@ async def edit_anonymity(message: Reply, state: FSMContext, turn: Turn) -> None:
 
 def files_keyboard(turn: Turn, count: int) -> InlineKeyboardMarkup:
     _ = turn.translate
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     label = _("Done") if count else _("No attachments")
     kb.button(text=label, callback_data=SubmitCB(step="files_done"))
     return kb.as_markup()
 
 
 def edit_keyboard(_: Translate) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for field, label in (
         ("kind", _("Type")),
         ("cat", _("Category")),
@@ -148,7 +148,7 @@ async def show_preview(message: Reply, state: FSMContext, turn: Turn) -> None:
         attachments=len(data.get("attachments", [])),
         body=data["text"],
     )
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text=_("✅ Send"), callback_data=SubmitCB(step="send"))
     kb.button(text=_("✏️ Edit"), callback_data=SubmitCB(step="edit"))
     kb.button(text=_("Cancel"), callback_data=SubmitCB(step="cancel"))
