@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.crud._query import table
 from storage.crud.outbox import FAILED, LISTED, PENDING, SENDING, lane_of
 from storage.models import ChatBinding, OutboxMessage, User
 
@@ -74,15 +75,17 @@ async def undeliverable(
     users, chats = sorted(set(user_ids)), sorted(set(chat_ids))
     parts = []
     if users:
+        people = table(User)
         parts.append(
-            select(col(User.id), literal(False)).where(
-                col(User.id).in_(users), col(User.unreachable_at).is_not(None)
+            select(people.c.id, literal(False)).where(
+                people.c.id.in_(users), people.c.unreachable_at.is_not(None)
             )
         )
     if chats:
+        bindings = table(ChatBinding)
         parts.append(
-            select(col(ChatBinding.chat_id), literal(True)).where(
-                col(ChatBinding.chat_id).in_(chats), col(ChatBinding.lost_at).is_not(None)
+            select(bindings.c.chat_id, literal(True)).where(
+                bindings.c.chat_id.in_(chats), bindings.c.lost_at.is_not(None)
             )
         )
     if not parts:

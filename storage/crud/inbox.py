@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.crud._query import table
 from storage.crud._upsert import insert_for
 from storage.models import InboxUpdate, ProcessedUpdate
 from storage.types import utcnow
@@ -24,20 +25,18 @@ async def store(
     if not updates:
         return []
     ids = [update_id for update_id, _, _ in updates]
+    processed, inbox = table(ProcessedUpdate), table(InboxUpdate)
     seen = set(
         await session.scalars(
-            select(col(ProcessedUpdate.update_id)).where(col(ProcessedUpdate.update_id).in_(ids))
-        )
-    )
-    seen |= set(
-        await session.scalars(
-            select(col(InboxUpdate.update_id)).where(col(InboxUpdate.update_id).in_(ids))
+            select(processed.c.update_id)
+            .where(processed.c.update_id.in_(ids))
+            .union_all(select(inbox.c.update_id).where(inbox.c.update_id.in_(ids)))
         )
     )
     fresh = [(u, lane, payload) for u, lane, payload in updates if u not in seen]
     if fresh:
         now = utcnow()
-        stmt = insert_for(session, InboxUpdate).values(
+        stmt = insert_for(session, table(InboxUpdate)).values(
             [
                 {"update_id": u, "lane": lane, "payload": payload, "received_at": now}
                 for u, lane, payload in fresh
@@ -55,14 +54,17 @@ async def waiting(*, session: AsyncSession) -> list[InboxUpdate]:
 
 async def finish(*, session: AsyncSession, update_id: int) -> bool:
     """Record the update as handled in the caller's transaction; False if it already was."""
-    stmt = insert_for(session, ProcessedUpdate).values(update_id=update_id, processed_at=utcnow())
+    stmt = insert_for(session, table(ProcessedUpdate)).values(
+        update_id=update_id, processed_at=utcnow()
+    )
     result = await session.execute(stmt.on_conflict_do_nothing())
     await discard(session=session, update_id=update_id)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def discard(*, session: AsyncSession, update_id: int) -> None:
-    await session.execute(delete(InboxUpdate).where(col(InboxUpdate.update_id) == update_id))
+    inbox = table(InboxUpdate)
+    await session.execute(delete(inbox).where(inbox.c.update_id == update_id))
 
 
 async def was_handled(*, session: AsyncSession, update_id: int) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.crud._query import table
 from storage.crud.handoff import note_queued
 from storage.models import OutboxMessage
 from storage.session import app_session
@@ -57,7 +58,6 @@ async def enqueue(
     state = app_session(session)
     staged, state.staged = state.staged, []
     if len(queued) > BULK_INSERT:
-        await session.flush()
         await note_queued(session, staged)
         staged = []
         # A broadcast: thousands of rows in one statement, without tracking each as an object
@@ -69,7 +69,6 @@ async def enqueue(
         )
     else:
         session.add_all(queued)
-        await session.flush()
     await note_queued(session, staged + queued)
 
 
@@ -94,7 +93,6 @@ async def flush_staged(*, session: AsyncSession) -> None:
     state = app_session(session)
     staged, state.staged = state.staged, []
     if staged:
-        await session.flush()
         await note_queued(session, staged)
 
 
@@ -105,11 +103,11 @@ async def _prepared(
     keys = {m.coalesce_key for m in messages if m.coalesce_key is not None}
     pending: set[str | None] = set()
     if keys:
+        outbox = table(OutboxMessage)
         pending = set(
             await session.scalars(
-                select(col(OutboxMessage.coalesce_key)).where(
-                    col(OutboxMessage.coalesce_key).in_(keys),
-                    col(OutboxMessage.status) == PENDING,
+                select(outbox.c.coalesce_key).where(
+                    outbox.c.coalesce_key.in_(keys), outbox.c.status == PENDING
                 )
             )
         )
