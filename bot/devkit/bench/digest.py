@@ -23,7 +23,10 @@ from bot.devkit.bench.history import seed_in_process
 from bot.devkit.bench.meter import current_rss_mb, peak_rss_mb
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-TARGET_SECONDS, TARGET_MB = 1.0, 100.0
+# A digest of 100,000 cases on a small server: half a second where the database is a file
+# beside the bot, a second where it is a PostgreSQL server (a round trip per statement).
+TARGET_SECONDS = {"sqlite": 0.5, "postgresql": 1.0}
+TARGET_MB = 100.0
 
 
 class BenchRefused(Exception):
@@ -48,6 +51,8 @@ class DigestBench:
     semester_seconds: float
     new_in_week: int
     within_target: bool
+    target_seconds: float
+    target_mb: float
 
     def table(self) -> str:
         return "\n".join(
@@ -57,14 +62,14 @@ class DigestBench:
                 f"({self.dialect}, seeded in {self.seed_seconds:.1f} s)",
                 f"digest of {self.period} ({self.new_in_week} new cases):",
                 f"  total            {self.digest_seconds * 1000:8.0f} ms"
-                f"   (target < {TARGET_SECONDS * 1000:.0f} ms)",
+                f"   (target < {self.target_seconds * 1000:.0f} ms)",
                 f"  CPU time         {self.digest_cpu_seconds * 1000:8.0f} ms"
                 "   (this process, all threads: less swayed by a busy machine)",
                 f"    SQL figures    {self.sql_seconds * 1000:8.0f} ms",
                 f"    chart          {self.chart_seconds * 1000:8.0f} ms",
                 f"    report, text   {self.report_seconds * 1000:8.0f} ms",
                 f"  peak memory      {self.peak_extra_mb:8.1f} MB extra"
-                f"   (target < {TARGET_MB:.0f} MB)",
+                f"   (target < {self.target_mb:.0f} MB)",
                 f"semester digest    {self.semester_seconds * 1000:8.0f} ms (figures and chart)",
                 f"first chart of a process {self.first_chart_seconds * 1000:.0f} ms "
                 "(matplotlib import and font, once; not in the total)",
@@ -198,8 +203,9 @@ async def _run(url: str, n: int) -> DigestBench:
         await app.bot.session.close()
         await app.engine.dispose()
     extra = max(0.0, sampler.peak - baseline)
+    dialect = app.engine.dialect.name
     return DigestBench(
-        dialect=app.engine.dialect.name,
+        dialect=dialect,
         cases=counts["cases"],
         events=counts["events"],
         followers=counts["followers"],
@@ -214,7 +220,9 @@ async def _run(url: str, n: int) -> DigestBench:
         peak_extra_mb=round(extra, 1),
         semester_seconds=round(semester_seconds, 4),
         new_in_week=digest.new.now,
-        within_target=(t3 - t0) < TARGET_SECONDS and extra < TARGET_MB,
+        within_target=(t3 - t0) < TARGET_SECONDS[dialect] and extra < TARGET_MB,
+        target_seconds=TARGET_SECONDS[dialect],
+        target_mb=TARGET_MB,
     )
 
 
