@@ -121,7 +121,7 @@ async def run_digest_bench(
 
 
 async def _run(url: str, n: int) -> DigestBench:
-    from bot.app.runtime import build_app
+    from bot.app.runtime import build_app, freeze_startup_heap
     from bot.core.config import load_settings
     from bot.digest.build import chart_data
     from bot.digest.chart import ChartData, cjk_family, render_chart
@@ -148,6 +148,7 @@ async def _run(url: str, n: int) -> DigestBench:
         bot_token="0:bench", database_url=url, scheduler_enabled=False, _env_file=None
     )
     app = build_app(settings)
+    freeze_startup_heap()  # as `studentvoice run` does once started
     services, tz, locale = app.services, settings.tz, app.services.group_locale
     renderer = services.renderer
     # The first chart of a process imports matplotlib and reads the font (about a second);
