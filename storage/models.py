@@ -286,6 +286,16 @@ class PendingInput(SQLModel, table=True):
 Index("ix_case_events_created", col(CaseEvent.created_at))
 Index("ix_cases_first_response_at", col(Case.first_response_at))
 Index("ix_cases_merged_into_id", col(Case.merged_into_id))
+# Answers and ratings of a period are found by their action, and counted from the index alone;
+# cases answered or closed since a moment (the digest's live and overdue cases) likewise.
+Index(
+    "ix_case_events_action_created",
+    col(CaseEvent.action),
+    col(CaseEvent.created_at),
+    col(CaseEvent.to_state),
+    col(CaseEvent.case_id),
+)
+Index("ix_cases_answered_closed", col(Case.answered_at), col(Case.closed_at))
 
 
 # -- congress proposals (提案) ------------------------------------------------------------------

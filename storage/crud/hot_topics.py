@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, and_, func, or_, select
+from sqlalchemy import CTE, ColumnElement, and_, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import col
@@ -30,7 +30,15 @@ def _live(span: Range) -> ColumnElement[bool]:
     """A case that mattered during the span: in by its end, and open then or finished within
     it (answered, or closed without an answer) — not a case long settled, nor a proposal that
     never reached the officers (its co-signers follow it, which is not support)."""
+    # The open, answered and closed cases are each found through an index; the whole
+    # condition is then checked on those few alone.
+    candidates = union_all(
+        select(col(Case.id)).where(col(Case.state).in_(OPEN)),
+        select(col(Case.id)).where(col(Case.answered_at) >= span[0]),
+        select(col(Case.id)).where(col(Case.answered_at).is_(None), col(Case.closed_at) >= span[0]),
+    )
     return and_(
+        col(Case.id).in_(candidates),
         unindexed(col(Case.created_at)) < span[1],
         col(Case.state).not_in(("merged", *NOT_SUBMITTED)),
         or_(

@@ -2,8 +2,9 @@
 
 A spawned process creates the history; this one then makes the digest of the last complete
 week as the bot would (SQL figures, chart, HTML report, summary) and reports the time and the
-memory it took beyond what the process held before. Module imports and the font's one-time
-registration happen before the clock starts: a running bot has paid them already.
+memory it took beyond what the process held before. Module imports, the font's one-time
+registration and the pool's first connection happen before the clock starts: a running bot has
+paid them already.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from bot.devkit.bench.history import seed_in_process
 from bot.devkit.bench.meter import current_rss_mb, peak_rss_mb
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-TARGET_SECONDS, TARGET_MB = 1.0, 100.0
+# A digest of 100,000 cases on a small server: half a second where the database is a file
+# beside the bot, a second where it is a PostgreSQL server (a round trip per statement).
+TARGET_SECONDS = {"sqlite": 0.5, "postgresql": 1.0}
+TARGET_MB = 100.0
 
 
 class BenchRefused(Exception):
@@ -48,6 +52,8 @@ class DigestBench:
     semester_seconds: float
     new_in_week: int
     within_target: bool
+    target_seconds: float
+    target_mb: float
 
     def table(self) -> str:
         return "\n".join(
@@ -57,14 +63,14 @@ class DigestBench:
                 f"({self.dialect}, seeded in {self.seed_seconds:.1f} s)",
                 f"digest of {self.period} ({self.new_in_week} new cases):",
                 f"  total            {self.digest_seconds * 1000:8.0f} ms"
-                f"   (target < {TARGET_SECONDS * 1000:.0f} ms)",
+                f"   (target < {self.target_seconds * 1000:.0f} ms)",
                 f"  CPU time         {self.digest_cpu_seconds * 1000:8.0f} ms"
                 "   (this process, all threads: less swayed by a busy machine)",
                 f"    SQL figures    {self.sql_seconds * 1000:8.0f} ms",
                 f"    chart          {self.chart_seconds * 1000:8.0f} ms",
                 f"    report, text   {self.report_seconds * 1000:8.0f} ms",
                 f"  peak memory      {self.peak_extra_mb:8.1f} MB extra"
-                f"   (target < {TARGET_MB:.0f} MB)",
+                f"   (target < {self.target_mb:.0f} MB)",
                 f"semester digest    {self.semester_seconds * 1000:8.0f} ms (figures and chart)",
                 f"first chart of a process {self.first_chart_seconds * 1000:.0f} ms "
                 "(matplotlib import and font, once; not in the total)",
@@ -115,7 +121,7 @@ async def run_digest_bench(
 
 
 async def _run(url: str, n: int) -> DigestBench:
-    from bot.app.runtime import build_app
+    from bot.app.runtime import build_app, freeze_startup_heap
     from bot.core.config import load_settings
     from bot.digest.build import chart_data
     from bot.digest.chart import ChartData, cjk_family, render_chart
@@ -123,6 +129,7 @@ async def _run(url: str, n: int) -> DigestBench:
     from bot.digest.periods import parse_period
     from bot.digest.render import render_report, render_summary
     from bot.digest.schedule import last_slot, period_of_slot
+    from storage.models import User
     from storage.types import utcnow
 
     now = utcnow()
@@ -141,6 +148,7 @@ async def _run(url: str, n: int) -> DigestBench:
         bot_token="0:bench", database_url=url, scheduler_enabled=False, _env_file=None
     )
     app = build_app(settings)
+    freeze_startup_heap()  # as `studentvoice run` does once started
     services, tz, locale = app.services, settings.tz, app.services.group_locale
     renderer = services.renderer
     # The first chart of a process imports matplotlib and reads the font (about a second);
@@ -163,6 +171,10 @@ async def _run(url: str, n: int) -> DigestBench:
         )
     )
     first_chart_seconds = time.perf_counter() - first
+    # Opens the pool's connection and does the ORM's first-use setup, as any update has in a
+    # running bot; it reads no case.
+    async with app.session_factory() as session:
+        await session.get(User, 0)
     slot = last_slot(now, weekday=0, at=settings.reminder_time, tz=tz)
     period = period_of_slot(slot, tz)
     try:
@@ -198,8 +210,9 @@ async def _run(url: str, n: int) -> DigestBench:
         await app.bot.session.close()
         await app.engine.dispose()
     extra = max(0.0, sampler.peak - baseline)
+    dialect = app.engine.dialect.name
     return DigestBench(
-        dialect=app.engine.dialect.name,
+        dialect=dialect,
         cases=counts["cases"],
         events=counts["events"],
         followers=counts["followers"],
@@ -214,7 +227,9 @@ async def _run(url: str, n: int) -> DigestBench:
         peak_extra_mb=round(extra, 1),
         semester_seconds=round(semester_seconds, 4),
         new_in_week=digest.new.now,
-        within_target=(t3 - t0) < TARGET_SECONDS and extra < TARGET_MB,
+        within_target=(t3 - t0) < TARGET_SECONDS[dialect] and extra < TARGET_MB,
+        target_seconds=TARGET_SECONDS[dialect],
+        target_mb=TARGET_MB,
     )
 
 
