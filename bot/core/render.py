@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -95,7 +94,6 @@ class Renderer:
         return moment.astimezone(self.tz).strftime(fmt) if moment else "—"
 
 
-@lru_cache(maxsize=1)
 def _bytecode_cache() -> BytecodeCache | None:
     """Compiled templates kept on disk, in Jinja's own per-user directory, so that a process
     started anew loads them rather than compiling each at its first use (the digest's report
