@@ -74,6 +74,8 @@ class Sender:
             same = lane.same_card(job.row)
             lane.take(same)
             lane.current = [job, *same]
+            if send.grants is None and not await self._take_slots(lane, send):
+                return
             call = self.context.kinds[job.row.kind].send(job.row, self.context)
             outcome = await self._attempt(lane, send, job, call)
             await self.settle(lane, lane.current, outcome)
@@ -89,6 +91,18 @@ class Sender:
             lane.current, lane.send = [], None
             if send.grants is not None:  # taken for a request that was never made
                 await self.pacer.release(send.grants, used=False)
+
+    async def _take_slots(self, lane: ChatLane, send: SendContext) -> bool:
+        """The slots first, then the request: a claim places a hundred rows at once, and
+        building all their requests before they queue for the gate would hold the event loop
+        for as long, in front of whatever a student is waiting for. False: the chat is
+        paused, and the rows being sent wait with it."""
+        try:
+            send.grants = await self.pacer.acquire(lane.chat_id, send.priority)
+        except Paused as exc:
+            await self.settle(lane, lane.current, self.classify(exc, lane.current[0].row))
+            return False
+        return True
 
     async def _choose(self, lane: ChatLane, send: SendContext) -> tuple[list[Job], bool]:
         """The row(s) to send now — the first one, a single new card, or new cases to list

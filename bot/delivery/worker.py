@@ -280,7 +280,10 @@ class DeliveryWorker(Intake):
             if not self._lanes:
                 self.ledger.nudge()
             self._moved.set()
-            if self._backlog and self.held < self.capacity // 2:
+            # `held` walks every lane, and a broadcast's lanes end by the hundred: it is counted
+            # only once there are fewer lanes than that (a lane of a broadcast holds one row).
+            half = self.capacity // 2
+            if self._backlog and len(self._lanes) < half and self.held < half:
                 self._wake.set()
 
 

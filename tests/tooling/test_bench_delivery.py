@@ -14,6 +14,8 @@ KEYS = {
     "broadcast_seconds",
     "broadcast_ratio",
     "rejected_429",
+    "broadcast_ratio_vs_minimum",
+    "responses_429",
     "interactive_p99_idle_ms",
     "interactive_p99_busy_ms",
     "interactive_p99_ratio",

@@ -13,8 +13,8 @@ here on a fresh SQLite file; the emulator in a process of its own.
    first broadcast alone keeps the interactive messages' share of the global limit out of its
    ratio.)
 
-Figures: broadcast time over its theoretical minimum N / limit (target ≤ 1.05), 429s received
-(target 0), interactive p99 during the broadcast over p99 when idle (target ≤ 1.5), messages
+Figures: broadcast time over its theoretical minimum N / limit (target ≤ 1.03), 429s received
+(target 0), interactive p99 during the broadcast over p99 when idle (target ≤ 1.2), messages
 lost (must be 0).
 """
 
@@ -55,6 +55,8 @@ WARMUP = 5
 IDLE_GAP = 0.05
 POLL = 0.5
 EXIT_OK, EXIT_LOST, EXIT_USAGE = 0, 1, 2
+# The issue's targets ("Fast on a small server").
+RATIO_TARGET, LATENCY_TARGET = 1.03, 1.2
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,11 @@ class DeliveryReport:
                 f"({self.rate:g} messages/s in all), strict emulator",
                 f"broadcast of {self.messages} queued in one transaction: {self.enqueue_ms:.0f} ms",
                 f"broadcast time        {self.broadcast_seconds:8.2f} s   "
-                f"(minimum {minimum:.2f} s)   ratio {self.ratio:.3f}  (target ≤ 1.05)",
+                f"(minimum {minimum:.2f} s)   ratio {self.ratio:.3f}  (target ≤ {RATIO_TARGET})",
                 f"429s received         {self.rejected:8d}     (target 0)",
                 f"interactive p99 idle  {self.idle_p99_ms:8.1f} ms",
                 f"interactive p99 busy  {self.busy_p99_ms:8.1f} ms   "
-                f"ratio {self.latency_ratio:.2f}  (target ≤ 1.5)",
+                f"ratio {self.latency_ratio:.2f}  (target ≤ {LATENCY_TARGET})",
                 f"lost messages         {self.lost:8d}     (must be 0)"
                 + (f"; {self.duplicates} duplicate(s)" if self.duplicates else ""),
             ]
@@ -95,6 +97,9 @@ class DeliveryReport:
             "global_rate": self.rate,
             "enqueue_ms": round(self.enqueue_ms, 1),
             "broadcast_seconds": round(self.broadcast_seconds, 3),
+            "broadcast_ratio_vs_minimum": round(self.ratio, 4),
+            "responses_429": self.rejected,
+            # The same two figures under their first names, which earlier results use.
             "broadcast_ratio": round(self.ratio, 4),
             "rejected_429": self.rejected,
             "interactive_p99_idle_ms": round(self.idle_p99_ms, 2),
