@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,12 @@ class Db:
     sessions: async_sessionmaker[AsyncSession]
     # Transactions begun so far, counted as their BEGIN is about to be sent.
     began: int = 0
+    counted: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def until_begun(self, count: int) -> None:
         while self.began < count:
-            await asyncio.sleep(0)
+            self.counted.clear()
+            await self.counted.wait()
         # From its BEGIN to waiting for its turn, a writer makes no trip to another thread.
         for _ in range(20):
             await asyncio.sleep(0)
@@ -51,6 +53,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Db]:
     def count(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if statement.startswith("BEGIN"):
             found.began += 1
+            found.counted.set()
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     yield found
