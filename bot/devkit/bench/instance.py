@@ -71,7 +71,8 @@ async def _serve(channel: Channel, app_url: str, database_url: str, redis_url: s
 
 
 async def _obey(channel: Channel, server: WebhookServer) -> None:
-    """Every answer carries the CPU this process has used so far."""
+    """Every answer carries the CPU this process has used so far and how many updates its
+    dispatcher has been fed (a copy another instance handled first counts too)."""
     while True:
         kind, body = await channel.recv(None)
         if kind == "stop":
@@ -84,4 +85,13 @@ async def _obey(channel: Channel, server: WebhookServer) -> None:
         except (BenchError, ValueError) as exc:
             channel.send("error", message=str(exc))
         else:
-            channel.send("ok", cpu_seconds=time.process_time())
+            channel.send("ok", cpu_seconds=time.process_time(), updates=_fed(server))
+
+
+def _fed(server: WebhookServer) -> int:
+    return sum(
+        int(sample.value)
+        for metric in server.app.metrics.updates.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total")
+    )

@@ -261,6 +261,10 @@ class ScalingReport:
             "database": self.database,
             "redis": self.redis,
             "instance_ids": self.run.instance_ids,
+            "updates_by_instance_one": self.run.fed[ONE],
+            "updates_by_instance_two": self.run.fed[TWO],
+            "bot_cpu_seconds_by_instance_one": [round(v, 3) for v in self.run.cpu[ONE]],
+            "bot_cpu_seconds_by_instance_two": [round(v, 3) for v in self.run.cpu[TWO]],
             "echo_updates": echo.updates,
             "echo_cpu_per_update_ms_parts": [
                 _num(part.cpu_per_update * 1000, 3) for part in self.echo
@@ -277,6 +281,11 @@ class ScalingReport:
                 f"{d['submissions']} of {2 * d['students']}, "
                 f"{d['lost']} without a card, {d['updates_lost']} update(s) lost",
                 f"{d['students']} per mode, {d['posts_refused']} post(s) answered other than 200",
+            ),
+            (
+                "updates per instance",
+                " + ".join(map(str, d["updates_by_instance_two"])),
+                f"with two (with one: {' + '.join(map(str, d['updates_by_instance_one']))})",
             ),
             (
                 "updates per second",

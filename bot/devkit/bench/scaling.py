@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,10 +39,16 @@ class Instance:
     url: str
     id: str
 
-    async def ask(self, command: str, *, limit: float) -> float:
-        """The command's answer: the CPU the instance has used so far."""
+    async def ask(self, command: str, *, limit: float) -> Usage:
+        """The command's answer: what the instance has used and done so far."""
         answer = await self.channel.ask(command, limit=limit, seconds=limit)
-        return float(answer["cpu_seconds"])
+        return Usage(float(answer["cpu_seconds"]), int(answer["updates"]))
+
+
+@dataclass(frozen=True)
+class Usage:
+    cpu_seconds: float
+    updates: int
 
 
 @dataclass
@@ -51,6 +56,11 @@ class ScalingResult:
     students: int
     modes: dict[str, ModeResult]
     instance_ids: list[str]
+    # Updates each instance's dispatcher was fed in each mode's windows: with two, the split;
+    # together, as many as were sent unless one was handled twice.
+    fed: dict[str, list[int]]
+    # And the CPU each used then (with one, the second's idle delivery worker and scheduler).
+    cpu: dict[str, list[float]]
 
 
 async def measure_scaling(
@@ -124,23 +134,32 @@ async def _measure(
     await onboard_like(session_factory, warmup, [i for _, ids in plan for i in ids])
 
     modes = {ONE: ModeResult(), TWO: ModeResult()}
+    fed = {mode: [0] * len(instances) for mode in modes}
+    spent = {mode: [0.0] * len(instances) for mode in modes}
     for mode, ids in plan:
         await _aim(channel, instances if mode == TWO else instances[:1], limit)
         result = modes[mode]
-        cpu = sum([await instance.ask("cpu", limit=limit) for instance in instances])
+        before = [await instance.ask("cpu", limit=limit) for instance in instances]
         machine = MachineWindow()
         started = time.perf_counter()
         answer = await channel.ask(
             "submit", limit=limit, ids=ids, concurrency=min(concurrency, len(ids)), **told
         )
-        cpu = await _quiet(instances, limit) - cpu
+        after = await _quiet(instances, limit)
         result.window_seconds += time.perf_counter() - started
-        result.cpu_seconds += cpu
+        for n, (a, b) in enumerate(zip(before, after, strict=True)):
+            result.cpu_seconds += b.cpu_seconds - a.cpu_seconds
+            spent[mode][n] += b.cpu_seconds - a.cpu_seconds
+            fed[mode][n] += b.updates - a.updates
         busy, so_far = machine.stop(), result.machine_busy_seconds
         result.machine_busy_seconds = None if busy is None or so_far is None else so_far + busy
         await result.add(session_factory, ids, answer)
     return ScalingResult(
-        students=students, modes=modes, instance_ids=[instance.id for instance in instances]
+        students=students,
+        modes=modes,
+        instance_ids=[instance.id for instance in instances],
+        fed=fed,
+        cpu=spent,
     )
 
 
@@ -150,10 +169,7 @@ async def _aim(channel: Channel, instances: list[Instance], limit: float) -> Non
     )
 
 
-async def _quiet(instances: list[Instance], limit: float) -> float:
-    """Until every instance handled what it took in and sent what that queued; the CPU they
-    have used so far, together."""
-    spent: list[Any] = await asyncio.gather(
-        *(instance.ask("quiet", limit=limit) for instance in instances)
-    )
-    return float(sum(spent))
+async def _quiet(instances: list[Instance], limit: float) -> list[Usage]:
+    """Until every instance handled what it took in and sent what that queued."""
+    asked = (instance.ask("quiet", limit=limit) for instance in instances)
+    return list(await asyncio.gather(*asked))
