@@ -213,7 +213,7 @@ class ScalingReport:
         figures: dict[str, Any] = {}
         for mode, m in self.run.modes.items():
             cpu = _per(m.cpu_seconds, m.handled)
-            busy = m.machine_busy_seconds
+            busy, served = m.machine_busy_seconds, m.database_cpu_seconds
             figures |= {
                 f"updates_per_second_{mode}": _num(_per(m.handled, m.window_seconds), 1),
                 f"submissions_per_second_{mode}": _num(_per(m.submissions, m.window_seconds), 2),
@@ -227,6 +227,9 @@ class ScalingReport:
                 # simulated world, and the whole machine (database servers and others included).
                 f"bot_cores_{mode}": _num(_per(m.cpu_seconds, m.window_seconds), 2),
                 f"world_cores_{mode}": _num(_per(m.world_cpu_seconds, m.window_seconds), 2),
+                f"database_cores_{mode}": None
+                if served is None
+                else _num(_per(served, m.window_seconds), 2),
                 f"machine_busy_cores_{mode}": None
                 if busy is None
                 else _num(_per(busy, m.window_seconds), 2),
@@ -316,9 +319,10 @@ class ScalingReport:
                 (
                     f"cores busy, {label}",
                     f"{_fmt(d[f'machine_busy_cores_{mode}'], '.2f')} of {d['cores']}",
-                    f"bots {_fmt(d[f'bot_cores_{mode}'], '.2f')}, simulated world "
-                    f"{_fmt(d[f'world_cores_{mode}'], '.2f')}, the rest the database "
-                    "servers and the machine's other work",
+                    f"bots {_fmt(d[f'bot_cores_{mode}'], '.2f')}, PostgreSQL "
+                    f"{_fmt(d[f'database_cores_{mode}'], '.2f')}, simulated world "
+                    f"{_fmt(d[f'world_cores_{mode}'], '.2f')}, the rest Redis and the "
+                    "machine's other work",
                 )
             )
         if d["load_average"] is not None:

@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.devkit.bench.channel import BenchError, Channel
 from bot.devkit.bench.instance import SECRET, spawned_instance
-from bot.devkit.bench.meter import MachineWindow
+from bot.devkit.bench.meter import MachineWindow, cpu_ticks
 from bot.devkit.bench.seed import grant_officers, onboard_like, require_empty
 from bot.devkit.bench.submissions import ModeResult, all_or_fail, phases
 from bot.devkit.bench.world import ADMIN_ID, OFFICER_IDS, STUDENT_ID_BASE
@@ -140,6 +142,8 @@ async def _measure(
         await _aim(channel, instances if mode == TWO else instances[:1], limit)
         result = modes[mode]
         before = [await instance.ask("cpu", limit=limit) for instance in instances]
+        database = DatabaseWindow(session_factory)
+        await database.start()
         machine = MachineWindow()
         started = time.perf_counter()
         answer = await channel.ask(
@@ -153,6 +157,8 @@ async def _measure(
             fed[mode][n] += b.updates - a.updates
         busy, so_far = machine.stop(), result.machine_busy_seconds
         result.machine_busy_seconds = None if busy is None or so_far is None else so_far + busy
+        served, so_far = await database.stop(), result.database_cpu_seconds
+        result.database_cpu_seconds = None if served is None or so_far is None else so_far + served
         await result.add(session_factory, ids, answer)
     return ScalingResult(
         students=students,
@@ -173,3 +179,33 @@ async def _quiet(instances: list[Instance], limit: float) -> list[Usage]:
     """Until every instance handled what it took in and sent what that queued."""
     asked = (instance.ask("quiet", limit=limit) for instance in instances)
     return list(await asyncio.gather(*asked))
+
+
+class DatabaseWindow:
+    """The CPU of the database server's backends serving this database over a window, read
+    from /proc where the server runs on this machine (None elsewhere). Approximate: a backend
+    that ends within the window is missed, one that starts in it counts whole."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session_factory = session_factory
+        self.started: dict[int, int] | None = None
+
+    async def start(self) -> None:
+        self.started = await self._ticks()
+
+    async def stop(self) -> float | None:
+        now = await self._ticks()
+        if self.started is None or now is None:
+            return None
+        spent = sum(ticks - self.started.get(pid, 0) for pid, ticks in now.items())
+        return spent / os.sysconf("SC_CLK_TCK")
+
+    async def _ticks(self) -> dict[int, int] | None:
+        query = text(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        async with self.session_factory() as session:
+            pids = list(await session.scalars(query))
+        ticks = {pid: spent for pid in pids if (spent := cpu_ticks(pid)) is not None}
+        return ticks or None

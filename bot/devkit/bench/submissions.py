@@ -74,6 +74,8 @@ class ModeResult:
     refused: int = 0
     # The whole machine's busy core-seconds in the windows (`--instances`; None unknown).
     machine_busy_seconds: float | None = 0.0
+    # The database server's backends for this database (`--instances`; None unknown).
+    database_cpu_seconds: float | None = 0.0
     latencies: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
