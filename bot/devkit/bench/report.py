@@ -319,7 +319,7 @@ class ScalingReport:
                 (
                     f"cores busy, {label}",
                     f"{_fmt(d[f'machine_busy_cores_{mode}'], '.2f')} of {d['cores']}",
-                    f"bots {_fmt(d[f'bot_cores_{mode}'], '.2f')}, PostgreSQL "
+                    f"bots {_fmt(d[f'bot_cores_{mode}'], '.2f')}, PostgreSQL ≥ "
                     f"{_fmt(d[f'database_cores_{mode}'], '.2f')}, simulated world "
                     f"{_fmt(d[f'world_cores_{mode}'], '.2f')}, the rest Redis and the "
                     "machine's other work",

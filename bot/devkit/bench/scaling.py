@@ -183,8 +183,8 @@ async def _quiet(instances: list[Instance], limit: float) -> list[Usage]:
 
 class DatabaseWindow:
     """The CPU of the database server's backends serving this database over a window, read
-    from /proc where the server runs on this machine (None elsewhere). Approximate: a backend
-    that ends within the window is missed, one that starts in it counts whole."""
+    from /proc where the server runs on this machine (None elsewhere). A lower bound: a backend
+    that ends within the window (a pool's overflow connection) is missed."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
