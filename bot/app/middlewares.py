@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.context import Services, Turn
 from bot.core.i18n import locale_for
 from bot.delivery import deferred
-from bot.delivery.deferred import Deferral, DeferredStorage
+from bot.delivery.deferred import Deferral, DeferredStorage, HeldHandoff
 from bot.delivery.urgency import Urgency
 from storage.crud import inbox as inbox_crud
 from storage.crud import outbox as outbox_crud
@@ -59,12 +59,17 @@ class TransactionMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        with self.urgency.active():
-            return await self._handle(handler, event, data)
+        # What the commit hands to the delivery worker is held until the conversation state
+        # is applied: the person's answer may reach another instance, which reads it.
+        with self.urgency.active(), HeldHandoff() as handoff:
+            return await self._handle(handler, event, data, handoff)
 
-    async def _handle(self, handler: Handler, event: Update, data: dict[str, Any]) -> Any:
+    async def _handle(
+        self, handler: Handler, event: Update, data: dict[str, Any], handoff: HeldHandoff
+    ) -> Any:
         chat = data.get("event_chat")
         async with self.session_factory() as session:
+            handoff.hold(session)
             deferral = Deferral(session, chat.id if chat is not None else None)
             token = deferred.current.set(deferral)
             try:

@@ -27,6 +27,14 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     ingest.add_argument(
         "--echo-updates", type=int, help="echo baseline updates (default 5/student)"
     )
+    ingest.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        choices=(1, 2),
+        help="2: one webhook instance, then two, on PostgreSQL and Redis (scaling_2x)",
+    )
+    ingest.add_argument("--redis-url", help="an empty Redis database, with --instances 2")
     digest = bench_sub.add_parser("digest", help="digest generation over 100,000 cases")
     digest.add_argument("-n", "--cases", type=int, default=100_000)
     delivery = bench_sub.add_parser(

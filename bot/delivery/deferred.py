@@ -9,14 +9,17 @@ handed over together when the handler is done (`storage.crud.outbox.stage`). A r
 the rows with it, so nobody is told of what did not happen; a send that fails after the commit
 is retried by the outbox like any other. Calls that only read (getChat, getFile, …) go through.
 Conversation state (FSM) written meanwhile is kept aside and applied after the commit, so a
-failed transaction leaves the conversation where it was.
+failed transaction leaves the conversation where it was; what the commit hands to the worker is
+held until then (`HeldHandoff`), so nobody is asked a question before the state their answer
+needs is there — their answer may reach another instance, which reads the state from Redis.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import mimetypes
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +39,11 @@ from bot.delivery.gate import current_send
 from bot.delivery.notify import INTERACTIVE
 from storage.crud import files as files_crud
 from storage.crud import outbox as outbox_crud
+from storage.crud.handoff import Claimer, Queued
 from storage.models import OutboxMessage
+from storage.session import app_session
+
+log = logging.getLogger(__name__)
 
 # Calls that change nothing anyone sees; they are made at once.
 IMMEDIATE = frozenset({"sendChatAction"})
@@ -168,3 +175,47 @@ class DeferredStorage(BaseStorage):
 
     async def close(self) -> None:
         await self.inner.close()
+
+
+class HeldHandoff:
+    """Stands in for a session's claimer (the delivery worker): what its commits hand over
+    waits until the `with` block ends, the rest goes straight through."""
+
+    def __init__(self) -> None:
+        self._claimer: Claimer | None = None
+        self._held: list[Queued] = []
+
+    def hold(self, session: AsyncSession) -> None:
+        state = app_session(session)
+        if state.claimer is not None:
+            self._claimer, state.claimer = state.claimer, self
+
+    def __enter__(self) -> HeldHandoff:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        held, self._held = self._held, []
+        for queued in held:
+            try:
+                self._worker.committed(queued)
+            except Exception:  # committed is committed: the worker's next look finds the rows
+                log.exception("handing queued outbox rows to the worker failed")
+
+    @property
+    def _worker(self) -> Claimer:
+        assert self._claimer is not None  # nothing reaches this one before `hold`
+        return self._claimer
+
+    def takes(self, message: OutboxMessage) -> bool:
+        return self._worker.takes(message)
+
+    async def take(
+        self, session: AsyncSession, rows: Sequence[OutboxMessage]
+    ) -> tuple[list[OutboxMessage], Any]:
+        return await self._worker.take(session, rows)
+
+    def committed(self, queued: Queued) -> None:
+        self._held.append(queued)
+
+    def dropped(self, queued: Queued) -> None:
+        self._worker.dropped(queued)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+from aiogram.fsm.storage.base import BaseStorage
 
 from bot.app.runtime import build_app
 from bot.app.webhook_server import WebhookServer
@@ -24,10 +25,16 @@ WAIT = 20.0
 
 @contextlib.asynccontextmanager
 async def webhook_bot(
-    emu: BotAPIEmulator, database_url: str, *, handle_signals: bool = False, **overrides: Any
+    emu: BotAPIEmulator,
+    database_url: str,
+    *,
+    handle_signals: bool = False,
+    storage: BaseStorage | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[WebhookServer]:
     """`studentvoice webhook` on 127.0.0.1 (a free port), started and listening; stopped (as
-    SIGTERM stops it) on the way out unless the test stopped it."""
+    SIGTERM stops it) on the way out unless the test stopped it. ``storage``: the conversation
+    states' own, instead of the one the settings name."""
     values: dict[str, Any] = {
         "webhook_url": "https://bot.example.edu.cn",
         "webhook_secret": SECRET,
@@ -35,7 +42,7 @@ async def webhook_bot(
         **overrides,
     }
     settings = make_settings(emu.base_url, database_url, **values)
-    server = WebhookServer(build_app(settings))
+    server = WebhookServer(build_app(settings, storage=storage))
     anonymity.watch(emu, database_url, settings.admin_ids)
     task = asyncio.create_task(server.run(handle_signals=handle_signals))
     listening = asyncio.create_task(server.listening.wait())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher, F
@@ -31,6 +32,13 @@ class EchoResult:
     @property
     def cpu_per_update(self) -> float:
         return self.cpu_seconds / self.updates if self.updates else math.nan
+
+
+def combined(parts: Sequence[EchoResult]) -> EchoResult:
+    return EchoResult(
+        updates=sum(part.updates for part in parts),
+        cpu_seconds=sum(part.cpu_seconds for part in parts),
+    )
 
 
 async def echo(message: Message) -> None:

@@ -4,6 +4,8 @@ through the real polling path, with the inbox durable and without; what it costs
 Two processes. This one runs the bots — a bare aiogram echo bot as the baseline, half before
 and half after StudentVoice itself — and measures its own CPU and memory. A spawned one runs
 the Bot API emulators and the simulated people, whose work must not be charged to the bots.
+With ``instances=2`` StudentVoice runs in processes of its own instead, one and then two of
+them, on PostgreSQL and Redis (`bot.devkit.bench.scaling`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 from sqlalchemy.engine import make_url
 
@@ -20,7 +23,8 @@ from bot.app.runtime import freeze_startup_heap
 from bot.devkit.bench.channel import BenchError
 from bot.devkit.bench.echo import measure_echo
 from bot.devkit.bench.meter import peak_rss_mb
-from bot.devkit.bench.report import Report
+from bot.devkit.bench.report import Report, ScalingReport
+from bot.devkit.bench.scaling import measure_scaling
 from bot.devkit.bench.submissions import measure_submissions
 from bot.devkit.bench.world import spawned_world
 
@@ -40,15 +44,16 @@ async def run_ingest_bench(
     as_json: bool = False,
     database_url: str | None = None,
     echo_updates: int | None = None,
+    instances: int = 1,
+    redis_url: str | None = None,
 ) -> int:
     """Prints the table (and with ``as_json`` one JSON object as the last line); 0 when every
     update was handled and every submission got its card, 1 when some were lost or the run
-    failed, 2 on bad arguments. ``students`` walk in each of the two modes."""
-    if students < 1 or concurrency < 1 or (echo_updates is not None and echo_updates < 2):
-        print(
-            "bench ingest: --students and --concurrency must be ≥ 1, echo updates ≥ 2",
-            file=sys.stderr,
-        )
+    failed, 2 on bad arguments. ``students`` walk in each of the two modes: the durable inbox
+    and the plain one, or with ``instances=2`` one instance and two."""
+    refusal = _refusal(students, concurrency, echo_updates, instances, database_url, redis_url)
+    if refusal:
+        print(f"bench ingest: {refusal}", file=sys.stderr)
         return EXIT_USAGE
     try:
         report = await _run(
@@ -56,6 +61,7 @@ async def run_ingest_bench(
             concurrency=min(concurrency, students),
             database_url=database_url,
             echo_updates=echo_updates or max(100, 5 * students),
+            redis_url=redis_url if instances == 2 else None,
         )
     except BenchError as exc:
         print(f"bench ingest: {exc}", file=sys.stderr)
@@ -68,9 +74,36 @@ async def run_ingest_bench(
     return EXIT_OK if whole and not figures["updates_lost"] else EXIT_LOST
 
 
+def _refusal(
+    students: int,
+    concurrency: int,
+    echo_updates: int | None,
+    instances: int,
+    database_url: str | None,
+    redis_url: str | None,
+) -> str | None:
+    if students < 1 or concurrency < 1 or (echo_updates is not None and echo_updates < 2):
+        return "--students and --concurrency must be ≥ 1, echo updates ≥ 2"
+    if instances not in (1, 2):
+        return "--instances is 1 or 2"
+    if redis_url and instances != 2:
+        return "--redis-url goes with --instances 2"
+    if instances == 2:
+        backend = make_url(database_url).get_backend_name() if database_url else None
+        if backend != "postgresql" or not redis_url:
+            # Instances share the database and the conversation states, as in production.
+            return "--instances 2 needs --database-url postgresql+asyncpg://… and --redis-url"
+    return None
+
+
 async def _run(
-    *, students: int, concurrency: int, database_url: str | None, echo_updates: int
-) -> Report:
+    *,
+    students: int,
+    concurrency: int,
+    database_url: str | None,
+    echo_updates: int,
+    redis_url: str | None,
+) -> Report | ScalingReport:
     limit = phase_limit(students)
     with tempfile.TemporaryDirectory(prefix="studentvoice-bench-") as workdir:
         url = database_url or f"sqlite+aiosqlite:///{Path(workdir) / 'bench.db'}"
@@ -88,14 +121,25 @@ async def _run(
                 people=concurrency,
                 limit=limit,
             )
-            run = await measure_submissions(
-                channel,
-                addresses["app_url"],
-                url,
-                students=students,
-                concurrency=concurrency,
-                limit=limit,
-            )
+            if redis_url is not None:
+                scaling = await measure_scaling(
+                    channel,
+                    addresses["app_url"],
+                    url,
+                    redis_url,
+                    students=students,
+                    concurrency=concurrency,
+                    limit=limit,
+                )
+            else:
+                run = await measure_submissions(
+                    channel,
+                    addresses["app_url"],
+                    url,
+                    students=students,
+                    concurrency=concurrency,
+                    limit=limit,
+                )
             after = await measure_echo(
                 channel,
                 addresses["echo_url"],
@@ -104,6 +148,16 @@ async def _run(
                 limit=limit,
             )
     database = "SQLite (fresh temp file)" if database_url is None else _describe(database_url)
+    if redis_url is not None:
+        return ScalingReport(
+            concurrency=concurrency,
+            database=database,
+            redis=_describe_redis(redis_url),
+            echo=(before, after),
+            run=scaling,
+            cores=os.cpu_count(),
+            load_average=_load_average(),
+        )
     return Report(
         concurrency=concurrency,
         database=database,
@@ -128,3 +182,8 @@ def _describe(url: str) -> str:
     """The backend and database name, never the credentials."""
     parsed = make_url(url)
     return f"{parsed.get_backend_name()} ({parsed.database or parsed.host or 'default'})"
+
+
+def _describe_redis(url: str) -> str:
+    parsed = urlparse(url)
+    return f"redis (db {parsed.path.strip('/') or '0'})"

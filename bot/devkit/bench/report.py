@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.devkit.bench.echo import EchoResult
+from bot.devkit.bench.echo import EchoResult, combined
+from bot.devkit.bench.scaling import ONE, TWO, ScalingResult
 from bot.devkit.bench.submissions import DURABLE, PLAIN, SubmissionResult
 
 STEPS = "/new, kind, category, text, no attachments, identity, 提交; 受理, 转办, department"
@@ -52,10 +53,7 @@ class Report:
 
     @property
     def echo_total(self) -> EchoResult:
-        return EchoResult(
-            updates=sum(part.updates for part in self.echo),
-            cpu_seconds=sum(part.cpu_seconds for part in self.echo),
-        )
+        return combined(self.echo)
 
     @property
     def rss_growth_mb(self) -> float | None:
@@ -88,6 +86,8 @@ class Report:
             "cpu_per_update_ms": _num(cpu[DURABLE] * 1000, 3),
             "cpu_per_update_plain_ms": _num(cpu[PLAIN] * 1000, 3),
             "echo_cpu_per_update_ms": _num(echo_per_update * 1000, 3),
+            "cpu_ratio_per_update": _num(_per(cpu[DURABLE], echo_per_update), 2),
+            # The same figure under the name it had first.
             "cpu_ratio_vs_echo": _num(_per(cpu[DURABLE], echo_per_update), 2),
             "cpu_per_submission_ms": _num(_per(durable.cpu_seconds, durable.submissions) * 1000, 3),
             "cpu_ratio": _num(
@@ -162,7 +162,7 @@ class Report:
             ),
             (
                 "CPU ratio",
-                f"{_fmt(d['cpu_ratio_vs_echo'], '.1f')} ×",
+                f"{_fmt(d['cpu_ratio_per_update'], '.1f')} ×",
                 f"update ÷ echo update (target ≤ 3); a submission "
                 f"{_fmt(d['cpu_per_submission_ms'], '.1f')} ms = {_fmt(d['cpu_ratio'], '.1f')} ×",
             ),
@@ -193,3 +193,146 @@ class Report:
 
 def _ms(seconds: float) -> float | None:
     return _num(seconds * 1000, 2)
+
+
+@dataclass(frozen=True)
+class ScalingReport:
+    """`--instances 2`: the same walks against one instance and against two; figures with
+    ``_one`` / ``_two`` are each mode's, those without are one instance's."""
+
+    concurrency: int
+    database: str
+    redis: str
+    echo: tuple[EchoResult, ...]
+    run: ScalingResult
+    cores: int | None
+    load_average: tuple[float, float, float] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        echo = combined(self.echo)
+        figures: dict[str, Any] = {}
+        for mode, m in self.run.modes.items():
+            cpu = _per(m.cpu_seconds, m.handled)
+            busy, served = m.machine_busy_seconds, m.database_cpu_seconds
+            figures |= {
+                f"updates_per_second_{mode}": _num(_per(m.handled, m.window_seconds), 1),
+                f"submissions_per_second_{mode}": _num(_per(m.submissions, m.window_seconds), 2),
+                f"card_latency_p50_ms_{mode}": _ms(percentile(m.latencies, 50)),
+                f"card_latency_p99_ms_{mode}": _ms(percentile(m.latencies, 99)),
+                f"cpu_per_update_ms_{mode}": _num(cpu * 1000, 3),
+                f"cpu_ratio_per_update_{mode}": _num(_per(cpu, echo.cpu_per_update), 2),
+                f"bot_cpu_seconds_{mode}": round(m.cpu_seconds, 3),
+                f"window_seconds_{mode}": round(m.window_seconds, 3),
+                # Cores in use on average over the windows: the instances together, the
+                # simulated world, and the whole machine (database servers and others included).
+                f"bot_cores_{mode}": _num(_per(m.cpu_seconds, m.window_seconds), 2),
+                f"world_cores_{mode}": _num(_per(m.world_cpu_seconds, m.window_seconds), 2),
+                f"database_cores_{mode}": None
+                if served is None
+                else _num(_per(served, m.window_seconds), 2),
+                f"machine_busy_cores_{mode}": None
+                if busy is None
+                else _num(_per(busy, m.window_seconds), 2),
+            }
+        one, two = self.run.modes[ONE], self.run.modes[TWO]
+        rate_one = _per(one.handled, one.window_seconds)
+        rate_two = _per(two.handled, two.window_seconds)
+        cpu_one = _per(one.cpu_seconds, one.handled)
+        per_submission = _per(one.cpu_seconds, one.submissions)
+        modes = (one, two)
+        return {
+            "instances": len(self.run.instance_ids),
+            "scaling_2x": _num(_per(rate_two, rate_one), 3),
+            "students": self.run.students,
+            "submissions": one.submissions + two.submissions,
+            "updates": one.handled + two.handled,
+            "updates_per_submission": _num(
+                _per(one.handled + two.handled, one.submissions + two.submissions), 3
+            ),
+            **figures,
+            "echo_cpu_per_update_ms": _num(echo.cpu_per_update * 1000, 3),
+            "cpu_ratio_per_update": _num(_per(cpu_one, echo.cpu_per_update), 2),
+            "cpu_ratio_vs_echo": _num(_per(cpu_one, echo.cpu_per_update), 2),
+            "cpu_per_submission_ms": _num(per_submission * 1000, 3),
+            "cpu_ratio": _num(_per(per_submission, echo.cpu_per_update), 2),
+            "updates_lost": sum(m.updates_lost for m in modes),
+            "lost": sum(m.cards_lost for m in modes),
+            "waiting_notices": sum(m.notices for m in modes),
+            "posts_refused": sum(m.refused for m in modes),
+            "cores": self.cores,
+            "concurrency": self.concurrency,
+            "database": self.database,
+            "redis": self.redis,
+            "instance_ids": self.run.instance_ids,
+            "updates_by_instance_one": self.run.fed[ONE],
+            "updates_by_instance_two": self.run.fed[TWO],
+            "bot_cpu_seconds_by_instance_one": [round(v, 3) for v in self.run.cpu[ONE]],
+            "bot_cpu_seconds_by_instance_two": [round(v, 3) for v in self.run.cpu[TWO]],
+            "echo_updates": echo.updates,
+            "echo_cpu_per_update_ms_parts": [
+                _num(part.cpu_per_update * 1000, 3) for part in self.echo
+            ],
+            "load_average": None if self.load_average is None else list(self.load_average),
+            "failures": one.failures + two.failures,
+        }
+
+    def table(self) -> str:
+        d = self.as_dict()
+        rows = [
+            (
+                "submissions",
+                f"{d['submissions']} of {2 * d['students']}, "
+                f"{d['lost']} without a card, {d['updates_lost']} update(s) lost",
+                f"{d['students']} per mode, {d['posts_refused']} post(s) answered other than 200",
+            ),
+            (
+                "updates per instance",
+                " + ".join(map(str, d["updates_by_instance_two"])),
+                f"with two (with one: {' + '.join(map(str, d['updates_by_instance_one']))})",
+            ),
+            (
+                "updates per second",
+                f"{_fmt(d['updates_per_second_one'], '.1f')} / "
+                f"{_fmt(d['updates_per_second_two'], '.1f')}",
+                f"one / two instances, {d['window_seconds_one']:.2f} s / "
+                f"{d['window_seconds_two']:.2f} s of walks",
+            ),
+            ("two ÷ one", _fmt(d["scaling_2x"], ".3f"), "throughput (target ≥ 1.7)"),
+            (
+                "card latency p50 / p99",
+                f"{_fmt(d['card_latency_p50_ms_one'], '.1f')} / "
+                f"{_fmt(d['card_latency_p99_ms_one'], '.1f')} ms",
+                f"one instance (two: {_fmt(d['card_latency_p50_ms_two'], '.1f')} / "
+                f"{_fmt(d['card_latency_p99_ms_two'], '.1f')} ms)",
+            ),
+            (
+                "CPU per update",
+                f"{_fmt(d['cpu_per_update_ms_one'], '.3f')} ms",
+                f"one instance = {_fmt(d['cpu_ratio_per_update_one'], '.1f')} × echo "
+                f"(two: {_fmt(d['cpu_per_update_ms_two'], '.3f')} ms = "
+                f"{_fmt(d['cpu_ratio_per_update_two'], '.1f')} ×; echo "
+                f"{_fmt(d['echo_cpu_per_update_ms'], '.3f')} ms)",
+            ),
+        ]
+        for mode, label in ((ONE, "one instance"), (TWO, "two instances")):
+            rows.append(
+                (
+                    f"cores busy, {label}",
+                    f"{_fmt(d[f'machine_busy_cores_{mode}'], '.2f')} of {d['cores']}",
+                    f"bots {_fmt(d[f'bot_cores_{mode}'], '.2f')}, PostgreSQL ≥ "
+                    f"{_fmt(d[f'database_cores_{mode}'], '.2f')}, simulated world "
+                    f"{_fmt(d[f'world_cores_{mode}'], '.2f')}, the rest Redis and the "
+                    "machine's other work",
+                )
+            )
+        if d["load_average"] is not None:
+            load = " / ".join(f"{v:.2f}" for v in d["load_average"])
+            rows.append(("load average", load, "1 / 5 / 15 min, at the end"))
+        title = (
+            f"StudentVoice ingest, one instance vs two: {d['students']} students per mode, "
+            f"{self.concurrency} in flight, {self.database}, {self.redis}"
+        )
+        lines = [title, "-" * len(title)]
+        lines += [f"{name:<24} {value:<22} {note}".rstrip() for name, value, note in rows]
+        lines += [f"  ! {failure}" for failure in d["failures"]]
+        return "\n".join(lines)

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from bot.app.runtime import (
@@ -70,6 +71,11 @@ class ModeResult:
     cpu_seconds: float = 0.0
     world_cpu_seconds: float = 0.0
     notices: int = 0
+    refused: int = 0
+    # The whole machine's busy core-seconds in the windows (`--instances`; None unknown).
+    machine_busy_seconds: float | None = 0.0
+    # The database server's backends for this database (`--instances`; None unknown).
+    database_cpu_seconds: float | None = 0.0
     latencies: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
@@ -81,6 +87,25 @@ class ModeResult:
     def cards_lost(self) -> int:
         return self.students - self.published
 
+    async def add(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        ids: list[int],
+        answer: dict[str, Any],
+    ) -> None:
+        """A phase's walks, as the world answered them and the database recorded them."""
+        first, end = answer["updates"]
+        self.students += len(ids)
+        self.submissions += len(answer["latencies"])
+        self.sent += end - first
+        self.handled += await _handled(session_factory, first, end)
+        self.published += await _published_cards(session_factory, ids)
+        self.latencies += answer["latencies"]
+        self.world_cpu_seconds += float(answer["world_cpu_seconds"])
+        self.notices += int(answer["notices"])
+        self.refused += int(answer.get("refused", 0))
+        self.failures += answer["failures"]
+
 
 @dataclass
 class SubmissionResult:
@@ -91,13 +116,14 @@ class SubmissionResult:
     notice_after: float
 
 
-def bench_settings(base_url: str, database_url: str) -> Settings:
-    """Everything the run depends on is pinned, so a deployment's environment cannot leak in."""
+def bench_settings(base_url: str, database_url: str, **overrides: Any) -> Settings:
+    """Everything the run depends on is pinned, so a deployment's environment cannot leak in
+    (``overrides``: what `--instances` adds, Redis and the webhook)."""
+    values: dict[str, Any] = {"redis_url": None, **overrides}
     return Settings(
         bot_token=TOKEN,
         telegram_api_base=base_url,
         database_url=database_url,
-        redis_url=None,
         admin_ids=[ADMIN_ID],
         officers_chat_id=OFFICERS_CHAT,
         committee_chat_id=None,
@@ -110,14 +136,15 @@ def bench_settings(base_url: str, database_url: str) -> Settings:
         delivery_chat_burst=1_000,
         delivery_group_per_minute=1_000_000,
         _env_file=None,
+        **values,
     )
 
 
-def phases(students: int) -> list[tuple[str, list[int]]]:
-    """Each mode's students in two halves, ordered durable, plain, plain, durable; nobody walks
+def phases(students: int, first: str = DURABLE, second: str = PLAIN) -> list[tuple[str, list[int]]]:
+    """Each mode's students in two halves, ordered first, second, second, first; nobody walks
     twice, so every phase starts from people the bot knows only from onboarding."""
     half, rest = students // 2, students - students // 2
-    sizes = [(DURABLE, half), (PLAIN, rest), (PLAIN, half), (DURABLE, rest)]
+    sizes = [(first, half), (second, rest), (second, half), (first, rest)]
     plan, next_id = [], STUDENT_ID_BASE + 1
     for mode, size in sizes:
         if size:
@@ -182,12 +209,12 @@ async def _measure(
     limit: float,
 ) -> SubmissionResult:
     warmup = STUDENT_ID_BASE
-    await _all_or_fail(channel, "onboard", limit, ids=[warmup], concurrency=1)
+    await all_or_fail(channel, "onboard", limit, ids=[warmup], concurrency=1)
     plan = phases(students)
     for inbox in inboxes.values():
         poller.inbox = inbox
-        await _all_or_fail(channel, "submit", limit, ids=[warmup], concurrency=1, **_told(app))
-        await _quiet(app, limit)
+        await all_or_fail(channel, "submit", limit, ids=[warmup], concurrency=1, **told(app))
+        await quiet(app, limit)
     await onboard_like(app.session_factory, warmup, [i for _, ids in plan for i in ids])
 
     rss_at_start = current_rss_mb()
@@ -210,37 +237,27 @@ async def _phase(
     window = CpuWindow()
     started = time.perf_counter()
     answer = await channel.ask(
-        "submit", limit=limit, ids=ids, concurrency=min(concurrency, len(ids)), **_told(app)
+        "submit", limit=limit, ids=ids, concurrency=min(concurrency, len(ids)), **told(app)
     )
-    await _quiet(app, limit)
+    await quiet(app, limit)
     result.cpu_seconds += window.stop()
     result.window_seconds += time.perf_counter() - started
-
-    first, end = answer["updates"]
-    result.students += len(ids)
-    result.submissions += len(answer["latencies"])
-    result.sent += end - first
-    result.handled += await _handled(app, first, end)
-    result.published += await _published_cards(app, ids)
-    result.latencies += answer["latencies"]
-    result.world_cpu_seconds += float(answer["world_cpu_seconds"])
-    result.notices += int(answer["notices"])
-    result.failures += answer["failures"]
+    await result.add(app.session_factory, ids, answer)
 
 
-def _told(app: App) -> dict[str, str]:
+def told(app: App) -> dict[str, str]:
     """What the world must recognise: case numbers, and the notice to people kept waiting."""
     locale = locale_for(None, STUDENT_LANGUAGE)
     return {"number": NUMBER, "notice": app.services.renderer.render(locale, NOTICE)}
 
 
-async def _all_or_fail(channel: Channel, command: str, limit: float, **body: Any) -> None:
+async def all_or_fail(channel: Channel, command: str, limit: float, **body: Any) -> None:
     answer = await channel.ask(command, limit=limit, **body)
     if answer["failed"]:
         raise BenchError(f"{command}: {answer['failed']} student(s) failed: {answer['failures']}")
 
 
-async def _quiet(app: App, limit: float) -> None:
+async def quiet(app: App, limit: float) -> None:
     """Until every update taken in was handled and everything it queued was sent."""
     try:
         async with asyncio.timeout(limit):
@@ -252,18 +269,20 @@ async def _quiet(app: App, limit: float) -> None:
         await app.worker.drain(limit)
 
 
-async def _handled(app: App, first: int, end: int) -> int:
+async def _handled(session_factory: async_sessionmaker[AsyncSession], first: int, end: int) -> int:
     """How many of the updates numbered first … end - 1 the bot recorded as handled."""
     query = select(func.count()).where(
         col(ProcessedUpdate.update_id) >= first, col(ProcessedUpdate.update_id) < end
     )
-    async with app.session_factory() as session:
+    async with session_factory() as session:
         return int(await session.scalar(query) or 0)
 
 
-async def _published_cards(app: App, student_ids: list[int]) -> int:
+async def _published_cards(
+    session_factory: async_sessionmaker[AsyncSession], student_ids: list[int]
+) -> int:
     query = select(func.count()).where(
         col(Case.submitter_id).in_(student_ids), col(Case.card_message_id).is_not(None)
     )
-    async with app.session_factory() as session:
+    async with session_factory() as session:
         return int(await session.scalar(query) or 0)

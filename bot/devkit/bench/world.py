@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from bot.devkit.bench.balancer import Balancer
 from bot.devkit.bench.channel import Channel, spawned
 from bot.devkit.bench.officers import Desk
 from bot.devkit.bench.students import Inbox, Student, case_text, in_flight, watching
@@ -59,11 +60,16 @@ async def _serve(channel: Channel) -> None:
             watching(stage.echo_inbox),
             watching(stage.app_inbox),
             watching(stage.desk),
+            watching(stage.balancer),
         ):
             channel.send("ready", echo_url=echo_emu.base_url, app_url=app_emu.base_url)
-            await _obey(
-                channel, {"chat": stage.chat, "onboard": stage.onboard, "submit": stage.submit}
-            )
+            commands: dict[str, Command] = {
+                "chat": stage.chat,
+                "onboard": stage.onboard,
+                "submit": stage.submit,
+                "aim": stage.aim,
+            }
+            await _obey(channel, commands)
 
 
 async def _obey(channel: Channel, commands: dict[str, Command]) -> None:
@@ -103,6 +109,13 @@ class Stage:
         for officer in self.officers:
             group.add_member(officer)
         self.desk = Desk(app_emu, OFFICERS_CHAT)
+        # Idle until aimed: a polled bot takes the updates itself.
+        self.balancer = Balancer(app_emu)
+
+    async def aim(self, *, targets: list[str], secret: str) -> dict[str, Any]:
+        """Updates are posted to these webhook addresses in turn from now on (`--instances`)."""
+        self.balancer.aim(targets, secret)
+        return {"refused": self.balancer.refused}
 
     async def chat(self, *, count: int, people: int) -> dict[str, Any]:
         """``count`` texts to the echo bot from ``people`` users, each waiting for its echo."""
@@ -132,7 +145,7 @@ class Stage:
         desk = self.desk
         desk.number = re.compile(number)
         self.app_inbox.notice = parse_html(notice).text.strip()
-        notices = self.app_inbox.notices
+        notices, refused = self.app_inbox.notices, self.balancer.refused
         first = self._next_update_id()
         latencies: list[float] = []
 
@@ -150,6 +163,7 @@ class Stage:
             "updates": [first, self._next_update_id()],
             "latencies": latencies,
             "notices": self.app_inbox.notices - notices,
+            "refused": self.balancer.refused - refused,
         }
 
     def _next_update_id(self) -> int:
