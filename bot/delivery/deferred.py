@@ -211,8 +211,11 @@ class HeldHandoff:
 
     async def take(
         self, session: AsyncSession, rows: Sequence[OutboxMessage]
-    ) -> tuple[list[OutboxMessage], Any]:
+    ) -> list[OutboxMessage]:
         return await self._worker.take(session, rows)
+
+    async def record(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> Any:
+        return await self._worker.record(session, rows)
 
     def committed(self, queued: Queued) -> None:
         self._held.append(queued)
