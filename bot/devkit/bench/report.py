@@ -178,17 +178,22 @@ class Report:
                 "emulator + people in the other process, not counted above",
             ),
         ]
-        if d["load_average"] is not None:
-            load = " / ".join(f"{v:.2f}" for v in d["load_average"])
-            rows.append(("load average", load, "1 / 5 / 15 min, at the end"))
         title = (
             f"StudentVoice ingest: {d['students']} students per mode, {self.concurrency} in "
             f"flight, {self.database}"
         )
-        lines = [title, "-" * len(title)]
-        lines += [f"{name:<24} {value:<22} {note}".rstrip() for name, value, note in rows]
-        lines += [f"  ! {failure}" for failure in d["failures"]]
-        return "\n".join(lines)
+        return _table(title, rows, d)
+
+
+def _table(title: str, rows: list[tuple[str, str, str]], figures: dict[str, Any]) -> str:
+    """The rows under the title, then the load average and any failures of the run."""
+    if figures["load_average"] is not None:
+        load = " / ".join(f"{v:.2f}" for v in figures["load_average"])
+        rows = [*rows, ("load average", load, "1 / 5 / 15 min, at the end")]
+    lines = [title, "-" * len(title)]
+    lines += [f"{name:<24} {value:<22} {note}".rstrip() for name, value, note in rows]
+    lines += [f"  ! {failure}" for failure in figures["failures"]]
+    return "\n".join(lines)
 
 
 def _ms(seconds: float) -> float | None:
@@ -325,14 +330,8 @@ class ScalingReport:
                     "machine's other work",
                 )
             )
-        if d["load_average"] is not None:
-            load = " / ".join(f"{v:.2f}" for v in d["load_average"])
-            rows.append(("load average", load, "1 / 5 / 15 min, at the end"))
         title = (
             f"StudentVoice ingest, one instance vs two: {d['students']} students per mode, "
             f"{self.concurrency} in flight, {self.database}, {self.redis}"
         )
-        lines = [title, "-" * len(title)]
-        lines += [f"{name:<24} {value:<22} {note}".rstrip() for name, value, note in rows]
-        lines += [f"  ! {failure}" for failure in d["failures"]]
-        return "\n".join(lines)
+        return _table(title, rows, d)
