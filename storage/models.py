@@ -84,6 +84,10 @@ class Case(SQLModel, table=True):
     state: str
     source: str = "telegram"
     submitter_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    # An anonymous case's author, instead of submitter_id (`bot.core.sealing`): sealed, to
+    # reach them; tagged, for them to find their own cases. Neither names them without the key.
+    author_sealed: str | None = None
+    author_tag: str | None = Field(default=None, max_length=32, index=True)
     department_code: str | None = None
     merged_into_id: int | None = None
     resume_state: str | None = None

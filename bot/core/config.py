@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.core.sealing import IdentitySeal, parse_keys
 
 DEFAULT_ORG_FILE = Path(__file__).resolve().parents[2] / "config" / "organisation.toml"
 
@@ -186,8 +188,21 @@ class Settings(BaseSettings):
     webhook_path: str = "/telegram/webhook"
     webhook_listen: str = "0.0.0.0:8080"
     webhook_secret: str | None = None
+    # Seals who wrote an anonymous case (`bot.core.sealing`): keys newest first, comma-separated,
+    # made by `studentvoice keys new`. Unset: a key kept in IDENTITY_KEY_FILE, made on the first
+    # start, which suits one machine; several instances must share IDENTITY_KEY.
+    identity_key: SecretStr | None = None
+    identity_key_file: Path = Path("data/identity.key")
 
     _split_admins = field_validator("admin_ids", mode="before")(_split_ids)
+
+    @field_validator("identity_key")
+    @classmethod
+    def _usable_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip():
+            IdentitySeal(parse_keys(value.get_secret_value()))
+            return value
+        return None
 
     @field_validator("timezone")
     @classmethod

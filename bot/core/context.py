@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.config import Organisation, Settings
 from bot.core.render import Renderer, Translate
+from bot.core.sealing import IdentitySeal, load_seal
 from bot.core.statutory import StatutoryHolidays
 from storage.models import User
 from storage.types import utcnow
@@ -21,10 +22,24 @@ class Services:
     settings: Settings
     org: Organisation
     renderer: Renderer
+    # Built from the settings unless given (tests choose a key).
+    seal: IdentitySeal | None = None
     clock: Callable[[], datetime] = field(default=utcnow)
     group_locale: str = "zh_Hans"
     # Lives as long as the services so each year is looked up, and logged, once.
     statutory: StatutoryHolidays = field(default_factory=StatutoryHolidays)
+
+    def __post_init__(self) -> None:
+        if self.seal is None:
+            key = self.settings.identity_key
+            self.seal = load_seal(
+                key.get_secret_value() if key else None, self.settings.identity_key_file
+            )
+
+    @property
+    def sealer(self) -> IdentitySeal:
+        assert self.seal is not None, "made in __post_init__"
+        return self.seal
 
     def now(self) -> datetime:
         return self.clock()

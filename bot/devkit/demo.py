@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.app.runtime import bind_configured_chats, build_app
 from bot.core.config import Settings
+from bot.core.sealing import new_key
 from bot.devkit import demo_proposal
 from bot.devkit.driver import Driver
 from bot.devkit.emulator import BotAPIEmulator
@@ -52,6 +53,7 @@ async def run_demo(*, keep_db: bool = False) -> int:
                 delivery_chat_per_second=1_000,
                 delivery_chat_burst=100,
                 delivery_group_per_minute=100_000,
+                identity_key=new_key(),
                 _env_file=None,
             )
             split = await _play(emu, settings)

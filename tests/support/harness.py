@@ -33,6 +33,9 @@ RELAXED_LIMITS: dict[str, Any] = {
     "delivery_group_per_minute": 100_000,
 }
 
+# A fixed key: what a test seals, another part of it (or a reader of the dump) may open.
+IDENTITY_KEY = "e9HX6DX0sy8zzbfj8ldQvTTjK7yCjVYGZSkHDkAz3zY="
+
 
 def make_settings(base_url: str, database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
@@ -52,6 +55,7 @@ def make_settings(base_url: str, database_url: str, **overrides: Any) -> Setting
         "inbox_notice_seconds": 120,
         # Tests that serve HTTP choose a free port; the rest must not compete for the default.
         "http_listen": "",
+        "identity_key": IDENTITY_KEY,
         "_env_file": None,
     }
     values.update(overrides)

@@ -35,6 +35,7 @@ from sqlalchemy import insert
 
 from bot.app.runtime import App, build_app, freeze_startup_heap, running
 from bot.core.config import DEFAULT_ORG_FILE, Settings
+from bot.core.sealing import new_key
 from bot.delivery import notify
 from bot.devkit.bench.channel import BenchError, Channel
 from bot.devkit.bench.delivery_world import spawned_telegram
@@ -178,6 +179,7 @@ def _settings(base_url: str, database_url: str, limits: dict[str, float]) -> Set
         delivery_chat_per_second=limits["chat_per_second"],
         delivery_chat_burst=int(limits["chat_burst"]),
         delivery_group_per_minute=limits["group_per_minute"],
+        identity_key=new_key(),
         _env_file=None,
     )
 

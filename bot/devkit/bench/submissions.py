@@ -36,6 +36,7 @@ from bot.app.runtime import (
 )
 from bot.core.config import DEFAULT_ORG_FILE, Settings
 from bot.core.i18n import locale_for
+from bot.core.sealing import new_key
 from bot.devkit.bench.channel import BenchError, Channel
 from bot.devkit.bench.meter import CpuWindow, current_rss_mb, peak_rss_mb
 from bot.devkit.bench.seed import grant_officers, onboard_like, require_empty
@@ -135,6 +136,7 @@ def bench_settings(base_url: str, database_url: str, **overrides: Any) -> Settin
         delivery_chat_per_second=10_000,
         delivery_chat_burst=1_000,
         delivery_group_per_minute=1_000_000,
+        identity_key=new_key(),
         _env_file=None,
         **values,
     )
