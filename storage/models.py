@@ -403,3 +403,8 @@ class ProposalSupport(SQLModel, table=True):
     case_id: int = Field(primary_key=True, foreign_key="cases.id")
     user_id: int = Field(sa_type=BigInteger, primary_key=True)
     created_at: datetime = _now()
+
+
+# Tables kept in their own modules, registered on the metadata with these.
+from storage.models_reveal import AuditEntry as AuditEntry  # noqa: E402
+from storage.models_reveal import RevealRequest as RevealRequest  # noqa: E402

@@ -23,6 +23,7 @@ from bot.core.context import Services
 from bot.digest.build import send_scheduled
 from bot.digest.schedule import last_slot, period_of_slot
 from bot.domain.chats import COMMITTEE
+from bot.privacy import reveal
 from bot.proposals.cosign import close_expired_windows
 from storage.crud import inbox as inbox_crud
 from storage.crud import outbox as outbox_crud
@@ -56,7 +57,14 @@ class Jobs:
         """Everything due at `now` (the services' clock by default); errors are logged."""
         async with self._lock:
             now = now or self.services.now()
-            for job in (self.reminders, self.digest, self.proposal_windows, self.housekeeping):
+            jobs = (
+                self.reminders,
+                self.digest,
+                self.proposal_windows,
+                self.reveal_requests,
+                self.housekeeping,
+            )
+            for job in jobs:
                 ok = True
                 try:
                     await job(now)
@@ -79,6 +87,12 @@ class Jobs:
             session_factory=self.session_factory,
             services=self.services,
             now=now,
+        )
+
+    async def reveal_requests(self, now: datetime) -> int:
+        """Requests to reveal an anonymous author that no second admin approved in time."""
+        return await reveal.expire_due(
+            session_factory=self.session_factory, services=self.services, now=now
         )
 
     async def digest(self, now: datetime) -> bool:

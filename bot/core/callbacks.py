@@ -75,3 +75,10 @@ class PublicCB(CallbackData, prefix="pb"):
     action: str  # page | open | follow | unfollow | support
     case_id: int = 0
     page: int = 0
+
+
+class RevealCB(CallbackData, prefix="rv"):
+    """An admin's answer to another admin's request to reveal an anonymous case's author."""
+
+    action: str  # ok (approve) | no (refuse)
+    request_id: int

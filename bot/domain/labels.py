@@ -132,4 +132,29 @@ TRANSITION_ERROR = {
     "wrong_chat": N_("This case belongs to another chat; nothing was changed."),
     "merge_target_other_chat": N_("That case belongs to another chat; it cannot be merged into."),
     "not_yours": N_("Only the officer who was asked can do this."),
+    "no_such_case": N_("No case with that number."),
+    "reveal_private_only": N_("Use this command in a private chat with the bot."),
+    "reveal_not_anonymous": N_(
+        "This case is not anonymous: the officers already see who wrote it."
+    ),
+    "reveal_no_author": N_("Who wrote this case can no longer be found (their data was erased)."),
+    "reveal_pending": N_(
+        "A request to reveal this case's author is already waiting for a second admin."
+    ),
+    "reveal_no_second_admin": N_(
+        "No other admin could approve it: a reveal needs two different admins."
+    ),
+    "reveal_reason_short": N_(
+        "The reason is too short: describe the imminent risk in a full sentence."
+    ),
+    "reveal_reason_long": N_("The reason is too long: keep it to a short paragraph."),
+    "reveal_already_approved": N_("This request has already been approved by another admin."),
+    "reveal_already_refused": N_("This request has already been refused by another admin."),
+    "reveal_expired": N_(
+        "This request has expired; nothing was revealed. Ask again if the risk remains."
+    ),
+    "reveal_own_request": N_("You asked for this reveal: a different admin must approve it."),
+    "reveal_key_missing": N_(
+        "The author's seal cannot be opened with the current IDENTITY_KEY; nothing was revealed."
+    ),
 }
