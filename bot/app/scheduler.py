@@ -1,4 +1,4 @@
-"""Background jobs: the daily deadline reminder and the weekly digest.
+"""Background jobs: the daily deadline reminder, the weekly digest, mutes that run out.
 
 One APScheduler interval job ticks (at start-up, then every minute); each tick asks, with the
 services' clock, what is due and not yet claimed. So a slot missed while the bot was down is
@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.cases.mutes import release_due
 from bot.cases.reminders import send_reminders
 from bot.casework.deadlines import calendar_of
 from bot.core.config import parse_schedule
@@ -56,7 +57,13 @@ class Jobs:
         """Everything due at `now` (the services' clock by default); errors are logged."""
         async with self._lock:
             now = now or self.services.now()
-            for job in (self.reminders, self.digest, self.proposal_windows, self.housekeeping):
+            for job in (
+                self.reminders,
+                self.digest,
+                self.proposal_windows,
+                self.mutes,
+                self.housekeeping,
+            ):
                 ok = True
                 try:
                     await job(now)
@@ -79,6 +86,12 @@ class Jobs:
             session_factory=self.session_factory,
             services=self.services,
             now=now,
+        )
+
+    async def mutes(self, now: datetime) -> int:
+        """Mutes whose time ran out end; what they held reaches the officers."""
+        return await release_due(
+            session_factory=self.session_factory, services=self.services, now=now
         )
 
     async def digest(self, now: datetime) -> bool:

@@ -132,4 +132,6 @@ TRANSITION_ERROR = {
     "wrong_chat": N_("This case belongs to another chat; nothing was changed."),
     "merge_target_other_chat": N_("That case belongs to another chat; it cannot be merged into."),
     "not_yours": N_("Only the officer who was asked can do this."),
+    "no_student": N_("This case has no student to mute: they deleted their data."),
+    "not_muted": N_("The author of this case is not muted."),
 }
