@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import func, select
 
+from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import State
 from storage.models import InboxUpdate
+from tests.conftest import IN_CI
 from tests.support.harness import Harness
 from tests.support.officer_helpers import (
     advance,
     freeze_clock,
+    officer_harness,
     received,
     seed_case,
     seed_student,
@@ -119,3 +125,42 @@ async def test_officers_and_admins_are_not_limited(harness: Harness) -> None:
     await h.settle()
     assert len(received(h, h.admin.id, since)) == 6
     assert len(received(h, alice, since)) == 4  # three answers and the notice
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if IN_CI:
+            pytest.fail("CI=true but TEST_REDIS_URL is not set: Redis tests must run in CI")
+        pytest.skip("TEST_REDIS_URL not set")
+    client = Redis.from_url(url)
+    await client.flushdb()
+    await client.aclose()
+    return url
+
+
+async def test_with_redis_the_count_is_shared_and_names_nobody(
+    emulator: BotAPIEmulator, tmp_path: Path, redis_url: str
+) -> None:
+    database_url = f"sqlite+aiosqlite:///{tmp_path}/flood.db"
+    async with officer_harness(
+        emulator, database_url, redis_url=redis_url, limit_messages_per_minute=5
+    ) as h:
+        assert h.app is not None
+        clock = freeze_clock(h)
+        clock[0] = clock[0].replace(second=0, microsecond=0)
+        alice = await seed_student(h, 1001, "Alice")
+        since = len(h.emu.requests)
+        for _ in range(8):
+            await alice.send("/my")
+        await h.settle()
+        texts = received(h, alice, since)
+        assert len(texts) == 6 and sum(FLOOD_TEXT in t for t in texts) == 1
+
+        client = Redis.from_url(redis_url)
+        try:
+            keys = [k.decode() async for k in client.scan_iter(match="sv:flood:*")]
+        finally:
+            await client.aclose()
+        assert len(keys) == 1 and str(alice.id) not in keys[0]
