@@ -75,6 +75,8 @@ async def mute(
         )
     else:
         current.until, current.reason, current.officer_id = until, reason, actor.user_id
+        # Told the old end, the student is told the new one with their next message.
+        current.notified_at = None
         session.add(current)
     event = await log_event(
         session=session, services=services, case=case, action="mute", actor=actor, text=reason
