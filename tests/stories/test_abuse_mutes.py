@@ -10,14 +10,17 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app.scheduler import Jobs
+from bot.devkit.emulator import BotAPIEmulator
 from bot.privacy.personal_data import erase_user
 from storage.models import HeldMessage, Mute
 from tests.support.harness import Harness
 from tests.support.officer_helpers import (
+    SENSITIVE_CHAT,
     advance,
     card,
     events_of,
     freeze_clock,
+    officer_harness,
     received,
     reply_to_card,
     say,
@@ -181,3 +184,23 @@ async def test_a_wrong_mute_command_explains_itself(harness: Harness, command: s
     freeze_clock(h)
     await say(h, command)
     assert "/mute G2026-0042 3d" in (h.last(h.group).text or "")
+
+
+async def test_a_sensitive_cases_author_is_muted_only_from_the_sensitive_chat(
+    emulator: BotAPIEmulator, database_url: str
+) -> None:
+    small = emulator.add_group(chat_id=SENSITIVE_CHAT, title="心理与安全小组")
+    async with officer_harness(emulator, database_url, sensitive_chat_id=SENSITIVE_CHAT) as h:
+        li = h.emu.add_user(5002, "李老师", username="officer_li")
+        small.add_member(li)
+        await say(h, "/officer 5002", who=h.admin)
+        freeze_clock(h)
+        alice = await seed_student(h, 1001, "Alice")
+        number = await seed_case(h, alice, "室友长期言语侮辱我，我很焦虑。", category="harassment")
+
+        await say(h, f"/mute {number} 1d 理由")  # from the main chat, by its officer
+        assert "属于另一个群" in (h.last(h.group).text or "")
+        assert await mutes(h) == []
+
+        await say(h, f"/mute {number} 1d 理由", who=li, chat=small)
+        assert [m.user_id for m in await mutes(h)] == [alice.id]
