@@ -135,6 +135,8 @@ class CaseEvent(SQLModel, table=True):
     text: str | None = None
     public: bool = True
     created_at: datetime = _now()
+    # A mute decided on the case: when it ends (its reason is the text).
+    until: datetime | None = _ts()
 
 
 class CaseFollower(SQLModel, table=True):
@@ -283,6 +285,10 @@ class PendingInput(SQLModel, table=True):
     created_at: datetime = _now()
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
+
+# Imported for their tables; kept apart so this file stays readable.
+from storage.models_abuse import HeldMessage as HeldMessage  # noqa: E402
+from storage.models_abuse import Mute as Mute  # noqa: E402
 
 # The digest reads events by time (answers, ratings, state changes in a period), cases by
 # their first response, and duplicates by what they were merged into; appended here rather

@@ -51,6 +51,9 @@ def students(_: Translate) -> list[BotCommand]:
 def officers(_: Translate) -> list[BotCommand]:
     return _menu(
         ("queue", _("Open cases, oldest first")),
+        ("mute", _("Mute a case's author for a while, with a reason")),
+        ("unmute", _("End a case author's mute; what was held arrives")),
+        ("discard", _("Drop what a muted author sent, unread")),
         ("cancel", _("Drop the text I was asked for")),
         ("help", _("Officers' commands")),
     )

@@ -11,6 +11,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app.flood import FloodGate, window_for
 from bot.app.metrics import Metrics, MetricsMiddleware
 from bot.app.middlewares import ArrivalMiddleware, TransactionMiddleware, UserMiddleware
 from bot.core.context import Services
@@ -44,6 +45,11 @@ def build_dispatcher(
     dp.update.outer_middleware(ArrivalMiddleware())
     dp.update.outer_middleware(TransactionMiddleware(session_factory, urgency, fsm))
     dp.update.outer_middleware(UserMiddleware(services))
+    # After the user is known (officers are exempt), inside the transaction (a dropped update
+    # still leaves the inbox, and its notice is a row of the outbox).
+    dp.update.outer_middleware(
+        FloodGate(services, window_for(fsm.inner, services.settings.bot_token))
+    )
     renderer = services.renderer
     dp.include_routers(
         fallback.build_cancel_router(),

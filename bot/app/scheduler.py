@@ -1,4 +1,4 @@
-"""Background jobs: the daily deadline reminder and the weekly digest.
+"""Background jobs: the daily deadline reminder, the weekly digest, mutes that run out.
 
 One APScheduler interval job ticks (at start-up, then every minute); each tick asks, with the
 services' clock, what is due and not yet claimed. So a slot missed while the bot was down is
@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.cases.mutes import release_due
 from bot.cases.reminders import send_reminders
 from bot.casework.deadlines import calendar_of
 from bot.core.config import parse_schedule
@@ -62,6 +63,7 @@ class Jobs:
                 self.digest,
                 self.proposal_windows,
                 self.reveal_requests,
+                self.mutes,
                 self.housekeeping,
             )
             for job in jobs:
@@ -92,6 +94,12 @@ class Jobs:
     async def reveal_requests(self, now: datetime) -> int:
         """Requests to reveal an anonymous author that no second admin approved in time."""
         return await reveal.expire_due(
+            session_factory=self.session_factory, services=self.services, now=now
+        )
+
+    async def mutes(self, now: datetime) -> int:
+        """Mutes whose time ran out end; what they held reaches the officers."""
+        return await release_due(
             session_factory=self.session_factory, services=self.services, now=now
         )
 

@@ -25,6 +25,7 @@ from bot.domain import labels
 from bot.domain.workflow import OPEN_STATES, UNSUBMITTED, Kind, Role, State
 from bot.proposals import views as proposal_views
 from storage.crud import cases as cases_crud
+from storage.crud import mutes as mutes_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
 from storage.db import READ_ONLY
@@ -157,6 +158,7 @@ class CardPublisher(Publisher):
                 proposal = await proposal_views.build(
                     session=session, services=self.services, case=case
                 )
+            mute = await mutes_crud.shown_on(session=session, case_id=case.id)
         now = self.services.now()
         due = case.first_response_due_at if case.first_response_at is None else case.answer_due_at
         department_due = (
@@ -184,6 +186,9 @@ class CardPublisher(Publisher):
             department_overdue=department_due is not None and department_due < now,
             merged_into=merged_into,
             proposal=proposal,
+            # A mute decided on this case, while it lasts (never one decided on another case
+            # of the same author: that would tell who wrote an anonymous one).
+            mute=mute if mute and mute.action == "mute" and (mute.until or now) > now else None,
         )
 
     async def thread_target(self, case_id: int) -> dict[str, Any]:

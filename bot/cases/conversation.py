@@ -23,6 +23,7 @@ from bot.domain.workflow import (
 )
 from bot.proposals import answers as proposal_answers
 from storage.crud import cases as cases_crud
+from storage.crud import mutes as mutes_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import Case
 
@@ -79,8 +80,25 @@ async def officer_reply(
     )
     if copy_from is not None:
         rows += _copies([row for row in rows if row.kind == "send"], copy_from, case_id)
+    rows += await _reach_note(session, services, case)
     await outbox_crud.enqueue(session=session, messages=rows)
     return True
+
+
+async def _reach_note(session: AsyncSession, services: Services, case: Case) -> list[Any]:
+    """A line in the thread when the student cannot be written to (their data is erased) or
+    cannot answer (muted). One who blocked the bot is reported by the delivery itself, which
+    is where that is found out (`delivery_failed`)."""
+    if case.submitter_id is None:
+        return notify.to_thread(
+            services=services, case=case, template="group/note_reply_erased.html"
+        )
+    muted = await mutes_crud.active(session=session, user_id=case.submitter_id, now=services.now())
+    if muted is None:
+        return []
+    return notify.to_thread(
+        services=services, case=case, template="group/note_reply_muted.html", until=muted.until
+    )
 
 
 def _copies(rows: list[Any], source: tuple[int, int], case_id: int) -> list[Any]:

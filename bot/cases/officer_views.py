@@ -60,3 +60,8 @@ async def open_listed_card(
     already in the chat. Raises `TransitionError` as `card_buttons` does."""
     await guard.officer_case(session=session, services=services, actor=actor, case_id=case_id)
     return await batching.open_card(session=session, case_id=case_id)
+
+
+async def case_by_number(*, session: AsyncSession, number: str) -> Case | None:
+    """The case an officer names by its number (whether they may act on it is the action's)."""
+    return await cases_crud.get_case_by_number(session=session, number=number)

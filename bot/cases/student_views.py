@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import conversation
+from bot.cases import conversation, mutes
 from bot.cases.actions import apply_action
 from bot.core.callbacks import MyCaseCB
 from bot.core.context import Services
@@ -82,7 +82,16 @@ async def add_information(
     attachments: list[dict[str, Any]],
     acknowledge: bool = True,
 ) -> None:
-    """Raises `TransitionError` when the case takes nothing more."""
+    """Raises `TransitionError` when the case takes nothing more. A muted student's is held."""
+    if await mutes.hold_for_case(
+        session=session,
+        services=services,
+        user=user,
+        case_id=case_id,
+        text=text,
+        attachments=attachments,
+    ):
+        return
     case = await conversation.student_message(
         session=session,
         services=services,

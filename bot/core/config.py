@@ -178,6 +178,10 @@ class Settings(BaseSettings):
     # How long a text an officer was asked for (an answer, a reason) is awaited, and how long
     # its preview may wait for 发送, before it lapses and nothing is sent.
     pending_input_minutes: int = Field(default=30, gt=0)
+    # What one student may send (0: no limit): new cases in any 24 hours, and messages (and
+    # button presses) to the bot in a minute; past the latter, one notice a minute.
+    limit_submissions_per_day: int = Field(default=5, ge=0)
+    limit_messages_per_minute: int = Field(default=30, ge=0)
     # Where `run` serves /healthz and /metrics (host:port); empty: no HTTP server. Local by
     # default: the metrics are for a scraper on the same host or network, not the internet.
     http_listen: str = "127.0.0.1:8080"

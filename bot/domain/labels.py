@@ -157,4 +157,6 @@ TRANSITION_ERROR = {
     "reveal_key_missing": N_(
         "The author's seal cannot be opened with the current IDENTITY_KEY; nothing was revealed."
     ),
+    "no_student": N_("This case has no student to mute: they deleted their data."),
+    "not_muted": N_("The author of this case is not muted."),
 }

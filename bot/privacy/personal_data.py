@@ -20,6 +20,7 @@ from bot.proposals import drafts as proposals
 from bot.proposals.core import channel_rows
 from storage.crud import cases as cases_crud
 from storage.crud import erasure
+from storage.crud import mutes as mutes_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as proposals_crud
 from storage.models import Case, CaseEvent, CongressSession, Representative, User
@@ -97,6 +98,7 @@ async def erase_user(*, session: AsyncSession, services: Services, user_id: int)
         .values(text=None)
     )
     await erasure.unlink_from_cases(session=session, user_id=user_id)
+    await mutes_crud.forget_user(session=session, user_id=user_id)
     await erasure.forget_messages(session=session, traces=traces)
     await erasure.scrub_files(session=session, traces=traces)
     await session.execute(delete(User).where(col(User.id) == user_id))

@@ -12,7 +12,8 @@ from aiogram.types import (
     Message,
 )
 
-from bot.cases.actions import check_text, submit_case
+from bot.cases import limits, mutes
+from bot.cases.actions import check_text
 from bot.core.callbacks import SubmitCB
 from bot.core.context import Turn
 from bot.core.render import Renderer, Translate
@@ -24,14 +25,15 @@ from bot.domain.workflow import (
 )
 from handlers.common import (
     MENU_NEW,
+    Refused,
     ask_college,
     close_buttons,
     consented_router,
-    finish_unless_refused,
     free_input,
     main_menu,
     menu_command,
     say_unsupported,
+    unless_refused,
 )
 from handlers.media import attachment_of
 from handlers.students import submit_steps as steps
@@ -40,6 +42,8 @@ from handlers.students.submit_steps import NewCase
 
 async def new(message: Message, state: FSMContext, turn: Turn) -> None:
     await state.clear()
+    if await _over_daily_limit(message, turn):
+        return
     if turn.services.org.college(turn.sender.college_code) is None:
         # Every case is routed by college, so there is none to submit without one.
         await ask_college(message, turn)
@@ -171,10 +175,41 @@ async def send(query: CallbackQuery, state: FSMContext, turn: Turn, _: Translate
             _("This step is no longer active. Send /new to start again."), show_alert=True
         )
         return
-    submitted = submit_case(
-        session=turn.session, services=turn.services, submitter=turn.sender, draft=draft
+    if await _over_daily_limit(query.message, turn):
+        # Reached meanwhile (another draft sent first): this one is not sent.
+        await state.clear()
+        await close_buttons(query)
+        return
+    submitted = await unless_refused(
+        query,
+        _,
+        mutes.submit_or_hold(
+            session=turn.session, services=turn.services, submitter=turn.sender, draft=draft
+        ),
     )
-    await finish_unless_refused(query, state, _, submitted, _("Sent"))
+    if submitted is Refused.REFUSED:
+        return
+    await state.clear()
+    # A muted student's case is kept, to be sent when the mute ends (they were told so).
+    await close_buttons(query, _("Sent") if submitted is not None else _("Kept for later"))
+
+
+async def _over_daily_limit(message: steps.Reply, turn: Turn) -> bool:
+    """True, with the student told from when they may submit again, past the daily limit."""
+    again = await limits.next_submission_at(
+        session=turn.session, services=turn.services, user_id=turn.sender.id
+    )
+    if again is None:
+        return False
+    if isinstance(message, Message):
+        await message.answer(
+            turn.render(
+                "student/limit_submissions.html",
+                limit=turn.services.settings.limit_submissions_per_day,
+                again=again,
+            )
+        )
+    return True
 
 
 async def stale(query: CallbackQuery, _: Translate) -> None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, true, update
@@ -202,3 +202,18 @@ async def count_overdue(
         col(Case.state).in_(states), first | answer, _in_categories(categories, exclude)
     )
     return int(await session.scalar(stmt) or 0)
+
+
+async def count_recent_submissions(
+    *, session: AsyncSession, user_id: int, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many cases the student submitted since `since`, and when the earliest of them was:
+    the daily limit's count and the moment it eases. The one query that asks who submitted
+    for this purpose, so sealed authorship has one place to answer it."""
+    stmt = select(func.count(), func.min(col(Case.created_at))).where(
+        col(Case.submitter_id) == user_id, col(Case.created_at) >= since
+    )
+    count, earliest = (await session.execute(stmt)).one()
+    if earliest is not None and earliest.tzinfo is None:
+        earliest = earliest.replace(tzinfo=UTC)  # an aggregate skips the column's type on SQLite
+    return int(count or 0), earliest

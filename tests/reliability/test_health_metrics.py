@@ -164,7 +164,14 @@ async def test_a_scheduler_run_is_counted(harness: Harness, served: str) -> None
     assert harness.app is not None and harness.app.jobs is not None
     await harness.app.jobs.tick()
     _, text = await get(f"{served}/metrics")
-    for job in ("reminders", "digest", "proposal_windows", "reveal_requests", "housekeeping"):
+    for job in (
+        "reminders",
+        "digest",
+        "proposal_windows",
+        "reveal_requests",
+        "mutes",
+        "housekeeping",
+    ):
         assert sample(text, "studentvoice_scheduler_runs_total", job=job, result="ok") == 1
 
 

@@ -8,7 +8,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0013v"
+revision: str = "0013"
 down_revision: str | None = "0012"
 
 
