@@ -22,23 +22,22 @@ class Services:
     settings: Settings
     org: Organisation
     renderer: Renderer
-    # Built from the settings unless given (tests choose a key).
+    # From the settings unless given: see `sealer`.
     seal: IdentitySeal | None = None
     clock: Callable[[], datetime] = field(default=utcnow)
     group_locale: str = "zh_Hans"
     # Lives as long as the services so each year is looked up, and logged, once.
     statutory: StatutoryHolidays = field(default_factory=StatutoryHolidays)
 
-    def __post_init__(self) -> None:
+    @property
+    def sealer(self) -> IdentitySeal:
+        """Made on first use: commands that never touch an anonymous author (a digest sent
+        from the command line) neither need the key nor make its file."""
         if self.seal is None:
             key = self.settings.identity_key
             self.seal = load_seal(
                 key.get_secret_value() if key else None, self.settings.identity_key_file
             )
-
-    @property
-    def sealer(self) -> IdentitySeal:
-        assert self.seal is not None, "made in __post_init__"
         return self.seal
 
     def now(self) -> datetime:
