@@ -51,6 +51,8 @@ def students(_: Translate) -> list[BotCommand]:
 def officers(_: Translate) -> list[BotCommand]:
     return _menu(
         ("queue", _("Open cases, oldest first")),
+        ("case", _("Open a case by its number")),
+        ("find", _("Search the cases' texts")),
         ("cancel", _("Drop the text I was asked for")),
         ("help", _("Officers' commands")),
     )

@@ -75,3 +75,10 @@ class PublicCB(CallbackData, prefix="pb"):
     action: str  # page | open | follow | unfollow | support
     case_id: int = 0
     page: int = 0
+
+
+class FindCB(CallbackData, prefix="fd"):
+    """A page of /find's results; the words are read again from the /find the results reply to
+    (they would not fit in a button's 64 bytes)."""
+
+    page: int

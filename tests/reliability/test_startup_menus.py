@@ -30,7 +30,7 @@ STUDENTS = [
     "mydata",
     "deleteme",
 ]
-OFFICERS = ["queue", "cancel", "help"]
+OFFICERS = ["queue", "case", "find", "cancel", "help"]
 OFFICERS_ADMINS = [*OFFICERS, "failed", "officer", "unofficer", "liaison", "unliaison", "bind"]
 
 
