@@ -1,10 +1,12 @@
 """The search structures each database builds its own way: SQLite's FTS5 table (trigram
-tokenizer) kept by triggers, PostgreSQL's `pg_trgm` GIN indexes. Their migration owns them;
-the models describe the schema both databases share, so comparing the two leaves these out.
+tokenizer) over `cases.text`, kept by triggers; PostgreSQL's `pg_trgm` GIN index on it. A
+proposal's case text begins with its title (`bot.proposals.core.case_text`), so titles are
+found too. Their migration owns them; the models describe the schema both databases share, so
+comparing the two leaves these out.
 
-A migration that rebuilds `cases` or `proposals` on SQLite (Alembic's batch mode copies the
-table and drops the old one) drops the triggers with it and must create them again
-(`sqlite_triggers`); the search stories fail if it does not.
+A migration that rebuilds `cases` on SQLite (Alembic's batch mode copies the table and drops
+the old one) drops the triggers with it and must create them again (`sqlite_triggers`); the
+search stories fail if it does not.
 """
 
 from __future__ import annotations
@@ -12,37 +14,17 @@ from __future__ import annotations
 from typing import Any
 
 FTS_TABLE = "case_search"
-PG_INDEXES = frozenset({"ix_cases_text_trgm", "ix_proposals_title_trgm"})
-
-# What a case is found by: its text, and a proposal's title.
-_BODY = (
-    "SELECT c.id, c.text || coalesce(char(10) || p.title, '') FROM cases c "
-    "LEFT JOIN proposals p ON p.case_id = c.id"
-)
-
-
-def _refresh(case: str) -> str:
-    return (
-        f"DELETE FROM {FTS_TABLE} WHERE rowid = {case}; "
-        f"INSERT INTO {FTS_TABLE}(rowid, body) {_BODY} WHERE c.id = {case};"
-    )
+PG_INDEXES = frozenset({"ix_cases_text_trgm"})
 
 
 def sqlite_triggers() -> dict[str, str]:
-    """The triggers that keep `case_search` in step with cases and proposals, by name."""
+    """The triggers that keep `case_search` in step with `cases`, by name."""
+    insert = f"INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.id, new.text);"
+    delete = f"DELETE FROM {FTS_TABLE} WHERE rowid = old.id;"
     on = {
-        "case_search_case_insert": ("AFTER INSERT ON cases", _refresh("new.id")),
-        "case_search_case_text": ("AFTER UPDATE OF text ON cases", _refresh("new.id")),
-        "case_search_case_delete": (
-            "AFTER DELETE ON cases",
-            f"DELETE FROM {FTS_TABLE} WHERE rowid = old.id;",
-        ),
-        "case_search_proposal_insert": ("AFTER INSERT ON proposals", _refresh("new.case_id")),
-        "case_search_proposal_title": (
-            "AFTER UPDATE OF title ON proposals",
-            _refresh("new.case_id"),
-        ),
-        "case_search_proposal_delete": ("AFTER DELETE ON proposals", _refresh("old.case_id")),
+        "case_search_insert": ("AFTER INSERT ON cases", insert),
+        "case_search_text": ("AFTER UPDATE OF text ON cases", f"{delete} {insert}"),
+        "case_search_delete": ("AFTER DELETE ON cases", delete),
     }
     return {
         name: f"CREATE TRIGGER {name} {when} FOR EACH ROW BEGIN {body} END"
@@ -52,11 +34,11 @@ def sqlite_triggers() -> dict[str, str]:
 
 def sqlite_fill() -> str:
     """The index built from the rows already there."""
-    return f"INSERT INTO {FTS_TABLE}(rowid, body) {_BODY}"
+    return f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT id, text FROM cases"
 
 
 def is_search_object(name: str | None, type_: str) -> bool:
-    """The FTS5 table and its shadow tables (`case_search_data`, …), or a trigram index."""
+    """The FTS5 table and its shadow tables (`case_search_data`, …), or the trigram index."""
     if name is None:
         return False
     if type_ == "table":

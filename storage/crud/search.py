@@ -1,16 +1,16 @@
-"""Finding cases by words in their text (and a proposal's title), each database its own way
-(`storage.search_schema`): SQLite's FTS5 trigram index, PostgreSQL's `pg_trgm` indexes."""
+"""Finding cases by words in their text (a proposal's begins with its title), each database its
+own way (`storage.search_schema`): SQLite's FTS5 trigram index, PostgreSQL's `pg_trgm` one."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import column, func, literal_column, or_, select, table
+from sqlalchemy import column, func, literal_column, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import Case, Proposal
+from storage.models import Case
 from storage.search_schema import FTS_TABLE
 
 # A trigram index finds a word of three characters or more; a shorter one is looked for
@@ -55,8 +55,7 @@ def _fts5(terms: Sequence[str]) -> list[Any]:
     """The FTS5 table for words of three characters or more; it finds no shorter ones (not even
     through LIKE), which are looked for in the texts themselves."""
     long = [term for term in terms if len(term) >= TRIGRAM]
-    short = [term for term in terms if len(term) < TRIGRAM]
-    conditions = _like(short, col(Case.text).like, col(Proposal.title).like)
+    conditions = [col(Case.text).like(f"%{term}%") for term in terms if len(term) < TRIGRAM]
     if long:
         fts = table(FTS_TABLE, column("rowid"))
         # A quoted phrase is matched as a substring by the trigram tokenizer; terms hold no quote.
@@ -67,13 +66,6 @@ def _fts5(terms: Sequence[str]) -> list[Any]:
 
 
 def _trigram(terms: Sequence[str]) -> list[Any]:
-    """ILIKE, which the GIN trigram indexes answer for terms of three characters or more."""
-    return _like(terms, col(Case.text).ilike, col(Proposal.title).ilike)
-
-
-def _like(terms: Sequence[str], text: Any, title: Any) -> list[Any]:
-    """Each term in the case's text or its proposal's title (terms hold no % or _)."""
-    titles = select(col(Proposal.case_id))
-    return [
-        or_(text(f"%{term}%"), col(Case.id).in_(titles.where(title(f"%{term}%")))) for term in terms
-    ]
+    """ILIKE, which the GIN trigram index answers for terms of three characters or more (terms
+    hold no % or _)."""
+    return [col(Case.text).ilike(f"%{term}%") for term in terms]

@@ -29,6 +29,7 @@ from tests.support.officer_helpers import (
 from tests.support.officer_helpers import (
     card as card_of,
 )
+from tests.support.proposal_helpers import seed_congress, seed_proposal, seed_representatives
 
 ELSEWHERE = "该案件不在本群处理"
 IDENTITY = re.compile(r"424242|Xiaoyu|xiaoyu_l", re.IGNORECASE)
@@ -204,3 +205,21 @@ async def test_a_search_with_nothing_to_look_for_is_answered_and_changes_nothing
 
     assert len(await case_rows(h)) == before
     assert h.last(h.group).buttons() == []
+
+
+async def test_proposals_are_found_by_title_and_text_once_they_reach_the_officers(
+    harness: Harness,
+) -> None:
+    h = harness
+    session_id = await seed_congress(h)
+    alice, carol, dave = await seed_representatives(h, session_id, 1001, 1003, 1004)
+    sent = await seed_proposal(h, alice, cosigners=(carol, dave))
+    cosigning = await seed_proposal(h, carol, title="关于增设自习室夜间照明的提案")
+
+    found = await ask(h, "/find 图书馆考试周")  # in its title
+    assert sent in found and "共找到 1 件" in found
+    # In its problem, written after the draft was made: the index followed the text.
+    assert sent in await ask(h, "/find 无处自习")
+    # Still collecting co-signatures: its proposer's business, not the officers' yet.
+    assert "未找到相关案件" in await ask(h, "/find 自习室夜间照明")
+    assert await ask(h, f"/case {cosigning}") == "没有该编号的反馈。"

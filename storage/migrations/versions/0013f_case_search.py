@@ -1,4 +1,4 @@
-"""case search: FTS5 (trigram) on SQLite, pg_trgm GIN indexes on PostgreSQL"""
+"""case search: FTS5 (trigram) on SQLite, a pg_trgm GIN index on PostgreSQL"""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ def upgrade() -> None:
     # A trusted extension since PostgreSQL 13: the database's owner may create it.
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.execute("CREATE INDEX ix_cases_text_trgm ON cases USING gin (text gin_trgm_ops)")
-    op.execute("CREATE INDEX ix_proposals_title_trgm ON proposals USING gin (title gin_trgm_ops)")
 
 
 def downgrade() -> None:
@@ -30,5 +29,4 @@ def downgrade() -> None:
         op.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
         return
     # The extension stays: something else in the database may use it.
-    op.execute("DROP INDEX IF EXISTS ix_proposals_title_trgm")
     op.execute("DROP INDEX IF EXISTS ix_cases_text_trgm")
