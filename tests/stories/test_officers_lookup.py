@@ -16,9 +16,11 @@ from tests.support.officer_helpers import (
     ACCEPT,
     SENSITIVE_CHAT,
     act,
+    advance,
     case_of,
     case_rows,
     forward,
+    freeze_clock,
     officer_harness,
     received,
     reply_to_card,
@@ -50,18 +52,21 @@ async def ask(
 
 async def test_case_shows_card_timeline_holder_due_date_and_link(harness: Harness) -> None:
     h = harness
+    clock = freeze_clock(h)
     alice = await seed_student(h, 1001, "Alice", username="alice_w")
     number = await seed_case(h, alice)
     await act(h, number, ACCEPT)
     await reply_to_card(h, number, "#内部 已电话联系后勤，周五前答复。")
     await forward(h, number)
+    assert "已超时" not in await ask(h, f"/case {number}")
+    advance(clock, days=40)
 
     shown = await ask(h, f"/case {number.lower()}")
 
     card, _, rest = shown.partition("经办")
     assert number in card and "食堂二楼的饭菜" in card and "Alice" in card  # the card itself
     assert "办理中 → 后勤保障处" in card
-    assert "部门答复期限" in card  # the department's due date
+    assert "部门答复期限" in card and "已超时" in card  # the department's due date, overdue
     assert "后勤保障处 · 王老师" in rest  # who holds it
     # Where its card is: a link to the card's message in this chat.
     link = f"https://t.me/c/{str(OFFICERS_CHAT)[4:]}/{card_of(h, number).message_id}"
