@@ -54,12 +54,9 @@ async def find_view(
     if request.empty:
         raise CannotSearch("empty")
     states, categories, colleges = _filters(services, request)
-    scope, exclude = await chat_scope(session=session, services=services, chat_id=chat_id)
-    if categories is not None and scope is not None:
-        categories = [c for c in categories if (c in scope) != exclude]
-        scope, exclude = categories, False
-    elif categories is not None:
-        scope = categories
+    scope, exclude = _narrow(
+        await chat_scope(session=session, services=services, chat_id=chat_id), categories
+    )
 
     async def load(page: int) -> tuple[list[Any], int]:
         return await search_crud.search_cases(
@@ -140,6 +137,18 @@ def _filters(
         if not found:
             raise CannotSearch("unknown_filter", value)
     return states, categories, colleges
+
+
+def _narrow(
+    scope: tuple[list[str] | None, bool], categories: list[str] | None
+) -> tuple[list[str] | None, bool]:
+    """The chat's categories (as `chat_scope` gives them) narrowed to those a filter names."""
+    chat_categories, exclude = scope
+    if categories is None:
+        return scope
+    if chat_categories is None:
+        return categories, False
+    return [c for c in categories if (c in chat_categories) != exclude], False
 
 
 def _folded(names: set[str]) -> set[str]:

@@ -73,7 +73,8 @@ async def find(message: Message, command: CommandObject, turn: Turn, _: Translat
             query=command.args or "",
         )
     except finder.CannotSearch as refused:
-        await message.reply(_(CANNOT_SEARCH[refused.reason]) % {"value": refused.value})
+        said = _(CANNOT_SEARCH[refused.reason])
+        await message.reply(said % {"value": refused.value} if refused.value else said)
         return
     markup = InlineKeyboardMarkup.model_validate(found.markup) if found.markup else None
     await message.reply(found.text, reply_markup=markup)
