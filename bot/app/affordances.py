@@ -51,6 +51,8 @@ def students(_: Translate) -> list[BotCommand]:
 def officers(_: Translate) -> list[BotCommand]:
     return _menu(
         ("queue", _("Open cases, oldest first")),
+        ("case", _("Open a case by its number")),
+        ("find", _("Search the cases' texts")),
         ("mute", _("Mute a case's author for a while, with a reason")),
         ("unmute", _("End a case author's mute; what was held arrives")),
         ("discard", _("Drop what a muted author sent, unread")),

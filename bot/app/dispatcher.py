@@ -23,6 +23,7 @@ from handlers.admin import setup as admin_setup
 from handlers.committee import digest as committee_digest
 from handlers.liaison import answers as liaison_answers
 from handlers.officers import desk as officers_desk
+from handlers.officers import lookup as officers_lookup
 from handlers.proposals import drafting, representatives
 from handlers.proposals import officers as proposal_officers
 from handlers.students import my_cases, privacy, proposal_board, start, submit
@@ -67,6 +68,7 @@ def build_dispatcher(
         admin_setup.build_router(),
         proposal_officers.build_router(),
         officers_desk.build_router(),
+        officers_lookup.build_private_router(),
         fallback.build_router(),
     )
     return dp

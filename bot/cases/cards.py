@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import keyboards
 from bot.casework.chats import binding_for
+from bot.core.context import Services
 from bot.delivery.errors import ThreadUnavailable
 from bot.delivery.kinds import Publisher
 from bot.domain import labels
@@ -48,24 +49,8 @@ class CardPublisher(Publisher):
             if case is None:
                 raise ThreadUnavailable("case vanished", 3600)
             binding = await binding_for(session=session, services=self.services, case=case)
-            actor = await self._last_actor(session, case)
+            actor = await last_officer(session=session, case=case)
         return case, binding, actor
-
-    async def _last_actor(self, session: AsyncSession, case: Case) -> str:
-        """Officers are named to each other; a student never is (anonymity applies here too)."""
-        assert case.id is not None
-        events = await cases_crud.events_of(session=session, case_id=case.id, public_only=False)
-        last = next((e for e in reversed(events) if e.to_state is not None), None)
-        if (
-            last is None
-            or last.actor_role not in (Role.OFFICER, Role.ADMIN)
-            or last.actor_id is None
-        ):
-            return ""
-        user = await users_crud.get_user(session=session, user_id=last.actor_id)
-        if user is None:
-            return ""
-        return " ".join(p for p in (user.first_name, user.last_name) if p) or f"#{user.id}"
 
     async def publish(self, case_id: int) -> Message | bool:
         case, binding, actor = await self._load(case_id)
@@ -141,55 +126,8 @@ class CardPublisher(Publisher):
         return title[:TOPIC_TITLE_LIMIT]
 
     async def render_card(self, case: Case, actor: str) -> str:
-        org, renderer = self.services.org, self.services.renderer
-        assert case.id is not None
         async with self.session_factory(execution_options={READ_ONLY: True}) as session:
-            attachments = await cases_crud.attachments_of(session=session, case_id=case.id)
-            submitter = None
-            if not case.anonymous and case.submitter_id is not None:
-                submitter = await users_crud.get_user(session=session, user_id=case.submitter_id)
-            merged_into = None
-            if case.merged_into_id is not None:
-                merged_into = await cases_crud.get_case(
-                    session=session, case_id=case.merged_into_id
-                )
-            proposal = None
-            if case.kind == Kind.PROPOSAL:
-                proposal = await proposal_views.build(
-                    session=session, services=self.services, case=case
-                )
-            mute = await mutes_crud.shown_on(session=session, case_id=case.id)
-        now = self.services.now()
-        due = case.first_response_due_at if case.first_response_at is None else case.answer_due_at
-        department_due = (
-            case.department_due_at
-            if case.department_code and case.state in (State.IN_PROGRESS, State.REOPENED)
-            else None
-        )
-        return renderer.render(
-            self.services.group_locale,
-            "group/card.html",
-            case=case,
-            state_label=proposal.state_label if proposal else labels.STATE[State(case.state)],
-            kind_label=labels.KIND[case.kind],  # type: ignore[index]
-            category=org.category(case.category_code),
-            college=org.college(case.college_code),
-            department=org.department(case.department_code),
-            attachments=len(attachments),
-            submitter=submitter,
-            actor=actor,
-            age_hours=int((now - case.created_at).total_seconds() // 3600),
-            due=due if case.state in OPEN_STATES else None,
-            overdue=case.state in OPEN_STATES and due is not None and due < now,
-            paused=case.state == State.NEEDS_INFO,
-            department_due=department_due,
-            department_overdue=department_due is not None and department_due < now,
-            merged_into=merged_into,
-            proposal=proposal,
-            # A mute decided on this case, while it lasts (never one decided on another case
-            # of the same author: that would tell who wrote an anonymous one).
-            mute=mute if mute and mute.action == "mute" and (mute.until or now) > now else None,
-        )
+            return await card_text(session=session, services=self.services, case=case, actor=actor)
 
     async def thread_target(self, case_id: int) -> dict[str, Any]:
         """Where a note about the case goes: its topic, or a reply to its card."""
@@ -224,3 +162,65 @@ class CardPublisher(Publisher):
             # an officer opens it (which wakes them), rather than crowd the chat meanwhile.
             raise ThreadUnavailable("card listed in a batch, not opened yet", PARKED_SECONDS)
         return {"chat_id": chat_id}
+
+
+async def last_officer(*, session: AsyncSession, case: Case) -> str:
+    """Officers are named to each other; a student never is (anonymity applies here too)."""
+    assert case.id is not None
+    events = await cases_crud.events_of(session=session, case_id=case.id, public_only=False)
+    last = next((e for e in reversed(events) if e.to_state is not None), None)
+    if last is None or last.actor_role not in (Role.OFFICER, Role.ADMIN) or last.actor_id is None:
+        return ""
+    user = await users_crud.get_user(session=session, user_id=last.actor_id)
+    if user is None:
+        return ""
+    return " ".join(p for p in (user.first_name, user.last_name) if p) or f"#{user.id}"
+
+
+async def card_text(*, session: AsyncSession, services: Services, case: Case, actor: str) -> str:
+    """The officers' card of a case, as posted in their chat and shown by `/case`; `actor`:
+    who acted last (`last_officer`)."""
+    org, renderer = services.org, services.renderer
+    assert case.id is not None
+    attachments = await cases_crud.attachments_of(session=session, case_id=case.id)
+    submitter = None
+    if not case.anonymous and case.submitter_id is not None:
+        submitter = await users_crud.get_user(session=session, user_id=case.submitter_id)
+    merged_into = None
+    if case.merged_into_id is not None:
+        merged_into = await cases_crud.get_case(session=session, case_id=case.merged_into_id)
+    proposal = None
+    if case.kind == Kind.PROPOSAL:
+        proposal = await proposal_views.build(session=session, services=services, case=case)
+    mute = await mutes_crud.shown_on(session=session, case_id=case.id)
+    now = services.now()
+    due = case.first_response_due_at if case.first_response_at is None else case.answer_due_at
+    department_due = (
+        case.department_due_at
+        if case.department_code and case.state in (State.IN_PROGRESS, State.REOPENED)
+        else None
+    )
+    return renderer.render(
+        services.group_locale,
+        "group/card.html",
+        case=case,
+        state_label=proposal.state_label if proposal else labels.STATE[State(case.state)],
+        kind_label=labels.KIND[case.kind],  # type: ignore[index]
+        category=org.category(case.category_code),
+        college=org.college(case.college_code),
+        department=org.department(case.department_code),
+        attachments=len(attachments),
+        submitter=submitter,
+        actor=actor,
+        age_hours=int((now - case.created_at).total_seconds() // 3600),
+        due=due if case.state in OPEN_STATES else None,
+        overdue=case.state in OPEN_STATES and due is not None and due < now,
+        paused=case.state == State.NEEDS_INFO,
+        department_due=department_due,
+        department_overdue=department_due is not None and department_due < now,
+        merged_into=merged_into,
+        proposal=proposal,
+        # A mute decided on this case, while it lasts (never one decided on another case of the
+        # same author: that would tell who wrote an anonymous one).
+        mute=mute if mute and mute.action == "mute" and (mute.until or now) > now else None,
+    )

@@ -82,3 +82,10 @@ class RevealCB(CallbackData, prefix="rv"):
 
     action: str  # ok (approve) | no (refuse)
     request_id: int
+
+
+class FindCB(CallbackData, prefix="fd"):
+    """A page of /find's results; the words are read again from the /find the results reply to
+    (they would not fit in a button's 64 bytes)."""
+
+    page: int

@@ -13,7 +13,7 @@ from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
 from handlers.common import NOT_COMMAND, Refused, done_unless_refused, error_text, unless_refused
-from handlers.officers import mutes, prompts
+from handlers.officers import lookup, mutes, prompts
 from handlers.officers.chat import (
     ask_case_text,
     case_of_message,
@@ -31,7 +31,12 @@ NOT_RELAYED = frozenset(
 def build_router() -> Router:
     router = officers_router("officers")
     # Replies to the bot's prompts first: whatever they say, they are never relayed.
-    router.include_routers(prompts.build_router(), mutes.build_router(), _build_cards_router())
+    router.include_routers(
+        prompts.build_router(),
+        lookup.build_router(),
+        mutes.build_router(),
+        _build_cards_router(),
+    )
     return router
 
 

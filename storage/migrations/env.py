@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on the metadata)
 from storage.db import create_engine
+from storage.search_schema import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -21,6 +22,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -40,7 +42,9 @@ def run() -> None:
         return
     if context.is_offline_mode():
         context.configure(
-            url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata
+            url=config.get_main_option("sqlalchemy.url"),
+            target_metadata=target_metadata,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 import storage.models  # noqa: F401
 from storage.migrate import MIGRATIONS
 from storage.revision import code_heads, revisions
+from storage.search_schema import include_object
 from tests.support.harness import reset_database
 
 
@@ -20,7 +21,9 @@ async def test_migrated_schema_matches_the_models(database_url: str) -> None:
     engine = await reset_database(database_url)
 
     def diff(connection: Connection) -> list[object]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        # The search structures are each database's own (`storage.search_schema`).
+        opts = {"compare_type": True, "include_object": include_object}
+        context = MigrationContext.configure(connection, opts=opts)
         return list(compare_metadata(context, SQLModel.metadata))
 
     try:

@@ -30,7 +30,7 @@ STUDENTS = [
     "mydata",
     "deleteme",
 ]
-OFFICERS = ["queue", "mute", "unmute", "discard", "cancel", "help"]
+OFFICERS = ["queue", "case", "find", "mute", "unmute", "discard", "cancel", "help"]
 OFFICERS_ADMINS = [*OFFICERS, "failed", "officer", "unofficer", "liaison", "unliaison", "bind"]
 
 
