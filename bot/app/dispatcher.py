@@ -19,6 +19,7 @@ from bot.delivery.urgency import Urgency
 from handlers import fallback
 from handlers.admin import setup as admin_setup
 from handlers.committee import digest as committee_digest
+from handlers.common import NoticeChanged
 from handlers.liaison import answers as liaison_answers
 from handlers.officers import desk as officers_desk
 from handlers.proposals import drafting, representatives
@@ -43,6 +44,7 @@ def build_dispatcher(
     dp.update.outer_middleware(ArrivalMiddleware())
     dp.update.outer_middleware(TransactionMiddleware(session_factory, urgency, fsm))
     dp.update.outer_middleware(UserMiddleware(services))
+    dp.message.outer_middleware(NoticeChanged())
     renderer = services.renderer
     dp.include_routers(
         fallback.build_cancel_router(),
