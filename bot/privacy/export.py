@@ -97,6 +97,7 @@ def _message_text(row: OutboxMessage) -> str | None:
 def document(rows: PersonalRows, *, notice_version: str, now: datetime) -> dict[str, Any]:
     """The export as plain data: what the JSON file holds, and what the HTML file shows."""
     user = rows.user
+    own_numbers = {own.case.id: own.case.number for own in rows.cases}
     return {
         "format": FORMAT,
         "generated_at": _iso(now),
@@ -181,14 +182,17 @@ def document(rows: PersonalRows, *, notice_version: str, now: datetime) -> dict[
             }
             for p, number in rows.pending_inputs
         ],
+        # About their own cases in full; the rest (menus, public lists, prompts, others'
+        # proposals, which may name other people) by when it was sent.
         "messages": [
             {
                 "id": m.id,
+                "case": own_numbers.get(m.case_id),
                 "method": m.method,
                 "status": m.status,
                 "created_at": _iso(m.created_at),
                 "sent_at": _iso(m.sent_at),
-                "text": _message_text(m),
+                "text": _message_text(m) if m.case_id in own_numbers else None,
             }
             for m in rows.messages
         ],
