@@ -133,7 +133,9 @@ async def collect(*, session: AsyncSession, user: User) -> PersonalRows:
         consent=await consent_crud.history(session=session, user_id=user_id),
         roles=list(
             await session.scalars(
-                select(RoleGrant).where(col(RoleGrant.user_id) == user_id).order_by(RoleGrant.id)
+                select(RoleGrant)
+                .where(col(RoleGrant.user_id) == user_id)
+                .order_by(col(RoleGrant.id))
             )
         ),
         cases=cases,
