@@ -227,8 +227,10 @@ class SubmitGate(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         turn: Turn = data["turn"]
-        version = turn.services.org.privacy.notice_version
-        if not get_flag(data, "submits") or turn.roles or consent.is_current(turn.user, version):
+        user, version = turn.user, turn.services.org.privacy.notice_version
+        # Someone who never agreed is not a student here (staff), or is stopped before this.
+        agreed_before = user is not None and user.consent_at is not None
+        if not get_flag(data, "submits") or not agreed_before or consent.is_current(user, version):
             return await handler(event, data)
         _ = turn.translate
         text = turn.render("student/consent_needed_to_submit.html")
