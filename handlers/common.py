@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from aiogram import BaseMiddleware, F, Router
+from aiogram.dispatcher.flags import get_flag
 from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -29,6 +30,7 @@ from bot.core.render import Renderer, Translate
 from bot.domain import labels
 from bot.domain.text import N_
 from bot.domain.workflow import TransitionError
+from bot.privacy import consent
 
 # Commands leave whatever step a person is in, so no step may swallow them as input.
 NOT_COMMAND = ~F.text.startswith("/")
@@ -51,10 +53,11 @@ def menu_command(
     renderer: Renderer,
     label: str,
     name: str,
+    flags: dict[str, Any] | None = None,
 ) -> None:
     """The menu's button does what its command does."""
-    router.message.register(handler, Command(name))
-    router.message.register(handler, F.text.in_(menu_texts(renderer, label)))
+    router.message.register(handler, Command(name), flags=flags)
+    router.message.register(handler, F.text.in_(menu_texts(renderer, label)), flags=flags)
 
 
 def free_input(renderer: Renderer) -> MagicFilter:
@@ -98,16 +101,30 @@ async def ask_college(message: Message, turn: Turn) -> None:
     )
 
 
-async def send_privacy_notice(message: Message, turn: Turn) -> None:
-    """The privacy notice with its agree / do not agree buttons: using the bot begins here."""
+async def send_privacy_notice(
+    message: Message, turn: Turn, *, changed: bool = False, buttons: bool = True
+) -> None:
+    """The privacy notice with its agree / do not agree buttons: using the bot begins here,
+    and goes on after every change of the notice (`changed`). The buttons name the version
+    they answer, so a press on an older notice cannot agree to a newer one."""
     _ = turn.translate
     org_name = turn.services.org.name_en if turn.locale == "en" else turn.services.org.name_zh
+    version = turn.services.org.privacy.notice_version
     await message.answer(
-        turn.render("student/privacy.html", org_name=org_name),
-        reply_markup=start_buttons(
-            (_("I agree"), StartCB(action="consent")),
-            (_("I do not agree"), StartCB(action="decline")),
+        turn.render(
+            "student/privacy.html",
+            org_name=org_name,
+            changed=changed,
+            version=version,
+            asked=buttons,
+            user=turn.user,
         ),
+        reply_markup=start_buttons(
+            (_("I agree"), StartCB(action="consent", value=version)),
+            (_("I do not agree"), StartCB(action="decline", value=version)),
+        )
+        if buttons
+        else None,
     )
 
 
@@ -174,9 +191,62 @@ class ConsentGate(BaseMiddleware):
         return None
 
 
+class NoticeChanged(BaseMiddleware):
+    """A student who agreed to an earlier privacy notice and has not answered the one in force
+    is shown it with its buttons on their next message, which is then handled as usual: what
+    only reads goes on working, what submits is refused by `SubmitGate` until they agree."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        turn: Turn = data["turn"]
+        if (
+            isinstance(event, Message)
+            and event.chat.type == "private"
+            and not (event.text or "").startswith("/privacy")
+            and turn.user is not None
+            and turn.user.consent_at is not None
+            and not consent.is_current(turn.user, turn.services.org.privacy.notice_version)
+            and await consent.standing(
+                session=turn.session,
+                user=turn.user,
+                version=turn.services.org.privacy.notice_version,
+            )
+            is consent.Standing.ASK
+        ):
+            await send_privacy_notice(event, turn, changed=True)
+        return await handler(event, data)
+
+
+# A handler that submits something new (a case, information, a rating, a proposal, a 附议, a
+# +1) is registered with these flags: `SubmitGate` lets it run only for the notice in force.
+SUBMITS = {"submits": True}
+
+
+class SubmitGate(BaseMiddleware):
+    """Nothing new is submitted by a student who has not agreed to the privacy notice in force;
+    they are told why, with a button to read it again."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        turn: Turn = data["turn"]
+        user, version = turn.user, turn.services.org.privacy.notice_version
+        # Someone who never agreed is not a student here (staff), or is stopped before this.
+        agreed_before = user is not None and user.consent_at is not None
+        if not get_flag(data, "submits") or not agreed_before or consent.is_current(user, version):
+            return await handler(event, data)
+        _ = turn.translate
+        text = turn.render("student/consent_needed_to_submit.html")
+        review = start_buttons((_("Read the privacy notice"), StartCB(action="notice")))
+        if isinstance(event, CallbackQuery):
+            await event.answer()
+            if isinstance(event.message, Message):
+                await event.message.answer(text, reply_markup=review)
+        elif isinstance(event, Message):
+            await event.answer(text, reply_markup=review)
+        return None
+
+
 # What someone may do before agreeing to the privacy notice: read it (again), answer it, get help.
-BEFORE_CONSENT_COMMANDS = frozenset({"start", "help"})
-BEFORE_CONSENT_BUTTONS = frozenset({"consent", "decline"})
+BEFORE_CONSENT_COMMANDS = frozenset({"start", "help", "privacy"})
+BEFORE_CONSENT_BUTTONS = frozenset({"consent", "decline", "notice"})
 
 
 class NeedsConsent(Filter):
@@ -245,11 +315,18 @@ def private_router(name: str) -> Router:
 
 
 def consented_router(name: str) -> Router:
-    """A private chats' router for students who have agreed to the privacy notice."""
+    """A private chats' router for students who have agreed to the privacy notice; its
+    handlers flagged `SUBMITS` need the version in force."""
     router = private_router(name)
     router.message.middleware(ConsentGate())
     router.callback_query.middleware(ConsentGate())
+    gate_submissions(router)
     return router
+
+
+def gate_submissions(router: Router) -> None:
+    router.message.middleware(SubmitGate())
+    router.callback_query.middleware(SubmitGate())
 
 
 def replied_person(message: Message) -> tuple[int, str] | None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel, col
 
+from storage.models_privacy import ConsentRecord as ConsentRecord  # a table of its own module
 from storage.types import UTCDateTime, utcnow
 
 
@@ -31,6 +32,9 @@ class User(SQLModel, table=True):
     locale: str | None = None
     college_code: str | None = None
     consent_at: datetime | None = _ts()
+    # The privacy notice's version they last agreed to (`consent_at` is when); the whole
+    # history, declines too, is in `consent_records`.
+    consent_version: str | None = None
     unreachable_at: datetime | None = _ts()
     created_at: datetime = _now()
 
@@ -239,6 +243,8 @@ class StoredFile(SQLModel, table=True):
     content_type: str
     data: bytes = Field(sa_type=LargeBinary)
     created_at: datetime = _now()
+    # The person whose data the file is (their /mydata export): erasing them deletes it.
+    owner_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
 
 
 class ScheduledRun(SQLModel, table=True):

@@ -21,6 +21,7 @@ from handlers import fallback
 from handlers.admin import reveal as admin_reveal
 from handlers.admin import setup as admin_setup
 from handlers.committee import digest as committee_digest
+from handlers.common import NoticeChanged
 from handlers.liaison import answers as liaison_answers
 from handlers.officers import desk as officers_desk
 from handlers.officers import lookup as officers_lookup
@@ -51,6 +52,7 @@ def build_dispatcher(
     dp.update.outer_middleware(
         FloodGate(services, window_for(fsm.inner, services.settings.bot_token))
     )
+    dp.message.outer_middleware(NoticeChanged())
     renderer = services.renderer
     dp.include_routers(
         fallback.build_cancel_router(),

@@ -86,6 +86,12 @@ class CalendarConfig(BaseModel):
     _expand = field_validator("holidays", "workdays", mode="before")(_expand_days)
 
 
+class PrivacyConfig(BaseModel):
+    # Raise it whenever what the privacy notice says changes: every student who agreed to an
+    # earlier version is asked again on their next message.
+    notice_version: str = "2026-12"
+
+
 class Organisation(BaseModel):
     name_zh: str
     name_en: str
@@ -95,6 +101,7 @@ class Organisation(BaseModel):
     departments: list[Department]
     deadlines: Deadlines = Deadlines()
     calendar: CalendarConfig = CalendarConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Organisation:

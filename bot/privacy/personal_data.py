@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
@@ -24,12 +23,6 @@ from storage.crud import mutes as mutes_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as proposals_crud
 from storage.models import Case, CaseEvent, CongressSession, Representative, User
-
-
-async def give_consent(*, session: AsyncSession, user: User, now: datetime) -> None:
-    user.consent_at = now
-    session.add(user)
-    await session.flush()
 
 
 async def set_locale(*, session: AsyncSession, user: User, locale: str) -> str:

@@ -19,6 +19,7 @@ from bot.proposals import keyboards as kbs
 from bot.proposals.core import load
 from bot.proposals.representative_views import ProposeEntry, propose_entry
 from handlers.common import (
+    SUBMITS,
     Refused,
     close_buttons,
     consented_router,
@@ -40,10 +41,10 @@ STALE = N_("This step is over; send /propose to continue.")
 def build_router(renderer: Renderer) -> Router:
     router = consented_router("proposals")
     free = free_input(renderer)
-    router.message.register(propose, Command("propose"))
-    router.callback_query.register(fresh, ProposeCB.filter(F.step == "fresh"))
-    router.callback_query.register(resume, ProposeCB.filter(F.step == "resume"))
-    router.message.register(got_text, StateFilter(*steps.TEXT_STATES), F.text, free)
+    router.message.register(propose, Command("propose"), flags=SUBMITS)
+    router.callback_query.register(fresh, ProposeCB.filter(F.step == "fresh"), flags=SUBMITS)
+    router.callback_query.register(resume, ProposeCB.filter(F.step == "resume"), flags=SUBMITS)
+    router.message.register(got_text, StateFilter(*steps.TEXT_STATES), F.text, free, flags=SUBMITS)
     router.message.register(text_expected, StateFilter(*steps.TEXT_STATES), free)
     router.callback_query.register(
         chosen, ProposalInput.department, ProposeCB.filter(F.step == "dept")
@@ -51,7 +52,7 @@ def build_router(renderer: Renderer) -> Router:
     router.callback_query.register(
         chosen, ProposalInput.category, ProposeCB.filter(F.step == "cat")
     )
-    router.message.register(got_file, ProposalInput.files, F.photo | F.document)
+    router.message.register(got_file, ProposalInput.files, F.photo | F.document, flags=SUBMITS)
     router.message.register(buttons_expected, ProposalInput.files, free)
     router.message.register(
         buttons_expected,
@@ -62,8 +63,12 @@ def build_router(renderer: Renderer) -> Router:
         files_done, ProposalInput.files, ProposeCB.filter(F.step == "files_done")
     )
     router.callback_query.register(edit, ProposalInput.preview, ProposeCB.filter(F.step == "edit"))
-    router.callback_query.register(save, ProposalInput.preview, ProposeCB.filter(F.step == "save"))
-    router.callback_query.register(send, ProposalInput.preview, ProposeCB.filter(F.step == "send"))
+    router.callback_query.register(
+        save, ProposalInput.preview, ProposeCB.filter(F.step == "save"), flags=SUBMITS
+    )
+    router.callback_query.register(
+        send, ProposalInput.preview, ProposeCB.filter(F.step == "send"), flags=SUBMITS
+    )
     router.callback_query.register(
         withdraw, ProposalInput.preview, ProposeCB.filter(F.step == "withdraw")
     )

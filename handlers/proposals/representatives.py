@@ -16,8 +16,10 @@ from bot.proposals import keyboards as kbs
 from bot.proposals import roster
 from bot.proposals.representative_views import cosign_request
 from handlers.common import (
+    SUBMITS,
     Refused,
     close_buttons,
+    gate_submissions,
     private_router,
     send_privacy_notice,
     unless_refused,
@@ -28,8 +30,9 @@ COSIGN = "cosign_"
 
 def build_router() -> Router:
     router = private_router("representatives")
+    gate_submissions(router)
     router.message.register(deep_link, CommandStart(deep_link=True))
-    router.callback_query.register(answer, CosignCB.filter())
+    router.callback_query.register(answer, CosignCB.filter(), flags=SUBMITS)
     return router
 
 

@@ -18,6 +18,7 @@ from bot.domain import labels
 from bot.domain.workflow import ACTION_OF_RATING, FINAL_STATES, TransitionError
 from handlers.common import (
     MENU_MY,
+    SUBMITS,
     Refused,
     close_buttons,
     consented_router,
@@ -232,16 +233,27 @@ def build_router(renderer: Renderer) -> Router:
     menu_command(router, my, renderer, MENU_MY, "my")
     router.callback_query.register(page, MyCaseCB.filter(F.action == "page"))
     router.callback_query.register(open_case, MyCaseCB.filter(F.action == "open"))
-    router.callback_query.register(ask_info, MyCaseCB.filter(F.action == "info"))
-    router.message.register(got_info, CaseInput.info, F.text | F.photo | F.document, free)
+    router.callback_query.register(ask_info, MyCaseCB.filter(F.action == "info"), flags=SUBMITS)
     router.message.register(
-        got_info_album_part, StateFilter(None), F.photo | F.document, AlbumAfterInfo()
+        got_info, CaseInput.info, F.text | F.photo | F.document, free, flags=SUBMITS
+    )
+    router.message.register(
+        got_info_album_part,
+        StateFilter(None),
+        F.photo | F.document,
+        AlbumAfterInfo(),
+        flags=SUBMITS,
     )
     router.message.register(info_expected, CaseInput.info, free)
-    router.callback_query.register(rate, MyCaseCB.filter(F.action == "rate"))
+    router.callback_query.register(rate, MyCaseCB.filter(F.action == "rate"), flags=SUBMITS)
     router.callback_query.register(skip_comment, MyCaseCB.filter(F.action == "skip"))
-    router.message.register(got_comment, CaseInput.comment, F.text, free)
+    router.message.register(got_comment, CaseInput.comment, F.text, free, flags=SUBMITS)
     router.message.register(
-        reply_to_case, StateFilter(None), F.reply_to_message, F.text | F.photo | F.document, free
+        reply_to_case,
+        StateFilter(None),
+        F.reply_to_message,
+        F.text | F.photo | F.document,
+        free,
+        flags=SUBMITS,
     )
     return router

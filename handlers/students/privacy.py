@@ -11,19 +11,22 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKey
 from bot.core.callbacks import StartCB
 from bot.core.context import Turn
 from bot.core.render import Translate
+from bot.privacy import export
 from bot.privacy import personal_data as privacy
 from handlers.common import close_buttons, private_router, start_buttons
 
 
 async def mydata(message: Message, turn: Turn) -> None:
     stored = await privacy.stored_about(session=turn.session, user_id=turn.sender.id)
-    await message.answer(
-        turn.render(
-            "student/mydata.html",
-            user=turn.sender,
-            college=turn.services.org.college(turn.sender.college_code),
-            stored=stored,
-        )
+    await export.send_export(
+        session=turn.session,
+        services=turn.services,
+        user=turn.sender,
+        summary={
+            "person": turn.sender,
+            "college": turn.services.org.college(turn.sender.college_code),
+            "stored": stored,
+        },
     )
 
 

@@ -18,7 +18,13 @@ from bot.proposals import keyboards as kbs
 from bot.proposals import public_board
 from bot.proposals.core import PUBLIC_PREFIX
 from bot.proposals.public_board import BoardPage, PublicProposal
-from handlers.common import consented_router, private_router, send_privacy_notice, show_in_place
+from handlers.common import (
+    SUBMITS,
+    consented_router,
+    private_router,
+    send_privacy_notice,
+    show_in_place,
+)
 
 
 async def proposals(message: Message, turn: Turn) -> None:
@@ -123,6 +129,8 @@ def build_router() -> Router:
     router = consented_router("public")
     router.message.register(proposals, Command("proposals"))
     router.callback_query.register(page, PublicCB.filter(F.action == "page"))
+    # A +1 is something new from the student; opening and following only read.
+    router.callback_query.register(act, PublicCB.filter(F.action == "support"), flags=SUBMITS)
     router.callback_query.register(act, PublicCB.filter(F.action.in_(public_board.ACTIONS)))
     return router
 

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.core.callbacks import StartCB
 from bot.core.context import Turn
 from bot.core.render import Renderer, Translate
+from bot.privacy import consent
 from bot.privacy import personal_data as privacy
 from bot.proposals.core import window_open
 from bot.proposals.drafts import standing
@@ -40,17 +41,71 @@ async def start(message: Message, turn: Turn, state: FSMContext) -> None:
             await _congress_status(message, turn, *found)
 
 
-async def decline(query: CallbackQuery, turn: Turn) -> None:
+async def decline(query: CallbackQuery, callback_data: StartCB, turn: Turn) -> None:
+    if not await _answers_notice_in_force(query, callback_data, turn):
+        return
+    agreed_before = turn.sender.consent_at is not None
+    await consent.decline(
+        session=turn.session,
+        user=turn.sender,
+        version=turn.services.org.privacy.notice_version,
+        now=turn.services.now(),
+    )
     await close_buttons(query)
     if isinstance(query.message, Message):
-        await query.message.answer(turn.render("student/consent_declined.html"))
+        template = (
+            "student/consent_withdrawn.html" if agreed_before else "student/consent_declined.html"
+        )
+        await query.message.answer(turn.render(template))
 
 
-async def consent(query: CallbackQuery, turn: Turn, _: Translate) -> None:
-    await privacy.give_consent(session=turn.session, user=turn.sender, now=turn.services.now())
+async def agree(query: CallbackQuery, callback_data: StartCB, turn: Turn, _: Translate) -> None:
+    if not await _answers_notice_in_force(query, callback_data, turn):
+        return
+    returning = turn.sender.consent_at is not None
+    await consent.accept(
+        session=turn.session,
+        user=turn.sender,
+        version=turn.services.org.privacy.notice_version,
+        now=turn.services.now(),
+    )
     await close_buttons(query, _("Thank you!"))
-    if isinstance(query.message, Message):
+    if not isinstance(query.message, Message):
+        return
+    if returning:  # agreeing again to a changed notice: language and college stay
+        await query.message.answer(turn.render("student/consent_renewed.html"))
+    else:
         await _ask_language(query.message, turn)
+
+
+async def _answers_notice_in_force(
+    query: CallbackQuery, callback_data: StartCB, turn: Turn
+) -> bool:
+    """A press on a notice the organisation has since changed answers nothing: the one in
+    force is shown instead."""
+    if callback_data.value in ("", turn.services.org.privacy.notice_version):
+        return True
+    await close_buttons(query)
+    if isinstance(query.message, Message):
+        await send_privacy_notice(query.message, turn, changed=True)
+    return False
+
+
+async def notice(query: CallbackQuery, turn: Turn) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await show_notice(query.message, turn)
+
+
+async def privacy_command(message: Message, turn: Turn) -> None:
+    await show_notice(message, turn)
+
+
+async def show_notice(message: Message, turn: Turn) -> None:
+    """The notice in force; its buttons unless the person has agreed to it already."""
+    current = consent.is_current(turn.user, turn.services.org.privacy.notice_version)
+    changed = turn.user is not None and turn.user.consent_at is not None and not current
+    await send_privacy_notice(message, turn, changed=changed, buttons=not current)
 
 
 async def language_command(message: Message, turn: Turn) -> None:
@@ -138,7 +193,9 @@ def build_router(renderer: Renderer) -> Router:
     router = private_router("start")
     router.message.register(start, CommandStart())
     router.callback_query.register(decline, StartCB.filter(F.action == "decline"))
-    router.callback_query.register(consent, StartCB.filter(F.action == "consent"))
+    router.callback_query.register(agree, StartCB.filter(F.action == "consent"))
+    router.callback_query.register(notice, StartCB.filter(F.action == "notice"))
+    router.message.register(privacy_command, Command("privacy"))
     router.message.register(language_command, Command("language"))
     router.callback_query.register(language, StartCB.filter(F.action == "lang"))
     router.message.register(college_command, Command("college"))

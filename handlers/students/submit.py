@@ -25,6 +25,7 @@ from bot.domain.workflow import (
 )
 from handlers.common import (
     MENU_NEW,
+    SUBMITS,
     Refused,
     ask_college,
     close_buttons,
@@ -221,7 +222,7 @@ async def stale(query: CallbackQuery, _: Translate) -> None:
 def build_router(renderer: Renderer) -> Router:
     router = consented_router("submit")
     free = free_input(renderer)
-    menu_command(router, new, renderer, MENU_NEW, "new")
+    menu_command(router, new, renderer, MENU_NEW, "new", flags=SUBMITS)
     router.callback_query.register(cancel_button, SubmitCB.filter(F.step == "cancel"))
     router.callback_query.register(chose_kind, NewCase.kind, SubmitCB.filter(F.step == "kind"))
     router.callback_query.register(
@@ -243,6 +244,8 @@ def build_router(renderer: Renderer) -> Router:
         chose_anonymity, NewCase.anonymity, SubmitCB.filter(F.step == "anon")
     )
     router.callback_query.register(edit, NewCase.preview, SubmitCB.filter(F.step == "edit"))
-    router.callback_query.register(send, NewCase.preview, SubmitCB.filter(F.step == "send"))
+    router.callback_query.register(
+        send, NewCase.preview, SubmitCB.filter(F.step == "send"), flags=SUBMITS
+    )
     router.callback_query.register(stale, SubmitCB.filter())
     return router

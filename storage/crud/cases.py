@@ -39,10 +39,21 @@ async def get_case_by_number(*, session: AsyncSession, number: str) -> Case | No
     return (await session.scalars(stmt)).first()
 
 
+def _own(user_id: int) -> Any:
+    """The one place that says which cases are a student's own, anonymous ones included."""
+    return col(Case.submitter_id) == user_id
+
+
+async def own_cases(*, session: AsyncSession, user_id: int) -> list[Case]:
+    """Every case the student submitted, named or anonymous, newest first."""
+    stmt = select(Case).where(_own(user_id))
+    return list(await session.scalars(stmt.order_by(col(Case.created_at).desc(), col(Case.id))))
+
+
 async def cases_of_submitter(
     *, session: AsyncSession, user_id: int, limit: int, offset: int = 0
 ) -> tuple[list[Case], int]:
-    base = select(Case).where(col(Case.submitter_id) == user_id)
+    base = select(Case).where(_own(user_id))
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
     rows = await session.scalars(
         base.order_by(col(Case.created_at).desc(), col(Case.id).desc()).limit(limit).offset(offset)

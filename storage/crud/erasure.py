@@ -27,6 +27,7 @@ from storage.models import (
     Case,
     CaseEvent,
     CaseFollower,
+    ConsentRecord,
     MessageLink,
     OutboxMessage,
     ProposalAssignment,
@@ -151,6 +152,7 @@ async def unlink_from_cases(*, session: AsyncSession, user_id: int) -> None:
     )
     await session.execute(delete(CaseFollower).where(col(CaseFollower.user_id) == user_id))
     await session.execute(delete(RoleGrant).where(col(RoleGrant.user_id) == user_id))
+    await session.execute(delete(ConsentRecord).where(col(ConsentRecord.user_id) == user_id))
     await session.execute(
         update(RoleGrant).where(col(RoleGrant.granted_by) == user_id).values(granted_by=None)
     )
@@ -202,7 +204,9 @@ async def forget_messages(*, session: AsyncSession, traces: Traces) -> None:
 
 
 async def scrub_files(*, session: AsyncSession, traces: Traces) -> None:
-    """Generated reports (the digest's names who held an overdue case) lose the name."""
+    """The person's own files (their /mydata exports) go; generated reports (the digest's
+    names who held an overdue case) lose the name."""
+    await session.execute(delete(StoredFile).where(col(StoredFile.owner_id) == traces.user_id))
     files = await session.scalars(
         select(StoredFile).where(col(StoredFile.content_type).startswith("text/"))
     )

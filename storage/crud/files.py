@@ -6,9 +6,15 @@ from storage.models import StoredFile
 
 
 async def store_file(
-    *, session: AsyncSession, filename: str, content_type: str, data: bytes
+    *,
+    session: AsyncSession,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    owner_id: int | None = None,
 ) -> StoredFile:
-    stored = StoredFile(filename=filename, content_type=content_type, data=data)
+    """`owner_id`: the person whose data the file is, so erasing them deletes it."""
+    stored = StoredFile(filename=filename, content_type=content_type, data=data, owner_id=owner_id)
     session.add(stored)
     await session.flush()
     return stored

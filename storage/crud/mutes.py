@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import CaseEvent, HeldMessage, Mute
+from storage.models import Case, CaseEvent, HeldMessage, Mute
 
 MUTE_ACTIONS = ("mute", "unmute")
 
@@ -94,3 +94,27 @@ async def forget_user(*, session: AsyncSession, user_id: int) -> None:
     mine = select(col(Mute.id)).where(col(Mute.user_id) == user_id)
     await session.execute(delete(HeldMessage).where(col(HeldMessage.mute_id).in_(mine)))
     await session.execute(delete(Mute).where(col(Mute.user_id) == user_id))
+
+
+async def mutes_with_held(
+    *, session: AsyncSession, user_id: int
+) -> list[tuple[Mute, list[tuple[HeldMessage, str | None]]]]:
+    """The person's mutes, oldest first, each with what is still held under it (and the number
+    of the case a held message was added to)."""
+    mutes = list(
+        await session.scalars(
+            select(Mute).where(col(Mute.user_id) == user_id).order_by(col(Mute.id))
+        )
+    )
+    if not mutes:
+        return []
+    rows = await session.execute(
+        select(HeldMessage, col(Case.number))
+        .outerjoin(Case, col(Case.id) == col(HeldMessage.case_id))
+        .where(col(HeldMessage.mute_id).in_([mute.id for mute in mutes]))
+        .order_by(col(HeldMessage.id))
+    )
+    held: dict[int, list[tuple[HeldMessage, str | None]]] = {}
+    for message, number in rows.all():
+        held.setdefault(message.mute_id, []).append((message, number))
+    return [(mute, held.get(mute.id or 0, [])) for mute in mutes]

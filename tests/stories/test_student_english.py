@@ -63,7 +63,7 @@ async def test_english_student_sees_english_everywhere(harness: Harness) -> None
     refused = await emma.send("More details.", reply_to=timeline.last)
     assert refused.texts == ["This case is finished; please submit a new one."]
     assert "What StudentVoice stores about you" in (await emma.send("/mydata")).text
-    assert "Language: English" in emma.last.content
+    assert "Language: English" in emma.message_with("Telegram id").content
     assert "StudentVoice — help" in (await emma.send("/help")).text
     assert (await emma.send("/cancel")).texts == ["There is nothing to cancel."]
     assert (await case_of(h, number)).state == "closed"

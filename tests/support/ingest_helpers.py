@@ -72,6 +72,7 @@ async def seed_cases(emu: BotAPIEmulator, database_url: str, count: int) -> list
                         "locale": "zh_Hans",
                         "college_code": "clinical",
                         "consent_at": utcnow(),
+                        "consent_version": app.services.org.privacy.notice_version,
                         "created_at": utcnow(),
                     }
                     for uid in ids

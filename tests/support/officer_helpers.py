@@ -122,7 +122,12 @@ async def seed_student(
         await session.execute(
             update(User)
             .where(col(User.id) == user_id)
-            .values(consent_at=utcnow(), locale="zh_Hans", college_code=college)
+            .values(
+                consent_at=utcnow(),
+                consent_version=h.app.services.org.privacy.notice_version,
+                locale="zh_Hans",
+                college_code=college,
+            )
         )
     return user
 

@@ -6,8 +6,8 @@ from alembic import op
 
 from storage.search_schema import FTS_TABLE, sqlite_fill, sqlite_triggers
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 
 
 def upgrade() -> None:
