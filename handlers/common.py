@@ -103,7 +103,11 @@ async def send_privacy_notice(message: Message, turn: Turn) -> None:
     _ = turn.translate
     org_name = turn.services.org.name_en if turn.locale == "en" else turn.services.org.name_zh
     await message.answer(
-        turn.render("student/privacy.html", org_name=org_name),
+        turn.render(
+            "student/privacy.html",
+            org_name=org_name,
+            retention_days=turn.services.settings.retention_days,
+        ),
         reply_markup=start_buttons(
             (_("I agree"), StartCB(action="consent")),
             (_("I do not agree"), StartCB(action="decline")),

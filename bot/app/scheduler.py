@@ -1,4 +1,4 @@
-"""Background jobs: the daily deadline reminder and the weekly digest.
+"""Background jobs: the daily deadline reminder, the weekly digest and the daily retention purge.
 
 One APScheduler interval job ticks (at start-up, then every minute); each tick asks, with the
 services' clock, what is due and not yet claimed. So a slot missed while the bot was down is
@@ -23,6 +23,7 @@ from bot.core.context import Services
 from bot.digest.build import send_scheduled
 from bot.digest.schedule import last_slot, period_of_slot
 from bot.domain.chats import COMMITTEE
+from bot.privacy.retention import Purge, scheduled_purge
 from bot.proposals.cosign import close_expired_windows
 from storage.crud import inbox as inbox_crud
 from storage.crud import outbox as outbox_crud
@@ -56,7 +57,14 @@ class Jobs:
         """Everything due at `now` (the services' clock by default); errors are logged."""
         async with self._lock:
             now = now or self.services.now()
-            for job in (self.reminders, self.digest, self.proposal_windows, self.housekeeping):
+            jobs = (
+                self.reminders,
+                self.digest,
+                self.proposal_windows,
+                self.housekeeping,
+                self.retention,
+            )
+            for job in jobs:
                 ok = True
                 try:
                     await job(now)
@@ -106,6 +114,12 @@ class Jobs:
             await inbox_crud.forget_processed(session=session, before=now - PROCESSED_KEPT)
             await outbox_crud.forget_sent(session=session, before=now - SENT_KEPT)
         self._housekept = now
+
+    async def retention(self, now: datetime) -> Purge | None:
+        """Daily: personal data of cases finished longer than RETENTION_DAYS ago."""
+        return await scheduled_purge(
+            session_factory=self.session_factory, services=self.services, now=now
+        )
 
     async def committee_chat(self) -> int | None:
         async with self.session_factory() as session:

@@ -176,6 +176,9 @@ class Settings(BaseSettings):
     # How long a text an officer was asked for (an answer, a reason) is awaited, and how long
     # its preview may wait for 发送, before it lapses and nothing is sent.
     pending_input_minutes: int = Field(default=30, gt=0)
+    # Personal data of a case finished longer ago than this is purged (`bot.privacy.retention`);
+    # the privacy notice states the same number.
+    retention_days: int = Field(default=365, gt=0)
     # Where `run` serves /healthz and /metrics (host:port); empty: no HTTP server. Local by
     # default: the metrics are for a scraper on the same host or network, not the internet.
     http_listen: str = "127.0.0.1:8080"
