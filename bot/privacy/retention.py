@@ -58,6 +58,9 @@ PERSONAL = Declaration(
 # Cases purged per transaction: short transactions, and statements of bounded size.
 BATCH = 500
 JOB = "retention"
+# After every other message, bulk ones included: the first purge of a long history redraws
+# thousands of cards, at the group's 20 a minute, which must not hold up a reminder or a digest.
+REDRAW_PRIORITY = notify.BULK + 10
 # The daily purge: from this local time on, in the night's quiet (or at the first start after).
 DAILY_AT = time(3, 0)
 
@@ -123,17 +126,15 @@ async def purge(
 
 
 async def _redraw(session: AsyncSession, services: Services, case_ids: list[int]) -> None:
-    """The officers' cards and the channel posts showed the names and texts just purged.
-
-    At the lowest priority: a first purge of a long history redraws many cards, which should
-    not hold up what the officers need today.
-    """
+    """The officers' cards and the channel posts showed the names and texts just purged."""
     rows = [
-        notify.card_row(case_id, notify.BULK)
+        notify.card_row(case_id)
         for case_id in await crud.cards_of(session=session, case_ids=case_ids)
     ]
     for proposal in await crud.posted_proposals(session=session, case_ids=case_ids):
         rows += channel_rows(services=services, proposal=proposal)
+    for row in rows:
+        row.priority = REDRAW_PRIORITY
     await outbox_crud.enqueue(session=session, messages=rows)
 
 
