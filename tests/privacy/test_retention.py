@@ -4,7 +4,7 @@ wrote it or what; live and recently finished cases, and messages still to be sen
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,8 @@ from sqlmodel import col
 
 from bot.devkit.emulator.models import SimMessage
 from storage.models import Attachment, CaseEvent, MessageLink, OutboxMessage
+from storage.types import utcnow
+from tests.support.digest_fixture import CST
 from tests.support.harness import Harness
 from tests.support.officer_helpers import advance, case_of, freeze_clock
 from tests.support.student_helpers import (
@@ -50,7 +52,9 @@ def list_button(talk: Talk, number: str) -> SimMessage:
 async def test_a_case_finished_a_year_ago_loses_its_people_and_text(harness: Harness) -> None:
     h = harness
     assert h.app is not None and h.app.jobs is not None
-    clock = freeze_clock(h)
+    # Mid-morning: the daily purge runs from 03:00 on.
+    tomorrow = (utcnow() + timedelta(days=2)).astimezone(CST).date()
+    clock = freeze_clock(h, datetime.combine(tomorrow, time(10), CST))
     alice = await student(h, 1001, "Alice")
     old = await rated(h, alice)
     await alice.send("/my")
