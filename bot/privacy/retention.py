@@ -6,11 +6,12 @@ number), every time (submitted, first response, answered, finished, deadlines), 
 actions and states, how many followed, supported and co-signed it, what it was merged into,
 and the text of a proposal that was published (registered and posted to the public channel).
 Purged: who submitted it and who acted on it, every other text (the case's own, replaced by
-an empty text that each view shows as "deleted after the retention period"; the events';
-the rating comment; internal comments), attachments, the links of bot messages to it, the
-officers' prompts, the outbox rows about it that are done with, and whose follows, supports
-and co-signatures they were. Beyond cases, finished outbox rows and generated files older
-than the period go too. The officers' card and the channel post are redrawn without them.
+an empty text that the officers' card and the digest's report show as "deleted after the
+retention period"; the events'; the rating comment; internal comments), attachments, the
+links of bot messages to it, the officers' prompts, the outbox rows about it that are done
+with, and whose follows, supports and co-signatures they were. Beyond cases, finished outbox
+rows and generated files older than the period go too. The officers' card and the channel
+post are redrawn without them.
 """
 
 from __future__ import annotations
