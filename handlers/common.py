@@ -118,6 +118,9 @@ async def send_privacy_notice(
             version=version,
             asked=buttons,
             user=turn.user,
+            retention_days=turn.services.settings.retention_days,
+            per_day=turn.services.settings.limit_submissions_per_day,
+            per_minute=turn.services.settings.limit_messages_per_minute,
         ),
         reply_markup=start_buttons(
             (_("I agree"), StartCB(action="consent", value=version)),

@@ -112,6 +112,9 @@ class Case(SQLModel, table=True):
     answer_due_at: datetime | None = _ts()
     # The department's own clock (转办 → 答复); like the others, empty while the student is asked.
     department_due_at: datetime | None = _ts()
+    # Its personal data went after the retention period (`bot.privacy.retention`): an empty
+    # text then means "deleted", which each view says in the reader's language.
+    purged_at: datetime | None = _ts()
 
 
 class Attachment(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""Background jobs: the daily deadline reminder, the weekly digest, mutes that run out.
+"""Background jobs: the daily deadline reminder, the weekly digest, mutes that run out, requests
+to reveal an author that expire, and the daily retention purge.
 
 One APScheduler interval job ticks (at start-up, then every minute); each tick asks, with the
 services' clock, what is due and not yet claimed. So a slot missed while the bot was down is
@@ -25,6 +26,7 @@ from bot.digest.build import send_scheduled
 from bot.digest.schedule import last_slot, period_of_slot
 from bot.domain.chats import COMMITTEE
 from bot.privacy import reveal
+from bot.privacy.retention import Purge, scheduled_purge
 from bot.proposals.cosign import close_expired_windows
 from storage.crud import inbox as inbox_crud
 from storage.crud import outbox as outbox_crud
@@ -65,6 +67,7 @@ class Jobs:
                 self.reveal_requests,
                 self.mutes,
                 self.housekeeping,
+                self.retention,
             )
             for job in jobs:
                 ok = True
@@ -128,6 +131,12 @@ class Jobs:
             await inbox_crud.forget_processed(session=session, before=now - PROCESSED_KEPT)
             await outbox_crud.forget_sent(session=session, before=now - SENT_KEPT)
         self._housekept = now
+
+    async def retention(self, now: datetime) -> Purge | None:
+        """Daily: personal data of cases finished longer than RETENTION_DAYS ago."""
+        return await scheduled_purge(
+            session_factory=self.session_factory, services=self.services, now=now
+        )
 
     async def committee_chat(self) -> int | None:
         async with self.session_factory() as session:

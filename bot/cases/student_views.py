@@ -47,6 +47,13 @@ async def own_case(*, session: AsyncSession, user_id: int, case_id: int) -> Case
     return case if case is not None and case.submitter_id == user_id else None
 
 
+async def purged(*, session: AsyncSession, case_id: int) -> bool:
+    """The case's personal data went after the retention period (its submitter with it, so
+    the student's own buttons on it find no case of theirs)."""
+    case = await cases_crud.get_case(session=session, case_id=case_id)
+    return case is not None and case.purged_at is not None
+
+
 async def case_replied_to(
     *, session: AsyncSession, user_id: int, chat_id: int, message_id: int
 ) -> Case | None:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.cli import config, delivery, devtools, digest, migrate, proposals, run
+from bot.cli import config, delivery, devtools, digest, migrate, proposals, retention, run
 from bot.core import logs
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_commands(sub)
     proposals.add_commands(sub)
     delivery.add_commands(sub)
+    retention.add_commands(sub)
     return parser
 
 
@@ -88,6 +89,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await proposals.run(args, settings)
     if args.command in digest.COMMANDS:
         return await digest.run(args, settings)
+    if args.command in retention.COMMANDS:
+        return await retention.run(args, settings)
     return await run.run(args, settings)
 
 

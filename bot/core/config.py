@@ -189,6 +189,9 @@ class Settings(BaseSettings):
     # button presses) to the bot in a minute; past the latter, one notice a minute.
     limit_submissions_per_day: int = Field(default=5, ge=0)
     limit_messages_per_minute: int = Field(default=30, ge=0)
+    # Personal data of a case finished longer ago than this is purged (`bot.privacy.retention`);
+    # the privacy notice states the same number.
+    retention_days: int = Field(default=365, gt=0)
     # Where `run` serves /healthz and /metrics (host:port); empty: no HTTP server. Local by
     # default: the metrics are for a scraper on the same host or network, not the internet.
     http_listen: str = "127.0.0.1:8080"

@@ -110,6 +110,7 @@ TRANSITION_ERROR = {
     "invalid": N_("This action is not possible in the case's current state."),
     "forbidden": N_("You are not allowed to do this."),
     "not_found": N_("This case no longer exists."),
+    "purged": N_("This case was deleted after the retention period."),
     "text_required": N_("This action needs a text."),
     "unknown_department": N_("Unknown department."),
     "merge_target_missing": N_("No case with that number."),

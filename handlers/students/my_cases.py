@@ -71,7 +71,9 @@ async def open_case(
         session=turn.session, user_id=turn.sender.id, case_id=callback_data.case_id
     )
     if case is None:
-        await query.answer(_(labels.TRANSITION_ERROR["not_found"]), show_alert=True)
+        purged = await student_views.purged(session=turn.session, case_id=callback_data.case_id)
+        reason = "purged" if purged else "not_found"
+        await query.answer(_(labels.TRANSITION_ERROR[reason]), show_alert=True)
         return
     await query.answer()
     await student_views.show_case(
@@ -209,7 +211,12 @@ async def _invite_comment(state: FSMContext, case_id: int | None) -> bool:
 
 
 def _case_list(turn: Turn, found: CasePage) -> tuple[str, InlineKeyboardMarkup | None]:
-    text = turn.render("student/my_list.html", cases=found.cases, total=found.total)
+    text = turn.render(
+        "student/my_list.html",
+        cases=found.cases,
+        total=found.total,
+        retention_days=turn.services.settings.retention_days,
+    )
     if not found.cases:
         return text, None
     _ = turn.translate

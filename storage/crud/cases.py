@@ -180,7 +180,10 @@ async def without_card(
 
 
 async def follower_ids(*, session: AsyncSession, case_id: int) -> list[int]:
-    stmt = select(col(CaseFollower.user_id)).where(col(CaseFollower.case_id) == case_id)
+    # A purged case's followers are counted under stand-ins (-1, -2, …) that are nobody.
+    stmt = select(col(CaseFollower.user_id)).where(
+        col(CaseFollower.case_id) == case_id, col(CaseFollower.user_id) > 0
+    )
     return list(await session.scalars(stmt.order_by(col(CaseFollower.user_id))))
 
 

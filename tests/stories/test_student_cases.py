@@ -29,7 +29,10 @@ async def test_my_lists_own_cases_newest_first_in_pages(harness: Harness) -> Non
     alice = await student(h)
     bob = await student(h, 1002, "Bob")
     empty = await alice.send("/my")
-    assert empty.texts == ["您还没有提交过反馈。点击“提交反馈”即可提交。"]
+    assert empty.texts == [
+        "您还没有提交过反馈。点击“提交反馈”即可提交。\n"
+        "办结超过 365 天的反馈会连同其中的个人信息从此列表中删除。"
+    ]
     assert empty.buttons() == []
 
     numbers = await seed_cases(h, alice, 7)
