@@ -36,6 +36,7 @@ from bot.core.render import Renderer
 from bot.delivery.deferred import DeferCalls
 from bot.delivery.kinds import Kind, SendKind
 from bot.delivery.reactions import Reactions
+from bot.delivery.sealed import SealedKind
 from bot.delivery.sending import Probe
 from bot.delivery.worker import DeliveryWorker
 from bot.domain.chats import CHANNEL, COMMITTEE, OFFICERS, SENSITIVE
@@ -48,6 +49,7 @@ from bot.proposals.channel import ChannelKind
 from handlers.officers import delivery as delivery_handlers
 from storage.crud import chat_rows
 from storage.crud import users as users_crud
+from storage.crud.outbox import SEALED
 from storage.db import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)
@@ -106,7 +108,12 @@ def outbox_kinds(
 ) -> dict[str, Kind]:
     """Every kind of outbox row the worker sends: delivery's own, and the features'."""
     cards = CardPublisher(bot, services, session_factory)
-    return {"send": SendKind(), **case_kinds(cards), CHANNEL: ChannelKind()}
+    return {
+        "send": SendKind(),
+        SEALED: SealedKind(),
+        **case_kinds(cards),
+        CHANNEL: ChannelKind(),
+    }
 
 
 def build_app(

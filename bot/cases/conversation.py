@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.actions import apply_action
-from bot.casework import guard
+from bot.casework import authors, guard
 from bot.casework.transitions import log
 from bot.core.context import Services
 from bot.delivery import notify
@@ -88,6 +88,7 @@ def _copies(rows: list[Any], source: tuple[int, int], case_id: int) -> list[Any]
     from_chat, message_id = source
     copies = []
     for chat_id in {row.chat_id for row in rows}:
+        # Each copy goes as its text does: to the author of an anonymous case, sealed too.
         copies.append(
             notify.OutboxMessage(
                 kind="send",
@@ -115,7 +116,7 @@ async def student_message(
 ) -> Case:
     """Information the student adds; answers a request for it when one is open."""
     case = await _case(session, case_id)
-    if case.submitter_id != student_id:
+    if not authors.acts_as_author(session, case, student_id, services.sealer):
         raise TransitionError("forbidden")
     if case.state in FINAL_STATES:
         raise TransitionError("closed")
@@ -161,7 +162,10 @@ async def rating_comment(
     *, session: AsyncSession, services: Services, case_id: int, student_id: int, text: str
 ) -> None:
     case = await _case(session, case_id)
-    if case.submitter_id != student_id or case.rating is None:
+    if (
+        not authors.acts_as_author(session, case, student_id, services.sealer)
+        or case.rating is None
+    ):
         raise TransitionError("forbidden")
     case.rating_comment = text.strip()[:1000]
     session.add(case)

@@ -69,8 +69,20 @@ class IdentitySeal:
     def pseudonym(self, person_id: int) -> int:
         """A stand-in number for a person's chat where a number is stored (message links):
         negative and below every real chat id Telegram gives (groups are -100…, 13 digits)."""
-        digest = hmac.new(self._tag_keys[0], str(person_id).encode(), hashlib.sha256).digest()
-        return -(10**15) - int.from_bytes(digest[:6], "big")
+        return _pseudonym(self._tag_keys[0], person_id)
+
+    def pseudonyms(self, person_id: int) -> list[int]:
+        """The stand-ins under every key, to find what was stored before the newest key came."""
+        return [_pseudonym(key, person_id) for key in self._tag_keys]
+
+    @property
+    def key_count(self) -> int:
+        return len(self._tag_keys)
+
+
+def _pseudonym(key: bytes, person_id: int) -> int:
+    digest = hmac.new(key, str(person_id).encode(), hashlib.sha256).digest()
+    return -(10**15) - int.from_bytes(digest[:6], "big")
 
 
 def _tag(key: bytes, person_id: int) -> str:

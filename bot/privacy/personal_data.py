@@ -8,10 +8,11 @@ from datetime import datetime
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.casework import authors
 from bot.core.context import Services
 from bot.core.i18n import LOCALES
 from bot.delivery import notify
@@ -46,9 +47,8 @@ async def set_college(*, session: AsyncSession, user: User, college: str) -> Non
     await session.flush()
 
 
-async def count_cases(*, session: AsyncSession, user_id: int) -> int:
-    stmt = select(func.count()).where(col(Case.submitter_id) == user_id)
-    return int(await session.scalar(stmt) or 0)
+async def count_cases(*, session: AsyncSession, services: Services, user_id: int) -> int:
+    return await authors.count_own(session=session, seal=services.sealer, user_id=user_id)
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,9 @@ class Stored:
     follows: list[str]
 
 
-async def stored_about(*, session: AsyncSession, user_id: int) -> Stored:
+async def stored_about(*, session: AsyncSession, services: Services, user_id: int) -> Stored:
     return Stored(
-        cases=await count_cases(session=session, user_id=user_id),
+        cases=await count_cases(session=session, services=services, user_id=user_id),
         roster=await proposals_crud.memberships(session=session, user_id=user_id),
         cosigns=await proposals_crud.cosigns_by(session=session, user_id=user_id),
         supports=await proposals_crud.supports_by(session=session, user_id=user_id),
@@ -82,13 +82,25 @@ async def erase_user(*, session: AsyncSession, services: Services, user_id: int)
     registered proposals (which name the proposer) and the cards of proposals they
     co-signed (which list the co-signers).
     """
-    traces = erasure.Traces.of(user_id, await session.get(User, user_id))
+    seal = services.sealer
+    traces = erasure.Traces.of(
+        user_id,
+        await session.get(User, user_id),
+        sealed_lanes=tuple(f"s{tag}" for tag in seal.tags(user_id)),
+        stand_ins=tuple(seal.pseudonyms(user_id)),
+    )
     await _withdraw_unsent_proposals(session, services, user_id)
     cosigned = await proposals_crud.forget_user(session=session, user_id=user_id)
-    own = list(await session.scalars(select(Case).where(col(Case.submitter_id) == user_id)))
+    own = await authors.own_cases(session=session, seal=seal, user_id=user_id)
     signed = list(await session.scalars(select(Case).where(col(Case.id).in_(cosigned))))
     await session.execute(
         update(Case).where(col(Case.submitter_id) == user_id).values(submitter_id=None)
+    )
+    # An anonymous case's seal would still reach them, with the key.
+    await session.execute(
+        update(Case)
+        .where(col(Case.author_tag).in_(seal.tags(user_id)))
+        .values(author_sealed=None, author_tag=None)
     )
     # A 附议's event carries the representative's roster name.
     await session.execute(

@@ -50,14 +50,19 @@ class AlbumAfterInfo(Filter):
 
 async def my(message: Message, state: FSMContext, turn: Turn) -> None:
     await state.clear()
-    found = await student_views.cases_page(session=turn.session, user_id=turn.sender.id, page=0)
+    found = await student_views.cases_page(
+        session=turn.session, services=turn.services, user_id=turn.sender.id, page=0
+    )
     text, markup = _case_list(turn, found)
     await message.answer(text, reply_markup=markup)
 
 
 async def page(query: CallbackQuery, callback_data: MyCaseCB, turn: Turn) -> None:
     found = await student_views.cases_page(
-        session=turn.session, user_id=turn.sender.id, page=max(callback_data.value, 0)
+        session=turn.session,
+        services=turn.services,
+        user_id=turn.sender.id,
+        page=max(callback_data.value, 0),
     )
     text, markup = _case_list(turn, found)
     await show_in_place(query, text, markup)
@@ -67,7 +72,10 @@ async def open_case(
     query: CallbackQuery, callback_data: MyCaseCB, turn: Turn, _: Translate
 ) -> None:
     case = await student_views.own_case(
-        session=turn.session, user_id=turn.sender.id, case_id=callback_data.case_id
+        session=turn.session,
+        services=turn.services,
+        user_id=turn.sender.id,
+        case_id=callback_data.case_id,
     )
     if case is None:
         await query.answer(_(labels.TRANSITION_ERROR["not_found"]), show_alert=True)
@@ -82,7 +90,10 @@ async def ask_info(
     query: CallbackQuery, callback_data: MyCaseCB, state: FSMContext, turn: Turn, _: Translate
 ) -> None:
     case = await student_views.own_case(
-        session=turn.session, user_id=turn.sender.id, case_id=callback_data.case_id
+        session=turn.session,
+        services=turn.services,
+        user_id=turn.sender.id,
+        case_id=callback_data.case_id,
     )
     if case is None or case.state in FINAL_STATES:
         reason = "not_found" if case is None else "closed"
@@ -111,7 +122,7 @@ async def got_info_album_part(message: Message, state: FSMContext, turn: Turn) -
 async def info_expected(message: Message, state: FSMContext, turn: Turn) -> None:
     case_id = await stored_id(state, "case_id")
     case = await student_views.own_case(
-        session=turn.session, user_id=turn.sender.id, case_id=case_id
+        session=turn.session, services=turn.services, user_id=turn.sender.id, case_id=case_id
     )
     if case is None:
         await state.clear()
@@ -170,6 +181,7 @@ async def reply_to_case(message: Message, turn: Turn) -> None:
     assert message.reply_to_message is not None
     case = await student_views.case_replied_to(
         session=turn.session,
+        services=turn.services,
         user_id=turn.sender.id,
         chat_id=message.chat.id,
         message_id=message.reply_to_message.message_id,

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, true, update
+from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -39,15 +39,42 @@ async def get_case_by_number(*, session: AsyncSession, number: str) -> Case | No
     return (await session.scalars(stmt)).first()
 
 
-async def cases_of_submitter(
-    *, session: AsyncSession, user_id: int, limit: int, offset: int = 0
-) -> tuple[list[Case], int]:
-    base = select(Case).where(col(Case.submitter_id) == user_id)
-    total = await session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = await session.scalars(
-        base.order_by(col(Case.created_at).desc(), col(Case.id).desc()).limit(limit).offset(offset)
+def _authored_by(user_id: int, tags: Sequence[str]) -> Any:
+    """A person's own cases: named by their id, or anonymous under one of their tags
+    (`bot.core.sealing`: one per key, so cases tagged before a new key came are found too)."""
+    named = col(Case.submitter_id) == user_id
+    return or_(named, col(Case.author_tag).in_(list(tags))) if tags else named
+
+
+async def own_cases(
+    *,
+    session: AsyncSession,
+    user_id: int,
+    tags: Sequence[str] = (),
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Case]:
+    """Newest first. Without `tags` (`IdentitySeal.tags`) only the named ones."""
+    stmt = select(Case).where(_authored_by(user_id, tags))
+    stmt = stmt.order_by(col(Case.created_at).desc(), col(Case.id).desc()).offset(offset)
+    return list(await session.scalars(stmt.limit(limit) if limit is not None else stmt))
+
+
+async def count_own_cases(*, session: AsyncSession, user_id: int, tags: Sequence[str] = ()) -> int:
+    stmt = select(func.count()).select_from(Case).where(_authored_by(user_id, tags))
+    return int(await session.scalar(stmt) or 0)
+
+
+async def count_recent_submissions(
+    *, session: AsyncSession, user_id: int, since: datetime, tags: Sequence[str] = ()
+) -> int:
+    """Cases the person wrote since `since`; pass `tags` to count their anonymous ones too."""
+    stmt = (
+        select(func.count())
+        .select_from(Case)
+        .where(_authored_by(user_id, tags), col(Case.created_at) >= since)
     )
-    return list(rows), int(total or 0)
+    return int(await session.scalar(stmt) or 0)
 
 
 def _in_categories(categories: Sequence[str] | None, exclude: bool) -> Any:
@@ -122,11 +149,18 @@ async def link_message(
     await session.execute(stmt.on_conflict_do_nothing())
 
 
-async def case_by_message(*, session: AsyncSession, chat_id: int, message_id: int) -> Case | None:
+async def case_by_message(
+    *, session: AsyncSession, chat_id: int, message_id: int, stand_ins: Sequence[int] = ()
+) -> Case | None:
+    """`stand_ins`: the numbers a private chat's links of anonymous cases are stored under
+    (`IdentitySeal.pseudonyms`)."""
     stmt = (
         select(Case)
         .join(MessageLink, col(MessageLink.case_id) == col(Case.id))
-        .where(col(MessageLink.chat_id) == chat_id, col(MessageLink.message_id) == message_id)
+        .where(
+            col(MessageLink.chat_id).in_([chat_id, *stand_ins]),
+            col(MessageLink.message_id) == message_id,
+        )
     )
     return (await session.scalars(stmt)).first()
 

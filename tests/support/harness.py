@@ -120,7 +120,7 @@ async def start_bot(
     del worker  # whether the driver delivers is the driver's business
     settings = make_settings(emu.base_url, database_url, **overrides)
     app = build_app(settings)
-    anonymity.watch(emu, database_url, settings.admin_ids)
+    anonymity.watch(emu, database_url, settings.admin_ids, settings.identity_key)
     await bind_configured_chats(app)
     try:
         yield app
