@@ -26,6 +26,7 @@ from bot.app.http import serving_http
 from bot.app.metrics import Metrics
 from bot.app.response_types import KeepResponseTypes
 from bot.app.scheduler import Jobs, build_scheduler, warn_stale_calendar
+from bot.app.sealed_fsm import SealedStorage
 from bot.cases import conversation, lost_chats
 from bot.cases.cards import CardPublisher
 from bot.cases.outbox_kinds import case_kinds
@@ -33,6 +34,7 @@ from bot.core import logctx, logs
 from bot.core.config import Settings, load_organisation
 from bot.core.context import Services
 from bot.core.render import Renderer
+from bot.core.sealing import IdentitySeal
 from bot.delivery.deferred import DeferCalls
 from bot.delivery.kinds import Kind, SendKind
 from bot.delivery.reactions import Reactions
@@ -95,12 +97,13 @@ def build_bot(settings: Settings) -> Bot:
     return bot
 
 
-def build_fsm_storage(settings: Settings) -> BaseStorage | None:
+def build_fsm_storage(settings: Settings, seal: IdentitySeal) -> BaseStorage | None:
+    """Redis, shared by instances, with the data sealed; None: the process's own memory."""
     if not settings.redis_url:
         return None
     from aiogram.fsm.storage.redis import RedisStorage
 
-    return RedisStorage.from_url(settings.redis_url)
+    return SealedStorage(RedisStorage.from_url(settings.redis_url), seal)
 
 
 def outbox_kinds(
@@ -155,7 +158,7 @@ def build_app(
         services=services,
         session_factory=session_factory,
         urgency=worker.urgency,
-        storage=storage or build_fsm_storage(settings),
+        storage=storage or build_fsm_storage(settings, services.sealer),
         metrics=metrics,
     )
     dispatcher.include_router(delivery_handlers.build_router())

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.cli import config, delivery, devtools, digest, migrate, proposals, run
+from bot.cli import config, delivery, devtools, digest, keys, migrate, proposals, run
 from bot.core import logs
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_commands(sub)
     proposals.add_commands(sub)
     delivery.add_commands(sub)
+    keys.add_commands(sub)
     return parser
 
 
@@ -76,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace) -> int:
     if args.command in devtools.COMMANDS:
         return await devtools.run(args)
+    if args.command in keys.COMMANDS and args.keys == "new":
+        return keys.new_key()
     # Before the settings are loaded: it reports every error rather than stopping at the first.
     if args.command in config.COMMANDS:
         return await config.run(args)
@@ -84,6 +87,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await migrate.run(args, settings)
     if args.command in delivery.COMMANDS:
         return await delivery.run(args, settings)
+    if args.command in keys.COMMANDS:
+        return await keys.run(args, settings)
     if args.command in proposals.COMMANDS:
         return await proposals.run(args, settings)
     if args.command in digest.COMMANDS:

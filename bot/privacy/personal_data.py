@@ -127,9 +127,10 @@ async def erase_user(*, session: AsyncSession, services: Services, user_id: int)
 async def forget_conversations(*, storage: BaseStorage, user_id: int) -> None:
     """The person's conversation states in every chat: their private chat's, and a group's
     half-finished step (an officer's prompt) too, whose keys name them."""
-    # The dispatcher's storage defers writes until the commit (`bot.delivery.deferred`);
-    # erasing goes to what it stores in.
-    storage = getattr(storage, "inner", storage)
+    # The dispatcher's storage defers writes until the commit (`bot.delivery.deferred`), and
+    # may seal them (`bot.app.sealed_fsm`); erasing goes to what it stores in.
+    while hasattr(storage, "inner"):
+        storage = storage.inner
     if isinstance(storage, MemoryStorage):
         for key in [k for k in storage.storage if user_id in (k.chat_id, k.user_id)]:
             del storage.storage[key]

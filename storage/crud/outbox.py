@@ -58,18 +58,19 @@ def _conceal(session: AsyncSession, rows: Iterable[OutboxMessage]) -> None:
         return
     for row in rows:
         sealer = sealed.get(row.chat_id) if row.chat_id is not None else None
-        if sealer is None or row.kind != "send":
-            continue
-        chat_id = row.chat_id
-        assert chat_id is not None
-        # Sent by the "sealed" kind, which opens the chat in memory when the row's turn comes.
-        row.kind, row.chat_sealed, row.lane = (
-            SEALED,
-            sealer.seal(chat_id),
-            f"s{sealer.tag(chat_id)}",
-        )
-        row.chat_id = row.recipient_user_id = None
-        row.payload = {key: value for key, value in row.payload.items() if key != "chat_id"}
+        if sealer is not None:
+            seal_row(row, sealer)
+
+
+def seal_row(row: OutboxMessage, sealer: ChatSealer) -> None:
+    """A message to a private chat, stored with the chat sealed: sent by the "sealed" kind,
+    which opens it in memory when the row's turn comes."""
+    chat_id = row.chat_id
+    if chat_id is None or row.kind != "send":
+        return
+    row.kind, row.chat_sealed, row.lane = SEALED, sealer.seal(chat_id), f"s{sealer.tag(chat_id)}"
+    row.chat_id = row.recipient_user_id = None
+    row.payload = {key: value for key, value in row.payload.items() if key != "chat_id"}
 
 
 def clock_of(session: AsyncSession) -> datetime:

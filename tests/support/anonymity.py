@@ -13,10 +13,9 @@ import json
 import re
 from dataclasses import dataclass
 
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlmodel import col
-
-from pydantic import SecretStr
 
 from bot.core.sealing import IdentitySeal, parse_keys
 from bot.devkit.emulator import BotAPIEmulator
