@@ -4,6 +4,7 @@ kept in Redis: it is sealed under IDENTITY_KEY, and the student is reached all t
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -15,6 +16,7 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core import logctx
 from bot.devkit.emulator import BotAPIEmulator
 from tests.support.delivery_helpers import redis_url
 from tests.support.harness import Harness
@@ -152,11 +154,17 @@ async def anonymous_story(h: Harness) -> tuple[Talk, str, str]:
 
 
 async def test_a_dump_of_the_database_does_not_say_who_wrote_an_anonymous_case(
-    harness: OfficerHarness, fsm_redis: str | None
+    harness: OfficerHarness, fsm_redis: str | None, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = harness
     assert h.app is not None
+    caplog.set_level(logging.DEBUG)
+    caplog.handler.addFilter(logctx.ContextFilter())  # the update's cases, as our lines carry
     me, number, named = await anonymous_story(h)
+    # Nor does a log line put the student beside the case.
+    logged = [f"{record.getMessage()} {getattr(record, 'cases', '')}" for record in caplog.records]
+    assert any(number in line for line in logged)
+    assert [line for line in logged if number in line and names_the_student(line)] == []
     case, named_case = await case_of(h, number), await case_of(h, named)
     assert case.id is not None and case.submitter_id is None and case.author_sealed
     assert named_case.submitter_id == PERSON  # a named case names its author
