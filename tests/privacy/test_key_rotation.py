@@ -4,20 +4,26 @@ one, the old key can go, and the author of an anonymous case is still reached.""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy import update
 from sqlmodel import col
 
+from bot.app.sealed_fsm import SealedStorage, reseal_stored
 from bot.cli.entry import main
 from bot.core.sealing import IdentitySeal, SealError, new_key
 from storage.models import Case, CaseEvent
 from tests.support import anonymity
+from tests.support.delivery_helpers import redis_url
 from tests.support.harness import IDENTITY_KEY, Harness
 from tests.support.officer_helpers import case_of, events_of
 from tests.support.student_helpers import Talk, answer, officer_press, officer_reply, student
 
 REPLY = "请问具体是哪一天？"
+FSM_DB = 14  # a Redis database of this module's own, emptied first
 
 
 def rotate_with(h: Harness, keys: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,3 +112,31 @@ async def test_rotate_seals_an_anonymous_case_stored_before_identities_were_seal
     await answer(h, number)
     assert "的答复" in me.message_with("的答复").content
     assert number in (await me.send("/my")).text
+
+
+async def test_rotate_reseals_the_conversations_kept_in_redis() -> None:
+    url = await redis_url(FSM_DB)
+    older, newer = IdentitySeal([IDENTITY_KEY]), new_key()
+    sealed_key = StorageKey(bot_id=1, chat_id=5_310_772_943, user_id=5_310_772_943)
+    plain_key = StorageKey(bot_id=1, chat_id=5_310_772_944, user_id=5_310_772_944)
+    before = SealedStorage(RedisStorage.from_url(url), older)
+    plain = RedisStorage.from_url(url)
+    try:
+        await before.set_data(sealed_key, {"case_id": 7})
+        await plain.set_data(plain_key, {"case_id": 8})  # stored before data was sealed
+    finally:
+        await before.close()
+        await plain.close()
+
+    both = IdentitySeal([newer, IDENTITY_KEY])
+    assert await reseal_stored(url, both) == 2
+    assert await reseal_stored(url, both) == 0
+
+    after = SealedStorage(RedisStorage.from_url(url), IdentitySeal([newer]))
+    try:
+        assert await after.get_data(sealed_key) == {"case_id": 7}
+        assert await after.get_data(plain_key) == {"case_id": 8}
+        raw = await after.inner.get_data(plain_key)  # type: ignore[attr-defined]
+        assert "case_id" not in json.dumps(raw)
+    finally:
+        await after.close()
