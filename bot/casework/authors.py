@@ -8,14 +8,17 @@ be reached (`author_id`), and what that reaches them with is sealed again (`bot.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.sealing import IdentitySeal
+from bot.core.sealing import IdentitySeal, SealError
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
 from storage.models import Case
+
+log = logging.getLogger(__name__)
 
 
 def set_author(case: Case, user_id: int, seal: IdentitySeal) -> None:
@@ -51,10 +54,17 @@ def acts_as_author(session: AsyncSession, case: Case, user_id: int, seal: Identi
 
 
 def author_id(case: Case, seal: IdentitySeal) -> int | None:
-    """The author, opened from the seal of an anonymous case: only to reach them, in memory."""
+    """The author, opened from the seal of an anonymous case: only to reach them, in memory.
+    None when no key opens it (IDENTITY_KEY lost or wrong): the case goes on without them."""
     if case.submitter_id is not None:
         return case.submitter_id
-    return seal.open(case.author_sealed) if case.author_sealed else None
+    if not case.author_sealed:
+        return None
+    try:
+        return seal.open(case.author_sealed)
+    except SealError:
+        log.error("case %s: no IDENTITY_KEY opens its author, who is not told", case.number)
+        return None
 
 
 def stored_actor(case: Case, user_id: int | None, student: bool) -> int | None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def new_key() -> int:
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app.sealed_fsm import reseal_stored
-    from bot.core.sealing import load_seal
+    from bot.core.sealing import SealError, load_seal
     from bot.privacy.key_rotation import rotate
     from storage.db import create_engine, create_session_factory
 
@@ -41,11 +42,19 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     seal = load_seal(key.get_secret_value() if key else None, settings.identity_key_file)
     engine = create_engine(settings.database_url)
     try:
+        # One transaction: a value no key opens leaves everything as it was.
         async with create_session_factory(engine).begin() as session:
             done = await rotate(session=session, seal=seal)
+        conversations = await reseal_stored(settings.redis_url, seal) if settings.redis_url else 0
+    except SealError:
+        print(
+            "keys rotate: a value is sealed under a key IDENTITY_KEY no longer lists; put the "
+            "old key back after the new one and run it again",
+            file=sys.stderr,
+        )
+        return 1
     finally:
         await engine.dispose()
-    conversations = await reseal_stored(settings.redis_url, seal) if settings.redis_url else 0
     print(
         f"sealed {done.sealed_cases} anonymous case(s) that named their author; re-sealed "
         f"{done.resealed_cases} case(s) and {done.resealed_rows} outbox row(s), moved "

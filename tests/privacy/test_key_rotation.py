@@ -55,6 +55,12 @@ async def test_after_a_rotation_the_old_key_goes_and_the_student_is_still_reache
     assert before is not None
 
     newer = new_key()
+    # The old key dropped too early: nothing is touched, and the operator is told.
+    rotate_with(h, newer, monkeypatch)
+    assert await asyncio.to_thread(main, ["keys", "rotate"]) == 1
+    assert "put the old key back" in capsys.readouterr().err
+    assert (await case_of(h, number)).author_sealed == before
+
     rotate_with(h, f"{newer},{IDENTITY_KEY}", monkeypatch)
     assert await asyncio.to_thread(main, ["keys", "rotate"]) == 0
     assert "re-sealed 1 case(s)" in capsys.readouterr().out
