@@ -232,3 +232,41 @@ async def test_a_named_case_is_stored_as_before(harness: OfficerHarness) -> None
     await officer_text(h, number, "需补充", "请说明是哪一间自习室。")
     case = await case_of(h, number)
     assert (case.submitter_id, case.author_sealed, case.author_tag) == (PERSON, None, None)
+
+
+async def test_deleteme_takes_the_sealed_traces_too(harness: OfficerHarness) -> None:
+    """The seal, its tag, the sealed outbox rows and the links under stand-ins are the
+    student's too: with the key they would name them."""
+    h = harness
+    assert h.app is not None
+    seal = h.app.services.sealer
+    user = h.emu.add_user(PERSON, FIRST, USERNAME, "zh-hans", last_name=LAST)
+    me = Talk(h, user)
+    await h.onboard(user, college="临床医学院", language="中文")
+    number = await h.submit(user, ANONYMOUS_TEXT, category="骚扰与歧视", anonymous=True)
+    await officer_reply(h, number, REPLY)
+
+    def traces(rows: dict[str, list[dict[str, Any]]]) -> list[str]:
+        return (
+            [
+                f"outbox #{row['id']}"
+                for row in rows["outbox"]
+                if row["chat_sealed"] and seal.open(row["chat_sealed"]) == PERSON
+            ]
+            + [
+                f"link {row['message_id']}"
+                for row in rows["message_links"]
+                if row["chat_id"] in seal.pseudonyms(PERSON)
+            ]
+            + [
+                f"case {row['number']}"
+                for row in rows["cases"]
+                if row["author_sealed"] or row["author_tag"]
+            ]
+        )
+
+    assert len(traces(await every_row(h.app.engine))) >= 3
+    await me.send("/deleteme")
+    assert "您的数据已删除" in (await me.press("删除我的数据")).text
+    await h.settle()
+    assert traces(await every_row(h.app.engine)) == []
