@@ -2,9 +2,8 @@
 
 A row's *lane* says which rows must keep their order: a private chat's messages ("c<chat>"; a
 sealed chat's, "s<tag>"), or a case's officer-side rows ("k<case>": its card before the notes
-that reply to it). A lane is
-worked by one worker at a time, and within it a row waits for every row that sorts before it
-(priority, then id) — also one held back by a 429 or a retry.
+that reply to it). A lane is worked by one worker at a time, and within it a row waits for
+every row that sorts before it (priority, then id) — also one held back by a 429 or a retry.
 """
 
 from __future__ import annotations
