@@ -146,6 +146,7 @@ def process_env(
         "DELIVERY_LEASE_SECONDS": "3",
         "HTTP_LISTEN": "",
         "PYTHONPATH": str(ROOT),
+        "IDENTITY_KEY": IDENTITY_KEY,
         **{key.upper(): str(value) for key, value in limits.items()},
         **env,
     }
