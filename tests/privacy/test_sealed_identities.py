@@ -122,9 +122,11 @@ async def fsm_redis(request: pytest.FixtureRequest) -> str | None:
 
 
 @pytest.fixture
-async def harness(
+async def redis_harness(
     emulator: BotAPIEmulator, database_url: str, fsm_redis: str | None
 ) -> AsyncIterator[OfficerHarness]:
+    """The harness, with its conversations in Redis when `fsm_redis` says so (one test of the
+    module only: another running beside it would empty the database under it)."""
     overrides = {"redis_url": fsm_redis} if fsm_redis else {}
     async with proposal_harness(emulator, database_url, **overrides) as h:
         yield h
@@ -154,9 +156,9 @@ async def anonymous_story(h: Harness) -> tuple[Talk, str, str]:
 
 
 async def test_a_dump_of_the_database_does_not_say_who_wrote_an_anonymous_case(
-    harness: OfficerHarness, fsm_redis: str | None, caplog: pytest.LogCaptureFixture
+    redis_harness: OfficerHarness, fsm_redis: str | None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    h = harness
+    h = redis_harness
     assert h.app is not None
     caplog.set_level(logging.DEBUG)
     caplog.handler.addFilter(logctx.ContextFilter())  # the update's cases, as our lines carry
