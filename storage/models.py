@@ -190,6 +190,9 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = "send"
     method: str = "sendMessage"
     chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    # Instead of chat_id, a row to an anonymous case's author (kind "sealed"): the chat sealed
+    # (`bot.core.sealing`), opened by the delivery worker only, in memory, to send it.
+    chat_sealed: str | None = None
     case_id: int | None = None
     recipient_user_id: int | None = Field(default=None, sa_type=BigInteger)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

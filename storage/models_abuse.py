@@ -43,7 +43,7 @@ class HeldMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     mute_id: int = Field(index=True, foreign_key="mutes.id")
-    # The case the message was added to; None for a new submission (its draft in `payload`).
-    case_id: int | None = Field(default=None, foreign_key="cases.id")
+    # Sealed (`bot.cases.mutes.seal_held`): the case it was added to (none: a new submission,
+    # its draft) and what it says. The mute names the student; this must not name the case.
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from storage.crud.handoff import Claimer, Queued
-    from storage.crud.outbox import Erased
+    from storage.crud.outbox import ChatSealer, Erased
     from storage.models import OutboxMessage
 
 
@@ -40,6 +40,9 @@ class AppSession(Session):
         # People known in this transaction not to have blocked the bot (the update's sender):
         # what is queued for them in private needs no check that it can be delivered.
         self.reachable: set[int] = set()
+        # Private chats whose rows this transaction seals (`outbox.seal_chat`): the author's,
+        # while it deals with their anonymous case.
+        self.sealed_chats: dict[int, ChatSealer] = {}
         # Purposes found bound to no chat in this transaction: asked on every officers' update,
         # and not kept by the identity map as a found binding is.
         self.unbound: set[str] = set()

@@ -26,6 +26,7 @@ from bot.app.http import serving_http
 from bot.app.metrics import Metrics
 from bot.app.response_types import KeepResponseTypes
 from bot.app.scheduler import Jobs, build_scheduler, warn_stale_calendar
+from bot.app.sealed_fsm import SealedStorage
 from bot.cases import conversation, lost_chats
 from bot.cases.cards import CardPublisher
 from bot.cases.outbox_kinds import case_kinds
@@ -33,9 +34,11 @@ from bot.core import logctx, logs
 from bot.core.config import Settings, load_organisation
 from bot.core.context import Services
 from bot.core.render import Renderer
+from bot.core.sealing import IdentitySeal
 from bot.delivery.deferred import DeferCalls
 from bot.delivery.kinds import Kind, SendKind
 from bot.delivery.reactions import Reactions
+from bot.delivery.sealed import SealedKind
 from bot.delivery.sending import Probe
 from bot.delivery.worker import DeliveryWorker
 from bot.domain.chats import CHANNEL, COMMITTEE, OFFICERS, SENSITIVE
@@ -48,6 +51,7 @@ from bot.proposals.channel import ChannelKind
 from handlers.officers import delivery as delivery_handlers
 from storage.crud import chat_rows
 from storage.crud import users as users_crud
+from storage.crud.outbox import SEALED
 from storage.db import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)
@@ -93,12 +97,13 @@ def build_bot(settings: Settings) -> Bot:
     return bot
 
 
-def build_fsm_storage(settings: Settings) -> BaseStorage | None:
+def build_fsm_storage(settings: Settings, seal: IdentitySeal) -> BaseStorage | None:
+    """Redis, shared by instances, with the data sealed; None: the process's own memory."""
     if not settings.redis_url:
         return None
     from aiogram.fsm.storage.redis import RedisStorage
 
-    return RedisStorage.from_url(settings.redis_url)
+    return SealedStorage(RedisStorage.from_url(settings.redis_url), seal)
 
 
 def outbox_kinds(
@@ -106,7 +111,12 @@ def outbox_kinds(
 ) -> dict[str, Kind]:
     """Every kind of outbox row the worker sends: delivery's own, and the features'."""
     cards = CardPublisher(bot, services, session_factory)
-    return {"send": SendKind(), **case_kinds(cards), CHANNEL: ChannelKind()}
+    return {
+        "send": SendKind(),
+        SEALED: SealedKind(),
+        **case_kinds(cards),
+        CHANNEL: ChannelKind(),
+    }
 
 
 def build_app(
@@ -148,7 +158,7 @@ def build_app(
         services=services,
         session_factory=session_factory,
         urgency=worker.urgency,
-        storage=storage or build_fsm_storage(settings),
+        storage=storage or build_fsm_storage(settings, services.sealer),
         metrics=metrics,
     )
     dispatcher.include_router(delivery_handlers.build_router())

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework import authors, guard, keyboards
 from bot.casework import deadlines as sla
-from bot.casework import guard, keyboards
 from bot.casework.transitions import log, move, target_of
 from bot.core.context import Services
 from bot.delivery import notify
@@ -65,31 +65,30 @@ async def submit_case(
     number = await cases_crud.next_number(
         session=session, prefix=NUMBER_PREFIX[kind], year=now.astimezone(services.renderer.tz).year
     )
-    case = await cases_crud.add_case(
-        session=session,
-        case=Case(
-            number=number,
-            kind=kind,
-            category_code=category.code,
-            college_code=submitter.college_code,
-            text=draft.text.strip(),
-            anonymous=draft.anonymous,
-            state=State.SUBMITTED,
-            submitter_id=submitter.id,
-            created_at=now,
-            updated_at=now,
-            first_response_due_at=dues.first_response,
-            answer_due_at=dues.answer,
-        ),
+    case = Case(
+        number=number,
+        kind=kind,
+        category_code=category.code,
+        college_code=submitter.college_code,
+        text=draft.text.strip(),
+        anonymous=draft.anonymous,
+        state=State.SUBMITTED,
+        created_at=now,
+        updated_at=now,
+        first_response_due_at=dues.first_response,
+        answer_due_at=dues.answer,
     )
+    authors.set_author(case, submitter.id, services.sealer)
+    case = await cases_crud.add_case(session=session, case=case)
     assert case.id is not None
+    authors.conceal(session, case, submitter.id, services.sealer)
     event = await cases_crud.add_event(
         session=session,
         event=CaseEvent(
             case_id=case.id,
             action="submit",
             to_state=State.SUBMITTED,
-            actor_id=submitter.id,
+            actor_id=authors.stored_actor(case, submitter.id, student=True),
             actor_role=Role.STUDENT,
             public=True,
             created_at=now,
@@ -127,7 +126,9 @@ async def apply_action(
     case = await cases_crud.get_case(session=session, case_id=case_id, for_update=True)
     if case is None:
         raise TransitionError("not_found")
-    if actor.role == Role.STUDENT and case.submitter_id != actor.user_id:
+    if actor.role == Role.STUDENT and not authors.acts_as_author(
+        session, case, actor.user_id or 0, services.sealer
+    ):
         raise TransitionError("forbidden")
     if actor.role in OFFICERS:
         await guard.officer(session=session, services=services, actor=actor, case=case)
@@ -194,9 +195,11 @@ async def _carry_followers(
 ) -> None:
     assert case.id is not None and target.id is not None
     carried = await cases_crud.follower_ids(session=session, case_id=case.id)
+    # The author of an anonymous case is not: a follower is stored by id, and would name who
+    # wrote it. They were told which case theirs went into.
     if case.submitter_id is not None:
         carried.append(case.submitter_id)
-    carried = [uid for uid in carried if uid != target.submitter_id]
+    carried = [uid for uid in carried if not authors.is_author(target, uid, services.sealer)]
     await cases_crud.add_followers(session=session, case_id=target.id, user_ids=carried)
     await log(
         session=session,

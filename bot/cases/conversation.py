@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.actions import apply_action
-from bot.casework import guard
+from bot.casework import authors, guard
 from bot.casework.transitions import log
 from bot.core.context import Services
 from bot.delivery import notify
@@ -89,12 +89,13 @@ async def _reach_note(session: AsyncSession, services: Services, case: Case) -> 
     """A line in the thread when the student cannot be written to (their data is erased) or
     cannot answer (muted). One who blocked the bot is reported by the delivery itself, which
     is where that is found out (`delivery_failed`)."""
-    if case.submitter_id is None:
+    author = authors.author_id(case, services.sealer)
+    if author is None:
         return notify.to_thread(
             services=services, case=case, template="group/note_reply_erased.html"
         )
-    muted = await mutes_crud.active(session=session, user_id=case.submitter_id, now=services.now())
-    if muted is None:
+    muted = await mutes_crud.active(session=session, user_id=author, now=services.now())
+    if muted is None or not await mutes_crud.decided_on(session=session, case=case, mute=muted):
         return []
     return notify.to_thread(
         services=services, case=case, template="group/note_reply_muted.html", until=muted.until
@@ -106,6 +107,7 @@ def _copies(rows: list[Any], source: tuple[int, int], case_id: int) -> list[Any]
     from_chat, message_id = source
     copies = []
     for chat_id in {row.chat_id for row in rows}:
+        # Each copy goes as its text does: to the author of an anonymous case, sealed too.
         copies.append(
             notify.OutboxMessage(
                 kind="send",
@@ -133,7 +135,7 @@ async def student_message(
 ) -> Case:
     """Information the student adds; answers a request for it when one is open."""
     case = await _case(session, case_id)
-    if case.submitter_id != student_id:
+    if not authors.acts_as_author(session, case, student_id, services.sealer):
         raise TransitionError("forbidden")
     if case.state in FINAL_STATES:
         raise TransitionError("closed")
@@ -179,7 +181,10 @@ async def rating_comment(
     *, session: AsyncSession, services: Services, case_id: int, student_id: int, text: str
 ) -> None:
     case = await _case(session, case_id)
-    if case.submitter_id != student_id or case.rating is None:
+    if (
+        not authors.acts_as_author(session, case, student_id, services.sealer)
+        or case.rating is None
+    ):
         raise TransitionError("forbidden")
     case.rating_comment = text.strip()[:1000]
     session.add(case)

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework import authors
 from bot.core.context import Services
-from storage.crud import cases as cases_crud
 
 DAY = timedelta(hours=24)
 
@@ -22,8 +22,8 @@ async def next_submission_at(
     if limit <= 0:
         return None
     now = services.now()
-    count, earliest = await cases_crud.count_recent_submissions(
-        session=session, user_id=user_id, since=now - DAY
+    count, earliest = await authors.count_recent_submissions(
+        session=session, seal=services.sealer, user_id=user_id, since=now - DAY
     )
     if count < limit:
         return None

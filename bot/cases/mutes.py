@@ -8,6 +8,7 @@ the case it was taken on (without the student); the mute row has no case.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cases import conversation
 from bot.cases.actions import Draft, check_text, submit_case
-from bot.casework import guard
+from bot.casework import authors, guard
 from bot.casework.transitions import log as log_event
 from bot.core.context import Services
 from bot.delivery import notify
@@ -39,9 +40,10 @@ async def _author(
     case = await guard.officer_case(
         session=session, services=services, actor=actor, case_id=case_id
     )
-    if case.submitter_id is None:
+    author = authors.author_id(case, services.sealer)
+    if author is None:
         raise TransitionError("no_student")
-    return case, case.submitter_id
+    return case, author
 
 
 async def mute(
@@ -149,12 +151,11 @@ async def hold(
     await crud.hold(
         session=session,
         mute_id=current.id,
-        case_id=case.id if case is not None else None,
-        payload=payload,
+        payload=seal_held(services, case.id if case is not None else None, payload),
         now=now,
     )
     rows = []
-    if case is not None:
+    if case is not None and await crud.decided_on(session=session, case=case, mute=current):
         rows += notify.to_thread(
             services=services, case=case, template="group/note_held.html", until=current.until
         )
@@ -164,6 +165,18 @@ async def hold(
         )
     await outbox_crud.enqueue(session=session, messages=rows)
     return True
+
+
+def seal_held(services: Services, case_id: int | None, payload: dict[str, Any]) -> dict[str, Any]:
+    """What a held message says, and which case it is for, sealed: its mute names the student,
+    so in the clear the row would tie them to a case that may be anonymous."""
+    return {"sealed": services.sealer.seal_text(json.dumps({"case_id": case_id, **payload}))}
+
+
+def held_content(services: Services, item: HeldMessage) -> tuple[int | None, dict[str, Any]]:
+    """The case a held message is for (None: a new case) and what it says, opened."""
+    content = json.loads(services.sealer.open_text(item.payload["sealed"]))
+    return content.pop("case_id"), content
 
 
 async def release_due(
@@ -190,30 +203,30 @@ async def _release(*, session: AsyncSession, services: Services, mute: Mute) -> 
     user = await users_crud.get_user(session=session, user_id=mute.user_id)
     for item in held:
         if user is not None:
-            await _deliver(session=session, services=services, user=user, item=item)
+            await _deliver(session=session, services=services, user=user, mute=mute, item=item)
     await crud.drop_held(session=session, ids=[h.id for h in held if h.id is not None])
     return len(held) if user is not None else 0
 
 
 async def _deliver(
-    *, session: AsyncSession, services: Services, user: User, item: HeldMessage
+    *, session: AsyncSession, services: Services, user: User, mute: Mute, item: HeldMessage
 ) -> None:
-    payload = item.payload
-    if item.case_id is None:
+    case_id, payload = held_content(services, item)
+    if case_id is None:
         submitted = await submit_case(
             session=session, services=services, submitter=user, draft=Draft(**payload["draft"])
         )
-        await _released_line(session, services, submitted, item)
+        await _released_line(session, services, submitted, mute, item)
         return
-    case = await cases_crud.get_case(session=session, case_id=item.case_id)
+    case = await cases_crud.get_case(session=session, case_id=case_id)
     if case is None:
         return
-    await _released_line(session, services, case, item)
+    await _released_line(session, services, case, mute, item)
     try:
         await conversation.student_message(
             session=session,
             services=services,
-            case_id=item.case_id,
+            case_id=case_id,
             student_id=user.id,
             text=payload.get("text", ""),
             attachments=payload.get("attachments") or None,
@@ -230,8 +243,10 @@ async def _deliver(
 
 
 async def _released_line(
-    session: AsyncSession, services: Services, case: Case, item: HeldMessage
+    session: AsyncSession, services: Services, case: Case, mute: Mute, item: HeldMessage
 ) -> None:
+    if not await crud.decided_on(session=session, case=case, mute=mute):
+        return
     await outbox_crud.enqueue(
         session=session,
         messages=notify.to_thread(
@@ -267,7 +282,7 @@ async def hold_for_case(
     case = await cases_crud.get_case(session=session, case_id=case_id)
     if (
         case is None
-        or case.submitter_id != user.id
+        or not authors.is_author(case, user.id, services.sealer)
         or case.state in FINAL_STATES
         or case.state in UNSUBMITTED
     ):

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import conversation, mutes
 from bot.cases.actions import apply_action
+from bot.casework import authors
 from bot.core.callbacks import MyCaseCB
 from bot.core.context import Services
 from bot.core.markup import Keyboard, as_dict, one_row
@@ -35,16 +36,27 @@ class CasePage:
         return (self.page + 1) * PAGE < self.total
 
 
-async def cases_page(*, session: AsyncSession, user_id: int, page: int) -> CasePage:
-    cases, total = await cases_crud.cases_of_submitter(
-        session=session, user_id=user_id, limit=PAGE, offset=page * PAGE
+async def cases_page(
+    *, session: AsyncSession, services: Services, user_id: int, page: int
+) -> CasePage:
+    """The student's cases, their anonymous ones found by tag (`bot.casework.authors`)."""
+    seal = services.sealer
+    cases = await authors.own_cases(
+        session=session, seal=seal, user_id=user_id, limit=PAGE, offset=page * PAGE
     )
+    total = await authors.count_own(session=session, seal=seal, user_id=user_id)
+    for case in cases:
+        authors.conceal(session, case, user_id, seal)  # the list names them
     return CasePage(cases=cases, total=total, page=page)
 
 
-async def own_case(*, session: AsyncSession, user_id: int, case_id: int) -> Case | None:
+async def own_case(
+    *, session: AsyncSession, services: Services, user_id: int, case_id: int
+) -> Case | None:
     case = await cases_crud.get_case(session=session, case_id=case_id)
-    return case if case is not None and case.submitter_id == user_id else None
+    if case is None or not authors.acts_as_author(session, case, user_id, services.sealer):
+        return None
+    return case
 
 
 async def purged(*, session: AsyncSession, case_id: int) -> bool:
@@ -55,11 +67,19 @@ async def purged(*, session: AsyncSession, case_id: int) -> bool:
 
 
 async def case_replied_to(
-    *, session: AsyncSession, user_id: int, chat_id: int, message_id: int
+    *, session: AsyncSession, services: Services, user_id: int, chat_id: int, message_id: int
 ) -> Case | None:
-    """The student's own case the message they reply to belongs to."""
-    case = await cases_crud.case_by_message(session=session, chat_id=chat_id, message_id=message_id)
-    return case if case is not None and case.submitter_id == user_id else None
+    """The student's own case the message they reply to belongs to (its links in their chat
+    are stored under a stand-in for it when the case is anonymous)."""
+    case = await cases_crud.case_by_message(
+        session=session,
+        chat_id=chat_id,
+        message_id=message_id,
+        stand_ins=services.sealer.pseudonyms(chat_id),
+    )
+    if case is None or not authors.acts_as_author(session, case, user_id, services.sealer):
+        return None
+    return case
 
 
 async def show_case(*, session: AsyncSession, services: Services, user: User, case: Case) -> None:

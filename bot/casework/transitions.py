@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework.authors import stored_actor
 from bot.casework.facts import facts
 from bot.core.context import Services
-from bot.domain.workflow import FINAL_STATES, FIRST_RESPONSE, Action, Actor, State, resolve
+from bot.domain.workflow import FINAL_STATES, FIRST_RESPONSE, Action, Actor, Role, State, resolve
 from storage.crud import cases as cases_crud
 from storage.models import Case, CaseEvent
 
@@ -57,7 +58,7 @@ async def move(
     if target in FINAL_STATES:
         case.closed_at = now
     case.state = target
-    case.last_actor_id = actor.user_id
+    case.last_actor_id = stored_actor(case, actor.user_id, actor.role == Role.STUDENT)
     case.updated_at = now
     session.add(case)
     assert case.id is not None
@@ -68,7 +69,7 @@ async def move(
             action=action,
             from_state=source,
             to_state=target,
-            actor_id=actor.user_id,
+            actor_id=case.last_actor_id,
             actor_role=actor.role,
             text=text,
             public=public,
@@ -95,7 +96,7 @@ async def log(
         event=CaseEvent(
             case_id=case.id,
             action=action,
-            actor_id=actor.user_id,
+            actor_id=stored_actor(case, actor.user_id, actor.role == Role.STUDENT),
             actor_role=actor.role,
             text=text,
             public=public,

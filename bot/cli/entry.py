@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.cli import config, delivery, devtools, digest, migrate, proposals, retention, run
+from bot.cli import config, delivery, devtools, digest, keys, migrate, proposals, retention, run
 from bot.core import logs
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     proposals.add_commands(sub)
     delivery.add_commands(sub)
     retention.add_commands(sub)
+    keys.add_commands(sub)
     return parser
 
 
@@ -77,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace) -> int:
     if args.command in devtools.COMMANDS:
         return await devtools.run(args)
+    if args.command in keys.COMMANDS and args.keys == "new":
+        return keys.new_key()
     # Before the settings are loaded: it reports every error rather than stopping at the first.
     if args.command in config.COMMANDS:
         return await config.run(args)
@@ -85,6 +88,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await migrate.run(args, settings)
     if args.command in delivery.COMMANDS:
         return await delivery.run(args, settings)
+    if args.command in keys.COMMANDS:
+        return await keys.run(args, settings)
     if args.command in proposals.COMMANDS:
         return await proposals.run(args, settings)
     if args.command in digest.COMMANDS:

@@ -36,6 +36,7 @@ class IdentitySeal:
             fernets = [Fernet(key.strip().encode()) for key in keys]
         except ValueError as exc:
             raise ValueError(f"not a key made by `studentvoice keys new`: {exc}") from exc
+        self._newest = fernets[0]
         self._fernet = MultiFernet(fernets)
         self._tag_keys = [
             hmac.new(base64.urlsafe_b64decode(key.strip()), _TAG_CONTEXT, hashlib.sha256).digest()
@@ -50,6 +51,24 @@ class IdentitySeal:
             return int(self._fernet.decrypt(sealed.encode()))
         except (InvalidToken, ValueError) as exc:
             raise SealError("no identity key opens this value") from exc
+
+    def seal_text(self, text: str) -> str:
+        """Any text (a conversation's data) sealed like an id."""
+        return self._fernet.encrypt(text.encode()).decode()
+
+    def open_text(self, sealed: str) -> str:
+        try:
+            return self._fernet.decrypt(sealed.encode()).decode()
+        except InvalidToken as exc:
+            raise SealError("no identity key opens this value") from exc
+
+    def is_current(self, sealed: str) -> bool:
+        """Whether the value is sealed under the newest key (nothing for a rotation to do)."""
+        try:
+            self._newest.decrypt(sealed.encode())
+        except InvalidToken:
+            return False
+        return True
 
     def reseal(self, sealed: str) -> str:
         """The same value sealed under the newest key."""
@@ -69,8 +88,16 @@ class IdentitySeal:
     def pseudonym(self, person_id: int) -> int:
         """A stand-in number for a person's chat where a number is stored (message links):
         negative and below every real chat id Telegram gives (groups are -100…, 13 digits)."""
-        digest = hmac.new(self._tag_keys[0], str(person_id).encode(), hashlib.sha256).digest()
-        return -(10**15) - int.from_bytes(digest[:6], "big")
+        return _pseudonym(self._tag_keys[0], person_id)
+
+    def pseudonyms(self, person_id: int) -> list[int]:
+        """The stand-ins under every key, to find what was stored before the newest key came."""
+        return [_pseudonym(key, person_id) for key in self._tag_keys]
+
+
+def _pseudonym(key: bytes, person_id: int) -> int:
+    digest = hmac.new(key, str(person_id).encode(), hashlib.sha256).digest()
+    return -(10**15) - int.from_bytes(digest[:6], "big")
 
 
 def _tag(key: bytes, person_id: int) -> str:

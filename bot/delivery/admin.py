@@ -56,7 +56,8 @@ async def failed(*, session: AsyncSession, limit: int = SHOWN) -> tuple[list[Fai
     items = []
     for row in rows:
         case = await session.get(Case, row.case_id) if row.case_id is not None else None
-        items.append(FailedItem(row, case, recipient_of(row.chat_id, purposes)))
+        recipient = "person" if row.chat_sealed else recipient_of(row.chat_id, purposes)
+        items.append(FailedItem(row, case, recipient))
     return items, int(total or 0)
 
 

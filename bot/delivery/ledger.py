@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.context import Services
+from bot.core.sealing import SealError
 from bot.delivery.kinds import Kind, new_card, sent_messages
 from bot.delivery.motion import Motion
 from bot.delivery.reactions import Reactions
@@ -90,12 +91,17 @@ class Ledger:
         if message_id is None and messages:
             message_id = messages[0].message_id
         assert row.id is not None
-        self._final.append(
-            Outcome(row.id, status, error, message_id, row.chat_id if chat_id is None else chat_id)
-        )
+        sealed = row.chat_sealed is not None
+        # A sealed row's chat is known here only opened: it is not written back.
+        where = None if sealed else row.chat_id if chat_id is None else chat_id
+        self._final.append(Outcome(row.id, status, error, message_id, where))
         kind = self.kinds.get(row.kind)
         if row.case_id is not None and kind is not None and kind.links_messages:
-            self._links += [(row.id, m.chat.id, m.message_id, row.case_id) for m in messages]
+            pseudonym = self.services.sealer.pseudonym
+            self._links += [
+                (row.id, pseudonym(m.chat.id) if sealed else m.chat.id, m.message_id, row.case_id)
+                for m in messages
+            ]
         if row.case_id is not None and new_card(row, result):
             self._woken.add(row.case_id)
         if status == FAILED:
@@ -209,8 +215,12 @@ class Ledger:
         assert row.id is not None
         async with self.session_factory.begin() as session:
             await outbox_crud.finish(session=session, message_id=row.id, status=FAILED, error=error)
-            if unreachable and row.recipient_user_id is not None:
-                user = await users_crud.get_user(session=session, user_id=row.recipient_user_id)
+            recipient = row.recipient_user_id
+            if recipient is None and row.chat_sealed is not None:
+                with contextlib.suppress(SealError):  # opened in memory, as when it was sent
+                    recipient = self.services.sealer.open(row.chat_sealed)
+            if unreachable and recipient is not None:
+                user = await users_crud.get_user(session=session, user_id=recipient)
                 if user is not None and user.unreachable_at is None:
                     await users_crud.set_unreachable(
                         session=session, user_id=user.id, when=self.services.now()

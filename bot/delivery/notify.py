@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.casework import authors
 from bot.core.context import Services
 from bot.core.i18n import locale_for
 from bot.core.render import fit_html
@@ -62,17 +63,20 @@ def message_rows(
     return rows
 
 
-async def audience(*, session: AsyncSession, case: Case) -> list[User]:
-    """The submitter and everyone following the case, each once."""
+async def audience(*, session: AsyncSession, services: Services, case: Case) -> list[User]:
+    """The author and everyone following the case, each once. The author of an anonymous case
+    is opened from its seal, here, to be reached: what they are told is stored sealed again."""
     ids: list[int] = []
-    if case.submitter_id is not None:
-        ids.append(case.submitter_id)
+    author = authors.author_id(case, services.sealer)
+    if author is not None:
+        ids.append(author)
+        authors.conceal(session, case, author, services.sealer)
     assert case.id is not None
     # Thousands may follow a case: their users are loaded a chunk at a time, not one by one.
     ids += [
         uid
         for uid in await cases_crud.follower_ids(session=session, case_id=case.id)
-        if uid != case.submitter_id
+        if uid != author
     ]
     found: dict[int, User] = {}
     for start in range(0, len(ids), AUDIENCE_CHUNK):
@@ -108,8 +112,12 @@ async def to_audience(
     rendered: dict[tuple[str, bool], list[str]] = {}
     # Before submission no officer sees the case: a reply must not become information on it.
     case_id = case.id if case.state not in UNSUBMITTED else None
-    for user in await audience(session=session, case=case):
-        is_submitter = user.id == case.submitter_id
+    people = await audience(session=session, services=services, case=case)
+    author = (
+        people[0].id if people and authors.is_author(case, people[0].id, services.sealer) else None
+    )
+    for user in people:
+        is_submitter = user.id == author
         if is_submitter and not include_submitter:
             continue
         if submitter_only and not is_submitter:

@@ -11,11 +11,13 @@ proposal shows that it happened, not whose it was.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import mutes
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain import labels
@@ -24,9 +26,13 @@ from bot.domain.workflow import Role
 from storage.crud import files as files_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud.personal_rows import OwnCase, PersonalRows, collect
-from storage.models import CaseEvent, OutboxMessage, User
+from storage.models import CaseEvent, HeldMessage, OutboxMessage, User
 
 FORMAT = "studentvoice.mydata/1"
+
+
+# A held message's case (None: a new case) and content, opened from its seal.
+OpenHeld = Callable[[HeldMessage], tuple[int | None, dict[str, Any]]]
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -94,7 +100,20 @@ def _message_text(row: OutboxMessage) -> str | None:
     return None
 
 
-def document(rows: PersonalRows, *, notice_version: str, now: datetime) -> dict[str, Any]:
+def _held(
+    message: HeldMessage, open_held: OpenHeld, own_numbers: dict[int | None, str]
+) -> dict[str, Any]:
+    case_id, content = open_held(message)
+    return {
+        "at": _iso(message.created_at),
+        "case": own_numbers.get(case_id) if case_id is not None else None,
+        "text": content.get("text") or content.get("draft", {}).get("text"),
+    }
+
+
+def document(
+    rows: PersonalRows, *, notice_version: str, now: datetime, open_held: OpenHeld
+) -> dict[str, Any]:
     """The export as plain data: what the JSON file holds, and what the HTML file shows."""
     user = rows.user
     own_numbers = {own.case.id: own.case.number for own in rows.cases}
@@ -163,15 +182,7 @@ def document(rows: PersonalRows, *, notice_version: str, now: datetime) -> dict[
                 "ended": _iso(mute.ended_at),
                 "reason": mute.reason,
                 # What the person sent while muted and the officers have not yet received.
-                "held": [
-                    {
-                        "at": _iso(message.created_at),
-                        "case": number,
-                        "text": message.payload.get("text")
-                        or message.payload.get("draft", {}).get("text"),
-                    }
-                    for message, number in held
-                ],
+                "held": [_held(message, open_held, own_numbers) for message in held],
             }
             for mute, held in rows.mutes
         ],
@@ -228,9 +239,15 @@ async def send_export(
     """The summary message and the two files, queued for the person in that order."""
     now = services.now()
     data = document(
-        await collect(session=session, user=user),
+        await collect(
+            session=session,
+            user=user,
+            tags=services.sealer.tags(user.id),
+            stand_ins=services.sealer.pseudonyms(user.id),
+        ),
         notice_version=services.org.privacy.notice_version,
         now=now,
+        open_held=lambda message: mutes.held_content(services, message),
     )
     locale = notify.user_locale(user)
     stem = f"mydata-{services.renderer.format_time(now, '%Y-%m-%d')}"

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.casework import authors
 from bot.core.context import Services
 from bot.core.i18n import LOCALES
 from bot.delivery import notify
@@ -40,9 +41,8 @@ async def set_college(*, session: AsyncSession, user: User, college: str) -> Non
     await session.flush()
 
 
-async def count_cases(*, session: AsyncSession, user_id: int) -> int:
-    stmt = select(func.count()).where(col(Case.submitter_id) == user_id)
-    return int(await session.scalar(stmt) or 0)
+async def count_cases(*, session: AsyncSession, services: Services, user_id: int) -> int:
+    return await authors.count_own(session=session, seal=services.sealer, user_id=user_id)
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,9 @@ class Stored:
     follows: list[str]
 
 
-async def stored_about(*, session: AsyncSession, user_id: int) -> Stored:
+async def stored_about(*, session: AsyncSession, services: Services, user_id: int) -> Stored:
     return Stored(
-        cases=await count_cases(session=session, user_id=user_id),
+        cases=await count_cases(session=session, services=services, user_id=user_id),
         roster=await proposals_crud.memberships(session=session, user_id=user_id),
         cosigns=await proposals_crud.cosigns_by(session=session, user_id=user_id),
         supports=await proposals_crud.supports_by(session=session, user_id=user_id),
@@ -76,13 +76,25 @@ async def erase_user(*, session: AsyncSession, services: Services, user_id: int)
     registered proposals (which name the proposer) and the cards of proposals they
     co-signed (which list the co-signers).
     """
-    traces = erasure.Traces.of(user_id, await session.get(User, user_id))
+    seal = services.sealer
+    traces = erasure.Traces.of(
+        user_id,
+        await session.get(User, user_id),
+        sealed_lanes=tuple(outbox_crud.sealed_lane(tag) for tag in seal.tags(user_id)),
+        stand_ins=tuple(seal.pseudonyms(user_id)),
+    )
     await _withdraw_unsent_proposals(session, services, user_id)
     cosigned = await proposals_crud.forget_user(session=session, user_id=user_id)
-    own = list(await session.scalars(select(Case).where(col(Case.submitter_id) == user_id)))
+    own = await authors.own_cases(session=session, seal=seal, user_id=user_id)
     signed = list(await session.scalars(select(Case).where(col(Case.id).in_(cosigned))))
     await session.execute(
         update(Case).where(col(Case.submitter_id) == user_id).values(submitter_id=None)
+    )
+    # An anonymous case's seal would still reach them, with the key.
+    await session.execute(
+        update(Case)
+        .where(col(Case.author_tag).in_(seal.tags(user_id)))
+        .values(author_sealed=None, author_tag=None)
     )
     # A 附议's event carries the representative's roster name.
     await session.execute(
@@ -110,9 +122,10 @@ async def erase_user(*, session: AsyncSession, services: Services, user_id: int)
 async def forget_conversations(*, storage: BaseStorage, user_id: int) -> None:
     """The person's conversation states in every chat: their private chat's, and a group's
     half-finished step (an officer's prompt) too, whose keys name them."""
-    # The dispatcher's storage defers writes until the commit (`bot.delivery.deferred`);
-    # erasing goes to what it stores in.
-    storage = getattr(storage, "inner", storage)
+    # The dispatcher's storage defers writes until the commit (`bot.delivery.deferred`), and
+    # may seal them (`bot.app.sealed_fsm`); erasing goes to what it stores in.
+    while hasattr(storage, "inner"):
+        storage = storage.inner
     if isinstance(storage, MemoryStorage):
         for key in [k for k in storage.storage if user_id in (k.chat_id, k.user_id)]:
             del storage.storage[key]

@@ -195,7 +195,11 @@ async def _approve(
     told = services.renderer.render(
         locale, "student/identity_revealed.html", case=case, reason=request.reason
     )
-    rows += _private(author_id, told)
+    to_author = _private(author_id, told)
+    # The author's chat beside the case's number: sealed like every message about the case.
+    for row in to_author:
+        outbox_crud.seal_row(row, services.sealer)
+    rows += to_author
     # Messages that name the author (or, to the author, the case): deleted once sent.
     for row in rows:
         row.forget = True

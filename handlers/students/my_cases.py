@@ -51,14 +51,19 @@ class AlbumAfterInfo(Filter):
 
 async def my(message: Message, state: FSMContext, turn: Turn) -> None:
     await state.clear()
-    found = await student_views.cases_page(session=turn.session, user_id=turn.sender.id, page=0)
+    found = await student_views.cases_page(
+        session=turn.session, services=turn.services, user_id=turn.sender.id, page=0
+    )
     text, markup = _case_list(turn, found)
     await message.answer(text, reply_markup=markup)
 
 
 async def page(query: CallbackQuery, callback_data: MyCaseCB, turn: Turn) -> None:
     found = await student_views.cases_page(
-        session=turn.session, user_id=turn.sender.id, page=max(callback_data.value, 0)
+        session=turn.session,
+        services=turn.services,
+        user_id=turn.sender.id,
+        page=max(callback_data.value, 0),
     )
     text, markup = _case_list(turn, found)
     await show_in_place(query, text, markup)
@@ -68,7 +73,10 @@ async def open_case(
     query: CallbackQuery, callback_data: MyCaseCB, turn: Turn, _: Translate
 ) -> None:
     case = await student_views.own_case(
-        session=turn.session, user_id=turn.sender.id, case_id=callback_data.case_id
+        session=turn.session,
+        services=turn.services,
+        user_id=turn.sender.id,
+        case_id=callback_data.case_id,
     )
     if case is None:
         purged = await student_views.purged(session=turn.session, case_id=callback_data.case_id)
@@ -85,7 +93,10 @@ async def ask_info(
     query: CallbackQuery, callback_data: MyCaseCB, state: FSMContext, turn: Turn, _: Translate
 ) -> None:
     case = await student_views.own_case(
-        session=turn.session, user_id=turn.sender.id, case_id=callback_data.case_id
+        session=turn.session,
+        services=turn.services,
+        user_id=turn.sender.id,
+        case_id=callback_data.case_id,
     )
     if case is None or case.state in FINAL_STATES:
         reason = "not_found" if case is None else "closed"
@@ -114,7 +125,7 @@ async def got_info_album_part(message: Message, state: FSMContext, turn: Turn) -
 async def info_expected(message: Message, state: FSMContext, turn: Turn) -> None:
     case_id = await stored_id(state, "case_id")
     case = await student_views.own_case(
-        session=turn.session, user_id=turn.sender.id, case_id=case_id
+        session=turn.session, services=turn.services, user_id=turn.sender.id, case_id=case_id
     )
     if case is None:
         await state.clear()
@@ -173,6 +184,7 @@ async def reply_to_case(message: Message, turn: Turn) -> None:
     assert message.reply_to_message is not None
     case = await student_views.case_replied_to(
         session=turn.session,
+        services=turn.services,
         user_id=turn.sender.id,
         chat_id=message.chat.id,
         message_id=message.reply_to_message.message_id,

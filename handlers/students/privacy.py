@@ -17,7 +17,9 @@ from handlers.common import close_buttons, private_router, start_buttons
 
 
 async def mydata(message: Message, turn: Turn) -> None:
-    stored = await privacy.stored_about(session=turn.session, user_id=turn.sender.id)
+    stored = await privacy.stored_about(
+        session=turn.session, services=turn.services, user_id=turn.sender.id
+    )
     await export.send_export(
         session=turn.session,
         services=turn.services,
@@ -31,7 +33,9 @@ async def mydata(message: Message, turn: Turn) -> None:
 
 
 async def deleteme(message: Message, turn: Turn, _: Translate) -> None:
-    stored = await privacy.stored_about(session=turn.session, user_id=turn.sender.id)
+    stored = await privacy.stored_about(
+        session=turn.session, services=turn.services, user_id=turn.sender.id
+    )
     await message.answer(
         turn.render("student/deleteme_confirm.html", stored=stored),
         reply_markup=_erase_keyboard(_),

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, true, update
+from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -39,26 +39,30 @@ async def get_case_by_number(*, session: AsyncSession, number: str) -> Case | No
     return (await session.scalars(stmt)).first()
 
 
-def _own(user_id: int) -> Any:
-    """The one place that says which cases are a student's own, anonymous ones included."""
-    return col(Case.submitter_id) == user_id
+def _authored_by(user_id: int, tags: Sequence[str]) -> Any:
+    """A person's own cases: named by their id, or anonymous under one of their tags
+    (`bot.core.sealing`: one per key, so cases tagged before a new key came are found too)."""
+    named = col(Case.submitter_id) == user_id
+    return or_(named, col(Case.author_tag).in_(list(tags))) if tags else named
 
 
-async def own_cases(*, session: AsyncSession, user_id: int) -> list[Case]:
-    """Every case the student submitted, named or anonymous, newest first."""
-    stmt = select(Case).where(_own(user_id))
-    return list(await session.scalars(stmt.order_by(col(Case.created_at).desc(), col(Case.id))))
+async def own_cases(
+    *,
+    session: AsyncSession,
+    user_id: int,
+    tags: Sequence[str] = (),
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Case]:
+    """Newest first. Without `tags` (`IdentitySeal.tags`) only the named ones."""
+    stmt = select(Case).where(_authored_by(user_id, tags))
+    stmt = stmt.order_by(col(Case.created_at).desc(), col(Case.id).desc()).offset(offset)
+    return list(await session.scalars(stmt.limit(limit) if limit is not None else stmt))
 
 
-async def cases_of_submitter(
-    *, session: AsyncSession, user_id: int, limit: int, offset: int = 0
-) -> tuple[list[Case], int]:
-    base = select(Case).where(_own(user_id))
-    total = await session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = await session.scalars(
-        base.order_by(col(Case.created_at).desc(), col(Case.id).desc()).limit(limit).offset(offset)
-    )
-    return list(rows), int(total or 0)
+async def count_own_cases(*, session: AsyncSession, user_id: int, tags: Sequence[str] = ()) -> int:
+    stmt = select(func.count()).select_from(Case).where(_authored_by(user_id, tags))
+    return int(await session.scalar(stmt) or 0)
 
 
 def _in_categories(categories: Sequence[str] | None, exclude: bool) -> Any:
@@ -133,11 +137,18 @@ async def link_message(
     await session.execute(stmt.on_conflict_do_nothing())
 
 
-async def case_by_message(*, session: AsyncSession, chat_id: int, message_id: int) -> Case | None:
+async def case_by_message(
+    *, session: AsyncSession, chat_id: int, message_id: int, stand_ins: Sequence[int] = ()
+) -> Case | None:
+    """`stand_ins`: the numbers a private chat's links of anonymous cases are stored under
+    (`IdentitySeal.pseudonyms`)."""
     stmt = (
         select(Case)
         .join(MessageLink, col(MessageLink.case_id) == col(Case.id))
-        .where(col(MessageLink.chat_id) == chat_id, col(MessageLink.message_id) == message_id)
+        .where(
+            col(MessageLink.chat_id).in_([chat_id, *stand_ins]),
+            col(MessageLink.message_id) == message_id,
+        )
     )
     return (await session.scalars(stmt)).first()
 
@@ -219,13 +230,12 @@ async def count_overdue(
 
 
 async def count_recent_submissions(
-    *, session: AsyncSession, user_id: int, since: datetime
+    *, session: AsyncSession, user_id: int, since: datetime, tags: Sequence[str] = ()
 ) -> tuple[int, datetime | None]:
     """How many cases the student submitted since `since`, and when the earliest of them was:
-    the daily limit's count and the moment it eases. The one query that asks who submitted
-    for this purpose, so sealed authorship has one place to answer it."""
+    the daily limit's count and the moment it eases. Without `tags` only the named ones."""
     stmt = select(func.count(), func.min(col(Case.created_at))).where(
-        col(Case.submitter_id) == user_id, col(Case.created_at) >= since
+        _authored_by(user_id, tags), col(Case.created_at) >= since
     )
     count, earliest = (await session.execute(stmt)).one()
     if earliest is not None and earliest.tzinfo is None:

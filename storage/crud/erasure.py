@@ -50,9 +50,20 @@ class Traces:
 
     user_id: int
     names: tuple[str, ...]
+    # Where rows about their anonymous cases name them only sealed (`bot.core.sealing`): the
+    # outbox lanes of their sealed chat, the stand-ins their chat's message links are under.
+    sealed_lanes: tuple[str, ...] = ()
+    stand_ins: tuple[int, ...] = ()
 
     @classmethod
-    def of(cls, user_id: int, user: User | None) -> Traces:
+    def of(
+        cls,
+        user_id: int,
+        user: User | None,
+        *,
+        sealed_lanes: tuple[str, ...] = (),
+        stand_ins: tuple[int, ...] = (),
+    ) -> Traces:
         names: list[str] = []
         if user is not None:
             full = " ".join(p for p in (user.first_name, user.last_name) if p)
@@ -61,7 +72,7 @@ class Traces:
                 names += [f"@{user.username}", user.username]
         kept = {n.strip() for n in names if len(n.strip()) >= MIN_NAME}
         # Longest first: "First Last" is taken out whole, not as "— Last".
-        return cls(user_id, tuple(sorted(kept, key=len, reverse=True)))
+        return cls(user_id, tuple(sorted(kept, key=len, reverse=True)), sealed_lanes, stand_ins)
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
@@ -89,6 +100,8 @@ class Traces:
     def addressed(self, row: OutboxMessage) -> bool:
         """A row to the person, or a call about them (their id as a value, not in a text)."""
         if self.user_id in (row.chat_id, row.recipient_user_id) or row.lane == f"c{self.user_id}":
+            return True
+        if row.lane is not None and row.lane in self.sealed_lanes:
             return True
         return self.user_id in _numbers(row.payload)
 
@@ -174,7 +187,7 @@ async def forget_messages(*, session: AsyncSession, traces: Traces) -> None:
             or_(
                 col(OutboxMessage.chat_id) == user_id,
                 col(OutboxMessage.recipient_user_id) == user_id,
-                col(OutboxMessage.lane) == f"c{user_id}",
+                col(OutboxMessage.lane).in_([f"c{user_id}", *traces.sealed_lanes]),
                 or_(col(OutboxMessage.chat_id).is_(None), col(OutboxMessage.chat_id) < 0)
                 & or_(
                     _like_any(payload_text, traces.needles()),
@@ -200,7 +213,9 @@ async def forget_messages(*, session: AsyncSession, traces: Traces) -> None:
         await session.execute(
             delete(OutboxMessage).where(mine, col(OutboxMessage.status) != outbox_crud.SENDING)
         )
-    await session.execute(delete(MessageLink).where(col(MessageLink.chat_id) == user_id))
+    await session.execute(
+        delete(MessageLink).where(col(MessageLink.chat_id).in_([user_id, *traces.stand_ins]))
+    )
 
 
 async def scrub_files(*, session: AsyncSession, traces: Traces) -> None:

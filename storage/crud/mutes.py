@@ -61,11 +61,10 @@ async def hold(
     *,
     session: AsyncSession,
     mute_id: int,
-    case_id: int | None,
     payload: dict[str, Any],
     now: datetime,
 ) -> HeldMessage:
-    held = HeldMessage(mute_id=mute_id, case_id=case_id, payload=payload, created_at=now)
+    held = HeldMessage(mute_id=mute_id, payload=payload, created_at=now)
     session.add(held)
     await session.flush()
     return held
@@ -89,6 +88,16 @@ async def shown_on(*, session: AsyncSession, case_id: int) -> CaseEvent | None:
     return (await session.scalars(stmt.order_by(col(CaseEvent.id).desc()))).first()
 
 
+async def decided_on(*, session: AsyncSession, case: Case, mute: Mute) -> bool:
+    """Whether `mute` was decided on this case. Only that case's thread may show that its
+    author is muted (a message held, released, a reply they cannot answer): in another of
+    their cases' threads the line would tell the officers that both have one author, which
+    an anonymous case must never tell."""
+    assert case.id is not None
+    event = await shown_on(session=session, case_id=case.id)
+    return event is not None and event.action == "mute" and event.until == mute.until
+
+
 async def forget_user(*, session: AsyncSession, user_id: int) -> None:
     """Erasure: the person's mutes and what they held go (nothing was shown to anyone yet)."""
     mine = select(col(Mute.id)).where(col(Mute.user_id) == user_id)
@@ -98,23 +107,20 @@ async def forget_user(*, session: AsyncSession, user_id: int) -> None:
 
 async def mutes_with_held(
     *, session: AsyncSession, user_id: int
-) -> list[tuple[Mute, list[tuple[HeldMessage, str | None]]]]:
-    """The person's mutes, oldest first, each with what is still held under it (and the number
-    of the case a held message was added to)."""
+) -> list[tuple[Mute, list[HeldMessage]]]:
+    """The person's mutes, oldest first, each with what is still held under it."""
     mutes = list(
         await session.scalars(
             select(Mute).where(col(Mute.user_id) == user_id).order_by(col(Mute.id))
         )
     )
-    if not mutes:
-        return []
-    rows = await session.execute(
-        select(HeldMessage, col(Case.number))
-        .outerjoin(Case, col(Case.id) == col(HeldMessage.case_id))
-        .where(col(HeldMessage.mute_id).in_([mute.id for mute in mutes]))
-        .order_by(col(HeldMessage.id))
-    )
-    held: dict[int, list[tuple[HeldMessage, str | None]]] = {}
-    for message, number in rows.all():
-        held.setdefault(message.mute_id, []).append((message, number))
+    held: dict[int, list[HeldMessage]] = {}
+    if mutes:
+        rows = await session.scalars(
+            select(HeldMessage)
+            .where(col(HeldMessage.mute_id).in_([mute.id for mute in mutes]))
+            .order_by(col(HeldMessage.id))
+        )
+        for message in rows:
+            held.setdefault(message.mute_id, []).append(message)
     return [(mute, held.get(mute.id or 0, [])) for mute in mutes]

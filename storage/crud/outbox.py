@@ -1,9 +1,9 @@
 """The outbox: queued Bot API work, claimed by delivery workers lane by lane.
 
-A row's *lane* says which rows must keep their order: a private chat's messages ("c<chat>"),
-or a case's officer-side rows ("k<case>": its card before the notes that reply to it). A lane is
-worked by one worker at a time, and within it a row waits for every row that sorts before it
-(priority, then id) — also one held back by a 429 or a retry.
+A row's *lane* says which rows must keep their order: a private chat's messages ("c<chat>"; a
+sealed chat's, "s<tag>"), or a case's officer-side rows ("k<case>": its card before the notes
+that reply to it). A lane is worked by one worker at a time, and within it a row waits for
+every row that sorts before it (priority, then id) — also one held back by a 429 or a retry.
 """
 
 from __future__ import annotations
@@ -34,6 +34,50 @@ class Erased(Protocol):
     def concerns(self, row: OutboxMessage) -> bool: ...
 
 
+class ChatSealer(Protocol):
+    """`bot.core.sealing.IdentitySeal`, as far as the outbox uses it."""
+
+    def seal(self, person_id: int) -> str: ...
+
+    def tag(self, person_id: int) -> str: ...
+
+
+SEALED = "sealed"
+
+
+def seal_chat(session: AsyncSession, chat_id: int, sealer: ChatSealer) -> None:
+    """What this transaction queues (or has staged) for the private chat is stored with the
+    chat sealed: it names an anonymous case, and must not name its author beside it."""
+    app_session(session).sealed_chats[chat_id] = sealer
+
+
+def _conceal(session: AsyncSession, rows: Iterable[OutboxMessage]) -> None:
+    sealed = app_session(session).sealed_chats
+    if not sealed:
+        return
+    for row in rows:
+        sealer = sealed.get(row.chat_id) if row.chat_id is not None else None
+        if sealer is not None:
+            seal_row(row, sealer)
+
+
+def sealed_lane(tag: str) -> str:
+    """The lane of the rows to one sealed chat, named by its tag (`IdentitySeal.tag`)."""
+    return f"s{tag}"
+
+
+def seal_row(row: OutboxMessage, sealer: ChatSealer) -> None:
+    """A message to a private chat, stored with the chat sealed: sent by the "sealed" kind,
+    which opens it in memory when the row's turn comes."""
+    chat_id = row.chat_id
+    if chat_id is None or row.kind != "send":
+        return
+    row.kind, row.chat_sealed = SEALED, sealer.seal(chat_id)
+    row.lane = sealed_lane(sealer.tag(chat_id))
+    row.chat_id = row.recipient_user_id = None
+    row.payload = {key: value for key, value in row.payload.items() if key != "chat_id"}
+
+
 def clock_of(session: AsyncSession) -> datetime:
     """The app's clock, which the session factory hands to every session (tests move it)."""
     clock = app_session(session).clock
@@ -57,6 +101,7 @@ async def enqueue(
     # Rows staged earlier in the transaction are older: written and told about first.
     state = app_session(session)
     staged, state.staged = state.staged, []
+    _conceal(session, staged)
     if len(queued) > BULK_INSERT:
         await note_queued(session, staged)
         staged = []
@@ -93,6 +138,8 @@ async def flush_staged(*, session: AsyncSession) -> None:
     state = app_session(session)
     staged, state.staged = state.staged, []
     if staged:
+        # A chat sealed after a row to it was staged (the handler spoke before the service).
+        _conceal(session, staged)
         await note_queued(session, staged)
 
 
@@ -117,6 +164,7 @@ async def _prepared(
             if message.coalesce_key in pending:
                 continue
             pending.add(message.coalesce_key)
+        _conceal(session, [message])
         if "next_attempt_at" not in message.model_fields_set:
             message.next_attempt_at = now
         message.lane = message.lane or lane_of(message)

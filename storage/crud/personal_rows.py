@@ -8,6 +8,7 @@ here, so the export cannot silently miss what a new feature stores.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from storage.crud import cases as cases_crud
 from storage.crud import consent as consent_crud
 from storage.crud import mutes as mutes_crud
 from storage.crud import proposals as proposals_crud
+from storage.crud.outbox import sealed_lane
 from storage.models import (
     Attachment,
     Case,
@@ -123,13 +125,17 @@ class PersonalRows:
     pending_inputs: list[tuple[PendingInput, str]]
     messages: list[OutboxMessage]
     message_links: list[tuple[MessageLink, str]]
-    # Each mute with what was held under it (a held message's case number, if it has one).
-    mutes: list[tuple[Mute, list[tuple[HeldMessage, str | None]]]]
+    # Each mute with what is held under it (sealed: `bot.cases.mutes.held_content` opens it).
+    mutes: list[tuple[Mute, list[HeldMessage]]]
 
 
-async def collect(*, session: AsyncSession, user: User) -> PersonalRows:
+async def collect(
+    *, session: AsyncSession, user: User, tags: Sequence[str], stand_ins: Sequence[int]
+) -> PersonalRows:
+    """`tags` and `stand_ins` (`IdentitySeal.tags`, `.pseudonyms`): what stands for the person
+    where their anonymous cases, the messages about them and their links are stored sealed."""
     user_id = user.id
-    own = await cases_crud.own_cases(session=session, user_id=user_id)
+    own = await cases_crud.own_cases(session=session, user_id=user_id, tags=tags)
     cases = [
         OwnCase(
             case=case,
@@ -172,12 +178,15 @@ async def collect(*, session: AsyncSession, user: User) -> PersonalRows:
                     or_(
                         col(OutboxMessage.chat_id) == user_id,
                         col(OutboxMessage.recipient_user_id) == user_id,
+                        col(OutboxMessage.lane).in_([sealed_lane(tag) for tag in tags]),
                     )
                 )
                 .order_by(col(OutboxMessage.id))
             )
         ),
-        message_links=await _numbered(session, MessageLink, col(MessageLink.chat_id) == user_id),
+        message_links=await _numbered(
+            session, MessageLink, col(MessageLink.chat_id).in_([user_id, *stand_ins])
+        ),
         mutes=await mutes_crud.mutes_with_held(session=session, user_id=user_id),
     )
 

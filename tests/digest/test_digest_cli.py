@@ -14,7 +14,7 @@ from bot.devkit.bench.digest import run_digest_bench
 from bot.devkit.emulator import BotAPIEmulator
 from storage.db import create_session_factory
 from tests.support.digest_fixture import insert, two_weeks
-from tests.support.harness import TOKEN, reset_database
+from tests.support.harness import IDENTITY_KEY, TOKEN, reset_database
 from tests.tooling.test_cli import ROOT, run_cli
 
 
@@ -77,6 +77,7 @@ async def send_digest(
         "DATABASE_URL": database_url,
         "BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE": emulator.base_url,
+        "IDENTITY_KEY": IDENTITY_KEY,
         **settings,
     }
     process = await asyncio.create_subprocess_exec(

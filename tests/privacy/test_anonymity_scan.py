@@ -18,7 +18,8 @@ async def test_an_anonymous_submitters_name_in_the_group_fails_the_test(harness:
     await h.submit(student, anonymous=True)
     await anonymity.check_all()  # the bot itself said nothing about who wrote it
 
-    anonymity.watch(h.emu, str(h.app.settings.database_url), h.app.settings.admin_ids)
+    settings = h.app.settings
+    anonymity.watch(h.emu, str(settings.database_url), settings.admin_ids, settings.identity_key)
     async with h.app.session_factory.begin() as session:
         await outbox_crud.enqueue(
             session=session,

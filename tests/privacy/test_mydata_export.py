@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import BigInteger, func, select
 from sqlmodel import SQLModel, col
 
+from bot.cases.mutes import seal_held
 from bot.domain.workflow import Action
 from storage.crud.personal_rows import REGISTRY, Exported
 from storage.models import (
@@ -171,7 +172,8 @@ async def test_mydata_holds_every_row_stored_about_the_student(harness: OfficerH
         session.add(mute)
         await session.flush()
         assert mute.id is not None
-        session.add(HeldMessage(mute_id=mute.id, payload={"text": "禁言期间写的补充"}))
+        sealed = seal_held(h.app.services, None, {"text": "禁言期间写的补充"})
+        session.add(HeldMessage(mute_id=mute.id, payload=sealed))
 
     async with h.app.session_factory() as session:
         before = await session.scalar(select(func.max(OutboxMessage.id)))

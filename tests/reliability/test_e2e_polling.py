@@ -26,7 +26,8 @@ async def polling(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[
     await (await reset_database(database_url)).dispose()
     app = build_app(make_settings(emulator.base_url, database_url))
     app.poller.timeout = 1
-    anonymity.watch(emulator, database_url, app.settings.admin_ids)
+    settings = app.settings
+    anonymity.watch(emulator, database_url, settings.admin_ids, settings.identity_key)
     task = asyncio.create_task(run_polling(app, handle_signals=False))
     try:
         yield app

@@ -22,7 +22,14 @@ from bot.app.runtime import build_app, start_up
 from bot.devkit.emulator import BotAPIEmulator, FaultPolicy
 from bot.domain.chats import OFFICERS
 from storage.crud import users as users_crud
-from tests.support.harness import OFFICERS_CHAT, TOKEN, make_settings, reset_database, start_bot
+from tests.support.harness import (
+    IDENTITY_KEY,
+    OFFICERS_CHAT,
+    TOKEN,
+    make_settings,
+    reset_database,
+    start_bot,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PROXY_PAGE = "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>"
@@ -39,6 +46,7 @@ async def run_command(tmp_path: Path, **env: str) -> subprocess.CompletedProcess
     clean |= {
         "TELEGRAM_API_BASE": f"http://127.0.0.1:{closed_port()}",
         "PYTHONPATH": str(ROOT),
+        "IDENTITY_KEY": IDENTITY_KEY,
         **env,
     }
     return await asyncio.to_thread(

@@ -204,3 +204,37 @@ async def test_a_sensitive_cases_author_is_muted_only_from_the_sensitive_chat(
 
         await say(h, f"/mute {number} 1d 理由", who=li, chat=small)
         assert [m.user_id for m in await mutes(h)] == [alice.id]
+
+
+async def test_a_mute_shows_only_in_the_thread_of_the_case_it_was_decided_on(
+    harness: Harness,
+) -> None:
+    """Muted from her named case, the student's anonymous case must not show that its author
+    is muted (held, released, or unable to answer): that would tell the officers who wrote it."""
+    h = harness
+    assert h.app is not None
+    clock = freeze_clock(h)
+    alice = await seed_student(h, 1001, "Alice")
+    named = await seed_case(h, alice)
+    anonymous = await seed_case(h, alice, anonymous=True)
+    about_anonymous = h.last(alice)
+    await say(h, f"/mute {named} 1d 重复刷屏")
+
+    group_before = len(received(h, h.group))
+    await alice.send("匿名案件的补充：三楼也漏水。", reply_to=about_anonymous)
+    await h.settle()
+    await reply_to_card(h, anonymous, "请问是哪一栋楼？")
+    assert await held_count(h) == 1
+    since = received(h, h.group)[group_before:]
+    assert not any(HELD_LINE in t or "禁言" in t for t in since), since
+    assert "三楼也漏水" not in " ".join(since)
+
+    advance(clock, days=1, minutes=1)
+    await h.app.jobs.tick(clock[0])
+    h.app.worker.wake()
+    await h.settle()
+    released = received(h, h.group)[group_before:]
+    assert any("三楼也漏水" in t for t in released)
+    assert not any(RELEASED_LINE in t or "禁言" in t for t in released), released
+    # The held row itself never named the case beside the mute that names her.
+    assert await held_count(h) == 0

@@ -13,9 +13,11 @@ import json
 import re
 from dataclasses import dataclass
 
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlmodel import col
 
+from bot.core.sealing import IdentitySeal, parse_keys
 from bot.devkit.emulator import BotAPIEmulator
 from storage.db import READ_ONLY, create_engine
 from storage.models import Case, Representative, RoleGrant, User
@@ -32,23 +34,36 @@ class Watched:
     emu: BotAPIEmulator
     database_url: str
     admin_ids: frozenset[int]
+    # Opens who wrote an anonymous case (`bot.core.sealing`): the bot's own IDENTITY_KEY.
+    seal: IdentitySeal | None
 
 
 WATCHED: list[Watched] = []
 
 
-def watch(emu: BotAPIEmulator, database_url: str, admin_ids: list[int]) -> None:
-    WATCHED.append(Watched(emu, database_url, frozenset(admin_ids)))
+def watch(
+    emu: BotAPIEmulator, database_url: str, admin_ids: list[int], identity_key: SecretStr | None
+) -> None:
+    seal = IdentitySeal(parse_keys(identity_key.get_secret_value())) if identity_key else None
+    WATCHED.append(Watched(emu, database_url, frozenset(admin_ids), seal))
 
 
-async def anonymous_submitters(database_url: str, admin_ids: frozenset[int]) -> list[Identity]:
+async def anonymous_submitters(
+    database_url: str, admin_ids: frozenset[int], seal: IdentitySeal | None
+) -> list[Identity]:
     # Reads only: it must not wait for (or take) the write lock a bot still running holds.
     engine = create_engine(database_url, execution_options={READ_ONLY: True})
     try:
         async with engine.connect() as connection:
-            rows = (await connection.execute(select(Case.submitter_id, Case.anonymous))).all()
-            named = {uid for uid, anonymous in rows if uid is not None and not anonymous}
-            hidden = {uid for uid, anonymous in rows if uid is not None and anonymous}
+            rows = (
+                await connection.execute(
+                    select(Case.submitter_id, Case.anonymous, Case.author_sealed)
+                )
+            ).all()
+            named = {uid for uid, anonymous, _ in rows if uid is not None and not anonymous}
+            hidden = {uid for uid, anonymous, _ in rows if uid is not None and anonymous}
+            if seal is not None:
+                hidden |= {seal.open(sealed) for _, _, sealed in rows if sealed is not None}
             shown_roles = set((await connection.execute(select(col(RoleGrant.user_id)))).scalars())
             shown_roles |= {
                 uid
@@ -98,7 +113,7 @@ async def check_all() -> None:
     watched, WATCHED[:] = list(WATCHED), []
     problems = []
     for item in watched:
-        people = await anonymous_submitters(item.database_url, item.admin_ids)
+        people = await anonymous_submitters(item.database_url, item.admin_ids, item.seal)
         problems += leaks(item.emu, people)
     assert not problems, "an anonymous submitter appears in a group or channel:\n" + "\n".join(
         problems

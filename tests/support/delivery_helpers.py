@@ -101,7 +101,8 @@ def refused(emu: BotAPIEmulator) -> list[RecordedRequest]:
 async def redis_url(db: int) -> str:
     """TEST_REDIS_URL's server with a database of the calling test's own, emptied: each module
     keeps a number no other uses (6 the ingest bench, 9 and 10 two instances, 11 erasure, 12
-    and 13 limits), so tests running side by side never empty each other's."""
+    and 13 limits, 14 and 15 sealed identities), so tests running side by side never empty
+    each other's."""
     base = os.environ.get("TEST_REDIS_URL")
     if not base:
         if IN_CI:

@@ -124,7 +124,7 @@ async def start_bot(
     del worker  # whether the driver delivers is the driver's business
     settings = make_settings(emu.base_url, database_url, **overrides)
     app = build_app(settings)
-    anonymity.watch(emu, database_url, settings.admin_ids)
+    anonymity.watch(emu, database_url, settings.admin_ids, settings.identity_key)
     await bind_configured_chats(app)
     try:
         yield app
@@ -152,6 +152,7 @@ def process_env(
         "DELIVERY_LEASE_SECONDS": "3",
         "HTTP_LISTEN": "",
         "PYTHONPATH": str(ROOT),
+        "IDENTITY_KEY": IDENTITY_KEY,
         **{key.upper(): str(value) for key, value in limits.items()},
         **env,
     }

@@ -43,7 +43,7 @@ async def webhook_bot(
     }
     settings = make_settings(emu.base_url, database_url, **values)
     server = WebhookServer(build_app(settings, storage=storage))
-    anonymity.watch(emu, database_url, settings.admin_ids)
+    anonymity.watch(emu, database_url, settings.admin_ids, settings.identity_key)
     task = asyncio.create_task(server.run(handle_signals=handle_signals))
     listening = asyncio.create_task(server.listening.wait())
     await asyncio.wait({task, listening}, return_when=asyncio.FIRST_COMPLETED)

@@ -109,17 +109,21 @@ def generate(
                         if track.step("rate_partly", "closed", rng.expovariate(1 / 30)):
                             closed, rating = track.t, 2
         state, t, events = track.state, track.t, track.events
+        # Drawn in this order, so a seed makes the history it always made.
+        category, college = _pick(rng, CATEGORIES), _pick(rng, COLLEGES)
+        anonymous, submitter = rng.random() < 0.2, 10_000 + rng.randint(1, 40_000)
         case = {
             "id": case_id,
             "number": f"{'P' if kind == 'proposal' else 'G'}{created.year}-{case_id:06d}",
             "kind": kind,
-            "category_code": _pick(rng, CATEGORIES),
-            "college_code": _pick(rng, COLLEGES),
+            "category_code": category,
+            "college_code": college,
             "text": "食堂二楼的饭菜连续一周出现异物，希望后勤加强检查。",
-            "anonymous": rng.random() < 0.2,
+            "anonymous": anonymous,
             "state": state,
             "source": "telegram",
-            "submitter_id": 10_000 + rng.randint(1, 40_000),
+            # An anonymous case names nobody (its seal is left out: nobody is reached here).
+            "submitter_id": None if anonymous else submitter,
             "department_code": department,
             "merged_into_id": merged_into,
             "reopen_count": reopen,

@@ -34,11 +34,9 @@ def upgrade() -> None:
         "held_messages",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("mute_id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sa.Integer(), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_at", _TS(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["mute_id"], ["mutes.id"]),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
         sa.PrimaryKeyConstraint("id"),
         sqlite_autoincrement=True,
     )
