@@ -31,9 +31,8 @@ from bot.cases import conversation, lost_chats
 from bot.cases.cards import CardPublisher
 from bot.cases.outbox_kinds import case_kinds
 from bot.core import logctx, logs
-from bot.core.config import Settings, load_organisation
+from bot.core.config import Settings
 from bot.core.context import Services
-from bot.core.render import Renderer
 from bot.core.sealing import IdentitySeal
 from bot.delivery.deferred import DeferCalls
 from bot.delivery.kinds import Kind, SendKind
@@ -126,13 +125,7 @@ def build_app(
     probe: Probe | None = None,
     storage: BaseStorage | None = None,
 ) -> App:
-    org = load_organisation(settings.organisation_file)
-    services = Services(
-        settings=settings,
-        org=org,
-        renderer=Renderer(org, settings.tz),
-        group_locale=settings.group_locale,
-    )
+    services = Services.for_settings(settings)
     engine = engine or create_engine(settings.database_url)
     # Rows queued in any session are due by the app's clock, the one the worker goes by.
     session_factory = create_session_factory(engine, clock=services.now)

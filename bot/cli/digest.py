@@ -57,16 +57,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError("BOT_TOKEN: required to --send")
     # Imported once the arguments are known to be good: a typo is answered at once.
     from bot.core.context import Services
-    from bot.core.render import Renderer
     from bot.digest.build import generate
     from storage.db import create_engine, create_session_factory
 
-    services = Services(
-        settings=settings,
-        org=org,
-        renderer=Renderer(org, settings.tz),
-        group_locale=settings.group_locale,
-    )
+    services = Services.for_settings(settings, org)
     engine = create_engine(settings.database_url)
     try:
         async with create_session_factory(engine)() as session:

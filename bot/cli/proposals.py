@@ -73,9 +73,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
 def _services(settings: Settings, org: Organisation) -> Services:
     """For the report only: the renderer loads every template and translation catalog."""
     from bot.core.context import Services
-    from bot.core.render import Renderer
 
-    return Services(settings=settings, org=org, renderer=Renderer(org, settings.tz))
+    return Services.for_settings(settings, org)
 
 
 def _local_day(tz: ZoneInfo, day: date) -> datetime:

@@ -22,19 +22,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.config import load_organisation
     from bot.core.context import Services
-    from bot.core.render import Renderer
     from bot.privacy import retention
     from storage.db import create_engine, create_session_factory
 
-    org = load_organisation(settings.organisation_file)
-    services = Services(
-        settings=settings,
-        org=org,
-        renderer=Renderer(org, settings.tz),
-        group_locale=settings.group_locale,
-    )
+    services = Services.for_settings(settings)
     now = services.now()
     engine = create_engine(settings.database_url)
     try:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.config import Organisation, Settings
+from bot.core.config import Organisation, Settings, load_organisation
 from bot.core.render import Renderer, Translate
 from bot.core.sealing import IdentitySeal, load_seal
 from bot.core.statutory import StatutoryHolidays
@@ -28,6 +28,18 @@ class Services:
     group_locale: str = "zh_Hans"
     # Lives as long as the services so each year is looked up, and logged, once.
     statutory: StatutoryHolidays = field(default_factory=StatutoryHolidays)
+
+    @classmethod
+    def for_settings(cls, settings: Settings, org: Organisation | None = None) -> Services:
+        """The services of a running bot or a command: the organisation (read from its file
+        unless given), its templates and catalogs in a renderer."""
+        org = org or load_organisation(settings.organisation_file)
+        return cls(
+            settings=settings,
+            org=org,
+            renderer=Renderer(org, settings.tz),
+            group_locale=settings.group_locale,
+        )
 
     @property
     def sealer(self) -> IdentitySeal:

@@ -4,6 +4,7 @@ case (its number, or the thread the command is sent in) — never by who they ar
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -77,38 +78,55 @@ async def mute(
 async def unmute(
     message: Message, command: CommandObject, turn: Turn, actor: Actor, _: Translate
 ) -> None:
-    case, _rest = await _case(message, turn, command.args or "")
-    if case is None or case.id is None:
-        await message.reply(_("Usage: /unmute G2026-0042 (or /unmute in the case's thread)."))
-        return
-    try:
-        released = await mutes.unmute(
-            session=turn.session, services=turn.services, actor=actor, case_id=case.id
-        )
-    except TransitionError as exc:
-        await message.reply(error_text(_, exc))
-        return
-    await message.reply(
-        _("%(number)s: its author is no longer muted; %(count)s held messages are released.")
-        % {"number": case.number, "count": released}
+    await _end_hold(
+        message,
+        command,
+        turn,
+        actor,
+        _,
+        act=mutes.unmute,
+        usage=_("Usage: /unmute G2026-0042 (or /unmute in the case's thread)."),
+        done=_("%(number)s: its author is no longer muted; %(count)s held messages are released."),
     )
 
 
 async def discard(
     message: Message, command: CommandObject, turn: Turn, actor: Actor, _: Translate
 ) -> None:
+    await _end_hold(
+        message,
+        command,
+        turn,
+        actor,
+        _,
+        act=mutes.discard,
+        usage=_("Usage: /discard G2026-0042 (or /discard in the case's thread)."),
+        done=_("%(number)s: %(count)s held messages of its author were discarded unread."),
+    )
+
+
+async def _end_hold(
+    message: Message,
+    command: CommandObject,
+    turn: Turn,
+    actor: Actor,
+    _: Translate,
+    *,
+    act: Callable[..., Awaitable[int]],
+    usage: str,
+    done: str,
+) -> None:
+    """/unmute and /discard: what was held goes to the threads, or nowhere; `done` says how
+    many."""
     case, _rest = await _case(message, turn, command.args or "")
     if case is None or case.id is None:
-        await message.reply(_("Usage: /discard G2026-0042 (or /discard in the case's thread)."))
+        await message.reply(usage)
         return
     try:
-        dropped = await mutes.discard(
+        count = await act(
             session=turn.session, services=turn.services, actor=actor, case_id=case.id
         )
     except TransitionError as exc:
         await message.reply(error_text(_, exc))
         return
-    await message.reply(
-        _("%(number)s: %(count)s held messages of its author were discarded unread.")
-        % {"number": case.number, "count": dropped}
-    )
+    await message.reply(done % {"number": case.number, "count": count})
