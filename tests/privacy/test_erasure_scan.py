@@ -7,9 +7,8 @@ person's id, names or username. The cases stay, and so do the digest's figures."
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +26,7 @@ from bot.digest.periods import week_of
 from bot.domain.workflow import Action
 from storage.models import Case
 from tests.support.delivery_helpers import redis_url
+from tests.support.dump_scan import stored_values
 from tests.support.harness import OFFICERS_CHAT
 from tests.support.officer_helpers import OfficerHarness
 from tests.support.proposal_helpers import (
@@ -47,38 +47,11 @@ COMMENT = "维修很及时，谢谢权益部。"
 FSM_DB = 11  # a Redis database of this module's own, emptied first
 
 
-def _strings(value: Any) -> Iterator[str | int]:
-    """Every number and text in a stored value, JSON (however escaped) opened up."""
-    if isinstance(value, bool) or value is None:
-        return
-    if isinstance(value, int):
-        yield value
-    elif isinstance(value, bytes | memoryview):
-        yield from _strings(bytes(value).decode("utf-8", errors="replace"))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(key)
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
-    elif isinstance(value, str):
-        yield value
-        if value[:1] in ("{", "[", '"'):
-            try:
-                opened = json.loads(value)
-            except ValueError:
-                return
-            yield from _strings(opened)
-    else:
-        yield str(value)
-
-
 _ID = re.compile(rf"(?<!\d){PERSON}(?!\d)")
 
 
 def holds_person(value: Any) -> bool:
-    for item in _strings(value):
+    for item in stored_values(value):
         if isinstance(item, int):
             if item == PERSON:
                 return True

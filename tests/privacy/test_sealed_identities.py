@@ -7,7 +7,7 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core import logctx
 from bot.devkit.emulator import BotAPIEmulator
 from tests.support.delivery_helpers import redis_url
+from tests.support.dump_scan import stored_values
 from tests.support.harness import Harness
 from tests.support.officer_helpers import OfficerHarness, case_of
 from tests.support.proposal_helpers import proposal_harness
@@ -35,34 +36,8 @@ FSM_DB = 15  # a Redis database of this module's own, emptied first
 _ID = re.compile(rf"(?<!\d){PERSON}(?!\d)")
 
 
-def _texts(value: Any) -> Iterator[str | int]:
-    """Every number and text in a stored value, JSON opened up."""
-    if isinstance(value, bool) or value is None:
-        return
-    if isinstance(value, int):
-        yield value
-    elif isinstance(value, bytes | memoryview):
-        yield from _texts(bytes(value).decode("utf-8", errors="replace"))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _texts(key)
-            yield from _texts(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _texts(item)
-    elif isinstance(value, str):
-        yield value
-        if value[:1] in ("{", "["):
-            try:
-                yield from _texts(json.loads(value))
-            except ValueError:
-                return
-    else:
-        yield str(value)
-
-
 def names_the_student(value: Any) -> bool:
-    for item in _texts(value):
+    for item in stored_values(value):
         if isinstance(item, int):
             if item == PERSON:
                 return True
@@ -74,7 +49,7 @@ def names_the_student(value: Any) -> bool:
 def holds_the_id(value: Any) -> bool:
     return any(
         item == PERSON if isinstance(item, int) else bool(_ID.search(item))
-        for item in _texts(value)
+        for item in stored_values(value)
     )
 
 
@@ -112,7 +87,7 @@ def about(table: str, row: dict[str, Any], case_id: int, number: str) -> bool:
         return bool(row["id"] == case_id)
     if row.get("case_id") == case_id:
         return True
-    return any(isinstance(item, str) and number in item for item in _texts(row))
+    return any(isinstance(item, str) and number in item for item in stored_values(row))
 
 
 @pytest.fixture(params=["memory", "redis"])
