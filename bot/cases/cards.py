@@ -7,9 +7,11 @@ from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
+    CloseForumTopic,
     CreateForumTopic,
     EditForumTopic,
     EditMessageText,
+    ReopenForumTopic,
     SendMessage,
     TelegramMethod,
 )
@@ -33,6 +35,8 @@ from storage.db import READ_ONLY
 from storage.models import Case, ChatBinding
 
 TOPIC_TITLE_LIMIT = 128
+# A case's topic is closed while it is over; 复核 (or 不满意) opens it again.
+TOPIC_CLOSED_STATES = frozenset({State.CLOSED, State.REJECTED, State.MERGED})
 PARKED_SECONDS = 7 * 24 * 3600
 
 
@@ -88,6 +92,7 @@ class CardPublisher(Publisher):
             return message
         if case.topic_id is not None and case.card_title != title:
             await self._rename(chat_id, case, title)
+            await self._open_or_close(chat_id, case)
         try:
             return await self._call(
                 EditMessageText.model_validate(
@@ -114,6 +119,23 @@ class CardPublisher(Publisher):
             if "NOT_MODIFIED" not in exc.message:
                 raise
         await self._save(case, card_title=title)
+
+    async def _open_or_close(self, chat_id: int, case: Case) -> None:
+        # The title carries the state, so it changes with every move: only then may the
+        # topic's being closed need to follow.
+        thread = case.topic_id or 0
+        method: TelegramMethod[Any]
+        if case.state in TOPIC_CLOSED_STATES:
+            method = CloseForumTopic(chat_id=chat_id, message_thread_id=thread)
+        elif case.state == State.REOPENED:
+            method = ReopenForumTopic(chat_id=chat_id, message_thread_id=thread)
+        else:
+            return
+        try:
+            await self._call(method)
+        except TelegramBadRequest as exc:
+            if "NOT_MODIFIED" not in exc.message:
+                raise
 
     async def _save(self, case: Case, **values: Any) -> None:
         async with self.session_factory.begin() as session:

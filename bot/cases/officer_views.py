@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import recategorise
 from bot.casework import guard, keyboards
 from bot.core.context import Services
 from bot.delivery import batching
@@ -51,6 +52,16 @@ async def card_buttons(
     if departments:
         return keyboards.departments(services.renderer, services.group_locale, case)
     return keyboards.card(services.renderer, services.group_locale, case)
+
+
+async def category_buttons(
+    *, session: AsyncSession, services: Services, actor: Actor, case_id: int
+) -> dict[str, Any]:
+    """The categories a case may be moved to (重新分类); raises as `card_buttons` does."""
+    case = await recategorise.choices(
+        session=session, services=services, actor=actor, case_id=case_id
+    )
+    return keyboards.categories(services.renderer, services.group_locale, case)
 
 
 async def open_listed_card(

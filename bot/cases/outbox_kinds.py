@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import recategorise
 from bot.cases.cards import CardPublisher
 from bot.casework.chats import binding_for
 from bot.delivery.errors import Outcome
-from bot.delivery.kinds import Context, Kind, Target, build_method, with_files
+from bot.delivery.kinds import Context, Kind, Target, build_method, named_chats, with_files
 from storage.crud import cases as cases_crud
 from storage.models import OutboxMessage
 
@@ -65,5 +66,23 @@ class ThreadKind(_CaseKind):
         )
 
 
+class RetireKind:
+    """A case that moved to another chat is removed from the one it left."""
+
+    links_messages = False
+
+    async def targets(
+        self, session: AsyncSession, rows: Sequence[OutboxMessage], ctx: Context
+    ) -> dict[int, Target | Outcome]:
+        return named_chats(rows, lambda row: row.chat_id, "the row names no chat")
+
+    async def send(self, row: OutboxMessage, ctx: Context) -> Any:
+        return await recategorise.retire(ctx.bot, row, math.ceil(ctx.request_timeout))
+
+
 def case_kinds(cards: CardPublisher) -> dict[str, Kind]:
-    return {"card": CardKind(cards), "thread": ThreadKind(cards)}
+    return {
+        "card": CardKind(cards),
+        "thread": ThreadKind(cards),
+        recategorise.RETIRE: RetireKind(),
+    }

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.casework.facts import facts
-from bot.core.callbacks import CardCB, DeptCB, MyCaseCB
+from bot.core.callbacks import CardCB, DeptCB, MyCaseCB, RecatCB
 from bot.core.markup import Keyboard, as_dict, one_row
 from bot.core.render import Renderer
 from bot.domain import labels
-from bot.domain.workflow import Action, Kind, Role, State, available_actions
+from bot.domain.workflow import OPEN_STATES, Action, Kind, Role, State, available_actions
 from storage.models import Case
 
+RECATEGORISE = "recat"
 RATE_ACTIONS = (Action.RATE_SATISFIED, Action.RATE_PARTLY, Action.RATE_UNSATISFIED)
 
 
@@ -53,6 +54,11 @@ def card(renderer: Renderer, locale: str, case: Case) -> dict[str, Any] | None:
                 text=_(names[action]),
                 callback_data=CardCB(action=action, case_id=case.id or 0),
             )
+    if case.kind != Kind.PROPOSAL and case.state in OPEN_STATES:
+        kb.button(
+            text=_(labels.RECATEGORISE_BUTTON),
+            callback_data=CardCB(action=RECATEGORISE, case_id=case.id or 0),
+        )
     if not list(kb.buttons):
         return None
     kb.adjust(3)
@@ -66,6 +72,23 @@ def departments(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
             text=renderer.name_of(dept, locale),
             callback_data=DeptCB(case_id=case.id or 0, dept=dept.code),
         )
+    kb.button(
+        text=renderer.gettext(locale, "Cancel"),
+        callback_data=CardCB(action="cancel", case_id=case.id or 0),
+    )
+    kb.adjust(2)
+    return as_dict(kb)
+
+
+def categories(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
+    """重新分类: every category but the case's own; 取消 brings the card's buttons back."""
+    kb = Keyboard()
+    for category in renderer.org.categories:
+        if category.code != case.category_code:
+            kb.button(
+                text=renderer.name_of(category, locale),
+                callback_data=RecatCB(case_id=case.id or 0, category=category.code),
+            )
     kb.button(
         text=renderer.gettext(locale, "Cancel"),
         callback_data=CardCB(action="cancel", case_id=case.id or 0),

@@ -31,6 +31,11 @@ class DeptCB(CallbackData, prefix="cd"):
     dept: str
 
 
+class RecatCB(CallbackData, prefix="rc"):
+    case_id: int
+    category: str
+
+
 class PendingCB(CallbackData, prefix="pi"):
     """The preview of a text an officer was asked for: send it, ask for it again, or drop it."""
 

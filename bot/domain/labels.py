@@ -69,6 +69,7 @@ CARD_BUTTON = {
     Action.ANSWER: N_("Answer"),
     Action.MERGE: N_("Merge"),
 }
+RECATEGORISE_BUTTON = N_("Re-categorise")
 
 EVENT = {
     "submit": N_("Submitted"),
@@ -94,6 +95,7 @@ EVENT = {
     Action.ASSIGN: N_("Assigned to the responsible departments"),
     Action.APPROVE_ANSWER: N_("A department's answer was published"),
     "converted_from": N_("Converted from a proposal"),
+    "recategorise": N_("Re-categorised"),
 }
 
 # A responsible department's part of a proposal.
@@ -132,6 +134,8 @@ TRANSITION_ERROR = {
     "not_cosigning": N_("This proposal is not collecting co-signatures (any more)."),
     "wrong_chat": N_("This case belongs to another chat; nothing was changed."),
     "merge_target_other_chat": N_("That case belongs to another chat; it cannot be merged into."),
+    "same_category": N_("The case is already in that category."),
+    "not_allowed": N_("This case cannot be re-categorised."),
     "not_yours": N_("Only the officer who was asked can do this."),
     "no_such_case": N_("No case with that number."),
     "reveal_private_only": N_("Use this command in a private chat with the bot."),

@@ -6,9 +6,10 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.cases import actions, conversation, officer_views
+from bot.cases import actions, conversation, officer_views, recategorise
 from bot.cases.queue import queue_view
-from bot.core.callbacks import CardCB, DeptCB
+from bot.casework.keyboards import RECATEGORISE
+from bot.core.callbacks import CardCB, DeptCB, RecatCB
 from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
@@ -47,6 +48,8 @@ def _build_cards_router() -> Router:
         departments_or_card, CardCB.filter(F.action.in_([Action.FORWARD, "cancel"]))
     )
     router.callback_query.register(forward, DeptCB.filter())
+    router.callback_query.register(categories, CardCB.filter(F.action == RECATEGORISE))
+    router.callback_query.register(recategorise_to, RecatCB.filter())
     router.callback_query.register(
         ask_case_text, CardCB.filter(F.action.in_([a.value for a in ASKS_TEXT]))
     )
@@ -83,6 +86,33 @@ async def departments_or_card(
 async def forward(query: CallbackQuery, callback_data: DeptCB, turn: Turn, actor: Actor) -> None:
     case_id, department = callback_data.case_id, callback_data.dept
     await _act(query, turn, case_id, Action.FORWARD, actor, department)
+
+
+async def categories(
+    query: CallbackQuery, callback_data: CardCB, turn: Turn, actor: Actor, _: Translate
+) -> None:
+    """重新分类 shows the categories on the card; their 取消 brings its buttons back."""
+    buttons = officer_views.category_buttons(
+        session=turn.session, services=turn.services, actor=actor, case_id=callback_data.case_id
+    )
+    markup = await unless_refused(query, _, buttons)
+    if markup is Refused.REFUSED:
+        return
+    await query.answer(_("Choose the new category"))
+    await replace_buttons(query, markup)
+
+
+async def recategorise_to(
+    query: CallbackQuery, callback_data: RecatCB, turn: Turn, actor: Actor
+) -> None:
+    moved = recategorise.recategorise(
+        session=turn.session,
+        services=turn.services,
+        actor=actor,
+        case_id=callback_data.case_id,
+        category=callback_data.category,
+    )
+    await done_unless_refused(query, turn.translate, moved)
 
 
 async def queue(message: Message, turn: Turn) -> None:

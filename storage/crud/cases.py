@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, true, update
+from sqlalchemy import delete, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -241,3 +241,11 @@ async def count_recent_submissions(
     if earliest is not None and earliest.tzinfo is None:
         earliest = earliest.replace(tzinfo=UTC)  # an aggregate skips the column's type on SQLite
     return int(count or 0), earliest
+
+
+async def unlink_messages(*, session: AsyncSession, case_id: int, chat_id: int) -> list[int]:
+    """Drop the case's message links in a chat; the ids of the messages they named."""
+    where = (col(MessageLink.case_id) == case_id, col(MessageLink.chat_id) == chat_id)
+    ids = list(await session.scalars(select(col(MessageLink.message_id)).where(*where)))
+    await session.execute(delete(MessageLink).where(*where))
+    return ids

@@ -349,3 +349,18 @@ async def forget_sent(*, session: AsyncSession, before: datetime) -> None:
             col(OutboxMessage.status).in_((SENT, LISTED)), col(OutboxMessage.sent_at) < before
         )
     )
+
+
+async def withdraw_from_chat(*, session: AsyncSession, case_id: int, chat_id: int) -> list[int]:
+    """A case leaves a chat: its ready requests to the chat not yet sent are dropped; the ids
+    of the messages those already sent left there."""
+    where = (
+        col(OutboxMessage.case_id) == case_id,
+        col(OutboxMessage.chat_id) == chat_id,
+        col(OutboxMessage.kind) == "send",
+    )
+    await session.execute(delete(OutboxMessage).where(*where, col(OutboxMessage.status) == PENDING))
+    stmt = select(col(OutboxMessage.result_message_id)).where(
+        *where, col(OutboxMessage.result_message_id).is_not(None)
+    )
+    return [mid for mid in await session.scalars(stmt) if mid is not None]

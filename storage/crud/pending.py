@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -66,3 +66,16 @@ async def open_of(
     return [
         (pending, message_id is not None) for pending, message_id in await session.execute(stmt)
     ]
+
+
+async def end_for_case(*, session: AsyncSession, case_id: int, chat_id: int) -> None:
+    """The case left the chat: what its officers were asked for there can no longer be given."""
+    await session.execute(
+        update(PendingInput)
+        .where(
+            col(PendingInput.case_id) == case_id,
+            col(PendingInput.chat_id) == chat_id,
+            col(PendingInput.status).in_(OPEN),
+        )
+        .values(status=CANCELLED)
+    )

@@ -10,6 +10,7 @@ from tests.support.officer_helpers import (
     ASK_INFO,
     FORWARD,
     MERGE,
+    RECATEGORISE,
     REJECT,
     SIGNATURE,
     act,
@@ -45,7 +46,10 @@ async def test_card_shows_everything_officers_need(harness: Harness) -> None:
     assert "食堂二楼的饭菜" in body
     assert "0 小时前" in body  # age
     assert "办理时限" in body  # first-response due time
-    assert [text for text, _ in message.buttons()] == [ACCEPT, ASK_INFO, REJECT, MERGE, ANSWER]
+    assert [text for text, _ in message.buttons()] == [
+        *(ACCEPT, ASK_INFO, REJECT, MERGE, ANSWER),
+        RECATEGORISE,
+    ]
 
     # The photos follow as an album replying to the card, so they read as its thread.
     album = [m for m in h.emu.bot_messages(h.group.id) if m.kind == "photo"]

@@ -34,6 +34,7 @@ SIGNATURE = "学生会权益部"
 
 # The card's buttons as officers see them (zh_Hans, the group's language).
 ACCEPT, ASK_INFO, FORWARD, REJECT, ANSWER, MERGE = "受理", "需补充", "转办", "驳回", "答复", "合并"
+RECATEGORISE = "重新分类"
 # A preview's buttons: the text it shows is sent only on the first.
 SEND, CHANGE, DROP = "发送", "修改", "取消"
 
