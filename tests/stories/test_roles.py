@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from bot.devkit.emulator import BotAPIEmulator
 from storage.models import AuditEntry, RoleGrant
-from tests.support.harness import ADMIN_ID, OFFICER_ID
+from tests.support.harness import ADMIN_ID
 from tests.support.officer_helpers import ACCEPT, officer_harness, received, say
 from tests.support.reveal_helpers import World, reveal_world, say_private, texts
 
