@@ -15,10 +15,9 @@ from bot.domain.chats import OFFICERS
 from bot.domain.workflow import TransitionError
 from bot.privacy.reveal import admin_ids
 from storage.crud import outbox as outbox_crud
-from storage.crud import reveal as audit_crud
 from storage.crud import roles as crud
 from storage.crud import users as users_crud
-from storage.models import AuditEntry, User
+from storage.models import User
 
 
 @dataclass(frozen=True)
@@ -130,17 +129,15 @@ async def revoke(
 async def _record(
     session: AsyncSession, services: Services, operator: Operator, action: str, change: Change
 ) -> None:
-    await audit_crud.add_audit(
+    await crud.record_change(
         session=session,
-        entry=AuditEntry(
-            at=services.now(),
-            action=action,
-            actor_ids=[operator.user_id] if operator.user_id is not None else [],
-            actor_name=operator.name,
-            target_id=change.user.id,
-            role=change.role,
-            scope=change.scope,
-        ),
+        action=action,
+        actor_id=operator.user_id,
+        actor_name=operator.name,
+        target_id=change.user.id,
+        role=change.role,
+        scope=change.scope,
+        at=services.now(),
     )
     locale = notify.user_locale(change.user)
     text = services.renderer.render(

@@ -78,3 +78,29 @@ async def case_numbers(*, session: AsyncSession, case_ids: set[int]) -> dict[int
     stmt = select(col(Case.id), col(Case.number)).where(col(Case.id).in_(list(case_ids)))
     rows = (await session.execute(stmt)).all()
     return {case_id: number for case_id, number in rows if case_id is not None}
+
+
+async def record_change(
+    *,
+    session: AsyncSession,
+    action: str,
+    actor_id: int | None,
+    target_id: int,
+    role: str,
+    scope: str,
+    actor_name: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """A role change's audit entry, in the change's transaction."""
+    entry = AuditEntry(
+        action=action,
+        actor_ids=[actor_id] if actor_id is not None else [],
+        actor_name=actor_name,
+        target_id=target_id,
+        role=role,
+        scope=scope,
+    )
+    if at is not None:
+        entry.at = at
+    session.add(entry)
+    await session.flush()

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from bot.devkit.emulator import BotAPIEmulator
 from storage.models import AuditEntry, RoleGrant
-from tests.support.harness import ADMIN_ID
+from tests.support.harness import ADMIN_ID, OFFICER_ID
 from tests.support.officer_helpers import ACCEPT, officer_harness, received, say
 from tests.support.reveal_helpers import World, reveal_world, say_private, texts
 
@@ -39,7 +39,10 @@ async def grants(world: World) -> list[tuple[int, str, str]]:
 async def role_audit(world: World) -> list[AuditEntry]:
     assert world.h.app is not None
     async with world.h.app.session_factory() as session:
-        stmt = select(AuditEntry).where(col(AuditEntry.action).in_(["grant", "revoke"]))
+        # Not the harness's own /officer at the start.
+        stmt = select(AuditEntry).where(
+            col(AuditEntry.action).in_(["grant", "revoke"]), col(AuditEntry.target_id) != OFFICER_ID
+        )
         return list(await session.scalars(stmt.order_by(col(AuditEntry.id))))
 
 
