@@ -31,7 +31,10 @@ class RevealRequest(SQLModel, table=True):
 
 class AuditEntry(SQLModel, table=True):
     """What admins did that a student or the union may have to account for later. Rows are
-    only ever added; `actor_ids` are the admins', never the student's."""
+    only ever added; `actor_ids` are the admins', never the student's.
+
+    A role change names its `target_id`, `role` and `scope`; a command-line actor has no
+    Telegram id, so `actor_name` says who ran it (the operating-system user)."""
 
     __tablename__ = "audit_log"
 
@@ -41,3 +44,7 @@ class AuditEntry(SQLModel, table=True):
     case_id: int | None = Field(default=None, index=True)
     actor_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reason: str | None = None
+    target_id: int | None = Field(default=None, sa_type=BigInteger, nullable=True)
+    role: str | None = None
+    scope: str | None = None
+    actor_name: str | None = None

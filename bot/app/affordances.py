@@ -53,6 +53,7 @@ def officers(_: Translate) -> list[BotCommand]:
         ("queue", _("Open cases, oldest first")),
         ("case", _("Open a case by its number")),
         ("find", _("Search the cases' texts")),
+        ("audit", _("A case's log: /audit G2026-0042")),
         ("mute", _("Mute a case's author for a while, with a reason")),
         ("unmute", _("End a case author's mute; what was held arrives")),
         ("discard", _("Drop what a muted author sent, unread")),
@@ -67,6 +68,9 @@ def officers_admins(_: Translate) -> list[BotCommand]:
         *officers(_),
         *_menu(
             ("failed", _("Messages that could not be delivered (admins)")),
+            ("roles", _("Who holds which role (admins)")),
+            ("grant", _("Give a role: admin, officer, liaison (admins)")),
+            ("revoke", _("Take a role away (admins)")),
             ("officer", _("Give the officer role, in reply to a message (admins)")),
             ("unofficer", _("Take the officer role away (admins)")),
             ("liaison", _("Name a department's liaison (admins)")),

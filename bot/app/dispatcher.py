@@ -19,6 +19,7 @@ from bot.delivery.deferred import DeferredStorage
 from bot.delivery.urgency import Urgency
 from handlers import fallback
 from handlers.admin import reveal as admin_reveal
+from handlers.admin import roles as admin_roles
 from handlers.admin import setup as admin_setup
 from handlers.committee import digest as committee_digest
 from handlers.common import NoticeChanged
@@ -58,6 +59,7 @@ def build_dispatcher(
         fallback.build_cancel_router(),
         committee_digest.build_router(),
         admin_reveal.build_router(),  # before the students' routers: /reveal in private
+        admin_roles.build_router(),
         proposal_board.build_link_router(),  # /start with a channel post's link
         representatives.build_router(),  # /start with an invite or co-signing link
         start.build_router(renderer),

@@ -8,7 +8,18 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.cli import config, delivery, devtools, digest, keys, migrate, proposals, retention, run
+from bot.cli import (
+    config,
+    delivery,
+    devtools,
+    digest,
+    keys,
+    migrate,
+    proposals,
+    retention,
+    roles,
+    run,
+)
 from bot.core import logs
 
 if TYPE_CHECKING:
@@ -57,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     delivery.add_commands(sub)
     retention.add_commands(sub)
     keys.add_commands(sub)
+    roles.add_commands(sub)
     return parser
 
 
@@ -96,6 +108,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await digest.run(args, settings)
     if args.command in retention.COMMANDS:
         return await retention.run(args, settings)
+    if args.command in roles.COMMANDS:
+        return await roles.run(args, settings)
     return await run.run(args, settings)
 
 

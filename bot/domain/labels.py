@@ -164,4 +164,25 @@ TRANSITION_ERROR = {
     ),
     "no_student": N_("This case has no student to mute: they deleted their data."),
     "not_muted": N_("The author of this case is not muted."),
+    "unknown_user": N_(
+        "The bot does not know this person: they must write to the bot once first. "
+        "Nothing was changed."
+    ),
+    "unknown_role": N_("Unknown role: use admin, officer or liaison. Nothing was changed."),
+    "liaison_needs_department": N_(
+        "A liaison needs a department: give one of the departments' codes. Nothing was changed."
+    ),
+    "college_officers_later": N_(
+        "College officers come with the college unions; for now an officer serves the "
+        "university (give no scope). Nothing was changed."
+    ),
+    "role_takes_no_scope": N_("This role takes no department or college. Nothing was changed."),
+    "role_already_held": N_("This person already holds that role. Nothing was changed."),
+    "role_not_held": N_("This person does not hold that role. Nothing was changed."),
+    "admin_from_settings": N_(
+        "This admin is set in ADMIN_IDS (the settings) and cannot be revoked here. "
+        "Nothing was changed."
+    ),
+    "last_admin": N_("This is the last admin: there would be none left. Nothing was changed."),
+    "roles_where": N_("Use this command in a private chat with the bot or in the officers' chat."),
 }

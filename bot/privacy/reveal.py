@@ -300,7 +300,8 @@ async def audit_view(*, session: AsyncSession, services: Services, admin_id: int
         if entry.case_id is not None and entry.case_id not in numbers:
             case = await cases_crud.get_case(session=session, case_id=entry.case_id)
             numbers[entry.case_id] = case.number if case is not None else f"#{entry.case_id}"
-        for actor in entry.actor_ids:
+        people = [*entry.actor_ids, *([entry.target_id] if entry.target_id is not None else [])]
+        for actor in people:
             if actor not in names:
                 user = await users_crud.get_user(session=session, user_id=actor)
                 names[actor] = _name(user, actor)

@@ -1,9 +1,11 @@
-"""Who answers for a department: admins name its liaisons, and take the role back."""
+"""Who answers for a department: admins name its liaisons, and take the role back; each change
+an audit entry."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.crud import roles as roles_crud
 from storage.crud import users as users_crud
 
 LIAISON = "liaison"
@@ -31,14 +33,32 @@ async def appoint(
     what to call them."""
     name = await _name(session, user_id, name, by_reply)
     await users_crud.meet(session=session, user_id=user_id, name=name)
-    await users_crud.grant_role(
+    if await users_crud.grant_role(
         session=session, user_id=user_id, role=LIAISON, granted_by=granted_by, department=department
-    )
+    ):
+        await roles_crud.record_change(
+            session=session,
+            action="grant",
+            actor_id=granted_by,
+            target_id=user_id,
+            role=LIAISON,
+            scope=department,
+        )
     return name
 
 
-async def dismiss(*, session: AsyncSession, user_id: int, name: str, by_reply: bool) -> str:
+async def dismiss(
+    *, session: AsyncSession, user_id: int, name: str, by_reply: bool, revoked_by: int
+) -> str:
     """The user is no longer a liaison of any department; what to call them."""
     name = await _name(session, user_id, name, by_reply)
-    await users_crud.revoke_role(session=session, user_id=user_id, role=LIAISON)
+    if await users_crud.revoke_role(session=session, user_id=user_id, role=LIAISON):
+        await roles_crud.record_change(
+            session=session,
+            action="revoke",
+            actor_id=revoked_by,
+            target_id=user_id,
+            role=LIAISON,
+            scope="",
+        )
     return name

@@ -1,6 +1,7 @@
 """Admins: /reveal (asking to reveal an anonymous case's author), its 批准 / 拒绝 buttons for the
 other admins, and /audit. Only in private chats with the bot: in a group nothing about the
-case is said, not even back to the admin."""
+case is said, not even back to the admin. `/audit G2026-0042`, a case's log, is shown to admins
+in private and to the officers in the chat the case belongs to."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.domain import reveal as rules
 from bot.domain.workflow import TransitionError
-from bot.privacy import reveal
+from bot.privacy import case_audit, reveal
 from handlers.common import Refused, close_buttons, error_text, unless_refused
 
 # Presses on a request that is no longer open: its buttons go too.
@@ -91,7 +92,24 @@ async def decide(query: CallbackQuery, callback_data: RevealCB, turn: Turn, _: T
     )
 
 
-async def audit(message: Message, turn: Turn, _: Translate) -> None:
+async def audit(message: Message, command: CommandObject, turn: Turn, _: Translate) -> None:
+    number = (command.args or "").strip()
+    if number:
+        log = await unless_refused(
+            message,
+            _,
+            case_audit.case_log(
+                session=turn.session,
+                services=turn.services,
+                user_id=turn.sender.id,
+                chat_id=message.chat.id,
+                private=message.chat.type == "private",
+                number=number,
+            ),
+        )
+        if log is not Refused.REFUSED:
+            await message.answer(log)
+        return
     if message.chat.type != "private":
         await message.reply(_("Use this command in a private chat with the bot."))
         return

@@ -86,7 +86,7 @@ async def dismiss(message: Message, command: CommandObject, turn: Turn, _: Trans
     if target is None:
         return
     target_id, name = target
-    await officer_roster.dismiss(session=turn.session, user_id=target_id)
+    await officer_roster.dismiss(session=turn.session, user_id=target_id, revoked_by=turn.sender.id)
     await message.reply(_("%(name)s is no longer a rights officer.") % {"name": shown_name(name)})
 
 

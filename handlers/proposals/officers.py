@@ -154,6 +154,7 @@ async def dismiss_liaison(
         user_id=target_id,
         name=name,
         by_reply=message.reply_to_message is not None,
+        revoked_by=turn.sender.id,
     )
     await message.reply(
         _("%(name)s is no longer a department liaison.") % {"name": shown_name(shown)}

@@ -93,6 +93,12 @@ REGISTRY: dict[str, dict[str, Relation]] = {
         "requested_by": NotAbout("an admin's act of office, kept in the audit log for oversight"),
         "decided_by": NotAbout("an admin's act of office, kept in the audit log for oversight"),
     },
+    "audit_log": {
+        "target_id": NotAbout(
+            "an admin's act of office (a role given or taken), kept for oversight; the roles the "
+            "person holds are under `roles`"
+        )
+    },
     "stored_files": {"owner_id": NotAbout("it marks earlier /mydata files: copies of the export")},
     "inbox_updates": {
         "update_id": NotAbout("Telegram's update number; an update is deleted once handled")

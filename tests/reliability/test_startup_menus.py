@@ -30,8 +30,19 @@ STUDENTS = [
     "mydata",
     "deleteme",
 ]
-OFFICERS = ["queue", "case", "find", "mute", "unmute", "discard", "cancel", "help"]
-OFFICERS_ADMINS = [*OFFICERS, "failed", "officer", "unofficer", "liaison", "unliaison", "bind"]
+OFFICERS = ["queue", "case", "find", "audit", "mute", "unmute", "discard", "cancel", "help"]
+OFFICERS_ADMINS = [
+    *OFFICERS,
+    "failed",
+    "roles",
+    "grant",
+    "revoke",
+    "officer",
+    "unofficer",
+    "liaison",
+    "unliaison",
+    "bind",
+]
 
 
 @pytest.fixture

@@ -1,0 +1,63 @@
+"""Which roles admins give and take, and what makes a grant or a revocation refused.
+
+A grant's scope is stored in `RoleGrant.department_code`: a liaison's department; for an
+officer "" is the university — college officers will hold `officer` with their college's
+code as the scope once college unions are bound, so their grants need no new column.
+Knows nothing of Telegram or storage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+
+OFFICER, LIAISON, ADMIN = "officer", "liaison", "admin"
+# In the order /roles lists them.
+GRANTABLE = (ADMIN, OFFICER, LIAISON)
+UNIVERSITY = ""
+
+
+def scope_refusal(*, role: str, scope: str, departments: Set[str]) -> str | None:
+    """None when the role may be held with that scope; else the reason."""
+    if role not in GRANTABLE:
+        return "unknown_role"
+    if role == LIAISON:
+        return None if scope in departments else "liaison_needs_department"
+    if scope and role == OFFICER:
+        return "college_officers_later"
+    return "role_takes_no_scope" if scope else None
+
+
+def grant_refusal(
+    *, is_admin: bool, role: str, scope: str, departments: Set[str], target_known: bool
+) -> str | None:
+    if not is_admin:
+        return "forbidden"
+    refusal = scope_refusal(role=role, scope=scope, departments=departments)
+    if refusal is not None:
+        return refusal
+    return None if target_known else "unknown_user"
+
+
+def revoke_refusal(
+    *,
+    is_admin: bool,
+    role: str,
+    target_known: bool,
+    from_settings: bool,
+    held: bool,
+    admins_left: int,
+) -> str | None:
+    """`admins_left`: the admins there would be after the revocation, ADMIN_IDS included."""
+    if not is_admin:
+        return "forbidden"
+    if role not in GRANTABLE:
+        return "unknown_role"
+    if not target_known:
+        return "unknown_user"
+    if role == ADMIN and from_settings:
+        return "admin_from_settings"
+    if not held:
+        return "role_not_held"
+    if role == ADMIN and admins_left == 0:
+        return "last_admin"
+    return None

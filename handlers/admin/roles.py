@@ -1,0 +1,106 @@
+"""Admins: /roles (who holds what), /grant and /revoke, in private or in a group."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.core.context import Turn
+from bot.core.render import Translate
+from bot.domain.text import N_
+from bot.privacy import roles
+from handlers.common import Refused, shown_name, unless_refused
+
+ROLE_NAME = {
+    "admin": N_("admin"),
+    "officer": N_("rights officer"),
+    "liaison": N_("department liaison"),
+}
+
+
+def build_router() -> Router:
+    router = Router(name="roles")
+    router.message.register(listing, Command("roles"))
+    router.message.register(grant, Command("grant"))
+    router.message.register(revoke, Command("revoke"))
+    return router
+
+
+async def listing(message: Message, turn: Turn, _: Translate) -> None:
+    shown = await unless_refused(
+        message,
+        _,
+        roles.roles_view(
+            session=turn.session,
+            services=turn.services,
+            user_id=turn.sender.id,
+            chat_id=message.chat.id,
+            private=message.chat.type == "private",
+        ),
+    )
+    if shown is not Refused.REFUSED:
+        await message.answer(shown)
+
+
+async def grant(message: Message, command: CommandObject, turn: Turn, _: Translate) -> None:
+    words = _words(command)
+    if words is None:
+        await message.reply(_("Usage: /grant admin|officer|liaison @username|id [department code]"))
+        return
+    role, who, scope = words
+    changed = await unless_refused(
+        message,
+        _,
+        roles.grant(
+            session=turn.session,
+            services=turn.services,
+            operator=roles.Operator(user_id=turn.sender.id),
+            role=role,
+            who=who,
+            scope=scope or "",
+        ),
+    )
+    if changed is not Refused.REFUSED:
+        await message.reply(
+            _("%(name)s now holds the role: %(role)s.")
+            % {"name": _name(changed), "role": _(ROLE_NAME[changed.role])}
+        )
+
+
+async def revoke(message: Message, command: CommandObject, turn: Turn, _: Translate) -> None:
+    words = _words(command)
+    if words is None:
+        await message.reply(
+            _("Usage: /revoke admin|officer|liaison @username|id [department code]")
+        )
+        return
+    role, who, scope = words
+    changed = await unless_refused(
+        message,
+        _,
+        roles.revoke(
+            session=turn.session,
+            services=turn.services,
+            operator=roles.Operator(user_id=turn.sender.id),
+            role=role,
+            who=who,
+            scope=scope,
+        ),
+    )
+    if changed is not Refused.REFUSED:
+        await message.reply(
+            _("%(name)s no longer holds the role: %(role)s.")
+            % {"name": _name(changed), "role": _(ROLE_NAME[changed.role])}
+        )
+
+
+def _words(command: CommandObject) -> tuple[str, str, str | None] | None:
+    words = (command.args or "").split()
+    if len(words) not in (2, 3):
+        return None
+    return words[0], words[1], words[2] if len(words) == 3 else None
+
+
+def _name(change: roles.Change) -> str:
+    return shown_name(roles.person_name(change.user, change.user.id))
