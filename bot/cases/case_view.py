@@ -9,6 +9,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import cards
+from bot.cases.assignment import ASSIGNED, UNASSIGNED
 from bot.casework import guard
 from bot.core.context import Services
 from bot.core.render import MESSAGE_LIMIT
@@ -29,6 +30,8 @@ OFFICER_EVENT: dict[str, str] = {
     "rating_comment": N_("The student's comment"),
     "note": N_("Internal note"),
     "merged_in": N_("Another case was merged into this one"),
+    ASSIGNED: N_("Assigned to"),
+    UNASSIGNED: N_("No longer assigned to"),
 }
 # Who acted, for everyone but officers (named to each other, as on the card): a role only,
 # so that no student, anonymous or not, is named in the chat.

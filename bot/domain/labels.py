@@ -133,6 +133,7 @@ TRANSITION_ERROR = {
     "wrong_chat": N_("This case belongs to another chat; nothing was changed."),
     "merge_target_other_chat": N_("That case belongs to another chat; it cannot be merged into."),
     "not_yours": N_("Only the officer who was asked can do this."),
+    "not_officer": N_("That person is no longer an officer; choose another."),
     "no_such_case": N_("No case with that number."),
     "reveal_private_only": N_("Use this command in a private chat with the bot."),
     "reveal_not_anonymous": N_(

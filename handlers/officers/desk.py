@@ -7,13 +7,12 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.cases import actions, conversation, officer_views
-from bot.cases.queue import queue_view
 from bot.core.callbacks import CardCB, DeptCB
 from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
 from handlers.common import NOT_COMMAND, Refused, done_unless_refused, error_text, unless_refused
-from handlers.officers import lookup, mutes, prompts
+from handlers.officers import lookup, mutes, prompts, queue
 from handlers.officers.chat import (
     ask_case_text,
     case_of_message,
@@ -35,6 +34,7 @@ def build_router() -> Router:
         prompts.build_router(),
         lookup.build_router(),
         mutes.build_router(),
+        queue.build_router(),
         _build_cards_router(),
     )
     return router
@@ -50,7 +50,6 @@ def _build_cards_router() -> Router:
     router.callback_query.register(
         ask_case_text, CardCB.filter(F.action.in_([a.value for a in ASKS_TEXT]))
     )
-    router.message.register(queue, Command("queue"))
     router.message.register(officer_help, Command("help"))
     router.message.register(relay, F.text | F.photo | F.document, NOT_COMMAND)
     router.message.register(not_relayed, F.content_type.in_(NOT_RELAYED))
@@ -83,12 +82,6 @@ async def departments_or_card(
 async def forward(query: CallbackQuery, callback_data: DeptCB, turn: Turn, actor: Actor) -> None:
     case_id, department = callback_data.case_id, callback_data.dept
     await _act(query, turn, case_id, Action.FORWARD, actor, department)
-
-
-async def queue(message: Message, turn: Turn) -> None:
-    await message.answer(
-        await queue_view(session=turn.session, services=turn.services, chat_id=message.chat.id)
-    )
 
 
 async def officer_help(message: Message, turn: Turn) -> None:
