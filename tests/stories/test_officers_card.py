@@ -45,7 +45,10 @@ async def test_card_shows_everything_officers_need(harness: Harness) -> None:
     assert "食堂二楼的饭菜" in body
     assert "0 小时前" in body  # age
     assert "办理时限" in body  # first-response due time
-    assert [text for text, _ in message.buttons()] == [ACCEPT, ASK_INFO, REJECT, MERGE, ANSWER]
+    assert [text for text, _ in message.buttons()] == [
+        *(ACCEPT, ASK_INFO, REJECT, MERGE, ANSWER),
+        *("认领", "指派…"),  # who answers for it: not a state, beside the table's buttons
+    ]
 
     # The photos follow as an album replying to the card, so they read as its thread.
     album = [m for m in h.emu.bot_messages(h.group.id) if m.kind == "photo"]

@@ -12,7 +12,7 @@ import pytest
 
 from bot.cases.reminders import due_now
 from bot.core.callbacks import CardCB, OwnerCB
-from bot.devkit.emulator import BotAPIEmulator, SimGroup, SimUser
+from bot.devkit.emulator import BotAPIEmulator, SimUser
 from tests.support.harness import OFFICERS_CHAT, Harness
 from tests.support.officer_helpers import (
     SENSITIVE_CHAT,
