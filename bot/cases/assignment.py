@@ -1,6 +1,7 @@
 """Who answers for a case (负责人): an officer takes it (认领) or is given it (指派, 改派), or
 gives it up (取消认领). Not a change of state: the case keeps its place in the transition
-table, and each change is an internal event of its timeline, naming the officer given it."""
+table, and each change is an internal event of its timeline, naming the officer given it
+(by id: `storage.crud.cases.OWNER_EVENTS`)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,9 @@ from bot.domain.origin import OFFICER_ROLES
 from bot.domain.workflow import OPEN_STATES, Actor, TransitionError
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
+from storage.crud.cases import ASSIGNED, UNASSIGNED
 from storage.models import Case, User
 
-ASSIGNED = "assign_officer"
-UNASSIGNED = "unassign_officer"
 CHOICES_LIMIT = 30
 
 
@@ -101,25 +101,15 @@ async def assign(
     case.assignee_id = assignee_id
     case.updated_at = services.now()
     session.add(case)
-    if assignee is not None:
-        await log(
-            session=session,
-            services=services,
-            case=case,
-            action=ASSIGNED,
-            actor=actor,
-            text=officer_name(assignee),
-        )
-    else:
-        released = await users_crud.get_user(session=session, user_id=previous or 0)
-        await log(
-            session=session,
-            services=services,
-            case=case,
-            action=UNASSIGNED,
-            actor=actor,
-            text=officer_name(released) if released is not None else None,
-        )
+    changed = assignee_id if assignee_id is not None else previous
+    await log(
+        session=session,
+        services=services,
+        case=case,
+        action=ASSIGNED if assignee_id is not None else UNASSIGNED,
+        actor=actor,
+        text=str(changed),
+    )
     rows = [notify.card_refresh(case)]
     if assignee is not None and assignee.id != actor.user_id and assignee.unreachable_at is None:
         giver = await users_crud.get_user(session=session, user_id=actor.user_id or 0)

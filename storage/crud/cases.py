@@ -74,6 +74,12 @@ def _in_categories(categories: Sequence[str] | None, exclude: bool) -> Any:
     return ~inside if exclude else inside
 
 
+# Who answers for a case changed (认领 / 指派 / 取消认领): the event's text is the id of the
+# officer given it (or released), named when shown, so that erasing them leaves no name behind.
+ASSIGNED, UNASSIGNED = "assign_officer", "unassign_officer"
+OWNER_EVENTS = (ASSIGNED, UNASSIGNED)
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     """Which open cases a queue lists: `categories` as `_in_categories` takes them (with

@@ -95,9 +95,9 @@ async def test_claim_reassign_and_release(team: Team) -> None:
         if e.action.endswith("assign_officer")
     ]
     assert changes == [
-        ("assign_officer", h.officer.id, "王老师", False, None),
-        ("assign_officer", h.officer.id, "李老师", False, None),
-        ("unassign_officer", LI_ID, "李老师", False, None),
+        ("assign_officer", h.officer.id, str(h.officer.id), False, None),
+        ("assign_officer", h.officer.id, str(LI_ID), False, None),
+        ("unassign_officer", LI_ID, str(LI_ID), False, None),
     ]
     await say(h, f"/case {number}")
     timeline = (h.last(h.group).text or "").split("办理进程", 1)[1]
