@@ -13,6 +13,7 @@ import pytest
 from bot.cases.reminders import due_now
 from bot.core.callbacks import CardCB, OwnerCB
 from bot.devkit.emulator import BotAPIEmulator, SimUser
+from bot.privacy import personal_data as privacy
 from tests.support.harness import OFFICERS_CHAT, Harness
 from tests.support.officer_helpers import (
     SENSITIVE_CHAT,
@@ -266,3 +267,19 @@ async def test_the_reminder_mentions_the_assignee(team: Team) -> None:
     assert "👤 李老师" in mine
     assert f'<a href="tg://user?id={LI_ID}">李老师</a>' in html
     assert "👤" not in next(line for line in text.splitlines() if other in line)
+
+
+async def test_an_erased_officer_is_named_nowhere(team: Team) -> None:
+    h, li, number = team.h, team.li, team.number
+    assert h.app is not None
+    await press(h, number, CLAIM, who=li)
+    async with h.app.session_factory.begin() as session:
+        await privacy.erase_user(session=session, services=h.app.services, user_id=LI_ID)
+    h.app.worker.wake()
+    await h.settle()
+    assert "李老师" not in (card_of(h, number).text or "")  # the card was redrawn
+    assert (await case_of(h, number)).assignee_id is None
+    assert [e.text for e in await events_of(h, number) if e.action == "assign_officer"] == [None]
+    await say(h, f"/case {number}")
+    shown = h.last(h.group).text or ""
+    assert "🔒 指派给" in shown and "李老师" not in shown
