@@ -115,6 +115,8 @@ class Case(SQLModel, table=True):
     # Its personal data went after the retention period (`bot.privacy.retention`): an empty
     # text then means "deleted", which each view says in the reader's language.
     purged_at: datetime | None = _ts()
+    # The officer who answers for the case (认领 / 指派); none until one takes it.
+    assignee_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
 
 
 class Attachment(SQLModel, table=True):

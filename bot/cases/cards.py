@@ -19,6 +19,7 @@ from aiogram.types import Message
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.assignment import officer_name
 from bot.casework import keyboards
 from bot.casework.chats import binding_for
 from bot.core.context import Services
@@ -194,9 +195,7 @@ async def last_officer(*, session: AsyncSession, case: Case) -> str:
     if last is None or last.actor_role not in (Role.OFFICER, Role.ADMIN) or last.actor_id is None:
         return ""
     user = await users_crud.get_user(session=session, user_id=last.actor_id)
-    if user is None:
-        return ""
-    return " ".join(p for p in (user.first_name, user.last_name) if p) or f"#{user.id}"
+    return officer_name(user) if user is not None else ""
 
 
 async def card_text(*, session: AsyncSession, services: Services, case: Case, actor: str) -> str:
@@ -215,6 +214,9 @@ async def card_text(*, session: AsyncSession, services: Services, case: Case, ac
     if case.kind == Kind.PROPOSAL:
         proposal = await proposal_views.build(session=session, services=services, case=case)
     mute = await mutes_crud.shown_on(session=session, case_id=case.id)
+    assignee = None
+    if case.assignee_id is not None:
+        assignee = await users_crud.get_user(session=session, user_id=case.assignee_id)
     now = services.now()
     due = case.first_response_due_at if case.first_response_at is None else case.answer_due_at
     department_due = (
@@ -234,6 +236,7 @@ async def card_text(*, session: AsyncSession, services: Services, case: Case, ac
         attachments=len(attachments),
         submitter=submitter,
         actor=actor,
+        assignee=officer_name(assignee) if assignee is not None else None,
         age_hours=int((now - case.created_at).total_seconds() // 3600),
         due=due if case.state in OPEN_STATES else None,
         overdue=case.state in OPEN_STATES and due is not None and due < now,

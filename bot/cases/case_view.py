@@ -9,6 +9,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import cards
+from bot.cases.assignment import officer_name
 from bot.casework import guard
 from bot.core.context import Services
 from bot.core.render import MESSAGE_LIMIT
@@ -17,6 +18,7 @@ from bot.domain.text import N_
 from bot.domain.workflow import OPEN_STATES, UNSUBMITTED, Action, Role, State
 from storage.crud import cases as cases_crud
 from storage.crud import users as users_crud
+from storage.crud.cases import ASSIGNED, OWNER_EVENTS, UNASSIGNED
 from storage.models import Case, CaseEvent
 
 # The students' labels speak to the student ("You rated"); officers read them about the student.
@@ -29,6 +31,8 @@ OFFICER_EVENT: dict[str, str] = {
     "rating_comment": N_("The student's comment"),
     "note": N_("Internal note"),
     "merged_in": N_("Another case was merged into this one"),
+    ASSIGNED: N_("Assigned to"),
+    UNASSIGNED: N_("No longer assigned to"),
 }
 # Who acted, for everyone but officers (named to each other, as on the card): a role only,
 # so that no student, anonymous or not, is named in the chat.
@@ -102,6 +106,9 @@ async def _item(session: AsyncSession, services: Services, event: CaseEvent) -> 
             who = " ".join(p for p in (user.first_name, user.last_name) if p) or f"#{user.id}"
     role = ROLE.get(event.actor_role)
     forwarded = event.action == Action.FORWARD
+    text = None if forwarded or event.action == "submit" else event.text
+    if event.action in OWNER_EVENTS:
+        text = await _officer_named(session, event.text)
     return {
         "created_at": event.created_at,
         "label": OFFICER_EVENT.get(event.action) or labels.EVENT.get(event.action, event.action),
@@ -110,8 +117,16 @@ async def _item(session: AsyncSession, services: Services, event: CaseEvent) -> 
         "role": role,
         "internal": not event.public,
         "department": services.org.department(event.text) if forwarded else None,
-        "text": None if forwarded or event.action == "submit" else event.text,
+        "text": text,
     }
+
+
+async def _officer_named(session: AsyncSession, text: str | None) -> str | None:
+    """The officer an assignment event names by id (nobody, once they were erased)."""
+    if not (text or "").isdigit():
+        return None
+    user = await users_crud.get_user(session=session, user_id=int(text or 0))
+    return officer_name(user) if user is not None else None
 
 
 def card_link(case: Case) -> str | None:

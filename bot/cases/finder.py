@@ -54,7 +54,7 @@ async def find_view(
     if request.empty:
         raise CannotSearch("empty")
     states, categories, colleges = _filters(services, request)
-    scope, exclude = _narrow(
+    scope, exclude = narrow(
         await chat_scope(session=session, services=services, chat_id=chat_id), categories
     )
 
@@ -117,7 +117,7 @@ def _filters(
     that names none. A value is a code or a name in either language."""
     states: list[str] = SEARCHABLE
     categories = colleges = None
-    org, renderer = services.org, services.renderer
+    renderer = services.renderer
     for key, value in request.filters.items():
         wanted = value.casefold()
         if key == "state":
@@ -128,8 +128,7 @@ def _filters(
             states = [s for s, names in named.items() if wanted in _folded(names)]
             found: Sequence[str] = states
         else:
-            items = org.categories if key == "category" else org.colleges
-            found = [i.code for i in items if wanted in _folded({i.code, i.name_zh, i.name_en})]
+            found = codes_named(services, key, value)
             if key == "category":
                 categories = list(found)
             else:
@@ -139,7 +138,16 @@ def _filters(
     return states, categories, colleges
 
 
-def _narrow(
+def codes_named(services: Services, key: str, value: str) -> list[str]:
+    """The categories (`key` "category") or colleges ("college") a filter's value names: by
+    code, or by name in either language."""
+    wanted = value.casefold()
+    org = services.org
+    items = org.categories if key == "category" else org.colleges
+    return [i.code for i in items if wanted in _folded({i.code, i.name_zh, i.name_en})]
+
+
+def narrow(
     scope: tuple[list[str] | None, bool], categories: list[str] | None
 ) -> tuple[list[str] | None, bool]:
     """The chat's categories (as `chat_scope` gives them) narrowed to those a filter names."""

@@ -1,56 +1,144 @@
-"""The officers' view of open work."""
+"""`/queue [mine|unassigned|overdue] [category:… college:…]` in an officers' chat: the open
+cases of that chat, oldest first, ten a page, with buttons to switch the list and turn pages."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import finder
+from bot.cases.assignment import officer_name
+from bot.core.callbacks import QueueCB
 from bot.core.context import Services
-from bot.domain.chats import OFFICERS, SENSITIVE
+from bot.core.markup import Keyboard, as_dict
+from bot.domain.search import parse
+from bot.domain.text import N_
 from bot.domain.workflow import OPEN_STATES
 from storage.crud import cases as cases_crud
 from storage.crud import users as users_crud
+from storage.crud.cases import QueueFilter
 from storage.models import Case
 
-QUEUE_LIMIT = 40
+PAGE_SIZE = 10
+ALL, MINE, UNASSIGNED, OVERDUE = "a", "m", "u", "o"
+# The words `/queue` takes for each list, in either language; the buttons' labels.
+VIEW_WORDS = {
+    "mine": MINE,
+    "我的": MINE,
+    "unassigned": UNASSIGNED,
+    "未分配": UNASSIGNED,
+    "overdue": OVERDUE,
+    "超时": OVERDUE,
+    "all": ALL,
+    "全部": ALL,
+}
+VIEW_LABEL = {
+    ALL: N_("All"),
+    MINE: N_("Mine"),
+    UNASSIGNED: N_("Unassigned"),
+    OVERDUE: N_("Overdue"),
+}
+
+
+class CannotQueue(Exception):
+    """The request names a list or a filter there is none of (`value`)."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(value)
+        self.value = value
+
+
+@dataclass(frozen=True)
+class QueueRequest:
+    view: str = ALL
+    category: str = ""
+    college: str = ""
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class Listed:
+    text: str
+    markup: dict[str, Any]
 
 
 def due_of(case: Case) -> datetime | None:
     return case.first_response_due_at if case.first_response_at is None else case.answer_due_at
 
 
-async def _scope(
-    session: AsyncSession, services: Services, chat_id: int | None
-) -> tuple[list[str] | None, bool]:
-    """The categories a chat's queue covers, as (categories, exclude).
+def read_request(services: Services, text: str) -> QueueRequest:
+    """What `/queue …` asks for; raises `CannotQueue` for a word or filter it cannot use.
+    A filter names one category or college, by code or name."""
+    request = parse(text)
+    view = ALL
+    for word in request.terms:
+        if word.casefold() not in VIEW_WORDS:
+            raise CannotQueue(word)
+        view = VIEW_WORDS[word.casefold()]
+    if request.unknown:
+        raise CannotQueue(request.unknown[0])
+    codes: dict[str, str] = {}
+    for key, value in request.filters.items():
+        found = finder.codes_named(services, key, value) if key != "state" else []
+        if len(found) != 1:
+            raise CannotQueue(value)
+        codes[key] = found[0]
+    return QueueRequest(view, codes.get("category", ""), codes.get("college", ""))
 
-    Sensitive cases are kept out of the main chat for a reason: its queue does not list them
-    when they have a chat of their own, and that chat's queue lists only them.
-    """
-    sensitive_codes = [c.code for c in services.org.categories if c.sensitive]
-    sensitive = await users_crud.get_binding(session=session, purpose=SENSITIVE)
-    officers = await users_crud.get_binding(session=session, purpose=OFFICERS)
-    if chat_id is None or sensitive is None or not sensitive_codes:
-        return None, False
-    if officers is not None and officers.chat_id == sensitive.chat_id:
-        return None, False
-    return sensitive_codes, chat_id != sensitive.chat_id
+
+def from_button(services: Services, data: QueueCB) -> QueueRequest:
+    """A page button's request; `CannotQueue` when it names what no longer exists."""
+    if data.view not in VIEW_LABEL:
+        raise CannotQueue(data.view)
+    org = services.org
+    if data.category and org.category(data.category) is None:
+        raise CannotQueue(data.category)
+    if data.college and org.college(data.college) is None:
+        raise CannotQueue(data.college)
+    return QueueRequest(data.view, data.category, data.college, max(0, data.page))
 
 
 async def queue_view(
-    *, session: AsyncSession, services: Services, chat_id: int | None = None
-) -> str:
-    """Open cases, oldest first, of the chat asking (`chat_id`), or of all chats."""
+    *,
+    session: AsyncSession,
+    services: Services,
+    chat_id: int,
+    viewer_id: int,
+    request: QueueRequest,
+) -> Listed:
+    """A page of the open cases of the officers' chat `chat_id` that `request` lists; "mine"
+    is `viewer_id`'s (whoever asks, or presses)."""
     now = services.now()
-    categories, exclude = await _scope(session, services, chat_id)
-    cases, total = await cases_crud.open_cases(
-        session=session,
+    scope = await finder.chat_scope(session=session, services=services, chat_id=chat_id)
+    categories, exclude = finder.narrow(scope, [request.category] if request.category else None)
+    chat = QueueFilter(
         states=sorted(OPEN_STATES),
-        limit=QUEUE_LIMIT,
         categories=categories,
         exclude=exclude,
+        colleges=[request.college] if request.college else None,
     )
+    view = request.view
+    wanted = replace(
+        chat,
+        assignee=viewer_id if view == MINE else None,
+        unassigned=view == UNASSIGNED,
+        overdue_at=now if view == OVERDUE else None,
+    )
+    page = request.page
+    cases, total = await cases_crud.open_cases(
+        session=session, wanted=wanted, limit=PAGE_SIZE, offset=page * PAGE_SIZE
+    )
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if page >= pages:  # the list shrank since the page was drawn: show its last page
+        page = pages - 1
+        cases, total = await cases_crud.open_cases(
+            session=session, wanted=wanted, limit=PAGE_SIZE, offset=page * PAGE_SIZE
+        )
+    names = await _assignees(session, cases)
     items = []
     for case in cases:
         due = due_of(case)
@@ -61,19 +149,60 @@ async def queue_view(
                 "overdue": due is not None and due < now,
                 "age_days": (now - case.created_at).days,
                 "due": due,
+                "assignee": names.get(case.assignee_id or 0),
             }
         )
-    overdue = await cases_crud.count_overdue(
-        session=session,
-        states=sorted(OPEN_STATES),
-        now=now,
-        categories=categories,
-        exclude=exclude,
-    )
-    return services.renderer.render(
+    overdue = await cases_crud.count_overdue(session=session, wanted=wanted, now=now)
+    text = services.renderer.render(
         services.group_locale,
         "group/queue.html",
         cases=items,
         total=total,
         overdue_count=overdue,
+        view=VIEW_LABEL[view] if view != ALL else None,
+        category=services.org.category(request.category) if request.category else None,
+        college=services.org.college(request.college) if request.college else None,
+        page=page + 1,
+        pages=pages,
+        first=page * PAGE_SIZE + 1,
     )
+    shown = replace(request, page=page)
+    return Listed(text, _buttons(services, shown, pages))
+
+
+async def _assignees(session: AsyncSession, cases: list[Case]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for officer_id in {c.assignee_id for c in cases if c.assignee_id is not None}:
+        user = await users_crud.get_user(session=session, user_id=officer_id)
+        names[officer_id] = officer_name(user) if user is not None else f"#{officer_id}"
+    return names
+
+
+def _buttons(services: Services, shown: QueueRequest, pages: int) -> dict[str, Any]:
+    """The lists (the one shown marked), then ◀ page ▶ when there is more than one page;
+    each keeps the category and college filters."""
+    _ = services.renderer.translator(services.group_locale)
+    kb = Keyboard()
+    for view, label in VIEW_LABEL.items():
+        mark = "• " if view == shown.view else ""
+        kb.button(
+            text=mark + _(label),
+            callback_data=QueueCB(view=view, category=shown.category, college=shown.college),
+        )
+    widths = [len(VIEW_LABEL)]
+    if pages > 1:
+        page = shown.page
+
+        def to(target: int) -> QueueCB:
+            return QueueCB(
+                view=shown.view, category=shown.category, college=shown.college, page=target
+            )
+
+        if page > 0:
+            kb.button(text="◀", callback_data=to(page - 1))
+        kb.button(text=f"{page + 1}/{pages}", callback_data=to(page))
+        if page + 1 < pages:
+            kb.button(text="▶", callback_data=to(page + 1))
+        widths.append(3)
+    kb.adjust(*widths)
+    return as_dict(kb)

@@ -104,6 +104,9 @@ def _items(services: Services, locale: str, cases: list[DueCase], now: datetime)
                 "category": renderer.name_of(category, locale) if category else case.category_code,
                 "age_days": max(0, (now - case.created_at) // timedelta(days=1)),
                 "holder": holder,
+                "assignee_id": case.assignee_id,
+                "assignee": case.assignee_name
+                or (f"#{case.assignee_id}" if case.assignee_id else ""),
                 "due": case.due_at,
                 "overdue": case.due_at < now,
                 "late": _late(renderer, locale, now - case.due_at),

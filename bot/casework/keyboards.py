@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram.types import InlineKeyboardButton
+
 from bot.casework.facts import facts
 from bot.core.callbacks import CardCB, DeptCB, MyCaseCB, RecatCB
 from bot.core.markup import Keyboard, as_dict, one_row
 from bot.core.render import Renderer
 from bot.domain import labels
+from bot.domain.text import N_
 from bot.domain.workflow import OPEN_STATES, Action, Kind, Role, State, available_actions
 from storage.models import Case
 
 RECATEGORISE = "recat"
+OWNERLESS = [("claim", N_("Claim")), ("pick", N_("Assign to…"))]
 RATE_ACTIONS = (Action.RATE_SATISFIED, Action.RATE_PARTLY, Action.RATE_UNSATISFIED)
 
 
@@ -59,9 +63,22 @@ def card(renderer: Renderer, locale: str, case: Case) -> dict[str, Any] | None:
             text=_(labels.RECATEGORISE_BUTTON),
             callback_data=CardCB(action=RECATEGORISE, case_id=case.id or 0),
         )
+    kb.adjust(3)
+    if case.state in OPEN_STATES:
+        # Who answers for the case is not a state: these buttons stand beside the table's.
+        held = case.assignee_id is not None
+        owner = [("pick", N_("Reassign")), ("unclaim", N_("Release"))] if held else OWNERLESS
+        kb.row(
+            *(
+                InlineKeyboardButton(
+                    text=_(label),
+                    callback_data=CardCB(action=action, case_id=case.id or 0).pack(),
+                )
+                for action, label in owner
+            )
+        )
     if not list(kb.buttons):
         return None
-    kb.adjust(3)
     return as_dict(kb)
 
 

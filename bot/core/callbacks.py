@@ -94,3 +94,20 @@ class FindCB(CallbackData, prefix="fd"):
     (they would not fit in a button's 64 bytes)."""
 
     page: int
+
+
+class QueueCB(CallbackData, prefix="qu"):
+    """A /queue page: which cases (`view`: a all, m mine, u unassigned, o overdue), the
+    category and college filters by code, and the page."""
+
+    view: str = "a"
+    category: str = ""
+    college: str = ""
+    page: int = 0
+
+
+class OwnerCB(CallbackData, prefix="ow"):
+    """指派: the officer a case is given to (0: nobody, 取消认领)."""
+
+    case_id: int
+    user_id: int = 0

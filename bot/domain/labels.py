@@ -137,6 +137,7 @@ TRANSITION_ERROR = {
     "same_category": N_("The case is already in that category."),
     "not_allowed": N_("This case cannot be re-categorised."),
     "not_yours": N_("Only the officer who was asked can do this."),
+    "not_officer": N_("That person is no longer an officer; choose another."),
     "no_such_case": N_("No case with that number."),
     "reveal_private_only": N_("Use this command in a private chat with the bot."),
     "reveal_not_anonymous": N_(

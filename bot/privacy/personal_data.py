@@ -87,6 +87,8 @@ async def erase_user(*, session: AsyncSession, services: Services, user_id: int)
     cosigned = await proposals_crud.forget_user(session=session, user_id=user_id)
     own = await authors.own_cases(session=session, seal=seal, user_id=user_id)
     signed = list(await session.scalars(select(Case).where(col(Case.id).in_(cosigned))))
+    # An officer's cases name them as 负责人 on their cards.
+    assigned = list(await session.scalars(select(Case).where(col(Case.assignee_id) == user_id)))
     await session.execute(
         update(Case).where(col(Case.submitter_id) == user_id).values(submitter_id=None)
     )
@@ -108,7 +110,11 @@ async def erase_user(*, session: AsyncSession, services: Services, user_id: int)
     await erasure.scrub_files(session=session, traces=traces)
     await session.execute(delete(User).where(col(User.id) == user_id))
     # A proposal withdrawn before it was sent never had a card: redrawing would post one.
-    shown = [case for case in [*own, *signed] if case.state not in proposals_crud.NEVER_SUBMITTED]
+    shown = [
+        case
+        for case in [*own, *signed, *assigned]
+        if case.state not in proposals_crud.NEVER_SUBMITTED
+    ]
     rows = [notify.card_refresh(case) for case in shown]
     for case in own:
         if case.kind == Kind.PROPOSAL and case.id is not None:

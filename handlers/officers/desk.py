@@ -7,14 +7,13 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.cases import actions, conversation, officer_views, recategorise
-from bot.cases.queue import queue_view
 from bot.casework.keyboards import RECATEGORISE
 from bot.core.callbacks import CardCB, DeptCB, RecatCB
 from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
 from handlers.common import NOT_COMMAND, Refused, done_unless_refused, error_text, unless_refused
-from handlers.officers import lookup, mutes, prompts
+from handlers.officers import lookup, mutes, prompts, queue
 from handlers.officers.chat import (
     ask_case_text,
     case_of_message,
@@ -36,6 +35,7 @@ def build_router() -> Router:
         prompts.build_router(),
         lookup.build_router(),
         mutes.build_router(),
+        queue.build_router(),
         _build_cards_router(),
     )
     return router
@@ -53,7 +53,6 @@ def _build_cards_router() -> Router:
     router.callback_query.register(
         ask_case_text, CardCB.filter(F.action.in_([a.value for a in ASKS_TEXT]))
     )
-    router.message.register(queue, Command("queue"))
     router.message.register(officer_help, Command("help"))
     router.message.register(relay, F.text | F.photo | F.document, NOT_COMMAND)
     router.message.register(not_relayed, F.content_type.in_(NOT_RELAYED))
@@ -113,12 +112,6 @@ async def recategorise_to(
         category=callback_data.category,
     )
     await done_unless_refused(query, turn.translate, moved)
-
-
-async def queue(message: Message, turn: Turn) -> None:
-    await message.answer(
-        await queue_view(session=turn.session, services=turn.services, chat_id=message.chat.id)
-    )
 
 
 async def officer_help(message: Message, turn: Turn) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,17 +74,55 @@ def _in_categories(categories: Sequence[str] | None, exclude: bool) -> Any:
     return ~inside if exclude else inside
 
 
+# Who answers for a case changed (认领 / 指派 / 取消认领): the event's text is the id of the
+# officer given it (or released), named when shown, so that erasing them leaves no name behind.
+ASSIGNED, UNASSIGNED = "assign_officer", "unassign_officer"
+OWNER_EVENTS = (ASSIGNED, UNASSIGNED)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which open cases a queue lists: `categories` as `_in_categories` takes them (with
+    `exclude`), `colleges` by code, `assignee` one officer's, `unassigned` nobody's,
+    `overdue_at` those past their current clock at that time."""
+
+    states: Sequence[str]
+    categories: Sequence[str] | None = None
+    exclude: bool = False
+    colleges: Sequence[str] | None = None
+    assignee: int | None = None
+    unassigned: bool = False
+    overdue_at: datetime | None = None
+
+
+def _overdue(now: datetime) -> Any:
+    """Past the current clock: the first response if none yet, else the answer."""
+    first = (col(Case.first_response_at).is_(None)) & (col(Case.first_response_due_at) < now)
+    answer = (col(Case.first_response_at).is_not(None)) & (col(Case.answer_due_at) < now)
+    return first | answer
+
+
+def _queued(wanted: QueueFilter) -> list[Any]:
+    where = [col(Case.state).in_(wanted.states), _in_categories(wanted.categories, wanted.exclude)]
+    if wanted.colleges is not None:
+        where.append(col(Case.college_code).in_(wanted.colleges))
+    if wanted.assignee is not None:
+        where.append(col(Case.assignee_id) == wanted.assignee)
+    if wanted.unassigned:
+        where.append(col(Case.assignee_id).is_(None))
+    if wanted.overdue_at is not None:
+        where.append(_overdue(wanted.overdue_at))
+    return where
+
+
 async def open_cases(
-    *,
-    session: AsyncSession,
-    states: Sequence[str],
-    limit: int,
-    categories: Sequence[str] | None = None,
-    exclude: bool = False,
+    *, session: AsyncSession, wanted: QueueFilter, limit: int, offset: int = 0
 ) -> tuple[list[Case], int]:
-    base = select(Case).where(col(Case.state).in_(states), _in_categories(categories, exclude))
-    total = await session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = await session.scalars(base.order_by(col(Case.created_at), col(Case.id)).limit(limit))
+    """A page of the cases `wanted` names, oldest first, and how many there are in all."""
+    where = _queued(wanted)
+    total = await session.scalar(select(func.count()).select_from(Case).where(*where))
+    stmt = select(Case).where(*where).order_by(col(Case.created_at), col(Case.id))
+    rows = await session.scalars(stmt.offset(offset).limit(limit))
     return list(rows), int(total or 0)
 
 
@@ -212,20 +251,9 @@ async def add_followers(*, session: AsyncSession, case_id: int, user_ids: Sequen
     await session.execute(stmt.on_conflict_do_nothing())
 
 
-async def count_overdue(
-    *,
-    session: AsyncSession,
-    states: Sequence[str],
-    now: datetime,
-    categories: Sequence[str] | None = None,
-    exclude: bool = False,
-) -> int:
-    """Open cases past their current clock: first response if none yet, else the answer."""
-    first = (col(Case.first_response_at).is_(None)) & (col(Case.first_response_due_at) < now)
-    answer = (col(Case.first_response_at).is_not(None)) & (col(Case.answer_due_at) < now)
-    stmt = select(func.count()).where(
-        col(Case.state).in_(states), first | answer, _in_categories(categories, exclude)
-    )
+async def count_overdue(*, session: AsyncSession, wanted: QueueFilter, now: datetime) -> int:
+    """How many of the cases `wanted` names are past their current clock at `now`."""
+    stmt = select(func.count()).select_from(Case).where(*_queued(wanted), _overdue(now))
     return int(await session.scalar(stmt) or 0)
 
 

@@ -34,6 +34,9 @@ class DueCase:
     created_at: datetime
     due_at: datetime
     actor_name: str | None
+    # The officer who answers for it (认领 / 指派), whom the reminder mentions.
+    assignee_id: int | None = None
+    assignee_name: str | None = None
     # A proposal's departments that still owe their part (its `department_code` is the first).
     owing: tuple[str, ...] = ()
 
@@ -78,6 +81,11 @@ def _due_cases(*, department: Any, due_at: Any) -> Any:
         col(Case.created_at),
         due_at,
         last_officer_name(),
+        col(Case.assignee_id),
+        select(col(User.first_name))
+        .where(col(User.id) == col(Case.assignee_id))
+        .correlate(Case)
+        .scalar_subquery(),
     )
 
 

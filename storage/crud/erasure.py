@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from storage.crud import outbox as outbox_crud
+from storage.crud.cases import OWNER_EVENTS
 from storage.models import (
     Case,
     CaseEvent,
@@ -157,6 +158,14 @@ async def unlink_from_cases(*, session: AsyncSession, user_id: int) -> None:
     )
     await session.execute(
         update(CaseEvent).where(col(CaseEvent.actor_id) == user_id).values(actor_id=None)
+    )
+    await session.execute(
+        update(Case).where(col(Case.assignee_id) == user_id).values(assignee_id=None)
+    )
+    await session.execute(
+        update(CaseEvent)
+        .where(col(CaseEvent.action).in_(OWNER_EVENTS), col(CaseEvent.text) == str(user_id))
+        .values(text=None)
     )
     await session.execute(
         update(ProposalAssignment)

@@ -49,6 +49,7 @@ async def test_card_shows_everything_officers_need(harness: Harness) -> None:
     assert [text for text, _ in message.buttons()] == [
         *(ACCEPT, ASK_INFO, REJECT, MERGE, ANSWER),
         RECATEGORISE,
+        *("认领", "指派…"),  # who answers for it: not a state, beside the table's buttons
     ]
 
     # The photos follow as an album replying to the card, so they read as its thread.

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.cases.actions import apply_action
-from bot.core.callbacks import CardCB, DeptCB, PendingCB
+from bot.core.callbacks import CardCB, DeptCB, OwnerCB, PendingCB
 from bot.devkit.emulator import BotAPIEmulator, SimGroup, SimUser
 from bot.domain.origin import liaison_refusal, officer_refusal
 from bot.domain.workflow import Action, Actor, Role, State, TransitionError
 from storage.models import CaseFollower, PendingInput
-from tests.support.harness import OFFICERS_CHAT, Harness
+from tests.support.harness import OFFICER_ID, OFFICERS_CHAT, Harness
 from tests.support.officer_helpers import (
     ACCEPT,
     ANSWER,
@@ -82,6 +82,9 @@ async def test_a_forged_button_from_the_main_chat_changes_nothing(chats: Chats) 
         CardCB(action=action, case_id=case.id).pack()
         for action in (Action.ACCEPT, Action.ANSWER, Action.REJECT, Action.MERGE, Action.FORWARD)
     ] + [DeptCB(case_id=case.id, dept="logistics").pack()]
+    forged += [CardCB(action=a, case_id=case.id).pack() for a in ("claim", "pick", "unclaim")]
+    forged += [OwnerCB(case_id=case.id, user_id=OFFICER_ID).pack()]
+    drawn = carrier.buttons()
     for data in forged:
         for who in (h.officer, h.admin):  # admins too: a sensitive case is worked in its chat
             query = await forge(h, who, data, carrier)
@@ -93,7 +96,8 @@ async def test_a_forged_button_from_the_main_chat_changes_nothing(chats: Chats) 
     assert len(received(h, chats.student)) == heard
     assert len(h.emu.bot_messages(OFFICERS_CHAT)) == main_before  # no request for a text
     assert len(h.emu.bot_messages(SENSITIVE_CHAT)) == small_before
-    assert carrier.buttons() == []  # no department list drawn for it either
+    assert carrier.buttons() == drawn  # no department or officer list drawn for it either
+    assert (await case_of(h, number)).assignee_id is None
     assert await count(h, PendingInput) == 0
 
     # From its own chat the same buttons work.

@@ -152,8 +152,8 @@ async def test_queue_lists_open_cases_oldest_first_overdue_marked(harness: Harne
     assert "(2, ⚠️ 1 " in lines[0]  # two open, one overdue
     positions = [next(i for i, line in enumerate(lines) if n in line) for n in (oldest, newest)]
     assert positions == sorted(positions)
-    assert lines[positions[0]].startswith("⚠️")
-    assert not lines[positions[1]].startswith("⚠️")
+    assert lines[positions[0]].startswith("1. ⚠️")
+    assert lines[positions[1]].startswith("2. ") and "⚠️" not in lines[positions[1]]
     assert middle not in queue and finished not in queue
 
     # Accepting answers the first-response clock; the card now shows the answer due date.

@@ -6,8 +6,8 @@ from alembic import op
 
 from storage.search_schema import FTS_TABLE, sqlite_fill, sqlite_triggers
 
-revision: str = "0019"
-down_revision: str | None = "0018"
+revision: str = "0020"
+down_revision: str | None = "0019"
 
 
 def upgrade() -> None:
