@@ -98,7 +98,7 @@ async def test_a_representative_writes_a_proposal_and_three_answer_its_link(
 
     text = h.card(number).text or ""
     assert TITLE in text and "王芳、赵磊" in text and "陈晓" in text and SESSION_NAME in text
-    assert buttons(h, number) == ["立案", "不予立案", "合并", "转为意见建议"]
+    assert buttons(h, number) == ["立案", "不予立案", "合并", "转为意见建议", "认领", "指派…"]
     assert any(m.kind == "photo" for m in h.emu.bot_messages(h.group.id))
 
     # A non-representative cannot even start; who has not accepted the privacy notice

@@ -43,7 +43,7 @@ async def test_register_convert_and_reject(harness: OfficerHarness) -> None:
     assert (await case_of(h, registered)).state == State.ACCEPTED
     for person in (alice, carol, dave):
         assert registered in received(h, person)[-1] and "立案" in received(h, person)[-1]
-    assert buttons(h, registered) == ["交办承办部门", "合并"]
+    assert buttons(h, registered) == ["交办承办部门", "合并", "认领", "指派…"]
 
     explanation = "该问题属于个别窗口的日常管理，作为意见建议由权益部跟进更快。"
     await act(h, converted, "转为意见建议", explanation)
@@ -54,7 +54,16 @@ async def test_register_convert_and_reject(harness: OfficerHarness) -> None:
     assert new_number in received(h, carol)[-1] and new_number in received(h, dave)[-1]
     new_case = await case_of(h, new_number)
     assert new_case.kind == "suggestion" and new_case.submitter_id == bob.id
-    assert buttons(h, new_number) == ["受理", "需补充", "驳回", "合并", "答复"]
+    assert buttons(h, new_number) == [
+        "受理",
+        "需补充",
+        "驳回",
+        "合并",
+        "答复",
+        "重新分类",
+        "认领",
+        "指派…",
+    ]
     assert buttons(h, converted) == [] and new_number in (h.card(converted).text or "")
     # The suggestion goes on as any other: its co-signers now hear of it as followers.
     await press(h, new_number, "受理")

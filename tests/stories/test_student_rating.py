@@ -66,7 +66,9 @@ async def test_unsatisfied_reopens_once_then_any_rating_closes(harness: Harness)
     assert (case.state, case.reopen_count, case.rating) == ("reopened", 1, 1)
     card = h.card(number)
     assert "复核中" in card.content
-    assert sorted(t for t, _ in card.buttons()) == sorted(["转办", "需补充", "答复"])
+    assert sorted(t for t, _ in card.buttons()) == sorted(
+        ["转办", "需补充", "答复", "重新分类", "认领", "指派…"]
+    )
 
     await alice.send("/my")
     timeline = (await alice.press(number)).text
