@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
@@ -44,55 +47,62 @@ async def listing(message: Message, turn: Turn, _: Translate) -> None:
 
 
 async def grant(message: Message, command: CommandObject, turn: Turn, _: Translate) -> None:
-    words = _words(command)
-    if words is None:
-        await message.reply(_("Usage: /grant admin|officer|liaison @username|id [department code]"))
-        return
-    role, who, scope = words
-    changed = await unless_refused(
+    await _change(
         message,
+        command,
+        turn,
         _,
-        roles.grant(
-            session=turn.session,
-            services=turn.services,
-            operator=roles.Operator(user_id=turn.sender.id),
-            role=role,
-            who=who,
-            scope=scope or "",
-        ),
+        change=roles.grant,
+        unscoped="",
+        usage=_("Usage: /grant admin|officer|liaison @username|id [department code]"),
+        done=_("%(name)s now holds the role: %(role)s."),
     )
-    if changed is not Refused.REFUSED:
-        await message.reply(
-            _("%(name)s now holds the role: %(role)s.")
-            % {"name": _name(changed), "role": _(ROLE_NAME[changed.role])}
-        )
 
 
 async def revoke(message: Message, command: CommandObject, turn: Turn, _: Translate) -> None:
+    await _change(
+        message,
+        command,
+        turn,
+        _,
+        change=roles.revoke,
+        unscoped=None,  # every scope the person holds it in
+        usage=_("Usage: /revoke admin|officer|liaison @username|id [department code]"),
+        done=_("%(name)s no longer holds the role: %(role)s."),
+    )
+
+
+async def _change(
+    message: Message,
+    command: CommandObject,
+    turn: Turn,
+    _: Translate,
+    *,
+    change: Callable[..., Awaitable[Any]],
+    unscoped: str | None,
+    usage: str,
+    done: str,
+) -> None:
+    """/grant and /revoke: the service decides; `done` names the person and the role."""
     words = _words(command)
     if words is None:
-        await message.reply(
-            _("Usage: /revoke admin|officer|liaison @username|id [department code]")
-        )
+        await message.reply(usage)
         return
     role, who, scope = words
     changed = await unless_refused(
         message,
         _,
-        roles.revoke(
+        change(
             session=turn.session,
             services=turn.services,
             operator=roles.Operator(user_id=turn.sender.id),
             role=role,
             who=who,
-            scope=scope,
+            scope=scope or unscoped,
         ),
     )
     if changed is not Refused.REFUSED:
-        await message.reply(
-            _("%(name)s no longer holds the role: %(role)s.")
-            % {"name": _name(changed), "role": _(ROLE_NAME[changed.role])}
-        )
+        await message.reply(done % {"name": _name(changed), "role": _(ROLE_NAME[changed.role])})
 
 
 def _words(command: CommandObject) -> tuple[str, str, str | None] | None:
