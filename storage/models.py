@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
@@ -86,7 +86,11 @@ class Case(SQLModel, table=True):
     text: str
     anonymous: bool = False
     state: str
+    # Where it came from: the bot (telegram), a converted proposal, or an officer's /intake of
+    # one received offline (`bot.domain.intake.SOURCES`), with the day it was received, which
+    # its deadlines count from.
     source: str = "telegram"
+    received_on: date | None = None
     submitter_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
     # An anonymous case's author, instead of submitter_id (`bot.core.sealing`): sealed, to
     # reach them; tagged, for them to find their own cases. Neither names them without the key.
@@ -426,5 +430,6 @@ class ProposalSupport(SQLModel, table=True):
 
 
 # Tables kept in their own modules, registered on the metadata with these.
+from storage.models_intake import IntakeInvite as IntakeInvite  # noqa: E402
 from storage.models_reveal import AuditEntry as AuditEntry  # noqa: E402
 from storage.models_reveal import RevealRequest as RevealRequest  # noqa: E402

@@ -25,10 +25,11 @@ from handlers.committee import digest as committee_digest
 from handlers.common import NoticeChanged
 from handlers.liaison import answers as liaison_answers
 from handlers.officers import desk as officers_desk
+from handlers.officers import intake as officers_intake
 from handlers.officers import lookup as officers_lookup
 from handlers.proposals import drafting, representatives
 from handlers.proposals import officers as proposal_officers
-from handlers.students import my_cases, privacy, proposal_board, start, submit
+from handlers.students import intake_link, my_cases, privacy, proposal_board, start, submit
 
 
 def build_dispatcher(
@@ -61,6 +62,7 @@ def build_dispatcher(
         admin_reveal.build_router(),  # before the students' routers: /reveal in private
         admin_roles.build_router(),
         proposal_board.build_link_router(),  # /start with a channel post's link
+        intake_link.build_router(),  # /start intake_…: a case received offline
         representatives.build_router(),  # /start with an invite or co-signing link
         start.build_router(renderer),
         privacy.build_router(),
@@ -71,6 +73,7 @@ def build_dispatcher(
         submit.build_router(renderer),
         admin_setup.build_router(),
         proposal_officers.build_router(),
+        officers_intake.build_router(),  # before the desk: its steps' input is not relayed
         officers_desk.build_router(),
         officers_lookup.build_private_router(),
         fallback.build_router(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,11 @@ class Draft:
     text: str
     anonymous: bool
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    # A case received offline (`bot.domain.intake`): registered by an officer, for no student
+    # (until one opens its invite link), in the college the officer chose, on the day received.
+    source: str = "telegram"
+    received_on: date | None = None
+    college: str | None = None
 
 
 def check_text(text: str) -> str | None:
@@ -52,8 +58,15 @@ def check_text(text: str) -> str | None:
 
 
 async def submit_case(
-    *, session: AsyncSession, services: Services, submitter: User, draft: Draft
+    *,
+    session: AsyncSession,
+    services: Services,
+    submitter: User | None,
+    draft: Draft,
+    registrar: Actor | None = None,
 ) -> Case:
+    """A student's case (`submitter`), or one an officer (`registrar`) registers for a student
+    who is not (yet) known: the same number series, card, deadlines and routing."""
     now = services.now()
     kind = Kind(draft.kind)
     category = services.org.category(draft.category)
@@ -61,7 +74,8 @@ async def submit_case(
         raise TransitionError("unknown_category")
     if check_text(draft.text) is not None:
         raise TransitionError("bad_text")
-    dues = sla.initial(services, category.code, now)
+    college = submitter.college_code if submitter is not None else draft.college
+    dues = sla.initial(services, category.code, sla.received_at(services, draft.received_on) or now)
     number = await cases_crud.next_number(
         session=session, prefix=NUMBER_PREFIX[kind], year=now.astimezone(services.renderer.tz).year
     )
@@ -69,27 +83,36 @@ async def submit_case(
         number=number,
         kind=kind,
         category_code=category.code,
-        college_code=submitter.college_code,
+        college_code=college,
         text=draft.text.strip(),
         anonymous=draft.anonymous,
         state=State.SUBMITTED,
+        source=draft.source,
+        received_on=draft.received_on,
         created_at=now,
         updated_at=now,
         first_response_due_at=dues.first_response,
         answer_due_at=dues.answer,
     )
-    authors.set_author(case, submitter.id, services.sealer)
+    if submitter is not None:
+        authors.set_author(case, submitter.id, services.sealer)
     case = await cases_crud.add_case(session=session, case=case)
     assert case.id is not None
-    authors.conceal(session, case, submitter.id, services.sealer)
+    if submitter is not None:
+        authors.conceal(session, case, submitter.id, services.sealer)
+        actor_id = authors.stored_actor(case, submitter.id, student=True)
+        role = Role.STUDENT
+    else:
+        assert registrar is not None, "a case without a student is registered by an officer"
+        actor_id, role = registrar.user_id, registrar.role
     event = await cases_crud.add_event(
         session=session,
         event=CaseEvent(
             case_id=case.id,
             action="submit",
             to_state=State.SUBMITTED,
-            actor_id=authors.stored_actor(case, submitter.id, student=True),
-            actor_role=Role.STUDENT,
+            actor_id=actor_id,
+            actor_role=role,
             public=True,
             created_at=now,
         ),

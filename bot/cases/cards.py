@@ -26,6 +26,7 @@ from bot.core.context import Services
 from bot.delivery.errors import ThreadUnavailable
 from bot.delivery.kinds import Publisher
 from bot.domain import labels
+from bot.domain.intake import OFFLINE_SOURCES, SOURCE_LABEL
 from bot.domain.workflow import OPEN_STATES, UNSUBMITTED, Kind, Role, State
 from bot.proposals import views as proposal_views
 from storage.crud import cases as cases_crud
@@ -235,6 +236,8 @@ async def card_text(*, session: AsyncSession, services: Services, case: Case, ac
         department=org.department(case.department_code),
         attachments=len(attachments),
         submitter=submitter,
+        # Registered by an officer from a paper form, the mailbox, a session or a call.
+        source_label=SOURCE_LABEL.get(case.source) if case.source in OFFLINE_SOURCES else None,
         actor=actor,
         assignee=officer_name(assignee) if assignee is not None else None,
         age_hours=int((now - case.created_at).total_seconds() // 3600),

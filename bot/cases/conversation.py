@@ -11,6 +11,7 @@ from bot.casework import authors, guard
 from bot.casework.transitions import log
 from bot.core.context import Services
 from bot.delivery import notify
+from bot.domain.intake import OFFLINE_SOURCES
 from bot.domain.workflow import (
     FINAL_STATES,
     UNSUBMITTED,
@@ -90,6 +91,11 @@ async def _reach_note(session: AsyncSession, services: Services, case: Case) -> 
     cannot answer (muted). One who blocked the bot is reported by the delivery itself, which
     is where that is found out (`delivery_failed`)."""
     author = authors.author_id(case, services.sealer)
+    if author is None and case.source in OFFLINE_SOURCES and not authors.has_author(case):
+        # Nobody erased anything: no student has opened the case's invite link (yet).
+        return notify.to_thread(
+            services=services, case=case, template="group/note_reply_offline.html"
+        )
     if author is None:
         return notify.to_thread(
             services=services, case=case, template="group/note_reply_erased.html"

@@ -30,6 +30,12 @@ def set_author(case: Case, user_id: int, seal: IdentitySeal) -> None:
         case.author_sealed = case.author_tag = None
 
 
+def has_author(case: Case) -> bool:
+    """Whether anyone is stored as the case's author (a case received offline has none until a
+    student opens its invite link; an erased student's cases keep none either)."""
+    return case.submitter_id is not None or case.author_sealed is not None
+
+
 def is_author(case: Case, user_id: int | None, seal: IdentitySeal) -> bool:
     if user_id is None:
         return False

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -106,9 +106,11 @@ def compute(
     policy: Policy,
     calendar: WorkCalendar,
     assigned_due: datetime | None = None,
+    received_at: datetime | None = None,
 ) -> Dues:
     """The clocks from the events; `assigned_due` is the latest deadline of a proposal's
-    department parts, when it has any."""
+    department parts, when it has any; `received_at`, when a case received offline reached
+    the union (its registration may be days later)."""
     if steps and steps[-1].to_state in NOT_YET_SUBMITTED:
         return Dues(None, None, None, paused=False)  # a proposal still being co-signed
     # The clocks start when the case reaches the officers: for a proposal, when it leaves
@@ -117,6 +119,8 @@ def compute(
         (s.at for s in steps if s.to_state == State.SUBMITTED and s.from_state != State.NEEDS_INFO),
         created_at,
     )
+    if received_at is not None:
+        submitted_at = min(submitted_at, received_at)
     cycle_start = submitted_at
     for step in steps:
         if step.to_state == State.REOPENED:
@@ -146,6 +150,13 @@ def compute(
         department=department,
         paused=bool(pauses) and pauses[-1][1] is None,
     )
+
+
+def received_at(services: Services, day: date | None) -> datetime | None:
+    """The start of the (local) day an offline case was received on; None for other cases."""
+    if day is None:
+        return None
+    return datetime.combine(day, time(0), services.renderer.tz)
 
 
 def initial(services: Services, category_code: str, created_at: datetime) -> Dues:
@@ -183,6 +194,7 @@ async def refresh(*, session: AsyncSession, services: Services, case: Case) -> D
         policy=policy_for(services.org, case.category_code),
         calendar=calendar_of(services),
         assigned_due=assigned_due,
+        received_at=received_at(services, case.received_on),
     )
     case.first_response_due_at = dues.first_response
     case.answer_due_at = dues.answer

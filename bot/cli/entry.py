@@ -13,6 +13,7 @@ from bot.cli import (
     delivery,
     devtools,
     digest,
+    intake,
     keys,
     migrate,
     proposals,
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     devtools.add_commands(sub)
     digest.add_commands(sub)
     proposals.add_commands(sub)
+    intake.add_commands(sub)
     delivery.add_commands(sub)
     retention.add_commands(sub)
     keys.add_commands(sub)
@@ -104,6 +106,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await keys.run(args, settings)
     if args.command in proposals.COMMANDS:
         return await proposals.run(args, settings)
+    if args.command in intake.COMMANDS:
+        return await intake.run(args, settings)
     if args.command in digest.COMMANDS:
         return await digest.run(args, settings)
     if args.command in retention.COMMANDS:

@@ -111,3 +111,10 @@ class OwnerCB(CallbackData, prefix="ow"):
 
     case_id: int
     user_id: int = 0
+
+
+class IntakeCB(CallbackData, prefix="ik"):
+    """/intake in the officers' chat: a case received offline, step by step."""
+
+    step: str  # source | day | kind | cat | college | files_done | anon | register | cancel
+    value: str = ""

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.config import Organisation
 from bot.digest.periods import Period, previous
+from bot.domain.intake import OFFLINE_SOURCES
 from storage.crud import digest as q
 from storage.crud import hot_topics
 
@@ -75,6 +76,13 @@ class Digest:
     trend_labels: list[str] = field(default_factory=list)
     trend_new: list[int] = field(default_factory=list)
     trend_answered: list[int] = field(default_factory=list)
+    # New cases by where they came from (`bot.domain.intake.SOURCE_LABEL`), largest first.
+    sources: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def offline(self) -> int:
+        """How many of the new cases were received offline and registered by an officer."""
+        return sum(n for source, n in self.sources if source in OFFLINE_SOURCES)
 
     @property
     def rated(self) -> int:
@@ -183,4 +191,8 @@ async def collect(
         trend_labels=[_label(b) for b in buckets],
         trend_new=trend_new,
         trend_answered=trend_answered,
+        sources=sorted(
+            (await q.source_counts(session=session, span=span)).items(),
+            key=lambda item: (-item[1], item[0]),
+        ),
     )

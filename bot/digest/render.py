@@ -10,6 +10,7 @@ from bot.core.render import Renderer
 from bot.digest.figures import Digest
 from bot.digest.periods import Period
 from bot.domain import labels
+from bot.domain.intake import SOURCE_LABEL
 from bot.domain.text import N_
 from bot.domain.workflow import State
 
@@ -62,6 +63,10 @@ def _helpers(renderer: Renderer, locale: str, digest: Digest) -> dict[str, Any]:
         found = org.category(code)
         return renderer.name_of(found, locale) if found else (code or "—")
 
+    def source(code: str) -> str:
+        label = SOURCE_LABEL.get(code)
+        return renderer.gettext(locale, label) if label else code
+
     def college(code: str | None) -> str:
         found = org.college(code)
         if found is None:
@@ -93,6 +98,7 @@ def _helpers(renderer: Renderer, locale: str, digest: Digest) -> dict[str, Any]:
         "duration": duration,
         "category": category,
         "college": college,
+        "source": source,
         "department": department,
         "state": state,
         "days_late": days_late,

@@ -120,6 +120,8 @@ TRANSITION_ERROR = {
     "merge_target_closed": N_("That case is already finished; choose an open one."),
     "closed": N_("This case is finished; please submit a new one."),
     "unknown_category": N_("Unknown category."),
+    "unknown_college": N_("Unknown college."),
+    "bad_received_on": N_("The date received must be a day of the past year, not in the future."),
     "bad_text": N_("The text does not meet the length rules."),
     "merge_kind_mismatch": N_("A proposal can only be merged with another proposal."),
     "not_representative": N_("Only student representatives of this congress session can do this."),

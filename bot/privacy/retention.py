@@ -54,7 +54,7 @@ PERSONAL = Declaration(
     published_mark={"proposal_assignments": "published_at"},
     # A request to reveal the author gives its reason, about the student; the audit log keeps
     # that the reveal happened, for oversight.
-    deleted=("attachments", "message_links", "pending_inputs", "reveal_requests"),
+    deleted=("attachments", "message_links", "pending_inputs", "reveal_requests", "intake_invites"),
     # The digest counts followers, the proposal board supports: the rows stay, unnamed.
     pseudonymised=("case_followers", "proposal_supports"),
 )

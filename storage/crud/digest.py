@@ -362,3 +362,13 @@ async def anonymous_share(*, session: AsyncSession, span: Range) -> int:
         col(Case.state).not_in(NOT_SUBMITTED),
     )
     return int(await session.scalar(stmt) or 0)
+
+
+async def source_counts(*, session: AsyncSession, span: Range) -> dict[str, int]:
+    """The span's new cases by where they came from (the bot, a paper form, …)."""
+    stmt = (
+        select(col(Case.source), func.count())
+        .where(_in(col(Case.created_at), span), col(Case.state).not_in(NOT_SUBMITTED))
+        .group_by(col(Case.source))
+    )
+    return {source: int(n) for source, n in (await session.execute(stmt)).all()}
