@@ -13,6 +13,9 @@ from sqlalchemy import select
 from bot.casework import authors
 from bot.casework import deadlines as sla
 from bot.devkit.emulator import BotAPIEmulator, SimMessage
+from bot.digest.figures import collect
+from bot.digest.periods import week_of
+from bot.digest.render import render_summary
 from storage.models import Attachment, Case, IntakeInvite
 from tests.support.harness import OFFICERS_CHAT
 from tests.support.officer_helpers import (
@@ -26,6 +29,7 @@ from tests.support.officer_helpers import (
     officer_harness,
     received,
     say,
+    seed_case,
     seed_student,
 )
 from tests.support.student_helpers import Talk, settle
@@ -202,3 +206,25 @@ async def test_used_expired_and_unknown_links_are_refused(h: OfficerHarness) -> 
     assert (await case_row(h, second)).author_sealed is None
     unknown = await bob.send("/start intake_AAAAAAAAAAAAAAAAAAAAAA")
     assert "该链接无效" in unknown.text
+
+
+async def test_the_digest_counts_new_cases_by_source(h: OfficerHarness) -> None:
+    assert h.app is not None
+    services = h.app.services
+    alice = await seed_student(h, 1001, "Alice")
+    await seed_case(h, alice)
+    await intake(h)
+    now = services.now()
+    async with h.app.session_factory() as session:
+        digest = await collect(
+            session=session,
+            org=services.org,
+            tz=services.renderer.tz,
+            period=week_of(now.astimezone(services.renderer.tz).date()),
+            now=now,
+            so_far=True,
+        )
+    assert digest.new.now == 2 and digest.offline == 1
+    assert sorted(digest.sources) == [("paper", 1), ("telegram", 1)]
+    summary = render_summary(services.renderer, "zh_Hans", digest)
+    assert "按来源" in summary and "纸质意见表 1" in summary
