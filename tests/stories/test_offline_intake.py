@@ -188,6 +188,11 @@ async def test_a_named_case_shows_its_student_once_linked(h: OfficerHarness) -> 
 
 async def test_used_expired_and_unknown_links_are_refused(h: OfficerHarness) -> None:
     number, payload = await intake(h)
+    # Someone who has not agreed to the privacy notice is asked to; the link stays unused.
+    carol = Talk(h, h.emu.add_user(1003, "Carol", language_code="zh-hans"))
+    first = await carol.send(f"/start {payload}")
+    assert "请先阅读并同意下方的隐私说明" in first.text
+    assert (await case_row(h, number)).author_sealed is None
     alice = Talk(h, await seed_student(h, 1001, "Alice"))
     bob = Talk(h, await seed_student(h, 1002, "Bob"))
     await alice.send(f"/start {payload}")
