@@ -30,7 +30,18 @@ STUDENTS = [
     "mydata",
     "deleteme",
 ]
-OFFICERS = ["queue", "case", "find", "audit", "mute", "unmute", "discard", "cancel", "help"]
+OFFICERS = [
+    "queue",
+    "case",
+    "find",
+    "audit",
+    "record",
+    "mute",
+    "unmute",
+    "discard",
+    "cancel",
+    "help",
+]
 OFFICERS_ADMINS = [
     *OFFICERS,
     "failed",
