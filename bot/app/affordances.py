@@ -55,6 +55,7 @@ def officers(_: Translate) -> list[BotCommand]:
         ("find", _("Search the cases' texts")),
         ("audit", _("A case's log: /audit G2026-0042")),
         ("intake", _("Register a case received on paper, by mailbox, in person or by phone")),
+        ("record", _("Record a department's answer sent on paper or by e-mail")),
         ("mute", _("Mute a case's author for a while, with a reason")),
         ("unmute", _("End a case author's mute; what was held arrives")),
         ("discard", _("Drop what a muted author sent, unread")),

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.casework import authors, guard, keyboards
 from bot.casework import deadlines as sla
 from bot.casework.transitions import log, move, target_of
+from bot.core.config import Department
 from bot.core.context import Services
 from bot.delivery import notify
+from bot.departments import letters
 from bot.domain.workflow import (
     NUMBER_PREFIX,
     OFFICERS,
@@ -30,6 +32,7 @@ from bot.domain.workflow import (
 )
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
+from storage.crud import proposals as proposals_crud
 from storage.models import Case, CaseEvent, OutboxMessage, User
 
 
@@ -144,8 +147,10 @@ async def apply_action(
     text: str | None = None,
     department: str | None = None,
     target_number: str | None = None,
+    recorded_for: Department | None = None,
 ) -> Case:
-    """Check the move against the table and the actor, then store, log and notify together."""
+    """Check the move against the table and the actor, then store, log and notify together.
+    `recorded_for`: the answer is a department's, recorded by the officer on its behalf."""
     case = await cases_crud.get_case(session=session, case_id=case_id, for_update=True)
     if case is None:
         raise TransitionError("not_found")
@@ -192,11 +197,24 @@ async def apply_action(
     # Deadlines follow from the events: 待补充 stops the clocks, 转办 and 复核 start new ones.
     await sla.refresh(session=session, services=services, case=case)
     rows = await _notifications(
-        session=session, services=services, case=case, action=action, text=text, target=target
+        session=session,
+        services=services,
+        case=case,
+        action=action,
+        text=text,
+        target=target,
+        recorded_for=recorded_for,
     )
     if target is not None:
         await _carry_followers(session=session, services=services, case=case, target=target)
     await outbox_crud.enqueue(session=session, messages=rows)
+    forwarded_to = services.org.department(department) if action == Action.FORWARD else None
+    if forwarded_to is not None and not await proposals_crud.liaisons_of(
+        session=session, department=forwarded_to.code
+    ):  # nobody answers for it on Telegram: a 转办单 to send by e-mail or on paper
+        await letters.on_forwarded_without_liaison(
+            session=session, services=services, case=case, department=forwarded_to
+        )
     return case
 
 
@@ -261,6 +279,7 @@ async def _notifications(
     action: Action,
     text: str | None,
     target: Case | None,
+    recorded_for: Department | None = None,
 ) -> list[OutboxMessage]:
     if case.kind == Kind.PROPOSAL:  # proposer, co-signers, followers, the public channel
         # Imported here: the proposal services build on this module.
@@ -272,7 +291,11 @@ async def _notifications(
     rows: list[OutboxMessage] = [notify.card_refresh(case)]
     if action in THREAD_TEMPLATES:
         rows += notify.to_thread(
-            services=services, case=case, template=THREAD_TEMPLATES[action], body=text or ""
+            services=services,
+            case=case,
+            template=THREAD_TEMPLATES[action],
+            body=text or "",
+            recorded_for=recorded_for,
         )
     if action in RATING_OF:
         rows += notify.to_thread(
@@ -299,5 +322,6 @@ async def _notifications(
         body=text or "",
         department=services.org.department(case.department_code),
         target=target,
+        recorded_for=recorded_for,
     )
     return rows

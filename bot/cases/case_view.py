@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import cards
 from bot.cases.assignment import officer_name
+from bot.cases.recorded import RECORDED
 from bot.casework import guard
 from bot.core.context import Services
 from bot.core.render import MESSAGE_LIMIT
@@ -33,6 +34,7 @@ OFFICER_EVENT: dict[str, str] = {
     "merged_in": N_("Another case was merged into this one"),
     ASSIGNED: N_("Assigned to"),
     UNASSIGNED: N_("No longer assigned to"),
+    RECORDED: N_("The department's answer, recorded on its behalf by a rights officer"),
 }
 # Who acted, for everyone but officers (named to each other, as on the card): a role only,
 # so that no student, anonymous or not, is named in the chat.
@@ -105,7 +107,7 @@ async def _item(session: AsyncSession, services: Services, event: CaseEvent) -> 
         if user is not None:
             who = " ".join(p for p in (user.first_name, user.last_name) if p) or f"#{user.id}"
     role = ROLE.get(event.actor_role)
-    forwarded = event.action == Action.FORWARD
+    forwarded = event.action in (Action.FORWARD, RECORDED)  # their text is a department's code
     text = None if forwarded or event.action == "submit" else event.text
     if event.action in OWNER_EVENTS:
         text = await _officer_named(session, event.text)

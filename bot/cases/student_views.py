@@ -192,7 +192,9 @@ async def _timeline(session: AsyncSession, services: Services, case: Case, local
             "created_at": e.created_at,
             "action": e.action,
             "text": e.text,
-            "department": services.org.department(e.text) if e.action == "forward" else None,
+            "department": services.org.department(e.text)
+            if e.action in ("forward", "answer_recorded")
+            else None,
             "label": labels.EVENT.get(e.action, e.action),
         }
         for e in events

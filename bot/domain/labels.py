@@ -96,6 +96,9 @@ EVENT = {
     Action.APPROVE_ANSWER: N_("A department's answer was published"),
     "converted_from": N_("Converted from a proposal"),
     "recategorise": N_("Re-categorised"),
+    "answer_recorded": N_(
+        "The department's answer, recorded on its behalf by the rights department"
+    ),
 }
 
 # A responsible department's part of a proposal.
@@ -135,6 +138,16 @@ TRANSITION_ERROR = {
     "too_many_files": N_("That is the most files a proposal can have."),
     "not_cosigning": N_("This proposal is not collecting co-signatures (any more)."),
     "wrong_chat": N_("This case belongs to another chat; nothing was changed."),
+    "record_not_forwarded": N_(
+        "This case has not been forwarded to a department: there is no department's answer "
+        "to record. Nothing was changed."
+    ),
+    "record_finished": N_(
+        "This case already has an answer or is finished: nothing was recorded or sent."
+    ),
+    "record_proposal": N_(
+        "A proposal's departments answer through their liaisons; nothing was recorded."
+    ),
     "merge_target_other_chat": N_("That case belongs to another chat; it cannot be merged into."),
     "same_category": N_("The case is already in that category."),
     "not_allowed": N_("This case cannot be re-categorised."),

@@ -268,6 +268,23 @@ def required_text(text: str) -> str:
     return text
 
 
+# Where a department's answer can be recorded by an officer on its behalf (记录部门答复): a case
+# a department holds after 转办 (or again after 复核), before it has an answer.
+AWAITING_DEPARTMENT = frozenset({State.IN_PROGRESS, State.REOPENED})
+
+
+def recording_refusal(state: str, kind: str, department_code: str | None) -> str | None:
+    """Why a department's answer cannot be recorded on its behalf now (None: it can). The
+    answer itself is then an ANSWER through the table, like any other."""
+    if kind == Kind.PROPOSAL:
+        return "record_proposal"  # its departments answer through their liaisons (交办)
+    if state in FINAL_STATES or state == State.ANSWERED:
+        return "record_finished"
+    if state not in AWAITING_DEPARTMENT or not department_code:
+        return "record_not_forwarded"
+    return None
+
+
 def resolve(facts: CaseFacts, action: Action, role: Role) -> State:
     """The state `action` by `role` leads to, or TransitionError("forbidden" | "invalid")."""
     candidates = [t for t in TRANSITIONS if t.source == facts.state and t.action == action]

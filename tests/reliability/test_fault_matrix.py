@@ -39,11 +39,14 @@ CALLS: dict[str, dict[str, list[str]]] = {
     },
     "forward": {
         "student": ["sendMessage"],
+        # 后勤保障处 has no liaison: its 转办单, as PDF and HTML, in the case's thread.
         "officers": [
             "answerCallbackQuery",
             "editMessageReplyMarkup",
             "answerCallbackQuery",
             "editMessageText",
+            "sendDocument",
+            "sendDocument",
         ],
     },
     "answer": {

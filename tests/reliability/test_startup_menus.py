@@ -36,6 +36,7 @@ OFFICERS = [
     "find",
     "audit",
     "intake",
+    "record",
     "mute",
     "unmute",
     "discard",

@@ -14,10 +14,12 @@ from bot.domain.workflow import (
     UNSUBMITTED,
     Action,
     CaseFacts,
+    Kind,
     Role,
     State,
     TransitionError,
     available_actions,
+    recording_refusal,
     resolve,
 )
 
@@ -126,3 +128,27 @@ def test_the_table_allows_each_role_only_its_own_moves() -> None:
     assert resolve(CaseFacts(State.ANSWERED), unsatisfied, Role.STUDENT) == State.REOPENED
     once = CaseFacts(State.ANSWERED, reopen_count=1)
     assert resolve(once, unsatisfied, Role.STUDENT) == State.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("state", "kind", "department", "refusal"),
+    [
+        (State.IN_PROGRESS, Kind.GRIEVANCE, "logistics", None),
+        (State.REOPENED, Kind.SUGGESTION, "logistics", None),
+        (State.ACCEPTED, Kind.GRIEVANCE, None, "record_not_forwarded"),
+        (State.IN_PROGRESS, Kind.GRIEVANCE, None, "record_not_forwarded"),
+        (State.NEEDS_INFO, Kind.GRIEVANCE, "logistics", "record_not_forwarded"),
+        (State.ANSWERED, Kind.GRIEVANCE, "logistics", "record_finished"),
+        (State.CLOSED, Kind.GRIEVANCE, "logistics", "record_finished"),
+        (State.MERGED, Kind.GRIEVANCE, "logistics", "record_finished"),
+        (State.IN_PROGRESS, Kind.PROPOSAL, "logistics", "record_proposal"),
+    ],
+)
+def test_a_departments_answer_is_recorded_only_while_it_is_awaited(
+    state: State, kind: Kind, department: str | None, refusal: str | None
+) -> None:
+    assert recording_refusal(state, kind, department) == refusal
+    if refusal is None:  # and then it is an ordinary answer of the table
+        assert resolve(CaseFacts(state=state, kind=kind), Action.ANSWER, Role.OFFICER) == (
+            State.ANSWERED
+        )

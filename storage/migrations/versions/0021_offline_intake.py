@@ -8,7 +8,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0024"
+revision: str = "0021"
 down_revision: str | None = "0020"
 
 
