@@ -1,13 +1,19 @@
-"""What a department liaison's private chat shows: the case of a part they take up."""
+"""What the departments' parts look like: on a card, and in a liaison's private chat (the case
+of a part they take up)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.config import Department
+from bot.core.context import Services
+from bot.domain import labels
 from bot.domain.workflow import PART_HELD, Kind, Part, TransitionError
 from storage.crud import cases as cases_crud
 from storage.crud import departments as crud
-from storage.models import Case
+from storage.models import Case, ProposalAssignment
 
 ANSWER, ASK, DECLINE = "answer", "ask", "decline"
 
@@ -26,3 +32,21 @@ async def take_up(*, session: AsyncSession, user_id: int, part_id: int, step: st
     if step == DECLINE and case is not None and case.kind == Kind.PROPOSAL:
         raise TransitionError("invalid")
     return case
+
+
+@dataclass
+class PartView:
+    part: ProposalAssignment
+    department: Department | None
+
+    @property
+    def label(self) -> str:
+        return labels.PART[Part(self.part.status)]
+
+
+async def parts_of(*, session: AsyncSession, services: Services, case: Case) -> list[PartView]:
+    """The departments a case went to, in the order it went (the first one that still holds
+    it leads: the case's `department_code`)."""
+    assert case.id is not None
+    parts = await crud.assignments_of(session=session, case_id=case.id)
+    return [PartView(part, services.org.department(part.department_code)) for part in parts]

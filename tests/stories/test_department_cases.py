@@ -150,6 +150,7 @@ async def test_declined_then_forwarded_elsewhere(harness: OfficerHarness) -> Non
     assert "不属于本部门" in note and "图书馆自管" in note and "另行转办" in note
     assert "退回权益部" in zhou.last.content
     assert [p.status for p in await parts_of(h, number)] == [Part.DECLINED]
+    assert "后勤保障处 — 不属于本部门" in (card(h, number).text or "")
 
     # The old message's buttons no longer work for the department.
     refused = await zhou.press("📝 撰写答复", zhou.message_with("撰写"))
@@ -189,6 +190,8 @@ async def test_a_second_forward_adds_an_assisting_department(harness: OfficerHar
     case = await case_of(h, number)
     assert case.department_code == "logistics" and case.state == State.IN_PROGRESS
     assert {p.department_code for p in await parts_of(h, number)} == {"logistics", "library"}
+    text = card(h, number).text or ""
+    assert "后勤保障处 (主办) — 待答复" in text and "图书馆 (协办) — 待答复" in text, text
 
     # 转办 again to a department that holds it: refused, nothing changes.
     await press(h, number, "转办")
@@ -248,6 +251,8 @@ async def test_department_deadline_reminds_the_liaison(harness: OfficerHarness) 
 
     # Answered (in review): the department owes nothing more, and is not reminded again.
     await _draft(zhou, ANSWER)
+    line = next(t for t in (card(h, number).text or "").splitlines() if "部门答复期限" in t)
+    assert "已超时" in line, line
     before = len(received(h, zhou.user))
     clock[0] = tuesday + timedelta(days=1)
     await h.app.jobs.reminders(clock[0])  # type: ignore[union-attr]
