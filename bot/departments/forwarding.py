@@ -57,7 +57,9 @@ async def hand_over(
     session.add(case)
     liaisons = await crud.liaisons_of(session=session, department=department)
     if not liaisons:
-        return without_liaison(services=services, case=case, department=department)
+        return await without_liaison(
+            session=session, services=services, case=case, department=department
+        )
     now = services.now()
     days = sla.policy_for(services.org, case.category_code).department_days
     due = sla.calendar_of(services).add_working_days(now, days)
@@ -104,12 +106,16 @@ async def hand_over(
     return rows
 
 
-def without_liaison(*, services: Services, case: Case, department: str) -> list[OutboxMessage]:
-    """转办 to a department nobody answers for on Telegram: the case is marked as with it, as
-    before, and the officers are told that nobody there was reached.
+async def without_liaison(
+    *, session: AsyncSession, services: Services, case: Case, department: str
+) -> list[OutboxMessage]:
+    """转办 to a department nobody answers for on Telegram: the case is marked as with it (its
+    `department_code` and clock, set by the caller, as before parts existed), no part is made,
+    and the officers are told in the case's thread that nobody there was reached.
 
-    The one place a department without a liaison is handled; the letter (转办单) to such a
-    department belongs here.
+    The one place a department without a liaison is handled, inside the 转办's transaction
+    (`session`), after the move is recorded; what it returns is queued with the 转办's other
+    messages. The letter (转办单) to such a department belongs here.
     """
     return notify.to_thread(
         services=services,

@@ -98,6 +98,15 @@ async def test_answer_reviewed_before_the_student_reads_it(harness: OfficerHarne
     assert (await case_of(h, number)).state == State.ANSWERED
     assert "已送达" in zhou.last.content
 
+    # 不满意: the department answers once more (复核), told the student's comment.
+    talk = Talk(h, alice)
+    await talk.press("不满意")
+    await talk.send("热水器修好后第二天又坏了。")
+    assert (await case_of(h, number)).state == State.REOPENED
+    assert "又坏了" in zhou.last.content and "复核" in zhou.last.content
+    assert "复核" in zhou.message_with("不满意").content
+    assert [p.status for p in await parts_of(h, number)] == [Part.ASSIGNED]
+
     # Nothing the liaison was sent names the anonymous author.
     for request in sends_to(h, zhou.user.id):
         text = serialized(request)
