@@ -1,5 +1,6 @@
-"""The officers' chat for proposals: 转为意见建议 and 交办 from the card, reviewing the
-departments' answers, answering liaisons' questions; admins naming department liaisons."""
+"""The officers' chat for proposals: 转为意见建议 and 交办 from the card; reviewing the
+departments' answers and answering liaisons' questions (on proposals and forwarded cases
+alike); admins naming department liaisons."""
 
 from __future__ import annotations
 
