@@ -39,11 +39,13 @@ CALLS: dict[str, dict[str, list[str]]] = {
     },
     "forward": {
         "student": ["sendMessage"],
+        # The thread's note that the department has no liaison to tell.
         "officers": [
             "answerCallbackQuery",
             "editMessageReplyMarkup",
             "answerCallbackQuery",
             "editMessageText",
+            "sendMessage",
         ],
     },
     "answer": {
