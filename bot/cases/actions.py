@@ -14,7 +14,7 @@ from bot.casework.transitions import log, move, target_of
 from bot.core.config import Department
 from bot.core.context import Services
 from bot.delivery import notify
-from bot.departments import letters
+from bot.departments import answers, forwarding
 from bot.domain.workflow import (
     NUMBER_PREFIX,
     OFFICERS,
@@ -32,7 +32,6 @@ from bot.domain.workflow import (
 )
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
-from storage.crud import proposals as proposals_crud
 from storage.models import Case, CaseEvent, OutboxMessage, User
 
 
@@ -164,8 +163,10 @@ async def apply_action(
     text = (text or "").strip() or None
     if action in TEXT_REQUIRED and not text:
         raise TransitionError("text_required")
-    if action == Action.FORWARD and services.org.department(department) is None:
-        raise TransitionError("unknown_department")
+    if action == Action.FORWARD:
+        if department is None or services.org.department(department) is None:
+            raise TransitionError("unknown_department")
+        await forwarding.check_forward(session=session, case=case, department=department)
     target: Case | None = None
     if action == Action.MERGE:
         target = await _merge_target(session=session, case=case, number=target_number or "")
@@ -186,8 +187,11 @@ async def apply_action(
         case.resume_state = moved.source
     if action == Action.PROVIDE_INFO:
         case.resume_state = None
-    if action == Action.FORWARD:
-        case.department_code = department
+    handed: list[OutboxMessage] = []
+    if action == Action.FORWARD and department is not None:
+        handed = await forwarding.hand_over(
+            session=session, services=services, case=case, department=department
+        )
     if action in RATING_OF:
         case.rating = RATING_OF[action]
         if moved.target == State.REOPENED:
@@ -204,17 +208,12 @@ async def apply_action(
         text=text,
         target=target,
         recorded_for=recorded_for,
+        department=department,
     )
+    rows += handed
     if target is not None:
         await _carry_followers(session=session, services=services, case=case, target=target)
     await outbox_crud.enqueue(session=session, messages=rows)
-    forwarded_to = services.org.department(department) if action == Action.FORWARD else None
-    if forwarded_to is not None and not await proposals_crud.liaisons_of(
-        session=session, department=forwarded_to.code
-    ):  # nobody answers for it on Telegram: a 转办单 to send by e-mail or on paper
-        await letters.on_forwarded_without_liaison(
-            session=session, services=services, case=case, department=forwarded_to
-        )
     return case
 
 
@@ -280,6 +279,7 @@ async def _notifications(
     text: str | None,
     target: Case | None,
     recorded_for: Department | None = None,
+    department: str | None = None,
 ) -> list[OutboxMessage]:
     if case.kind == Kind.PROPOSAL:  # proposer, co-signers, followers, the public channel
         # Imported here: the proposal services build on this module.
@@ -301,6 +301,8 @@ async def _notifications(
         rows += notify.to_thread(
             services=services, case=case, template="group/note_rated.html", body=""
         )
+        if case.state == State.REOPENED:  # the departments that answered answer again
+            rows += await answers.reopen_parts(session=session, services=services, case=case)
     template = STUDENT_TEMPLATES.get(action)
     if template is None:
         return rows
@@ -320,7 +322,8 @@ async def _notifications(
         # Officers must learn when their question, reason or answer did not arrive.
         report_failure=action in TEXT_REQUIRED,
         body=text or "",
-        department=services.org.department(case.department_code),
+        # 转办 names the department it went to, 协办 or not; else the one that leads.
+        department=services.org.department(department or case.department_code),
         target=target,
         recorded_for=recorded_for,
     )

@@ -25,6 +25,7 @@ from bot.casework.chats import binding_for
 from bot.core.context import Services
 from bot.delivery.errors import ThreadUnavailable
 from bot.delivery.kinds import Publisher
+from bot.departments import views as department_views
 from bot.domain import labels
 from bot.domain.intake import OFFLINE_SOURCES, SOURCE_LABEL
 from bot.domain.workflow import OPEN_STATES, UNSUBMITTED, Kind, Role, State
@@ -211,9 +212,11 @@ async def card_text(*, session: AsyncSession, services: Services, case: Case, ac
     merged_into = None
     if case.merged_into_id is not None:
         merged_into = await cases_crud.get_case(session=session, case_id=case.merged_into_id)
-    proposal = None
+    proposal, parts = None, []
     if case.kind == Kind.PROPOSAL:
         proposal = await proposal_views.build(session=session, services=services, case=case)
+    else:
+        parts = await department_views.parts_of(session=session, services=services, case=case)
     mute = await mutes_crud.shown_on(session=session, case_id=case.id)
     assignee = None
     if case.assignee_id is not None:
@@ -248,6 +251,7 @@ async def card_text(*, session: AsyncSession, services: Services, case: Case, ac
         department_overdue=department_due is not None and department_due < now,
         merged_into=merged_into,
         proposal=proposal,
+        parts=parts,
         # A mute decided on this case, while it lasts (never one decided on another case of the
         # same author: that would tell who wrote an anonymous one).
         mute=mute if mute and mute.action == "mute" and (mute.until or now) > now else None,

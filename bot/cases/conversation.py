@@ -11,18 +11,17 @@ from bot.casework import authors, guard
 from bot.casework.transitions import log
 from bot.core.context import Services
 from bot.delivery import notify
+from bot.departments import answers as department_answers
 from bot.domain.intake import OFFLINE_SOURCES
 from bot.domain.workflow import (
     FINAL_STATES,
     UNSUBMITTED,
     Action,
     Actor,
-    Kind,
     Role,
     State,
     TransitionError,
 )
-from bot.proposals import answers as proposal_answers
 from storage.crud import cases as cases_crud
 from storage.crud import mutes as mutes_crud
 from storage.crud import outbox as outbox_crud
@@ -212,10 +211,10 @@ async def rating_comment(
             body=case.rating_comment,
         ),
     ]
-    if case.kind == Kind.PROPOSAL:
-        rows += await proposal_answers.comment_to_liaisons(
-            session=session, services=services, case=case
-        )
+    # The departments that answered read what their answer earned.
+    rows += await department_answers.comment_to_liaisons(
+        session=session, services=services, case=case
+    )
     await outbox_crud.enqueue(session=session, messages=rows)
 
 

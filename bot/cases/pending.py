@@ -27,14 +27,14 @@ from bot.core.context import Services
 from bot.core.markup import one_row
 from bot.core.render import fit_html
 from bot.delivery import notify
+from bot.departments import answers as department_answers
 from bot.domain.text import N_
 from bot.domain.workflow import Action, Actor, TransitionError, required_text, resolve
-from bot.proposals import answers as proposal_answers
 from bot.proposals import decisions as proposal_decisions
 from storage.crud import cases as cases_crud
+from storage.crud import departments as departments_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import pending as crud
-from storage.crud import proposals as proposals_crud
 from storage.crud import users as users_crud
 from storage.models import Case, OutboxMessage, PendingInput
 
@@ -101,7 +101,7 @@ async def ask(
     if action not in ACTIONS or (action in PART_ACTIONS) != (part_id is not None):
         raise TransitionError("invalid")
     if part_id is not None:
-        part = await proposals_crud.get_assignment(session=session, assignment_id=part_id)
+        part = await departments_crud.get_assignment(session=session, assignment_id=part_id)
         if part is None:
             raise TransitionError("not_found")
         case_id = part.case_id
@@ -335,7 +335,7 @@ async def _apply(
             session=session, services=services, case_id=pending.case_id, actor=actor, text=text
         )
     elif pending.action == BACK:
-        await proposal_answers.return_answer(
+        await department_answers.return_answer(
             session=session,
             services=services,
             assignment_id=pending.part_id or 0,
@@ -343,7 +343,7 @@ async def _apply(
             comment=text,
         )
     else:
-        await proposal_answers.reply_to_liaison(
+        await department_answers.reply_to_liaison(
             session=session,
             services=services,
             assignment_id=pending.part_id or 0,
@@ -357,7 +357,7 @@ async def preview(*, session: AsyncSession, services: Services, pending: Pending
     assert case is not None
     department = None
     if pending.part_id is not None:
-        part = await proposals_crud.get_assignment(session=session, assignment_id=pending.part_id)
+        part = await departments_crud.get_assignment(session=session, assignment_id=pending.part_id)
         department = services.org.department(part.department_code) if part else None
     return Preview(pending, case, department)
 

@@ -15,7 +15,7 @@ from bot.core.context import Services
 from bot.domain import origin
 from bot.domain.workflow import TransitionError
 from storage.crud import cases as cases_crud
-from storage.crud import proposals as proposals_crud
+from storage.crud import departments as departments_crud
 from storage.crud import users as users_crud
 from storage.models import Case
 
@@ -68,7 +68,7 @@ async def liaison(
     *, session: AsyncSession, user_id: int, chat_id: int | None, department: str
 ) -> None:
     """TransitionError unless the user is a liaison of the department, acting in private."""
-    departments = await proposals_crud.liaison_departments(session=session, user_id=user_id)
+    departments = await departments_crud.liaison_departments(session=session, user_id=user_id)
     reason = origin.liaison_refusal(
         user_id=user_id, chat_id=chat_id, department=department, departments=set(departments)
     )

@@ -36,12 +36,17 @@ class Category(BaseModel):
     first_response_days: float | None = None
     answer_days: float | None = None
     department_days: float | None = None
+    # False: a department's answer on a case of this category reaches the student without the
+    # officers' review.
+    review: bool = True
 
 
 class Department(BaseModel):
     code: str
     name_zh: str
     name_en: str
+    # False: this department's answers reach the student without the officers' review.
+    review: bool = True
 
 
 class Deadlines(BaseModel):

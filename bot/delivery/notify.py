@@ -13,9 +13,10 @@ from bot.casework import authors
 from bot.core.context import Services
 from bot.core.i18n import locale_for
 from bot.core.render import fit_html
+from bot.domain.chats import CHANNEL
 from bot.domain.workflow import UNSUBMITTED
 from storage.crud import cases as cases_crud
-from storage.models import Case, OutboxMessage, User
+from storage.models import Case, OutboxMessage, Proposal, User
 
 INTERACTIVE, NORMAL, BULK = 0, 10, 20
 CARD_PRIORITY = 5
@@ -252,3 +253,21 @@ def to_user(
         priority=priority,
         keyboard=keyboard,
     )
+
+
+def channel_rows(*, services: Services, proposal: Proposal) -> list[OutboxMessage]:
+    """The public channel's post of a registered proposal, re-rendered when it is sent."""
+    channel = services.settings.public_channel_id
+    if channel is None or proposal.accepted_at is None:
+        return []
+    return [
+        OutboxMessage(
+            kind=CHANNEL,
+            method=CHANNEL,
+            chat_id=channel,
+            case_id=proposal.case_id,
+            payload={},
+            priority=BULK,
+            coalesce_key=f"{CHANNEL}:{proposal.case_id}",
+        )
+    ]

@@ -25,7 +25,6 @@ from bot.domain import labels
 from bot.domain.text import N_
 from bot.domain.workflow import Kind
 from storage.crud import files as files_crud
-from storage.crud import outbox as outbox_crud
 from storage.models import Case, OutboxMessage
 
 TITLE = N_("Case forwarding letter")
@@ -134,11 +133,11 @@ def _stem(case: Case, department: Department) -> str:
     return f"{case.number}-{department.code}"
 
 
-async def on_forwarded_without_liaison(
+async def letter_rows(
     *, session: AsyncSession, services: Services, case: Case, department: Department
-) -> None:
+) -> list[OutboxMessage]:
     """转办 to a department nobody answers for on Telegram: its letter, as HTML and PDF files
-    in the case's thread, queued in the caller's transaction with the 转办 itself."""
+    for the case's thread, stored in the caller's transaction with the 转办 itself."""
     locale = services.group_locale
     text, html = _words(services, case, department, services.now(), locale)
     # Laying out the PDF takes a few hundred milliseconds of font work: not on the event loop.
@@ -169,4 +168,4 @@ async def on_forwarded_without_liaison(
         )
         for index, file in enumerate(stored)
     ]
-    await outbox_crud.enqueue(session=session, messages=rows)
+    return rows

@@ -94,6 +94,7 @@ EVENT = {
     Action.CONVERT: N_("Converted to a suggestion"),
     Action.ASSIGN: N_("Assigned to the responsible departments"),
     Action.APPROVE_ANSWER: N_("A department's answer was published"),
+    Action.DECLINE: N_("A department found the case not its own"),
     "converted_from": N_("Converted from a proposal"),
     "recategorise": N_("Re-categorised"),
     "answer_recorded": N_(
@@ -101,12 +102,13 @@ EVENT = {
     ),
 }
 
-# A responsible department's part of a proposal.
+# A responsible department's part of a case or proposal.
 PART = {
     Part.ASSIGNED: N_("Awaiting the department's answer"),
     Part.REVIEW: N_("Answer under review"),
     Part.RETURNED: N_("Answer sent back for revision"),
     Part.PUBLISHED: N_("Answer published"),
+    Part.DECLINED: N_("Not for this department"),
 }
 
 RATING = {3: N_("Satisfied"), 2: N_("Partly satisfied"), 1: N_("Unsatisfied")}
@@ -134,6 +136,11 @@ TRANSITION_ERROR = {
     "incomplete": N_("Some parts of the proposal are still empty."),
     "no_departments": N_("Choose at least one department."),
     "not_liaison": N_("Only the liaison of the responsible department can do this."),
+    "not_with_department": N_(
+        "Your department no longer holds this case (it was answered, declined or taken back); "
+        "nothing was changed."
+    ),
+    "already_with_department": N_("That department already has this case."),
     "not_submitted": N_("This proposal has not been submitted yet."),
     "too_many_files": N_("That is the most files a proposal can have."),
     "not_cosigning": N_("This proposal is not collecting co-signatures (any more)."),

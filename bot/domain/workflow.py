@@ -68,6 +68,8 @@ class Action(StrEnum):
     DRAFT_ANSWER = "draft_answer"
     APPROVE_ANSWER = "approve_answer"
     RETURN_ANSWER = "return_answer"
+    # A department's liaison: "不属于本部门" — the part goes back to the officers.
+    DECLINE = "decline_part"
 
 
 class Role(StrEnum):
@@ -80,12 +82,20 @@ class Role(StrEnum):
 
 
 class Part(StrEnum):
-    """A responsible department's share of a proposal: its answer's way to publication."""
+    """A responsible department's share of a case (转办) or proposal (交办): its answer's way
+    to publication, or its refusal (不属于本部门)."""
 
     ASSIGNED = "assigned"
     REVIEW = "review"
     RETURNED = "returned"
     PUBLISHED = "published"
+    DECLINED = "declined"
+
+
+# A part its department still holds: it may answer, ask, or decline it.
+PART_HELD = frozenset({Part.ASSIGNED, Part.RETURNED})
+# A part not yet finished with: the case is answered when none is left.
+PART_OPEN = frozenset({Part.ASSIGNED, Part.REVIEW, Part.RETURNED})
 
 
 RATING_OF = {Action.RATE_SATISFIED: 3, Action.RATE_PARTLY: 2, Action.RATE_UNSATISFIED: 1}
@@ -103,6 +113,8 @@ SUBMITTER = frozenset({Role.STUDENT})
 REPRESENTATIVES = frozenset({Role.REPRESENTATIVE})
 LIAISONS = frozenset({Role.LIAISON})
 SYSTEM = frozenset({Role.SYSTEM})
+# SYSTEM publishes a department's answer where the organisation lets it skip the review.
+REVIEWERS = OFFICERS | SYSTEM
 
 # A case's text, and how many files it may carry.
 TEXT_MIN, TEXT_MAX = 10, 3000
@@ -129,8 +141,8 @@ class CaseFacts:
     reopen_count: int = 0
     resume_state: State | None = None
     kind: Kind | None = None
-    # Proposals: co-signatures still missing before this one, the department part acted on,
-    # and how many parts (that one included) are not yet published.
+    # Proposals: co-signatures still missing before this one. Any case a department holds: the
+    # department part acted on, and how many parts (that one included) are still open.
     cosigns_missing: int = 0
     part: Part | None = None
     open_parts: int = 0
@@ -178,11 +190,11 @@ def _more_cosigns_needed(facts: CaseFacts) -> bool:
 
 
 def _part_open(facts: CaseFacts) -> bool:
-    return _proposal(facts) and facts.part in (Part.ASSIGNED, Part.RETURNED)
+    return facts.part in PART_HELD
 
 
 def _part_in_review(facts: CaseFacts) -> bool:
-    return _proposal(facts) and facts.part == Part.REVIEW
+    return facts.part == Part.REVIEW
 
 
 def _last_part(facts: CaseFacts) -> bool:
@@ -191,6 +203,15 @@ def _last_part(facts: CaseFacts) -> bool:
 
 def _not_last_part(facts: CaseFacts) -> bool:
     return _part_in_review(facts) and facts.open_parts > 1
+
+
+# 不属于本部门 is for the rights department's own 转办; a proposal's 交办 is the committee's.
+def _declines_last(facts: CaseFacts) -> bool:
+    return _not_proposal(facts) and _part_open(facts) and facts.open_parts <= 1
+
+
+def _declines_one_of_several(facts: CaseFacts) -> bool:
+    return _not_proposal(facts) and _part_open(facts) and facts.open_parts > 1
 
 
 @dataclass(frozen=True)
@@ -238,16 +259,23 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.COSIGNING, A.WITHDRAW, S.WITHDRAWN, SUBMITTER, _proposal),
     # The committee's decision: 立案 (ACCEPT), 不予立案 (REJECT), 合并 (MERGE) above, and:
     Transition(S.SUBMITTED, A.CONVERT, S.CONVERTED, OFFICERS, _proposal),
-    # Each department's answer: drafted by its liaison, reviewed by the officers; the case is
-    # answered when the last part is published. 不满意 sends every part back once (REOPENED).
+    # Each department's answer (a case's 转办 or a proposal's 交办): drafted by its liaison,
+    # reviewed by the officers (or not, where the organisation says so); the case is answered
+    # when the last part is published. 不满意 sends every part back once (REOPENED).
     Transition(S.IN_PROGRESS, A.DRAFT_ANSWER, S.IN_PROGRESS, LIAISONS, _part_open),
     Transition(S.IN_PROGRESS, A.RETURN_ANSWER, S.IN_PROGRESS, OFFICERS, _part_in_review),
-    Transition(S.IN_PROGRESS, A.APPROVE_ANSWER, S.IN_PROGRESS, OFFICERS, _not_last_part),
-    Transition(S.IN_PROGRESS, A.APPROVE_ANSWER, S.ANSWERED, OFFICERS, _last_part),
+    Transition(S.IN_PROGRESS, A.APPROVE_ANSWER, S.IN_PROGRESS, REVIEWERS, _not_last_part),
+    Transition(S.IN_PROGRESS, A.APPROVE_ANSWER, S.ANSWERED, REVIEWERS, _last_part),
     Transition(S.REOPENED, A.DRAFT_ANSWER, S.REOPENED, LIAISONS, _part_open),
     Transition(S.REOPENED, A.RETURN_ANSWER, S.REOPENED, OFFICERS, _part_in_review),
-    Transition(S.REOPENED, A.APPROVE_ANSWER, S.REOPENED, OFFICERS, _not_last_part),
-    Transition(S.REOPENED, A.APPROVE_ANSWER, S.ANSWERED, OFFICERS, _last_part),
+    Transition(S.REOPENED, A.APPROVE_ANSWER, S.REOPENED, REVIEWERS, _not_last_part),
+    Transition(S.REOPENED, A.APPROVE_ANSWER, S.ANSWERED, REVIEWERS, _last_part),
+    # 不属于本部门: the last department holding the case gives it back to the officers, who
+    # forward it elsewhere (from 已受理, or still 复核); one of several leaves it with the rest.
+    Transition(S.IN_PROGRESS, A.DECLINE, S.ACCEPTED, LIAISONS, _declines_last),
+    Transition(S.IN_PROGRESS, A.DECLINE, S.IN_PROGRESS, LIAISONS, _declines_one_of_several),
+    Transition(S.REOPENED, A.DECLINE, S.REOPENED, LIAISONS, _declines_last),
+    Transition(S.REOPENED, A.DECLINE, S.REOPENED, LIAISONS, _declines_one_of_several),
 )
 del S, A
 

@@ -12,16 +12,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.context import Services
-from bot.delivery import notify
-from bot.domain.chats import CHANNEL
+# Kept with the other deliveries: departments' answers, below this package, refresh it too.
+from bot.delivery.notify import channel_rows as channel_rows
 from bot.domain.workflow import (
     Kind,
     TransitionError,
 )
 from storage.crud import cases as cases_crud
 from storage.crud import proposals as crud
-from storage.models import Case, CongressSession, OutboxMessage, Proposal
+from storage.models import Case, CongressSession, Proposal
 
 TITLE_MIN, TITLE_MAX = 4, 80
 PART_MIN, PART_MAX = 10, 1000
@@ -62,24 +61,6 @@ def check_part(text: str) -> str | None:
 def case_text(proposal: Proposal) -> str:
     """The case's own text: what lists, timelines and the digest show of a proposal."""
     return f"{proposal.title}\n{proposal.problem}".strip()
-
-
-def channel_rows(*, services: Services, proposal: Proposal) -> list[OutboxMessage]:
-    """The public channel's post of a registered proposal, re-rendered when it is sent."""
-    channel = services.settings.public_channel_id
-    if channel is None or proposal.accepted_at is None:
-        return []
-    return [
-        OutboxMessage(
-            kind=CHANNEL,
-            method=CHANNEL,
-            chat_id=channel,
-            case_id=proposal.case_id,
-            payload={},
-            priority=notify.BULK,
-            coalesce_key=f"{CHANNEL}:{proposal.case_id}",
-        )
-    ]
 
 
 def start_link(username: str | None, payload: str) -> str:

@@ -16,6 +16,8 @@ from bot.casework import guard
 from bot.casework.transitions import move
 from bot.core.context import Services
 from bot.delivery import notify
+from bot.departments.answers import reopen_parts
+from bot.departments.parts import to_liaisons
 from bot.domain.workflow import (
     NUMBER_PREFIX,
     RATING_OF,
@@ -25,9 +27,9 @@ from bot.domain.workflow import (
     TransitionError,
     required_text,
 )
-from bot.proposals.answers import reopen_parts, to_liaisons
 from bot.proposals.core import Loaded, channel_rows, load
 from storage.crud import cases as cases_crud
+from storage.crud import departments as departments_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as crud
 from storage.models import Case, CaseEvent, OutboxMessage, ProposalAssignment
@@ -227,7 +229,7 @@ async def assign(
     )
     now = services.now()
     due = sla.calendar_of(services).add_working_days(now, days)
-    parts = await crud.add_assignments(
+    parts = await departments_crud.add_assignments(
         session=session,
         rows=[
             ProposalAssignment(case_id=case_id, department_code=code, due_at=due, created_at=now)
@@ -249,7 +251,7 @@ async def assign(
     )
     unstaffed = []
     for part in parts:
-        told = await to_liaisons(session, services, case, part, "proposal/liaison_assigned.html")
+        told = await to_liaisons(session, services, case, part, "departments/liaison_assigned.html")
         if not told:
             unstaffed.append(services.org.department(part.department_code))
         rows += told
@@ -257,7 +259,7 @@ async def assign(
         rows += notify.to_thread(
             services=services,
             case=case,
-            template="proposal/note_no_liaison.html",
+            template="departments/note_no_liaison.html",
             departments=unstaffed,
         )
     rows += channel_rows(services=services, proposal=proposal)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.callbacks import AssignCB, CosignCB, LiaisonCB, PartCB, ProposeCB, PublicCB
+from bot.core.callbacks import AssignCB, CosignCB, ProposeCB, PublicCB
 from bot.core.markup import Keyboard, as_dict, one_row
 from bot.core.render import Renderer
 from bot.domain.text import N_
@@ -13,13 +13,6 @@ from storage.models import Case
 DUE_CHOICES = (5, 10, 15, 20)
 WORKING_DAYS = N_("%(days)s working days")
 DONE = N_("Done")
-REPLY_TO_LIAISON = N_("Reply to the liaison")
-# The buttons on a department's part of a proposal, each (icon, label, callback action): the
-# officers' review of an answer and their reply to a question; the liaison's own.
-REVIEW = (("✅", N_("Publish the answer"), "ok"), ("↩️", N_("Send back"), "back"))
-ANSWER_LIAISON = (("💬", REPLY_TO_LIAISON, "reply"),)
-LIAISON = (("📝", N_("Write the answer"), "answer"), ("❓", N_("Ask the rights department"), "ask"))
-LIAISON_SUBMIT = (("📤", N_("Submit for review"), "submit"),)
 SUPPORT = N_("Support")
 EDITABLE = (
     ("title", N_("Title")),
@@ -115,38 +108,6 @@ def assign(renderer: Renderer, locale: str, case: Case, mask: int, days: int) ->
     count = len(renderer.org.departments)
     kb.adjust(*([2] * (count // 2)), *([1] * (count % 2)), len(DUE_CHOICES), 2)
     return as_dict(kb)
-
-
-def review(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
-    return _part_row(renderer, locale, PartCB, part_id, REVIEW)
-
-
-def answer_liaison(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
-    return _part_row(renderer, locale, PartCB, part_id, ANSWER_LIAISON)
-
-
-def liaison(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
-    return _part_row(renderer, locale, LiaisonCB, part_id, LIAISON)
-
-
-def liaison_submit(renderer: Renderer, locale: str, part_id: int) -> dict[str, Any]:
-    return _part_row(renderer, locale, LiaisonCB, part_id, LIAISON_SUBMIT)
-
-
-def _part_row(
-    renderer: Renderer,
-    locale: str,
-    callback: type[PartCB] | type[LiaisonCB],
-    part_id: int,
-    buttons: tuple[tuple[str, str, str], ...],
-) -> dict[str, Any]:
-    _ = renderer.translator(locale)
-    return one_row(
-        *(
-            (f"{icon} {_(label)}", callback(action=action, part_id=part_id))
-            for icon, label, action in buttons
-        )
-    )
 
 
 def public_list(

@@ -8,21 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.config import Category, Department
 from bot.core.context import Services
+from bot.departments.views import PartView
 from bot.domain import labels
-from bot.domain.workflow import Part, State
+from bot.domain.workflow import State
 from storage.crud import cases as cases_crud
+from storage.crud import departments as departments_crud
 from storage.crud import proposals as crud
-from storage.models import Case, CongressSession, Proposal, ProposalAssignment, Representative
-
-
-@dataclass
-class PartView:
-    part: ProposalAssignment
-    department: Department | None
-
-    @property
-    def label(self) -> str:
-        return labels.PART[Part(self.part.status)]
+from storage.models import Case, CongressSession, Proposal, Representative
 
 
 @dataclass
@@ -70,7 +62,7 @@ async def build(*, session: AsyncSession, services: Services, case: Case) -> Pro
         proposer = await crud.representative_of(
             session=session, user_id=case.submitter_id, session_id=proposal.session_id
         )
-    parts = await crud.assignments_of(session=session, case_id=case.id)
+    parts = await departments_crud.assignments_of(session=session, case_id=case.id)
     converted_to = None
     if proposal.converted_to_id is not None:
         converted_to = await cases_crud.get_case(session=session, case_id=proposal.converted_to_id)

@@ -1,5 +1,6 @@
-"""A department liaison's private chat: writing the official answer (答复) to a proposal, with
-files, for the officers' review; asking the officers a question about it."""
+"""A department liaison's private chat: writing the department's answer (答复) to a forwarded
+case or a proposal, with files, for the officers' review; asking the officers a question about
+it; declining a case that is not the department's (不属于本部门)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.core.callbacks import LiaisonCB
 from bot.core.context import Turn
 from bot.core.render import Renderer, Translate
+from bot.departments import answers as department_answers
+from bot.departments import forwarding, views
+from bot.departments import keyboards as department_keyboards
 from bot.domain.workflow import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN
-from bot.proposals import answers as proposal_answers
-from bot.proposals import keyboards as proposal_keyboards
-from bot.proposals.liaison_views import take_up
 from handlers.common import (
     Refused,
     end_dialogue,
@@ -36,20 +37,35 @@ class LiaisonInput(StatesGroup):
     answer = State()
     files = State()
     question = State()
+    reason = State()
+
+
+STEPS = {
+    views.ANSWER: LiaisonInput.answer,
+    views.ASK: LiaisonInput.question,
+    views.DECLINE: LiaisonInput.reason,
+}
 
 
 def build_router(renderer: Renderer) -> Router:
     router = private_router("liaison")
     free = free_input(renderer)
-    router.callback_query.register(start, LiaisonCB.filter(F.action.in_({"answer", "ask"})))
+    router.callback_query.register(
+        start, LiaisonCB.filter(F.action.in_({views.ANSWER, views.ASK, views.DECLINE}))
+    )
     router.message.register(got_answer, LiaisonInput.answer, F.text, free)
     router.message.register(got_file, LiaisonInput.files, F.photo | F.document)
     router.callback_query.register(
         submit, LiaisonInput.files, LiaisonCB.filter(F.action == "submit")
     )
     router.message.register(got_question, LiaisonInput.question, F.text, free)
+    router.message.register(got_reason, LiaisonInput.reason, F.text, free)
     router.message.register(expected, LiaisonInput.files, free)
-    router.message.register(expected, StateFilter(LiaisonInput.answer, LiaisonInput.question), free)
+    router.message.register(
+        expected,
+        StateFilter(LiaisonInput.answer, LiaisonInput.question, LiaisonInput.reason),
+        free,
+    )
     router.callback_query.register(stale, LiaisonCB.filter(F.action == "submit"))
     return router
 
@@ -57,21 +73,17 @@ def build_router(renderer: Renderer) -> Router:
 async def start(
     query: CallbackQuery, callback_data: LiaisonCB, state: FSMContext, turn: Turn, _: Translate
 ) -> None:
-    answering = callback_data.action == "answer"
-    taken = take_up(
-        session=turn.session,
-        user_id=turn.sender.id,
-        part_id=callback_data.part_id,
-        answering=answering,
+    step = callback_data.action
+    taken = views.take_up(
+        session=turn.session, user_id=turn.sender.id, part_id=callback_data.part_id, step=step
     )
     case = await unless_refused(query, _, taken)
     if case is Refused.REFUSED:
         return
-    await state.set_state(LiaisonInput.answer if answering else LiaisonInput.question)
+    await state.set_state(STEPS[step])
     await state.set_data({"part_id": callback_data.part_id})
     await query.answer()
-    step = "answer" if answering else "question"
-    await _say(query, turn, step, case=case)
+    await _say(query, turn, "question" if step == views.ASK else step, case=case)
 
 
 async def got_answer(message: Message, state: FSMContext, turn: Turn, _: Translate) -> None:
@@ -89,7 +101,9 @@ async def got_file(message: Message, state: FSMContext, turn: Turn) -> None:
     data = await state.get_data()
     files: list[dict[str, Any]] = list(data.get("files", []))
     keyboard = InlineKeyboardMarkup.model_validate(
-        proposal_keyboards.liaison_submit(turn.services.renderer, turn.locale, int(data["part_id"]))
+        department_keyboards.liaison_submit(
+            turn.services.renderer, turn.locale, int(data["part_id"])
+        )
     )
     if len(files) >= MAX_ATTACHMENTS:
         text = turn.render("student/files_limit.html", max=MAX_ATTACHMENTS)
@@ -98,7 +112,7 @@ async def got_file(message: Message, state: FSMContext, turn: Turn) -> None:
     files.append(attachment_of(message))
     await state.update_data(files=files)
     text = turn.render(
-        "proposal/liaison_prompt.html",
+        "departments/liaison_prompt.html",
         step="file_added",
         count=len(files),
         maximum=MAX_ATTACHMENTS,
@@ -109,7 +123,7 @@ async def got_file(message: Message, state: FSMContext, turn: Turn) -> None:
 
 async def submit(query: CallbackQuery, state: FSMContext, turn: Turn, _: Translate) -> None:
     data = await state.get_data()
-    drafted = proposal_answers.draft_answer(
+    drafted = department_answers.draft_answer(
         session=turn.session,
         services=turn.services,
         assignment_id=int(data["part_id"]),
@@ -123,7 +137,7 @@ async def submit(query: CallbackQuery, state: FSMContext, turn: Turn, _: Transla
 
 async def got_question(message: Message, state: FSMContext, turn: Turn, _: Translate) -> None:
     part_id = await end_dialogue(state, "part_id")
-    asked = proposal_answers.ask_officers(
+    asked = department_answers.ask_officers(
         session=turn.session,
         services=turn.services,
         assignment_id=part_id,
@@ -132,6 +146,19 @@ async def got_question(message: Message, state: FSMContext, turn: Turn, _: Trans
         question=message.text or "",
     )
     await unless_refused(message, _, asked)
+
+
+async def got_reason(message: Message, state: FSMContext, turn: Turn, _: Translate) -> None:
+    part_id = await end_dialogue(state, "part_id")
+    declined = forwarding.decline(
+        session=turn.session,
+        services=turn.services,
+        assignment_id=part_id,
+        user=turn.sender,
+        chat_id=message.chat.id,
+        reason=message.text or "",
+    )
+    await unless_refused(message, _, declined)
 
 
 async def expected(message: Message, state: FSMContext, turn: Turn) -> None:
@@ -157,11 +184,11 @@ async def _say(
     keyboard = None
     if part_id is not None:
         keyboard = InlineKeyboardMarkup.model_validate(
-            proposal_keyboards.liaison_submit(turn.services.renderer, turn.locale, part_id)
+            department_keyboards.liaison_submit(turn.services.renderer, turn.locale, part_id)
         )
     await message.answer(
         turn.render(
-            "proposal/liaison_prompt.html",
+            "departments/liaison_prompt.html",
             step=step,
             case=case,
             maximum=MAX_ATTACHMENTS,

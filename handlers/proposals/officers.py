@@ -1,5 +1,6 @@
-"""The officers' chat for proposals: 转为意见建议 and 交办 from the card, reviewing the
-departments' answers, answering liaisons' questions; admins naming department liaisons."""
+"""The officers' chat for proposals: 转为意见建议 and 交办 from the card; reviewing the
+departments' answers and answering liaisons' questions (on proposals and forwarded cases
+alike); admins naming department liaisons."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from bot.core.callbacks import AssignCB, CardCB, PartCB
 from bot.core.config import Department
 from bot.core.context import Turn
 from bot.core.render import Translate
+from bot.departments import answers as department_answers
 from bot.domain.text import N_
 from bot.domain.workflow import Action, Actor
-from bot.proposals import answers as proposal_answers
 from bot.proposals import decisions as proposal_decisions
 from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals import liaisons
@@ -60,7 +61,7 @@ async def ask_part_text(
 async def publish(
     query: CallbackQuery, callback_data: PartCB, turn: Turn, actor: Actor, _: Translate
 ) -> None:
-    approved = proposal_answers.approve_answer(
+    approved = department_answers.approve_answer(
         session=turn.session,
         services=turn.services,
         assignment_id=callback_data.part_id,

@@ -1,7 +1,8 @@
 """Cases by deadline, for the daily reminders: the officers' and each department's.
 
-A department holds a case forwarded to it (转办: the case's `department_code` and clock), or its
-part of a proposal assigned to several (交办: the part's own `due_at`), until it has answered.
+A department holds its part of a case forwarded (转办) or a proposal assigned (交办) to it, by the
+part's own `due_at`, until it has answered; a case forwarded with no part (to a department with
+no liaison then) by the case's `department_code` and clock.
 """
 
 from __future__ import annotations
@@ -128,8 +129,14 @@ async def _owing(*, session: AsyncSession, case_ids: list[int]) -> dict[int, tup
 async def due_for_department(
     *, session: AsyncSession, department: str, before: datetime, limit: int
 ) -> tuple[list[DueCase], int]:
-    """What the department holds whose deadline falls before `before`: cases forwarded to it
-    by their department clock, its parts of proposals by each part's own due time."""
+    """What the department holds whose deadline falls before `before`: its parts by each
+    part's own due time, cases forwarded to it without parts by their department clock."""
+    has_parts = (
+        select(col(ProposalAssignment.id))
+        .where(col(ProposalAssignment.case_id) == col(Case.id))
+        .correlate(Case)
+        .exists()
+    )
     forwarded: Any = select(
         col(Case.id).label("id"),
         col(Case.department_due_at).label("due_at"),
@@ -138,8 +145,9 @@ async def due_for_department(
         col(Case.state).in_(HELD_BY_DEPARTMENT),
         col(Case.department_code) == department,
         col(Case.department_due_at) < before,
+        ~has_parts,
     )
-    # A proposal's `department_code` names only its first department: its parts say who owes.
+    # `department_code` names only the lead department: the parts say who owes.
     parts: Any = (
         select(
             col(ProposalAssignment.case_id).label("id"),

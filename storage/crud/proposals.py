@@ -9,23 +9,20 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.crud._query import add_all, fresh, numbers_linked
+from storage.crud._query import add_all, numbers_linked
 from storage.crud._upsert import insert_for, supports_skip_locked
 from storage.models import (
     Case,
     CaseFollower,
     CongressSession,
     Proposal,
-    ProposalAssignment,
     ProposalCosign,
     ProposalSupport,
     Representative,
-    RoleGrant,
     User,
 )
 from storage.types import utcnow
 
-LIAISON = "liaison"
 # A proposal in these states has not reached the committee: its co-signatures did not count yet.
 NEVER_SUBMITTED = ("draft", "cosigning", "withdrawn")
 
@@ -309,48 +306,6 @@ async def has_supported(*, session: AsyncSession, case_id: int, user_id: int) ->
         col(ProposalSupport.case_id) == case_id, col(ProposalSupport.user_id) == user_id
     )
     return (await session.scalar(stmt)) is not None
-
-
-# -- departments' parts -------------------------------------------------------------------------
-
-
-async def add_assignments(
-    *, session: AsyncSession, rows: Sequence[ProposalAssignment]
-) -> list[ProposalAssignment]:
-    return await add_all(session, rows)
-
-
-async def assignments_of(*, session: AsyncSession, case_id: int) -> list[ProposalAssignment]:
-    stmt = (
-        select(ProposalAssignment)
-        .where(col(ProposalAssignment.case_id) == case_id)
-        .order_by(col(ProposalAssignment.id))
-        .execution_options(populate_existing=True)
-    )
-    return list(await session.scalars(stmt))
-
-
-async def get_assignment(
-    *, session: AsyncSession, assignment_id: int, for_update: bool = False
-) -> ProposalAssignment | None:
-    return await fresh(session, ProposalAssignment, assignment_id, for_update=for_update)
-
-
-async def liaisons_of(*, session: AsyncSession, department: str) -> list[User]:
-    stmt = (
-        select(User)
-        .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
-        .where(col(RoleGrant.role) == LIAISON, col(RoleGrant.department_code) == department)
-        .order_by(col(User.id))
-    )
-    return list(await session.scalars(stmt))
-
-
-async def liaison_departments(*, session: AsyncSession, user_id: int) -> set[str]:
-    stmt = select(col(RoleGrant.department_code)).where(
-        col(RoleGrant.user_id) == user_id, col(RoleGrant.role) == LIAISON
-    )
-    return set(await session.scalars(stmt))
 
 
 async def cosigner_names(*, session: AsyncSession, case_id: int, session_id: int) -> list[str]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from bot.casework.deadlines import calendar_of
+from bot.departments import answers as department_answers
 from bot.devkit.emulator import SimUser
 from bot.domain.workflow import Action, Actor, Part, Role, State
-from bot.proposals import answers as proposal_answers
 from bot.proposals import decisions as proposal_decisions
 from storage.models import ProposalAssignment
 from tests.support.deadline_helpers import plain_monday
@@ -70,7 +70,7 @@ async def answer(h: OfficerHarness, part_id: int, liaison: SimUser, publish: boo
     """A liaison's answer for their part, published by an officer when `publish`."""
     assert h.app is not None and h.officer is not None
     async with h.app.session_factory.begin() as session:
-        await proposal_answers.draft_answer(
+        await department_answers.draft_answer(
             session=session,
             services=h.app.services,
             assignment_id=part_id,
@@ -80,7 +80,7 @@ async def answer(h: OfficerHarness, part_id: int, liaison: SimUser, publish: boo
         )
     if publish:
         async with h.app.session_factory.begin() as session:
-            await proposal_answers.approve_answer(
+            await department_answers.approve_answer(
                 session=session,
                 services=h.app.services,
                 assignment_id=part_id,

@@ -17,6 +17,7 @@ from bot.devkit.emulator.models import SimChat
 from bot.domain.workflow import Action, Actor, Role
 from bot.proposals import cosign as proposal_cosign
 from bot.proposals import drafts as proposals
+from storage.crud import departments as departments_crud
 from storage.crud import proposals as crud
 from storage.crud import users as users_crud
 from storage.models import CongressSession, ProposalAssignment, Representative
@@ -200,7 +201,7 @@ async def parts_of(h: OfficerHarness, number: str) -> list[ProposalAssignment]:
     assert h.app is not None
     async with h.app.session_factory() as session:
         case_id = await proposals_case(session, number)
-        return await crud.assignments_of(session=session, case_id=case_id)
+        return await departments_crud.assignments_of(session=session, case_id=case_id)
 
 
 def buttons(h: OfficerHarness, number: str) -> list[str]:

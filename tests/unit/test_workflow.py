@@ -8,6 +8,7 @@ from bot.domain.workflow import (
     OFFICERS,
     OPEN_STATES,
     REPRESENTATIVES,
+    REVIEWERS,
     SUBMITTER,
     SYSTEM,
     TRANSITIONS,
@@ -15,6 +16,7 @@ from bot.domain.workflow import (
     Action,
     CaseFacts,
     Kind,
+    Part,
     Role,
     State,
     TransitionError,
@@ -116,8 +118,9 @@ def test_the_table_allows_each_role_only_its_own_moves() -> None:
             with pytest.raises(TransitionError) as error:
                 resolve(facts, transition.action, role)
             assert error.value.reason == "forbidden"
-    # Proposals add representatives (附议), liaisons (答复) and the window's close.
-    known = (OFFICERS, SUBMITTER, REPRESENTATIVES, LIAISONS, SYSTEM)
+    # Proposals add representatives (附议), liaisons (答复) and the window's close; a
+    # department's answer is published by the officers, or the system where review is skipped.
+    known = (OFFICERS, SUBMITTER, REPRESENTATIVES, LIAISONS, SYSTEM, REVIEWERS)
     assert all(t.roles in known for t in TRANSITIONS)
     for state in FINAL_STATES:
         assert available_actions(CaseFacts(state), Role.OFFICER) == []
@@ -152,3 +155,23 @@ def test_a_departments_answer_is_recorded_only_while_it_is_awaited(
         assert resolve(CaseFacts(state=state, kind=kind), Action.ANSWER, Role.OFFICER) == (
             State.ANSWERED
         )
+
+
+def test_a_department_answers_or_declines_a_forwarded_case() -> None:
+    held = CaseFacts(State.IN_PROGRESS, kind=Kind.GRIEVANCE, part=Part.ASSIGNED, open_parts=1)
+    assert resolve(held, Action.DRAFT_ANSWER, Role.LIAISON) == State.IN_PROGRESS
+    # The only department declining gives the case back to the officers; one of two does not.
+    assert resolve(held, Action.DECLINE, Role.LIAISON) == State.ACCEPTED
+    two = CaseFacts(State.IN_PROGRESS, kind=Kind.GRIEVANCE, part=Part.ASSIGNED, open_parts=2)
+    assert resolve(two, Action.DECLINE, Role.LIAISON) == State.IN_PROGRESS
+    reopened = CaseFacts(State.REOPENED, kind=Kind.GRIEVANCE, part=Part.RETURNED, open_parts=1)
+    assert resolve(reopened, Action.DECLINE, Role.LIAISON) == State.REOPENED
+    review = CaseFacts(State.IN_PROGRESS, kind=Kind.GRIEVANCE, part=Part.REVIEW, open_parts=1)
+    assert resolve(review, Action.APPROVE_ANSWER, Role.SYSTEM) == State.ANSWERED
+    for facts in (review, CaseFacts(State.IN_PROGRESS, kind=Kind.GRIEVANCE, part=Part.DECLINED)):
+        with pytest.raises(TransitionError):
+            resolve(facts, Action.DECLINE, Role.LIAISON)
+    # A proposal's 交办 is the committee's: its departments answer, they do not decline.
+    proposal = CaseFacts(State.IN_PROGRESS, kind=Kind.PROPOSAL, part=Part.ASSIGNED, open_parts=1)
+    with pytest.raises(TransitionError):
+        resolve(proposal, Action.DECLINE, Role.LIAISON)
