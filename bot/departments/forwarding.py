@@ -122,6 +122,7 @@ async def without_liaison(
     known = services.org.department(department)
     if known is None:
         return []
+    await sla.refresh(session=session, services=services, case=case)  # the letter's due date
     return await letters.letter_rows(
         session=session, services=services, case=case, department=known
     )

@@ -212,7 +212,7 @@ async def verify_forward(story: Story) -> None:
     assert (case.state, case.department_code) == (State.IN_PROGRESS, "logistics")
     await happened_once(story, "forward")
     told_once(story, "student", "已转交后勤保障处办理")
-    told_once(story, "officers", "还没有联络人")
+    told_once(story, "officers", "转办单")
     toasted(story, "完成")
     one_card(story, "办理中")
 
