@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.casework import authors, guard, keyboards
 from bot.casework import deadlines as sla
 from bot.casework.transitions import log, move, target_of
+from bot.core import exports
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain.workflow import (
@@ -29,7 +30,13 @@ from bot.domain.workflow import (
 )
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
+from storage.crud import representatives as representatives_crud
 from storage.models import Case, CaseEvent, OutboxMessage, User
+
+# A classmate's name as a representative types it for 代提交: as long as a roster's name.
+CLASSMATE_NAME_MAX = 40
+# The timeline's step that says a representative submitted the case (由代表代为提交).
+ON_BEHALF = "on_behalf"
 
 
 @dataclass
@@ -39,6 +46,15 @@ class Draft:
     text: str
     anonymous: bool
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    # 代提交: a representative submits for a classmate, named (`classmate_name`) or anonymous.
+    on_behalf: bool = False
+    classmate_name: str | None = None
+
+
+def classmate_name(text: str) -> str | None:
+    """The name as stored, or None when it is empty or too long."""
+    name = exports.single_line(text)
+    return name if 0 < len(name) <= CLASSMATE_NAME_MAX else None
 
 
 def check_text(text: str) -> str | None:
@@ -61,6 +77,7 @@ async def submit_case(
         raise TransitionError("unknown_category")
     if check_text(draft.text) is not None:
         raise TransitionError("bad_text")
+    college, classmate = await _on_behalf(session, submitter, draft)
     dues = sla.initial(services, category.code, now)
     number = await cases_crud.next_number(
         session=session, prefix=NUMBER_PREFIX[kind], year=now.astimezone(services.renderer.tz).year
@@ -69,9 +86,11 @@ async def submit_case(
         number=number,
         kind=kind,
         category_code=category.code,
-        college_code=submitter.college_code,
+        college_code=college,
         text=draft.text.strip(),
         anonymous=draft.anonymous,
+        on_behalf=draft.on_behalf,
+        classmate_name=classmate,
         state=State.SUBMITTED,
         created_at=now,
         updated_at=now,
@@ -98,6 +117,17 @@ async def submit_case(
         await cases_crud.add_attachments(
             session=session, case_id=case.id, items=draft.attachments, event_id=event.id
         )
+    if draft.on_behalf:
+        # Its own step of the timeline: the student's and the officers' both say so. Who, only
+        # where the card names the representative (a named classmate's case).
+        await log(
+            session=session,
+            services=services,
+            case=case,
+            action=ON_BEHALF,
+            actor=Actor(None if case.anonymous else submitter.id, Role.REPRESENTATIVE),
+            public=True,
+        )
     rows = notify.card_with_files(case, draft.attachments)
     rows += await notify.to_audience(
         session=session,
@@ -109,6 +139,24 @@ async def submit_case(
     )
     await outbox_crud.enqueue(session=session, messages=rows)
     return case
+
+
+async def _on_behalf(
+    session: AsyncSession, submitter: User, draft: Draft
+) -> tuple[str | None, str | None]:
+    """The case's college and classmate's name: a representative's 代提交 is of their roster
+    college, and only a representative (of the newest session) may make one."""
+    if not draft.on_behalf:
+        return submitter.college_code, None
+    entry = await representatives_crud.current_entry(session=session, user_id=submitter.id)
+    if entry is None:
+        raise TransitionError("not_college_representative")
+    if draft.anonymous:
+        return entry.college_code, None
+    name = classmate_name(draft.classmate_name or "")
+    if name is None:
+        raise TransitionError("bad_classmate_name")
+    return entry.college_code, name
 
 
 async def apply_action(

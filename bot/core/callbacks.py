@@ -111,3 +111,12 @@ class OwnerCB(CallbackData, prefix="ow"):
 
     case_id: int
     user_id: int = 0
+
+
+class CollegeCB(CallbackData, prefix="rp"):
+    """本院诉求: a page of the representative's college's cases, or 关注 on one of them. The
+    college is never in the data: it is the presser's own, read from the roster at each press."""
+
+    action: str  # page | follow | unfollow
+    case_id: int = 0
+    page: int = 0
