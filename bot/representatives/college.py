@@ -46,7 +46,8 @@ async def representative(*, session: AsyncSession, user: User) -> Representative
 def college_asked(services: Services, entry: Representative, asked: str) -> College:
     """The college a `/college …` asks for: only the representative's own."""
     own = services.org.college(entry.college_code)
-    assert own is not None, "the roster names colleges of the organisation"
+    if own is None:  # the organisation file dropped the college since the roster was imported
+        raise TransitionError("not_college_representative")
     wanted = asked.strip().casefold()
     if wanted and wanted not in {
         own.code.casefold(),

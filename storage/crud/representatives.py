@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -29,7 +29,9 @@ async def current_entry(*, session: AsyncSession, user_id: int) -> Representativ
     return (await session.scalars(stmt.limit(1))).first()
 
 
-def _listed(college: str, kinds: Sequence[str], hidden_categories: Sequence[str]) -> list[object]:
+def _listed(
+    college: str, kinds: Sequence[str], hidden_categories: Sequence[str]
+) -> list[ColumnElement[bool]]:
     return [
         col(Case.college_code) == college,
         col(Case.kind).in_(list(kinds)),
@@ -48,10 +50,10 @@ async def college_cases(
 ) -> tuple[list[Case], int]:
     """A page of the college's cases, newest first, and how many there are."""
     where = _listed(college, kinds, hidden_categories)
-    total = await session.scalar(select(func.count()).select_from(Case).where(*where))  # type: ignore[arg-type]
+    total = await session.scalar(select(func.count()).select_from(Case).where(*where))
     stmt = (
         select(Case)
-        .where(*where)  # type: ignore[arg-type]
+        .where(*where)
         .order_by(col(Case.created_at).desc(), col(Case.id).desc())
         .limit(limit)
         .offset(offset)

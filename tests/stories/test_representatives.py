@@ -12,9 +12,9 @@ from bot.core.callbacks import CollegeCB
 from bot.devkit.emulator import SimUser
 from storage.models import CaseEvent, CollegeFollow
 from tests.support.harness import Harness
-from tests.support.officer_helpers import OfficerHarness, case_of, card, seed_case, seed_student
+from tests.support.officer_helpers import OfficerHarness, card, case_of, seed_case, seed_student
 from tests.support.proposal_helpers import seed_congress, seed_representative
-from tests.support.student_helpers import Talk, answer, officer_press
+from tests.support.student_helpers import Talk, answer, db_cases, officer_press
 
 REP, REP_NAME = 1001, "陈晓"
 ANON, ANON_NAME, ANON_USERNAME = 1101, "林静怡", "lin_jingyi"
@@ -157,8 +157,8 @@ async def test_on_behalf_of_a_named_classmate(harness: OfficerHarness) -> None:
     preview = await rep.send(CLASSMATE)
     assert f"代提交: {CLASSMATE}" in preview.text
     sent = await rep.press(0)
-    number = next(word for word in sent.text.split() if word.startswith("G"))
-    number = number.strip("<b>/，。:：")
+    number = (await db_cases(h))[-1].number
+    assert number in sent.text
 
     case = await case_of(h, number)
     assert case.on_behalf and not case.anonymous and case.classmate_name == CLASSMATE
@@ -190,7 +190,7 @@ async def test_on_behalf_of_an_anonymous_classmate(harness: OfficerHarness) -> N
     preview = await rep.press("匿名")
     assert "匿名同学" in preview.text
     sent = await rep.press(0)
-    case = (await all_cases(h))[-1]
+    case = (await db_cases(h))[-1]
     assert case.number in sent.text
     assert case.on_behalf and case.anonymous and case.classmate_name is None
     assert case.submitter_id is None and case.author_sealed is not None
@@ -226,9 +226,3 @@ async def events(h: Harness, number: str) -> list[str]:
     async with h.app.session_factory() as session:
         stmt = select(CaseEvent).where(col(CaseEvent.case_id) == case.id)
         return [event.action for event in await session.scalars(stmt.order_by(col(CaseEvent.id)))]
-
-
-async def all_cases(h: Harness) -> list:  # type: ignore[type-arg]
-    from tests.support.student_helpers import db_cases
-
-    return await db_cases(h)

@@ -205,7 +205,8 @@ async def test_a_committee_reader_reads_the_digest_and_changes_no_case(
 
     # Read-only: in the officers' chat a card's button is refused, and nothing moves.
     h.group.add_member(tom)
-    await h.press_card(number, ACCEPT, who=tom)
+    query = await h.press_card(number, ACCEPT, who=tom)
+    assert h.emu.callback_answers[query] == ("Only rights officers can act on cases.", True)
     assert (await case_of(h, number)).state == "submitted"
 
     await say_private(h, admin, f"/revoke reader {TOM}")
