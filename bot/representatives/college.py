@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.queue import due_of
 from bot.casework import authors
 from bot.casework.college_watch import listed
 from bot.core.callbacks import CollegeCB
@@ -92,8 +93,7 @@ async def college_page(
     now = services.now()
     items = []
     for case in cases:
-        due = case.first_response_due_at if case.first_response_at is None else case.answer_due_at
-        due = due if case.state in OPEN_STATES else None
+        due = due_of(case) if case.state in OPEN_STATES else None
         items.append(
             {
                 "case": case,

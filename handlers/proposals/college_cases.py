@@ -3,6 +3,8 @@ page, with 关注 on each; a followed case's changes of state reach them in shor
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -22,35 +24,25 @@ def build_router() -> Router:
     return router
 
 
-async def listing(message: Message, command: CommandObject, turn: Turn, _: Translate) -> None:
-    shown = await unless_refused(
-        message,
-        _,
-        college.college_page(
-            session=turn.session,
-            services=turn.services,
-            user=turn.sender,
-            locale=turn.locale,
-            page=0,
-            asked=command.args or "",
-        ),
+def _page(turn: Turn, page: int, asked: str = "") -> Awaitable[college.CollegePage]:
+    return college.college_page(
+        session=turn.session,
+        services=turn.services,
+        user=turn.sender,
+        locale=turn.locale,
+        page=max(0, page),
+        asked=asked,
     )
+
+
+async def listing(message: Message, command: CommandObject, turn: Turn, _: Translate) -> None:
+    shown = await unless_refused(message, _, _page(turn, 0, command.args or ""))
     if shown is not Refused.REFUSED:
         await message.answer(shown.text, reply_markup=_markup(shown))
 
 
 async def page(query: CallbackQuery, callback_data: CollegeCB, turn: Turn, _: Translate) -> None:
-    shown = await unless_refused(
-        query,
-        _,
-        college.college_page(
-            session=turn.session,
-            services=turn.services,
-            user=turn.sender,
-            locale=turn.locale,
-            page=max(0, callback_data.page),
-        ),
-    )
+    shown = await unless_refused(query, _, _page(turn, callback_data.page))
     if shown is not Refused.REFUSED:
         await show_in_place(query, shown.text, _markup(shown))
 
@@ -70,13 +62,7 @@ async def follow(query: CallbackQuery, callback_data: CollegeCB, turn: Turn, _: 
     )
     if changed is Refused.REFUSED:
         return
-    shown = await college.college_page(
-        session=turn.session,
-        services=turn.services,
-        user=turn.sender,
-        locale=turn.locale,
-        page=max(0, callback_data.page),
-    )
+    shown = await _page(turn, callback_data.page)
     await query.answer(
         (
             _("You will be told when %(number)s changes state.")
