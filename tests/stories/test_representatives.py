@@ -5,16 +5,27 @@ representative receives; never another college's cases, nor a sensitive category
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlmodel import col
 
+from bot.cases.actions import Draft, submit_case
 from bot.core.callbacks import CollegeCB
 from bot.devkit.emulator import SimUser
+from bot.privacy import retention
 from storage.models import CaseEvent, CollegeFollow
 from tests.support.harness import Harness
-from tests.support.officer_helpers import OfficerHarness, card, case_of, seed_case, seed_student
+from tests.support.officer_helpers import (
+    OfficerHarness,
+    card,
+    case_of,
+    seed_case,
+    seed_student,
+    user_of,
+)
 from tests.support.proposal_helpers import seed_congress, seed_representative
-from tests.support.student_helpers import Talk, answer, db_cases, officer_press
+from tests.support.student_helpers import Talk, answer, db_cases, officer_press, officer_text
 
 REP, REP_NAME = 1001, "陈晓"
 ANON, ANON_NAME, ANON_USERNAME = 1101, "林静怡", "lin_jingyi"
@@ -226,3 +237,36 @@ async def events(h: Harness, number: str) -> list[str]:
     async with h.app.session_factory() as session:
         stmt = select(CaseEvent).where(col(CaseEvent.case_id) == case.id)
         return [event.action for event in await session.scalars(stmt.order_by(col(CaseEvent.id)))]
+
+
+async def test_retention_takes_the_classmates_name_and_the_follows(harness: OfficerHarness) -> None:
+    """A year after the case is finished, the classmate's name and who followed it go."""
+    h = harness
+    assert h.app is not None
+    congress = await seed_congress(h)
+    author, _ = await seed_representative(h, REP, REP_NAME, congress)
+    follower = Talk(h, (await seed_representative(h, 1002, "刘洋", congress))[0])
+    async with h.app.session_factory.begin() as session:
+        draft = Draft(
+            kind="grievance",
+            category="logistics",
+            text="宿舍楼下的自行车棚顶棚破损，下雨天车子全被淋湿，希望维修。",
+            anonymous=False,
+            on_behalf=True,
+            classmate_name=CLASSMATE,
+        )
+        user = await user_of(session, author)
+        number = (
+            await submit_case(session=session, services=h.app.services, submitter=user, draft=draft)
+        ).number
+    await h.settle()
+    await follower.send("/mycollege")
+    await follower.press(f"☆ 关注 {number}")
+    assert len(await follows(h)) == 1
+    await officer_text(h, number, "驳回", "该问题已由后勤统一排期维修，不再单独受理。")
+
+    later = h.app.services.now() + timedelta(days=h.app.settings.retention_days + 1)
+    await retention.purge(session_factory=h.app.session_factory, services=h.app.services, now=later)
+    case = await case_of(h, number)
+    assert case.purged_at is not None and case.classmate_name is None and case.on_behalf
+    assert await follows(h) == []
