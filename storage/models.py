@@ -121,6 +121,11 @@ class Case(SQLModel, table=True):
     purged_at: datetime | None = _ts()
     # The officer who answers for the case (认领 / 指派); none until one takes it.
     assignee_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    # 代提交: a student representative submitted it for a classmate and is its contact (its
+    # submitter, sealed like any author when the classmate chose anonymity). The classmate's
+    # name as the representative typed it, only when they are named.
+    on_behalf: bool = False
+    classmate_name: str | None = None
 
 
 class Attachment(SQLModel, table=True):
@@ -431,5 +436,6 @@ class ProposalSupport(SQLModel, table=True):
 
 # Tables kept in their own modules, registered on the metadata with these.
 from storage.models_intake import IntakeInvite as IntakeInvite  # noqa: E402
+from storage.models_reps import CollegeFollow as CollegeFollow  # noqa: E402
 from storage.models_reveal import AuditEntry as AuditEntry  # noqa: E402
 from storage.models_reveal import RevealRequest as RevealRequest  # noqa: E402

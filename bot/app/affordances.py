@@ -39,6 +39,8 @@ def students(_: Translate) -> list[BotCommand]:
         ("my", _("My cases")),
         ("proposals", _("Congress proposals")),
         ("propose", _("Write a proposal (student representatives)")),
+        ("mycollege", _("My college's cases (student representatives)")),
+        ("onbehalf", _("Submit for a classmate (student representatives)")),
         ("cancel", _("Cancel the current step")),
         ("help", _("Help")),
         ("language", _("Language")),
@@ -71,7 +73,7 @@ def officers_admins(_: Translate) -> list[BotCommand]:
         *_menu(
             ("failed", _("Messages that could not be delivered (admins)")),
             ("roles", _("Who holds which role (admins)")),
-            ("grant", _("Give a role: admin, officer, liaison (admins)")),
+            ("grant", _("Give a role: admin, officer, liaison, reader (admins)")),
             ("revoke", _("Take a role away (admins)")),
             ("officer", _("Give the officer role, in reply to a message (admins)")),
             ("unofficer", _("Take the officer role away (admins)")),

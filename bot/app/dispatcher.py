@@ -27,7 +27,7 @@ from handlers.liaison import answers as liaison_answers
 from handlers.officers import desk as officers_desk
 from handlers.officers import intake as officers_intake
 from handlers.officers import lookup as officers_lookup
-from handlers.proposals import drafting, representatives
+from handlers.proposals import college_cases, drafting, representatives
 from handlers.proposals import officers as proposal_officers
 from handlers.students import intake_link, my_cases, privacy, proposal_board, start, submit
 
@@ -69,6 +69,7 @@ def build_dispatcher(
         liaison_answers.build_router(renderer),
         drafting.build_router(renderer),
         proposal_board.build_router(),
+        college_cases.build_router(),
         my_cases.build_router(renderer),
         submit.build_router(renderer),
         admin_setup.build_router(),

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.casework import authors, guard, keyboards
 from bot.casework import deadlines as sla
 from bot.casework.transitions import log, move, target_of
+from bot.core import exports
 from bot.core.config import Department
 from bot.core.context import Services
 from bot.delivery import notify
@@ -32,7 +33,13 @@ from bot.domain.workflow import (
 )
 from storage.crud import cases as cases_crud
 from storage.crud import outbox as outbox_crud
+from storage.crud import representatives as representatives_crud
 from storage.models import Case, CaseEvent, OutboxMessage, User
+
+# A classmate's name as a representative types it for 代提交: as long as a roster's name.
+CLASSMATE_NAME_MAX = 40
+# The timeline's step that says a representative submitted the case (由代表代为提交).
+ON_BEHALF = "on_behalf"
 
 
 @dataclass
@@ -47,6 +54,15 @@ class Draft:
     source: str = "telegram"
     received_on: date | None = None
     college: str | None = None
+    # 代提交: a representative submits for a classmate, named (`classmate_name`) or anonymous.
+    on_behalf: bool = False
+    classmate_name: str | None = None
+
+
+def classmate_name(text: str) -> str | None:
+    """The name as stored, or None when it is empty or too long."""
+    name = exports.single_line(text)
+    return name if 0 < len(name) <= CLASSMATE_NAME_MAX else None
 
 
 def check_text(text: str) -> str | None:
@@ -76,7 +92,7 @@ async def submit_case(
         raise TransitionError("unknown_category")
     if check_text(draft.text) is not None:
         raise TransitionError("bad_text")
-    college = submitter.college_code if submitter is not None else draft.college
+    college, classmate = await _on_behalf(session, submitter, draft)
     dues = sla.initial(services, category.code, sla.received_at(services, draft.received_on) or now)
     number = await cases_crud.next_number(
         session=session, prefix=NUMBER_PREFIX[kind], year=now.astimezone(services.renderer.tz).year
@@ -88,6 +104,8 @@ async def submit_case(
         college_code=college,
         text=draft.text.strip(),
         anonymous=draft.anonymous,
+        on_behalf=draft.on_behalf,
+        classmate_name=classmate,
         state=State.SUBMITTED,
         source=draft.source,
         received_on=draft.received_on,
@@ -123,6 +141,17 @@ async def submit_case(
         await cases_crud.add_attachments(
             session=session, case_id=case.id, items=draft.attachments, event_id=event.id
         )
+    if draft.on_behalf and submitter is not None:
+        # Its own step of the timeline: the student's and the officers' both say so. Who, only
+        # where the card names the representative (a named classmate's case).
+        await log(
+            session=session,
+            services=services,
+            case=case,
+            action=ON_BEHALF,
+            actor=Actor(None if case.anonymous else submitter.id, Role.REPRESENTATIVE),
+            public=True,
+        )
     rows = notify.card_with_files(case, draft.attachments)
     rows += await notify.to_audience(
         session=session,
@@ -134,6 +163,27 @@ async def submit_case(
     )
     await outbox_crud.enqueue(session=session, messages=rows)
     return case
+
+
+async def _on_behalf(
+    session: AsyncSession, submitter: User | None, draft: Draft
+) -> tuple[str | None, str | None]:
+    """The case's college and classmate's name: a representative's 代提交 is of their roster
+    college, and only a representative (of the newest session) may make one; a case received
+    offline is of the college the officer chose."""
+    if submitter is None:
+        return draft.college, None
+    if not draft.on_behalf:
+        return submitter.college_code, None
+    entry = await representatives_crud.current_entry(session=session, user_id=submitter.id)
+    if entry is None:
+        raise TransitionError("not_college_representative")
+    if draft.anonymous:
+        return entry.college_code, None
+    name = classmate_name(draft.classmate_name or "")
+    if name is None:
+        raise TransitionError("bad_classmate_name")
+    return entry.college_code, name
 
 
 async def apply_action(

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework import college_watch
 from bot.casework.authors import stored_actor
 from bot.casework.facts import facts
 from bot.core.context import Services
@@ -75,6 +76,9 @@ async def move(
             public=public,
             created_at=now,
         ),
+    )
+    await college_watch.state_changed(
+        session=session, services=services, case=case, source=source, target=target
     )
     return Moved(source, target, event)
 

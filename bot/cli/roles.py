@@ -23,8 +23,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     roles_sub = roles.add_subparsers(dest="roles_command", required=True)
     roles_sub.add_parser("list", help="who holds which role")
     for name, says in (("grant", "give"), ("revoke", "take away")):
-        change = roles_sub.add_parser(name, help=f"{says} a role (admin, officer, liaison)")
-        change.add_argument("role", help="admin, officer or liaison")
+        change = roles_sub.add_parser(name, help=f"{says} a role (admin, officer, liaison, reader)")
+        change.add_argument("role", help="admin, officer, liaison or reader (the committee's)")
         change.add_argument("user", help="@username or numeric id of someone the bot knows")
         change.add_argument("scope", nargs="?", help="a liaison's department code")
     export = sub.add_parser("export", help="exports for oversight")

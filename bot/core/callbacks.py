@@ -118,3 +118,12 @@ class IntakeCB(CallbackData, prefix="ik"):
 
     step: str  # source | day | kind | cat | college | files_done | anon | register | cancel
     value: str = ""
+
+
+class CollegeCB(CallbackData, prefix="rp"):
+    """本院诉求: a page of the representative's college's cases, or 关注 on one of them. The
+    college is never in the data: it is the presser's own, read from the roster at each press."""
+
+    action: str  # page | follow | unfollow
+    case_id: int = 0
+    page: int = 0

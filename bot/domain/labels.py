@@ -100,6 +100,7 @@ EVENT = {
     "answer_recorded": N_(
         "The department's answer, recorded on its behalf by the rights department"
     ),
+    "on_behalf": N_("Submitted by a representative on a classmate's behalf"),
 }
 
 # A responsible department's part of a case or proposal.
@@ -191,7 +192,7 @@ TRANSITION_ERROR = {
         "The bot does not know this person: they must write to the bot once first. "
         "Nothing was changed."
     ),
-    "unknown_role": N_("Unknown role: use admin, officer or liaison. Nothing was changed."),
+    "unknown_role": N_("Unknown role: use admin, officer, liaison or reader. Nothing was changed."),
     "liaison_needs_department": N_(
         "A liaison needs a department: give one of the departments' codes. Nothing was changed."
     ),
@@ -208,4 +209,14 @@ TRANSITION_ERROR = {
     ),
     "last_admin": N_("This is the last admin: there would be none left. Nothing was changed."),
     "roles_where": N_("Use this command in a private chat with the bot or in the officers' chat."),
+    "not_college_representative": N_(
+        "Only student representatives of the current congress session can do this."
+    ),
+    "other_college": N_(
+        "A representative follows the cases of their own college only. Nothing was changed."
+    ),
+    "own_case": N_("You submitted this case: you hear of every change as its author."),
+    "bad_classmate_name": N_(
+        "Please give your classmate's name (one line, at most 40 characters)."
+    ),
 }

@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Set
 
 OFFICER, LIAISON, ADMIN = "officer", "liaison", "admin"
+# The party / youth-league committee's reader: the digest, read-only; nothing that changes a
+# case (no case action checks for it, so every one refuses it).
+READER = "reader"
 # In the order /roles lists them.
-GRANTABLE = (ADMIN, OFFICER, LIAISON)
+GRANTABLE = (ADMIN, OFFICER, LIAISON, READER)
 UNIVERSITY = ""
 
 

@@ -174,6 +174,9 @@ def document(
             for event, number in rows.actions
         ],
         "follows": [{"case": number, "since": _iso(f.created_at)} for f, number in rows.follows],
+        "college_follows": [
+            {"case": number, "since": _iso(f.created_at)} for f, number in rows.college_follows
+        ],
         "mutes": [
             {
                 "id": mute.id,

@@ -39,7 +39,14 @@ log = logging.getLogger(__name__)
 PERSONAL = Declaration(
     # Ids of people, and what they wrote beside the case: emptied on every purged case.
     personal={
-        "cases": ("submitter_id", "author_sealed", "author_tag", "last_actor_id", "rating_comment"),
+        "cases": (
+            "submitter_id",
+            "author_sealed",
+            "author_tag",
+            "last_actor_id",
+            "rating_comment",
+            "classmate_name",
+        ),
         "case_events": ("actor_id", "text"),
         "proposal_cosigns": ("user_id",),
         "proposal_assignments": ("liaison_id", "review_comment"),
@@ -54,7 +61,15 @@ PERSONAL = Declaration(
     published_mark={"proposal_assignments": "published_at"},
     # A request to reveal the author gives its reason, about the student; the audit log keeps
     # that the reveal happened, for oversight.
-    deleted=("attachments", "message_links", "pending_inputs", "reveal_requests", "intake_invites"),
+    # A representative's 关注 is nobody's figure: it goes whole.
+    deleted=(
+        "attachments",
+        "message_links",
+        "pending_inputs",
+        "reveal_requests",
+        "intake_invites",
+        "college_follows",
+    ),
     # The digest counts followers, the proposal board supports: the rows stay, unnamed.
     pseudonymised=("case_followers", "proposal_supports"),
 )

@@ -19,6 +19,7 @@ ROLE_NAME = {
     "admin": N_("admin"),
     "officer": N_("rights officer"),
     "liaison": N_("department liaison"),
+    "reader": N_("committee reader"),
 }
 
 
@@ -54,7 +55,7 @@ async def grant(message: Message, command: CommandObject, turn: Turn, _: Transla
         _,
         change=roles.grant,
         unscoped="",
-        usage=_("Usage: /grant admin|officer|liaison @username|id [department code]"),
+        usage=_("Usage: /grant admin|officer|liaison|reader @username|id [department code]"),
         done=_("%(name)s now holds the role: %(role)s."),
     )
 
@@ -67,7 +68,7 @@ async def revoke(message: Message, command: CommandObject, turn: Turn, _: Transl
         _,
         change=roles.revoke,
         unscoped=None,  # every scope the person holds it in
-        usage=_("Usage: /revoke admin|officer|liaison @username|id [department code]"),
+        usage=_("Usage: /revoke admin|officer|liaison|reader @username|id [department code]"),
         done=_("%(name)s no longer holds the role: %(role)s."),
     )
 

@@ -1,4 +1,5 @@
-"""The committee: /digest, the current week so far, in the committee chat or for an admin."""
+"""The committee: /digest, the current week so far, in the committee chat or for a committee
+reader or an admin, wherever they ask."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from aiogram.types import Message
 from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.digest import on_demand
+from bot.domain.roles import ADMIN, READER
+
+# Who may ask for it anywhere (in private, to themselves): it reads, it changes nothing.
+READERS = frozenset({ADMIN, READER})
 
 
 def build_router() -> Router:
@@ -22,7 +27,9 @@ async def digest(message: Message, turn: Turn, _: Translate) -> None:
         session=turn.session,
         services=turn.services,
         chat_id=message.chat.id,
-        by_admin="admin" in turn.roles,
+        by_reader=bool(READERS & turn.roles),
     )
     if not queued:
-        await message.reply(_("Only the committee chat or an admin can ask for the digest."))
+        await message.reply(
+            _("Only the committee chat, a committee reader or an admin can ask for the digest.")
+        )

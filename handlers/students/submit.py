@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
@@ -13,7 +13,7 @@ from aiogram.types import (
 )
 
 from bot.cases import limits, mutes
-from bot.cases.actions import check_text
+from bot.cases.actions import CLASSMATE_NAME_MAX, check_text, classmate_name
 from bot.core.callbacks import SubmitCB
 from bot.core.context import Turn
 from bot.core.render import Renderer, Translate
@@ -23,6 +23,7 @@ from bot.domain.workflow import (
     TEXT_MAX,
     TEXT_MIN,
 )
+from bot.representatives import college
 from handlers.common import (
     MENU_NEW,
     SUBMITS,
@@ -147,9 +148,44 @@ async def files_done(query: CallbackQuery, state: FSMContext, turn: Turn) -> Non
 async def chose_anonymity(
     query: CallbackQuery, callback_data: SubmitCB, state: FSMContext, turn: Turn
 ) -> None:
-    await state.update_data(anonymous=callback_data.value == "1")
+    anonymous = callback_data.value == "1"
+    await state.update_data(anonymous=anonymous, classmate_name=None)
     await close_buttons(query)
+    if not anonymous and (await state.get_data()).get("on_behalf"):
+        await steps.ask_classmate(query.message, state, turn)
+        return
     await steps.show_preview(query.message, state, turn)
+
+
+async def got_classmate(message: Message, state: FSMContext, turn: Turn) -> None:
+    name = classmate_name(message.text or "")
+    if name is None:
+        await message.answer(
+            turn.render("representative/on_behalf_name.html", max=CLASSMATE_NAME_MAX, again=True)
+        )
+        return
+    await state.update_data(classmate_name=name)
+    await steps.show_preview(message, state, turn)
+
+
+async def new_on_behalf(message: Message, state: FSMContext, turn: Turn) -> None:
+    """代提交: a representative submits for a classmate, through the same steps as /new."""
+    await state.clear()
+    entry = await unless_refused(
+        message,
+        turn.translate,
+        college.representative(session=turn.session, user=turn.sender),
+    )
+    if entry is Refused.REFUSED or await _over_daily_limit(message, turn):
+        return
+    await state.update_data(college=entry.college_code, on_behalf=True)
+    await message.answer(
+        turn.render(
+            "representative/on_behalf_intro.html",
+            college=turn.services.org.college(entry.college_code),
+        )
+    )
+    await steps.ask_kind(message, state, turn)
 
 
 async def edit(
@@ -223,6 +259,7 @@ def build_router(renderer: Renderer) -> Router:
     router = consented_router("submit")
     free = free_input(renderer)
     menu_command(router, new, renderer, MENU_NEW, "new", flags=SUBMITS)
+    router.message.register(new_on_behalf, Command("onbehalf"), flags=SUBMITS)
     router.callback_query.register(cancel_button, SubmitCB.filter(F.step == "cancel"))
     router.callback_query.register(chose_kind, NewCase.kind, SubmitCB.filter(F.step == "kind"))
     router.callback_query.register(
@@ -243,6 +280,8 @@ def build_router(renderer: Renderer) -> Router:
     router.callback_query.register(
         chose_anonymity, NewCase.anonymity, SubmitCB.filter(F.step == "anon")
     )
+    router.message.register(got_classmate, NewCase.classmate, F.text, free)
+    router.message.register(text_expected, NewCase.classmate, free)
     router.callback_query.register(edit, NewCase.preview, SubmitCB.filter(F.step == "edit"))
     router.callback_query.register(
         send, NewCase.preview, SubmitCB.filter(F.step == "send"), flags=SUBMITS

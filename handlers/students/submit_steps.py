@@ -10,7 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardMarkup, MaybeInaccessibleMessageUnion, Message
 
-from bot.cases.actions import Draft
+from bot.cases.actions import CLASSMATE_NAME_MAX, Draft
 from bot.core.callbacks import SubmitCB
 from bot.core.context import Turn
 from bot.core.markup import Keyboard
@@ -28,6 +28,8 @@ class NewCase(StatesGroup):
     text = State()
     files = State()
     anonymity = State()
+    # 代提交 only: the classmate's name, when they are named.
+    classmate = State()
     preview = State()
 
 
@@ -40,6 +42,8 @@ def draft_of(data: dict[str, Any]) -> Draft | None:
         text=data["text"],
         anonymous=bool(data.get("anonymous")),
         attachments=list(data.get("attachments", [])),
+        on_behalf=bool(data.get("on_behalf")),
+        classmate_name=data.get("classmate_name"),
     )
 
 
@@ -80,11 +84,24 @@ async def ask_files(message: Reply, state: FSMContext, turn: Turn) -> None:
 async def ask_anonymity(message: Reply, state: FSMContext, turn: Turn) -> None:
     _ = turn.translate
     await state.set_state(NewCase.anonymity)
+    on_behalf = bool((await state.get_data()).get("on_behalf"))
     kb = Keyboard()
-    kb.button(text=_("Under my name"), callback_data=SubmitCB(step="anon", value="0"))
+    named = _("Name my classmate") if on_behalf else _("Under my name")
+    kb.button(text=named, callback_data=SubmitCB(step="anon", value="0"))
     kb.button(text=_("Anonymously"), callback_data=SubmitCB(step="anon", value="1"))
     kb.adjust(2)
-    await _ask(message, turn.render("student/new_anonymity.html"), kb.as_markup())
+    template = (
+        "representative/on_behalf_identity.html" if on_behalf else "student/new_anonymity.html"
+    )
+    await _ask(message, turn.render(template), kb.as_markup())
+
+
+async def ask_classmate(message: Reply, state: FSMContext, turn: Turn) -> None:
+    await state.set_state(NewCase.classmate)
+    await _ask(
+        message,
+        turn.render("representative/on_behalf_name.html", max=CLASSMATE_NAME_MAX, again=False),
+    )
 
 
 async def _ask(message: Reply, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -147,6 +164,8 @@ async def show_preview(message: Reply, state: FSMContext, turn: Turn) -> None:
         anonymous=bool(data.get("anonymous")),
         attachments=len(data.get("attachments", [])),
         body=data["text"],
+        on_behalf=bool(data.get("on_behalf")),
+        classmate=data.get("classmate_name"),
     )
     kb = Keyboard()
     kb.button(text=_("✅ Send"), callback_data=SubmitCB(step="send"))

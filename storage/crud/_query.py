@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
 from storage.crud._upsert import supports_skip_locked
-from storage.models import Case, CaseFollower, ProposalSupport
+from storage.models import Case, CaseFollower, CollegeFollow, ProposalSupport
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -38,7 +38,9 @@ async def fresh(
 
 
 async def numbers_linked(
-    session: AsyncSession, link: type[CaseFollower] | type[ProposalSupport], user_id: int
+    session: AsyncSession,
+    link: type[CaseFollower] | type[ProposalSupport] | type[CollegeFollow],
+    user_id: int,
 ) -> list[str]:
     """The numbers of the cases a user is linked to through `link` (follows, supports), oldest
     first."""

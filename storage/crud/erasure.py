@@ -28,6 +28,7 @@ from storage.models import (
     Case,
     CaseEvent,
     CaseFollower,
+    CollegeFollow,
     ConsentRecord,
     MessageLink,
     OutboxMessage,
@@ -173,6 +174,7 @@ async def unlink_from_cases(*, session: AsyncSession, user_id: int) -> None:
         .values(liaison_id=None)
     )
     await session.execute(delete(CaseFollower).where(col(CaseFollower.user_id) == user_id))
+    await session.execute(delete(CollegeFollow).where(col(CollegeFollow.user_id) == user_id))
     await session.execute(delete(RoleGrant).where(col(RoleGrant.user_id) == user_id))
     await session.execute(delete(ConsentRecord).where(col(ConsentRecord.user_id) == user_id))
     await session.execute(

@@ -26,6 +26,7 @@ from storage.models import (
     Case,
     CaseEvent,
     CaseFollower,
+    CollegeFollow,
     CongressSession,
     ConsentRecord,
     HeldMessage,
@@ -77,6 +78,7 @@ REGISTRY: dict[str, dict[str, Relation]] = {
     },
     "case_events": {"actor_id": Exported("actions")},
     "case_followers": {"user_id": Exported("follows")},
+    "college_follows": {"user_id": Exported("college_follows")},
     "message_links": {"chat_id": Exported("message_links")},
     "outbox": {"chat_id": Exported("messages"), "recipient_user_id": Exported("messages")},
     "pending_inputs": {
@@ -128,6 +130,8 @@ class PersonalRows:
     # Events the person made on any case (as an officer, a representative, …), with its number.
     actions: list[tuple[CaseEvent, str]]
     follows: list[tuple[CaseFollower, str]]
+    # A representative's 关注 on their college's cases.
+    college_follows: list[tuple[CollegeFollow, str]]
     cosignatures: list[tuple[ProposalCosign, str]]
     supports: list[tuple[ProposalSupport, str]]
     roster: list[tuple[Representative, CongressSession]]
@@ -170,6 +174,9 @@ async def collect(
         cases=cases,
         actions=await _numbered(session, CaseEvent, col(CaseEvent.actor_id) == user_id),
         follows=await _numbered(session, CaseFollower, col(CaseFollower.user_id) == user_id),
+        college_follows=await _numbered(
+            session, CollegeFollow, col(CollegeFollow.user_id) == user_id
+        ),
         cosignatures=await _numbered(
             session, ProposalCosign, col(ProposalCosign.user_id) == user_id
         ),

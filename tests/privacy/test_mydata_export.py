@@ -19,6 +19,7 @@ from bot.domain.workflow import Action
 from storage.crud.personal_rows import REGISTRY, Exported
 from storage.models import (
     Case,
+    CollegeFollow,
     HeldMessage,
     Mute,
     OutboxMessage,
@@ -91,7 +92,7 @@ def keys_in(section: str, data: dict[str, Any]) -> set[Any]:
     """How the export names the rows of one section: ids, or case numbers, or message ids."""
     if section == "profile":
         return {data["profile"]["telegram_id"]}
-    if section in ("follows", "supports"):
+    if section in ("follows", "supports", "college_follows"):
         return {row["case"] for row in data[section]}
     if section == "message_links":
         return {row["message_id"] for row in data[section]}
@@ -111,7 +112,7 @@ async def stored_keys(h: Harness, table: str, column: str, section: str, before:
         numbers = dict((await session.execute(select(Case.id, Case.number))).all())
     if section == "profile":
         return {row.id for row in rows}
-    if section in ("follows", "supports"):
+    if section in ("follows", "supports", "college_follows"):
         return {numbers[row.case_id] for row in rows}
     if section == "message_links":
         return {row.message_id for row in rows}
@@ -149,6 +150,8 @@ async def test_mydata_holds_every_row_stored_about_the_student(harness: OfficerH
         registered_id = await proposals_case(session, registered)
         # What staff work leaves: a role, a department's part, an officer's prompt.
         session.add(RoleGrant(user_id=BOB, role="liaison", department_code="logistics"))
+        # A representative's 关注 on a case of his college.
+        session.add(CollegeFollow(case_id=registered_id, user_id=BOB))
         session.add(
             ProposalAssignment(case_id=registered_id, department_code="logistics", liaison_id=BOB)
         )

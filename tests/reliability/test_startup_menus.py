@@ -23,6 +23,8 @@ STUDENTS = [
     "my",
     "proposals",
     "propose",
+    "mycollege",
+    "onbehalf",
     "cancel",
     "help",
     "language",

@@ -4,7 +4,9 @@ log. Whatever is refused is said in the sender's language and changes nothing.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -13,8 +15,9 @@ from sqlmodel import col
 from bot.devkit.emulator import BotAPIEmulator
 from storage.models import AuditEntry, RoleGrant
 from tests.support.harness import ADMIN_ID, OFFICER_ID
-from tests.support.officer_helpers import ACCEPT, officer_harness, received, say
+from tests.support.officer_helpers import ACCEPT, case_of, officer_harness, received, say
 from tests.support.reveal_helpers import World, reveal_world, say_private, texts
+from tests.tooling.test_cli import run_cli
 
 TOM, TOM_USERNAME = 4712, "tom_liaison"
 
@@ -90,11 +93,11 @@ async def test_unknown_people_roles_and_scopes_are_refused_and_change_nothing(
     assert texts(h, admin)[told:] == [
         "机器人不认识此人：请对方先给机器人发一条消息。未作任何更改。",
         "机器人不认识此人：请对方先给机器人发一条消息。未作任何更改。",
-        "未知的角色：请使用 admin、officer 或 liaison。未作任何更改。",
+        "未知的角色：请使用 admin、officer、liaison 或 reader。未作任何更改。",
         "联络人需要指定部门：请给出部门代码。未作任何更改。",
         "学院级干事将随学院学生会一同启用；目前干事为校级（请勿指定范围）。未作任何更改。",
         "该管理员由配置项 ADMIN_IDS 设定，无法在此撤销。未作任何更改。",
-        "用法：/grant admin|officer|liaison @用户名|数字ID [部门代码]",
+        "用法：/grant admin|officer|liaison|reader @用户名|数字ID [部门代码]",
     ]
     assert await grants(world) == before and await role_audit(world) == []
 
@@ -146,10 +149,11 @@ async def test_roles_lists_who_holds_what_for_admins_only(world: World) -> None:
     await say(h, "大家好", who=h.officer)
     await say(h, "/roles", who=admin)
     shown = received(h, h.group)[-1]
-    admins, officers, liaisons = shown.split("\n\n")[1:]
+    admins, officers, liaisons, readers = shown.split("\n\n")[1:]
     assert admins.splitlines() == ["管理员", "• 管理员 (@union_admin) · 由 ADMIN_IDS 设定"]
     assert officers.splitlines() == ["权益干事", "• 王老师 (@officer_wang)"]
     assert liaisons.splitlines() == ["部门联络人", "• Tom (@tom_liaison) · 后勤保障处"]
+    assert readers.splitlines() == ["党委/团委阅览人", "暂无"]
     await say_private(h, admin, "/roles")
     assert texts(h, admin)[-1] == shown
     await say(h, "/roles", who=h.officer)
@@ -174,3 +178,63 @@ async def test_a_cases_log_for_its_officers_and_admins_never_names_the_anonymous
     assert "没有执行此操作的权限" in texts(h, h.officer)[-1]
     await say(h, "/audit G2020-9999", who=h.officer)
     assert "没有该编号" in received(h, h.group)[-1]
+
+
+async def test_a_committee_reader_reads_the_digest_and_changes_no_case(
+    world: World, tmp_path: Path
+) -> None:
+    """The reader (党委/团委) is granted and revoked in chat and from the command line; they
+    get the digest in private, and a card's button refuses them."""
+    h, admin, number = world.h, world.asker, world.number
+    tom = h.students[TOM]
+    before = await grants(world)
+    await say_private(h, tom, "/digest")
+    assert texts(h, tom)[-1].startswith("Only the committee chat, a committee reader or an admin")
+
+    await say_private(h, admin, f"/grant reader @{TOM_USERNAME}")
+    assert "Tom (@tom_liaison) 现在拥有角色：党委/团委阅览人" in texts(h, admin)[-1]
+    assert texts(h, tom)[-1] == "🔑 You have been given the role: committee reader"
+    await say_private(h, admin, f"/grant reader @{TOM_USERNAME} logistics")
+    assert "此角色不需要部门或学院。未作任何更改。" in texts(h, admin)[-1]
+    assert await grants(world) == [*before, (TOM, "reader", "")]
+
+    told = len(h.emu.bot_messages(tom.id))
+    await say_private(h, tom, "/digest")
+    digest = h.emu.bot_messages(tom.id)[told:]
+    assert digest[0].kind == "text" and digest[-1].kind == "document"
+
+    # Read-only: in the officers' chat a card's button is refused, and nothing moves.
+    h.group.add_member(tom)
+    query = await h.press_card(number, ACCEPT, who=tom)
+    assert h.emu.callback_answers[query] == ("Only rights officers can act on cases.", True)
+    assert (await case_of(h, number)).state == "submitted"
+
+    await say_private(h, admin, f"/revoke reader {TOM}")
+    assert texts(h, tom)[-1].startswith("🔒 Your role has been taken away: committee reader")
+    await say_private(h, tom, "/digest")
+    assert texts(h, tom)[-1].startswith("Only the committee chat")
+    assert await grants(world) == before
+
+    # The same from the server's command line.
+    env = {"DATABASE_URL": h.app.settings.database_url if h.app else "", "ADMIN_IDS": str(ADMIN_ID)}
+    granted = await asyncio.to_thread(
+        run_cli, tmp_path, "roles", "grant", "reader", str(TOM), **env
+    )
+    assert granted.returncode == 0, granted.stderr
+    assert granted.stdout == f"reader granted to Tom (@{TOM_USERNAME}) ({TOM})\n"
+    listed = await asyncio.to_thread(run_cli, tmp_path, "roles", "list", **env)
+    assert f"reader:\n  {TOM}\tTom (@{TOM_USERNAME})\n" in listed.stdout
+    await say_private(h, tom, "/digest")
+    assert h.emu.bot_messages(tom.id)[-1].kind == "document"
+    revoked = await asyncio.to_thread(
+        run_cli, tmp_path, "roles", "revoke", "reader", f"@{TOM_USERNAME}", **env
+    )
+    assert revoked.returncode == 0, revoked.stderr
+    assert await grants(world) == before
+    actions = [(e.action, e.role, e.actor_name is None) for e in await role_audit(world)]
+    assert actions == [
+        ("grant", "reader", True),
+        ("revoke", "reader", True),
+        ("grant", "reader", False),
+        ("revoke", "reader", False),
+    ]
