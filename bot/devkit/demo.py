@@ -1,8 +1,9 @@
 """`studentvoice demo`: the whole loop on a laptop — no token, no network.
 
-A local Bot API emulator on 127.0.0.1, the real bot on a fresh SQLite file, and a scripted story:
-a student submits a grievance, the officers accept it, forward it to 后勤保障处 and answer, and
-the student rates the answer. Both sides of the conversation are printed as they saw it.
+A local Bot API emulator on 127.0.0.1, the real bot on a fresh SQLite file, and three scripted
+acts: a student's grievance from submission to rating; a college union escalating a case to the
+university, whose department answers through its liaison; a congress proposal. Every side of
+the conversation is printed as they saw it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from bot.app.runtime import bind_configured_chats, build_app
 from bot.core.config import Settings
 from bot.core.sealing import new_key
-from bot.devkit import demo_proposal
+from bot.devkit import demo_college, demo_proposal
 from bot.devkit.driver import Driver
 from bot.devkit.emulator import BotAPIEmulator
 from bot.devkit.emulator.models import SimChat, TranscriptEntry
@@ -34,6 +35,7 @@ ANSWER_TEXT = (
 )
 WIDTH = 78
 GRIEVANCE_TITLE = "StudentVoice demo — a grievance from submission to rating"
+COLLEGE_TITLE = "StudentVoice demo — a college union escalates, a department's liaison answers"
 PROPOSAL_TITLE = "StudentVoice demo — a congress proposal (提案) from roster to evaluation"
 
 
@@ -56,10 +58,12 @@ async def run_demo(*, keep_db: bool = False) -> int:
                 identity_key=new_key(),
                 _env_file=None,
             )
-            split = await _play(emu, settings)
-            print(render(emu.transcript[:split]))
+            college, proposal = await _play(emu, settings)
+            print(render(emu.transcript[:college]))
             print()
-            print(render(emu.transcript[split:], title=PROPOSAL_TITLE))
+            print(render(emu.transcript[college:proposal], title=COLLEGE_TITLE))
+            print()
+            print(render(emu.transcript[proposal:], title=PROPOSAL_TITLE))
         if keep_db:
             print(f"\nThe demo database is kept at {workdir / 'demo.db'}")
     finally:
@@ -68,8 +72,8 @@ async def run_demo(*, keep_db: bool = False) -> int:
     return 0
 
 
-async def _play(emu: BotAPIEmulator, settings: Settings) -> int:
-    """Plays both stories; where in the transcript the proposal's begins."""
+async def _play(emu: BotAPIEmulator, settings: Settings) -> tuple[int, int]:
+    """Plays the three acts; where in the transcript the second and the third begin."""
     group = emu.add_group(chat_id=OFFICERS_CHAT, title="权益部工作群", is_forum=False)
     emu.world.chats[demo_proposal.CHANNEL] = SimChat(
         id=demo_proposal.CHANNEL,
@@ -106,20 +110,21 @@ async def _play(emu: BotAPIEmulator, settings: Settings) -> int:
         await story.settle()
         await student.send("处理很及时，谢谢！", reply_to=None)
         await story.settle()
-        split = await demo_proposal.play_proposal(emu, app, story, group, officer)
+        college = await demo_college.play_college(emu, story, group, officer)
+        proposal = await demo_proposal.play_proposal(emu, app, story, group, officer)
     finally:
         await driver.close()
         await app.processor.stop(grace=5)
         await app.bot.session.close()
         await app.engine.dispose()
-    return split
+    return college, proposal
 
 
 def render(transcript: list[TranscriptEntry], title: str = GRIEVANCE_TITLE) -> str:
     """One block per action, marked by chat, so each side's view reads top to bottom."""
     lines = [
         title.center(WIDTH),
-        "📱 = a private chat with the bot   👥 = the officers' group   📢 = the channel".center(
+        "📱 private chat   👥 officers' group   🏫 a college union's group   📢 channel".center(
             WIDTH
         ),
         "=" * WIDTH,
@@ -133,6 +138,8 @@ def render(transcript: list[TranscriptEntry], title: str = GRIEVANCE_TITLE) -> s
             continue  # only its buttons went away once pressed; the reader saw the press
         seen.add(entry.text or "")
         where = "👥" if entry.chat_id is not None and entry.chat_id < 0 else "📱"
+        if entry.chat_id == demo_college.COLLEGE_CHAT:
+            where = "🏫"
         if entry.chat_id == demo_proposal.CHANNEL:
             where = "📢"
         verb = {

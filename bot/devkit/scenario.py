@@ -30,13 +30,15 @@ class Scenario:
     def texts(self, who: SimUser | SimGroup) -> list[str]:
         return [m.text or m.caption or "" for m in self.emu.bot_messages(who.id)]
 
-    def card(self, number: str) -> SimMessage:
-        """The officers' card of a case: the bot's message whose first line names it."""
-        for message in self.emu.bot_messages(self.group.id):
+    def card(self, number: str, chat: SimGroup | None = None) -> SimMessage:
+        """A case's card in the officers' chat (or another, such as a college union's): the
+        bot's message whose first line names it."""
+        where = chat or self.group
+        for message in self.emu.bot_messages(where.id):
             first_line = (message.text or "").split("\n", 1)[0]
             if number in first_line and not message.deleted:
                 return message
-        raise AssertionError(f"no card for {number} in the officers' chat")
+        raise AssertionError(f"no card for {number} in chat {where.title}")
 
     async def onboard(
         self, user: SimUser, *, college: str = "临床医学院", language: str = "中文"
