@@ -3,7 +3,6 @@ whose text holds every word, newest first, ten a page."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from bot.core.callbacks import FindCB
 from bot.core.context import Services
 from bot.core.i18n import LOCALES
 from bot.core.markup import Keyboard, as_dict
+from bot.core.paging import clamped_page
 from bot.domain import labels
 from bot.domain.chats import OFFICERS, SENSITIVE
 from bot.domain.search import SearchRequest, parse
@@ -70,11 +70,8 @@ async def find_view(
             offset=page * PAGE_SIZE,
         )
 
-    cases, total = await load(page)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if page >= pages:  # the results shrank since the page was drawn: show the last one
-        page = pages - 1
-        cases, total = await load(page)
+    shown = await clamped_page(load, page, PAGE_SIZE)
+    cases, total, page, pages = shown.items, shown.total, shown.page, shown.pages
     org = services.org
     items = [
         {

@@ -3,7 +3,6 @@ cases of that chat, oldest first, ten a page, with buttons to switch the list an
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -15,6 +14,7 @@ from bot.cases.assignment import officer_name
 from bot.core.callbacks import QueueCB
 from bot.core.context import Services
 from bot.core.markup import Keyboard, as_dict
+from bot.core.paging import clamped_page
 from bot.domain.search import parse
 from bot.domain.text import N_
 from bot.domain.workflow import OPEN_STATES
@@ -128,16 +128,14 @@ async def queue_view(
         unassigned=view == UNASSIGNED,
         overdue_at=now if view == OVERDUE else None,
     )
-    page = request.page
-    cases, total = await cases_crud.open_cases(
-        session=session, wanted=wanted, limit=PAGE_SIZE, offset=page * PAGE_SIZE
-    )
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if page >= pages:  # the list shrank since the page was drawn: show its last page
-        page = pages - 1
-        cases, total = await cases_crud.open_cases(
+
+    async def fetch(page: int) -> tuple[list[Case], int]:
+        return await cases_crud.open_cases(
             session=session, wanted=wanted, limit=PAGE_SIZE, offset=page * PAGE_SIZE
         )
+
+    found = await clamped_page(fetch, request.page, PAGE_SIZE)
+    cases, total, page, pages = found.items, found.total, found.page, found.pages
     names = await _assignees(session, cases)
     items = []
     for case in cases:

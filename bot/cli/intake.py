@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli.database import NOT_MIGRATED, migrated
 from bot.core.progress import progress
 
 if TYPE_CHECKING:
@@ -48,8 +49,6 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.intake.register import register
     from bot.proposals.core import start_link
     from bot.proposals.roster import RosterFileError, read_table
-    from storage.db import create_engine, create_session_factory
-    from storage.revision import revisions
 
     try:
         table = read_table(args.file)
@@ -73,15 +72,9 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
             )
         print(f"{len(checked.rows)} cases OK; dry run, nothing registered")
         return 0
-    engine = create_engine(settings.database_url)
-    try:
-        current, head = await revisions(engine)
-        if current != head:
-            print(
-                "the database is not up to date: run `studentvoice migrate` first", file=sys.stderr
-            )
-            return 2
-        factory = create_session_factory(engine)
+    async with migrated(settings) as factory:
+        if factory is None:
+            return NOT_MIGRATED
         # An admin at the command line: no Telegram account stands behind it.
         registrar = Actor(None, Role.ADMIN)
         done: list[tuple[int, str, str | None]] = []
@@ -98,8 +91,6 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
                     )
                     done.append((row.line, registered.case.number, registered.payload))
                     advance(1)
-    finally:
-        await engine.dispose()
     username = args.bot or settings.bot_username
     if username is None and any(payload for _, _, payload in done):
         username = await _bot_username(settings)

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.database import NOT_MIGRATED, migrated
 from bot.core import exports
 from bot.core.progress import progress
 
@@ -48,26 +49,16 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.config import load_organisation
-    from storage.db import create_engine, create_session_factory
-    from storage.revision import revisions
 
-    engine = create_engine(settings.database_url)
-    try:
-        current, head = await revisions(engine)
-        if current != head:
-            print(
-                "the database is not up to date: run `studentvoice migrate` first", file=sys.stderr
-            )
-            return 2
+    async with migrated(settings) as factory:
+        if factory is None:
+            return NOT_MIGRATED
         org = load_organisation(settings.organisation_file)
-        factory = create_session_factory(engine)
         if args.command == "session":
             return await _session(args, settings, factory)
         if args.command == "roster":
             return await _roster(args, settings, org, factory)
         return await _report(args, _services(settings, org), factory)
-    finally:
-        await engine.dispose()
 
 
 def _services(settings: Settings, org: Organisation) -> Services:

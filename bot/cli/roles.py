@@ -11,6 +11,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.database import NOT_MIGRATED, migrated
+
 if TYPE_CHECKING:
     from bot.core.config import Settings
     from bot.core.context import Services
@@ -43,25 +45,15 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.config import load_organisation
     from bot.core.context import Services
     from bot.core.render import Renderer
-    from storage.db import create_engine, create_session_factory
-    from storage.revision import revisions
 
-    engine = create_engine(settings.database_url)
-    try:
-        current, head = await revisions(engine)
-        if current != head:
-            print(
-                "the database is not up to date: run `studentvoice migrate` first", file=sys.stderr
-            )
-            return 2
+    async with migrated(settings) as factory:
+        if factory is None:
+            return NOT_MIGRATED
         org = load_organisation(settings.organisation_file)
         services = Services(settings=settings, org=org, renderer=Renderer(org, settings.tz))
-        factory = create_session_factory(engine)
         if args.command == "export":
             return await _export(args, services, factory)
         return await _roles(args, services, factory)
-    finally:
-        await engine.dispose()
 
 
 async def _roles(args: argparse.Namespace, services: Services, factory: Any) -> int:

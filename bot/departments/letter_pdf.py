@@ -1,26 +1,20 @@
-"""The 转办单 as an A4 PDF, with a CJK font that comes with the project's dependencies (mplfonts
+"""The 转办单 as an A4 PDF, with the CJK font of `bot.core.fonts` (mplfonts
 ships Noto Sans CJK SC, which the digest's chart uses too): nothing is fetched at run time, and
 the letter looks the same on every machine. The font is embedded as a subset."""
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
-FONT_FILE = "NotoSansCJKsc-Regular.otf"
+from bot.core.fonts import cjk_font_path
+
 FONT = "cjk"
 MARGIN = 20  # mm, as a printed letter has
 LINE = 7
 ANSWER_LINES = 6
-
-
-class FontMissing(RuntimeError):
-    """The CJK font is not installed (the mplfonts package is missing)."""
 
 
 @dataclass(frozen=True)
@@ -44,23 +38,11 @@ class LetterText:
     colon: str = "："
 
 
-@lru_cache(maxsize=1)
-def font_path() -> Path:
-    # find_spec locates the package without importing it (its import would set rcParams).
-    spec = importlib.util.find_spec("mplfonts")
-    if spec is None or not spec.submodule_search_locations:
-        raise FontMissing("the mplfonts package (Noto Sans CJK SC) is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
-    if not path.is_file():
-        raise FontMissing(f"{path} is missing")
-    return path
-
-
 def render(letter: LetterText) -> bytes:
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(auto=True, margin=MARGIN)
-    pdf.add_font(FONT, fname=str(font_path()))
+    pdf.add_font(FONT, fname=str(cjk_font_path()))
     pdf.set_title(f"{letter.title} {letter.rows[0][1] if letter.rows else ''}".strip())
     pdf.set_creator(letter.organisation)
     pdf.add_page()

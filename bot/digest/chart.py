@@ -8,15 +8,14 @@ every machine, whatever fonts the system has.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-FONT_FILE = "NotoSansCJKsc-Regular.otf"
+from bot.core.fonts import cjk_font_path
+
 INK, MUTED, GRID = "#1f2933", "#7b8794", "#e4e7eb"
 NEW_COLOUR, ANSWERED_COLOUR, CURRENT_COLOUR, BEFORE_COLOUR = (
     "#9fb3c8",
@@ -25,22 +24,6 @@ NEW_COLOUR, ANSWERED_COLOUR, CURRENT_COLOUR, BEFORE_COLOUR = (
     "#cbd2d9",
 )
 MAX_CATEGORIES = 9
-
-
-class FontMissing(RuntimeError):
-    """The CJK font is not installed (the mplfonts package is missing)."""
-
-
-@lru_cache(maxsize=1)
-def cjk_font_path() -> Path:
-    # find_spec locates the package without importing it (its import would set rcParams).
-    spec = importlib.util.find_spec("mplfonts")
-    if spec is None or not spec.submodule_search_locations:
-        raise FontMissing("the mplfonts package (Noto Sans CJK SC) is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
-    if not path.is_file():
-        raise FontMissing(f"{path} is missing")
-    return path
 
 
 @dataclass(frozen=True)

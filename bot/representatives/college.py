@@ -9,7 +9,6 @@ own, from the newest congress session's roster, checked again at every press.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ from bot.core.callbacks import CollegeCB
 from bot.core.config import College
 from bot.core.context import Services
 from bot.core.markup import Keyboard, as_dict
+from bot.core.paging import clamped_page
 from bot.domain.workflow import OPEN_STATES, STUDENT_KINDS, TransitionError
 from storage.crud import cases as cases_crud
 from storage.crud import representatives as crud
@@ -82,11 +82,8 @@ async def college_page(
             offset=page * PAGE_SIZE,
         )
 
-    cases, total = await fetch(page)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if page >= pages:  # the list shrank since the page was drawn: show its last page
-        page = pages - 1
-        cases, total = await fetch(page)
+    shown = await clamped_page(fetch, page, PAGE_SIZE)
+    cases, total, page, pages = shown.items, shown.total, shown.page, shown.pages
     followed = await crud.followed_among(
         session=session, user_id=user.id, case_ids=[c.id for c in cases if c.id is not None]
     )

@@ -4,8 +4,6 @@ it; declining a case that is not the department's (不属于本部门)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -19,6 +17,7 @@ from bot.departments import answers as department_answers
 from bot.departments import forwarding, views
 from bot.departments import keyboards as department_keyboards
 from bot.domain.workflow import MAX_ATTACHMENTS, TEXT_MAX, TEXT_MIN
+from handlers import drafts
 from handlers.common import (
     Refused,
     end_dialogue,
@@ -29,7 +28,6 @@ from handlers.common import (
     stored_id,
     unless_refused,
 )
-from handlers.media import attachment_of
 from storage.models import Case
 
 
@@ -98,23 +96,19 @@ async def got_answer(message: Message, state: FSMContext, turn: Turn, _: Transla
 
 
 async def got_file(message: Message, state: FSMContext, turn: Turn) -> None:
-    data = await state.get_data()
-    files: list[dict[str, Any]] = list(data.get("files", []))
+    added, count = await drafts.take_attachment(message, state, key="files")
+    part_id = await stored_id(state, "part_id")
     keyboard = InlineKeyboardMarkup.model_validate(
-        department_keyboards.liaison_submit(
-            turn.services.renderer, turn.locale, int(data["part_id"])
-        )
+        department_keyboards.liaison_submit(turn.services.renderer, turn.locale, part_id)
     )
-    if len(files) >= MAX_ATTACHMENTS:
+    if not added:
         text = turn.render("student/files_limit.html", max=MAX_ATTACHMENTS)
         await message.answer(text, reply_markup=keyboard)
         return
-    files.append(attachment_of(message))
-    await state.update_data(files=files)
     text = turn.render(
         "departments/liaison_prompt.html",
         step="file_added",
-        count=len(files),
+        count=count,
         maximum=MAX_ATTACHMENTS,
         case=None,
     )

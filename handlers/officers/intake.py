@@ -11,16 +11,16 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
-from bot.cases.actions import check_text
 from bot.core.callbacks import IntakeCB
 from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.domain.intake import INVITE_DAYS, OFFLINE_SOURCES, day_problem, parse_day
-from bot.domain.workflow import MAX_ATTACHMENTS, STUDENT_KINDS, TEXT_MAX, TEXT_MIN, Actor
+from bot.domain.workflow import STUDENT_KINDS, Actor
 from bot.intake.register import register
 from bot.proposals.core import start_link
+from handlers import drafts
 from handlers.common import NOT_COMMAND, Handler, Refused, close_buttons, unless_refused
-from handlers.media import attachment_of
+from handlers.drafts import Step
 from handlers.officers import intake_steps as steps
 from handlers.officers.chat import OFFICER_ROLES, OfficerChat, actor_of
 from handlers.officers.intake_steps import Intake
@@ -103,12 +103,8 @@ async def cancel_button(query: CallbackQuery, state: FSMContext, _: Translate) -
 async def chose_source(
     query: CallbackQuery, callback_data: IntakeCB, state: FSMContext, turn: Turn
 ) -> None:
-    if callback_data.value not in OFFLINE_SOURCES:
-        await query.answer()
-        return
-    await state.update_data(source=callback_data.value)
-    await close_buttons(query)
-    await steps.ask_day(query.message, state, turn)
+    value = callback_data.value
+    await _chose(query, state, turn, "source", value, value in OFFLINE_SOURCES, steps.ask_day)
 
 
 async def chose_day(
@@ -140,68 +136,58 @@ async def typed_day(message: Message, state: FSMContext, turn: Turn) -> None:
 async def chose_kind(
     query: CallbackQuery, callback_data: IntakeCB, state: FSMContext, turn: Turn
 ) -> None:
-    if callback_data.value not in STUDENT_KINDS:
-        await query.answer()
-        return
-    await state.update_data(kind=callback_data.value)
-    await close_buttons(query)
-    await steps.ask_category(query.message, state, turn)
+    value = callback_data.value
+    await _chose(query, state, turn, "kind", value, value in STUDENT_KINDS, steps.ask_category)
 
 
 async def chose_category(
     query: CallbackQuery, callback_data: IntakeCB, state: FSMContext, turn: Turn
 ) -> None:
-    if turn.services.org.category(callback_data.value) is None:
-        await query.answer()
-        return
-    await state.update_data(category=callback_data.value)
-    await close_buttons(query)
-    await steps.ask_college(query.message, state, turn)
+    value = callback_data.value
+    known = turn.services.org.category(value) is not None
+    await _chose(query, state, turn, "category", value, known, steps.ask_college)
 
 
 async def chose_college(
     query: CallbackQuery, callback_data: IntakeCB, state: FSMContext, turn: Turn
 ) -> None:
-    if turn.services.org.college(callback_data.value) is None:
+    value = callback_data.value
+    known = turn.services.org.college(value) is not None
+    await _chose(query, state, turn, "college", value, known, steps.ask_text)
+
+
+async def _chose(
+    query: CallbackQuery,
+    state: FSMContext,
+    turn: Turn,
+    field: str,
+    value: str,
+    valid: bool,
+    then: Step,
+) -> None:
+    """A button's choice kept as the form's `field`, then the next step; a button that names
+    nothing valid (an old keyboard, a changed organisation file) is only acknowledged."""
+    if not valid:
         await query.answer()
         return
-    await state.update_data(college=callback_data.value)
+    await state.update_data({field: value})
     await close_buttons(query)
-    await steps.ask_text(query.message, state, turn)
+    await then(query.message, state, turn)
 
 
 async def got_text(message: Message, state: FSMContext, turn: Turn) -> None:
     text = message.text or ""
-    problem = check_text(text)
-    if problem is not None:
-        await message.reply(
-            turn.render(
-                "student/text_invalid.html",
-                reason=problem,
-                min=TEXT_MIN,
-                max=TEXT_MAX,
-                length=len(text.strip()),
-            )
-        )
+    refusal = drafts.text_refusal(turn, text)
+    if refusal is not None:
+        await message.reply(refusal)
         return
     await state.update_data(text=text.strip())
     await steps.ask_files(message, state, turn)
 
 
 async def got_file(message: Message, state: FSMContext, turn: Turn) -> None:
-    files: list[dict[str, Any]] = list((await state.get_data()).get("attachments", []))
-    if len(files) >= MAX_ATTACHMENTS:
-        await message.reply(
-            turn.render("student/files_limit.html", max=MAX_ATTACHMENTS),
-            reply_markup=steps.files_keyboard(turn, len(files)),
-        )
-        return
-    files.append(attachment_of(message))
-    await state.update_data(attachments=files)
-    await message.reply(
-        turn.render("student/file_added.html", count=len(files), max=MAX_ATTACHMENTS),
-        reply_markup=steps.files_keyboard(turn, len(files)),
-    )
+    text, count = await drafts.file_answer(message, state, turn)
+    await message.reply(text, reply_markup=steps.files_keyboard(turn, count))
 
 
 async def files_done(query: CallbackQuery, state: FSMContext, turn: Turn) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,19 +13,18 @@ from aiogram.types import (
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    MaybeInaccessibleMessageUnion,
-    Message,
 )
 
 from bot.cases.actions import Draft
 from bot.core.callbacks import IntakeCB
+from bot.core.config import Category, College
 from bot.core.context import Turn
 from bot.core.markup import Keyboard
 from bot.domain import labels
 from bot.domain.intake import OFFLINE_SOURCES, SOURCE_LABEL
 from bot.domain.workflow import MAX_ATTACHMENTS, STUDENT_KINDS, TEXT_MAX, TEXT_MIN, Kind
+from handlers.drafts import Reply, ask
 
-Reply = MaybeInaccessibleMessageUnion | None
 STEPS = 8
 
 
@@ -60,13 +60,6 @@ def today(turn: Turn) -> date:
     return turn.services.now().astimezone(turn.services.renderer.tz).date()
 
 
-async def _ask(
-    message: Reply, text: str, markup: InlineKeyboardMarkup | ForceReply | None = None
-) -> None:
-    if isinstance(message, Message):
-        await message.answer(text, reply_markup=markup)
-
-
 def _question(turn: Turn, step: str, **context: Any) -> str:
     return turn.render("group/intake_step.html", step=step, steps=STEPS, **context)
 
@@ -84,7 +77,7 @@ async def ask_source(message: Reply, state: FSMContext, turn: Turn) -> None:
     kb = Keyboard()
     for source in OFFLINE_SOURCES:
         kb.button(text=_(SOURCE_LABEL[source]), callback_data=IntakeCB(step="source", value=source))
-    await _ask(message, _question(turn, "source"), _with_cancel(turn, kb, 2))
+    await ask(message, _question(turn, "source"), _with_cancel(turn, kb, 2))
 
 
 async def ask_day(message: Reply, state: FSMContext, turn: Turn) -> None:
@@ -95,7 +88,7 @@ async def ask_day(message: Reply, state: FSMContext, turn: Turn) -> None:
     kb.button(text=_("Today"), callback_data=IntakeCB(step="day", value=day.isoformat()))
     yesterday = (day - timedelta(days=1)).isoformat()
     kb.button(text=_("Yesterday"), callback_data=IntakeCB(step="day", value=yesterday))
-    await _ask(message, _question(turn, "day", example=day.isoformat()), _with_cancel(turn, kb, 2))
+    await ask(message, _question(turn, "day", example=day.isoformat()), _with_cancel(turn, kb, 2))
 
 
 async def ask_kind(message: Reply, state: FSMContext, turn: Turn) -> None:
@@ -104,35 +97,43 @@ async def ask_kind(message: Reply, state: FSMContext, turn: Turn) -> None:
     kb = Keyboard()
     for kind in STUDENT_KINDS:
         kb.button(text=_(labels.KIND[kind]), callback_data=IntakeCB(step="kind", value=kind))
-    await _ask(message, _question(turn, "kind"), _with_cancel(turn, kb, 2))
+    await ask(message, _question(turn, "kind"), _with_cancel(turn, kb, 2))
 
 
 async def ask_category(message: Reply, state: FSMContext, turn: Turn) -> None:
-    await state.set_state(Intake.category)
-    kb = Keyboard()
-    for category in turn.services.org.categories:
-        kb.button(
-            text=turn.services.renderer.name_of(category, turn.locale),
-            callback_data=IntakeCB(step="cat", value=category.code),
-        )
-    await _ask(message, _question(turn, "category"), _with_cancel(turn, kb, 2))
+    categories = turn.services.org.categories
+    await _ask_among(message, state, turn, Intake.category, "cat", "category", categories)
 
 
 async def ask_college(message: Reply, state: FSMContext, turn: Turn) -> None:
-    await state.set_state(Intake.college)
+    colleges = turn.services.org.colleges
+    await _ask_among(message, state, turn, Intake.college, "college", "college", colleges)
+
+
+async def _ask_among(
+    message: Reply,
+    state: FSMContext,
+    turn: Turn,
+    step_state: State,
+    step: str,
+    question: str,
+    entries: Iterable[Category | College],
+) -> None:
+    """A choice among the organisation file's categories or colleges, by name."""
+    await state.set_state(step_state)
     kb = Keyboard()
-    for college in turn.services.org.colleges:
+    for entry in entries:
         kb.button(
-            text=turn.services.renderer.name_of(college, turn.locale),
-            callback_data=IntakeCB(step="college", value=college.code),
+            text=turn.services.renderer.name_of(entry, turn.locale),
+            callback_data=IntakeCB(step=step, value=entry.code),
         )
-    await _ask(message, _question(turn, "college"), _with_cancel(turn, kb, 2))
+    await ask(message, _question(turn, question), _with_cancel(turn, kb, 2))
 
 
 async def ask_text(message: Reply, state: FSMContext, turn: Turn) -> None:
     await state.set_state(Intake.text)
     # A reply, so that a bot in privacy mode still hears it.
-    await _ask(
+    await ask(
         message,
         _question(turn, "text", min=TEXT_MIN, max=TEXT_MAX),
         ForceReply(selective=True),
@@ -141,7 +142,7 @@ async def ask_text(message: Reply, state: FSMContext, turn: Turn) -> None:
 
 async def ask_files(message: Reply, state: FSMContext, turn: Turn) -> None:
     await state.set_state(Intake.files)
-    await _ask(message, _question(turn, "files", max=MAX_ATTACHMENTS), files_keyboard(turn, 0))
+    await ask(message, _question(turn, "files", max=MAX_ATTACHMENTS), files_keyboard(turn, 0))
 
 
 def files_keyboard(turn: Turn, count: int) -> InlineKeyboardMarkup:
@@ -159,7 +160,7 @@ async def ask_anonymity(message: Reply, state: FSMContext, turn: Turn) -> None:
     kb = Keyboard()
     kb.button(text=_("Anonymous"), callback_data=IntakeCB(step="anon", value="1"))
     kb.button(text=_("Named"), callback_data=IntakeCB(step="anon", value="0"))
-    await _ask(message, _question(turn, "anonymity"), _with_cancel(turn, kb, 2))
+    await ask(message, _question(turn, "anonymity"), _with_cancel(turn, kb, 2))
 
 
 async def show_preview(message: Reply, state: FSMContext, turn: Turn) -> None:
@@ -179,4 +180,4 @@ async def show_preview(message: Reply, state: FSMContext, turn: Turn) -> None:
     )
     kb = Keyboard()
     kb.button(text=_("✅ Register"), callback_data=IntakeCB(step="register"))
-    await _ask(message, text, _with_cancel(turn, kb, 1))
+    await ask(message, text, _with_cancel(turn, kb, 1))

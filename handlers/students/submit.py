@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -13,17 +11,13 @@ from aiogram.types import (
 )
 
 from bot.cases import limits, mutes
-from bot.cases.actions import CLASSMATE_NAME_MAX, check_text, classmate_name
+from bot.cases.actions import CLASSMATE_NAME_MAX, classmate_name
 from bot.core.callbacks import SubmitCB
 from bot.core.context import Turn
 from bot.core.render import Renderer, Translate
-from bot.domain.workflow import (
-    MAX_ATTACHMENTS,
-    STUDENT_KINDS,
-    TEXT_MAX,
-    TEXT_MIN,
-)
+from bot.domain.workflow import STUDENT_KINDS
 from bot.representatives import college
+from handlers import drafts
 from handlers.common import (
     MENU_NEW,
     SUBMITS,
@@ -37,7 +31,6 @@ from handlers.common import (
     say_unsupported,
     unless_refused,
 )
-from handlers.media import attachment_of
 from handlers.students import submit_steps as steps
 from handlers.students.submit_steps import NewCase
 
@@ -90,17 +83,9 @@ async def chose_category(
 
 async def got_text(message: Message, state: FSMContext, turn: Turn) -> None:
     text = message.text or ""
-    problem = check_text(text)
-    if problem is not None:
-        await message.answer(
-            turn.render(
-                "student/text_invalid.html",
-                reason=problem,
-                min=TEXT_MIN,
-                max=TEXT_MAX,
-                length=len(text.strip()),
-            )
-        )
+    refusal = drafts.text_refusal(turn, text)
+    if refusal is not None:
+        await message.answer(refusal)
         return
     await state.update_data(text=text.strip())
     if not await steps.back_to_preview(message, state, turn):
@@ -116,19 +101,8 @@ async def button_expected(message: Message, turn: Turn) -> None:
 
 
 async def got_file(message: Message, state: FSMContext, turn: Turn) -> None:
-    files: list[dict[str, Any]] = list((await state.get_data()).get("attachments", []))
-    if len(files) >= MAX_ATTACHMENTS:
-        await message.answer(
-            turn.render("student/files_limit.html", max=MAX_ATTACHMENTS),
-            reply_markup=steps.files_keyboard(turn, len(files)),
-        )
-        return
-    files.append(attachment_of(message))
-    await state.update_data(attachments=files)
-    await message.answer(
-        turn.render("student/file_added.html", count=len(files), max=MAX_ATTACHMENTS),
-        reply_markup=steps.files_keyboard(turn, len(files)),
-    )
+    text, count = await drafts.file_answer(message, state, turn)
+    await message.answer(text, reply_markup=steps.files_keyboard(turn, count))
 
 
 async def file_expected(message: Message, state: FSMContext, turn: Turn) -> None:

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import InlineKeyboardMarkup, MaybeInaccessibleMessageUnion, Message
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.cases.actions import CLASSMATE_NAME_MAX, Draft
 from bot.core.callbacks import SubmitCB
@@ -17,9 +16,7 @@ from bot.core.markup import Keyboard
 from bot.core.render import Translate
 from bot.domain import labels
 from bot.domain.workflow import MAX_ATTACHMENTS, STUDENT_KINDS, TEXT_MAX, TEXT_MIN, Kind
-
-# Where the next step is asked: a button's message may be too old for the bot to reach.
-Reply = MaybeInaccessibleMessageUnion | None
+from handlers.drafts import Reply, Step, ask
 
 
 class NewCase(StatesGroup):
@@ -55,7 +52,7 @@ async def ask_kind(message: Reply, state: FSMContext, turn: Turn) -> None:
         kb.button(text=_(labels.KIND[kind]), callback_data=SubmitCB(step="kind", value=kind))
     kb.button(text=_("Cancel"), callback_data=SubmitCB(step="cancel"))
     kb.adjust(2, 1)
-    await _ask(message, turn.render("student/new_kind.html"), kb.as_markup())
+    await ask(message, turn.render("student/new_kind.html"), kb.as_markup())
 
 
 async def ask_category(message: Reply, state: FSMContext, turn: Turn) -> None:
@@ -67,18 +64,18 @@ async def ask_category(message: Reply, state: FSMContext, turn: Turn) -> None:
             callback_data=SubmitCB(step="cat", value=category.code),
         )
     kb.adjust(2)
-    await _ask(message, turn.render("student/new_category.html"), kb.as_markup())
+    await ask(message, turn.render("student/new_category.html"), kb.as_markup())
 
 
 async def ask_text(message: Reply, state: FSMContext, turn: Turn) -> None:
     await state.set_state(NewCase.text)
-    await _ask(message, turn.render("student/new_text.html", min=TEXT_MIN, max=TEXT_MAX))
+    await ask(message, turn.render("student/new_text.html", min=TEXT_MIN, max=TEXT_MAX))
 
 
 async def ask_files(message: Reply, state: FSMContext, turn: Turn) -> None:
     await state.set_state(NewCase.files)
     text = turn.render("student/new_files.html", max=MAX_ATTACHMENTS)
-    await _ask(message, text, files_keyboard(turn, 0))
+    await ask(message, text, files_keyboard(turn, 0))
 
 
 async def ask_anonymity(message: Reply, state: FSMContext, turn: Turn) -> None:
@@ -93,21 +90,15 @@ async def ask_anonymity(message: Reply, state: FSMContext, turn: Turn) -> None:
     template = (
         "representative/on_behalf_identity.html" if on_behalf else "student/new_anonymity.html"
     )
-    await _ask(message, turn.render(template), kb.as_markup())
+    await ask(message, turn.render(template), kb.as_markup())
 
 
 async def ask_classmate(message: Reply, state: FSMContext, turn: Turn) -> None:
     await state.set_state(NewCase.classmate)
-    await _ask(
+    await ask(
         message,
         turn.render("representative/on_behalf_name.html", max=CLASSMATE_NAME_MAX, again=False),
     )
-
-
-async def _ask(message: Reply, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """A step's question, where there is a message to answer (see `Reply`)."""
-    if isinstance(message, Message):
-        await message.answer(text, reply_markup=markup)
 
 
 async def edit_files(message: Reply, state: FSMContext, turn: Turn) -> None:
@@ -178,7 +169,7 @@ async def show_preview(message: Reply, state: FSMContext, turn: Turn) -> None:
 
 # The preview's "Edit": each field is asked again with `editing` set, so its answer returns to
 # the preview (`back_to_preview`); identity is the last step, which goes there anyway.
-EDIT_STEPS: dict[str, Callable[[Reply, FSMContext, Turn], Awaitable[None]]] = {
+EDIT_STEPS: dict[str, Step] = {
     "back": show_preview,
     "kind": ask_kind,
     "cat": ask_category,

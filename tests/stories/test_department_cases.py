@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from bot.core.callbacks import LiaisonCB
+from bot.core.config import Category, Department
 from bot.devkit.emulator import SimUser
 from bot.devkit.emulator.models import SimMessage
 from bot.domain.workflow import Part, State
@@ -113,14 +114,23 @@ async def test_answer_reviewed_before_the_student_reads_it(harness: OfficerHarne
         assert "Alice" not in text and str(alice.id) not in text, text
 
 
+async def _forwarded_without_review(
+    h: OfficerHarness, configured: Department | Category | None
+) -> tuple[Talk, SimUser, str]:
+    """With `configured` (the logistics department or category) set to skip the review: its
+    liaison, and a student's case forwarded to logistics."""
+    assert configured is not None
+    configured.review = False
+    zhou = Talk(h, await seed_liaison(h, 8002, "周老师", "logistics"))
+    alice, number = await _forwarded(h)
+    return zhou, alice, number
+
+
 async def test_a_department_configured_without_review(harness: OfficerHarness) -> None:
     h = harness
     assert h.app is not None
     department = h.app.services.org.department("logistics")
-    assert department is not None
-    department.review = False
-    zhou = Talk(h, await seed_liaison(h, 8002, "周老师", "logistics"))
-    alice, number = await _forwarded(h)
+    zhou, alice, number = await _forwarded_without_review(h, department)
     assert "直接送达" in zhou.message_with(number).content
 
     await _draft(zhou, ANSWER)
@@ -135,10 +145,7 @@ async def test_a_category_configured_without_review(harness: OfficerHarness) -> 
     h = harness
     assert h.app is not None
     category = h.app.services.org.category("logistics")
-    assert category is not None
-    category.review = False
-    zhou = Talk(h, await seed_liaison(h, 8002, "周老师", "logistics"))
-    alice, number = await _forwarded(h)
+    zhou, alice, number = await _forwarded_without_review(h, category)
     await _draft(zhou, ANSWER)
     assert ANSWER in received(h, alice)[-1]
     assert (await case_of(h, number)).state == State.ANSWERED

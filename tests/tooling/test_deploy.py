@@ -128,7 +128,7 @@ def test_the_readme_links_only_inside_the_repository() -> None:
 
 
 def test_the_image_keeps_the_font_the_chart_loads() -> None:
-    from bot.digest.chart import FONT_FILE
+    from bot.core.fonts import FONT_FILE
 
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert f"! -name {FONT_FILE} -delete" in dockerfile
