@@ -13,7 +13,7 @@ from bot.cases.assignment import officer_name
 from bot.casework import guard
 from bot.core.context import Services
 from bot.core.render import MESSAGE_LIMIT
-from bot.domain import labels
+from bot.domain import labels, levels
 from bot.domain.text import N_
 from bot.domain.workflow import OPEN_STATES, UNSUBMITTED, Action, Role, State
 from storage.crud import cases as cases_crud
@@ -33,6 +33,8 @@ OFFICER_EVENT: dict[str, str] = {
     "merged_in": N_("Another case was merged into this one"),
     ASSIGNED: N_("Assigned to"),
     UNASSIGNED: N_("No longer assigned to"),
+    levels.ESCALATE: N_("Escalated to the university's rights department"),
+    levels.DELEGATE: N_("Delegated to a college union"),
 }
 # Who acted, for everyone but officers (named to each other, as on the card): a role only,
 # so that no student, anonymous or not, is named in the chat.
@@ -61,7 +63,9 @@ async def visible_case(
     case = await cases_crud.get_case_by_number(session=session, number=number)
     if case is None or case.state in UNSUBMITTED:
         raise NotHere("not_found")
-    if await guard.home_chat(session=session, services=services, case=case) != chat_id:
+    home = await guard.home_chat(session=session, services=services, case=case)
+    # The chat that held it before (校院两级) still follows it.
+    if chat_id not in (home, case.watch_chat_id):
         raise NotHere("elsewhere")
     return case
 

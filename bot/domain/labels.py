@@ -173,9 +173,32 @@ TRANSITION_ERROR = {
     "liaison_needs_department": N_(
         "A liaison needs a department: give one of the departments' codes. Nothing was changed."
     ),
-    "college_officers_later": N_(
-        "College officers come with the college unions; for now an officer serves the "
-        "university (give no scope). Nothing was changed."
+    "unknown_college": N_(
+        "Unknown college: give one of the colleges' codes (see /bind college). Nothing was changed."
+    ),
+    "other_college": N_(
+        "This case belongs to another college's union: you can act only on your college's "
+        "cases. Nothing was changed."
+    ),
+    "university_case": N_(
+        "This case is handled at university level: college officers cannot act on it. "
+        "Nothing was changed."
+    ),
+    "not_at_college": N_("Only a case held by a college union can be escalated."),
+    "escalate_closed": N_("This case is finished: it cannot be escalated. Nothing was changed."),
+    "already_at_college": N_("This case is already with a college union."),
+    "delegate_closed": N_("This case is finished: it cannot be delegated. Nothing was changed."),
+    "delegate_kind": N_("Only grievances and suggestions can be delegated to a college union."),
+    "delegate_sensitive": N_(
+        "Cases in sensitive categories stay with the university; they are never delegated."
+    ),
+    "university_chat": N_(
+        "This chat is the university's officers' (or sensitive cases') chat: a college union "
+        "needs a chat of its own. Nothing was changed."
+    ),
+    "college_no_chat": N_(
+        "That college's union has no chat bound (/bind college <code>): the case cannot be "
+        "delegated to it. Nothing was changed."
     ),
     "role_takes_no_scope": N_("This role takes no department or college. Nothing was changed."),
     "role_already_held": N_("This person already holds that role. Nothing was changed."),

@@ -54,7 +54,9 @@ async def grant(message: Message, command: CommandObject, turn: Turn, _: Transla
         _,
         change=roles.grant,
         unscoped="",
-        usage=_("Usage: /grant admin|officer|liaison @username|id [department code]"),
+        usage=_(
+            "Usage: /grant admin|officer|liaison @username|id [department code | college:code]"
+        ),
         done=_("%(name)s now holds the role: %(role)s."),
     )
 
@@ -67,7 +69,9 @@ async def revoke(message: Message, command: CommandObject, turn: Turn, _: Transl
         _,
         change=roles.revoke,
         unscoped=None,  # every scope the person holds it in
-        usage=_("Usage: /revoke admin|officer|liaison @username|id [department code]"),
+        usage=_(
+            "Usage: /revoke admin|officer|liaison @username|id [department code | college:code]"
+        ),
         done=_("%(name)s no longer holds the role: %(role)s."),
     )
 
