@@ -104,10 +104,15 @@ async def escalate(
 async def delegate_choices(
     *, session: AsyncSession, services: Services, actor: Actor, case_id: int
 ) -> Case:
-    """The case whose colleges are offered for 下派, if it may be delegated at all."""
+    """The case whose college is offered for 下派, if it may be delegated to it."""
     case = await _case(session=session, services=services, actor=actor, case_id=case_id)
     refusal = levels.delegable_refusal(
-        level=case.level, state=case.state, kind=case.kind, sensitive=is_sensitive(services, case)
+        level=case.level,
+        state=case.state,
+        kind=case.kind,
+        sensitive=is_sensitive(services, case),
+        college=case.college_code,
+        has_chat=await _has_chat(session, case.college_code),
     )
     if refusal is not None:
         raise TransitionError(refusal)
@@ -117,22 +122,19 @@ async def delegate_choices(
 async def delegate(
     *, session: AsyncSession, services: Services, actor: Actor, case_id: int, college: str
 ) -> Case:
-    """下派: the university gives the case to a college union that has a chat; the case then
-    belongs to that college (its officers act on it)."""
+    """下派: the university gives the case to its college's union, which has a chat."""
     case = await _case(session=session, services=services, actor=actor, case_id=case_id)
-    binding = await college_binding(session=session, college=college)
     refusal = levels.delegate_refusal(
         level=case.level,
         state=case.state,
         kind=case.kind,
         sensitive=is_sensitive(services, case),
-        college=college,
-        has_chat=binding is not None and binding.lost_at is None,
-        colleges={c.code for c in services.org.colleges},
+        college=case.college_code,
+        has_chat=await _has_chat(session, case.college_code),
+        chosen=college,
     )
     if refusal is not None:
         raise TransitionError(refusal)
-    case.college_code = college
     await _move(
         session=session,
         services=services,
@@ -143,6 +145,11 @@ async def delegate(
         text=college,
     )
     return case
+
+
+async def _has_chat(session: AsyncSession, college: str | None) -> bool:
+    binding = await college_binding(session=session, college=college) if college else None
+    return binding is not None and binding.lost_at is None
 
 
 async def _case(*, session: AsyncSession, services: Services, actor: Actor, case_id: int) -> Case:

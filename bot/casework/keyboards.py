@@ -107,10 +107,12 @@ def _level_move(renderer: Renderer, case: Case, unions: bool) -> str | None:
 
 
 def colleges(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
-    """下派: the colleges, the case's own first; 取消 brings the card's buttons back."""
+    """下派: the case's own college (whose union it may go to); 取消 brings the card's
+    buttons back."""
     kb = Keyboard()
-    ordered = sorted(renderer.org.colleges, key=lambda c: c.code != case.college_code)
-    for college in ordered:
+    for college in renderer.org.colleges:
+        if college.code != case.college_code:
+            continue
         kb.button(
             text=renderer.name_of(college, locale),
             callback_data=LevelCB(case_id=case.id or 0, college=college.code),

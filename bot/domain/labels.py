@@ -192,6 +192,10 @@ TRANSITION_ERROR = {
     "delegate_sensitive": N_(
         "Cases in sensitive categories stay with the university; they are never delegated."
     ),
+    "delegate_no_college": N_("This case names no college: it cannot be delegated."),
+    "delegate_other_college": N_(
+        "A case can be delegated only to its own college's union. Nothing was changed."
+    ),
     "university_chat": N_(
         "This chat is the university's officers' (or sensitive cases') chat: a college union "
         "needs a chat of its own. Nothing was changed."

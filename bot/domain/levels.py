@@ -70,16 +70,27 @@ def escalate_refusal(*, level: str, state: State | str) -> str | None:
 
 
 def delegable_refusal(
-    *, level: str, state: State | str, kind: Kind | str, sensitive: bool
+    *,
+    level: str,
+    state: State | str,
+    kind: Kind | str,
+    sensitive: bool,
+    college: str | None,
+    has_chat: bool,
 ) -> str | None:
-    """Whether the case may be delegated at all (before a college is chosen)."""
+    """下派: an open, ordinary case at university level goes to its own college's union,
+    which must have a chat. Sensitive cases never leave the university."""
     if level != UNIVERSITY:
         return "already_at_college"
     if state not in OPEN_STATES:
         return "delegate_closed"
     if not routable(kind):
         return "delegate_kind"
-    return "delegate_sensitive" if sensitive else None
+    if sensitive:
+        return "delegate_sensitive"
+    if college is None:
+        return "delegate_no_college"
+    return None if has_chat else "college_no_chat"
 
 
 def delegate_refusal(
@@ -90,16 +101,15 @@ def delegate_refusal(
     sensitive: bool,
     college: str | None,
     has_chat: bool,
-    colleges: Set[str],
+    chosen: str,
 ) -> str | None:
-    """下派 to `college`: an open, ordinary case at university level, to a college union
-    that has a chat. Sensitive cases never leave the university."""
-    refusal = delegable_refusal(level=level, state=state, kind=kind, sensitive=sensitive)
+    """下派 to the college `chosen` (a button's): only the case's own college's union."""
+    refusal = delegable_refusal(
+        level=level, state=state, kind=kind, sensitive=sensitive, college=college, has_chat=has_chat
+    )
     if refusal is not None:
         return refusal
-    if college is None or college not in colleges:
-        return "unknown_college"
-    return None if has_chat else "college_no_chat"
+    return None if chosen == college else "delegate_other_college"
 
 
 def level_filter(word: str) -> str | None:
