@@ -61,6 +61,23 @@ async def officer(*, session: AsyncSession, services: Services, actor: Actor, ca
         raise TransitionError(reason)
 
 
+async def may_hold(*, session: AsyncSession, services: Services, user_id: int, case: Case) -> bool:
+    """Whether the user could act on the case as an officer at its level (认领 / 指派): a
+    college officer only on their college's cases that its union holds."""
+    held = await held_roles(session=session, services=services, user_id=user_id)
+    if not held & origin.OFFICER_ROLES:
+        return False
+    return (
+        levels.officer_scope_refusal(
+            scopes=await officer_scopes(session=session, user_id=user_id),
+            level=case.level,
+            college=case.college_code,
+            is_admin="admin" in held,
+        )
+        is None
+    )
+
+
 async def officer_scopes(*, session: AsyncSession, user_id: int) -> set[str]:
     """Where the user's officer grants hold: "" the university, else a college's code."""
     grants = await roles_crud.grants_of(session=session, user_id=user_id, role="officer")

@@ -257,6 +257,11 @@ async def test_college_officers_act_only_on_their_college_cases(world: Levels) -
     assert "此案件由校级处理：学院干事无法操作" in (alert(h, query)[0] or "")
     assert (await case_of(h, nursing)).state == "submitted"
 
+    # 指派 offers those who may act on it there: not the nursing officer.
+    await press_in(h, CLINICAL_CHAT, number, "指派…", zhao)
+    offered = labels(card_in(h, CLINICAL_CHAT, number))
+    assert "赵干事" in offered and "钱干事" not in offered
+    await press_in(h, CLINICAL_CHAT, number, "取消", zhao)
     await press_in(h, CLINICAL_CHAT, number, ACCEPT, zhao)
     assert (await case_of(h, number)).state == "accepted"
 
