@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.assignment import officer_name
 from bot.casework import guard
-from bot.casework.chats import binding_for, college_binding, is_sensitive
+from bot.casework.chats import college_binding, is_sensitive
 from bot.casework.transitions import log
 from bot.core.context import Services
 from bot.delivery import notify
@@ -171,11 +171,18 @@ async def _move(
     text: str,
 ) -> None:
     assert case.id is not None
+    new_binding = (
+        await college_binding(session=session, college=case.college_code or "")
+        if level == levels.COLLEGE
+        else await users_crud.get_binding(session=session, purpose=OFFICERS)
+    )
+    if new_binding is None:
+        # Checked before anything changes: the caller's turn commits what it did not raise on.
+        raise TransitionError(
+            "college_no_chat" if level == levels.COLLEGE else "no_university_chat"
+        )
     old_chat = case.chat_id or await guard.home_chat(session=session, services=services, case=case)
     case.level = level
-    new_binding = await binding_for(session=session, services=services, case=case)
-    if new_binding is None:
-        raise TransitionError("college_no_chat")
     if old_chat is not None:
         # What the officers there were asked for can no longer be used.
         await pending_crud.end_for_case(session=session, case_id=case.id, chat_id=old_chat)

@@ -196,6 +196,10 @@ TRANSITION_ERROR = {
     "delegate_other_college": N_(
         "A case can be delegated only to its own college's union. Nothing was changed."
     ),
+    "no_university_chat": N_(
+        "No university officers' chat is bound yet (/bind): the case cannot be escalated. "
+        "Nothing was changed."
+    ),
     "university_chat": N_(
         "This chat is the university's officers' (or sensitive cases') chat: a college union "
         "needs a chat of its own. Nothing was changed."
