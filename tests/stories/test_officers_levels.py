@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
+from bot.casework.deadlines import calendar_of
 from bot.devkit.emulator import BotAPIEmulator, SimGroup, SimUser
 from bot.devkit.emulator.models import SimMessage
 from storage.models import StoredFile
@@ -330,3 +332,27 @@ async def test_the_digest_shows_levels_colleges_and_escalations(world: Levels) -
         report = [f for f in files if f.filename.endswith(".html")][-1].data.decode()
     assert "校院两级：校级与学院学生会" in report and "上报至校级：1" in report
     assert "首次响应（中位数）" in report and "临床医学院" in report
+
+
+async def test_reminders_go_to_the_chat_holding_the_case(world: Levels) -> None:
+    h, alice = world.h, world.alice
+    assert h.app is not None and h.app.jobs is not None
+    at_college = await seed_case(h, alice)
+    escalated = await seed_case(h, alice, "图书馆自习室的空调坏了两周，一直没有人来修理。")
+    await escalate(world, escalated)
+    nora = await seed_student(h, 1002, "Nora", college="nursing")
+    at_university = await seed_case(h, nora)
+
+    # Two weeks on, a working day, late morning: all three are past their first response.
+    tz = h.app.services.renderer.tz
+    day = (await case_of(h, at_college)).created_at.astimezone(tz).date() + timedelta(days=14)
+    while not calendar_of(h.app.services).is_working_day(day):
+        day += timedelta(days=1)
+    marks = {chat: len(h.emu.bot_messages(chat)) for chat in (CLINICAL_CHAT, OFFICERS_CHAT)}
+    assert await h.app.jobs.reminders(datetime.combine(day, time(11, 0), tz)) == 2
+    await h.settle()
+    (college,) = [m.text or "" for m in h.emu.bot_messages(CLINICAL_CHAT)[marks[CLINICAL_CHAT] :]]
+    (above,) = [m.text or "" for m in h.emu.bot_messages(OFFICERS_CHAT)[marks[OFFICERS_CHAT] :]]
+    assert "督办提醒" in college and at_college in college
+    assert escalated not in college and at_university not in college
+    assert escalated in above and at_university in above and at_college not in above
