@@ -55,11 +55,12 @@ class Levels:
     alice: SimUser  # a clinical student
 
 
-@pytest.fixture
-async def world(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Levels]:
-    clinical = emulator.add_group(chat_id=CLINICAL_CHAT, title="临床医学院学生会")
-    emulator.add_group(chat_id=SENSITIVE_CHAT, title="心理与安全小组")
-    async with officer_harness(emulator, database_url, sensitive_chat_id=SENSITIVE_CHAT) as h:
+async def _world(emulator: BotAPIEmulator, database_url: str, forum: bool) -> AsyncIterator[Levels]:
+    clinical = emulator.add_group(chat_id=CLINICAL_CHAT, title="临床医学院学生会", is_forum=forum)
+    emulator.add_group(chat_id=SENSITIVE_CHAT, title="心理与安全小组", is_forum=forum)
+    async with officer_harness(
+        emulator, database_url, forum=forum, sensitive_chat_id=SENSITIVE_CHAT
+    ) as h:
         assert h.app is not None and h.admin is not None
         async with h.app.session_factory.begin() as session:
             zhao = await seed_user(h, session, 5003, "赵干事", username="officer_zhao")
@@ -71,6 +72,18 @@ async def world(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Le
         await say(h, "/grant officer @officer_zhao college:clinical", who=h.admin, chat=clinical)
         await say(h, "/grant officer @officer_qian college:nursing", who=h.admin, chat=clinical)
         yield Levels(h, clinical, zhao, qian, await seed_student(h, 1001, "Alice"))
+
+
+@pytest.fixture
+async def world(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Levels]:
+    async for levels in _world(emulator, database_url, forum=False):
+        yield levels
+
+
+@pytest.fixture
+async def forums(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Levels]:
+    async for levels in _world(emulator, database_url, forum=True):
+        yield levels
 
 
 def card_in(h: OfficerHarness, chat_id: int, number: str) -> SimMessage:
@@ -356,3 +369,25 @@ async def test_reminders_go_to_the_chat_holding_the_case(world: Levels) -> None:
     assert "督办提醒" in college and at_college in college
     assert escalated not in college and at_university not in college
     assert escalated in above and at_university in above and at_college not in above
+
+
+async def test_in_forums_each_level_has_its_topic_and_both_follow_the_case(forums: Levels) -> None:
+    h, alice = forums.h, forums.alice
+    assert h.officer is not None
+    number = await seed_case(h, alice)
+    college_topic = (await case_of(h, number)).topic_id
+    assert college_topic in forums.clinical.topics
+
+    await escalate(forums, number)
+    case = await case_of(h, number)
+    assert case.topic_id in h.group.topics and case.watch_topic_id == college_topic
+    assert card_in(h, OFFICERS_CHAT, number).thread_id == case.topic_id
+    await press_in(h, OFFICERS_CHAT, number, ANSWER, h.officer)
+    await reply_to_prompt(h, ANSWER_TEXT, chat_id=OFFICERS_CHAT)
+    await send_preview(h, OFFICERS_CHAT)
+    notes = [
+        m
+        for m in h.emu.bot_messages(CLINICAL_CHAT)
+        if ANSWER_TEXT in (m.text or "") and m.thread_id == college_topic
+    ]
+    assert notes  # the answer reached the college's topic of the case
