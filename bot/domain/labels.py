@@ -205,7 +205,7 @@ TRANSITION_ERROR = {
         "needs a chat of its own. Nothing was changed."
     ),
     "college_no_chat": N_(
-        "That college's union has no chat bound (/bind college <code>): the case cannot be "
+        "That college's union has no chat bound (/bind college CODE): the case cannot be "
         "delegated to it. Nothing was changed."
     ),
     "role_takes_no_scope": N_("This role takes no department or college. Nothing was changed."),

@@ -47,7 +47,7 @@ async def bind(message: Message, command: CommandObject, turn: Turn, _: Translat
     purpose = PURPOSES.get((command.args or "").strip().lower())
     if purpose is None:
         await message.reply(
-            _("Usage: /bind, /bind sensitive, /bind committee or /bind college <code>")
+            _("Usage: /bind, /bind sensitive, /bind committee or /bind college CODE")
         )
         return
     is_forum = bool(message.chat.is_forum)
