@@ -315,6 +315,9 @@ async def test_binding_an_unknown_college_and_the_queues_of_each_level(world: Le
     await say(h, "/queue", who=world.zhao, chat=world.clinical)
     listed = received(h, world.clinical)[-1]
     assert college_case in listed and university_case not in listed
+    await say(h, "/find 食堂", who=world.zhao, chat=world.clinical)
+    found = received(h, world.clinical)[-1]
+    assert college_case in found and university_case not in found
     await say(h, "/queue level:college")
     listed = received(h, h.group)[-1]
     assert college_case in listed and university_case not in listed and "院级" in listed
