@@ -126,6 +126,13 @@ class Case(SQLModel, table=True):
     # name as the representative typed it, only when they are named.
     on_behalf: bool = False
     classmate_name: str | None = None
+    # 校院两级 (`bot.domain.levels`): held by its college's union ("college") or by the
+    # university; `chat_id` above is the holding chat. The chat that held it before (上报 /
+    # 下派) keeps a read-only card there and keeps seeing the timeline: the watching chat.
+    level: str = Field(default="university", sa_column_kwargs={"server_default": "university"})
+    watch_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    watch_topic_id: int | None = None
+    watch_card_message_id: int | None = None
 
 
 class Attachment(SQLModel, table=True):
@@ -329,6 +336,8 @@ Index(
     col(CaseEvent.case_id),
 )
 Index("ix_cases_answered_closed", col(Case.answered_at), col(Case.closed_at))
+# A college union's /queue and the digest's figures per level and college.
+Index("ix_cases_level_college", col(Case.level), col(Case.college_code))
 
 
 # -- congress proposals (提案) ------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import levels as level_moves
 from bot.casework import authors, guard, keyboards
 from bot.casework import deadlines as sla
 from bot.casework.transitions import log, move, target_of
@@ -114,6 +115,8 @@ async def submit_case(
         first_response_due_at=dues.first_response,
         answer_due_at=dues.answer,
     )
+    # 校院两级: a college whose union has a chat handles its students' cases first.
+    case.level = await level_moves.initial_level(session=session, services=services, case=case)
     if submitter is not None:
         authors.set_author(case, submitter.id, services.sealer)
     case = await cases_crud.add_case(session=session, case=case)

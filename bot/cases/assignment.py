@@ -64,7 +64,12 @@ async def choices(
     assert case.id is not None
     _ = services.renderer.translator(services.group_locale)
     kb = Keyboard()
-    for user in (await chat_officers(session=session, services=services))[:CHOICES_LIMIT]:
+    officers = [
+        user
+        for user in await chat_officers(session=session, services=services)
+        if await guard.may_hold(session=session, services=services, user_id=user.id, case=case)
+    ]
+    for user in officers[:CHOICES_LIMIT]:
         mark = "✅ " if user.id == case.assignee_id else ""
         kb.button(
             text=mark + officer_name(user), callback_data=OwnerCB(case_id=case.id, user_id=user.id)
@@ -94,8 +99,9 @@ async def assign(
     assignee = None
     if assignee_id is not None:
         assignee = await users_crud.get_user(session=session, user_id=assignee_id)
-        held = await guard.held_roles(session=session, services=services, user_id=assignee_id)
-        if assignee is None or not held & OFFICER_ROLES:
+        if assignee is None or not await guard.may_hold(
+            session=session, services=services, user_id=assignee_id, case=case
+        ):
             raise TransitionError("not_officer")
     previous = case.assignee_id
     case.assignee_id = assignee_id

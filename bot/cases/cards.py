@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.assignment import officer_name
 from bot.casework import keyboards
-from bot.casework.chats import binding_for
+from bot.casework.chats import binding_for, unions_bound
 from bot.core.context import Services
 from bot.delivery.errors import ThreadUnavailable
 from bot.delivery.kinds import Publisher
+from bot.delivery.notify import watch_card_row
 from bot.departments import views as department_views
 from bot.domain import labels
 from bot.domain.intake import OFFLINE_SOURCES, SOURCE_LABEL
@@ -50,17 +51,18 @@ class CardPublisher(Publisher):
         timeout = math.ceil(self.services.settings.delivery_request_timeout)
         return await self.bot(method, request_timeout=timeout)
 
-    async def _load(self, case_id: int) -> tuple[Case, ChatBinding | None, str]:
+    async def _load(self, case_id: int) -> tuple[Case, ChatBinding | None, str, bool]:
         async with self.session_factory(execution_options={READ_ONLY: True}) as session:
             case = await cases_crud.get_case(session=session, case_id=case_id)
             if case is None:
                 raise ThreadUnavailable("case vanished", 3600)
             binding = await binding_for(session=session, services=self.services, case=case)
             actor = await last_officer(session=session, case=case)
-        return case, binding, actor
+            unions = await unions_bound(session=session)
+        return case, binding, actor, unions
 
     async def publish(self, case_id: int) -> Message | bool:
-        case, binding, actor = await self._load(case_id)
+        case, binding, actor, unions = await self._load(case_id)
         if case.state in UNSUBMITTED:
             return True  # a proposal still being written or co-signed is not the officers' yet
         if binding is None:
@@ -73,7 +75,7 @@ class CardPublisher(Publisher):
             case.topic_id, case.card_title = topic.message_thread_id, title
             await self._save(case, chat_id=chat_id, topic_id=case.topic_id, card_title=title)
         text = await self.render_card(case, actor)
-        markup = keyboards.card(self.services.renderer, locale, case)
+        markup = keyboards.card(self.services.renderer, locale, case, unions=unions)
         if case.card_message_id is None:
             message = await self._call(
                 SendMessage.model_validate(
@@ -112,6 +114,60 @@ class CardPublisher(Publisher):
             if "not modified" in exc.message:
                 return True
             raise
+
+    async def publish_watch(self, case_id: int) -> Message | bool:
+        """The card in the chat that held the case before: the case as it is now, without
+        buttons, saying which level holds it."""
+        async with self.session_factory(execution_options={READ_ONLY: True}) as session:
+            case = await cases_crud.get_case(session=session, case_id=case_id)
+            if case is None or case.watch_chat_id is None or case.watch_card_message_id is None:
+                return True
+            actor = await last_officer(session=session, case=case)
+            text = await card_text(
+                session=session, services=self.services, case=case, actor=actor, watching=True
+            )
+        try:
+            return await self._call(
+                EditMessageText.model_validate(
+                    {
+                        "chat_id": case.watch_chat_id,
+                        "message_id": case.watch_card_message_id,
+                        "text": text,
+                        "parse_mode": "HTML",
+                        "reply_markup": {"inline_keyboard": []},
+                    }
+                )
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message:
+                return True
+            raise
+
+    async def follow_watch(self, case_id: int) -> None:
+        """After the live card, the watching chat's card is drawn again (its own row: the
+        limits are per chat)."""
+        async with self.session_factory.begin() as session:
+            case = await cases_crud.get_case(session=session, case_id=case_id)
+            if case is not None and case.watch_card_message_id is not None:
+                await outbox_crud.enqueue(session=session, messages=[watch_card_row(case_id)])
+
+    async def watch_target(self, case_id: int) -> dict[str, Any]:
+        """Where a note goes in the watching chat: its topic, or a reply to its card there."""
+        async with self.session_factory(execution_options={READ_ONLY: True}) as session:
+            case = await cases_crud.get_case(session=session, case_id=case_id)
+        if case is None or case.watch_chat_id is None:
+            raise ThreadUnavailable("the case has no watching chat", 3600)
+        if case.watch_topic_id is not None:
+            return {"chat_id": case.watch_chat_id, "message_thread_id": case.watch_topic_id}
+        if case.watch_card_message_id is not None:
+            return {
+                "chat_id": case.watch_chat_id,
+                "reply_parameters": {
+                    "message_id": case.watch_card_message_id,
+                    "allow_sending_without_reply": True,
+                },
+            }
+        return {"chat_id": case.watch_chat_id}
 
     async def _rename(self, chat_id: int, case: Case, title: str) -> None:
         try:
@@ -200,9 +256,12 @@ async def last_officer(*, session: AsyncSession, case: Case) -> str:
     return officer_name(user) if user is not None else ""
 
 
-async def card_text(*, session: AsyncSession, services: Services, case: Case, actor: str) -> str:
+async def card_text(
+    *, session: AsyncSession, services: Services, case: Case, actor: str, watching: bool = False
+) -> str:
     """The officers' card of a case, as posted in their chat and shown by `/case`; `actor`:
-    who acted last (`last_officer`)."""
+    who acted last (`last_officer`); `watching`: the read-only card of the chat that held
+    the case before (校院两级)."""
     org, renderer = services.org, services.renderer
     assert case.id is not None
     attachments = await cases_crud.attachments_of(session=session, case_id=case.id)
@@ -255,4 +314,5 @@ async def card_text(*, session: AsyncSession, services: Services, case: Case, ac
         # A mute decided on this case, while it lasts (never one decided on another case of the
         # same author: that would tell who wrote an anonymous one).
         mute=mute if mute and mute.action == "mute" and (mute.until or now) > now else None,
+        watching=watching,
     )

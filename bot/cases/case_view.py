@@ -14,7 +14,7 @@ from bot.cases.recorded import RECORDED
 from bot.casework import guard
 from bot.core.context import Services
 from bot.core.render import MESSAGE_LIMIT
-from bot.domain import labels
+from bot.domain import labels, levels
 from bot.domain.text import N_
 from bot.domain.workflow import OPEN_STATES, UNSUBMITTED, Action, Role, State
 from storage.crud import cases as cases_crud
@@ -35,6 +35,8 @@ OFFICER_EVENT: dict[str, str] = {
     ASSIGNED: N_("Assigned to"),
     UNASSIGNED: N_("No longer assigned to"),
     RECORDED: N_("The department's answer, recorded on its behalf by a rights officer"),
+    levels.ESCALATE: N_("Escalated to the university's rights department"),
+    levels.DELEGATE: N_("Delegated to a college union"),
 }
 # Who acted, for everyone but officers (named to each other, as on the card): a role only,
 # so that no student, anonymous or not, is named in the chat.
@@ -63,7 +65,9 @@ async def visible_case(
     case = await cases_crud.get_case_by_number(session=session, number=number)
     if case is None or case.state in UNSUBMITTED:
         raise NotHere("not_found")
-    if await guard.home_chat(session=session, services=services, case=case) != chat_id:
+    home = await guard.home_chat(session=session, services=services, case=case)
+    # The chat that held it before (校院两级) still follows it.
+    if chat_id not in (home, case.watch_chat_id):
         raise NotHere("elsewhere")
     return case
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework.chats import college_of_chat
 from bot.core.callbacks import FindCB
 from bot.core.context import Services
 from bot.core.i18n import LOCALES
@@ -54,9 +55,13 @@ async def find_view(
     if request.empty:
         raise CannotSearch("empty")
     states, categories, colleges = _filters(services, request)
-    scope, exclude = narrow(
-        await chat_scope(session=session, services=services, chat_id=chat_id), categories
-    )
+    chat = await chat_scope(session=session, services=services, chat_id=chat_id)
+    union = await college_of_chat(session=session, chat_id=chat_id)
+    if union is not None:
+        # A college union's chat finds its own college's cases, never a sensitive one.
+        chat = ([c.code for c in services.org.categories if c.sensitive], True)
+        colleges = [union] if colleges is None or union in colleges else []
+    scope, exclude = narrow(chat, categories)
 
     async def load(page: int) -> tuple[list[Any], int]:
         return await search_crud.search_cases(

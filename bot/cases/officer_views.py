@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import recategorise
-from bot.casework import guard, keyboards
+from bot.cases import levels, recategorise
+from bot.casework import chats, guard, keyboards
 from bot.core.context import Services
 from bot.delivery import batching
 from bot.domain.chats import OFFICERS, SENSITIVE
@@ -19,12 +19,13 @@ from storage.models import Case
 
 
 async def is_officers_chat(*, session: AsyncSession, chat_id: int) -> bool:
-    """True for the chat bound as the officers' or the sensitive cases' one."""
+    """True for the chat bound as the officers' or the sensitive cases' one, or a college
+    union's."""
     for purpose in (OFFICERS, SENSITIVE):
         binding = await users_crud.get_binding(session=session, purpose=purpose)
         if binding is not None and binding.chat_id == chat_id:
             return True
-    return False
+    return await chats.college_of_chat(session=session, chat_id=chat_id) is not None
 
 
 async def case_in_thread(
@@ -51,7 +52,22 @@ async def card_buttons(
     )
     if departments:
         return keyboards.departments(services.renderer, services.group_locale, case)
-    return keyboards.card(services.renderer, services.group_locale, case)
+    return keyboards.card(
+        services.renderer,
+        services.group_locale,
+        case,
+        unions=await chats.unions_bound(session=session),
+    )
+
+
+async def level_buttons(
+    *, session: AsyncSession, services: Services, actor: Actor, case_id: int
+) -> dict[str, Any]:
+    """下派: the colleges a case may be delegated to; raises as `card_buttons` does."""
+    case = await levels.delegate_choices(
+        session=session, services=services, actor=actor, case_id=case_id
+    )
+    return keyboards.colleges(services.renderer, services.group_locale, case)
 
 
 async def category_buttons(

@@ -14,6 +14,7 @@ from bot.cases.cards import CardPublisher
 from bot.casework.chats import binding_for
 from bot.delivery.errors import Outcome
 from bot.delivery.kinds import Context, Kind, Target, build_method, named_chats, with_files
+from bot.delivery.notify import WATCH_CARD, WATCH_THREAD
 from storage.crud import cases as cases_crud
 from storage.models import OutboxMessage
 
@@ -51,7 +52,10 @@ class CardKind(_CaseKind):
 
     async def send(self, row: OutboxMessage, ctx: Context) -> Any:
         assert row.case_id is not None
-        return await self.cards.publish(row.case_id)
+        result = await self.cards.publish(row.case_id)
+        # The chat that held the case before sees its card follow (read-only there).
+        await self.cards.follow_watch(row.case_id)
+        return result
 
 
 class ThreadKind(_CaseKind):
@@ -60,6 +64,49 @@ class ThreadKind(_CaseKind):
     async def send(self, row: OutboxMessage, ctx: Context) -> Any:
         assert row.case_id is not None
         payload = dict(row.payload) | await self.cards.thread_target(row.case_id)
+        payload = await with_files(ctx, payload)
+        return await ctx.bot(
+            build_method(row.method, payload), request_timeout=math.ceil(ctx.request_timeout)
+        )
+
+
+class _WatchKind:
+    """Rows for the chat that held the case before (校院两级): its read-only card there and
+    the timeline it keeps seeing. A case that no longer has one drops them."""
+
+    def __init__(self, cards: CardPublisher) -> None:
+        self.cards = cards
+
+    async def targets(
+        self, session: AsyncSession, rows: Sequence[OutboxMessage], ctx: Context
+    ) -> dict[int, Target | Outcome]:
+        found: dict[int, Target | Outcome] = {}
+        for row in rows:
+            assert row.id is not None and row.case_id is not None
+            case = await cases_crud.get_case(session=session, case_id=row.case_id)
+            watching = case.watch_chat_id if case is not None else None
+            found[row.id] = (
+                Target(watching)
+                if watching is not None
+                else Outcome("failed", error="the case has no watching chat")
+            )
+        return found
+
+
+class WatchCardKind(_WatchKind):
+    links_messages = False
+
+    async def send(self, row: OutboxMessage, ctx: Context) -> Any:
+        assert row.case_id is not None
+        return await self.cards.publish_watch(row.case_id)
+
+
+class WatchThreadKind(_WatchKind):
+    links_messages = True
+
+    async def send(self, row: OutboxMessage, ctx: Context) -> Any:
+        assert row.case_id is not None
+        payload = dict(row.payload) | await self.cards.watch_target(row.case_id)
         payload = await with_files(ctx, payload)
         return await ctx.bot(
             build_method(row.method, payload), request_timeout=math.ceil(ctx.request_timeout)
@@ -85,4 +132,6 @@ def case_kinds(cards: CardPublisher) -> dict[str, Kind]:
         "card": CardKind(cards),
         "thread": ThreadKind(cards),
         recategorise.RETIRE: RetireKind(),
+        WATCH_CARD: WatchCardKind(cards),
+        WATCH_THREAD: WatchThreadKind(cards),
     }

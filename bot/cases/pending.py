@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import levels as level_moves
 from bot.cases.actions import apply_action
 from bot.casework import guard
 from bot.casework.facts import facts
@@ -28,6 +29,7 @@ from bot.core.markup import one_row
 from bot.core.render import fit_html
 from bot.delivery import notify
 from bot.departments import answers as department_answers
+from bot.domain import levels
 from bot.domain.text import N_
 from bot.domain.workflow import Action, Actor, TransitionError, required_text, resolve
 from bot.proposals import decisions as proposal_decisions
@@ -39,9 +41,12 @@ from storage.crud import users as users_crud
 from storage.models import Case, OutboxMessage, PendingInput
 
 CONVERT, BACK, REPLY = "convert", "back", "reply"
+ESCALATE = levels.ESCALATE
 CASE_ACTIONS = frozenset({Action.ANSWER, Action.REJECT, Action.REQUEST_INFO, Action.MERGE})
 PART_ACTIONS = frozenset({BACK, REPLY})
-ACTIONS = CASE_ACTIONS | PART_ACTIONS | {CONVERT}
+ACTIONS = CASE_ACTIONS | PART_ACTIONS | {CONVERT, ESCALATE}
+# Used at once, with no preview: they stay among the officers' chats.
+IMMEDIATE = frozenset({Action.MERGE, ESCALATE})
 SEND, REVISE, CANCEL = N_("Send"), N_("Revise"), N_("Cancel")
 
 
@@ -84,6 +89,10 @@ async def _case_for(
     # Asked only for what the case allows now, so no text is written in vain.
     if action in CASE_ACTIONS or action == CONVERT:
         resolve(facts(case), Action(action), actor.role)
+    if action == ESCALATE:
+        refusal = levels.escalate_refusal(level=case.level, state=case.state)
+        if refusal is not None:
+            raise TransitionError(refusal)
     return case
 
 
@@ -214,7 +223,7 @@ async def receive(
         session.add(pending)
         return refused
     text = required_text(text)
-    if pending.action == Action.MERGE:
+    if pending.action in IMMEDIATE:
         # The case number is checked by the move itself; a wrong one leaves the prompt open.
         await _apply(session=session, services=services, actor=actor, pending=pending, text=text)
         pending.status = crud.DONE
@@ -329,6 +338,10 @@ async def _apply(
             actor=actor,
             text=None if merge else text,
             target_number=text if merge else None,
+        )
+    elif pending.action == ESCALATE:
+        await level_moves.escalate(
+            session=session, services=services, actor=actor, case_id=pending.case_id, reason=text
         )
     elif pending.action == CONVERT:
         await proposal_decisions.convert(

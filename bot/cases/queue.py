@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import finder
 from bot.cases.assignment import officer_name
+from bot.casework.chats import college_of_chat
 from bot.core.callbacks import QueueCB
 from bot.core.context import Services
 from bot.core.markup import Keyboard, as_dict
 from bot.core.paging import clamped_page
+from bot.domain import levels
 from bot.domain.search import parse
 from bot.domain.text import N_
 from bot.domain.workflow import OPEN_STATES
@@ -52,12 +54,18 @@ class CannotQueue(Exception):
         self.value = value
 
 
+LEVEL_CODE = {levels.COLLEGE: "c", levels.UNIVERSITY: "u"}
+LEVEL_OF_CODE = {code: level for level, code in LEVEL_CODE.items()}
+LEVEL_KEYS = ("level", "级别", "层级")
+
+
 @dataclass(frozen=True)
 class QueueRequest:
     view: str = ALL
     category: str = ""
     college: str = ""
     page: int = 0
+    level: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,8 +80,18 @@ def due_of(case: Case) -> datetime | None:
 
 def read_request(services: Services, text: str) -> QueueRequest:
     """What `/queue …` asks for; raises `CannotQueue` for a word or filter it cannot use.
-    A filter names one category or college, by code or name."""
-    request = parse(text)
+    A filter names one category or college, by code or name; `level:college|university` the
+    level (a filter of `/queue` only)."""
+    level, rest = "", []
+    for token in text.replace("：", ":").split():
+        key, colon, value = token.partition(":")
+        if colon and key.casefold() in LEVEL_KEYS:
+            level = levels.level_filter(value) or ""
+            if not level:
+                raise CannotQueue(token)
+            continue
+        rest.append(token)
+    request = parse(" ".join(rest))
     view = ALL
     for word in request.terms:
         if word.casefold() not in VIEW_WORDS:
@@ -87,19 +105,24 @@ def read_request(services: Services, text: str) -> QueueRequest:
         if len(found) != 1:
             raise CannotQueue(value)
         codes[key] = found[0]
-    return QueueRequest(view, codes.get("category", ""), codes.get("college", ""))
+    return QueueRequest(view, codes.get("category", ""), codes.get("college", ""), level=level)
 
 
 def from_button(services: Services, data: QueueCB) -> QueueRequest:
     """A page button's request; `CannotQueue` when it names what no longer exists."""
-    if data.view not in VIEW_LABEL:
+    view, level = data.view[:1], data.view[1:]
+    if view not in VIEW_LABEL:
         raise CannotQueue(data.view)
     org = services.org
     if data.category and org.category(data.category) is None:
         raise CannotQueue(data.category)
     if data.college and org.college(data.college) is None:
         raise CannotQueue(data.college)
-    return QueueRequest(data.view, data.category, data.college, max(0, data.page))
+    if level and level not in LEVEL_OF_CODE:
+        raise CannotQueue(data.view)
+    return QueueRequest(
+        view, data.category, data.college, max(0, data.page), LEVEL_OF_CODE.get(level, "")
+    )
 
 
 async def queue_view(
@@ -114,12 +137,22 @@ async def queue_view(
     is `viewer_id`'s (whoever asks, or presses)."""
     now = services.now()
     scope = await finder.chat_scope(session=session, services=services, chat_id=chat_id)
+    colleges = [request.college] if request.college else None
+    level = request.level or None
+    union = await college_of_chat(session=session, chat_id=chat_id)
+    if union is not None:
+        # A college union's chat lists its college's cases, those it holds unless asked for
+        # the escalated ones; never a sensitive category's.
+        scope = ([c.code for c in services.org.categories if c.sensitive], True)
+        colleges = [union] if request.college in ("", union) else []
+        level = level or levels.COLLEGE
     categories, exclude = finder.narrow(scope, [request.category] if request.category else None)
     chat = QueueFilter(
         states=sorted(OPEN_STATES),
         categories=categories,
         exclude=exclude,
-        colleges=[request.college] if request.college else None,
+        colleges=colleges,
+        level=level,
     )
     view = request.view
     wanted = replace(
@@ -160,6 +193,7 @@ async def queue_view(
         view=VIEW_LABEL[view] if view != ALL else None,
         category=services.org.category(request.category) if request.category else None,
         college=services.org.college(request.college) if request.college else None,
+        level=request.level or None,
         page=page + 1,
         pages=pages,
         first=page * PAGE_SIZE + 1,
@@ -185,7 +219,11 @@ def _buttons(services: Services, shown: QueueRequest, pages: int) -> dict[str, A
         mark = "• " if view == shown.view else ""
         kb.button(
             text=mark + _(label),
-            callback_data=QueueCB(view=view, category=shown.category, college=shown.college),
+            callback_data=QueueCB(
+                view=view + LEVEL_CODE.get(shown.level, ""),
+                category=shown.category,
+                college=shown.college,
+            ),
         )
     widths = [len(VIEW_LABEL)]
     if pages > 1:
@@ -193,7 +231,10 @@ def _buttons(services: Services, shown: QueueRequest, pages: int) -> dict[str, A
 
         def to(target: int) -> QueueCB:
             return QueueCB(
-                view=shown.view, category=shown.category, college=shown.college, page=target
+                view=shown.view + LEVEL_CODE.get(shown.level, ""),
+                category=shown.category,
+                college=shown.college,
+                page=target,
             )
 
         if page > 0:

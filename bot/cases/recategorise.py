@@ -32,6 +32,7 @@ from bot.casework import guard
 from bot.casework.transitions import log
 from bot.core.context import Services
 from bot.delivery import notify
+from bot.domain import levels
 from bot.domain.text import N_
 from bot.domain.workflow import OPEN_STATES, Actor, Kind, TransitionError
 from storage.crud import cases as cases_crud
@@ -81,6 +82,12 @@ async def recategorise(
     before = case.category_code
     case.category_code = chosen.code
     case.updated_at = services.now()
+    rows: list[OutboxMessage] = []
+    if chosen.sensitive:
+        # A sensitive case is the university's alone: no college union holds or watches it.
+        case.level = levels.UNIVERSITY
+        if case.watch_chat_id is not None:
+            rows.append(await _retire_watch(session=session, services=services, case=case))
     session.add(case)
     await log(
         session=session,
@@ -91,7 +98,6 @@ async def recategorise(
         text=f"{before} → {chosen.code}",
     )
     await sla.refresh(session=session, services=services, case=case)
-    rows: list[OutboxMessage] = []
     new_home = await guard.home_chat(session=session, services=services, case=case)
     if old_chat is not None and new_home != old_chat:
         rows.append(await _retire(session=session, services=services, case=case, chat=old_chat))
@@ -118,6 +124,27 @@ async def _retire(
     topic = case.topic_id if case.chat_id == chat else None
     case.chat_id = case.card_message_id = case.topic_id = case.card_title = None
     session.add(case)
+    return OutboxMessage(
+        kind=RETIRE,
+        method=RETIRE,
+        chat_id=chat,
+        payload={
+            "topic_id": topic,
+            "message_ids": sorted(set(linked) | set(sent)),
+            "stub": services.renderer.gettext(services.group_locale, MOVED),
+        },
+        priority=notify.CARD_PRIORITY,
+    )
+
+
+async def _retire_watch(*, session: AsyncSession, services: Services, case: Case) -> OutboxMessage:
+    """Forget the case's read-only card and thread in the chat that held it before."""
+    assert case.id is not None and case.watch_chat_id is not None
+    chat = case.watch_chat_id
+    linked = await cases_crud.unlink_messages(session=session, case_id=case.id, chat_id=chat)
+    sent = await outbox_crud.withdraw_from_chat(session=session, case_id=case.id, chat_id=chat)
+    topic = case.watch_topic_id
+    case.watch_chat_id = case.watch_topic_id = case.watch_card_message_id = None
     return OutboxMessage(
         kind=RETIRE,
         method=RETIRE,

@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.casework.chats import college_binding
 from bot.casework.deadlines import calendar_of
 from bot.core.context import Services
 from bot.delivery import notify
+from bot.domain import levels
 from bot.domain.chats import OFFICERS, SENSITIVE
 from bot.domain.text import N_
 from storage.crud import deadlines as deadlines_crud
@@ -125,7 +127,8 @@ def _late(renderer: Any, locale: str, delta: timedelta) -> str:
 async def officer_rows(
     *, session: AsyncSession, services: Services, now: datetime, until: datetime
 ) -> list[OutboxMessage]:
-    """One batched message per officers' chat: sensitive categories go to their own chat."""
+    """One batched message per officers' chat: sensitive categories go to their own chat, a
+    case a college union holds to that union's chat (校院两级)."""
     cases, total = await deadlines_crud.due_for_officers(session=session, before=until, limit=500)
     if not cases:
         return []
@@ -140,6 +143,9 @@ async def officer_rows(
         target = (
             sensitive if sensitive is not None and category and category.sensitive else officers
         )
+        if target is officers and case.level == levels.COLLEGE and case.college_code:
+            union = await college_binding(session=session, college=case.college_code)
+            target = union if union is not None else officers
         chats.setdefault(target.chat_id, []).append(case)
     locale = services.group_locale
     rows: list[OutboxMessage] = []

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.chats import binding_for
 from bot.core.context import Services
-from bot.domain import origin
+from bot.domain import levels, origin
 from bot.domain.workflow import TransitionError
 from storage.crud import cases as cases_crud
 from storage.crud import departments as departments_crud
+from storage.crud import roles as roles_crud
 from storage.crud import users as users_crud
 from storage.models import Case
 
@@ -49,8 +50,38 @@ async def officer(*, session: AsyncSession, services: Services, actor: Actor, ca
         chat_id=actor.chat_id,
         home_chat=await home_chat(session=session, services=services, case=case),
     )
+    if reason is None and actor.user_id is not None:
+        reason = levels.officer_scope_refusal(
+            scopes=await officer_scopes(session=session, user_id=actor.user_id),
+            level=case.level,
+            college=case.college_code,
+            is_admin="admin" in held,
+        )
     if reason is not None:
         raise TransitionError(reason)
+
+
+async def may_hold(*, session: AsyncSession, services: Services, user_id: int, case: Case) -> bool:
+    """Whether the user could act on the case as an officer at its level (认领 / 指派): a
+    college officer only on their college's cases that its union holds."""
+    held = await held_roles(session=session, services=services, user_id=user_id)
+    if not held & origin.OFFICER_ROLES:
+        return False
+    return (
+        levels.officer_scope_refusal(
+            scopes=await officer_scopes(session=session, user_id=user_id),
+            level=case.level,
+            college=case.college_code,
+            is_admin="admin" in held,
+        )
+        is None
+    )
+
+
+async def officer_scopes(*, session: AsyncSession, user_id: int) -> set[str]:
+    """Where the user's officer grants hold: "" the university, else a college's code."""
+    grants = await roles_crud.grants_of(session=session, user_id=user_id, role="officer")
+    return {grant.department_code for grant in grants}
 
 
 async def officer_case(

@@ -7,15 +7,17 @@ from typing import Any
 from aiogram.types import InlineKeyboardButton
 
 from bot.casework.facts import facts
-from bot.core.callbacks import CardCB, DeptCB, MyCaseCB, RecatCB
+from bot.core.callbacks import CardCB, DeptCB, LevelCB, MyCaseCB, RecatCB
 from bot.core.markup import Keyboard, as_dict, one_row
 from bot.core.render import Renderer
-from bot.domain import labels
+from bot.domain import labels, levels
 from bot.domain.text import N_
 from bot.domain.workflow import OPEN_STATES, Action, Kind, Role, State, available_actions
 from storage.models import Case
 
 RECATEGORISE = "recat"
+ESCALATE, DELEGATE = "escalate", "delegate"
+LEVEL_BUTTON = {ESCALATE: N_("Escalate to university"), DELEGATE: N_("Delegate to college")}
 OWNERLESS = [("claim", N_("Claim")), ("pick", N_("Assign to…"))]
 RATE_ACTIONS = (Action.RATE_SATISFIED, Action.RATE_PARTLY, Action.RATE_UNSATISFIED)
 
@@ -48,7 +50,10 @@ def rating(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
     return as_dict(kb)
 
 
-def card(renderer: Renderer, locale: str, case: Case) -> dict[str, Any] | None:
+def card(
+    renderer: Renderer, locale: str, case: Case, unions: bool = False
+) -> dict[str, Any] | None:
+    """`unions`: some college union has a chat bound (else there is nobody to 下派 to)."""
     _ = renderer.translator(locale)
     kb = Keyboard()
     names = labels.PROPOSAL_CARD_BUTTON if case.kind == Kind.PROPOSAL else labels.CARD_BUTTON
@@ -62,6 +67,12 @@ def card(renderer: Renderer, locale: str, case: Case) -> dict[str, Any] | None:
         kb.button(
             text=_(labels.RECATEGORISE_BUTTON),
             callback_data=CardCB(action=RECATEGORISE, case_id=case.id or 0),
+        )
+    level_move = _level_move(renderer, case, unions)
+    if level_move is not None:
+        kb.button(
+            text=_(LEVEL_BUTTON[level_move]),
+            callback_data=CardCB(action=level_move, case_id=case.id or 0),
         )
     kb.adjust(3)
     if case.state in OPEN_STATES:
@@ -79,6 +90,38 @@ def card(renderer: Renderer, locale: str, case: Case) -> dict[str, Any] | None:
         )
     if not list(kb.buttons):
         return None
+    return as_dict(kb)
+
+
+def _level_move(renderer: Renderer, case: Case, unions: bool) -> str | None:
+    """上报 on a college union's card, 下派 on the university's (when the case may go)."""
+    if case.state not in OPEN_STATES or not levels.routable(case.kind):
+        return None
+    if case.level == levels.COLLEGE:
+        return ESCALATE
+    category = renderer.org.category(case.category_code)
+    if category is not None and category.sensitive:
+        return None
+    # Whether the chosen college has a chat is for the press to find out.
+    return DELEGATE if unions else None
+
+
+def colleges(renderer: Renderer, locale: str, case: Case) -> dict[str, Any]:
+    """下派: the case's own college (whose union it may go to); 取消 brings the card's
+    buttons back."""
+    kb = Keyboard()
+    for college in renderer.org.colleges:
+        if college.code != case.college_code:
+            continue
+        kb.button(
+            text=renderer.name_of(college, locale),
+            callback_data=LevelCB(case_id=case.id or 0, college=college.code),
+        )
+    kb.button(
+        text=renderer.gettext(locale, "Cancel"),
+        callback_data=CardCB(action="cancel", case_id=case.id or 0),
+    )
+    kb.adjust(2)
     return as_dict(kb)
 
 

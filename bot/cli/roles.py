@@ -28,7 +28,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         change = roles_sub.add_parser(name, help=f"{says} a role (admin, officer, liaison, reader)")
         change.add_argument("role", help="admin, officer, liaison or reader (the committee's)")
         change.add_argument("user", help="@username or numeric id of someone the bot knows")
-        change.add_argument("scope", nargs="?", help="a liaison's department code")
+        change.add_argument(
+            "scope",
+            nargs="?",
+            help="a liaison's department code; a college officer's college:<code>",
+        )
     export = sub.add_parser("export", help="exports for oversight")
     export_sub = export.add_subparsers(dest="export_command", required=True)
     audit = export_sub.add_parser("audit", help="case events and the audit log of a period")

@@ -97,8 +97,9 @@ class FindCB(CallbackData, prefix="fd"):
 
 
 class QueueCB(CallbackData, prefix="qu"):
-    """A /queue page: which cases (`view`: a all, m mine, u unassigned, o overdue), the
-    category and college filters by code, and the page."""
+    """A /queue page: which cases (`view`: a all, m mine, u unassigned, o overdue; followed
+    by c or u for the level filter, so that buttons sent before levels existed still work),
+    the category and college filters by code, and the page."""
 
     view: str = "a"
     category: str = ""
@@ -127,3 +128,10 @@ class CollegeCB(CallbackData, prefix="rp"):
     action: str  # page | follow | unfollow
     case_id: int = 0
     page: int = 0
+
+
+class LevelCB(CallbackData, prefix="lv"):
+    """下派: the college union a case is delegated to."""
+
+    case_id: int
+    college: str

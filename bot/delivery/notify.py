@@ -20,6 +20,8 @@ from storage.models import Case, OutboxMessage, Proposal, User
 
 INTERACTIVE, NORMAL, BULK = 0, 10, 20
 CARD_PRIORITY = 5
+# A case's card and thread in the chat that held it before (`bot.cases.levels`).
+WATCH_CARD, WATCH_THREAD = "watch_card", "watch_thread"
 AUDIENCE_CHUNK = 5000
 
 Keyboard = Callable[[str], dict[str, Any] | None]
@@ -150,6 +152,18 @@ def card_refresh(case: Case, priority: int = CARD_PRIORITY) -> OutboxMessage:
     return card_row(case.id, priority)
 
 
+def watch_card_row(case_id: int | None) -> OutboxMessage:
+    """The read-only card in the chat that held the case before, drawn again."""
+    return OutboxMessage(
+        kind=WATCH_CARD,
+        method="card",
+        case_id=case_id,
+        payload={},
+        priority=CARD_PRIORITY,
+        coalesce_key=f"watch:{case_id}",
+    )
+
+
 def card_row(case_id: int | None, priority: int = CARD_PRIORITY) -> OutboxMessage:
     return OutboxMessage(
         kind="card",
@@ -176,14 +190,17 @@ def to_thread(
     def make(part: str) -> str:
         return services.renderer.render(locale, template, case=case, body=part, **context)
 
+    # The chat that held the case before (校院两级) keeps seeing its timeline.
+    kinds = ["thread"] if case.watch_chat_id is None else ["thread", WATCH_THREAD]
     return [
         OutboxMessage(
-            kind="thread",
+            kind=kind,
             method="sendMessage",
             case_id=case.id,
             payload={"text": text, "parse_mode": "HTML"},
             priority=priority,
         )
+        for kind in kinds
         for text in fit_html(make, body)
     ]
 

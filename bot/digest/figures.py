@@ -13,6 +13,7 @@ from bot.core.config import Organisation
 from bot.digest.periods import Period, previous
 from bot.domain.intake import OFFLINE_SOURCES
 from storage.crud import digest as q
+from storage.crud import digest_levels as levels_q
 from storage.crud import hot_topics
 
 TREND_LENGTH = {"week": 12, "month": 12, "semester": 4}
@@ -50,6 +51,15 @@ class Rating:
     before: int
 
 
+@dataclass(frozen=True)
+class Union:
+    """A college union's handling times (校院两级)."""
+
+    college: str
+    first_response: q.Spread
+    answer: q.Spread
+
+
 @dataclass
 class Digest:
     period: Period
@@ -84,9 +94,26 @@ class Digest:
         """How many of the new cases were received offline and registered by an officer."""
         return sum(n for source, n in self.sources if source in OFFLINE_SOURCES)
 
+    # 校院两级: new cases per level (the level that holds them now), 上报 and 下派 in the
+    # period, and each college union's handling times. All empty for a university-only union.
+    levels: list[Row] = field(default_factory=list)
+    escalations: int = 0
+    delegations: int = 0
+    unions: list[Union] = field(default_factory=list)
+
     @property
     def rated(self) -> int:
         return sum(r.count for r in self.ratings)
+
+    @property
+    def two_levels(self) -> bool:
+        """Whether any college union took part: only then does the digest speak of levels."""
+        return bool(
+            self.unions
+            or self.escalations
+            or self.delegations
+            or any(r.code == "college" for r in self.levels)
+        )
 
 
 def academic_year_start(day: date) -> date:
@@ -158,6 +185,12 @@ async def collect(
         kept = [Row(*row) for row in rows if row[1] or row[2] or row[3]]
         return sorted(kept, key=lambda r: (-r.new, -r.answered, r.code or ""))
 
+    level_rows = await q.breakdown(session=session, column="level", span=span, before=before)
+    moved = await levels_q.moves(session=session, span=span)
+    unions = [
+        Union(code, *await levels_q.union_times(session=session, span=span, college=code))
+        for code in await levels_q.union_colleges(session=session, span=span)
+    ]
     return Digest(
         period=period,
         start=start,
@@ -195,4 +228,8 @@ async def collect(
             (await q.source_counts(session=session, span=span)).items(),
             key=lambda item: (-item[1], item[0]),
         ),
+        levels=order(level_rows),
+        escalations=moved[levels_q.ESCALATE],
+        delegations=moved[levels_q.DELEGATE],
+        unions=unions,
     )

@@ -126,7 +126,7 @@ TRANSITION_ERROR = {
     "merge_target_closed": N_("That case is already finished; choose an open one."),
     "closed": N_("This case is finished; please submit a new one."),
     "unknown_category": N_("Unknown category."),
-    "unknown_college": N_("Unknown college."),
+    "intake_unknown_college": N_("Unknown college."),
     "bad_received_on": N_("The date received must be a day of the past year, not in the future."),
     "bad_text": N_("The text does not meet the length rules."),
     "merge_kind_mismatch": N_("A proposal can only be merged with another proposal."),
@@ -196,9 +196,40 @@ TRANSITION_ERROR = {
     "liaison_needs_department": N_(
         "A liaison needs a department: give one of the departments' codes. Nothing was changed."
     ),
-    "college_officers_later": N_(
-        "College officers come with the college unions; for now an officer serves the "
-        "university (give no scope). Nothing was changed."
+    "unknown_college": N_(
+        "Unknown college: give one of the colleges' codes (see /bind college). Nothing was changed."
+    ),
+    "other_college": N_(
+        "This case belongs to another college's union: you can act only on your college's "
+        "cases. Nothing was changed."
+    ),
+    "university_case": N_(
+        "This case is handled at university level: college officers cannot act on it. "
+        "Nothing was changed."
+    ),
+    "not_at_college": N_("Only a case held by a college union can be escalated."),
+    "escalate_closed": N_("This case is finished: it cannot be escalated. Nothing was changed."),
+    "already_at_college": N_("This case is already with a college union."),
+    "delegate_closed": N_("This case is finished: it cannot be delegated. Nothing was changed."),
+    "delegate_kind": N_("Only grievances and suggestions can be delegated to a college union."),
+    "delegate_sensitive": N_(
+        "Cases in sensitive categories stay with the university; they are never delegated."
+    ),
+    "delegate_no_college": N_("This case names no college: it cannot be delegated."),
+    "delegate_other_college": N_(
+        "A case can be delegated only to its own college's union. Nothing was changed."
+    ),
+    "no_university_chat": N_(
+        "No university officers' chat is bound yet (/bind): the case cannot be escalated. "
+        "Nothing was changed."
+    ),
+    "university_chat": N_(
+        "This chat is the university's officers' (or sensitive cases') chat: a college union "
+        "needs a chat of its own. Nothing was changed."
+    ),
+    "college_no_chat": N_(
+        "That college's union has no chat bound (/bind college CODE): the case cannot be "
+        "delegated to it. Nothing was changed."
     ),
     "role_takes_no_scope": N_("This role takes no department or college. Nothing was changed."),
     "role_already_held": N_("This person already holds that role. Nothing was changed."),
@@ -212,7 +243,7 @@ TRANSITION_ERROR = {
     "not_college_representative": N_(
         "Only student representatives of the current congress session can do this."
     ),
-    "other_college": N_(
+    "representative_other_college": N_(
         "A representative follows the cases of their own college only. Nothing was changed."
     ),
     "own_case": N_("You submitted this case: you hear of every change as its author."),

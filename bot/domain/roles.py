@@ -1,8 +1,8 @@
 """Which roles admins give and take, and what makes a grant or a revocation refused.
 
 A grant's scope is stored in `RoleGrant.department_code`: a liaison's department; for an
-officer "" is the university — college officers will hold `officer` with their college's
-code as the scope once college unions are bound, so their grants need no new column.
+officer "" is the university, a college's code a college officer's (校院两级,
+`bot.domain.levels`).
 Knows nothing of Telegram or storage.
 """
 
@@ -19,23 +19,32 @@ GRANTABLE = (ADMIN, OFFICER, LIAISON, READER)
 UNIVERSITY = ""
 
 
-def scope_refusal(*, role: str, scope: str, departments: Set[str]) -> str | None:
-    """None when the role may be held with that scope; else the reason."""
+def scope_refusal(
+    *, role: str, scope: str, departments: Set[str], colleges: Set[str] = frozenset()
+) -> str | None:
+    """None when the role may be held with that scope; else the reason. An officer's scope
+    is a college's code (already without its `college:`)."""
     if role not in GRANTABLE:
         return "unknown_role"
     if role == LIAISON:
         return None if scope in departments else "liaison_needs_department"
     if scope and role == OFFICER:
-        return "college_officers_later"
+        return None if scope in colleges else "unknown_college"
     return "role_takes_no_scope" if scope else None
 
 
 def grant_refusal(
-    *, is_admin: bool, role: str, scope: str, departments: Set[str], target_known: bool
+    *,
+    is_admin: bool,
+    role: str,
+    scope: str,
+    departments: Set[str],
+    target_known: bool,
+    colleges: Set[str] = frozenset(),
 ) -> str | None:
     if not is_admin:
         return "forbidden"
-    refusal = scope_refusal(role=role, scope=scope, departments=departments)
+    refusal = scope_refusal(role=role, scope=scope, departments=departments, colleges=colleges)
     if refusal is not None:
         return refusal
     return None if target_known else "unknown_user"

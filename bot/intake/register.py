@@ -29,7 +29,7 @@ def problem(services: Services, draft: Draft) -> str | None:
     if services.org.category(draft.category) is None:
         return "unknown_category"
     if services.org.college(draft.college) is None:
-        return "unknown_college"
+        return "intake_unknown_college"
     today = services.now().astimezone(services.renderer.tz).date()
     if draft.received_on is None or day_problem(draft.received_on, today) is not None:
         return "bad_received_on"

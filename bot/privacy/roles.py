@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import Services
 from bot.delivery import notify
+from bot.domain import levels
 from bot.domain import roles as rules
 from bot.domain.chats import OFFICERS
 from bot.domain.workflow import TransitionError
@@ -69,12 +70,15 @@ async def grant(
 ) -> Change:
     """TransitionError says why nothing changed."""
     role, scope = role.strip().lower(), scope.strip()
+    if role == rules.OFFICER:
+        scope = levels.scope_code(scope)
     user = await crud.find_user(session=session, ref=who)
     refusal = rules.grant_refusal(
         is_admin=await _may(session, services, operator),
         role=role,
         scope=scope,
         departments={d.code for d in services.org.departments},
+        colleges={c.code for c in services.org.colleges},
         target_known=user is not None,
     )
     if refusal is not None:
@@ -106,6 +110,8 @@ async def revoke(
         if user is not None
         else []
     )
+    if scope is not None and role == rules.OFFICER:
+        scope = levels.scope_code(scope)
     chosen = [g for g in grants if scope is None or g.department_code == scope.strip()]
     admins = await admin_ids(session=session, services=services)
     from_settings = user is not None and user.id in services.settings.admin_ids
@@ -146,7 +152,8 @@ async def _record(
         granted=action == "grant",
         role=change.role,
         scope=change.scope,
-        department=services.org.department(change.scope),
+        department=services.org.department(change.scope) if change.role != rules.OFFICER else None,
+        college=services.org.college(change.scope) if change.role == rules.OFFICER else None,
     )
     await outbox_crud.enqueue(
         session=session,
@@ -196,4 +203,5 @@ async def roles_view(
         "admin/roles.html",
         holders=await holders(session=session, services=services),
         departments={d.code: d for d in services.org.departments},
+        colleges={c.code: c for c in services.org.colleges},
     )

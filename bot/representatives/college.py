@@ -55,7 +55,7 @@ def college_asked(services: Services, entry: Representative, asked: str) -> Coll
         own.name_zh.casefold(),
         own.name_en.casefold(),
     }:
-        raise TransitionError("other_college")
+        raise TransitionError("representative_other_college")
     return own
 
 
@@ -160,7 +160,7 @@ async def set_following(
     if case is None or not listed(services, case):
         raise TransitionError("not_found")
     if case.college_code != entry.college_code:
-        raise TransitionError("other_college")
+        raise TransitionError("representative_other_college")
     if authors.is_author(case, user.id, services.sealer):
         # A follow row would tie them to it: of an anonymous case, that is its author's name.
         raise TransitionError("own_case")

@@ -55,7 +55,10 @@ async def grant(message: Message, command: CommandObject, turn: Turn, _: Transla
         _,
         change=roles.grant,
         unscoped="",
-        usage=_("Usage: /grant admin|officer|liaison|reader @username|id [department code]"),
+        usage=_(
+            "Usage: /grant admin|officer|liaison|reader @username|id "
+            "[department code | college:code]"
+        ),
         done=_("%(name)s now holds the role: %(role)s."),
     )
 
@@ -68,7 +71,10 @@ async def revoke(message: Message, command: CommandObject, turn: Turn, _: Transl
         _,
         change=roles.revoke,
         unscoped=None,  # every scope the person holds it in
-        usage=_("Usage: /revoke admin|officer|liaison|reader @username|id [department code]"),
+        usage=_(
+            "Usage: /revoke admin|officer|liaison|reader @username|id "
+            "[department code | college:code]"
+        ),
         done=_("%(name)s no longer holds the role: %(role)s."),
     )
 

@@ -8,12 +8,12 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import ChatMemberUpdated, Message
 
-from bot.cases import lost_chats, officer_roster
+from bot.cases import levels, lost_chats, officer_roster
 from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.delivery import recipients
 from bot.domain.chats import OFFICERS, SENSITIVE
-from handlers.common import admins_only, replied_person, shown_name
+from handlers.common import Refused, admins_only, replied_person, shown_name, unless_refused
 
 PURPOSES = {
     "": OFFICERS,
@@ -40,9 +40,15 @@ def build_router() -> Router:
 async def bind(message: Message, command: CommandObject, turn: Turn, _: Translate) -> None:
     if not await admins_only(message, turn):
         return
+    words = (command.args or "").split()
+    if words and words[0].lower() == "college":
+        await _bind_college(message, words[1:], turn, _)
+        return
     purpose = PURPOSES.get((command.args or "").strip().lower())
     if purpose is None:
-        await message.reply(_("Usage: /bind, /bind sensitive or /bind committee"))
+        await message.reply(
+            _("Usage: /bind, /bind sensitive, /bind committee or /bind college CODE")
+        )
         return
     is_forum = bool(message.chat.is_forum)
     await lost_chats.bind(
@@ -56,6 +62,46 @@ async def bind(message: Message, command: CommandObject, turn: Turn, _: Translat
     await message.reply(
         turn.services.renderer.render(
             turn.services.group_locale, "group/bound.html", purpose=purpose, is_forum=is_forum
+        )
+    )
+
+
+async def _bind_college(message: Message, words: list[str], turn: Turn, _: Translate) -> None:
+    """`/bind college <code>`: this chat becomes that college union's."""
+    org = turn.services.org
+    code = words[0].strip().lower() if len(words) == 1 else ""
+    college = org.college(code)
+    if college is None:
+        codes = ", ".join(
+            f"{c.code} ({turn.services.renderer.name_of(c, turn.locale)})" for c in org.colleges
+        )
+        await message.reply(
+            _("Unknown college: %(given)s. Nothing was changed. The colleges' codes: %(codes)s")
+            % {"given": shown_name(" ".join(words) or "—"), "codes": codes}
+        )
+        return
+    is_forum = bool(message.chat.is_forum)
+    bound = await unless_refused(
+        message,
+        _,
+        levels.bind_college(
+            session=turn.session,
+            services=turn.services,
+            college=college.code,
+            chat_id=message.chat.id,
+            is_forum=is_forum,
+            title=message.chat.title,
+        ),
+    )
+    if bound is Refused.REFUSED:
+        return
+    await message.reply(
+        turn.services.renderer.render(
+            turn.services.group_locale,
+            "group/bound.html",
+            purpose="college",
+            college=college,
+            is_forum=is_forum,
         )
     )
 

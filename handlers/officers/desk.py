@@ -6,9 +6,9 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.cases import actions, conversation, officer_views, recategorise
-from bot.casework.keyboards import RECATEGORISE
-from bot.core.callbacks import CardCB, DeptCB, RecatCB
+from bot.cases import actions, conversation, levels, officer_views, recategorise
+from bot.casework.keyboards import DELEGATE, ESCALATE, RECATEGORISE
+from bot.core.callbacks import CardCB, DeptCB, LevelCB, RecatCB
 from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
@@ -21,7 +21,7 @@ from handlers.officers.chat import (
     replace_buttons,
 )
 
-ASKS_TEXT = TEXT_REQUIRED | {Action.MERGE}
+ASKS_TEXT = [*(a.value for a in TEXT_REQUIRED | {Action.MERGE}), ESCALATE]
 # What an officer may post in a case's thread that is not passed on to the student.
 NOT_RELAYED = frozenset(
     {"sticker", "voice", "video", "video_note", "audio", "animation", "location", "contact"}
@@ -51,9 +51,9 @@ def _build_cards_router() -> Router:
     router.callback_query.register(forward, DeptCB.filter())
     router.callback_query.register(categories, CardCB.filter(F.action == RECATEGORISE))
     router.callback_query.register(recategorise_to, RecatCB.filter())
-    router.callback_query.register(
-        ask_case_text, CardCB.filter(F.action.in_([a.value for a in ASKS_TEXT]))
-    )
+    router.callback_query.register(ask_case_text, CardCB.filter(F.action.in_(ASKS_TEXT)))
+    router.callback_query.register(colleges, CardCB.filter(F.action == DELEGATE))
+    router.callback_query.register(delegate_to, LevelCB.filter())
     router.message.register(officer_help, Command("help"))
     router.message.register(relay, F.text | F.photo | F.document, NOT_COMMAND)
     router.message.register(not_relayed, F.content_type.in_(NOT_RELAYED))
@@ -111,6 +111,33 @@ async def recategorise_to(
         actor=actor,
         case_id=callback_data.case_id,
         category=callback_data.category,
+    )
+    await done_unless_refused(query, turn.translate, moved)
+
+
+async def colleges(
+    query: CallbackQuery, callback_data: CardCB, turn: Turn, actor: Actor, _: Translate
+) -> None:
+    """下派 shows the colleges on the card; their 取消 brings its buttons back."""
+    buttons = officer_views.level_buttons(
+        session=turn.session, services=turn.services, actor=actor, case_id=callback_data.case_id
+    )
+    markup = await unless_refused(query, _, buttons)
+    if markup is Refused.REFUSED:
+        return
+    await query.answer(_("Choose the college union"))
+    await replace_buttons(query, markup)
+
+
+async def delegate_to(
+    query: CallbackQuery, callback_data: LevelCB, turn: Turn, actor: Actor
+) -> None:
+    moved = levels.delegate(
+        session=turn.session,
+        services=turn.services,
+        actor=actor,
+        case_id=callback_data.case_id,
+        college=callback_data.college,
     )
     await done_unless_refused(query, turn.translate, moved)
 

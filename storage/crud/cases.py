@@ -93,6 +93,8 @@ class QueueFilter:
     assignee: int | None = None
     unassigned: bool = False
     overdue_at: datetime | None = None
+    # 校院两级: "college" or "university" (None: both).
+    level: str | None = None
 
 
 def _overdue(now: datetime) -> Any:
@@ -106,6 +108,8 @@ def _queued(wanted: QueueFilter) -> list[Any]:
     where = [col(Case.state).in_(wanted.states), _in_categories(wanted.categories, wanted.exclude)]
     if wanted.colleges is not None:
         where.append(col(Case.college_code).in_(wanted.colleges))
+    if wanted.level is not None:
+        where.append(col(Case.level) == wanted.level)
     if wanted.assignee is not None:
         where.append(col(Case.assignee_id) == wanted.assignee)
     if wanted.unassigned:

@@ -111,6 +111,9 @@ async def move_chat(*, session: AsyncSession, old: int, new: int) -> list[str]:
         update(ChatBinding).where(col(ChatBinding.chat_id) == old).values(chat_id=new)
     )
     await session.execute(update(Case).where(col(Case.chat_id) == old).values(chat_id=new))
+    await session.execute(
+        update(Case).where(col(Case.watch_chat_id) == old).values(watch_chat_id=new)
+    )
     rows = await session.scalars(
         select(OutboxMessage).where(
             col(OutboxMessage.chat_id) == old,

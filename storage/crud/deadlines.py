@@ -40,6 +40,14 @@ class DueCase:
     assignee_name: str | None = None
     # A proposal's departments that still owe their part (its `department_code` is the first).
     owing: tuple[str, ...] = ()
+    # 校院两级: who holds it, so its reminder goes to the chat that does.
+    level: str = "university"
+    college_code: str | None = None
+
+
+def _due_case(row: Any) -> DueCase:
+    due = DueCase(*tuple(row)[:-2])
+    return replace(due, level=row[-2], college_code=row[-1])
 
 
 def last_officer_name() -> Any:
@@ -87,6 +95,8 @@ def _due_cases(*, department: Any, due_at: Any) -> Any:
         .where(col(User.id) == col(Case.assignee_id))
         .correlate(Case)
         .scalar_subquery(),
+        col(Case.level),
+        col(Case.college_code),
     )
 
 
@@ -106,7 +116,7 @@ async def due_for_officers(
         .order_by(due, col(Case.id))
         .limit(limit)
     )
-    found = [DueCase(*row) for row in await session.execute(stmt)]
+    found = [_due_case(row) for row in await session.execute(stmt)]
     owing = await _owing(session=session, case_ids=[c.id for c in found])
     return [replace(c, owing=owing[c.id]) if c.id in owing else c for c in found], int(total or 0)
 
@@ -171,7 +181,7 @@ async def due_for_department(
         .limit(limit)
     )
     rows: Any = await session.execute(stmt)
-    return [DueCase(*row) for row in rows], int(total or 0)
+    return [_due_case(row) for row in rows], int(total or 0)
 
 
 async def latest_part_due(*, session: AsyncSession, case_id: int) -> datetime | None:

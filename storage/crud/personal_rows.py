@@ -71,6 +71,9 @@ REGISTRY: dict[str, dict[str, Relation]] = {
         "submitter_id": Exported("cases"),
         "last_actor_id": NotAbout("the same fact as the person's own events, under `actions`"),
         "chat_id": NotAbout("it is the officers' group chat holding the case's card"),
+        "watch_chat_id": NotAbout(
+            "it is the officers' group chat that held the case before (校院两级), watching it"
+        ),
         "assignee_id": NotAbout(
             "it names the officer who answers for the case: their work, not their own matter; "
             "who gave it to whom is in the officers' events, under `actions`"

@@ -141,6 +141,14 @@ async def set_binding(
     )
 
 
+async def unbind(*, session: AsyncSession, purpose: str) -> None:
+    binding = await session.get(ChatBinding, purpose)
+    if binding is not None:
+        await session.delete(binding)
+        await session.flush()
+    app_session(session).unbound.add(purpose)
+
+
 async def bindings_of_chat(*, session: AsyncSession, chat_id: int) -> list[ChatBinding]:
     stmt = select(ChatBinding).where(col(ChatBinding.chat_id) == chat_id)
     return list(await session.scalars(stmt.execution_options(populate_existing=True)))

@@ -165,3 +165,30 @@ async def test_roles_from_the_command_line(
         )
         assert sorted(held) == ["liaison", "officer"]
     await engine.dispose()
+
+
+async def test_a_college_officer_from_the_command_line(
+    emulator: BotAPIEmulator, database_url: str, tmp_path: Path
+) -> None:
+    """校院两级: an officer of one college's union, granted and revoked by the operator."""
+    await story(emulator, database_url)
+    env = {"DATABASE_URL": database_url, "ADMIN_IDS": str(ADMIN_ID)}
+
+    def cli(*args: str) -> tuple[int, str, str]:
+        result = run_cli(tmp_path, "roles", *args, **env)
+        return result.returncode, result.stdout, result.stderr
+
+    who = f"@{STUDENT_USERNAME}"
+    code, _, err = await asyncio.to_thread(cli, "grant", "officer", who, "college:nosuch")
+    assert code == 1 and "Unknown college" in err
+    code, out, _ = await asyncio.to_thread(cli, "grant", "officer", who, "college:nursing")
+    assert (code, out) == (
+        0,
+        f"officer [nursing] granted to {STUDENT_NAME} ({who}) ({STUDENT_ID})\n",
+    )
+    code, out, _ = await asyncio.to_thread(cli, "list")
+    assert f"  {STUDENT_ID}\t{STUDENT_NAME} ({who}) [nursing]" in out.split("liaison:")[0]
+    code, out, _ = await asyncio.to_thread(cli, "revoke", "officer", who, "college:nursing")
+    assert code == 0 and out.startswith("officer [nursing] revoked from")
+    grants = [e for e in await audit_entries(database_url) if e.role == "officer" and e.scope]
+    assert [(e.action, e.scope) for e in grants] == [("grant", "nursing"), ("revoke", "nursing")]

@@ -85,7 +85,7 @@ async def test_unknown_people_roles_and_scopes_are_refused_and_change_nothing(
         "/grant officer 123456789",
         "/grant dean @tom_liaison",
         "/grant liaison @tom_liaison no_such_office",
-        "/grant officer @tom_liaison clinical",
+        "/grant officer @tom_liaison college:nosuch",
         f"/revoke admin {ADMIN_ID}",
         "/grant officer",
     ):
@@ -95,9 +95,9 @@ async def test_unknown_people_roles_and_scopes_are_refused_and_change_nothing(
         "机器人不认识此人：请对方先给机器人发一条消息。未作任何更改。",
         "未知的角色：请使用 admin、officer、liaison 或 reader。未作任何更改。",
         "联络人需要指定部门：请给出部门代码。未作任何更改。",
-        "学院级干事将随学院学生会一同启用；目前干事为校级（请勿指定范围）。未作任何更改。",
+        "未知的学院：请给出学院代码（见 /bind college）。未作任何更改。",
         "该管理员由配置项 ADMIN_IDS 设定，无法在此撤销。未作任何更改。",
-        "用法：/grant admin|officer|liaison|reader @用户名|数字ID [部门代码]",
+        "用法：/grant admin|officer|liaison|reader @用户名|数字ID [部门代码 | college:学院代码]",
     ]
     assert await grants(world) == before and await role_audit(world) == []
 
