@@ -182,27 +182,42 @@ def to_thread(
     template: str,
     body: str = "",
     priority: int = NORMAL,
+    keyboard: dict[str, Any] | None = None,
     **context: Any,
 ) -> list[OutboxMessage]:
-    """A note in the case's thread in the officers' chat (resolved when it is sent)."""
+    """A note in the case's thread in the officers' chat (resolved when it is sent), its
+    buttons (if any) on its last part there."""
     locale = services.group_locale
 
     def make(part: str) -> str:
         return services.renderer.render(locale, template, case=case, body=part, **context)
 
-    # The chat that held the case before (校院两级) keeps seeing its timeline.
-    kinds = ["thread"] if case.watch_chat_id is None else ["thread", WATCH_THREAD]
-    return [
+    texts = fit_html(make, body)
+    rows = [
         OutboxMessage(
-            kind=kind,
+            kind="thread",
             method="sendMessage",
             case_id=case.id,
-            payload={"text": text, "parse_mode": "HTML"},
+            payload={"text": text, "parse_mode": "HTML"}
+            | ({"reply_markup": keyboard} if keyboard is not None and last else {}),
             priority=priority,
         )
-        for kind in kinds
-        for text in fit_html(make, body)
+        for last, text in ((n == len(texts) - 1, text) for n, text in enumerate(texts))
     ]
+    if case.watch_chat_id is not None:
+        # The chat that held the case before (校院两级) keeps seeing its timeline, read only:
+        # what is pressed is pressed where the case is held.
+        rows += [
+            OutboxMessage(
+                kind=WATCH_THREAD,
+                method="sendMessage",
+                case_id=case.id,
+                payload={"text": text, "parse_mode": "HTML"},
+                priority=priority,
+            )
+            for text in texts
+        ]
+    return rows
 
 
 def card_with_files(case: Case, items: list[dict[str, Any]]) -> list[OutboxMessage]:

@@ -182,7 +182,6 @@ def thread(
     **context: Any,
 ) -> list[OutboxMessage]:
     """A note in the case's thread, its buttons (if any) on its last part."""
-    rows = notify.to_thread(services=services, case=case, template=template, body=body, **context)
-    if keyboard is not None:
-        rows[-1].payload = {**rows[-1].payload, "reply_markup": keyboard}
-    return rows
+    return notify.to_thread(
+        services=services, case=case, template=template, body=body, keyboard=keyboard, **context
+    )

@@ -60,7 +60,11 @@ async def play_college(
     await story.settle()
     await liaison.press(story.last(liaison), "📤 提交审核")
     await story.settle()
-    review = next(m for m in reversed(emu.bot_messages(group.id)) if m.buttons())
+    review = next(
+        m
+        for m in reversed(emu.bot_messages(group.id))
+        if "✅ 发布答复" in [text for text, _ in m.buttons()]
+    )
     await officer.press(review, "✅ 发布答复")
     await story.settle()
     await student.press(story.last(student), "满意")

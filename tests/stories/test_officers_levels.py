@@ -38,6 +38,8 @@ from tests.support.officer_helpers import (
     send_preview,
     serialized,
 )
+from tests.support.proposal_helpers import seed_liaison
+from tests.support.student_helpers import Talk
 
 CLINICAL_CHAT, BASIC_CHAT = -1001000000031, -1001000000032
 ESCALATE, DELEGATE = "上报", "下派"
@@ -394,3 +396,27 @@ async def test_in_forums_each_level_has_its_topic_and_both_follow_the_case(forum
         if ANSWER_TEXT in (m.text or "") and m.thread_id == college_topic
     ]
     assert notes  # the answer reached the college's topic of the case
+
+
+async def test_an_escalated_case_is_reviewed_where_it_is_held_only(world: Levels) -> None:
+    """The college keeps seeing a department's answer awaiting review, without the buttons:
+    only the university, which holds the case, may publish it."""
+    h = world.h
+    assert h.officer is not None
+    zhou = Talk(h, await seed_liaison(h, 8002, "周老师", "logistics"))
+    number = await seed_case(h, world.alice)
+    await escalate(world, number)
+    await press_in(h, OFFICERS_CHAT, number, ACCEPT, h.officer)
+    await press_in(h, OFFICERS_CHAT, number, "转办", h.officer)
+    await press_in(h, OFFICERS_CHAT, number, "后勤保障处", h.officer)
+    await zhou.press("📝 撰写答复", zhou.message_with("撰写"))
+    await zhou.send(ANSWER_TEXT + "维修人员周五前到位。")
+    await zhou.press("📤 提交审核")
+
+    def review_notes(chat_id: int) -> list[SimMessage]:
+        return [m for m in h.emu.bot_messages(chat_id) if (m.text or "").startswith("📝")]
+
+    [up] = review_notes(OFFICERS_CHAT)
+    [kept] = review_notes(CLINICAL_CHAT)
+    assert labels(up) == ["✅ 发布答复", "↩️ 退回修改"] and labels(kept) == []
+    assert ANSWER_TEXT in (kept.text or "")
