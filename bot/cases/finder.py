@@ -1,5 +1,5 @@
-"""`/find <words> [state:… category:… college:…]` in an officers' chat: the cases of that chat
-whose text holds every word, newest first, ten a page."""
+"""`/find <words> [state:… category:… college:… level:…]` in an officers' chat: the cases of
+that chat whose text holds every word, newest first, ten a page."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot.core.context import Services
 from bot.core.i18n import LOCALES
 from bot.core.markup import Keyboard, as_dict
 from bot.core.paging import clamped_page
-from bot.domain import labels
+from bot.domain import labels, levels
 from bot.domain.chats import OFFICERS, SENSITIVE
 from bot.domain.search import SearchRequest, parse
 from bot.domain.workflow import UNSUBMITTED, State
@@ -55,6 +55,7 @@ async def find_view(
     if request.empty:
         raise CannotSearch("empty")
     states, categories, colleges = _filters(services, request)
+    level = _level(request)
     chat = await chat_scope(session=session, services=services, chat_id=chat_id)
     union = await college_of_chat(session=session, chat_id=chat_id)
     if union is not None:
@@ -71,6 +72,7 @@ async def find_view(
             categories=scope,
             exclude_categories=exclude,
             colleges=colleges,
+            level=level,
             limit=PAGE_SIZE,
             offset=page * PAGE_SIZE,
         )
@@ -122,6 +124,8 @@ def _filters(
     renderer = services.renderer
     for key, value in request.filters.items():
         wanted = value.casefold()
+        if key == "level":
+            continue  # `_level`
         if key == "state":
             named = {
                 s: {s, *(renderer.gettext(loc, labels.STATE[State(s)]) for loc in LOCALES)}
@@ -138,6 +142,18 @@ def _filters(
         if not found:
             raise CannotSearch("unknown_filter", value)
     return states, categories, colleges
+
+
+def _level(request: SearchRequest) -> str | None:
+    """The level (校院两级) a `level:` filter names, None without one; raises `CannotSearch`
+    for a word that names none."""
+    value = request.filters.get("level")
+    if value is None:
+        return None
+    level = levels.level_filter(value)
+    if level is None:
+        raise CannotSearch("unknown_filter", value)
+    return level
 
 
 def codes_named(services: Services, key: str, value: str) -> list[str]:

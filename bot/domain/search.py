@@ -1,5 +1,6 @@
 """What an officer's `/find` asks for: the words to look for and the filters
-(`state:…`, `category:…`, `college:…`, or 状态 / 类别 / 学院), read from the command's text.
+(`state:…`, `category:…`, `college:…`, `level:…`, or 状态 / 类别 / 学院 / 级别), read from the
+command's text.
 Knows nothing of the organisation: the filters' values are resolved by the caller."""
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ FILTER_KEYS = {
     "分类": "category",
     "college": "college",
     "学院": "college",
+    "level": "level",
+    "级别": "level",
+    "层级": "level",
 }
 
 
@@ -23,7 +27,7 @@ class SearchRequest:
     filters: dict[str, str] = field(default_factory=dict)
     # Words were given, but nothing in them can be searched for (punctuation only).
     only_punctuation: bool = False
-    # `key:value` with a key that is no filter (`level:` among them: there are no levels yet).
+    # `key:value` with a key that is no filter.
     unknown: tuple[str, ...] = ()
 
     @property

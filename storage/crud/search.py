@@ -28,16 +28,20 @@ async def search_cases(
     colleges: Sequence[str] | None,
     limit: int,
     offset: int,
+    level: str | None = None,
 ) -> tuple[list[Case], int]:
     """Cases in `states` whose text holds every term (letters and digits only, as the caller
     gives them), newest first, with their number in all. `categories`: those the cases are
-    in, or with `exclude_categories` those they are not; None for any."""
+    in, or with `exclude_categories` those they are not; None for any. `level`: the level (校院两级)
+    holding them, None for either."""
     conditions: list[Any] = [col(Case.state).in_(states)]
     if categories is not None:
         inside = col(Case.category_code).in_(categories)
         conditions.append(~inside if exclude_categories else inside)
     if colleges is not None:
         conditions.append(col(Case.college_code).in_(colleges))
+    if level is not None:
+        conditions.append(col(Case.level) == level)
     if terms:
         if session.get_bind().dialect.name == "sqlite":
             conditions += _fts5(terms)

@@ -326,6 +326,14 @@ async def test_binding_an_unknown_college_and_the_queues_of_each_level(world: Le
     await say(h, "/queue level:university")
     listed = received(h, h.group)[-1]
     assert university_case in listed and college_case not in listed
+    await say(h, "/find 食堂 级别:院级")
+    found = received(h, h.group)[-1]
+    assert college_case in found and university_case not in found
+    await say(h, "/find 食堂 level:university")
+    found = received(h, h.group)[-1]
+    assert university_case in found and college_case not in found
+    await say(h, "/find 食堂 level:nosuch")
+    assert "nosuch" in received(h, h.group)[-1]
 
 
 async def test_the_digest_shows_levels_colleges_and_escalations(world: Levels) -> None:

@@ -205,7 +205,7 @@ async def test_a_search_with_nothing_to_look_for_is_answered_and_changes_nothing
     assert "只输入了标点符号" in await ask(h, "/find ！？。，……")
     assert "只输入了标点符号" in await ask(h, "/find ?!")
     assert "请写出要查找的词" in await ask(h, "/find")
-    assert "无法识别的筛选条件：level:college" in await ask(h, "/find 食堂 level:college")
+    assert "无法识别的筛选条件：priority:high" in await ask(h, "/find 食堂 priority:high")
     assert "无法识别的筛选条件：火星" in await ask(h, "/find 食堂 学院:火星")
 
     assert len(await case_rows(h)) == before
