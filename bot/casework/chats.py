@@ -50,3 +50,10 @@ async def unions_bound(*, session: AsyncSession) -> bool:
         levels.college_of_purpose(b.purpose) is not None
         for b in await users_crud.bindings(session=session)
     )
+
+
+async def sensitive_kept_elsewhere(*, session: AsyncSession, chat_id: int) -> bool:
+    """Whether a sensitive case's words belong in another chat than this one: a sensitive chat
+    is bound, and it is not this one."""
+    sensitive = await users_crud.get_binding(session=session, purpose=SENSITIVE)
+    return sensitive is not None and sensitive.chat_id != chat_id

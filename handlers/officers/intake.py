@@ -11,6 +11,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from bot.casework import chats
 from bot.core.callbacks import IntakeCB
 from bot.core.context import Turn
 from bot.core.render import Translate
@@ -141,11 +142,28 @@ async def chose_kind(
 
 
 async def chose_category(
-    query: CallbackQuery, callback_data: IntakeCB, state: FSMContext, turn: Turn
+    query: CallbackQuery, callback_data: IntakeCB, state: FSMContext, turn: Turn, _: Translate
 ) -> None:
     value = callback_data.value
-    known = turn.services.org.category(value) is not None
-    await _chose(query, state, turn, "category", value, known, steps.ask_college)
+    category = turn.services.org.category(value)
+    if (
+        category is not None
+        and category.sensitive
+        and query.message is not None
+        and await chats.sensitive_kept_elsewhere(
+            session=turn.session, chat_id=query.message.chat.id
+        )
+    ):
+        # The form's text would be typed here, where a sensitive case's words must not be.
+        await query.answer(
+            _(
+                "A sensitive case is registered in the sensitive cases' chat, so that its words "
+                "never appear here: start /intake there."
+            ),
+            show_alert=True,
+        )
+        return
+    await _chose(query, state, turn, "category", value, category is not None, steps.ask_college)
 
 
 async def chose_college(

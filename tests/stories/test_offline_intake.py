@@ -20,9 +20,11 @@ from storage.models import Attachment, Case, IntakeInvite
 from tests.support.harness import OFFICERS_CHAT
 from tests.support.officer_helpers import (
     ANSWER,
+    SENSITIVE_CHAT,
     OfficerHarness,
     act,
     advance,
+    alert,
     card,
     count,
     freeze_clock,
@@ -233,3 +235,20 @@ async def test_the_digest_counts_new_cases_by_source(h: OfficerHarness) -> None:
     assert sorted(digest.sources) == [("paper", 1), ("telegram", 1)]
     summary = render_summary(services.renderer, "zh_Hans", digest)
     assert "按来源" in summary and "纸质意见表 1" in summary
+
+
+async def test_a_sensitive_form_is_registered_only_in_the_sensitive_chat(
+    emulator: BotAPIEmulator, database_url: str
+) -> None:
+    emulator.add_group(chat_id=SENSITIVE_CHAT, title="心理与安全小组")
+    async with officer_harness(emulator, database_url, sensitive_chat_id=SENSITIVE_CHAT) as h:
+        assert h.officer is not None
+        await say(h, "/intake")
+        for button in ("纸质意见表", "昨天", "权益诉求"):
+            await press_last(h, button)
+        asked = h.last(h.group)
+        query = await h.officer.press(asked, "骚扰与歧视")
+        await settle(h)
+        assert "敏感案件群" in (alert(h, query)[0] or "")
+        # Nothing asks for the form's words here; the choice of category is still open.
+        assert h.last(h.group).message_id == asked.message_id and asked.buttons()
