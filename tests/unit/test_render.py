@@ -24,12 +24,14 @@ def test_user_text_is_escaped(renderer: Renderer) -> None:
         kind_label="Grievance",
         category=None,
         college=None,
-        anonymous=True,
+        anonymous=False,
         attachments=0,
         body="<b>bold</b> & <script>",
+        on_behalf=True,
+        classmate="<i>王</i>",
     )
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in text
-    assert "<script>" not in text
+    assert "<script>" not in text and "&lt;i&gt;王&lt;/i&gt;" in text
 
 
 def test_chinese_is_the_default_and_english_available(renderer: Renderer) -> None:
