@@ -7,7 +7,10 @@ import re
 
 import aiohttp
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
+from storage.models import Proposal
 from tests.support.board_helpers import (
     ANSWER,
     CANTEEN_TITLE,
@@ -15,7 +18,6 @@ from tests.support.board_helpers import (
     LIBRARY_TITLE,
     PERSONAL,
     SENSITIVE_TITLE,
-    SeededBoard,
     seed_board,
     serving_board,
 )
@@ -129,12 +131,7 @@ async def test_the_board_is_served_only_when_enabled(harness: OfficerHarness) ->
 
 
 async def test_pages_escape_what_people_wrote(harness: OfficerHarness) -> None:
-    from sqlalchemy import update
-    from sqlmodel import col
-
-    from storage.models import Proposal
-
-    seeded: SeededBoard = await seed_board(harness)
+    seeded = await seed_board(harness)
     assert harness.app is not None
     async with harness.app.session_factory.begin() as session:
         await session.execute(
@@ -142,6 +139,14 @@ async def test_pages_escape_what_people_wrote(harness: OfficerHarness) -> None:
             .where(col(Proposal.title) == CANTEEN_TITLE)
             .values(problem='<script>alert("x")</script>')
         )
-    async with serving_board(harness) as base:
-        _, body = await get(f"{base}/board/proposals/{seeded.canteen}")
+    async with (
+        serving_board(harness) as base,
+        aiohttp.ClientSession() as client,
+        client.get(f"{base}/board/proposals/{seeded.canteen}") as response,
+    ):
+        body = await response.text()
+        headers = response.headers
         assert "<script>" not in body and "&lt;script&gt;" in body
+        # Should escaping ever fail, the browser still runs no script of the page's.
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+        assert headers["Content-Type"].startswith("text/html")
