@@ -18,6 +18,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
+from bot.board.web import Board, add_board_routes
 from bot.core import logs
 from bot.core.config import parse_listen
 from storage.crud import inbox as inbox_crud
@@ -46,6 +47,8 @@ def build_web_app(app: App) -> web.Application:
     web_app[APP_KEY] = app
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
+    if app.settings.board_enabled:
+        add_board_routes(web_app, Board(app.services, app.session_factory))
     return web_app
 
 
@@ -109,7 +112,8 @@ async def serving_http(app: App, web_app: web.Application | None = None) -> Asyn
     try:
         try:
             await web.TCPSite(runner, host, port).start()
-            log.info("serving /healthz and /metrics on %s", listen)
+            board = " and /board" if app.settings.board_enabled else ""
+            log.info("serving /healthz, /metrics%s on %s", board, listen)
         except OSError as exc:
             log.error("HTTP_LISTEN %s: cannot listen (%s)", listen, exc.strerror or exc)
         yield

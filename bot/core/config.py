@@ -204,6 +204,11 @@ class Settings(BaseSettings):
     # the address the server listens on behind the reverse proxy, and the secret Telegram sends
     # back in every request's header.
     webhook_url: str | None = None
+    # The public board (/board on the HTTP server above, or on the webhook's): read-only pages
+    # of the registered proposals; and its public base URL (…/board), for links to it from the
+    # channel posts and the bot. Off by default: HTTP_LISTEN is local unless opened on purpose.
+    board_enabled: bool = False
+    board_url: str | None = None
     webhook_path: str = "/telegram/webhook"
     webhook_listen: str = "0.0.0.0:8080"
     webhook_secret: str | None = None

@@ -21,7 +21,7 @@ from bot.delivery.kinds import Context, Publisher, Target, named_chats
 from bot.domain.workflow import Kind
 from bot.proposals import keyboards as proposal_keyboards
 from bot.proposals import views as proposal_views
-from bot.proposals.core import public_payload, start_link
+from bot.proposals.core import board_link, public_payload, start_link
 from storage.crud import cases as cases_crud
 from storage.models import OutboxMessage, Proposal
 
@@ -42,7 +42,10 @@ class ChannelPublisher(Publisher):
         username = self.services.settings.bot_username or (await self.bot.me()).username
         markup = InlineKeyboardMarkup.model_validate(
             proposal_keyboards.channel_post(
-                self.services.renderer, locale, start_link(username, public_payload(case_id))
+                self.services.renderer,
+                locale,
+                start_link(username, public_payload(case_id)),
+                board_link(self.services.settings.board_url, case.number),
             )
         )
         if proposal.channel_message_id is not None and proposal.channel_chat_id == channel:

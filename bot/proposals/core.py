@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,6 +75,17 @@ def cosign_payload(case_id: int) -> str:
 
 # Roster invite codes begin with "r", so neither prefix can be mistaken for one.
 PUBLIC_PREFIX = "proposal_"
+
+
+def board_link(
+    board_url: str | None, number: str | None = None, locale: str = "zh_Hans"
+) -> str | None:
+    """The web board's page of the proposals, or of proposal `number`, in `locale` (Chinese,
+    the board's default, needs no parameter); None without BOARD_URL."""
+    if not board_url:
+        return None
+    link = board_url.rstrip("/") + "/proposals" + (f"/{quote(number)}" if number else "")
+    return link + ("?lang=en" if locale == "en" else "")
 
 
 def public_payload(case_id: int) -> str:

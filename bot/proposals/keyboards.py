@@ -14,6 +14,7 @@ DUE_CHOICES = (5, 10, 15, 20)
 WORKING_DAYS = N_("%(days)s working days")
 DONE = N_("Done")
 SUPPORT = N_("Support")
+ON_THE_WEB = N_("View on the web")
 EDITABLE = (
     ("title", N_("Title")),
     ("problem", N_("Problem")),
@@ -111,7 +112,12 @@ def assign(renderer: Renderer, locale: str, case: Case, mask: int, days: int) ->
 
 
 def public_list(
-    renderer: Renderer, locale: str, cases: list[Case], page: int, has_next: bool
+    renderer: Renderer,
+    locale: str,
+    cases: list[Case],
+    page: int,
+    has_next: bool,
+    web_link: str | None = None,
 ) -> dict[str, Any] | None:
     _ = renderer.translator(locale)
     kb = Keyboard()
@@ -124,14 +130,22 @@ def public_list(
         nav.append((_("Next") + " »", page + 1))
     for label, target in nav:
         kb.button(text=label, callback_data=PublicCB(action="page", page=target))
+    if web_link:
+        kb.button(text="🌐 " + _(ON_THE_WEB), url=web_link)
     if not list(kb.buttons):
         return None
-    kb.adjust(*([3] * ((len(cases) + 2) // 3)), len(nav) or 1)
+    kb.adjust(*([3] * ((len(cases) + 2) // 3)), *([len(nav)] if nav else []), 1)
     return as_dict(kb)
 
 
 def public_detail(
-    renderer: Renderer, locale: str, case: Case, *, following: bool | None, supports: int
+    renderer: Renderer,
+    locale: str,
+    case: Case,
+    *,
+    following: bool | None,
+    supports: int,
+    web_link: str | None = None,
 ) -> dict[str, Any]:
     """`following` None: the reader is the proposer, who follows it anyway."""
     _ = renderer.translator(locale)
@@ -144,15 +158,23 @@ def public_detail(
         text=f"👍 {_(SUPPORT)} ({supports})",
         callback_data=PublicCB(action="support", case_id=case_id),
     )
-    kb.adjust(2)
+    if web_link:
+        kb.button(text="🌐 " + _(ON_THE_WEB), url=web_link)
+    kb.adjust(2, 1)
     return as_dict(kb)
 
 
-def channel_post(renderer: Renderer, locale: str, link: str) -> dict[str, Any]:
+def channel_post(
+    renderer: Renderer, locale: str, link: str, web_link: str | None = None
+) -> dict[str, Any]:
     """Under a channel post: a channel's readers cannot press callback buttons of the bot's, so
-    the link opens the proposal in a private chat, where they support and follow it."""
+    the link opens the proposal in a private chat, where they support and follow it; and, with
+    a public board, its page there."""
     _ = renderer.translator(locale)
     kb = Keyboard()
     label = _("Support or follow in the bot")
     kb.button(text=f"👍 {label}", url=link)
+    if web_link:
+        kb.button(text="🌐 " + _(ON_THE_WEB), url=web_link)
+    kb.adjust(1)
     return as_dict(kb)

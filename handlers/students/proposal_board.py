@@ -16,7 +16,7 @@ from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.proposals import keyboards as kbs
 from bot.proposals import public_board
-from bot.proposals.core import PUBLIC_PREFIX
+from bot.proposals.core import PUBLIC_PREFIX, board_link
 from bot.proposals.public_board import BoardPage, PublicProposal
 from handlers.common import (
     SUBMITS,
@@ -107,8 +107,9 @@ def _page(turn: Turn, board: BoardPage) -> tuple[str, InlineKeyboardMarkup | Non
         total=board.total,
     )
     items = [item.case for item in board.items]
+    web = board_link(turn.services.settings.board_url, locale=turn.locale)
     keyboard = kbs.public_list(
-        turn.services.renderer, turn.locale, items, board.page, board.has_next
+        turn.services.renderer, turn.locale, items, board.page, board.has_next, web_link=web
     )
     return text, InlineKeyboardMarkup.model_validate(keyboard) if keyboard else None
 
@@ -121,6 +122,7 @@ def _detail(turn: Turn, shown: PublicProposal) -> tuple[str, InlineKeyboardMarku
         shown.view.case,
         following=shown.following,
         supports=shown.view.supports,
+        web_link=board_link(turn.services.settings.board_url, shown.view.case.number, turn.locale),
     )
     return text, InlineKeyboardMarkup.model_validate(keyboard)
 

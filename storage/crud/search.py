@@ -42,17 +42,23 @@ async def search_cases(
         conditions.append(col(Case.college_code).in_(colleges))
     if level is not None:
         conditions.append(col(Case.level) == level)
-    if terms:
-        if session.get_bind().dialect.name == "sqlite":
-            conditions += _fts5(terms)
-        else:
-            conditions += _trigram(terms)
+    conditions += text_conditions(session, terms)
     base = select(Case).where(*conditions)
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
     rows = await session.scalars(
         base.order_by(col(Case.created_at).desc(), col(Case.id).desc()).limit(limit).offset(offset)
     )
     return list(rows), int(total or 0)
+
+
+def text_conditions(session: AsyncSession, terms: Sequence[str]) -> list[Any]:
+    """Conditions on `Case` that hold for a case whose text holds every term (none for none),
+    for other queries over cases (the public board's) to search as `search_cases` does."""
+    if not terms:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        return _fts5(terms)
+    return _trigram(terms)
 
 
 def _fts5(terms: Sequence[str]) -> list[Any]:

@@ -100,7 +100,10 @@ def test_the_webhook_profile_puts_caddy_in_front_of_telegrams_path_only() -> Non
     assert "./config/Caddyfile:/etc/caddy/Caddyfile:ro" in caddy["volumes"]
     caddyfile = (ROOT / "config" / "Caddyfile").read_text(encoding="utf-8")
     site = [line.split() for line in caddyfile.splitlines() if line.strip().startswith("reverse_")]
-    assert site == [["reverse_proxy", "{$WEBHOOK_PATH:/telegram/webhook}", "bot:8080"]]
+    assert site == [
+        ["reverse_proxy", "{$WEBHOOK_PATH:/telegram/webhook}", "bot:8080"],
+        ["reverse_proxy", "/board*", "bot:8080"],  # the public board, when BOARD_ENABLED
+    ]
     assert "respond 404" in caddyfile  # /healthz and /metrics are not published
 
 
