@@ -95,7 +95,7 @@ async def test_a_round_from_ballots_to_the_committee_report(harness: OfficerHarn
         await score(chen, dim, value)
     assert "纪律作风: —" in shown(chen)
     await chen.press(COMMENT, with_button(chen, SUBMIT))
-    await chen.send("=HYPERLINK(\"x\") 工作认真，沟通及时")
+    await chen.send('=HYPERLINK("x") 工作认真，沟通及时')
     assert "工作认真" in shown(chen)
     await chen.press("下一位 ▶", with_button(chen, SUBMIT))
     await chen.press("跳过 ▶", with_button(chen, SUBMIT))  # 钱二 skipped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from fractions import Fraction
 
@@ -88,10 +89,8 @@ async def score(talk: Talk, dim: int, value: int) -> Reply:
 
 async def vote(talk: Talk, *rows: tuple[int, ...]) -> Reply:
     """Open the ballot and score each reviewee in turn; an empty tuple skips them."""
-    try:
+    with contextlib.suppress(AssertionError):  # unless a link opened the ballot already
         await talk.press(OPEN, with_button(talk, OPEN))
-    except AssertionError:
-        pass  # the ballot is already open (a link opened it)
     for index, values in enumerate(rows):
         for dim, value in enumerate(values):
             await score(talk, dim, value)
