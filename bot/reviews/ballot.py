@@ -104,6 +104,7 @@ async def load(
     round_id: int | None,
     at: int = 0,
     for_update: bool = False,
+    lock_round: bool = False,
 ) -> Outcome:
     """The member's ballot in `round_id` (their latest open round if None), or why not."""
     if round_id is None:
@@ -111,7 +112,9 @@ async def load(
         if not seats:
             return Outcome("not_panel")
         round_id = seats[0].round_id
-    review = await crud.get_round(session=session, round_id=round_id, for_update=for_update)
+    # A submission locks the round: it rewrites every ballot of it, one at a time. A tap
+    # locks only the member's seat.
+    review = await crud.get_round(session=session, round_id=round_id, for_update=lock_round)
     if review is None:
         return Outcome("no_round")
     seat = await crud.seat_of(
@@ -193,7 +196,12 @@ async def submit(
 ) -> Outcome:
     """The member's ballots cast, their draft gone, in this one transaction."""
     outcome = await load(
-        session=session, services=services, user_id=user_id, round_id=round_id, for_update=True
+        session=session,
+        services=services,
+        user_id=user_id,
+        round_id=round_id,
+        for_update=True,
+        lock_round=True,
     )
     ballot = outcome.ballot
     if ballot is None:
