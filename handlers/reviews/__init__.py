@@ -29,6 +29,7 @@ class Commenting(StatesGroup):
 def build_router() -> Router:
     router = Router(name="reviews")
     router.message.register(committee, Command("review", magic=F.args))
+    router.message.register(committee, Command("review"), F.chat.type != "private")
     private = private_router("reviews_ballot")
     private.message.register(
         joined, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
