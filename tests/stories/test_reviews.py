@@ -211,6 +211,16 @@ async def test_without_a_quorum_there_are_no_results(harness: OfficerHarness) ->
     assert "未达法定人数" in texts(h, COMMITTEE_CHAT) and not documents(h)
     assert len(h.emu.bot_messages(COMMITTEE_CHAT)) == before + 1
 
+    # /deleteme unlinks a seat; the panel keeps its size, so the turnout is unchanged.
+    await chen.send("/deleteme")
+    assert "您的数据已删除" in (await chen.press("删除我的数据")).text
+    seats = sorted((await dump(h))["review_panel"], key=lambda seat: int(str(seat["id"])))
+    assert [(s["user_id"], s["voted"]) for s in seats] == [
+        (None, True),
+        (1002, False),
+        (1003, False),
+    ]
+
     # Nor does anyone outside the committee chat get them.
     talk: Talk = await student(h, 1020, "同学")
     assert "只有委员会群" in (await talk.send("/review results")).text
