@@ -35,7 +35,10 @@ def build_router() -> Router:
         joined, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
     )
     private.message.register(my_ballot, Command("review"))
-    private.message.register(commented, StateFilter(Commenting.text), F.text)
+    # A command is not a comment: it goes on to its own handler.
+    private.message.register(
+        commented, StateFilter(Commenting.text), F.text, ~F.text.startswith("/")
+    )
     private.callback_query.register(pressed, ReviewCB.filter())
     router.include_router(private)
     return router
