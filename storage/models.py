@@ -448,3 +448,8 @@ from storage.models_intake import IntakeInvite as IntakeInvite  # noqa: E402
 from storage.models_reps import CollegeFollow as CollegeFollow  # noqa: E402
 from storage.models_reveal import AuditEntry as AuditEntry  # noqa: E402
 from storage.models_reveal import RevealRequest as RevealRequest  # noqa: E402
+from storage.models_reviews import PanelMember as PanelMember  # noqa: E402
+from storage.models_reviews import ReviewBallot as ReviewBallot  # noqa: E402
+from storage.models_reviews import ReviewDraft as ReviewDraft  # noqa: E402
+from storage.models_reviews import Reviewee as Reviewee  # noqa: E402
+from storage.models_reviews import ReviewRound as ReviewRound  # noqa: E402

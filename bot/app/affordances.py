@@ -41,6 +41,7 @@ def students(_: Translate) -> list[BotCommand]:
         ("propose", _("Write a proposal (student representatives)")),
         ("mycollege", _("My college's cases (student representatives)")),
         ("onbehalf", _("Submit for a classmate (student representatives)")),
+        ("review", _("My semester review ballot (review panel)")),
         ("cancel", _("Cancel the current step")),
         ("help", _("Help")),
         ("language", _("Language")),
@@ -85,7 +86,10 @@ def officers_admins(_: Translate) -> list[BotCommand]:
 
 
 def committee(_: Translate) -> list[BotCommand]:
-    return _menu(("digest", _("This week's digest so far")))
+    return _menu(
+        ("digest", _("This week's digest so far")),
+        ("review", _("Semester review: /review status or /review results")),
+    )
 
 
 def committee_admins(_: Translate) -> list[BotCommand]:

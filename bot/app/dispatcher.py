@@ -29,6 +29,7 @@ from handlers.officers import intake as officers_intake
 from handlers.officers import lookup as officers_lookup
 from handlers.proposals import college_cases, drafting, representatives
 from handlers.proposals import officers as proposal_officers
+from handlers.reviews import build_router as reviews_router
 from handlers.students import intake_link, my_cases, privacy, proposal_board, start, submit
 
 
@@ -63,6 +64,7 @@ def build_dispatcher(
         admin_roles.build_router(),
         proposal_board.build_link_router(),  # /start with a channel post's link
         intake_link.build_router(),  # /start intake_…: a case received offline
+        reviews_router(),  # /start review_…, /review, the ballot's buttons and comment
         representatives.build_router(),  # /start with an invite or co-signing link
         start.build_router(renderer),
         privacy.build_router(),

@@ -28,6 +28,7 @@ from bot.domain.chats import COMMITTEE
 from bot.privacy import reveal
 from bot.privacy.retention import Purge, scheduled_purge
 from bot.proposals.cosign import close_expired_windows
+from bot.reviews.schedule import run_due as reviews_due
 from storage.crud import inbox as inbox_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
@@ -68,6 +69,7 @@ class Jobs:
                 self.mutes,
                 self.housekeeping,
                 self.retention,
+                self.reviews,
             )
             for job in jobs:
                 ok = True
@@ -103,6 +105,13 @@ class Jobs:
     async def mutes(self, now: datetime) -> int:
         """Mutes whose time ran out end; what they held reaches the officers."""
         return await release_due(
+            session_factory=self.session_factory, services=self.services, now=now
+        )
+
+    async def reviews(self, now: datetime) -> int:
+        """Semester reviews: reminders to members who have not voted; rounds past their
+        deadline closed and reported."""
+        return await reviews_due(
             session_factory=self.session_factory, services=self.services, now=now
         )
 

@@ -18,6 +18,7 @@ from bot.cli import (
     migrate,
     proposals,
     retention,
+    reviews,
     roles,
     run,
 )
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     retention.add_commands(sub)
     keys.add_commands(sub)
     roles.add_commands(sub)
+    reviews.add_commands(sub)
     return parser
 
 
@@ -114,6 +116,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await retention.run(args, settings)
     if args.command in roles.COMMANDS:
         return await roles.run(args, settings)
+    if args.command in reviews.COMMANDS:
+        return await reviews.run(args, settings)
     return await run.run(args, settings)
 
 

@@ -135,3 +135,14 @@ class LevelCB(CallbackData, prefix="lv"):
 
     case_id: int
     college: str
+
+
+class ReviewCB(CallbackData, prefix="rw"):
+    """A semester review ballot: `op` score | go | comment | submit | noop; `at` the reviewee's
+    place in the round; `dim` a dimension's index; `score` 1–5 (0 clears it)."""
+
+    op: str
+    round_id: int
+    at: int = 0
+    dim: int = 0
+    score: int = 0

@@ -160,6 +160,16 @@ def document(
             }
             for rep, congress in rows.roster
         ],
+        "review_seats": [
+            {
+                "id": seat.id,
+                "semester": review.semester,
+                "name": seat.name,
+                "unit": seat.unit,
+                "voted": seat.voted,
+            }
+            for seat, review in rows.review_seats
+        ],
         "cases": [_case(own, user.id) for own in rows.cases],
         "actions": [
             {

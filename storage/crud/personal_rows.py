@@ -20,6 +20,7 @@ from storage.crud import cases as cases_crud
 from storage.crud import consent as consent_crud
 from storage.crud import mutes as mutes_crud
 from storage.crud import proposals as proposals_crud
+from storage.crud import reviews as reviews_crud
 from storage.crud.outbox import sealed_lane
 from storage.models import (
     Attachment,
@@ -33,12 +34,14 @@ from storage.models import (
     MessageLink,
     Mute,
     OutboxMessage,
+    PanelMember,
     PendingInput,
     Proposal,
     ProposalAssignment,
     ProposalCosign,
     ProposalSupport,
     Representative,
+    ReviewRound,
     RoleGrant,
     User,
 )
@@ -94,6 +97,8 @@ REGISTRY: dict[str, dict[str, Relation]] = {
     "proposal_supports": {"user_id": Exported("supports")},
     "proposal_assignments": {"liaison_id": Exported("liaison_parts")},
     "representatives": {"user_id": Exported("roster")},
+    # The seat only: a review's ballots carry no voter at all (`storage.models_reviews`).
+    "review_panel": {"user_id": Exported("review_seats")},
     "mutes": {
         "user_id": Exported("mutes"),
         "officer_id": NotAbout("the officer's decision, which is in their `actions` as the event"),
@@ -138,6 +143,7 @@ class PersonalRows:
     cosignatures: list[tuple[ProposalCosign, str]]
     supports: list[tuple[ProposalSupport, str]]
     roster: list[tuple[Representative, CongressSession]]
+    review_seats: list[tuple[PanelMember, ReviewRound]]
     liaison_parts: list[tuple[ProposalAssignment, str]]
     pending_inputs: list[tuple[PendingInput, str]]
     messages: list[OutboxMessage]
@@ -185,6 +191,7 @@ async def collect(
         ),
         supports=await _numbered(session, ProposalSupport, col(ProposalSupport.user_id) == user_id),
         roster=await proposals_crud.memberships(session=session, user_id=user_id),
+        review_seats=await reviews_crud.seats_with_rounds(session=session, user_id=user_id),
         liaison_parts=await _numbered(
             session, ProposalAssignment, col(ProposalAssignment.liaison_id) == user_id
         ),

@@ -28,6 +28,7 @@ from storage.models import (
     RoleGrant,
     StoredFile,
 )
+from storage.models_reviews import PanelMember, ReviewRound
 from storage.types import utcnow
 from tests.support.harness import Harness
 from tests.support.officer_helpers import OfficerHarness
@@ -164,6 +165,14 @@ async def test_mydata_holds_every_row_stored_about_the_student(harness: OfficerH
                 prompt_row_id=987654,
                 expires_at=utcnow(),
             )
+        )
+        # A seat on a semester review's panel (述职评议); his ballots would name no one.
+        review = ReviewRound(semester="2026-fall", deadline=utcnow() + timedelta(days=3))
+        session.add(review)
+        await session.flush()
+        assert review.id is not None
+        session.add(
+            PanelMember(round_id=review.id, kind="representative", name="王芳", user_id=BOB)
         )
     assert registered in (await bob.send("/proposals")).text
     await bob.press(registered)

@@ -25,6 +25,7 @@ STUDENTS = [
     "propose",
     "mycollege",
     "onbehalf",
+    "review",
     "cancel",
     "help",
     "language",
@@ -114,8 +115,8 @@ async def test_each_audience_gets_its_menu_in_both_languages(
         f"chat_administrators {OFFICERS_CHAT}": OFFICERS_ADMINS,
         f"chat {SENSITIVE_CHAT}": OFFICERS,
         f"chat_administrators {SENSITIVE_CHAT}": OFFICERS_ADMINS,
-        f"chat {COMMITTEE_CHAT}": ["digest"],
-        f"chat_administrators {COMMITTEE_CHAT}": ["digest", "bind"],
+        f"chat {COMMITTEE_CHAT}": ["digest", "review"],
+        f"chat_administrators {COMMITTEE_CHAT}": ["digest", "review", "bind"],
     }
     assert set(got) == {(scope, language) for scope in expected for language in (None, "en")}
     for (scope, _), commands in got.items():
