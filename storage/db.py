@@ -65,6 +65,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # What is deleted (an erased student's data, a purged case, a superseded secret ballot)
+        # is overwritten, not left readable in the file's free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
         record.info["synchronous"] = "NORMAL"
 
