@@ -448,3 +448,7 @@ from storage.models_intake import IntakeInvite as IntakeInvite  # noqa: E402
 from storage.models_reps import CollegeFollow as CollegeFollow  # noqa: E402
 from storage.models_reveal import AuditEntry as AuditEntry  # noqa: E402
 from storage.models_reveal import RevealRequest as RevealRequest  # noqa: E402
+from storage.models_townhall import TownHall as TownHall  # noqa: E402
+from storage.models_townhall import TownHallOptIn as TownHallOptIn  # noqa: E402
+from storage.models_townhall import TownHallQuestion as TownHallQuestion  # noqa: E402
+from storage.models_townhall import TownHallVote as TownHallVote  # noqa: E402
