@@ -20,6 +20,7 @@ from bot.cli import (
     retention,
     roles,
     run,
+    townhall,
 )
 from bot.core import logs
 
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     retention.add_commands(sub)
     keys.add_commands(sub)
     roles.add_commands(sub)
+    townhall.add_commands(sub)
     return parser
 
 
@@ -114,6 +116,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await retention.run(args, settings)
     if args.command in roles.COMMANDS:
         return await roles.run(args, settings)
+    if args.command in townhall.COMMANDS:
+        return await townhall.run(args, settings)
     return await run.run(args, settings)
 
 

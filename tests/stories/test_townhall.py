@@ -6,15 +6,22 @@ votes as followers. No list shows who asked."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import Case, CaseFollower, TownHallQuestion, TownHallVote
+from bot.cli import main
+from storage.models import Case, CaseFollower, TownHall, TownHallQuestion, TownHallVote, User
+from storage.types import utcnow
+from tests.support.harness import reset_database
 from tests.support.officer_helpers import (
     OfficerHarness,
     advance,
@@ -40,8 +47,6 @@ def local(h: OfficerHarness, moment: datetime) -> str:
 
 
 async def create(h: OfficerHarness, box: list[datetime], colleges: str = "clinical") -> int:
-    from datetime import timedelta
-
     now = box[0]
     form = " | ".join(
         [
@@ -209,6 +214,11 @@ async def test_refusals_change_nothing(harness: OfficerHarness) -> None:
 
     other = await nurse.send(f"/ask {town_hall} {Q_LIBRARY}")
     assert "不面向你所在的学院" in other.text
+    assert h.app is not None
+    async with h.app.session_factory.begin() as session:
+        await session.execute(update(User).where(col(User.id) == NURSE).values(locale="en"))
+    english = await nurse.send(f"/ask {town_hall} {Q_LIBRARY}")
+    assert "not for students of your college" in english.text
     assert "没有这场" in (await asker.send(f"/ask 999 {Q_LIBRARY}")).text
     assert "5" in (await asker.send(f"/ask {town_hall} 短")).text
     await asker.send(f"/ask {town_hall} {Q_LIBRARY}")
@@ -222,3 +232,50 @@ async def test_refusals_change_nothing(harness: OfficerHarness) -> None:
     closed = await asker.send(f"/ask {town_hall} {Q_SECRET}")
     assert "已截止" in closed.text
     assert set(await question_ids(h)) == {Q_LIBRARY}
+
+
+def test_the_command_line_exports_the_ranked_list(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def seeded() -> None:
+        engine = await reset_database(database_url)
+        try:
+            async with AsyncSession(engine) as session, session.begin():
+                now = utcnow()
+                town_hall = TownHall(
+                    title="面对面",
+                    held_at=now,
+                    place="礼堂",
+                    attendees="校长",
+                    opens_at=now,
+                    closes_at=now,
+                )
+                session.add(town_hall)
+                await session.flush()
+                assert town_hall.id is not None
+                few = TownHallQuestion(
+                    town_hall_id=town_hall.id, text=Q_SECRET, asker_id=ASKER, status="approved"
+                )
+                many = TownHallQuestion(
+                    town_hall_id=town_hall.id, text=Q_LIBRARY, asker_id=SECRET, status="approved"
+                )
+                hidden = TownHallQuestion(town_hall_id=town_hall.id, text=Q_SPAM, status="rejected")
+                session.add_all([few, many, hidden])
+                await session.flush()
+                session.add_all(
+                    [TownHallVote(question_id=many.id or 0, user_id=u) for u in (1, 2)]
+                    + [TownHallVote(question_id=few.id or 0, user_id=3)]
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seeded())
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["townhall", "export", "9", "--out", str(tmp_path / "th")]) == 2
+    assert main(["townhall", "export", "1", "--out", str(tmp_path / "th.html")]) == 0
+    page = (tmp_path / "th.html").read_text(encoding="utf-8")
+    assert page.index(Q_LIBRARY) < page.index(Q_SECRET) and Q_SPAM not in page
+    sheet = load_workbook(tmp_path / "th.xlsx").active
+    assert sheet is not None
+    rows = [(r[0], r[2], r[3]) for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert rows == [(1, Q_LIBRARY, 2), (2, Q_SECRET, 1)]
