@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.context import Services
 from bot.delivery import notify
 from bot.domain import townhall as rules
+from bot.domain.chats import OFFICERS
 from bot.domain.townhall import TownHallError
 from bot.domain.workflow import Actor
 from storage.crud import outbox as outbox_crud
 from storage.crud import townhall as crud
+from storage.crud import users as users_crud
 from storage.models import TownHall, User
 
 
@@ -77,6 +79,13 @@ async def create(
         )
     await outbox_crud.enqueue(session=session, messages=rows)
     return Created(town_hall, len(students))
+
+
+async def is_union_chat(*, session: AsyncSession, chat_id: int) -> bool:
+    """The university union's officers' chat: town halls are the union's, not a college
+    union's (whose chats are officers' chats too) nor the sensitive cases' chat's."""
+    binding = await users_crud.get_binding(session=session, purpose=OFFICERS)
+    return binding is not None and binding.chat_id == chat_id
 
 
 async def get(*, session: AsyncSession, town_hall_id: int) -> TownHall:

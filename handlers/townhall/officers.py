@@ -5,7 +5,7 @@ case), list, export (the ranked list as HTML and XLSX)."""
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.core.context import Turn
@@ -25,8 +25,20 @@ USAGE = N_(
 )
 
 
+class UnionChat(Filter):
+    """Only the university union's officers' chat runs town halls."""
+
+    async def __call__(self, event: Message | CallbackQuery, turn: Turn) -> bool:
+        message = event.message if isinstance(event, CallbackQuery) else event
+        if not isinstance(message, Message):
+            return False
+        return await sessions.is_union_chat(session=turn.session, chat_id=message.chat.id)
+
+
 def build_router() -> Router:
     router = officers_router("townhall_officers")
+    router.message.filter(UnionChat())
+    router.callback_query.filter(UnionChat())
     router.message.register(command, Command("townhall"))
     router.callback_query.register(approve_button, TownHallCB.filter(F.action == "approve"))
     router.callback_query.register(case_button, TownHallCB.filter(F.action == "case"))

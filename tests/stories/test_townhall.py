@@ -19,7 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.cli import main
-from storage.models import Case, CaseFollower, TownHall, TownHallQuestion, TownHallVote, User
+from storage.models import (
+    Case,
+    CaseFollower,
+    TownHall,
+    TownHallOptIn,
+    TownHallQuestion,
+    TownHallVote,
+    User,
+)
 from storage.types import utcnow
 from tests.support.harness import reset_database
 from tests.support.officer_helpers import (
@@ -279,3 +287,31 @@ def test_the_command_line_exports_the_ranked_list(
     assert sheet is not None
     rows = [(r[0], r[2], r[3]) for r in sheet.iter_rows(min_row=3, values_only=True)]
     assert rows == [(1, Q_LIBRARY, 2), (2, Q_SECRET, 1)]
+
+
+async def test_deleteme_takes_the_students_votes_opt_in_and_asker(harness: OfficerHarness) -> None:
+    h = harness
+    box = freeze_clock(h)
+    town_hall = await create(h, box)
+    asker = Talk(h, await seed_student(h, ASKER, ASKER_NAME))
+    secret = Talk(h, await seed_student(h, SECRET, SECRET_NAME))
+    await secret.send("/townhall on")
+    await asker.send(f"/ask {town_hall} {Q_LIBRARY}")
+    await secret.send(f"/ask {town_hall} 匿名 {Q_SECRET}")
+    ids = await question_ids(h)
+    await say(h, f"/townhall approve {ids[Q_LIBRARY]}")
+    await secret.send(f"/questions {town_hall}")
+    await secret.press(f"👍 #{ids[Q_LIBRARY]}")
+
+    await secret.send("/deleteme")
+    await secret.press("删除我的数据")
+
+    assert h.app is not None
+    async with h.app.session_factory() as session:
+        assert [v.user_id for v in await session.scalars(select(TownHallVote))] == []
+        assert list(await session.scalars(select(TownHallOptIn))) == []
+        question = await session.get(TownHallQuestion, ids[Q_SECRET])
+        assert question is not None and question.text == Q_SECRET
+        assert (question.asker_id, question.asker_sealed, question.asker_tag) == (None, None, None)
+        named = await session.get(TownHallQuestion, ids[Q_LIBRARY])
+        assert named is not None and named.asker_id == ASKER
