@@ -25,6 +25,7 @@ STUDENTS = [
     "propose",
     "mycollege",
     "onbehalf",
+    "townhall",
     "cancel",
     "help",
     "language",
@@ -42,6 +43,7 @@ OFFICERS = [
     "mute",
     "unmute",
     "discard",
+    "townhall",
     "cancel",
     "help",
 ]
