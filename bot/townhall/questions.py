@@ -24,7 +24,7 @@ from bot.townhall.callbacks import TownHallCB
 from storage.crud import outbox as outbox_crud
 from storage.crud import townhall as crud
 from storage.crud import users as users_crud
-from storage.models import OutboxMessage, TownHall, TownHallQuestion, User
+from storage.models import TownHall, TownHallQuestion, User
 
 
 def is_asker(services: Services, question: TownHallQuestion, user_id: int) -> bool:
@@ -252,13 +252,3 @@ async def student_list(
     kb.adjust(4)
     return text, as_dict(kb) if shown else None
 
-
-def officer_rows(chat_id: int, text: str, keyboard: dict[str, Any] | None) -> list[OutboxMessage]:
-    return notify.message_rows(
-        chat_id=chat_id,
-        texts=[text],
-        case_id=None,
-        recipient=None,
-        priority=notify.INTERACTIVE,
-        keyboard=keyboard,
-    )
