@@ -251,4 +251,3 @@ async def student_list(
         shown += 1
     kb.adjust(4)
     return text, as_dict(kb) if shown else None
-
