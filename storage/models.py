@@ -453,3 +453,7 @@ from storage.models_reviews import ReviewBallot as ReviewBallot  # noqa: E402
 from storage.models_reviews import ReviewDraft as ReviewDraft  # noqa: E402
 from storage.models_reviews import Reviewee as Reviewee  # noqa: E402
 from storage.models_reviews import ReviewRound as ReviewRound  # noqa: E402
+from storage.models_townhall import TownHall as TownHall  # noqa: E402
+from storage.models_townhall import TownHallOptIn as TownHallOptIn  # noqa: E402
+from storage.models_townhall import TownHallQuestion as TownHallQuestion  # noqa: E402
+from storage.models_townhall import TownHallVote as TownHallVote  # noqa: E402

@@ -42,6 +42,7 @@ def students(_: Translate) -> list[BotCommand]:
         ("mycollege", _("My college's cases (student representatives)")),
         ("onbehalf", _("Submit for a classmate (student representatives)")),
         ("review", _("My semester review ballot (review panel)")),
+        ("townhall", _("Face-to-face town halls: sessions, questions, votes")),
         ("cancel", _("Cancel the current step")),
         ("help", _("Help")),
         ("language", _("Language")),
@@ -62,6 +63,7 @@ def officers(_: Translate) -> list[BotCommand]:
         ("mute", _("Mute a case's author for a while, with a reason")),
         ("unmute", _("End a case author's mute; what was held arrives")),
         ("discard", _("Drop what a muted author sent, unread")),
+        ("townhall", _("Town halls: create, moderate, answer, export")),
         ("cancel", _("Drop the text I was asked for")),
         ("help", _("Officers' commands")),
     )

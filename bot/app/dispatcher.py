@@ -31,6 +31,8 @@ from handlers.proposals import college_cases, drafting, representatives
 from handlers.proposals import officers as proposal_officers
 from handlers.reviews import build_router as reviews_router
 from handlers.students import intake_link, my_cases, privacy, proposal_board, start, submit
+from handlers.townhall import officers as townhall_officers
+from handlers.townhall import students as townhall_students
 
 
 def build_dispatcher(
@@ -68,6 +70,7 @@ def build_dispatcher(
         representatives.build_router(),  # /start with an invite or co-signing link
         start.build_router(renderer),
         privacy.build_router(),
+        townhall_students.build_router(),
         liaison_answers.build_router(renderer),
         drafting.build_router(renderer),
         proposal_board.build_router(),
@@ -76,6 +79,7 @@ def build_dispatcher(
         submit.build_router(renderer),
         admin_setup.build_router(),
         proposal_officers.build_router(),
+        townhall_officers.build_router(),
         officers_intake.build_router(),  # before the desk: its steps' input is not relayed
         officers_desk.build_router(),
         officers_lookup.build_private_router(),

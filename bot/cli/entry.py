@@ -21,6 +21,7 @@ from bot.cli import (
     reviews,
     roles,
     run,
+    townhall,
 )
 from bot.core import logs
 
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_commands(sub)
     roles.add_commands(sub)
     reviews.add_commands(sub)
+    townhall.add_commands(sub)
     return parser
 
 
@@ -118,6 +120,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await roles.run(args, settings)
     if args.command in reviews.COMMANDS:
         return await reviews.run(args, settings)
+    if args.command in townhall.COMMANDS:
+        return await townhall.run(args, settings)
     return await run.run(args, settings)
 
 

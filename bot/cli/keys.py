@@ -59,7 +59,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         f"sealed {done.sealed_cases} anonymous case(s) that named their author; re-sealed "
         f"{done.resealed_cases} case(s), {done.resealed_rows} outbox row(s) and "
         f"{done.resealed_held} held message(s), moved "
-        f"{done.moved_links} message link(s), re-sealed {conversations} conversation(s); "
+        f"{done.moved_links} message link(s), re-sealed {conversations} conversation(s) and "
+        f"{done.resealed_questions} town hall question(s); "
         f"{done.current} value(s) were already under the newest key"
     )
     return 0

@@ -1,8 +1,9 @@
 """`studentvoice demo`: the whole loop on a laptop — no token, no network.
 
-A local Bot API emulator on 127.0.0.1, the real bot on a fresh SQLite file, and three scripted
+A local Bot API emulator on 127.0.0.1, the real bot on a fresh SQLite file, and four scripted
 acts: a student's grievance from submission to rating; a college union escalating a case to the
-university, whose department answers through its liaison; a congress proposal. Every side of
+university, whose department answers through its liaison; a congress proposal; a face-to-face
+town hall (面对面). Every side of
 the conversation is printed as they saw it.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 from bot.app.runtime import bind_configured_chats, build_app
 from bot.core.config import Settings
 from bot.core.sealing import new_key
-from bot.devkit import demo_college, demo_proposal
+from bot.devkit import demo_college, demo_proposal, demo_townhall
 from bot.devkit.driver import Driver
 from bot.devkit.emulator import BotAPIEmulator
 from bot.devkit.emulator.models import SimChat, TranscriptEntry
@@ -37,6 +38,7 @@ WIDTH = 78
 GRIEVANCE_TITLE = "StudentVoice demo — a grievance from submission to rating"
 COLLEGE_TITLE = "StudentVoice demo — a college union escalates, a department's liaison answers"
 PROPOSAL_TITLE = "StudentVoice demo — a congress proposal (提案) from roster to evaluation"
+TOWNHALL_TITLE = "StudentVoice demo — a face-to-face town hall (面对面): ask, vote, answer"
 
 
 async def run_demo(*, keep_db: bool = False) -> int:
@@ -58,12 +60,14 @@ async def run_demo(*, keep_db: bool = False) -> int:
                 identity_key=new_key(),
                 _env_file=None,
             )
-            college, proposal = await _play(emu, settings)
+            college, proposal, townhall = await _play(emu, settings)
             print(render(emu.transcript[:college]))
             print()
             print(render(emu.transcript[college:proposal], title=COLLEGE_TITLE))
             print()
-            print(render(emu.transcript[proposal:], title=PROPOSAL_TITLE))
+            print(render(emu.transcript[proposal:townhall], title=PROPOSAL_TITLE))
+            print()
+            print(render(emu.transcript[townhall:], title=TOWNHALL_TITLE))
         if keep_db:
             print(f"\nThe demo database is kept at {workdir / 'demo.db'}")
     finally:
@@ -72,8 +76,8 @@ async def run_demo(*, keep_db: bool = False) -> int:
     return 0
 
 
-async def _play(emu: BotAPIEmulator, settings: Settings) -> tuple[int, int]:
-    """Plays the three acts; where in the transcript the second and the third begin."""
+async def _play(emu: BotAPIEmulator, settings: Settings) -> tuple[int, int, int]:
+    """Plays the four acts; where in the transcript the second, third and fourth begin."""
     group = emu.add_group(chat_id=OFFICERS_CHAT, title="权益部工作群", is_forum=False)
     emu.world.chats[demo_proposal.CHANNEL] = SimChat(
         id=demo_proposal.CHANNEL,
@@ -112,12 +116,13 @@ async def _play(emu: BotAPIEmulator, settings: Settings) -> tuple[int, int]:
         await story.settle()
         college = await demo_college.play_college(emu, story, group, officer)
         proposal = await demo_proposal.play_proposal(emu, app, story, group, officer)
+        townhall = await demo_townhall.play_townhall(emu, app, story, group, officer)
     finally:
         await driver.close()
         await app.processor.stop(grace=5)
         await app.bot.session.close()
         await app.engine.dispose()
-    return college, proposal
+    return college, proposal, townhall
 
 
 def render(transcript: list[TranscriptEntry], title: str = GRIEVANCE_TITLE) -> str:

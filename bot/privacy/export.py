@@ -204,6 +204,23 @@ def document(
             for c, number in rows.cosignatures
         ],
         "supports": [{"case": number, "at": _iso(s.created_at)} for s, number in rows.supports],
+        "town_hall_questions": [
+            {
+                "id": q.id,
+                "town_hall": q.town_hall_id,
+                "text": q.text,
+                "anonymous": q.anonymous,
+                "status": q.status,
+                "asked_at": _iso(q.created_at),
+            }
+            for q in rows.town_hall_questions
+        ],
+        "town_hall_votes": [
+            {"question": v.question_id, "at": _iso(v.created_at)} for v in rows.town_hall_votes
+        ],
+        "town_hall_optin": [
+            {"user_id": o.user_id, "since": _iso(o.created_at)} for o in rows.town_hall_optin
+        ],
         "liaison_parts": [
             {
                 "id": part.id,

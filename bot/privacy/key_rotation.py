@@ -15,7 +15,14 @@ from bot.casework import authors
 from bot.core.sealing import IdentitySeal
 from bot.domain.workflow import Role
 from storage.crud import outbox as outbox_crud
-from storage.models import Case, CaseEvent, HeldMessage, MessageLink, OutboxMessage
+from storage.models import (
+    Case,
+    CaseEvent,
+    HeldMessage,
+    MessageLink,
+    OutboxMessage,
+    TownHallQuestion,
+)
 
 
 @dataclass
@@ -25,6 +32,7 @@ class Rotated:
     moved_links: int = 0
     resealed_rows: int = 0  # outbox rows to a sealed chat
     resealed_held: int = 0  # messages a muted student sent, held
+    resealed_questions: int = 0  # anonymous town hall questions' askers (面对面)
     current: int = 0  # values already under the newest key
 
     def add(self, other: Rotated) -> None:
@@ -76,6 +84,21 @@ async def rotate(*, session: AsyncSession, seal: IdentitySeal) -> Rotated:
         held.payload = {"sealed": seal.reseal(sealed)}
         session.add(held)
         done.resealed_held += 1
+    questions = await session.scalars(
+        select(TownHallQuestion).where(col(TownHallQuestion.asker_sealed).is_not(None))
+    )
+    for question in questions:
+        assert question.asker_sealed is not None
+        asker = seal.open(question.asker_sealed)
+        if seal.is_current(question.asker_sealed) and question.asker_tag == seal.tag(asker):
+            done.current += 1
+            continue
+        question.asker_sealed, question.asker_tag = (
+            seal.reseal(question.asker_sealed),
+            seal.tag(asker),
+        )
+        session.add(question)
+        done.resealed_questions += 1
     await session.flush()
     return done
 

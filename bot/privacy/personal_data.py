@@ -24,6 +24,7 @@ from storage.crud import mutes as mutes_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import proposals as proposals_crud
 from storage.crud import reviews as reviews_crud
+from storage.crud import townhall as townhall_crud
 from storage.models import Case, CaseEvent, CongressSession, Representative, User
 
 
@@ -108,6 +109,7 @@ async def erase_user(*, session: AsyncSession, services: Services, user_id: int)
     await erasure.unlink_from_cases(session=session, user_id=user_id)
     await mutes_crud.forget_user(session=session, user_id=user_id)
     await reviews_crud.forget_user(session=session, user_id=user_id)
+    await townhall_crud.forget_user(session=session, user_id=user_id, tags=seal.tags(user_id))
     await erasure.forget_messages(session=session, traces=traces)
     await erasure.scrub_files(session=session, traces=traces)
     await session.execute(delete(User).where(col(User.id) == user_id))

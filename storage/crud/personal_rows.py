@@ -9,7 +9,7 @@ here, so the export cannot silently miss what a new feature stores.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import or_, select
@@ -43,6 +43,9 @@ from storage.models import (
     Representative,
     ReviewRound,
     RoleGrant,
+    TownHallOptIn,
+    TownHallQuestion,
+    TownHallVote,
     User,
 )
 
@@ -118,6 +121,12 @@ REGISTRY: dict[str, dict[str, Relation]] = {
         "update_id": NotAbout("Telegram's update number; an update is deleted once handled")
     },
     "processed_updates": {"update_id": NotAbout("Telegram's update number, without its sender")},
+    "town_halls": {
+        "created_by": NotAbout("it names the officer who created the session: their work")
+    },
+    "town_hall_questions": {"asker_id": Exported("town_hall_questions")},
+    "town_hall_votes": {"user_id": Exported("town_hall_votes")},
+    "town_hall_optins": {"user_id": Exported("town_hall_optin")},
 }
 
 
@@ -150,6 +159,10 @@ class PersonalRows:
     message_links: list[tuple[MessageLink, str]]
     # Each mute with what is held under it (sealed: `bot.cases.mutes.held_content` opens it).
     mutes: list[tuple[Mute, list[HeldMessage]]]
+    # 面对面: their questions (anonymous ones by their tags), votes, and the opt-in.
+    town_hall_questions: list[TownHallQuestion] = field(default_factory=list)
+    town_hall_votes: list[TownHallVote] = field(default_factory=list)
+    town_hall_optin: list[TownHallOptIn] = field(default_factory=list)
 
 
 async def collect(
@@ -215,6 +228,30 @@ async def collect(
             session, MessageLink, col(MessageLink.chat_id).in_([user_id, *stand_ins])
         ),
         mutes=await mutes_crud.mutes_with_held(session=session, user_id=user_id),
+        town_hall_questions=list(
+            await session.scalars(
+                select(TownHallQuestion)
+                .where(
+                    or_(
+                        col(TownHallQuestion.asker_id) == user_id,
+                        col(TownHallQuestion.asker_tag).in_(list(tags)),
+                    )
+                )
+                .order_by(col(TownHallQuestion.id))
+            )
+        ),
+        town_hall_votes=list(
+            await session.scalars(
+                select(TownHallVote)
+                .where(col(TownHallVote.user_id) == user_id)
+                .order_by(col(TownHallVote.question_id))
+            )
+        ),
+        town_hall_optin=list(
+            await session.scalars(
+                select(TownHallOptIn).where(col(TownHallOptIn.user_id) == user_id)
+            )
+        ),
     )
 
 

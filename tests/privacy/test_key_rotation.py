@@ -15,7 +15,8 @@ from sqlmodel import col
 from bot.app.sealed_fsm import SealedStorage, reseal_stored
 from bot.cli.entry import main
 from bot.core.sealing import IdentitySeal, SealError, new_key
-from storage.models import Case, CaseEvent
+from storage.models import Case, CaseEvent, TownHall, TownHallQuestion
+from storage.types import utcnow
 from tests.support import anonymity
 from tests.support.delivery_helpers import redis_url
 from tests.support.harness import IDENTITY_KEY, Harness
@@ -53,6 +54,26 @@ async def test_after_a_rotation_the_old_key_goes_and_the_student_is_still_reache
     await officer_reply(h, number, REPLY)
     before = (await case_of(h, number)).author_sealed
     assert before is not None
+    # And a question they asked anonymously at a town hall (面对面).
+    assert h.app is not None
+    async with h.app.session_factory.begin() as session:
+        now = utcnow()
+        town_hall = TownHall(
+            title="面对面", held_at=now, place="礼堂", attendees="校长", opens_at=now, closes_at=now
+        )
+        session.add(town_hall)
+        await session.flush()
+        sealer = h.app.services.sealer
+        question = TownHallQuestion(
+            town_hall_id=town_hall.id or 0,
+            text="宿舍热水什么时候改造？",
+            anonymous=True,
+            asker_sealed=sealer.seal(me.user.id),
+            asker_tag=sealer.tag(me.user.id),
+        )
+        session.add(question)
+        await session.flush()
+        question_id = question.id
 
     newer = new_key()
     # The old key dropped too early: nothing is touched, and the operator is told.
@@ -63,7 +84,8 @@ async def test_after_a_rotation_the_old_key_goes_and_the_student_is_still_reache
 
     rotate_with(h, f"{newer},{IDENTITY_KEY}", monkeypatch)
     assert await asyncio.to_thread(main, ["keys", "rotate"]) == 0
-    assert "re-sealed 1 case(s)" in capsys.readouterr().out
+    rotated = capsys.readouterr().out
+    assert "re-sealed 1 case(s)" in rotated and "1 town hall question(s)" in rotated
     assert await asyncio.to_thread(main, ["keys", "rotate"]) == 0  # nothing left to do
     again = capsys.readouterr().out
     assert (
@@ -78,6 +100,11 @@ async def test_after_a_rotation_the_old_key_goes_and_the_student_is_still_reache
     with pytest.raises(SealError):
         IdentitySeal([IDENTITY_KEY]).open(case.author_sealed)
     assert case.author_tag == only_new.tag(me.user.id)
+    async with h.app.session_factory() as session:
+        asked = await session.get(TownHallQuestion, question_id)
+    assert asked is not None and asked.asker_sealed is not None
+    assert only_new.open(asked.asker_sealed) == me.user.id
+    assert asked.asker_tag == only_new.tag(me.user.id)
 
     use_only(h, only_new)
     # A reply to the officer's message still finds the case (its link was moved over) ...

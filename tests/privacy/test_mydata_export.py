@@ -27,6 +27,10 @@ from storage.models import (
     ProposalAssignment,
     RoleGrant,
     StoredFile,
+    TownHall,
+    TownHallOptIn,
+    TownHallQuestion,
+    TownHallVote,
 )
 from storage.models_reviews import PanelMember, ReviewRound
 from storage.types import utcnow
@@ -97,6 +101,10 @@ def keys_in(section: str, data: dict[str, Any]) -> set[Any]:
         return {row["case"] for row in data[section]}
     if section == "message_links":
         return {row["message_id"] for row in data[section]}
+    if section == "town_hall_votes":
+        return {row["question"] for row in data[section]}
+    if section == "town_hall_optin":
+        return {row["user_id"] for row in data[section]}
     return {row["id"] for row in data[section]}
 
 
@@ -117,6 +125,10 @@ async def stored_keys(h: Harness, table: str, column: str, section: str, before:
         return {numbers[row.case_id] for row in rows}
     if section == "message_links":
         return {row.message_id for row in rows}
+    if section == "town_hall_votes":
+        return {row.question_id for row in rows}
+    if section == "town_hall_optin":
+        return {row.user_id for row in rows}
     return {row.id for row in rows}
 
 
@@ -153,6 +165,27 @@ async def test_mydata_holds_every_row_stored_about_the_student(harness: OfficerH
         session.add(RoleGrant(user_id=BOB, role="liaison", department_code="logistics"))
         # A representative's 关注 on a case of his college.
         session.add(CollegeFollow(case_id=registered_id, user_id=BOB))
+        # 面对面: a question he asked, his vote on another's, his opt-in.
+        town_hall = TownHall(
+            title="面对面",
+            held_at=utcnow(),
+            place="礼堂",
+            attendees="校长",
+            opens_at=utcnow(),
+            closes_at=utcnow(),
+        )
+        session.add(town_hall)
+        await session.flush()
+        assert town_hall.id is not None
+        own_question = TownHallQuestion(
+            town_hall_id=town_hall.id, text="图书馆开放时间", asker_id=BOB
+        )
+        other = TownHallQuestion(town_hall_id=town_hall.id, text="食堂价格", asker_id=1001)
+        session.add_all([own_question, other])
+        await session.flush()
+        assert other.id is not None
+        session.add(TownHallVote(question_id=other.id, user_id=BOB))
+        session.add(TownHallOptIn(user_id=BOB))
         session.add(
             ProposalAssignment(case_id=registered_id, department_code="logistics", liaison_id=BOB)
         )

@@ -26,6 +26,7 @@ STUDENTS = [
     "mycollege",
     "onbehalf",
     "review",
+    "townhall",
     "cancel",
     "help",
     "language",
@@ -43,6 +44,7 @@ OFFICERS = [
     "mute",
     "unmute",
     "discard",
+    "townhall",
     "cancel",
     "help",
 ]
