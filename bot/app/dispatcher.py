@@ -29,7 +29,15 @@ from handlers.officers import intake as officers_intake
 from handlers.officers import lookup as officers_lookup
 from handlers.proposals import college_cases, drafting, representatives
 from handlers.proposals import officers as proposal_officers
-from handlers.students import intake_link, my_cases, privacy, proposal_board, start, submit
+from handlers.students import (
+    concern_board,
+    intake_link,
+    my_cases,
+    privacy,
+    proposal_board,
+    start,
+    submit,
+)
 
 
 def build_dispatcher(
@@ -62,6 +70,7 @@ def build_dispatcher(
         admin_reveal.build_router(),  # before the students' routers: /reveal in private
         admin_roles.build_router(),
         proposal_board.build_link_router(),  # /start with a channel post's link
+        concern_board.build_link_router(),
         intake_link.build_router(),  # /start intake_…: a case received offline
         representatives.build_router(),  # /start with an invite or co-signing link
         start.build_router(renderer),
@@ -69,6 +78,7 @@ def build_dispatcher(
         liaison_answers.build_router(renderer),
         drafting.build_router(renderer),
         proposal_board.build_router(),
+        concern_board.build_router(),
         college_cases.build_router(),
         my_cases.build_router(renderer),
         submit.build_router(renderer),

@@ -135,3 +135,15 @@ class LevelCB(CallbackData, prefix="lv"):
 
     case_id: int
     college: str
+
+
+class ConcernCB(CallbackData, prefix="cn"):
+    """Shared concerns: the student's answer to the public wording (ok | no), the board's pages
+    (page, in `order` n newest | t most supported, of `category` or all, cats: the choice of
+    category), one case opened (open) and its +1 (me)."""
+
+    action: str
+    case_id: int = 0
+    page: int = 0
+    order: str = "n"
+    category: str = ""
