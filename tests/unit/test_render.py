@@ -27,6 +27,9 @@ def test_user_text_is_escaped(renderer: Renderer) -> None:
         anonymous=True,
         attachments=0,
         body="<b>bold</b> & <script>",
+        on_behalf=False,
+        classmate=None,
+        public=True,
     )
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in text
     assert "<script>" not in text
