@@ -45,6 +45,13 @@ async def request(*, session: AsyncSession, services: Services, case: Case) -> N
     category = services.org.category(case.category_code)
     if may_publish(case.kind, sensitive=category is not None and category.sensitive):
         await crud.request(session=session, case_id=case.id, now=services.now())
+        # The officers learn it where they handle the case: the wording is theirs to write.
+        await outbox_crud.enqueue(
+            session=session,
+            messages=notify.to_thread(
+                services=services, case=case, template="concerns/group_requested.html"
+            ),
+        )
 
 
 async def draft(

@@ -14,7 +14,7 @@ from sqlmodel import col
 from bot.cases.actions import Draft, submit_case
 from bot.concerns import publication
 from bot.core.context import Services
-from bot.devkit.emulator import SimUser
+from bot.devkit.emulator import SimMessage, SimUser
 from bot.devkit.scenario import CASE_NUMBER
 from bot.domain.workflow import Action, Actor, Role
 from storage.crud import hot_topics
@@ -63,6 +63,11 @@ async def test_opt_in_word_accept_then_channel_and_board(h: OfficerHarness) -> N
     number = found.group(0)
     case = await case_of(h, number)
 
+    # The officers' thread hears of the request; nothing names Alice (anonymous).
+    assert any(
+        number in (m.text or "") and "/public" in (m.text or "")
+        for m in h.emu.bot_messages(h.group)
+    )
     # Nothing is public before the officers word it and the student accepts.
     assert h.emu.bot_messages(CHANNEL_ID) == []
     bob = Talk(h, await seed_student(h, 1002, "Bob"))
@@ -105,6 +110,24 @@ async def test_opt_in_word_accept_then_channel_and_board(h: OfficerHarness) -> N
     assert post.reply_markup is not None
     assert post.reply_markup["inline_keyboard"][0][0]["text"] == plus_one(1)
 
+    # Most supported, and by category: the list turns in place.
+    listing = board.last
+    await bob.press("关注最多", listing)
+    assert number in (now_of(h, listing).text or "") and "最新" in labels_of(now_of(h, listing))
+    await bob.press("按类别", now_of(h, listing))
+    await bob.press("后勤餐饮", now_of(h, listing))
+    assert number in (now_of(h, listing).text or "") and "后勤餐饮" in (
+        now_of(h, listing).text or ""
+    )
+    await bob.press("按类别", now_of(h, listing))
+    await bob.press("教学教务", now_of(h, listing))
+    assert number not in (now_of(h, listing).text or "") and "暂无内容" in (
+        now_of(h, listing).text or ""
+    )
+    searched = await bob.send("/board 异物")
+    assert number in searched.text
+    assert number not in (await bob.send("/board 宿舍")).text
+
     # From the channel's link too; and the author cannot +1 their own case.
     carol = Talk(h, await seed_student(h, 1003, "Carol"))
     linked = await carol.send(f"/start concern_{case.id}")
@@ -128,6 +151,8 @@ async def test_a_supporter_hears_every_change_and_the_answer(h: OfficerHarness) 
 
     await press(h, number, ACCEPT)
     assert any(number in text and "受理" in text for text in received(h, bob.user))
+    (post,) = h.emu.bot_messages(CHANNEL_ID)
+    assert post.edited and "已受理" in (post.text or "")
     await act(h, number, ANSWER, "后勤保障处已约谈承包商，每日巡查卫生。")
     assert "后勤保障处已约谈承包商，每日巡查卫生。" in received(h, bob.user)[-1]
 
@@ -235,6 +260,14 @@ async def wake(h: OfficerHarness) -> None:
     assert h.app is not None
     h.app.worker.wake()
     await h.settle()
+
+
+def now_of(h: OfficerHarness, message: SimMessage) -> SimMessage:
+    """The message as it is now, after the edits made to it."""
+    for found in h.emu.bot_messages(message.chat_id):
+        if found.message_id == message.message_id:
+            return found
+    raise AssertionError("the message is gone")
 
 
 def labels_of(message: object) -> list[str]:
