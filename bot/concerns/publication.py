@@ -92,7 +92,7 @@ async def answer(
     if case is None or not authors.acts_as_author(session, case, user_id, services.sealer):
         raise PublicationError("not_found")
     publication = await crud.get(session=session, case_id=case_id, for_update=True)
-    check_answer(publication.status if publication is not None else None)
+    check_answer(publication.status if publication is not None else None, case.state)
     assert publication is not None
     now = services.now()
     publication.status = Status.PUBLISHED if accept else Status.DECLINED

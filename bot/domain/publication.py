@@ -52,12 +52,15 @@ def check_draft(status: str | None, case_state: str, text: str) -> str:
     return text
 
 
-def check_answer(status: str | None) -> None:
-    """The student accepts or declines the version the officers wrote."""
+def check_answer(status: str | None, case_state: str) -> None:
+    """The student accepts or declines the version the officers wrote, while the case is
+    still one to join (merged or rejected meanwhile, it is not published)."""
     if status == Status.PUBLISHED:
         raise PublicationError("already_published")
     if status != Status.DRAFTED:
         raise PublicationError("not_drafted")
+    if case_state in CLOSED_TO_SUPPORT:
+        raise PublicationError("case_closed")
 
 
 def check_support(status: str | None, case_state: str) -> None:
