@@ -208,6 +208,34 @@ async def test_refusals_change_nothing(h: OfficerHarness) -> None:
     assert "未公开" in opened.text
 
 
+async def test_the_student_may_keep_it_private(h: OfficerHarness) -> None:
+    alice = Talk(h, await seed_student(h, 1001, "Alice"))
+    await alice.to_preview()
+    await alice.press("🌐 申请公开")
+    found = CASE_NUMBER.search((await alice.press(0)).text)
+    assert found is not None
+    number = found.group(0)
+    case_id = (await case_of(h, number)).id
+    await say(h, f"/public {number} {WORDING}")
+    declined = await alice.press("不公开", alice.message_with(WORDING))
+    assert declined.toast == "不公开" and "不公开" in declined.text
+    assert "拒绝了公开版本" in (h.last(h.group).text or "")
+    # Declined: no post, not on the board, no +1, and the officers cannot word it again.
+    assert h.emu.bot_messages(CHANNEL_ID) == []
+    bob = Talk(h, await seed_student(h, 1002, "Bob"))
+    assert number not in (await bob.send("/board")).text
+    refused = await bob.forge(f"cn:me:{case_id}:0:n:", bob.last)
+    assert refused.toast is not None and "未公开" in refused.toast
+    await say(h, f"/public {number} {WORDING}")
+    assert "已拒绝公开" in (h.last(h.group).text or "")
+    # Its buttons are gone; a second answer sent anyway changes nothing.
+    offer = alice.message_with(WORDING)
+    assert labels_of(offer) == []
+    again = await alice.forge(f"cn:ok:{case_id}:0:n:", offer)
+    assert again.toast is not None and "没有等待你确认" in again.toast
+    assert (await publication_of(h, case_id or 0)).status == "declined"
+
+
 async def test_hot_topics_count_people_once(h: OfficerHarness) -> None:
     """Alice's case; Bob supports it, then his duplicate is merged into it (he counts once);
     Carol supports it. A registered proposal's two co-signers count as its supporters."""
