@@ -444,6 +444,7 @@ class ProposalSupport(SQLModel, table=True):
 
 
 # Tables kept in their own modules, registered on the metadata with these.
+from storage.models_concerns import CasePublication as CasePublication  # noqa: E402
 from storage.models_intake import IntakeInvite as IntakeInvite  # noqa: E402
 from storage.models_reps import CollegeFollow as CollegeFollow  # noqa: E402
 from storage.models_reveal import AuditEntry as AuditEntry  # noqa: E402

@@ -30,7 +30,15 @@ from handlers.officers import lookup as officers_lookup
 from handlers.proposals import college_cases, drafting, representatives
 from handlers.proposals import officers as proposal_officers
 from handlers.reviews import build_router as reviews_router
-from handlers.students import intake_link, my_cases, privacy, proposal_board, start, submit
+from handlers.students import (
+    concern_board,
+    intake_link,
+    my_cases,
+    privacy,
+    proposal_board,
+    start,
+    submit,
+)
 from handlers.townhall import officers as townhall_officers
 from handlers.townhall import students as townhall_students
 
@@ -65,6 +73,7 @@ def build_dispatcher(
         admin_reveal.build_router(),  # before the students' routers: /reveal in private
         admin_roles.build_router(),
         proposal_board.build_link_router(),  # /start with a channel post's link
+        concern_board.build_link_router(),
         intake_link.build_router(),  # /start intake_…: a case received offline
         reviews_router(),  # /start review_…, /review, the ballot's buttons and comment
         representatives.build_router(),  # /start with an invite or co-signing link
@@ -74,6 +83,7 @@ def build_dispatcher(
         liaison_answers.build_router(renderer),
         drafting.build_router(renderer),
         proposal_board.build_router(),
+        concern_board.build_router(),
         college_cases.build_router(),
         my_cases.build_router(renderer),
         submit.build_router(renderer),

@@ -12,6 +12,7 @@ from bot.cases import levels as level_moves
 from bot.casework import authors, guard, keyboards
 from bot.casework import deadlines as sla
 from bot.casework.transitions import log, move, target_of
+from bot.concerns import publication
 from bot.core import exports
 from bot.core.config import Department
 from bot.core.context import Services
@@ -58,6 +59,8 @@ class Draft:
     # 代提交: a representative submits for a classmate, named (`classmate_name`) or anonymous.
     on_behalf: bool = False
     classmate_name: str | None = None
+    # Shared concerns: the student asks for a public version (the officers word it first).
+    public: bool = False
 
 
 def classmate_name(text: str) -> str | None:
@@ -144,6 +147,8 @@ async def submit_case(
         await cases_crud.add_attachments(
             session=session, case_id=case.id, items=draft.attachments, event_id=event.id
         )
+    if draft.public and submitter is not None:
+        await publication.request(session=session, services=services, case=case)
     if draft.on_behalf and submitter is not None:
         # Its own step of the timeline: the student's and the officers' both say so. Who, only
         # where the card names the representative (a named classmate's case).
@@ -266,6 +271,9 @@ async def apply_action(
     rows += handed
     if target is not None:
         await _carry_followers(session=session, services=services, case=case, target=target)
+        await publication.carry_supports(session=session, case=case, target=target)
+        rows += await publication.after_change(session=session, services=services, case=target)
+    rows += await publication.after_change(session=session, services=services, case=case)
     await outbox_crud.enqueue(session=session, messages=rows)
     return case
 

@@ -146,3 +146,15 @@ class ReviewCB(CallbackData, prefix="rw"):
     at: int = 0
     dim: int = 0
     score: int = 0
+
+
+class ConcernCB(CallbackData, prefix="cn"):
+    """Shared concerns: the student's answer to the public wording (ok | no), the board's pages
+    (page, in `order` n newest | t most supported, of `category` or all, cats: the choice of
+    category), one case opened (open) and its +1 (me)."""
+
+    action: str
+    case_id: int = 0
+    page: int = 0
+    order: str = "n"
+    category: str = ""

@@ -186,6 +186,24 @@ TRANSITION_ERROR = {
     "reveal_key_missing": N_(
         "The author's seal cannot be opened with the current IDENTITY_KEY; nothing was revealed."
     ),
+    "not_requested": N_(
+        "Its student did not ask to make this case public: there is no public version to "
+        "write. Nothing was changed."
+    ),
+    "already_published": N_(
+        "This case is already public: its public wording can no longer be changed. "
+        "Nothing was changed."
+    ),
+    "declined": N_("Its student declined to make this case public. Nothing was changed."),
+    "case_closed": N_("This case is finished: it is no longer made public. Nothing was changed."),
+    "public_text_length": N_(
+        "The public wording must be 10 to 1000 characters long. Nothing was changed."
+    ),
+    "not_drafted": N_("There is no public wording waiting for your answer."),
+    "not_public": N_(
+        "This case is not public (or no longer): it cannot be supported. Nothing was changed."
+    ),
+    "already_supported": N_("You have already supported this case; it counts you once."),
     "no_student": N_("This case has no student to mute: they deleted their data."),
     "not_muted": N_("The author of this case is not muted."),
     "unknown_user": N_(

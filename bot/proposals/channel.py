@@ -16,6 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.concerns import channel as concerns_channel
 from bot.delivery.errors import Outcome
 from bot.delivery.kinds import Context, Publisher, Target, named_chats
 from bot.domain.workflow import Kind
@@ -33,9 +34,19 @@ class ChannelPublisher(Publisher):
             return True
         async with self.session_factory() as session:
             case = await cases_crud.get_case(session=session, case_id=case_id)
-            if case is None or case.kind != Kind.PROPOSAL:
+            if case is None:
                 return True
-            view = await proposal_views.build(session=session, services=self.services, case=case)
+            is_proposal = case.kind == Kind.PROPOSAL
+            if is_proposal:
+                view = await proposal_views.build(
+                    session=session, services=self.services, case=case
+                )
+        if not is_proposal:
+            # A grievance or suggestion its student made public (shared concerns); after the
+            # read above has ended, as SQLite's writer would wait for it.
+            return await concerns_channel.publish(
+                self.bot, self.services, self.session_factory, case_id
+            )
         proposal = view.proposal
         locale = self.services.group_locale
         text = self.services.renderer.render(locale, "proposal/channel_post.html", v=view)

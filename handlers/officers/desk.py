@@ -13,7 +13,7 @@ from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.domain.workflow import TEXT_REQUIRED, Action, Actor, TransitionError
 from handlers.common import NOT_COMMAND, Refused, done_unless_refused, error_text, unless_refused
-from handlers.officers import lookup, mutes, prompts, queue, record
+from handlers.officers import lookup, mutes, prompts, publication, queue, record
 from handlers.officers.chat import (
     ask_case_text,
     case_of_message,
@@ -35,6 +35,7 @@ def build_router() -> Router:
         prompts.build_router(),
         lookup.build_router(),
         mutes.build_router(),
+        publication.build_router(),
         queue.build_router(),
         record.build_router(),
         _build_cards_router(),

@@ -30,7 +30,7 @@ def build_router() -> Router:
     return router
 
 
-async def _case(message: Message, turn: Turn, args: str) -> tuple[Case | None, str]:
+async def case_named(message: Message, turn: Turn, args: str) -> tuple[Case | None, str]:
     """The case named first in `args`, else the one whose thread the command is in; and the
     rest of `args`."""
     first, _, rest = args.strip().partition(" ")
@@ -42,7 +42,7 @@ async def _case(message: Message, turn: Turn, args: str) -> tuple[Case | None, s
 async def mute(
     message: Message, command: CommandObject, turn: Turn, actor: Actor, _: Translate
 ) -> None:
-    case, rest = await _case(message, turn, command.args or "")
+    case, rest = await case_named(message, turn, command.args or "")
     length, _space, reason = rest.strip().partition(" ")
     duration = parse_duration(length)
     if case is None or case.id is None or duration is None or not reason.strip():
@@ -118,7 +118,7 @@ async def _end_hold(
 ) -> None:
     """/unmute and /discard: what was held goes to the threads, or nowhere; `done` says how
     many."""
-    case, _rest = await _case(message, turn, command.args or "")
+    case, _rest = await case_named(message, turn, command.args or "")
     if case is None or case.id is None:
         await message.reply(usage)
         return

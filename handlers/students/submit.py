@@ -205,6 +205,16 @@ async def send(query: CallbackQuery, state: FSMContext, turn: Turn, _: Translate
     await close_buttons(query, _("Sent") if submitted is not None else _("Kept for later"))
 
 
+async def toggle_public(query: CallbackQuery, state: FSMContext, turn: Turn) -> None:
+    data = await state.get_data()
+    if not steps.may_go_public(data, turn):
+        await query.answer()
+        return
+    await state.update_data(public=not data.get("public"))
+    await close_buttons(query)
+    await steps.show_preview(query.message, state, turn)
+
+
 async def _over_daily_limit(message: steps.Reply, turn: Turn) -> bool:
     """True, with the student told from when they may submit again, past the daily limit."""
     again = await limits.next_submission_at(
@@ -259,6 +269,9 @@ def build_router(renderer: Renderer) -> Router:
     router.callback_query.register(edit, NewCase.preview, SubmitCB.filter(F.step == "edit"))
     router.callback_query.register(
         send, NewCase.preview, SubmitCB.filter(F.step == "send"), flags=SUBMITS
+    )
+    router.callback_query.register(
+        toggle_public, NewCase.preview, SubmitCB.filter(F.step == "public")
     )
     router.callback_query.register(stale, SubmitCB.filter())
     return router

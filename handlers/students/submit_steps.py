@@ -41,7 +41,19 @@ def draft_of(data: dict[str, Any]) -> Draft | None:
         attachments=list(data.get("attachments", [])),
         on_behalf=bool(data.get("on_behalf")),
         classmate_name=data.get("classmate_name"),
+        public=bool(data.get("public")) and may_go_public(data, None),
     )
+
+
+def may_go_public(data: dict[str, Any], turn: Turn | None) -> bool:
+    """Whether the preview offers a public version: a student's own grievance or suggestion of
+    a category that is not sensitive (a classmate's, 代提交, is not theirs to publish)."""
+    if data.get("on_behalf"):
+        return False
+    if turn is None:
+        return True
+    category = turn.services.org.category(data.get("category"))
+    return category is not None and not category.sensitive and data.get("kind") in STUDENT_KINDS
 
 
 async def ask_kind(message: Reply, state: FSMContext, turn: Turn) -> None:
@@ -157,12 +169,23 @@ async def show_preview(message: Reply, state: FSMContext, turn: Turn) -> None:
         body=data["text"],
         on_behalf=bool(data.get("on_behalf")),
         classmate=data.get("classmate_name"),
+        public=bool(data.get("public")),
     )
     kb = Keyboard()
     kb.button(text=_("✅ Send"), callback_data=SubmitCB(step="send"))
     kb.button(text=_("✏️ Edit"), callback_data=SubmitCB(step="edit"))
     kb.button(text=_("Cancel"), callback_data=SubmitCB(step="cancel"))
-    kb.adjust(1, 2)
+    layout = [1, 2]
+    if may_go_public(data, turn):
+        # 我也遇到: others may join it once the officers have worded it and the student agreed.
+        label = (
+            _("🌐 Public version: requested")
+            if data.get("public")
+            else _("🌐 Ask to make it public")
+        )
+        kb.button(text=label, callback_data=SubmitCB(step="public"))
+        layout.append(1)
+    kb.adjust(*layout)
     if isinstance(message, Message):
         await message.answer(text, reply_markup=kb.as_markup())
 

@@ -1,17 +1,19 @@
-"""Hot topics for the digest: the most supported and the most reported cases of a period."""
+"""Hot topics for the digest: the cases of a period with the most supporters and the most
+people concerned, counting people rather than rows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, and_, func, or_, select, union_all
+from sqlalchemy import CTE, ColumnElement, and_, func, or_, select, union, union_all
+from sqlalchemy import case as sa_case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import col
 
 from storage.crud.digest import NOT_SUBMITTED, OPEN, Range, unindexed
-from storage.models import Case, CaseFollower
+from storage.models import Case, CaseFollower, ProposalCosign, ProposalSupport
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class HotCase:
     state: str
     anonymous: bool
     excerpt: str
+    # Distinct people concerned (submitters and supporters, each once), and supporters alone:
+    # the names are the report's columns from before they counted people rather than rows.
     reports: int
     followers: int
 
@@ -61,25 +65,108 @@ def _per_live_case(
     )
 
 
+def _backers(live: CTE, span: Range) -> CTE:
+    """(case_id, user_id) of everyone who joined a live case before the span ended, each once:
+    its followers (我也遇到 follows), its supporters (+1) and a proposal's co-signers (附议)."""
+    end = span[1]
+
+    def joined(case_id: Any, user_id: Any, created_at: Any, *more: Any) -> Any:
+        return select(case_id.label("case_id"), user_id.label("user_id")).where(
+            case_id.in_(select(live.c.id)), created_at < end, *more
+        )
+
+    return union(
+        joined(col(CaseFollower.case_id), col(CaseFollower.user_id), col(CaseFollower.created_at)),
+        joined(
+            col(ProposalSupport.case_id),
+            col(ProposalSupport.user_id),
+            col(ProposalSupport.created_at),
+        ),
+        joined(
+            col(ProposalCosign.case_id),
+            col(ProposalCosign.user_id),
+            col(ProposalCosign.created_at),
+            col(ProposalCosign.agreed),
+            col(ProposalCosign.user_id).is_not(None),
+        ),
+    ).cte("backers")
+
+
+def _known_submitters(live: CTE, span: Range) -> CTE:
+    """(case_id, user_id) of the named submitters of a live case and of its merged duplicates."""
+    duplicate = aliased(Case)
+    return union(
+        select(col(Case.id).label("case_id"), col(Case.submitter_id).label("user_id")).where(
+            col(Case.id).in_(select(live.c.id)), col(Case.submitter_id).is_not(None)
+        ),
+        select(
+            col(duplicate.merged_into_id).label("case_id"),
+            col(duplicate.submitter_id).label("user_id"),
+        ).where(
+            col(duplicate.merged_into_id).in_(select(live.c.id)),
+            col(duplicate.submitter_id).is_not(None),
+            col(duplicate.created_at) < span[1],
+        ),
+    ).cte("submitters")
+
+
+def _counted(cte: CTE, name: str, *where: Any) -> CTE:
+    return (
+        select(cte.c.case_id, func.count().label("n"))
+        .where(*where)
+        .group_by(cte.c.case_id)
+        .cte(name)
+    )
+
+
 async def hot_topics(
     *, session: AsyncSession, span: Range, limit: int
 ) -> tuple[list[HotCase], list[HotCase]]:
-    """(most supported, most reported) among the cases live during the span, in one query.
+    """(most supported, most people concerned) among the cases live during the span, in one
+    query.
 
-    Supported: the most followers (我也遇到). Reported: the case itself, the duplicates merged
-    into it, and its followers. The live cases are found once, and followers and duplicates
-    are counted for them alone (through indexes), so the cost follows them, not the history.
+    People, not rows, each person once per case. Supported: those who joined it (followers,
+    +1, a proposal's co-signers), not counting its submitters. Concerned: its submitters (the
+    case's own and its merged duplicates', an anonymous one each counted as one person) and its
+    supporters. The live cases are found once, and the rest is counted for them alone
+    (through indexes), so the cost follows them, not the history.
     """
     live = select(col(Case.id)).where(_live(span)).cte("live")
-    followers = _per_live_case(
-        live, col(CaseFollower.case_id), col(CaseFollower.created_at), span, "f"
+    backers = _backers(live, span)
+    submitters = _known_submitters(live, span)
+    is_submitter = (
+        select(submitters.c.user_id)
+        .where(
+            submitters.c.case_id == backers.c.case_id,
+            submitters.c.user_id == backers.c.user_id,
+        )
+        .exists()
     )
+    supporters = _counted(backers, "b", ~is_submitter)
+    named = _counted(submitters, "s")
     duplicate = aliased(Case)
     merged = _per_live_case(
         live, col(duplicate.merged_into_id), col(duplicate.created_at), span, "m"
     )
-    n_followers = func.coalesce(followers.c.n, 0)
-    reports = 1 + func.coalesce(merged.c.n, 0) + n_followers
+    unnamed_duplicate = aliased(Case)
+    merged_unnamed = (
+        select(col(unnamed_duplicate.merged_into_id).label("case_id"), func.count().label("n"))
+        .where(
+            col(unnamed_duplicate.merged_into_id).in_(select(live.c.id)),
+            col(unnamed_duplicate.created_at) < span[1],
+            col(unnamed_duplicate.submitter_id).is_(None),
+        )
+        .group_by(col(unnamed_duplicate.merged_into_id))
+        .cte("mu")
+    )
+    n_supporters = func.coalesce(supporters.c.n, 0)
+    unnamed_self = sa_case((col(Case.submitter_id).is_(None), 1), else_=0)
+    people = (
+        n_supporters
+        + func.coalesce(named.c.n, 0)
+        + func.coalesce(merged_unnamed.c.n, 0)
+        + unnamed_self
+    )
     ranked = (
         select(
             col(Case.number).label("number"),
@@ -88,20 +175,22 @@ async def hot_topics(
             col(Case.state).label("state"),
             col(Case.anonymous).label("anonymous"),
             func.substr(col(Case.text), 1, 60).label("excerpt"),
-            reports.label("reports"),
-            n_followers.label("followers"),
+            people.label("reports"),
+            n_supporters.label("followers"),
             func.row_number()
-            .over(order_by=(n_followers.desc(), col(Case.id)))
+            .over(order_by=(n_supporters.desc(), col(Case.id)))
             .label("by_followers"),
             func.row_number()
-            .over(order_by=(reports.desc(), n_followers.desc(), col(Case.id)))
+            .over(order_by=(people.desc(), n_supporters.desc(), col(Case.id)))
             .label("by_reports"),
         )
         .select_from(live)
         .join(Case, col(Case.id) == live.c.id)
-        .outerjoin(followers, followers.c.case_id == live.c.id)
+        .outerjoin(supporters, supporters.c.case_id == live.c.id)
+        .outerjoin(named, named.c.case_id == live.c.id)
         .outerjoin(merged, merged.c.case_id == live.c.id)
-        .where(or_(followers.c.n > 0, merged.c.n > 0))
+        .outerjoin(merged_unnamed, merged_unnamed.c.case_id == live.c.id)
+        .where(or_(supporters.c.n > 0, merged.c.n > 0))
         .subquery("ranked")
     )
     rows = (

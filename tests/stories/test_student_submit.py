@@ -44,7 +44,8 @@ async def test_grievance_from_first_step_to_case_number(harness: Harness) -> Non
     for line in ("类型: 权益诉求", "类别: 后勤餐饮", "院系: 临床医学院", "附件: 0", TYPED):
         assert line in preview.text
     assert "实名" in preview.text
-    assert preview.buttons() == ["✅ 提交", "✏️ 修改", "取消"]
+    # 申请公开: shared concerns (我也遇到) offer a public version of a grievance at its preview.
+    assert preview.buttons() == ["✅ 提交", "✏️ 修改", "取消", "🌐 申请公开"]
     assert await db_cases(h) == []  # nothing is stored before the confirmation
 
     sent = await alice.press("✅ 提交")

@@ -29,6 +29,7 @@ def test_user_text_is_escaped(renderer: Renderer) -> None:
         body="<b>bold</b> & <script>",
         on_behalf=True,
         classmate="<i>王</i>",
+        public=True,
     )
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in text
     assert "<script>" not in text and "&lt;i&gt;王&lt;/i&gt;" in text
