@@ -96,6 +96,7 @@ REGISTRY: dict[str, dict[str, Relation]] = {
     },
     "chat_bindings": {"chat_id": NotAbout("it holds groups and channels, never a private chat")},
     "proposals": {"channel_chat_id": NotAbout("it is the public channel")},
+    "case_publications": {"channel_chat_id": NotAbout("it is the public channel")},
     "proposal_cosigns": {"user_id": Exported("cosignatures")},
     "proposal_supports": {"user_id": Exported("supports")},
     "proposal_assignments": {"liaison_id": Exported("liaison_parts")},

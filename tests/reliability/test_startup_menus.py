@@ -23,6 +23,7 @@ STUDENTS = [
     "my",
     "proposals",
     "propose",
+    "board",
     "mycollege",
     "onbehalf",
     "review",
