@@ -2,8 +2,8 @@
 and /board/<list>/<number>. Read-only, server-rendered (no script), in the reader's language
 (?lang=en; Chinese by default).
 
-A list is one `BoardList`: its templates and its two data-access functions. More lists (public
-cases, town-hall questions) are added to `LISTS`; the navigation between them follows.
+A list is one `BoardList`: its templates and its two data-access functions (registered
+proposals, public concerns, town halls); the navigation between them follows `LISTS`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.board import proposals
+from bot.board import concerns, proposals, townhalls
 from bot.board.query import BoardQuery, Listing
 from bot.core.context import Services
 from bot.core.i18n import LOCALES
@@ -62,6 +62,24 @@ LISTS: tuple[BoardList, ...] = (
         fetch_list=proposals.proposal_list,
         fetch_item=proposals.proposal_page,
         states=proposals.STATES,
+    ),
+    BoardList(
+        slug="concerns",
+        title=N_("Public concerns"),
+        list_template="board/concerns.html",
+        item_template="board/concern.html",
+        fetch_list=concerns.concern_list,
+        fetch_item=concerns.concern_page,
+        states=concerns.STATES,
+    ),
+    BoardList(
+        slug="townhalls",
+        title=N_("Town halls"),
+        list_template="board/townhalls.html",
+        item_template="board/townhall.html",
+        fetch_list=townhalls.session_list,
+        fetch_item=townhalls.session_page,
+        states=townhalls.STATES,
     ),
 )
 

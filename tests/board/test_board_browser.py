@@ -1,6 +1,7 @@
 """The public board in a real browser: Debian's chromium, headless, driven by Playwright (never
 a downloaded browser). The page loads, a filter and a search narrow the list, a proposal
-opens, nothing personal is in any page's DOM, and the main page looks like something (a
+opens, the public concerns are filtered and one opened, a town hall's questions are ranked,
+nothing personal is in any page's DOM, and the main page looks like something (a
 screenshot, kept for the README when BOARD_SCREENSHOT names where)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, async_playwright
 
+from tests.support import board_lists_helpers as lists
 from tests.support.board_helpers import (
     ANSWER,
     LIBRARY_TITLE,
@@ -135,3 +137,45 @@ async def test_the_board_in_a_browser(
         html = await page.content()
         assert "Timeline" in html and LIBRARY_TITLE in html
         assert_impersonal(html)
+
+
+async def test_the_concerns_and_a_town_hall_in_a_browser(
+    harness: OfficerHarness, browser_page: Page
+) -> None:
+    seeded = await lists.seed_lists(harness)
+    page = browser_page
+
+    async def impersonal() -> None:
+        html = await page.content()
+        for secret in lists.PERSONAL:
+            assert secret not in html, secret
+
+    async with serving_board(harness) as base:
+        await page.goto(f"{base}/board")
+        # From the main page to the concerns through the navigation.
+        await page.click("nav a[href$='/board/concerns']")
+        await page.wait_for_url("**/board/concerns")
+        assert await numbers(page) == [seeded.rice, seeded.vending]
+        await impersonal()
+
+        await page.select_option("select[name=category]", "dormitory")
+        await page.click("form.filters button")
+        await page.wait_for_url("**category=dormitory**")
+        assert await numbers(page) == [seeded.vending]
+        await impersonal()
+
+        await page.click("li.card a")
+        await page.wait_for_url(f"**/board/concerns/{seeded.vending}")
+        html = await page.content()
+        assert lists.VENDING_PUBLIC in html and lists.CONCERN_ANSWER in html
+        await impersonal()
+
+        await page.click("nav a[href$='/board/townhalls']")
+        await page.wait_for_url("**/board/townhalls")
+        assert await numbers(page) == [str(seeded.town_hall)]
+        await page.click("li.card a")
+        await page.wait_for_url(f"**/board/townhalls/{seeded.town_hall}")
+        questions = await page.locator("li.question .question-text").all_inner_texts()
+        assert questions == list(lists.QUESTIONS)
+        assert lists.LEADER in await page.content()
+        await impersonal()

@@ -1,5 +1,6 @@
 """The public board's pages over real HTTP, without a browser: the list and its filters and
-search, one proposal, English, 404s, and nothing personal, internal or sensitive anywhere."""
+search, one proposal, the public concerns and the town halls, English, 404s, and nothing
+personal, internal or sensitive anywhere."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from storage.models import Proposal
+from tests.support import board_lists_helpers as lists
 from tests.support.board_helpers import (
     ANSWER,
     CANTEEN_TITLE,
@@ -150,3 +152,89 @@ async def test_pages_escape_what_people_wrote(harness: OfficerHarness) -> None:
         # Should escaping ever fail, the browser still runs no script of the page's.
         assert "default-src 'none'" in headers["Content-Security-Policy"]
         assert headers["Content-Type"].startswith("text/html")
+
+
+def assert_no_one_in(body: str) -> None:
+    for secret in lists.PERSONAL:
+        assert secret not in body, secret
+    assert "SENS-1200" not in body and "拒绝了的公开措辞" not in body
+
+
+async def test_the_public_concerns_are_listed_filtered_and_searched_by_public_wording(
+    harness: OfficerHarness,
+) -> None:
+    seeded = await lists.seed_lists(harness)
+    async with serving_board(harness) as base:
+        status, body = await get(f"{base}/board/concerns")
+        assert status == 200
+        # The latest published first; nothing requested, declined or sensitive.
+        assert listed(body) == [seeded.rice, seeded.vending]
+        assert lists.VENDING_PUBLIC in body and lists.RICE_PUBLIC in body
+        assert "心理健康" not in body
+        assert_no_one_in(body)
+
+        async def numbers(query: str) -> list[str]:
+            status, body = await get(f"{base}/board/concerns?{query}")
+            assert status == 200
+            assert_no_one_in(body)
+            return listed(body)
+
+        assert await numbers("category=dormitory") == [seeded.vending]
+        assert await numbers("state=answered") == [seeded.vending]
+        assert await numbers("state=submitted") == [seeded.rice]
+        assert await numbers("category=wellbeing") == [seeded.rice, seeded.vending]
+        assert await numbers("q=售货机") == [seeded.vending]
+        assert await numbers("q=夹生&category=logistics") == [seeded.rice]
+        assert await numbers(f"q={seeded.rice}") == [seeded.rice]
+        # The students' own words are never searched: that would tell what the public wording
+        # left out.
+        # (The search box echoes what was typed, so only the list is looked at.)
+        for words in ("吞钱", "PRIV-8812", "吃坏了肚子", "SENS-1200"):
+            status, body = await get(f"{base}/board/concerns?q={words}")
+            assert status == 200 and listed(body) == [], words
+
+
+async def test_a_concern_page_shows_its_public_wording_answer_and_timeline_only(
+    harness: OfficerHarness,
+) -> None:
+    seeded = await lists.seed_lists(harness)
+    async with serving_board(harness) as base:
+        status, body = await get(f"{base}/board/concerns/{seeded.vending}")
+        assert status == 200
+        assert lists.VENDING_PUBLIC in body and lists.CONCERN_ANSWER in body
+        assert "后勤" in body and "宿舍住宿" in body  # its department and category
+        assert "办理进程" in body and "已公开" in body
+        assert 'class="state state-answered"' in body and ": 2<" in body
+        assert_no_one_in(body)
+        status, body = await get(f"{base}/board/concerns/{seeded.vending}?lang=en")
+        assert status == 200 and "Timeline" in body and "Made public" in body
+        assert "Dormitory" in body
+        assert_no_one_in(body)
+        for number in (seeded.requested, seeded.declined, seeded.sensitive, "G-0000-9999"):
+            status, body = await get(f"{base}/board/concerns/{number}")
+            assert status == 404, number
+            assert_no_one_in(body)
+
+
+async def test_town_halls_show_approved_questions_by_votes_and_never_an_asker(
+    harness: OfficerHarness,
+) -> None:
+    seeded = await lists.seed_lists(harness)
+    async with serving_board(harness) as base:
+        status, body = await get(f"{base}/board/townhalls")
+        assert status == 200
+        assert listed(body) == [str(seeded.town_hall)]
+        assert lists.TOWNHALL_TITLE in body and "行政楼三楼报告厅" in body and "教务处" in body
+        assert_no_one_in(body)
+
+        status, body = await get(f"{base}/board/townhalls/{seeded.town_hall}")
+        assert status == 200
+        first, second = (body.index(question) for question in lists.QUESTIONS)
+        assert first < second  # three votes before one
+        assert lists.TOWNHALL_ANSWER in body and lists.LEADER in body
+        assert "3 票" in body
+        assert "sealed-asker-blob" not in body and "tag-" not in body
+        assert_no_one_in(body)
+        assert "Answered by" in (await get(f"{base}/board/townhalls/{seeded.town_hall}?lang=en"))[1]
+        for path in ("/board/townhalls/999999", "/board/townhalls/x1", "/board/townhalls/-1"):
+            assert (await get(base + path))[0] == 404, path
