@@ -39,7 +39,7 @@ def students(_: Translate) -> list[BotCommand]:
         ("my", _("My cases")),
         ("proposals", _("Congress proposals")),
         ("propose", _("Write a proposal (student representatives)")),
-        ("board", _("Public concerns: 我也遇到 / +1")),
+        ("board", _("Public concerns: Me too / +1")),
         ("mycollege", _("My college's cases (student representatives)")),
         ("onbehalf", _("Submit for a classmate (student representatives)")),
         ("review", _("My semester review ballot (review panel)")),
