@@ -76,6 +76,7 @@ def build_dispatcher(
         concern_board.build_link_router(),
         intake_link.build_router(),  # /start intake_…: a case received offline
         reviews_router(),  # /start review_…, /review, the ballot's buttons and comment
+        townhall_students.build_link_router(),  # /start townhall_…: from the web board
         representatives.build_router(),  # /start with an invite or co-signing link
         start.build_router(renderer),
         privacy.build_router(),

@@ -48,7 +48,7 @@ def build_web_app(app: App) -> web.Application:
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     if app.settings.board_enabled:
-        add_board_routes(web_app, Board(app.services, app.session_factory))
+        add_board_routes(web_app, Board(app.services, app.session_factory, bot=app.bot))
     return web_app
 
 

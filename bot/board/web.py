@@ -8,11 +8,13 @@ proposals, public concerns, town halls); the navigation between them follows `LI
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from aiogram import Bot
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,6 +26,7 @@ from bot.domain.text import N_
 
 PREFIX = "/board"
 DEFAULT_LOCALE = "zh_Hans"
+log = logging.getLogger(__name__)
 # Pages hold no script and load nothing from elsewhere; a browser is told so, which also makes
 # an injected tag inert should escaping ever fail.
 HEADERS = {
@@ -84,11 +87,24 @@ LISTS: tuple[BoardList, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Board:
     services: Services
     session_factory: async_sessionmaker[AsyncSession]
     lists: tuple[BoardList, ...] = LISTS
+    # The bot, for the links that open it (voting happens there, one person one vote).
+    bot: Bot | None = None
+    _username: str | None = field(default=None, init=False)
+
+    async def bot_username(self) -> str | None:
+        """The bot's @username once Telegram has told it; None while it cannot be asked, and
+        the page is shown without the links into the bot."""
+        if self._username is None and self.bot is not None:
+            try:
+                self._username = (await self.bot.me()).username
+            except Exception:  # the board still reads, whatever Telegram answers
+                log.warning("board: the bot's username is not known yet", exc_info=True)
+        return self._username
 
     def find(self, slug: str) -> BoardList | None:
         return next((board_list for board_list in self.lists if board_list.slug == slug), None)
@@ -148,7 +164,15 @@ async def item_page(request: web.Request) -> web.Response:
         )
     if item is None:
         return not_found(board, locale, request, current=board_list)
-    return page(board, locale, request, board_list.item_template, current=board_list, item=item)
+    return page(
+        board,
+        locale,
+        request,
+        board_list.item_template,
+        current=board_list,
+        item=item,
+        bot_username=await board.bot_username(),
+    )
 
 
 def not_found(

@@ -9,6 +9,9 @@ from bot.domain import townhall as rules
 from storage.crud import townhall as crud
 from storage.crud.townhall import PublicQuestion
 
+# /start townhall_ID: the web board's link into the bot, where one person has one vote.
+LINK_PREFIX = "townhall_"
+
 
 async def approved_questions(*, session: AsyncSession, town_hall_id: int) -> list[PublicQuestion]:
     """A session's approved questions, most votes first, with their vote counts and answers."""

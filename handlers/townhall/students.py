@@ -1,16 +1,18 @@
 """A student's town halls: /townhall (what is planned; on / off for the announcements),
-/ask ID question, /questions ID with 👍 on each question they may still upvote."""
+/ask ID question, /questions ID with 👍 on each question they may still upvote — also opened
+from the web board's link (/start townhall_ID)."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.core.context import Turn
 from bot.core.render import Translate
 from bot.domain.text import N_
 from bot.townhall import questions, sessions
+from bot.townhall.board import LINK_PREFIX
 from bot.townhall.callbacks import TownHallCB
 from handlers.common import Refused, consented_router
 from handlers.townhall.common import refusal, unless_refused
@@ -24,6 +26,17 @@ def build_router() -> Router:
     router.message.register(ask, Command("ask"))
     router.message.register(listing, Command("questions"))
     router.callback_query.register(vote, TownHallCB.filter(F.action == "vote"))
+    return router
+
+
+def build_link_router() -> Router:
+    """/start townhall_ID, from the web board: the session's questions to upvote in the bot,
+    where one vote per person can be kept."""
+    router = consented_router("townhall_link")
+    router.message.register(
+        listing,
+        CommandStart(deep_link=True, magic=F.args.regexp(rf"^{LINK_PREFIX}\d+$")),
+    )
     return router
 
 
@@ -70,7 +83,7 @@ async def ask(message: Message, command: CommandObject, turn: Turn, _: Translate
 
 
 async def listing(message: Message, command: CommandObject, turn: Turn, _: Translate) -> None:
-    parsed = _id_and_rest(command.args)
+    parsed = _id_and_rest((command.args or "").removeprefix(LINK_PREFIX))
     if parsed is None:
         await message.answer(refusal(_, "townhall_not_found"))
         return

@@ -23,7 +23,8 @@ from tests.support.board_helpers import (
     seed_board,
     serving_board,
 )
-from tests.support.officer_helpers import OfficerHarness
+from tests.support.officer_helpers import OfficerHarness, seed_student
+from tests.support.student_helpers import settle
 
 pytestmark = pytest.mark.harness(board_enabled=True)
 
@@ -236,5 +237,14 @@ async def test_town_halls_show_approved_questions_by_votes_and_never_an_asker(
         assert "sealed-asker-blob" not in body and "tag-" not in body
         assert_no_one_in(body)
         assert "Answered by" in (await get(f"{base}/board/townhalls/{seeded.town_hall}?lang=en"))[1]
+        # Votes are cast in the bot, one per person: the page links into it.
+        link = re.search(r'href="https://t\.me/(\w+)\?start=(townhall_\d+)"', body)
+        assert link is not None and link.group(2) == f"townhall_{seeded.town_hall}"
         for path in ("/board/townhalls/999999", "/board/townhalls/x1", "/board/townhalls/-1"):
             assert (await get(base + path))[0] == 404, path
+    student = await seed_student(harness, 3101, "Wendy")
+    await student.send(f"/start {link.group(2)}")
+    await settle(harness)
+    shown = harness.last(student)
+    assert lists.QUESTIONS[0] in shown.content and lists.QUESTIONS[1] in shown.content
+    assert any("👍" in label for label, _ in shown.buttons())
