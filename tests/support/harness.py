@@ -20,6 +20,7 @@ from bot.devkit.emulator import BotAPIEmulator, SimUser
 from bot.devkit.scenario import Scenario
 from storage.db import create_engine
 from storage.migrate import upgrade
+from storage.revision import revisions
 from tests.support import anonymity
 
 ADMIN_ID = 9001
@@ -111,6 +112,8 @@ async def reset_database(url: str, *, copy: bool = True) -> AsyncEngine:
     """An empty database at the head revision; `copy=False`: by running the migrations."""
     engine = create_engine(url)
     if engine.dialect.name == "postgresql":
+        if copy and await _emptied_at_head(engine):
+            return engine
         async with engine.begin() as conn:
             await conn.execute(text("DROP SCHEMA public CASCADE"))
             await conn.execute(text("CREATE SCHEMA public"))
@@ -121,6 +124,27 @@ async def reset_database(url: str, *, copy: bool = True) -> AsyncEngine:
         return engine
     await upgrade(engine)
     return engine
+
+
+async def _emptied_at_head(engine: AsyncEngine) -> bool:
+    """A PostgreSQL database already migrated to the head has its rows removed instead of
+    being migrated again (a third of a second each); anything else is rebuilt."""
+    current, head = await revisions(engine)
+    if current != head or head is None:  # never migrated, its schema dropped, or behind
+        return False
+    async with engine.begin() as conn:
+        tables = (
+            await conn.execute(
+                text(
+                    "SELECT quote_ident(tablename) FROM pg_tables"
+                    " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+            )
+        ).scalars()
+        listed = ", ".join(tables)
+        if listed:
+            await conn.execute(text(f"TRUNCATE {listed} RESTART IDENTITY CASCADE"))
+    return True
 
 
 _TEMPLATES: dict[str, Path] = {}
