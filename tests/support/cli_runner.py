@@ -5,8 +5,8 @@ A `python -m bot` subprocess pays a cold interpreter and its imports (about a se
 on each call; the process behaviour (exit codes through the real entry point, the
 environment as the shell passes it, what is imported) stays tested by subprocesses in
 tests/tooling/test_cli.py. Everything the CLI changes in this process is put back afterwards:
-the environment, the working directory, the root logger's handlers, our loggers' levels and
-the personal-data switch of `bot.core.logs`.
+the environment, the working directory, the root logger's handlers, our loggers' levels, the
+log record factory and the personal-data switch of `bot.core.logs`.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def _isolated(environ: dict[str, str], cwd: Path) -> Iterator[None]:
     names = (*logs.APP_LOGGERS, "sqlalchemy.engine")
     saved_levels = {name: logging.getLogger(name).level for name in names}
     saved_personal = logs._personal_data
+    saved_factory = logging.getLogRecordFactory()  # `logs.setup` installs its redaction
     # As in a fresh process: no handler yet, so the CLI's own goes to (captured) stderr.
     for found in saved_handlers:
         root.removeHandler(found)
@@ -77,3 +78,4 @@ def _isolated(environ: dict[str, str], cwd: Path) -> Iterator[None]:
         for name, level in saved_levels.items():
             logging.getLogger(name).setLevel(level)
         logs._personal_data = saved_personal
+        logging.setLogRecordFactory(saved_factory)
