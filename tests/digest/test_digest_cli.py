@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,9 +11,10 @@ import pytest
 from bot.devkit.bench.digest import run_digest_bench
 from bot.devkit.emulator import BotAPIEmulator
 from storage.db import create_session_factory
+from tests.support.cli_runner import run_cli_in_process
 from tests.support.digest_fixture import insert, two_weeks
 from tests.support.harness import IDENTITY_KEY, TOKEN, reset_database
-from tests.tooling.test_cli import ROOT, run_cli
+from tests.tooling.test_cli import run_cli
 
 
 @pytest.mark.parametrize(
@@ -42,7 +41,7 @@ async def prepare(database_url: str) -> None:
 def test_any_past_period_renders_from_the_stored_data(tmp_path: Path, database_url: str) -> None:
     asyncio.run(prepare(database_url))
     out = tmp_path / "w47.html"
-    result = run_cli(
+    result = run_cli_in_process(
         tmp_path, "digest", "--period", "2026-W47", "--out", str(out), DATABASE_URL=database_url
     )
     assert result.returncode == 0, result.stderr
@@ -70,22 +69,17 @@ async def test_bench_digest_refuses_a_silly_size(capsys: pytest.CaptureFixture[s
 async def send_digest(
     tmp_path: Path, database_url: str, emulator: BotAPIEmulator, **settings: str
 ) -> tuple[int | None, str, str]:
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": database_url,
-        "BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE": emulator.base_url,
-        "IDENTITY_KEY": IDENTITY_KEY,
+    # In this process: the command's output and effects are the subject, not the process.
+    result = await asyncio.to_thread(
+        run_cli_in_process,
+        tmp_path, "digest", "--period", "2026-W46", "--send",
+        DATABASE_URL=database_url,
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE=emulator.base_url,
+        IDENTITY_KEY=IDENTITY_KEY,
         **settings,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "digest", "--period", "2026-W46", "--send",
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=90)
-    return process.returncode, stdout.decode(), stderr.decode()
+    return result.returncode, result.stdout, result.stderr
 
 
 async def test_send_delivers_to_the_committee_chat(

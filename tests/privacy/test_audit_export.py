@@ -17,6 +17,7 @@ from sqlmodel import col
 from bot.devkit.emulator import BotAPIEmulator
 from storage.db import create_engine, create_session_factory
 from storage.models import AuditEntry, RoleGrant
+from tests.support.cli_runner import run_cli_in_process as run_cli
 from tests.support.harness import ADMIN_ID, OFFICER_ID
 from tests.support.officer_helpers import ACCEPT
 from tests.support.reveal_helpers import (
@@ -30,7 +31,6 @@ from tests.support.reveal_helpers import (
     reveal_world,
     say_private,
 )
-from tests.tooling.test_cli import run_cli
 
 PEOPLE = (
     str(STUDENT_ID), STUDENT_NAME, STUDENT_USERNAME,

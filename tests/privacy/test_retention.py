@@ -14,6 +14,7 @@ from sqlmodel import col
 from bot.devkit.emulator.models import SimMessage
 from storage.models import Attachment, CaseEvent, MessageLink, OutboxMessage
 from storage.types import utcnow
+from tests.support.cli_runner import run_cli_in_process as run_cli
 from tests.support.digest_fixture import CST
 from tests.support.harness import Harness
 from tests.support.officer_helpers import advance, case_of, freeze_clock
@@ -25,7 +26,6 @@ from tests.support.student_helpers import (
     seed_cases,
     student,
 )
-from tests.tooling.test_cli import run_cli
 
 PURGED_NOTE = "内容已按保留期限删除"
 COMMENT = "处理很及时，谢谢王老师！"

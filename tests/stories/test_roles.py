@@ -14,10 +14,10 @@ from sqlmodel import col
 
 from bot.devkit.emulator import BotAPIEmulator
 from storage.models import AuditEntry, RoleGrant
+from tests.support.cli_runner import run_cli_in_process as run_cli
 from tests.support.harness import ADMIN_ID, OFFICER_ID
 from tests.support.officer_helpers import ACCEPT, case_of, officer_harness, received, say
 from tests.support.reveal_helpers import World, reveal_world, say_private, texts
-from tests.tooling.test_cli import run_cli
 
 TOM, TOM_USERNAME = 4712, "tom_liaison"
 
@@ -224,6 +224,8 @@ async def test_a_committee_reader_reads_the_digest_and_changes_no_case(
     assert granted.stdout == f"reader granted to Tom (@{TOM_USERNAME}) ({TOM})\n"
     listed = await asyncio.to_thread(run_cli, tmp_path, "roles", "list", **env)
     assert f"reader:\n  {TOM}\tTom (@{TOM_USERNAME})\n" in listed.stdout
+    await h.settle()  # the grant's notice, queued by the command line, reaches Tom first
+    assert texts(h, tom)[-1].startswith("🔑 You have been given the role: committee reader")
     await say_private(h, tom, "/digest")
     assert h.emu.bot_messages(tom.id)[-1].kind == "document"
     revoked = await asyncio.to_thread(
