@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import AsyncIterator, Mapping
@@ -160,7 +162,9 @@ def _sqlite_file(url: str) -> Path | None:
 
 async def _sqlite_template() -> Path:
     if "sqlite" not in _TEMPLATES:
-        path = Path(tempfile.mkdtemp(prefix="studentvoice-template-")) / "migrated.db"
+        folder = tempfile.mkdtemp(prefix="studentvoice-template-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = Path(folder) / "migrated.db"
         engine = create_engine(f"sqlite+aiosqlite:///{path}")
         try:
             await upgrade(engine)
