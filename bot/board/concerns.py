@@ -130,12 +130,9 @@ async def concern_list(*, session: AsyncSession, services: Services, query: Boar
         return items, total
 
     shown = await clamped_page(load, query.page, PAGE_SIZE)
-    return Listing(
-        items=shown.items,
-        total=shown.total,
-        page=shown.page,
-        pages=shown.pages,
-        filters={
+    return Listing.of(
+        shown,
+        {
             "state": [(state, state_label(state)) for state in STATES],
             "category": shown_categories(services),
         },

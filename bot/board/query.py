@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.config import Category, Department
+from bot.core.paging import Page
 from bot.domain.search import parse
 
 
@@ -76,3 +77,8 @@ class Listing:
     page: int
     pages: int
     filters: dict[str, list[Any]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, shown: Page[Any], filters: dict[str, list[Any]] | None = None) -> Listing:
+        """The page `clamped_page` fetched, with the filters its list offers."""
+        return cls(shown.items, shown.total, shown.page, shown.pages, filters or {})

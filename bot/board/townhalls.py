@@ -68,7 +68,7 @@ async def session_list(*, session: AsyncSession, services: Services, query: Boar
         return [summary(row) for row in rows], total
 
     shown = await clamped_page(load, query.page, PAGE_SIZE)
-    return Listing(items=shown.items, total=shown.total, page=shown.page, pages=shown.pages)
+    return Listing.of(shown)
 
 
 async def session_page(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
@@ -96,10 +99,18 @@ async def categories(
     buttons = officer_views.category_buttons(
         session=turn.session, services=turn.services, actor=actor, case_id=callback_data.case_id
     )
+    await _show_choices(query, _, buttons, _("Choose the new category"))
+
+
+async def _show_choices(
+    query: CallbackQuery, _: Translate, buttons: Awaitable[dict[str, Any]], prompt: str
+) -> None:
+    """A card's buttons replaced by a choice (the presser allowed), with the toast saying what
+    to choose."""
     markup = await unless_refused(query, _, buttons)
     if markup is Refused.REFUSED:
         return
-    await query.answer(_("Choose the new category"))
+    await query.answer(prompt)
     await replace_buttons(query, markup)
 
 
@@ -123,11 +134,7 @@ async def colleges(
     buttons = officer_views.level_buttons(
         session=turn.session, services=turn.services, actor=actor, case_id=callback_data.case_id
     )
-    markup = await unless_refused(query, _, buttons)
-    if markup is Refused.REFUSED:
-        return
-    await query.answer(_("Choose the college union"))
-    await replace_buttons(query, markup)
+    await _show_choices(query, _, buttons, _("Choose the college union"))
 
 
 async def delegate_to(
