@@ -31,6 +31,9 @@ class TownHall(SQLModel, table=True):
     colleges: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_by: int | None = Field(default=None, sa_type=BigInteger)
     created_at: datetime = _now()
+    # Called off by the officers (/townhall cancel): still listed, as cancelled, with why.
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancel_reason: str | None = None
 
 
 class TownHallQuestion(SQLModel, table=True):

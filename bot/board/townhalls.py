@@ -1,5 +1,6 @@
 """Town halls (面对面) on the web board: the sessions, and per session its approved questions
-by votes with their answers and the leader who answered.
+by votes with their answers and the leader who answered. A cancelled session stays listed,
+marked cancelled (已取消) with its reason, and offers no link to ask or upvote.
 
 Questions come only through `bot.townhall.board.approved_questions`, which never carries the
 asker and never a pending, rejected or merged question; sessions are built into plain records
@@ -31,6 +32,9 @@ class SessionSummary:
     held_at: datetime
     place: str
     attendees: str
+    # Called off: still listed, as cancelled (已取消), with the officers' reason.
+    cancelled: bool = False
+    cancel_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ def summary(town_hall: TownHall) -> SessionSummary:
         held_at=town_hall.held_at,
         place=town_hall.place,
         attendees=town_hall.attendees,
+        cancelled=town_hall.cancelled_at is not None,
+        cancel_reason=town_hall.cancel_reason if town_hall.cancelled_at is not None else None,
     )
 
 

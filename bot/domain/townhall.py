@@ -3,7 +3,7 @@ when, and what each refusal is called."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
 from bot.domain.text import N_
@@ -44,6 +44,15 @@ REFUSALS = {
     "townhall_answer_usage": N_("Send: /townhall answer ID Leader | answer text"),
     "townhall_has_case": N_("This question has already been turned into a case."),
     "townhall_no_asker": N_("The asker can no longer be reached: no case can be made for them."),
+    "townhall_edit_usage": N_(
+        "Send: /townhall edit ID field new value. Fields: 标题 (title), 时间 (time, "
+        "YYYY-MM-DD HH:MM), 地点 (place), 出席 (attending), 征集 (window: YYYY-MM-DD HH:MM | "
+        "YYYY-MM-DD HH:MM), 学院 (colleges: codes or all)."
+    ),
+    "townhall_past": N_("A session cannot be moved to a time already past."),
+    "townhall_held": N_("This session has already been held: it can no longer be changed."),
+    "townhall_cancelled": N_("This town hall session has been cancelled."),
+    "townhall_cancel_usage": N_("A cancellation needs a reason: /townhall cancel ID reason"),
 }
 
 
@@ -80,12 +89,68 @@ def parse_form(text: str, tz: tzinfo, known_colleges: set[str]) -> TownHallForm:
     held_at, opens_at, closes_at = (_moment(t, tz) for t in (held, opens, closes))
     if not opens_at < closes_at <= held_at:
         raise TownHallError("townhall_bad_window")
-    codes: list[str] = []
-    if colleges.casefold() not in {"all", "全部"}:
-        codes = [c.strip() for c in colleges.replace("，", ",").split(",") if c.strip()]
-        if not codes or any(code not in known_colleges for code in codes):
-            raise TownHallError("townhall_unknown_college")
+    codes = _colleges(colleges, known_colleges)
     return TownHallForm(title, held_at, place, attendees, opens_at, closes_at, codes)
+
+
+def _colleges(text: str, known_colleges: set[str]) -> list[str]:
+    if text.casefold() in {"all", "全部"}:
+        return []
+    codes = [c.strip() for c in text.replace("，", ",").split(",") if c.strip()]
+    if not codes or any(code not in known_colleges for code in codes):
+        raise TownHallError("townhall_unknown_college")
+    return codes
+
+
+# /townhall edit ID FIELD value: each field by its Chinese and English name.
+EDIT_FIELDS = {
+    "标题": "title",
+    "title": "title",
+    "时间": "held_at",
+    "time": "held_at",
+    "地点": "place",
+    "place": "place",
+    "出席": "attendees",
+    "attending": "attendees",
+    "征集": "window",
+    "window": "window",
+    "学院": "colleges",
+    "colleges": "colleges",
+}
+# What the students who take part must hear of.
+NOTIFIED_FIELDS = frozenset({"held_at", "place"})
+
+
+def edit_form(
+    current: TownHallForm, text: str, tz: tzinfo, known_colleges: set[str]
+) -> tuple[TownHallForm, str]:
+    """`FIELD new value` applied to the session's form, checked as a new one is; the form and
+    the field's name. Nothing is applied unless the whole form is valid."""
+    name, _sep, value = text.strip().partition(" ")
+    field = EDIT_FIELDS.get(name.strip().casefold())
+    value = value.strip()
+    if field is None or not value or len(value) > FIELD_MAX * 2:
+        raise TownHallError("townhall_edit_usage")
+    if field == "held_at":
+        form = replace(current, held_at=_moment(value, tz))
+    elif field == "window":
+        times = [t.strip() for t in value.split("|")]
+        if len(times) != 2:
+            raise TownHallError("townhall_edit_usage")
+        form = replace(current, opens_at=_moment(times[0], tz), closes_at=_moment(times[1], tz))
+    elif field == "colleges":
+        form = replace(current, colleges=_colleges(value, known_colleges))
+    else:
+        if len(value) > FIELD_MAX or "|" in value:
+            raise TownHallError("townhall_edit_usage")
+        form = {
+            "title": replace(current, title=value),
+            "place": replace(current, place=value),
+            "attendees": replace(current, attendees=value),
+        }[field]
+    if not form.opens_at < form.closes_at <= form.held_at:
+        raise TownHallError("townhall_bad_window")
+    return form, field
 
 
 def check_asking(

@@ -12,6 +12,17 @@ links of bot messages to it, the officers' prompts, the outbox rows about it tha
 with, and whose follows, supports and co-signatures they were. Beyond cases, finished outbox
 rows and generated files older than the period go too. The officers' card and the channel
 post are redrawn without them.
+
+Town-hall questions (面对面; not cases, so steps of their own, `crud.town_hall_steps`) of
+sessions held longer than RETENTION_DAYS ago, cancelled ones too, keep their figures, not
+their people.
+Kept: the session, each question's number, status, college, times, answer and the leader who
+answered, whether it became a case, and its vote count (every vote stays, under a stand-in
+id -1, -2, … per question, so the board and the export count the same), and the text of a
+question that was published (approved, answered or not). Purged: who asked (`asker_id`,
+`asker_sealed`, `asker_tag`), who voted, and the texts never published (pending, rejected,
+merged) with a rejection's reason. The students' opt-ins to hear of sessions are theirs to
+switch off and are left alone.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.context import Services
 from bot.delivery import notify
+from bot.domain import townhall as townhall_rules
 from bot.domain.workflow import FINAL_STATES
 from bot.proposals.core import channel_rows
 from storage.crud import outbox as outbox_crud
@@ -73,6 +85,8 @@ PERSONAL = Declaration(
     # The digest counts followers, the proposal board supports: the rows stay, unnamed.
     pseudonymised=("case_followers", "proposal_supports"),
 )
+# What the board shows of a town-hall question (approved, answered or not): its text stays.
+TOWN_HALL_PUBLISHED = townhall_rules.PUBLIC
 # Cases purged per transaction: short transactions, and statements of bounded size.
 BATCH = 500
 JOB = "retention"
@@ -106,7 +120,12 @@ async def preview(*, session: AsyncSession, now: datetime, days: int) -> Purge:
     due = crud.due_cases(before=before, final_states=FINAL_STATES)
     files_kept = await crud.files_needed(session=session)
     counts: Counter[str] = Counter()
-    for step in [*crud.steps(PERSONAL, due, now), *crud.old_rows(before, files_kept)]:
+    steps = [
+        *crud.steps(PERSONAL, due, now),
+        *crud.town_hall_steps(before, TOWN_HALL_PUBLISHED),
+        *crud.old_rows(before, files_kept),
+    ]
+    for step in steps:
         counts[step.label] += await crud.count(session=session, step=step)
     return Purge(counts, counts["cases"], before)
 
@@ -133,6 +152,9 @@ async def purge(
             for step in crud.steps(PERSONAL, ids, now):
                 counts[step.label] += await crud.apply(session=session, step=step)
             await _redraw(session, services, ids)
+    async with session_factory.begin() as session:
+        for step in crud.town_hall_steps(before, TOWN_HALL_PUBLISHED):
+            counts[step.label] += await crud.apply(session=session, step=step)
     async with session_factory.begin() as session:
         files_kept = await crud.files_needed(session=session)
         for step in crud.old_rows(before, files_kept):

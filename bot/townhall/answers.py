@@ -1,6 +1,7 @@
 """During or after the session: an officer records each answer and which leader gave it (the
 asker and everyone who upvoted are told), or turns an unanswered question into a case, its
-votes carried over as the case's followers, its asker its author (sealed when anonymous)."""
+votes carried over as the case's followers, its asker its author (sealed when anonymous).
+A cancelled session takes no answer; its unanswered questions may still become cases."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ async def record_answer(
 ) -> TownHallQuestion:
     leader, answer = parse_answer(text)
     question = await questions.get(session=session, question_id=question_id)
+    town_hall = await sessions.get_open(session=session, town_hall_id=question.town_hall_id)
     if question.status != rules.APPROVED:
         raise TownHallError("townhall_not_approved")
     if question.answer:
@@ -45,7 +47,6 @@ async def record_answer(
     question.answer, question.answered_by = answer, leader
     question.answered_at = services.now()
     await session.flush()
-    town_hall = await sessions.get(session=session, town_hall_id=question.town_hall_id)
     await questions.to_asker(
         session=session,
         services=services,

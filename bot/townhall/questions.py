@@ -76,7 +76,7 @@ async def to_asker(
 async def ask(
     *, session: AsyncSession, services: Services, user: User, town_hall_id: int, text: str
 ) -> TownHallQuestion:
-    town_hall = await sessions.get(session=session, town_hall_id=town_hall_id)
+    town_hall = await sessions.get_open(session=session, town_hall_id=town_hall_id)
     rules.check_asking(
         services.now(),
         town_hall.opens_at,
@@ -141,10 +141,10 @@ async def approve(
     *, session: AsyncSession, services: Services, question_id: int
 ) -> TownHallQuestion:
     question = await get(session=session, question_id=question_id)
+    town_hall = await sessions.get_open(session=session, town_hall_id=question.town_hall_id)
     _undecided(question)
     question.status = rules.APPROVED
     await session.flush()
-    town_hall = await sessions.get(session=session, town_hall_id=question.town_hall_id)
     await to_asker(
         session=session,
         services=services,
@@ -162,10 +162,10 @@ async def reject(
     if not reason:
         raise TownHallError("townhall_reason_required")
     question = await get(session=session, question_id=question_id)
+    town_hall = await sessions.get_open(session=session, town_hall_id=question.town_hall_id)
     _undecided(question)
     question.status, question.reason = rules.REJECTED, reason[: rules.FIELD_MAX]
     await session.flush()
-    town_hall = await sessions.get(session=session, town_hall_id=question.town_hall_id)
     await to_asker(
         session=session,
         services=services,
@@ -189,6 +189,7 @@ async def merge(
         or target.status != rules.APPROVED
     ):
         raise TownHallError("townhall_merge_itself")
+    await sessions.get_open(session=session, town_hall_id=question.town_hall_id)
     if question.status not in (rules.PENDING, rules.APPROVED) or question.answer:
         raise TownHallError("townhall_decided")
     assert question.id is not None and target.id is not None
@@ -215,11 +216,11 @@ async def vote(
     *, session: AsyncSession, services: Services, user: User, question_id: int
 ) -> TownHallQuestion:
     question = await get(session=session, question_id=question_id)
+    town_hall = await sessions.get_open(session=session, town_hall_id=question.town_hall_id)
     if question.status != rules.APPROVED:
         raise TownHallError("townhall_not_approved")
     if is_asker(services, question, user.id):
         raise TownHallError("townhall_own_question")
-    town_hall = await sessions.get(session=session, town_hall_id=question.town_hall_id)
     if town_hall.colleges and user.college_code not in town_hall.colleges:
         raise TownHallError("townhall_other_college")
     assert question.id is not None
@@ -245,7 +246,7 @@ async def student_list(
     kb = Keyboard()
     shown = 0
     for q in listed:
-        if q.id in voted or q.answer:
+        if q.id in voted or q.answer or town_hall.cancelled_at is not None:
             continue
         kb.button(text=f"👍 #{q.id}", callback_data=TownHallCB(action="vote", question_id=q.id))
         shown += 1

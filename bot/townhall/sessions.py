@@ -1,5 +1,6 @@
 """Town hall sessions: an officer creates one, the students who opted in of its colleges are
-told (through the outbox), students list what is planned and opt in or out."""
+told (through the outbox), students list what is planned (a cancelled session shown as
+such) and opt in or out. Editing and cancelling one: `bot.townhall.changes`."""
 
 from __future__ import annotations
 
@@ -88,10 +89,22 @@ async def is_union_chat(*, session: AsyncSession, chat_id: int) -> bool:
     return binding is not None and binding.chat_id == chat_id
 
 
-async def get(*, session: AsyncSession, town_hall_id: int) -> TownHall:
-    town_hall = await crud.get_town_hall(session=session, town_hall_id=town_hall_id)
+async def get(*, session: AsyncSession, town_hall_id: int, lock: str | None = None) -> TownHall:
+    town_hall = await crud.get_town_hall(session=session, town_hall_id=town_hall_id, lock=lock)
     if town_hall is None:
         raise TownHallError("townhall_not_found")
+    return town_hall
+
+
+def not_cancelled(town_hall: TownHall) -> None:
+    if town_hall.cancelled_at is not None:
+        raise TownHallError("townhall_cancelled")
+
+
+async def get_open(*, session: AsyncSession, town_hall_id: int) -> TownHall:
+    """A session not cancelled, held so while the caller's transaction acts on it."""
+    town_hall = await get(session=session, town_hall_id=town_hall_id, lock="share")
+    not_cancelled(town_hall)
     return town_hall
 
 

@@ -1,4 +1,5 @@
-"""The officers' /townhall: new (create a session and announce it), approve / reject / merge
+"""The officers' /townhall: new (create a session and announce it), edit or cancel one (the
+students taking part told), approve / reject / merge
 a question, answer one with the leader who answered, case (an unanswered question becomes a
 case), list, export (the ranked list as HTML and XLSX)."""
 
@@ -11,17 +12,18 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot.core.context import Turn
 from bot.core.markup import Keyboard
 from bot.core.render import Translate
+from bot.domain import townhall as rules
 from bot.domain.text import N_
 from bot.domain.workflow import Actor
-from bot.townhall import answers, export, questions, sessions
+from bot.townhall import answers, changes, export, questions, sessions
 from bot.townhall.callbacks import TownHallCB
 from handlers.common import Refused
 from handlers.officers.chat import officers_router
 from handlers.townhall.common import refusal, unless_refused
 
 USAGE = N_(
-    "/townhall new … · approve ID · reject ID reason · merge ID INTO_ID · "
-    "answer ID Leader | text · case ID · list ID · export ID"
+    "/townhall new … · edit ID field value · cancel ID reason · approve ID · reject ID reason · "
+    "merge ID INTO_ID · answer ID Leader | text · case ID · list ID · export ID"
 )
 
 
@@ -56,6 +58,9 @@ async def command(
     sub, _sep, rest = (command.args or "").strip().partition(" ")
     if sub == "new":
         await _create(message, turn, actor, _, rest)
+        return
+    if sub in {"edit", "cancel"}:
+        await _change(message, turn, _, sub, rest)
         return
     parsed = _number(rest)
     if sub not in {"approve", "reject", "merge", "answer", "case", "list", "export"}:
@@ -110,6 +115,31 @@ async def _create(message: Message, turn: Turn, actor: Actor, _: Translate, form
         + "\n\n"
         + _("Announced to %(n)s students who asked for it.") % {"n": created.announced}
     )
+
+
+async def _change(message: Message, turn: Turn, _: Translate, sub: str, rest: str) -> None:
+    """/townhall edit ID field value, /townhall cancel ID reason."""
+    usage = "townhall_edit_usage" if sub == "edit" else "townhall_cancel_usage"
+    parsed = _number(rest)
+    if parsed is None:
+        await message.answer(refusal(_, usage))
+        return
+    number, text = parsed
+    session, services = turn.session, turn.services
+    if sub == "edit":
+        call = changes.edit(session=session, services=services, town_hall_id=number, text=text)
+    else:
+        call = changes.cancel(session=session, services=services, town_hall_id=number, reason=text)
+    changed = await unless_refused(message, _, call)
+    if changed is Refused.REFUSED:
+        return
+    text = sessions.render_session(
+        turn.services, turn.locale, changed.town_hall, for_students=False
+    )
+    if changed.field == "cancelled" or changed.field in rules.NOTIFIED_FIELDS:
+        told = _("%(n)s students taking part were told.") % {"n": changed.told}
+        text = f"{text}\n\n{told}"
+    await message.answer(text)
 
 
 async def _to_case(message: Message, turn: Turn, _: Translate, number: int) -> None:

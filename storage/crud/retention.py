@@ -30,7 +30,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
 from storage.crud import outbox as outbox_crud
-from storage.models import Case, OutboxMessage, Proposal, StoredFile
+from storage.models import (
+    Case,
+    OutboxMessage,
+    Proposal,
+    StoredFile,
+    TownHall,
+    TownHallQuestion,
+    TownHallVote,
+)
 
 # Outbox rows whose work is over; a row still to be sent is never taken.
 DONE = (outbox_crud.SENT, outbox_crud.LISTED, outbox_crud.FAILED)
@@ -111,6 +119,8 @@ class Step:
     where: ColumnElement[bool]
     values: Mapping[str, Any] | None = None  # None: the rows go
     pseudonymise: bool = False
+    # What a pseudonymised row belongs to: its stand-ins are numbered -1, -2, … within it.
+    owner: str = "case_id"
 
 
 def steps(declaration: Declaration, cases: Cases, now: datetime) -> list[Step]:
@@ -166,15 +176,62 @@ async def apply(*, session: AsyncSession, step: Step) -> int:
 
 
 async def _pseudonymise(session: AsyncSession, step: Step) -> int:
-    """Each row again under -1, -2, … per case (Telegram user ids are positive), in the order
-    they came, then the named rows removed: counts and times stay, who does not."""
+    """Each row again under -1, -2, … per case (or `step.owner`; Telegram user ids are
+    positive), in the order they came, then the named rows removed: counts and times stay,
+    who does not."""
     t = step.table
+    owner = t.c[step.owner]
     order = (t.c.created_at, t.c.user_id)
-    stand_in = -func.row_number().over(partition_by=t.c.case_id, order_by=order)
-    source = select(t.c.case_id, stand_in, t.c.created_at).where(step.where)
-    await session.execute(insert(t).from_select(["case_id", "user_id", "created_at"], source))
+    # After the stand-ins already there (a vote given after its session's purge, purged later).
+    earlier = t.alias("earlier")
+    taken = (
+        select(func.coalesce(-func.min(earlier.c.user_id), 0))
+        .where(earlier.c[step.owner] == owner, earlier.c.user_id < 0)
+        .scalar_subquery()
+    )
+    stand_in = -(func.row_number().over(partition_by=owner, order_by=order) + taken)
+    source = select(owner, stand_in, t.c.created_at).where(step.where)
+    await session.execute(insert(t).from_select([step.owner, "user_id", "created_at"], source))
     result = await session.execute(delete(t).where(step.where))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def town_hall_steps(before: datetime, published: Sequence[str]) -> list[Step]:
+    """Town-hall questions of sessions held before `before` (town halls are not cases): who
+    asked goes; the texts of questions never `published` go (rejected, pending, merged, and
+    a rejection's reason); votes stay as counts, each under a stand-in (-1, -2, … per
+    question), no one's id."""
+    questions = _table(TownHallQuestion.__tablename__)
+    votes = _table(TownHallVote.__tablename__)
+    held = select(col(TownHall.id)).where(col(TownHall.held_at) < before)
+    of_held = questions.c.town_hall_id.in_(held)
+    askers = ("asker_id", "asker_sealed", "asker_tag")
+    texts = ("text", "reason")
+    unpublished = and_(of_held, questions.c.status.not_in(list(published)))
+    return [
+        Step(
+            "town_hall_questions (askers)",
+            questions,
+            and_(of_held, _holds(questions, askers)),
+            _emptied(questions, askers),
+        ),
+        Step(
+            "town_hall_questions (texts)",
+            questions,
+            and_(unpublished, _holds(questions, texts)),
+            _emptied(questions, texts),
+        ),
+        Step(
+            "town_hall_votes",
+            votes,
+            and_(
+                votes.c.question_id.in_(select(questions.c.id).where(of_held)),
+                votes.c.user_id > 0,
+            ),
+            pseudonymise=True,
+            owner="question_id",
+        ),
+    ]
 
 
 async def cards_of(*, session: AsyncSession, case_ids: Sequence[int]) -> list[int]:

@@ -34,8 +34,38 @@ async def add_town_hall(*, session: AsyncSession, town_hall: TownHall) -> TownHa
     return town_hall
 
 
-async def get_town_hall(*, session: AsyncSession, town_hall_id: int) -> TownHall | None:
-    return await session.get(TownHall, town_hall_id)
+async def get_town_hall(
+    *, session: AsyncSession, town_hall_id: int, lock: str | None = None
+) -> TownHall | None:
+    """`lock`: "update" to change the session, "share" to act on it as it stands (a
+    cancellation waits for the question or vote, and the other way round)."""
+    stmt = select(TownHall).where(col(TownHall.id) == town_hall_id)
+    if lock == "update":
+        stmt = stmt.with_for_update()
+    elif lock == "share":
+        stmt = stmt.with_for_update(read=True)
+    return (await session.scalars(stmt)).first()
+
+
+async def questions_of(*, session: AsyncSession, town_hall_id: int) -> list[TownHallQuestion]:
+    stmt = (
+        select(TownHallQuestion)
+        .where(col(TownHallQuestion.town_hall_id) == town_hall_id)
+        .order_by(col(TownHallQuestion.id))
+    )
+    return list(await session.scalars(stmt))
+
+
+async def session_voter_ids(*, session: AsyncSession, town_hall_id: int) -> list[int]:
+    """Everyone who upvoted a question of the session (a purged vote's stand-in is nobody)."""
+    stmt = (
+        select(col(TownHallVote.user_id))
+        .join(TownHallQuestion, col(TownHallQuestion.id) == col(TownHallVote.question_id))
+        .where(col(TownHallQuestion.town_hall_id) == town_hall_id, col(TownHallVote.user_id) > 0)
+        .distinct()
+        .order_by(col(TownHallVote.user_id))
+    )
+    return list(await session.scalars(stmt))
 
 
 async def town_halls_after(*, session: AsyncSession, moment: datetime) -> list[TownHall]:
