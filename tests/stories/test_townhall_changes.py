@@ -249,14 +249,13 @@ async def test_a_cancelled_session_is_told_listed_as_cancelled_and_takes_nothing
         assert question is not None and question.case_id is not None
         assert (await session.get(Case, question.case_id)) is not None
 
-    async with serving_board(h) as base:
-        async with aiohttp.ClientSession() as client:
-            async with client.get(f"{base}/board/townhalls") as response:
-                assert response.status == 200
-                listed = await response.text()
-            async with client.get(f"{base}/board/townhalls/{s.town_hall}") as response:
-                assert response.status == 200
-                page = await response.text()
+    async with serving_board(h) as base, aiohttp.ClientSession() as client:
+        async with client.get(f"{base}/board/townhalls") as response:
+            assert response.status == 200
+            listed = await response.text()
+        async with client.get(f"{base}/board/townhalls/{s.town_hall}") as response:
+            assert response.status == 200
+            page = await response.text()
     assert "校领导面对面·第一期" in listed and "已取消" in listed
     assert "已取消" in page and "报告厅临时检修" in page and Q_LIBRARY in page
     assert "start=townhall_" not in page
