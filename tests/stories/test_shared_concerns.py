@@ -193,6 +193,8 @@ async def test_merge_carries_supporters_and_tells_the_submitter(h: OfficerHarnes
     await act(h, duplicate, MERGE, target)
 
     assert await supports_of(h, target_id) == [1002]
+    assert public_line(h, duplicate) == "🌐 公开: 已不再公开（已合并、未受理或已撤回）"
+    assert public_line(h, target) == "🌐 公开: 已公开 · 🙋 1 人支持"
     told = received(h, carol)[-1]
     assert duplicate in told and target in told
     # A merged case is no longer public: a +1 on it is refused, nothing stored.
