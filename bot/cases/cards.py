@@ -29,9 +29,11 @@ from bot.delivery.notify import watch_card_row
 from bot.departments import views as department_views
 from bot.domain import labels
 from bot.domain.intake import OFFLINE_SOURCES, SOURCE_LABEL
+from bot.domain.publication import CLOSED_TO_SUPPORT, Status, may_publish
 from bot.domain.workflow import OPEN_STATES, UNSUBMITTED, Kind, Role, State
 from bot.proposals import views as proposal_views
 from storage.crud import cases as cases_crud
+from storage.crud import concerns as concerns_crud
 from storage.crud import mutes as mutes_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import users as users_crud
@@ -277,6 +279,7 @@ async def card_text(
     else:
         parts = await department_views.parts_of(session=session, services=services, case=case)
     mute = await mutes_crud.shown_on(session=session, case_id=case.id)
+    public, supporters = await publication_of(session=session, services=services, case=case)
     assignee = None
     if case.assignee_id is not None:
         assignee = await users_crud.get_user(session=session, user_id=case.assignee_id)
@@ -315,4 +318,28 @@ async def card_text(
         # same author: that would tell who wrote an anonymous one).
         mute=mute if mute and mute.action == "mute" and (mute.until or now) > now else None,
         watching=watching,
+        public=public,
+        supporters=supporters,
     )
+
+
+async def publication_of(
+    *, session: AsyncSession, services: Services, case: Case
+) -> tuple[str | None, int]:
+    """Where the case's public version stands (`bot.domain.publication.Status`; "none" when
+    its student did not ask, "ended" when published but no longer shown) and its supporters;
+    (None, 0) for a case that can never be public (a proposal, a sensitive category's, one
+    not the student's to ask) and never was."""
+    assert case.id is not None
+    row = await concerns_crud.get(session=session, case_id=case.id)
+    if row is None:
+        category = services.org.category(case.category_code)
+        sensitive = category is not None and category.sensitive
+        # Asked only by the student, at submission: never for a representative's 代提交 nor
+        # for a case an officer registered.
+        offered = not case.on_behalf and case.source not in OFFLINE_SOURCES
+        return ("none" if offered and may_publish(case.kind, sensitive=sensitive) else None), 0
+    if row.status == Status.PUBLISHED and case.state in CLOSED_TO_SUPPORT:
+        return "ended", 0  # merged, rejected, withdrawn: off the board and closed to +1
+    counts = await concerns_crud.support_counts(session=session, case_ids=[case.id])
+    return row.status, counts.get(case.id, 0)

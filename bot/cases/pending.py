@@ -30,10 +30,12 @@ from bot.core.render import fit_html
 from bot.delivery import notify
 from bot.departments import answers as department_answers
 from bot.domain import levels
+from bot.domain.publication import answer_shown
 from bot.domain.text import N_
 from bot.domain.workflow import Action, Actor, TransitionError, required_text, resolve
 from bot.proposals import decisions as proposal_decisions
 from storage.crud import cases as cases_crud
+from storage.crud import concerns as concerns_crud
 from storage.crud import departments as departments_crud
 from storage.crud import outbox as outbox_crud
 from storage.crud import pending as crud
@@ -74,6 +76,8 @@ class Preview:
     pending: PendingInput
     case: Case
     department: Department | None
+    # An answer to a public case is public too (`bot.domain.publication.answer_shown`).
+    public: str | None = None
 
 
 def _ttl(services: Services) -> timedelta:
@@ -372,7 +376,12 @@ async def preview(*, session: AsyncSession, services: Services, pending: Pending
     if pending.part_id is not None:
         part = await departments_crud.get_assignment(session=session, assignment_id=pending.part_id)
         department = services.org.department(part.department_code) if part else None
-    return Preview(pending, case, department)
+    public = None
+    if pending.action == Action.ANSWER:
+        assert case.id is not None
+        row = await concerns_crud.get(session=session, case_id=case.id)
+        public = answer_shown(row.status if row else None, case.state)
+    return Preview(pending, case, department, public)
 
 
 def preview_messages(services: Services, shown: Preview) -> list[dict[str, Any]]:
@@ -389,6 +398,7 @@ def preview_messages(services: Services, shown: Preview) -> list[dict[str, Any]]
             department=shown.department,
             body=part,
             minutes=services.settings.pending_input_minutes,
+            public=shown.public,
         )
 
     texts = fit_html(make, pending.text or "")

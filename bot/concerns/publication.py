@@ -79,7 +79,8 @@ async def draft(
         keyboard=lambda loc: _answer_keyboard(services, loc, case_id),
         body=wording,
     )
-    await outbox_crud.enqueue(session=session, messages=rows)
+    # The card shows where the public version stands.
+    await outbox_crud.enqueue(session=session, messages=[notify.card_refresh(case), *rows])
     return case, publication
 
 
@@ -105,7 +106,8 @@ async def answer(
         action="public_published" if accept else "public_declined",
         actor=Actor(user_id, Role.STUDENT),
     )
-    rows = notify.to_thread(
+    rows = [notify.card_refresh(case)]
+    rows += notify.to_thread(
         services=services,
         case=case,
         template="concerns/group_answer.html",
@@ -133,8 +135,13 @@ async def support(
     new = await crud.add_support(session=session, case_id=case_id, user_id=user_id)
     if new:
         await cases_crud.add_followers(session=session, case_id=case_id, user_ids=[user_id])
+        # The officers' card counts the supporters too (one redraw for many +1s in a row).
         await outbox_crud.enqueue(
-            session=session, messages=channel_rows(services=services, case_id=case_id)
+            session=session,
+            messages=[
+                notify.card_refresh(case),
+                *channel_rows(services=services, case_id=case_id),
+            ],
         )
     counts = await crud.support_counts(session=session, case_ids=[case_id])
     return Supported(case, publication, counts.get(case_id, 0), new)

@@ -30,6 +30,7 @@ from bot.departments.parts import (
     thread,
     to_liaisons,
 )
+from bot.domain.publication import answer_shown
 from bot.domain.workflow import (
     TEXT_MAX,
     TEXT_MIN,
@@ -42,6 +43,7 @@ from bot.domain.workflow import (
     required_text,
 )
 from storage.crud import cases as cases_crud
+from storage.crud import concerns as concerns_crud
 from storage.crud import departments as crud
 from storage.crud import outbox as outbox_crud
 from storage.models import Case, OutboxMessage, ProposalAssignment, User
@@ -93,6 +95,9 @@ async def draft_answer(
     department = department_name(services, part.department_code)
     proposal = await proposal_of(session, case)
     reviewed = review_required(services, case, part.department_code)
+    # Said before the officers publish it: an answer to a public case is public too.
+    shown = await concerns_crud.get(session=session, case_id=case.id)
+    public = answer_shown(shown.status if shown else None, case.state)
     rows = [notify.card_refresh(case)]
     rows += thread(
         services,
@@ -106,6 +111,7 @@ async def draft_answer(
         liaison=user,
         part=part,
         reviewed=reviewed,
+        public=public,
     )
     rows += notify.attachments_to_thread(
         case=case, items=attachments or [], caption=f"<b>{case.number}</b> · {department}"

@@ -79,7 +79,7 @@ class Digest:
     answer: q.Spread
     ratings: list[Rating]
     most_supported: list[hot_topics.HotCase]
-    most_reported: list[hot_topics.HotCase]
+    most_concerned: list[hot_topics.HotCase]
     overdue_cases: list[q.OverdueCase]
     proposals: dict[str, int]
     proposals_since: date
@@ -174,7 +174,7 @@ async def collect(
     colleges = await q.breakdown(session=session, column="college_code", span=span, before=before)
     ratings = await q.ratings(session=session, span=span, before=before)
     rated = sum(n for n, _ in ratings.values())
-    supported, reported = await hot_topics.hot_topics(session=session, span=span, limit=HOT_LIMIT)
+    supported, concerned = await hot_topics.hot_topics(session=session, span=span, limit=HOT_LIMIT)
     buckets = _trend(period, org)
     bounds = [b.bounds(tz) for b in buckets]
     trend_new, trend_answered = await q.weekly_series(session=session, buckets=bounds)
@@ -217,7 +217,7 @@ async def collect(
             for value in (3, 2, 1)
         ],
         most_supported=supported,
-        most_reported=reported,
+        most_concerned=concerned,
         overdue_cases=await q.overdue_list(session=session, moment=as_of, limit=OVERDUE_LIMIT),
         proposals=await q.proposals_by_state(session=session, since=since_at, until=as_of),
         proposals_since=since,

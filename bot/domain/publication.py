@@ -66,3 +66,12 @@ def check_answer(status: str | None, case_state: str) -> None:
 def check_support(status: str | None, case_state: str) -> None:
     if status != Status.PUBLISHED or case_state in CLOSED_TO_SUPPORT:
         raise PublicationError("not_public")
+
+
+def answer_shown(status: str | None, case_state: str) -> str | None:
+    """Whether an answer to the case is seen by the public (the web board shows a published
+    concern's answers): "public" when it is published, "maybe" when its student asked and it
+    may still be, None when it never will be. Told to the officers before an answer goes out."""
+    if case_state in CLOSED_TO_SUPPORT or status in (None, Status.DECLINED):
+        return None
+    return "public" if status == Status.PUBLISHED else "maybe"

@@ -24,9 +24,9 @@ class HotCase:
     state: str
     anonymous: bool
     excerpt: str
-    # Distinct people concerned (submitters and supporters, each once), and supporters alone:
-    # the names are the report's columns from before they counted people rather than rows.
-    reports: int
+    # Distinct people concerned (submitters, of the case and of the duplicates merged into
+    # it, and supporters, each once), and supporters alone.
+    people: int
     followers: int
 
 
@@ -175,14 +175,14 @@ async def hot_topics(
             col(Case.state).label("state"),
             col(Case.anonymous).label("anonymous"),
             func.substr(col(Case.text), 1, 60).label("excerpt"),
-            people.label("reports"),
+            people.label("people"),
             n_supporters.label("followers"),
             func.row_number()
             .over(order_by=(n_supporters.desc(), col(Case.id)))
             .label("by_followers"),
             func.row_number()
             .over(order_by=(people.desc(), n_supporters.desc(), col(Case.id)))
-            .label("by_reports"),
+            .label("by_people"),
         )
         .select_from(live)
         .join(Case, col(Case.id) == live.c.id)
@@ -195,12 +195,12 @@ async def hot_topics(
     )
     rows = (
         await session.execute(
-            select(ranked).where(or_(ranked.c.by_followers <= limit, ranked.c.by_reports <= limit))
+            select(ranked).where(or_(ranked.c.by_followers <= limit, ranked.c.by_people <= limit))
         )
     ).all()
     supported = sorted((r for r in rows if r.followers > 0), key=lambda r: r.by_followers)
-    reported = sorted(rows, key=lambda r: r.by_reports)
+    concerned = sorted(rows, key=lambda r: r.by_people)
     return (
         [HotCase(*r[:8]) for r in supported[:limit]],
-        [HotCase(*r[:8]) for r in reported[:limit]],
+        [HotCase(*r[:8]) for r in concerned[:limit]],
     )

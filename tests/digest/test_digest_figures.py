@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.config import DEFAULT_ORG_FILE, load_organisation
+from bot.core.render import Renderer
 from bot.digest.figures import Digest, collect
 from bot.digest.periods import parse_period
+from bot.digest.render import render_report, render_summary
 from storage.db import create_session_factory
 from tests.support.digest_fixture import CST, at, insert, proposals_week, two_weeks
 from tests.support.harness import reset_database
@@ -78,8 +80,8 @@ async def test_week_figures_match_the_hand_count(
         ("G2026-0004", 2),
         ("G2026-0003", 1),
     ]
-    # Reports: the case itself, the cases merged into it, its followers.
-    assert [(h.number, h.reports) for h in d.most_reported] == [
+    # People concerned: the case itself, the cases merged into it, its followers.
+    assert [(h.number, h.people) for h in d.most_concerned] == [
         ("G2026-0005", 5),
         ("G2026-0004", 4),
         ("G2026-0003", 2),
@@ -106,6 +108,37 @@ async def test_the_previous_week_and_longer_periods(
 
     fall = await digest_of(sessions, "2026-fall", now=at(23, 9))
     assert fall.new.now == 8 and len(fall.trend_labels) == 4
+
+
+@pytest.mark.parametrize(
+    ("locale", "heading", "count", "column", "old"),
+    [
+        ("zh_Hans", "涉及人数最多", "涉及 5 人", "涉及人数", "反映"),
+        ("en", "Most people concerned", "5 people concerned", "People concerned", "report"),
+    ],
+)
+async def test_hot_topics_are_worded_as_the_people_they_count(
+    sessions: async_sessionmaker[AsyncSession],
+    locale: str,
+    heading: str,
+    count: str,
+    column: str,
+    old: str,
+) -> None:
+    """The summary and the report call the ranking what it counts: people concerned (the
+    submitters and supporters, each once), not reports."""
+    d = await digest_of(sessions, "2026-W47", now=at(23, 9))
+    renderer = Renderer(load_organisation(DEFAULT_ORG_FILE), CST)
+    summary = render_summary(renderer, locale, d)
+    (line,) = [line for line in summary.splitlines() if line.startswith("🔥")]
+    assert heading in line and "G2026-0005 (" in line and count in line
+    assert old not in line.lower()
+    report = render_report(
+        renderer, locale, d, chart_png=None, organisation="—", generated=at(23, 9)
+    )
+    assert f"<h3>{heading}</h3>" in report and f'<th class="num">{column}</th>' in report
+    concerned = report.split(f"<h3>{heading}</h3>")[1].split("</section>")[0]
+    assert "G2026-0005</td>" in concerned and old not in concerned.lower()
 
 
 async def test_the_week_so_far_compares_with_the_same_days_before(

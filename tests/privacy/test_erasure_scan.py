@@ -155,7 +155,7 @@ def counted(digest: Digest) -> dict[str, Any]:
     """The figures: what the erasure must not change. (Followers and supports are the
     person's links and go with them.)"""
     figures = dataclasses.asdict(digest)
-    for name in ("most_supported", "most_reported"):
+    for name in ("most_supported", "most_concerned"):
         figures.pop(name)
     return figures
 

@@ -113,7 +113,7 @@ def without_people(digest: Digest, purged: set[str]) -> Digest:
     return dataclasses.replace(
         digest,
         most_supported=hot(digest.most_supported),
-        most_reported=hot(digest.most_reported),
+        most_concerned=hot(digest.most_concerned),
         overdue_cases=[
             dataclasses.replace(o, actor_name=None) if o.number in purged else o
             for o in digest.overdue_cases

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
+from bot.board import concerns as board_concerns
 from bot.cases.actions import Draft, submit_case
 from bot.concerns import publication
 from bot.core.context import Services
@@ -22,20 +23,28 @@ from storage.models import CasePublication, ProposalSupport
 from tests.support.officer_helpers import (
     ACCEPT,
     ANSWER,
+    DROP,
     MERGE,
     OfficerHarness,
     act,
+    card,
     case_of,
+    forward,
     press,
+    preview,
     received,
+    reply_to_prompt,
     say,
+    seed_case,
     seed_student,
+    send_preview,
     user_of,
 )
 from tests.support.proposal_helpers import (
     CHANNEL_ID,
     officer_act,
     seed_congress,
+    seed_liaison,
     seed_proposal,
     seed_representatives,
 )
@@ -68,6 +77,8 @@ async def test_opt_in_word_accept_then_channel_and_board(h: OfficerHarness) -> N
         number in (m.text or "") and "/public" in (m.text or "")
         for m in h.emu.bot_messages(h.group)
     )
+    # The card says where its public version stands, redrawn at each step.
+    assert public_line(h, number) == "🌐 公开: 公开申请待审核 (/public)"
     # Nothing is public before the officers word it and the student accepts.
     assert h.emu.bot_messages(CHANNEL_ID) == []
     bob = Talk(h, await seed_student(h, 1002, "Bob"))
@@ -78,12 +89,14 @@ async def test_opt_in_word_accept_then_channel_and_board(h: OfficerHarness) -> N
     assert "10 至 1000" in (h.last(h.group).text or "") and refused is not None
     await say(h, f"/public {number} {WORDING}")
     assert "已发给同学确认" in (h.last(h.group).text or "")
+    assert public_line(h, number) == "🌐 公开: 公开版本已发给同学，待其确认"
     offer = alice.message_with(WORDING)
     assert labels_of(offer) == ["✅ 按此版本公开", "不公开"]
     assert h.emu.bot_messages(CHANNEL_ID) == []
 
     accepted = await alice.press("✅ 按此版本公开", offer)
     assert accepted.toast == "已公开" and "已公开" in accepted.text
+    assert public_line(h, number) == "🌐 公开: 已公开 · 🙋 0 人支持"
 
     (post,) = h.emu.bot_messages(CHANNEL_ID)
     assert WORDING in (post.text or "") and number in (post.text or "")
@@ -105,6 +118,8 @@ async def test_opt_in_word_accept_then_channel_and_board(h: OfficerHarness) -> N
     again = await bob.press(plus_one(1))
     assert again.toast is not None and "已支持过" in again.toast
     assert await supports_of(h, case.id or 0) == [1002]
+    # The officers' card counts it.
+    assert public_line(h, number) == "🌐 公开: 已公开 · 🙋 1 人支持"
     # The channel post counts it.
     (post,) = h.emu.bot_messages(CHANNEL_ID)
     assert post.reply_markup is not None
@@ -135,11 +150,17 @@ async def test_opt_in_word_accept_then_channel_and_board(h: OfficerHarness) -> N
     own = await alice.forge(f"cn:me:{case.id}:0:n:", opened.last)
     assert own.toast is not None and "你提交的" in own.toast
 
-    # The public wording is final once published.
+    # The public wording is final once published: told, nothing changed, nobody else told.
+    before = (len(received(h, alice.user)), len(h.emu.bot_messages(CHANNEL_ID)))
+    (post,) = h.emu.bot_messages(CHANNEL_ID)
+    post_text = post.text
     await say(h, f"/public {number} 另一种说法，希望学校加强检查。")
     assert "不能再修改" in (h.last(h.group).text or "")
     public = await publication_of(h, case.id or 0)
-    assert public.public_text == WORDING
+    assert public.public_text == WORDING and public.status == "published"
+    assert (len(received(h, alice.user)), len(h.emu.bot_messages(CHANNEL_ID))) == before
+    assert h.emu.bot_messages(CHANNEL_ID)[0].text == post_text
+    assert public_line(h, number) == "🌐 公开: 已公开 · 🙋 1 人支持"
 
 
 async def test_a_supporter_hears_every_change_and_the_answer(h: OfficerHarness) -> None:
@@ -172,6 +193,8 @@ async def test_merge_carries_supporters_and_tells_the_submitter(h: OfficerHarnes
     await act(h, duplicate, MERGE, target)
 
     assert await supports_of(h, target_id) == [1002]
+    assert public_line(h, duplicate) == "🌐 公开: 已不再公开（已合并、未受理或已撤回）"
+    assert public_line(h, target) == "🌐 公开: 已公开 · 🙋 1 人支持"
     told = received(h, carol)[-1]
     assert duplicate in told and target in told
     # A merged case is no longer public: a +1 on it is refused, nothing stored.
@@ -196,9 +219,11 @@ async def test_refusals_change_nothing(h: OfficerHarness) -> None:
         )
         number, private_id = private.number, private.id
     await wake(h)
+    assert public_line(h, number) == "🌐 公开: 未申请"
     # Not asked for: the officers cannot make it public.
     await say(h, f"/public {number} {WORDING}")
     assert "没有申请公开" in (h.last(h.group).text or "")
+    assert public_line(h, number) == "🌐 公开: 未申请"
     # A +1 on an unpublished case.
     await bob.send("/board")
     refused = await bob.forge(f"cn:me:{private_id}:0:n:", bob.last)
@@ -220,6 +245,7 @@ async def test_the_student_may_keep_it_private(h: OfficerHarness) -> None:
     declined = await alice.press("不公开", alice.message_with(WORDING))
     assert declined.toast == "不公开" and "不公开" in declined.text
     assert "拒绝了公开版本" in (h.last(h.group).text or "")
+    assert public_line(h, number) == "🌐 公开: 同学已拒绝公开"
     # Declined: no post, not on the board, no +1, and the officers cannot word it again.
     assert h.emu.bot_messages(CHANNEL_ID) == []
     bob = Talk(h, await seed_student(h, 1002, "Bob"))
@@ -234,6 +260,61 @@ async def test_the_student_may_keep_it_private(h: OfficerHarness) -> None:
     again = await alice.forge(f"cn:ok:{case_id}:0:n:", offer)
     assert again.toast is not None and "没有等待你确认" in again.toast
     assert (await publication_of(h, case_id or 0)).status == "declined"
+
+
+async def test_an_answer_to_a_public_case_is_said_to_be_public(h: OfficerHarness) -> None:
+    """The officer's own answer and a department's answer under review both say, before they
+    go out, that the answer will be public; a private case's do not."""
+    alice, carol = await seed_student(h, 1001, "Alice"), await seed_student(h, 1003, "Carol")
+    number, _ = await published_case(h, alice)
+    await press(h, number, ACCEPT)
+    await press(h, number, ANSWER)
+    await reply_to_prompt(h, "后勤保障处已约谈承包商，每日巡查卫生。")
+    shown = preview(h).text or ""
+    assert "此诉求已公开：这条答复将公开展示" in shown and "不显示同学身份" in shown
+    await send_preview(h)
+    # And so it is, on the web board's page of the concern, under its public wording.
+    async with tx(h) as session:
+        page = await board_concerns.concern_page(
+            session=session, services=services_of(h), number=number
+        )
+    assert page is not None
+    assert [a.text for a in page.answers] == ["后勤保障处已约谈承包商，每日巡查卫生。"]
+
+    # A department's answer, reviewed by the officers before it is published.
+    zhou = Talk(h, await seed_liaison(h, 8002, "周老师", "logistics"))
+    other, _ = await published_case(h, carol, text="二食堂的菜里又吃出了头发，太恶心了。")
+    await press(h, other, ACCEPT)
+    await forward(h, other)
+    await zhou.press("📝 撰写答复", zhou.message_with("撰写"))
+    await zhou.send("后勤保障处已更换二食堂的承包商。")
+    await zhou.press("📤 提交审核")
+    review = next(
+        m
+        for m in reversed(h.emu.bot_messages(h.group.id))
+        if "更换二食堂的承包商" in (m.text or "") and m.buttons()
+    )
+    assert "此诉求已公开：这条答复将公开展示" in (review.text or "")
+    assert "✅ 发布答复" in [text for text, _ in review.buttons()]
+
+    # Asked for but not published yet: it may be.
+    dave = Talk(h, await seed_student(h, 1004, "Dave"))
+    await dave.to_preview()
+    await dave.press("🌐 申请公开")
+    found = CASE_NUMBER.search((await dave.press(0)).text)
+    assert found is not None
+    await press(h, found.group(0), ACCEPT)
+    await press(h, found.group(0), ANSWER)
+    await reply_to_prompt(h, "已转后勤保障处处理，本周内答复。")
+    assert "同学已申请公开此诉求：一旦公开，这条答复也将" in (preview(h).text or "")
+    await send_preview(h, button=DROP)
+
+    # A private case: nothing of the kind.
+    private = await seed_case(h, carol)
+    await press(h, private, ACCEPT)
+    await press(h, private, ANSWER)
+    await reply_to_prompt(h, "已转后勤保障处处理，本周内答复。")
+    assert "公开" not in (preview(h).text or "")
 
 
 async def test_hot_topics_count_people_once(h: OfficerHarness) -> None:
@@ -265,9 +346,9 @@ async def test_hot_topics_count_people_once(h: OfficerHarness) -> None:
         )
     by_number = {hot.number: hot for hot in concerned}
     # Alice, Bob (submitted a duplicate and supported: once), Carol.
-    assert (by_number[target].reports, by_number[target].followers) == (3, 1)
-    # The proposer and the two co-signers; the co-signers are its supporters, not reports.
-    assert (by_number[proposal].reports, by_number[proposal].followers) == (3, 2)
+    assert (by_number[target].people, by_number[target].followers) == (3, 1)
+    # The proposer and the two co-signers; the co-signers are its supporters, not its submitters.
+    assert (by_number[proposal].people, by_number[proposal].followers) == (3, 2)
     assert [hot.number for hot in supported][:2] == [proposal, target]
 
 
@@ -296,6 +377,13 @@ def now_of(h: OfficerHarness, message: SimMessage) -> SimMessage:
         if found.message_id == message.message_id:
             return found
     raise AssertionError("the message is gone")
+
+
+def public_line(h: OfficerHarness, number: str) -> str:
+    """The line of the case's card in the officers' chat about its public version."""
+    lines = [line for line in (card(h, number).text or "").splitlines() if line.startswith("🌐")]
+    assert len(lines) == 1, lines
+    return lines[0]
 
 
 def labels_of(message: object) -> list[str]:
