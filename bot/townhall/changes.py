@@ -62,6 +62,7 @@ async def edit(
     if form.held_at <= services.now():
         raise TownHallError("townhall_past")
     before = {"held_at": town_hall.held_at, "place": town_hall.place}
+    before_colleges = list(town_hall.colleges)
     town_hall.title, town_hall.held_at, town_hall.place = form.title, form.held_at, form.place
     town_hall.attendees, town_hall.colleges = form.attendees, list(form.colleges)
     town_hall.opens_at, town_hall.closes_at = form.opens_at, form.closes_at
@@ -77,7 +78,28 @@ async def edit(
             before_held_at=before["held_at"],
             before_place=before["place"],
         )
+    elif field == "colleges" and before_colleges:
+        told = await _announce_to_new_colleges(
+            session=session, services=services, town_hall=town_hall, before=before_colleges
+        )
     return Changed(town_hall, field, told)
+
+
+async def _announce_to_new_colleges(
+    *, session: AsyncSession, services: Services, town_hall: TownHall, before: list[str]
+) -> int:
+    """A session opened to more colleges is announced to the opted-in students of those
+    alone: the others heard of it when it was created."""
+    already = {s.id for s in await crud.opted_in(session=session, colleges=before)}
+    newcomers = [
+        s
+        for s in await crud.opted_in(session=session, colleges=town_hall.colleges)
+        if s.id not in already
+    ]
+    await sessions.announce(
+        session=session, services=services, town_hall=town_hall, students=newcomers
+    )
+    return len(newcomers)
 
 
 async def cancel(

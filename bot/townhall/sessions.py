@@ -66,6 +66,14 @@ async def create(
         ),
     )
     students = await crud.opted_in(session=session, colleges=form.colleges)
+    await announce(session=session, services=services, town_hall=town_hall, students=students)
+    return Created(town_hall, len(students))
+
+
+async def announce(
+    *, session: AsyncSession, services: Services, town_hall: TownHall, students: list[User]
+) -> None:
+    """The session's announcement, queued for these students."""
     rows = []
     for student in students:
         locale = notify.user_locale(student)
@@ -79,7 +87,6 @@ async def create(
             for_students=True,
         )
     await outbox_crud.enqueue(session=session, messages=rows)
-    return Created(town_hall, len(students))
 
 
 async def is_union_chat(*, session: AsyncSession, chat_id: int) -> bool:

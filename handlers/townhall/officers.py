@@ -139,6 +139,11 @@ async def _change(message: Message, turn: Turn, _: Translate, sub: str, rest: st
     if changed.field == "cancelled" or changed.field in rules.NOTIFIED_FIELDS:
         told = _("%(n)s students taking part were told.") % {"n": changed.told}
         text = f"{text}\n\n{told}"
+    elif changed.field == "colleges" and changed.told:
+        told = _("Announced to %(n)s more students who asked to hear of sessions.") % {
+            "n": changed.told
+        }
+        text = f"{text}\n\n{told}"
     await message.answer(text)
 
 

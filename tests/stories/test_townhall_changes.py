@@ -148,7 +148,19 @@ async def test_a_changed_time_or_place_is_told_once_to_each_student_taking_part(
     # The window and the colleges are edited the same way, and checked.
     opens, closes = s.box[0] - timedelta(hours=2), s.box[0] + timedelta(days=4)
     await say(h, f"/townhall edit {s.town_hall} 征集 {local(h, opens)} | {local(h, closes)}")
+    before = s.counts("第二期")
     await say(h, f"/townhall edit {s.town_hall} 学院 clinical,nursing")
+    # Opened to another college: its opted-in students hear of it now, and only they.
+    assert "另外通知 1 名" in received(h, h.group)[-1], received(h, h.group)[-1]
+    after = s.counts("第二期")
+    assert {uid: after[uid] - before[uid] for uid in after} == {
+        ASKER: 0,
+        SECRET: 0,
+        VOTER: 0,
+        FAN: 0,
+        NURSE: 1,
+        QUIET: 0,
+    }
     row = await town_hall_row(h, s.town_hall)
     assert (row.opens_at, row.closes_at) == (minute(opens), minute(closes))
     assert row.colleges == ["clinical", "nursing"]
