@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import os
 import stat
 import tempfile
@@ -13,6 +14,8 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 # The Dockerfile keeps only this file of mplfonts' fonts (tests/tooling/test_deploy.py).
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
@@ -97,23 +100,28 @@ def _build_common_font() -> CommonFont | None:
     if directory is None:
         return None
     target = directory / f"cjk-common-{key}.otf"
-    full = TTFont(source, lazy=True)
-    full_chars = frozenset(full.getBestCmap())
-    if not target.is_file():
-        options = subset.Options(notdef_outline=True, recommended_glyphs=True)
-        options.layout_features = []
-        options.drop_tables += ["GSUB", "GPOS", "GDEF"]
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=wanted & full_chars)
-        subsetter.subset(full)
-        partial = directory / f".{target.name}.{os.getpid()}"
-        try:
-            full.save(str(partial))
-            os.replace(partial, target)
-        except OSError:
-            partial.unlink(missing_ok=True)
-            return None
-    chars = frozenset(TTFont(target, lazy=True).getBestCmap())
+    with TTFont(source, lazy=True) as full:
+        full_chars = frozenset(full.getBestCmap())
+        if not target.is_file():
+            options = subset.Options(notdef_outline=True, recommended_glyphs=True)
+            options.layout_features = []
+            options.drop_tables += ["GSUB", "GPOS", "GDEF"]
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=wanted & full_chars)
+            subsetter.subset(full)
+            partial = directory / f".{target.name}.{os.getpid()}"
+            try:
+                full.save(str(partial))
+                os.replace(partial, target)
+            except OSError:
+                partial.unlink(missing_ok=True)
+                return None
+    try:
+        with TTFont(target, lazy=True) as common:
+            chars = frozenset(common.getBestCmap())
+    except Exception:  # unreadable (a disk fault): the whole font will do
+        log.warning("the common CJK font %s cannot be read; letters use the whole font", target)
+        return None
     return CommonFont(path=target, chars=chars, full_chars=full_chars)
 
 
