@@ -49,12 +49,16 @@ def _case(anonymous: bool) -> Case:
     )
 
 
-def _letter(services: Services, anonymous: bool, locale: str = "zh_Hans") -> Letter:
+def _letter(
+    services: Services, anonymous: bool, locale: str = "zh_Hans", text: str = TEXT
+) -> Letter:
     department = services.org.department("logistics")
     assert department is not None
+    case = _case(anonymous)
+    case.text = text
     return forwarding_letter(
         services=services,
-        case=_case(anonymous),
+        case=case,
         department=department,
         forwarded_at=FORWARDED,
         locale=locale,
@@ -105,6 +109,12 @@ def test_the_pdf_embeds_its_cjk_font(services: Services) -> None:
         for font in page["/Resources"]["/Font"].values()
     }
     assert any("NotoSansCJK" in name for name in fonts), fonts
+
+
+def test_rare_characters_are_drawn_too(services: Services) -> None:
+    """Names such as 王喆 or 李堃 are beyond the common characters the letters usually need."""
+    words = "辅导员王喆和李堃老师说宿舍的事会处理"
+    assert words in pdf_text(_letter(services, anonymous=True, text=words).pdf)
 
 
 @pytest.mark.parametrize("anonymous", [True, False])
