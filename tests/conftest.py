@@ -39,8 +39,25 @@ SLOW_FIRST = (
 )
 
 
+# Tests that empty a Redis database first (a module's own number, `delivery_helpers.redis_url`,
+# or TEST_REDIS_URL's): those sharing one run on one xdist worker (`--dist loadgroup`), one at
+# a time, so two never empty it under each other, whichever order they are handed out in.
+REDIS_GROUPS = {
+    "tests/delivery/test_delivery_limits.py": "redis-12-13",
+    "tests/delivery/test_delivery_process.py": "redis-10",
+    "tests/privacy/test_erasure_scan.py": "redis-11",
+    "tests/privacy/test_key_rotation.py": "redis-14",
+    "tests/privacy/test_sealed_identities.py": "redis-15",
+    "tests/reliability/test_webhook_instances.py": "redis-9",
+    "tests/tooling/test_bench_ingest.py": "redis-6",
+    "tests/reliability/test_redis_state.py": "TEST_REDIS_URL",
+    "tests/stories/test_abuse_limits.py": "TEST_REDIS_URL",
+}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests of `SLOW_FIRST` first, in its order; the rest keep theirs."""
+    """The tests of `SLOW_FIRST` first, in its order; the rest keep theirs. Each module of
+    `REDIS_GROUPS` is in its xdist group."""
 
     def rank(item: pytest.Item) -> int:
         for at, prefix in enumerate(SLOW_FIRST):
@@ -49,6 +66,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return len(SLOW_FIRST)
 
     items.sort(key=rank)  # stable
+    for item in items:
+        group = REDIS_GROUPS.get(item.nodeid.split("::", 1)[0])
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _postgres_url() -> str | None:
