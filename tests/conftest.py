@@ -15,63 +15,6 @@ from tests.support.proposal_helpers import proposal_harness
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-# The longest tests (tens of seconds each: real bot processes, benchmarks, mypy), longest
-# first. They are run before the rest: xdist hands tests out in this order, so one started
-# last would keep a single worker busy while the others have nothing left to do.
-SLOW_FIRST = (
-    "tests/tooling/test_bench_ingest.py",
-    "tests/delivery/test_delivery_priority.py::test_a_confirmation_overtakes_a_running_broadcast",
-    "tests/tooling/test_codebase.py::test_types_check",
-    "tests/delivery/test_delivery_process.py",
-    "tests/reliability/test_ingest_crash.py",
-    "tests/reliability/test_startup.py",
-    "tests/tooling/test_cli.py",
-    "tests/tooling/test_webhook_settings.py",
-    "tests/reliability/test_fault_random.py",
-    "tests/tooling/test_demo.py",
-    "tests/tooling/test_bench_delivery.py",
-    "tests/reliability/test_ingest_outage.py",
-    "tests/privacy/test_erasure_scan.py",
-    "tests/privacy/test_rules_privacy.py",
-    "tests/delivery/test_delivery_limits.py",
-    "tests/delivery/test_delivery_lost_chats.py",
-    "tests/delivery/test_delivery_outbox.py",
-)
-
-
-# Tests that empty a Redis database first (a module's own number, `delivery_helpers.redis_url`,
-# or TEST_REDIS_URL's): those sharing one run on one xdist worker (`--dist loadgroup`), one at
-# a time, so two never empty it under each other, whichever order they are handed out in.
-REDIS_GROUPS = {
-    "tests/delivery/test_delivery_limits.py": "redis-12-13",
-    "tests/delivery/test_delivery_process.py": "redis-10",
-    "tests/privacy/test_erasure_scan.py": "redis-11",
-    "tests/privacy/test_key_rotation.py": "redis-14",
-    "tests/privacy/test_sealed_identities.py": "redis-15",
-    "tests/reliability/test_webhook_instances.py": "redis-9",
-    "tests/tooling/test_bench_ingest.py": "redis-6",
-    "tests/reliability/test_redis_state.py": "TEST_REDIS_URL",
-    "tests/stories/test_abuse_limits.py": "TEST_REDIS_URL",
-}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests of `SLOW_FIRST` first, in its order; the rest keep theirs. Each module of
-    `REDIS_GROUPS` is in its xdist group."""
-
-    def rank(item: pytest.Item) -> int:
-        for at, prefix in enumerate(SLOW_FIRST):
-            if item.nodeid == prefix or item.nodeid.startswith((f"{prefix}::", f"{prefix}[")):
-                return at
-        return len(SLOW_FIRST)
-
-    items.sort(key=rank)  # stable
-    for item in items:
-        group = REDIS_GROUPS.get(item.nodeid.split("::", 1)[0])
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
 def _postgres_url() -> str | None:
     url = os.environ.get("TEST_DATABASE_URL")
     if url and url.startswith("postgresql://"):
