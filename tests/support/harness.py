@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.app.runtime import App, bind_configured_chats, build_app
 from bot.core.config import Settings
@@ -135,18 +135,75 @@ async def _emptied_at_head(engine: AsyncEngine) -> bool:
     if current != head or head is None:  # never migrated, its schema dropped, or behind
         return False
     async with engine.begin() as conn:
-        tables = (
-            await conn.execute(
-                text(
-                    "SELECT quote_ident(tablename) FROM pg_tables"
-                    " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-                )
+        order = await _deletion_order(conn)
+        if order is None:
+            tables = (await conn.execute(text(_TABLES))).scalars()
+            if listed := ", ".join(tables):
+                await conn.execute(text(f"TRUNCATE {listed} RESTART IDENTITY CASCADE"))
+            return True
+        # DELETE, not TRUNCATE: a TRUNCATE of the ~40 tables gives each a new file on disk and
+        # costs about a second, a DELETE of what one test wrote a few milliseconds.
+        for table in order:
+            await conn.execute(text(f"DELETE FROM {table}"))
+        # As RESTART IDENTITY did: the next row of every table is numbered 1 again.
+        await conn.execute(
+            text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass,"
+                " start_value, false) FROM pg_sequences"
+                " WHERE schemaname = 'public' AND last_value IS NOT NULL"
             )
-        ).scalars()
-        listed = ", ".join(tables)
-        if listed:
-            await conn.execute(text(f"TRUNCATE {listed} RESTART IDENTITY CASCADE"))
+        )
     return True
+
+
+_TABLES = (
+    "SELECT quote_ident(tablename) FROM pg_tables"
+    " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+)
+
+
+async def _deletion_order(conn: AsyncConnection) -> list[str] | None:
+    """The public tables, each after every table whose foreign keys point at it; None when a
+    plain DELETE would not empty them as TRUNCATE does (a trigger of the schema's own, or
+    tables referring to each other in a cycle)."""
+    triggers = await conn.scalar(
+        text(
+            "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public' AND NOT t.tgisinternal"
+        )
+    )
+    if triggers:
+        return None
+    tables = set((await conn.execute(text(_TABLES))).scalars())
+    edges = (
+        await conn.execute(
+            text(
+                "SELECT quote_ident(child.relname), quote_ident(parent.relname)"
+                " FROM pg_constraint k"
+                " JOIN pg_class child ON child.oid = k.conrelid"
+                " JOIN pg_class parent ON parent.oid = k.confrelid"
+                " JOIN pg_namespace n ON n.oid = child.relnamespace"
+                " WHERE k.contype = 'f' AND n.nspname = 'public'"
+            )
+        )
+    ).all()
+    # Children first: a table is deleted from once nothing left refers to it.
+    referrers: dict[str, set[str]] = {table: set() for table in tables}
+    for child, parent in edges:
+        if child != parent and parent in referrers and child in tables:
+            referrers[parent].add(child)
+    order: list[str] = []
+    while referrers:
+        ready = sorted(t for t, children in referrers.items() if not children)
+        if not ready:
+            return None
+        order += ready
+        for table in ready:
+            del referrers[table]
+        for children in referrers.values():
+            children.difference_update(ready)
+    return order
 
 
 _TEMPLATES: dict[str, Path] = {}
