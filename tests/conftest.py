@@ -8,11 +8,40 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.devkit.emulator import BotAPIEmulator
-from tests.support import anonymity
+from tests.support import anonymity, redis_lock
 from tests.support.officer_helpers import OfficerHarness
 from tests.support.proposal_helpers import proposal_harness
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+# The longest tests (tens of seconds each: real bot processes, benchmarks, mypy), longest
+# first: xdist hands tests out in this order, and one started last would keep a worker busy
+# while the other has nothing left to do.
+SLOW_FIRST = (
+    "tests/tooling/test_bench_ingest.py",
+    "tests/delivery/test_delivery_priority.py::test_a_confirmation_overtakes_a_running_broadcast",
+    "tests/tooling/test_codebase.py::test_types_check",
+    "tests/delivery/test_delivery_process.py",
+    "tests/reliability/test_ingest_crash.py",
+    "tests/reliability/test_startup.py",
+    "tests/tooling/test_cli.py",
+    "tests/tooling/test_webhook_settings.py",
+    "tests/reliability/test_fault_random.py",
+    "tests/tooling/test_demo.py",
+    "tests/tooling/test_bench_delivery.py",
+    "tests/reliability/test_ingest_outage.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        for at, prefix in enumerate(SLOW_FIRST):
+            if item.nodeid == prefix or item.nodeid.startswith((f"{prefix}::", f"{prefix}[")):
+                return at
+        return len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
 
 
 def _postgres_url() -> str | None:
@@ -20,6 +49,13 @@ def _postgres_url() -> str | None:
     if url and url.startswith("postgresql://"):
         url = url.replace("postgresql://", "postgresql+asyncpg://", 1)
     return url
+
+
+@pytest.fixture(autouse=True)
+def redis_let_go() -> Iterator[None]:
+    """Set up before, and so torn down after, every fixture that used Redis in the test."""
+    yield
+    redis_lock.release()
 
 
 @pytest.fixture(autouse=True)

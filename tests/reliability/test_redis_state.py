@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from redis.asyncio import Redis
 
 from bot.devkit.driver import Driver
 from bot.devkit.emulator import BotAPIEmulator
 from bot.devkit.scenario import CASE_NUMBER, Scenario
-from tests.conftest import IN_CI
+from tests.support import delivery_helpers
 from tests.support.harness import OFFICERS_CHAT, reset_database, start_bot
 
 
 @pytest.fixture
 async def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if IN_CI:
-            pytest.fail("CI=true but TEST_REDIS_URL is not set: Redis tests must run in CI")
-        pytest.skip("TEST_REDIS_URL not set")
-    client = Redis.from_url(url)
-    await client.flushdb()
-    await client.aclose()
-    return url
+    return await delivery_helpers.redis_url()
 
 
 async def test_a_half_finished_submission_continues_after_a_restart(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from sqlalchemy import func, select
 from bot.devkit.emulator import BotAPIEmulator
 from bot.domain.workflow import State
 from storage.models import InboxUpdate
-from tests.conftest import IN_CI
+from tests.support import delivery_helpers
 from tests.support.harness import Harness
 from tests.support.officer_helpers import (
     advance,
@@ -129,15 +128,7 @@ async def test_officers_and_admins_are_not_limited(harness: Harness) -> None:
 
 @pytest.fixture
 async def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if IN_CI:
-            pytest.fail("CI=true but TEST_REDIS_URL is not set: Redis tests must run in CI")
-        pytest.skip("TEST_REDIS_URL not set")
-    client = Redis.from_url(url)
-    await client.flushdb()
-    await client.aclose()
-    return url
+    return await delivery_helpers.redis_url()
 
 
 async def test_with_redis_the_count_is_shared_and_names_nobody(

@@ -20,6 +20,7 @@ from bot.devkit.emulator import BotAPIEmulator, RecordedRequest, StrictLimits
 from storage.crud import outbox as outbox_crud
 from storage.models import OutboxMessage
 from tests.conftest import IN_CI
+from tests.support import redis_lock
 
 
 def limits(scale: float, *, group_per_minute: float | None = None) -> dict[str, Any]:
@@ -98,17 +99,17 @@ def refused(emu: BotAPIEmulator) -> list[RecordedRequest]:
     return [r for r in emu.requests if r.error_code == 429]
 
 
-async def redis_url(db: int) -> str:
-    """TEST_REDIS_URL's server with a database of the calling test's own, emptied: each module
-    keeps a number no other uses (6 the ingest bench, 9 and 10 two instances, 11 erasure, 12
-    and 13 limits, 14 and 15 sealed identities), so tests running side by side never empty
-    each other's."""
+async def redis_url(db: int | None = None) -> str:
+    """TEST_REDIS_URL's server with database `db` (None: TEST_REDIS_URL's own), emptied, for
+    this test alone (`redis_lock`). A module keeps its number (6 the ingest bench, 9 and 10 two
+    instances, 11 erasure, 12 and 13 limits, 14 key rotation, 15 sealed identities)."""
     base = os.environ.get("TEST_REDIS_URL")
     if not base:
         if IN_CI:
             pytest.fail("CI=true but TEST_REDIS_URL is not set: Redis tests must run in CI")
         pytest.skip("TEST_REDIS_URL not set")
-    url = urlparse(base)._replace(path=f"/{db}").geturl()
+    redis_lock.hold()
+    url = base if db is None else urlparse(base)._replace(path=f"/{db}").geturl()
     client = Redis.from_url(url)
     await client.flushdb()
     await client.aclose()
