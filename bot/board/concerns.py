@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.board.proposals import hidden_categories, shown_categories
-from bot.board.query import BoardQuery, Listing, TimelineStep
+from bot.board.query import BoardQuery, Listing, TimelineStep, public_steps
 from bot.core.config import Category, Department
 from bot.core.context import Services
 from bot.core.paging import clamped_page
@@ -189,18 +189,10 @@ async def answers(*, session: AsyncSession, services: Services, case: Case) -> l
 async def timeline(
     *, session: AsyncSession, case: Case, public: CasePublication
 ) -> list[TimelineStep]:
-    """The public events, by what happened and when only: an event's text and actor can name a
-    person (an officer, the student's own words), so neither is shown."""
+    """Its public events (`public_steps`), and when it was made public."""
     assert case.id is not None
     events = await cases_crud.events_of(session=session, case_id=case.id, public_only=True)
-    steps = []
-    for event in events:
-        state = event.to_state if event.to_state in STATES else None
-        label = PUBLIC_EVENT.get(event.action)
-        if label is None and state is not None and event.from_state != state:
-            label = state_label(state)
-        if label is not None:
-            steps.append(TimelineStep(at=event.created_at, label=label, state=state))
+    steps = public_steps(events, states=STATES, public_event=PUBLIC_EVENT, state_label=state_label)
     if public.published_at is not None:
         steps.append(TimelineStep(at=public.published_at, label=MADE_PUBLIC, state=None))
     return sorted(steps, key=lambda step: step.at)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.board.query import BoardQuery, Listing, TimelineStep
+from bot.board.query import BoardQuery, Listing, TimelineStep, public_steps
 from bot.core.config import Category, Department
 from bot.core.context import Services
 from bot.core.paging import clamped_page
@@ -186,16 +186,7 @@ async def proposal_page(
 
 
 async def timeline(*, session: AsyncSession, case: Case) -> list[TimelineStep]:
-    """The public events, by what happened and when only: an event's text and actor can name
-    a person (an officer, a student's comment), so neither is shown."""
+    """Its public events (`public_steps`)."""
     assert case.id is not None
     events = await cases_crud.events_of(session=session, case_id=case.id, public_only=True)
-    steps = []
-    for event in events:
-        state = event.to_state if event.to_state in STATES else None
-        label = PUBLIC_EVENT.get(event.action)
-        if label is None and state is not None and event.from_state != state:
-            label = state_label(state)
-        if label is not None:
-            steps.append(TimelineStep(at=event.created_at, label=label, state=state))
-    return steps
+    return public_steps(events, states=STATES, public_event=PUBLIC_EVENT, state_label=state_label)

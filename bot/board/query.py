@@ -3,6 +3,7 @@ what the list offers (a value it does not know is dropped, never passed on)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from bot.core.config import Category, Department
 from bot.core.paging import Page
 from bot.domain.search import parse
+from storage.models import CaseEvent
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,27 @@ class TimelineStep:
     at: datetime
     label: str
     state: str | None
+
+
+def public_steps(
+    events: Iterable[CaseEvent],
+    *,
+    states: tuple[str, ...],
+    public_event: Mapping[str, str],
+    state_label: Callable[[str], str],
+) -> list[TimelineStep]:
+    """A case's public events as steps, by what happened and when only: an event's text and
+    actor can name a person (an officer, the student's own words), so neither is shown. An event
+    without a public wording shows the state it led to, when it changed it."""
+    steps = []
+    for event in events:
+        state = event.to_state if event.to_state in states else None
+        label = public_event.get(event.action)
+        if label is None and state is not None and event.from_state != state:
+            label = state_label(state)
+        if label is not None:
+            steps.append(TimelineStep(at=event.created_at, label=label, state=state))
+    return steps
 
 
 @dataclass(frozen=True)
