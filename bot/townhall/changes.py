@@ -8,7 +8,8 @@ can still become a case — the session that would have answered it will not tak
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from copy import copy
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,16 +32,12 @@ class Changed:
     told: int
 
 
+# A session's row holds its form's fields under the same names.
+FORM_FIELDS = tuple(f.name for f in fields(TownHallForm))
+
+
 def _form(town_hall: TownHall) -> TownHallForm:
-    return TownHallForm(
-        title=town_hall.title,
-        held_at=town_hall.held_at,
-        place=town_hall.place,
-        attendees=town_hall.attendees,
-        opens_at=town_hall.opens_at,
-        closes_at=town_hall.closes_at,
-        colleges=list(town_hall.colleges),
-    )
+    return TownHallForm(**{name: copy(getattr(town_hall, name)) for name in FORM_FIELDS})
 
 
 async def _changeable(*, session: AsyncSession, services: Services, town_hall_id: int) -> TownHall:
@@ -63,9 +60,8 @@ async def edit(
         raise TownHallError("townhall_past")
     before = {"held_at": town_hall.held_at, "place": town_hall.place}
     before_colleges = list(town_hall.colleges)
-    town_hall.title, town_hall.held_at, town_hall.place = form.title, form.held_at, form.place
-    town_hall.attendees, town_hall.colleges = form.attendees, list(form.colleges)
-    town_hall.opens_at, town_hall.closes_at = form.opens_at, form.closes_at
+    for name in FORM_FIELDS:
+        setattr(town_hall, name, copy(getattr(form, name)))
     await session.flush()
     told = 0
     if field in rules.NOTIFIED_FIELDS and getattr(town_hall, field) != before[field]:
