@@ -35,11 +35,13 @@ from bot.core.config import Settings
 from bot.core.context import Services
 from bot.core.sealing import IdentitySeal
 from bot.delivery.deferred import DeferCalls
+from bot.delivery.documents import Documents
 from bot.delivery.kinds import Kind, SendKind
 from bot.delivery.reactions import Reactions
 from bot.delivery.sealed import SealedKind
 from bot.delivery.sending import Probe
 from bot.delivery.worker import DeliveryWorker
+from bot.departments import letter_pdf, letters
 from bot.domain.chats import CHANNEL, COMMITTEE, OFFICERS, SENSITIVE
 from bot.ingest.failures import FailureReport
 from bot.ingest.inbox import Inbox
@@ -143,6 +145,9 @@ def build_app(
         ),
         probe=probe,
         on_send_result=metrics.send_result,
+        documents=Documents(
+            {letters.LAYOUT: letter_pdf.render_data}, workers=settings.document_workers
+        ),
     )
     # The worker needs the factory, and what a session queues is told to the worker once
     # committed.
@@ -336,6 +341,7 @@ async def announce(app: App, mode: str) -> None:
 
 
 async def close(app: App) -> None:
+    await asyncio.to_thread(app.worker.documents.close)
     await app.dispatcher.storage.close()
     await app.bot.session.close()
     await app.engine.dispose()

@@ -64,7 +64,7 @@ class ThreadKind(_CaseKind):
     async def send(self, row: OutboxMessage, ctx: Context) -> Any:
         assert row.case_id is not None
         payload = dict(row.payload) | await self.cards.thread_target(row.case_id)
-        payload = await with_files(ctx, payload)
+        payload = await with_files(ctx, row, payload)
         return await ctx.bot(
             build_method(row.method, payload), request_timeout=math.ceil(ctx.request_timeout)
         )
@@ -107,7 +107,7 @@ class WatchThreadKind(_WatchKind):
     async def send(self, row: OutboxMessage, ctx: Context) -> Any:
         assert row.case_id is not None
         payload = dict(row.payload) | await self.cards.watch_target(row.case_id)
-        payload = await with_files(ctx, payload)
+        payload = await with_files(ctx, row, payload)
         return await ctx.bot(
             build_method(row.method, payload), request_timeout=math.ceil(ctx.request_timeout)
         )

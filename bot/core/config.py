@@ -175,6 +175,9 @@ class Settings(BaseSettings):
     # restart) takes it back; and how long a send may take before it counts as failed.
     delivery_lease_seconds: float = Field(default=15, gt=0)
     delivery_request_timeout: float = Field(default=30, gt=0)
+    # Processes beside the bot that lay out PDF documents (the 转办单) when they are sent; 0: a
+    # thread of the bot's own process does it (one core, or a process limit).
+    document_workers: int = Field(default=1, ge=0)
     # Someone whose update waits this long (the database away) is told it arrived.
     inbox_notice_seconds: float = Field(default=5, gt=0)
     # On SIGTERM, updates being handled get this long to finish; the rest wait in the inbox.

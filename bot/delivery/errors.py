@@ -18,6 +18,7 @@ from aiogram.exceptions import (
 )
 
 from bot.core import logs
+from bot.delivery.documents import DocumentFailed
 from bot.delivery.gate import Paused
 
 # Rows for a lost chat are looked at again this often; binding a chat wakes them at once, so
@@ -87,7 +88,7 @@ def classify(exc: BaseException, attempts: int, max_attempts: int) -> Outcome:
         return Outcome("forbidden", error=exc.message)
     if isinstance(exc, RecipientUnreachable):
         return Outcome("forbidden", error=str(exc))
-    if isinstance(exc, MissingFile):
+    if isinstance(exc, MissingFile | DocumentFailed):
         return Outcome("failed", error=str(exc))
     if isinstance(exc, TelegramBadRequest):
         if any(marker in exc.message for marker in HARMLESS):
@@ -110,7 +111,9 @@ def classify(exc: BaseException, attempts: int, max_attempts: int) -> Outcome:
 def request_result(exc: BaseException) -> str | None:
     """How a failed send reads in the metrics (429, 403, error); None when no request was made
     (the chat paused, its thread not there yet, the recipient known to block, a file gone)."""
-    if isinstance(exc, Paused | ThreadUnavailable | RecipientUnreachable | MissingFile):
+    if isinstance(
+        exc, Paused | ThreadUnavailable | RecipientUnreachable | MissingFile | DocumentFailed
+    ):
         return None
     if isinstance(exc, TelegramRetryAfter):
         return "429"

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.context import Services
+from bot.delivery.documents import Documents
 from bot.delivery.errors import LOST_CHAT_PAUSE, Outcome
 from bot.delivery.kinds import Target
 from bot.delivery.lanes import ChatLane, Job
@@ -59,6 +60,7 @@ class Intake:
     services: Services
     ledger: Ledger
     sender: Sender
+    documents: Documents
     urgency: Urgency
     capacity: int
     batch: int
@@ -232,6 +234,8 @@ class Intake:
             if lane is None:
                 lane = self._lanes[target.chat_id] = ChatLane(target.chat_id)
             lane.add(Job(row, target, urgency=self.urgency.begin() if urgent else None))
+            if row.id is not None:
+                self.documents.prepare(row.id, row.payload)
             if lane.task is None:
                 lane.task = asyncio.create_task(self._work(lane), name=f"lane {target.chat_id}")
         return alone

@@ -19,6 +19,7 @@ from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.context import Services
+from bot.delivery.documents import Documents, is_document
 from bot.delivery.errors import MissingFile, Outcome
 from storage.crud import files as files_crud
 from storage.models import OutboxMessage
@@ -32,6 +33,7 @@ class Context:
     # Every kind of row this worker sends, by name.
     kinds: Mapping[str, Kind]
     request_timeout: float
+    documents: Documents
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,14 @@ def build_method(name: str, payload: dict[str, Any]) -> TelegramMethod[Any]:
     return cls.model_validate(payload)
 
 
-async def with_files(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    """`{"stored_file": id}` in a payload becomes the file's bytes, read at send time."""
+async def with_files(ctx: Context, row: OutboxMessage, payload: dict[str, Any]) -> dict[str, Any]:
+    """`{"stored_file": id}` in a row's payload becomes the file's bytes, read at send time,
+    and `{"layout": …}` the document laid out from the words it carries."""
+    payload = payload | {
+        key: await ctx.documents.file(ref, row.id)
+        for key, ref in payload.items()
+        if is_document(ref)
+    }
     refs = {k: v for k, v in payload.items() if isinstance(v, dict) and "stored_file" in v}
     if not refs:
         return payload
@@ -109,7 +117,7 @@ class SendKind:
         )
 
     async def send(self, row: OutboxMessage, ctx: Context) -> Any:
-        payload = await with_files(ctx, dict(row.payload))
+        payload = await with_files(ctx, row, dict(row.payload))
         return await ctx.bot(
             build_method(row.method, payload), request_timeout=math.ceil(ctx.request_timeout)
         )

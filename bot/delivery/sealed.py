@@ -39,7 +39,7 @@ class SealedKind:
         return found
 
     async def send(self, row: OutboxMessage, ctx: Context) -> Any:
-        payload = await with_files(ctx, dict(row.payload))
+        payload = await with_files(ctx, row, dict(row.payload))
         if row.method != "answerCallbackQuery":  # a button's answer goes by the query, not a chat
             payload["chat_id"] = opened_chat(row, ctx)
         method = build_method(row.method, payload)

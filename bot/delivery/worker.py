@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import logs
 from bot.core.context import Services
+from bot.delivery.documents import Documents
 from bot.delivery.gate import Pacer, install
 from bot.delivery.intake import Intake
 from bot.delivery.kinds import Context, Kind
@@ -68,6 +69,7 @@ class DeliveryWorker(Intake):
         limiter: Limiter | None = None,
         urgency: Urgency | None = None,
         on_send_result: ResultHook | None = None,
+        documents: Documents | None = None,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -82,7 +84,15 @@ class DeliveryWorker(Intake):
             session_factory, services, self.wake, self.urgency, kinds=kinds, reactions=reactions
         )
         settings = services.settings
-        context = Context(bot, services, session_factory, kinds, settings.delivery_request_timeout)
+        self.documents = documents or Documents({}, workers=0)
+        context = Context(
+            bot,
+            services,
+            session_factory,
+            kinds,
+            settings.delivery_request_timeout,
+            self.documents,
+        )
         self.sender = Sender(context, self.pacer, self.ledger, probe or Probe(), on_send_result)
         self.capacity = max(MIN_CAPACITY, 2 * self.limiter.limits.global_rate.limit)
         # A refill in one claim or two: each holds SQLite's write lock for a moment whatever

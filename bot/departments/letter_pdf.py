@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
@@ -39,6 +40,17 @@ class LetterText:
     stamp: str
     issued: str
     colon: str = "："
+
+
+def as_data(letter: LetterText) -> dict[str, object]:
+    """The letter's words as JSON takes them, for `render_data` to lay out later."""
+    return dataclasses.asdict(letter)
+
+
+def render_data(data: dict[str, Any]) -> bytes:
+    """`render` of what `as_data` gave: what a delivery's document process is handed."""
+    rows = [(str(label), str(value)) for label, value in data["rows"]]
+    return render(LetterText(**(data | {"rows": rows})))
 
 
 def render(letter: LetterText) -> bytes:

@@ -2,16 +2,16 @@
 out with, by e-mail or on paper, and its reply slip (回执) for the department's answer.
 
 One entry point builds it (`forwarding_letter`), as HTML from a template and as a PDF with the
-same words; `on_forwarded_without_liaison` posts both into the case's thread for the officers.
+same words; `letter_rows` queues both for the case's thread, where the officers find them.
 The letter never names the student: a department sees a case, not who wrote it (an anonymous
 one says so; a named one says the rights department knows who it is).
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,8 @@ from bot.domain.workflow import Kind
 from storage.crud import files as files_crud
 from storage.models import Case, OutboxMessage
 
+# The name the delivery's documents know the letter's PDF layout by (the wiring maps it).
+LAYOUT = "forwarding_letter"
 TITLE = N_("Case forwarding letter")
 TO = N_("To: %(department)s")
 INTRO = N_(
@@ -136,36 +138,34 @@ def _stem(case: Case, department: Department) -> str:
 async def letter_rows(
     *, session: AsyncSession, services: Services, case: Case, department: Department
 ) -> list[OutboxMessage]:
-    """转办 to a department nobody answers for on Telegram: its letter, as HTML and PDF files
-    for the case's thread, stored in the caller's transaction with the 转办 itself."""
+    """转办 to a department nobody answers for on Telegram: its letter, as PDF and HTML files
+    for the case's thread, queued in the caller's transaction with the 转办 itself. The HTML is
+    stored as it is; the PDF is laid out from the same words when it is sent (`LAYOUT`), so its
+    font work holds up neither this transaction nor the handlers."""
     locale = services.group_locale
     text, html = _words(services, case, department, services.now(), locale)
-    # Laying out the PDF takes a few hundred milliseconds of font work: not on the event loop.
-    pdf = await asyncio.to_thread(letter_pdf.render, text)
     stem = _stem(case, department)
-    stored = [
-        await files_crud.store_file(
-            session=session, filename=f"{stem}.pdf", content_type="application/pdf", data=pdf
-        ),
-        await files_crud.store_file(
-            session=session,
-            filename=f"{stem}.html",
-            content_type="text/html",
-            data=html.encode("utf-8"),
-        ),
-    ]
+    page = await files_crud.store_file(
+        session=session,
+        filename=f"{stem}.html",
+        content_type="text/html",
+        data=html.encode("utf-8"),
+    )
     caption = services.renderer.render(
         locale, "group/note_letter.html", case=case, department=department
     )
-    rows = [
+    pdf = {"layout": LAYOUT, "data": letter_pdf.as_data(text), "filename": f"{stem}.pdf"}
+    documents: list[dict[str, Any]] = [
+        {"document": pdf, "caption": caption, "parse_mode": "HTML"},
+        {"document": {"stored_file": page.id}},
+    ]
+    return [
         OutboxMessage(
             kind="thread",
             method="sendDocument",
             case_id=case.id,
-            payload={"document": {"stored_file": file.id}}
-            | ({"caption": caption, "parse_mode": "HTML"} if index == 0 else {}),
+            payload=payload,
             priority=notify.NORMAL,
         )
-        for index, file in enumerate(stored)
+        for payload in documents
     ]
-    return rows

@@ -14,7 +14,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from bot.app.runtime import bind_configured_chats, build_app
+from bot.app.runtime import bind_configured_chats, build_app, close
 from bot.core.config import Settings
 from bot.core.sealing import new_key
 from bot.devkit import demo_college, demo_proposal, demo_townhall
@@ -120,8 +120,7 @@ async def _play(emu: BotAPIEmulator, settings: Settings) -> tuple[int, int, int]
     finally:
         await driver.close()
         await app.processor.stop(grace=5)
-        await app.bot.session.close()
-        await app.engine.dispose()
+        await close(app)
     return college, proposal, townhall
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
+from bot.delivery.documents import Documents
 from bot.delivery.gate import Pacer
 from bot.delivery.kinds import Context, Target
 from bot.delivery.lanes import ChatLane, Job
@@ -52,7 +53,14 @@ class Written:
 
 
 def sender_with(limiter: MemoryLimiter, kind: Recorded, ledger: Written) -> Sender:
-    context = Context(cast(Any, None), cast(Any, None), cast(Any, None), {"send": kind}, 5.0)
+    context = Context(
+        cast(Any, None),
+        cast(Any, None),
+        cast(Any, None),
+        {"send": kind},
+        5.0,
+        Documents({}, workers=0),
+    )
     pacer = Pacer(limiter, utcnow, Urgency())
     return Sender(context, pacer, cast(Ledger, ledger), Probe())
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.app.runtime import App, bind_configured_chats, build_app
+from bot.app.runtime import App, bind_configured_chats, build_app, close
 from bot.core.config import Settings
 from bot.devkit.emulator import BotAPIEmulator, SimUser
 from bot.devkit.scenario import Scenario
@@ -255,9 +255,7 @@ async def start_bot(
         yield app
     finally:
         await app.processor.stop(grace=5)
-        await app.dispatcher.storage.close()
-        await app.bot.session.close()
-        await app.engine.dispose()
+        await close(app)
 
 
 def process_env(

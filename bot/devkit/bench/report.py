@@ -104,6 +104,7 @@ class Report:
             "window_seconds_plain": round(plain.window_seconds, 3),
             "bot_cpu_seconds": round(durable.cpu_seconds, 3),
             "bot_cpu_seconds_plain": round(plain.cpu_seconds, 3),
+            "document_cpu_seconds": round(durable.document_cpu_seconds, 3),
             "echo_cpu_seconds": round(self.echo_total.cpu_seconds, 3),
             "echo_cpu_per_update_ms_parts": [
                 _num(part.cpu_per_update * 1000, 3) for part in self.echo
@@ -151,7 +152,8 @@ class Report:
             (
                 "CPU per update",
                 f"{_fmt(d['cpu_per_update_ms'], '.3f')} ms",
-                f"durable, bot process only, {d['bot_cpu_seconds']:.2f} s, {db_cpu} "
+                f"durable, bot process and its letters' {d['document_cpu_seconds']:.2f} s in "
+                f"the document process, {d['bot_cpu_seconds']:.2f} s, {db_cpu} "
                 f"(plain {_fmt(d['cpu_per_update_plain_ms'], '.3f')} ms)",
             ),
             (
