@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.crud import erasure, handoff
-from storage.session import AppSession
+from storage.session import AppSession, forget_transaction
 from storage.sqlite_driver import OneTripDBAPI
 
 # Execution options of a session that will only read, and of one whose commit must survive a
@@ -99,6 +99,7 @@ def create_session_factory(
     event.listen(Session, "before_flush", erasure.before_flush)
     event.listen(Session, "after_commit", handoff.after_commit)
     event.listen(Session, "after_transaction_end", handoff.after_transaction_end)
+    event.listen(Session, "after_transaction_end", forget_transaction)
     return async_sessionmaker(
         engine, expire_on_commit=False, sync_session_class=Session, clock=clock, claimer=claimer
     )

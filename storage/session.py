@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 if TYPE_CHECKING:
     from storage.crud.handoff import Claimer, Queued
     from storage.crud.outbox import ChatSealer, Erased
-    from storage.models import OutboxMessage
+    from storage.models import ChatBinding, OutboxMessage
 
 
 class AppSession(Session):
@@ -43,9 +43,18 @@ class AppSession(Session):
         # Private chats whose rows this transaction seals (`outbox.seal_chat`): the author's,
         # while it deals with their anonymous case.
         self.sealed_chats: dict[int, ChatSealer] = {}
-        # Purposes found bound to no chat in this transaction: asked on every officers' update,
-        # and not kept by the identity map as a found binding is.
-        self.unbound: set[str] = set()
+        # Chat bindings by purpose, as found in this transaction (None: bound to no chat). They
+        # are asked for several times an update (each officers' router's filter, the case's
+        # chat, its card), and the identity map, holding objects weakly, would forget them
+        # between two asks.
+        self.bindings: dict[str, ChatBinding | None] = {}
+
+
+def forget_transaction(session: Session, transaction: SessionTransaction) -> None:
+    """What a session kept for one transaction is read anew in the next: another instance may
+    have bound a chat meanwhile."""
+    if transaction.parent is None:
+        app_session(session).bindings.clear()
 
 
 def app_session(session: AsyncSession | Session) -> AppSession:

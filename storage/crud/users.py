@@ -102,13 +102,19 @@ async def users_with_role(*, session: AsyncSession, role: str) -> list[User]:
 
 
 async def get_binding(*, session: AsyncSession, purpose: str) -> ChatBinding | None:
-    unbound = app_session(session).unbound
-    if purpose in unbound:
-        return None
-    binding = await session.get(ChatBinding, purpose)
-    if binding is None:
-        unbound.add(purpose)
-    return binding
+    known = app_session(session).bindings
+    if purpose not in known:
+        known[purpose] = await session.get(ChatBinding, purpose)
+    return known[purpose]
+
+
+def _forget_bindings(session: AsyncSession) -> None:
+    """After a write the ORM does not follow (an upsert, a delete): asked anew, from the
+    database, the next time."""
+    for binding in app_session(session).bindings.values():
+        if binding is not None and binding in session:
+            session.expunge(binding)
+    app_session(session).bindings.clear()
 
 
 async def set_binding(
@@ -130,7 +136,6 @@ async def set_binding(
     }
     if restore:
         values |= {"lost_at": None, "lost_reason": None}
-    app_session(session).unbound.discard(purpose)
     stmt = insert_for(session, ChatBinding).values(purpose=purpose, **values)
     await session.execute(
         stmt.on_conflict_do_update(
@@ -139,6 +144,7 @@ async def set_binding(
             where=None if restore else col(ChatBinding.lost_at).is_(None),
         )
     )
+    _forget_bindings(session)
 
 
 async def unbind(*, session: AsyncSession, purpose: str) -> None:
@@ -146,7 +152,7 @@ async def unbind(*, session: AsyncSession, purpose: str) -> None:
     if binding is not None:
         await session.delete(binding)
         await session.flush()
-    app_session(session).unbound.add(purpose)
+    app_session(session).bindings[purpose] = None
 
 
 async def bindings_of_chat(*, session: AsyncSession, chat_id: int) -> list[ChatBinding]:
