@@ -54,17 +54,29 @@ class CardPublisher(Publisher):
         return await self.bot(method, request_timeout=timeout)
 
     async def _load(self, case_id: int) -> tuple[Case, ChatBinding | None, str, bool]:
+        """The case, its chat, its card's text and whether college unions are bound: one read."""
         async with self.session_factory(execution_options={READ_ONLY: True}) as session:
             case = await cases_crud.get_case(session=session, case_id=case_id)
             if case is None:
                 raise ThreadUnavailable("case vanished", 3600)
             binding = await binding_for(session=session, services=self.services, case=case)
             actor = await last_officer(session=session, case=case)
+            text = await card_text(session=session, services=self.services, case=case, actor=actor)
             unions = await unions_bound(session=session)
-        return case, binding, actor, unions
+        return case, binding, text, unions
 
     async def publish(self, case_id: int) -> Message | bool:
-        case, binding, actor, unions = await self._load(case_id)
+        """Posts or edits the case's card; then the chat that held the case before (校院两级)
+        sees its read-only card follow."""
+        case, binding, text, unions = await self._load(case_id)
+        result = await self._post(case, binding, text, unions)
+        if case.watch_card_message_id is not None:
+            await self._follow_watch(case_id)
+        return result
+
+    async def _post(
+        self, case: Case, binding: ChatBinding | None, text: str, unions: bool
+    ) -> Message | bool:
         if case.state in UNSUBMITTED:
             return True  # a proposal still being written or co-signed is not the officers' yet
         if binding is None:
@@ -76,7 +88,6 @@ class CardPublisher(Publisher):
             topic = await self._call(CreateForumTopic(chat_id=chat_id, name=title))
             case.topic_id, case.card_title = topic.message_thread_id, title
             await self._save(case, chat_id=chat_id, topic_id=case.topic_id, card_title=title)
-        text = await self.render_card(case, actor)
         markup = keyboards.card(self.services.renderer, locale, case, unions=unions)
         if case.card_message_id is None:
             message = await self._call(
@@ -145,7 +156,7 @@ class CardPublisher(Publisher):
                 return True
             raise
 
-    async def follow_watch(self, case_id: int) -> None:
+    async def _follow_watch(self, case_id: int) -> None:
         """After the live card, the watching chat's card is drawn again (its own row: the
         limits are per chat)."""
         async with self.session_factory.begin() as session:
@@ -207,10 +218,6 @@ class CardPublisher(Publisher):
         state = self.services.renderer.gettext(locale, labels.STATE[State(case.state)])
         title = f"{labels.STATE_ICON[State(case.state)]} {case.number} · {state}"
         return title[:TOPIC_TITLE_LIMIT]
-
-    async def render_card(self, case: Case, actor: str) -> str:
-        async with self.session_factory(execution_options={READ_ONLY: True}) as session:
-            return await card_text(session=session, services=self.services, case=case, actor=actor)
 
     async def thread_target(self, case_id: int) -> dict[str, Any]:
         """Where a note about the case goes: its topic, or a reply to its card."""

@@ -52,10 +52,7 @@ class CardKind(_CaseKind):
 
     async def send(self, row: OutboxMessage, ctx: Context) -> Any:
         assert row.case_id is not None
-        result = await self.cards.publish(row.case_id)
-        # The chat that held the case before sees its card follow (read-only there).
-        await self.cards.follow_watch(row.case_id)
-        return result
+        return await self.cards.publish(row.case_id)
 
 
 class ThreadKind(_CaseKind):
