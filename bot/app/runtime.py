@@ -341,7 +341,7 @@ async def announce(app: App, mode: str) -> None:
 
 
 async def close(app: App) -> None:
-    await asyncio.to_thread(app.worker.documents.close)
+    await app.worker.documents.close()
     await app.dispatcher.storage.close()
     await app.bot.session.close()
     await app.engine.dispose()

@@ -102,10 +102,10 @@ class Documents:
             self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
         return self._pool
 
-    def close(self) -> None:
+    async def close(self) -> None:
         for early in self._early.values():
             early.cancel()
         self._early.clear()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)

@@ -29,7 +29,7 @@ async def test_a_document_is_laid_out_in_a_process_of_its_own() -> None:
     try:
         file = await documents.file(ref("pid", word="你好"))
     finally:
-        documents.close()
+        await documents.close()
     pid, word = file.data.decode().split()
     assert int(pid) != os.getpid() and word == "你好"
     assert file.filename == "doc.txt"
@@ -44,7 +44,7 @@ async def test_a_document_started_when_its_row_was_claimed_is_the_one_sent() -> 
         other = await documents.file(ref("pid", word="asked"), key=8)
         again = await documents.file(ref("pid", word="asked"), key=7)
     finally:
-        documents.close()
+        await documents.close()
     assert sent.data.decode().split()[1] == "claimed"
     assert other.data.decode().split()[1] == "asked"
     assert again.data.decode().split()[1] == "asked"  # used once, then laid out anew
@@ -65,7 +65,7 @@ async def test_a_layout_that_fails_gives_its_row_up() -> None:
         with pytest.raises(DocumentFailed):
             await documents.file(ref("unknown"))
     finally:
-        documents.close()
+        await documents.close()
     assert classify(failed.value, attempts=0, max_attempts=10).kind == "failed"
 
 
@@ -79,7 +79,7 @@ async def test_a_killed_document_process_fails_one_send_and_is_replaced() -> Non
         assert classify(broken.value, attempts=0, max_attempts=10).kind == "retry"
         second = int((await documents.file(ref("pid", word="c"))).data.split()[0])
     finally:
-        documents.close()
+        await documents.close()
     assert second not in (first, os.getpid())
 
 
