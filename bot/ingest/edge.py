@@ -3,6 +3,7 @@ without the characters a database refuses."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 # Update fields whose object names a chat directly, or through its message.
@@ -23,12 +24,29 @@ CHAT_BEARING = (
 def clean(value: Any) -> Any:
     """NUL (refused by PostgreSQL in text and JSON) and unpaired surrogates (not UTF-8)
     removed from every string, keys included."""
+    # Almost every update has neither: one pass of the JSON encoder (in C) over all its strings
+    # tells, where walking them in Python cost a tenth of a millisecond an update.
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return _clean(value)
+    if "\\u0000" not in text:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            return value
+    return _clean(value)
+
+
+def _clean(value: Any) -> Any:
     if isinstance(value, str):
         return _clean_text(value)
     if isinstance(value, dict):
-        return {clean(k): clean(v) for k, v in value.items()}
+        return {_clean(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [clean(v) for v in value]
+        return [_clean(v) for v in value]
     return value
 
 
