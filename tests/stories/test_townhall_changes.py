@@ -103,6 +103,11 @@ class Taking:
     def taking_part(self) -> list[Talk]:
         return [self.asker, self.secret, self.voter, self.fan]
 
+    async def footprint(self) -> tuple[tuple[object, ...], dict[int, int]]:
+        """The session's fields, and how many messages each student taking part has seen."""
+        row = shape(await town_hall_row(self.h, self.town_hall))
+        return row, {t.user.id: len(t.saw()) for t in self.taking_part()}
+
     def counts(self, needle: str) -> dict[int, int]:
         everyone = [*self.taking_part(), self.nurse, self.quiet]
         return {t.user.id: sum(needle in text for text in t.saw()) for t in everyone}
@@ -172,8 +177,7 @@ async def test_a_bad_edit_is_answered_with_its_form_and_changes_nothing(
 ) -> None:
     h = harness
     s = await Taking(h, freeze_clock(h)).setup()
-    before = shape(await town_hall_row(h, s.town_hall))
-    seen = {t.user.id: len(t.saw()) for t in s.taking_part()}
+    before = await s.footprint()
     closes = s.box[0] + timedelta(days=2)
     refusals = {
         "": "/townhall edit 活动编号 字段 新值",
@@ -193,14 +197,13 @@ async def test_a_bad_edit_is_answered_with_its_form_and_changes_nothing(
         await say(h, f"/townhall edit {args}")
         answer = received(h, h.group)[-1]
         assert expected in answer, (args, answer)
-        assert shape(await town_hall_row(h, s.town_hall)) == before, args
-    assert {t.user.id: len(t.saw()) for t in s.taking_part()} == seen
+        assert await s.footprint() == before, args
 
     # Once held, a session is no longer edited.
     s.box[0] += timedelta(days=3, minutes=1)
     await say(h, f"/townhall edit {s.town_hall} 地点 {NEW_PLACE}")
     assert "已经举行" in received(h, h.group)[-1]
-    assert shape(await town_hall_row(h, s.town_hall)) == before
+    assert await s.footprint() == before
 
 
 @pytest.mark.harness(board_enabled=True)
@@ -280,8 +283,7 @@ async def test_only_an_officer_in_the_officers_chat_edits_or_cancels(
 ) -> None:
     h = harness
     s = await Taking(h, freeze_clock(h)).setup()
-    before = shape(await town_hall_row(h, s.town_hall))
-    seen = {t.user.id: len(t.saw()) for t in s.taking_part()}
+    before = await s.footprint()
 
     # A member of the officers' chat who is no officer.
     stranger = h.emu.add_user(7001, "路人")
@@ -297,7 +299,6 @@ async def test_only_an_officer_in_the_officers_chat_edits_or_cancels(
     await h.officer.send(f"/townhall cancel {s.town_hall} 不办了")
     await h.settle()
 
-    assert shape(await town_hall_row(h, s.town_hall)) == before
-    assert {t.user.id: len(t.saw()) for t in s.taking_part()} == seen
+    assert await s.footprint() == before
     assert not any("不办了" in t or NEW_PLACE in t for t in received(h, other))
     assert not any("已取消" in t for t in received(h, h.officer))
