@@ -7,11 +7,11 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
@@ -126,6 +126,7 @@ def build_app(
     engine: AsyncEngine | None = None,
     probe: Probe | None = None,
     storage: BaseStorage | None = None,
+    routers: Sequence[Router] | None = None,
 ) -> App:
     services = Services.for_settings(settings)
     engine = engine or create_engine(settings.database_url)
@@ -158,8 +159,10 @@ def build_app(
         urgency=worker.urgency,
         storage=storage or build_fsm_storage(settings, services.sealer),
         metrics=metrics,
+        routers=routers,
     )
-    dispatcher.include_router(delivery_handlers.build_router())
+    if routers is None:
+        dispatcher.include_router(delivery_handlers.build_router())
     check_filters_in_place(dispatcher)
     logctx.watch(session_factory)
     notice = Notice(bot, services.renderer, after=settings.inbox_notice_seconds)

@@ -36,6 +36,9 @@ KEYS = {
     "echo_cpu_per_update_ms",
     "cpu_ratio_vs_echo",
     "cpu_ratio_per_update",
+    "house_echo_cpu_per_update_ms",
+    "house_echo_ratio",
+    "cpu_ratio_vs_house_echo",
     "cpu_per_submission_ms",
     "cpu_ratio",
     "updates_lost",
@@ -115,6 +118,16 @@ async def test_every_update_is_handled_in_both_modes_and_the_figures_add_up(
         report["cpu_per_update_ms"] / report["echo_cpu_per_update_ms"], rel=0.01
     )
     assert report["cpu_ratio_per_update"] == report["cpu_ratio_vs_echo"]
+    # The echo on the house answered every text (or the run would have failed) and costs more
+    # than the bare one: it stores, commits and sends through the outbox.
+    house = report["house_echo_cpu_per_update_ms"]
+    assert house > report["echo_cpu_per_update_ms"]
+    assert report["house_echo_ratio"] == pytest.approx(
+        house / report["echo_cpu_per_update_ms"], rel=0.01
+    )
+    assert report["cpu_ratio_vs_house_echo"] == pytest.approx(
+        report["cpu_per_update_ms"] / house, rel=0.01
+    )
     assert report["cpu_per_submission_ms"] == pytest.approx(
         report["cpu_per_update_ms"] * UPDATES_PER_WALK, rel=0.01
     )

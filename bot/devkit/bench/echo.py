@@ -65,9 +65,9 @@ async def measure_echo(
     try:
         # The first updates pay for lazy imports and model building; the bot's run gets the
         # same courtesy from onboarding and a warm-up submission.
-        await _chat(channel, WARMUP_UPDATES, people, limit)
+        await chat(channel, WARMUP_UPDATES, people, limit)
         window = CpuWindow()
-        await _chat(channel, updates, people, limit)
+        await chat(channel, updates, people, limit)
         return EchoResult(updates=updates, cpu_seconds=window.stop())
     finally:
         with contextlib.suppress(RuntimeError):
@@ -77,7 +77,7 @@ async def measure_echo(
         await bot.session.close()
 
 
-async def _chat(channel: Channel, count: int, people: int, limit: float) -> None:
+async def chat(channel: Channel, count: int, people: int, limit: float) -> None:
     answer = await channel.ask("chat", limit=limit, count=count, people=people)
     if answer["failed"]:
         raise BenchError(

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from bot.app.runtime import freeze_startup_heap
 from bot.devkit.bench.channel import BenchError
 from bot.devkit.bench.echo import measure_echo
+from bot.devkit.bench.house import measure_house_echo
 from bot.devkit.bench.meter import peak_rss_mb
 from bot.devkit.bench.report import Report, ScalingReport
 from bot.devkit.bench.scaling import measure_scaling
@@ -132,6 +133,14 @@ async def _run(
                     limit=limit,
                 )
             else:
+                house = await measure_house_echo(
+                    channel,
+                    addresses["echo_url"],
+                    Path(workdir),
+                    updates=echo_updates // 2,
+                    people=concurrency,
+                    limit=limit,
+                )
                 run = await measure_submissions(
                     channel,
                     addresses["app_url"],
@@ -163,6 +172,7 @@ async def _run(
         database=database,
         database_in_process=make_url(url).get_backend_name() == "sqlite",
         echo=(before, after),
+        house=house,
         run=run,
         peak_rss_mb=peak_rss_mb(),
         notice_after=run.notice_after,

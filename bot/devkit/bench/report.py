@@ -44,6 +44,8 @@ class Report:
     concurrency: int
     database: str
     echo: tuple[EchoResult, ...]
+    # The same echo behind the product's middlewares, inbox and outbox (`bench.house`).
+    house: EchoResult
     run: SubmissionResult
     peak_rss_mb: float
     # SQLite works inside the bot's process, so its CPU is in the figures; a server's is not.
@@ -89,6 +91,9 @@ class Report:
             "cpu_ratio_per_update": _num(_per(cpu[DURABLE], echo_per_update), 2),
             # The same figure under the name it had first.
             "cpu_ratio_vs_echo": _num(_per(cpu[DURABLE], echo_per_update), 2),
+            "house_echo_cpu_per_update_ms": _num(self.house.cpu_per_update * 1000, 3),
+            "house_echo_ratio": _num(_per(self.house.cpu_per_update, echo_per_update), 2),
+            "cpu_ratio_vs_house_echo": _num(_per(cpu[DURABLE], self.house.cpu_per_update), 2),
             "cpu_per_submission_ms": _num(_per(durable.cpu_seconds, durable.submissions) * 1000, 3),
             "cpu_ratio": _num(
                 _per(_per(durable.cpu_seconds, durable.submissions), echo_per_update), 2
@@ -167,6 +172,13 @@ class Report:
                 f"{_fmt(d['cpu_ratio_per_update'], '.1f')} ×",
                 f"update ÷ echo update (target ≤ 3); a submission "
                 f"{_fmt(d['cpu_per_submission_ms'], '.1f')} ms = {_fmt(d['cpu_ratio'], '.1f')} ×",
+            ),
+            (
+                "house echo",
+                f"{_fmt(d['house_echo_cpu_per_update_ms'], '.3f')} ms",
+                f"the echo behind StudentVoice's middlewares, durable inbox and outbox, SQLite: "
+                f"{_fmt(d['house_echo_ratio'], '.1f')} × the bare echo; an update "
+                f"{_fmt(d['cpu_ratio_vs_house_echo'], '.1f')} × it",
             ),
             (
                 "waiting notices",
