@@ -11,15 +11,17 @@ which layouts exist.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from aiogram.types import BufferedInputFile
 
+from bot.core import logs
 from bot.delivery.layout_call import timed
 
 log = logging.getLogger(__name__)
@@ -44,8 +46,10 @@ class Documents:
     """The layouts a worker may be asked for, and the processes that run them.
 
     `workers` processes are started at the first document and kept; 0 lays documents out in a
-    thread of this process instead. A process that dies (killed, out of memory) fails only the
-    send it was on, which the outbox tries again; the next document starts a new one.
+    thread of this process instead, and so does a process that cannot start one (a daemonic
+    process may have no children; the system's process limit). A process that dies (killed,
+    out of memory) fails only the send it was on, which the outbox tries again; the next
+    document starts a new one.
     """
 
     def __init__(self, layouts: Mapping[str, Layout], *, workers: int) -> None:
@@ -80,9 +84,8 @@ class Documents:
         layout = self._layouts.get(name)
         if layout is None:
             raise DocumentFailed(f"no layout called {name!r}")
-        loop = asyncio.get_running_loop()
         try:
-            data, cpu = await loop.run_in_executor(self._executor(), timed, layout, ref["data"])
+            data, cpu = await self._run(layout, ref["data"])
         except BrokenProcessPool:
             self._pool = None
             raise
@@ -92,6 +95,28 @@ class Documents:
         if self._workers > 0:
             self.cpu_seconds += cpu
         return BufferedInputFile(data, filename=str(ref["filename"]))
+
+    def _run(self, layout: Layout, data: dict[str, Any]) -> Awaitable[tuple[bytes, float]]:
+        loop = asyncio.get_running_loop()
+        executor = self._executor()
+        try:
+            return loop.run_in_executor(executor, timed, layout, data)
+        except BrokenProcessPool:
+            raise
+        except Exception as exc:
+            if executor is None:
+                raise
+            # The pool's process would not start: a letter laid out in a thread is late by
+            # its font work, one not laid out at all never reaches its department.
+            log.warning(
+                "no document process could be started (%s); documents are laid out in a thread",
+                logs.exception_text(exc),
+            )
+            pool, self._pool, self._workers = self._pool, None, 0
+            if pool is not None:
+                with contextlib.suppress(Exception):
+                    pool.shutdown(wait=False, cancel_futures=True)
+            return loop.run_in_executor(None, timed, layout, data)
 
     def _executor(self) -> Executor | None:
         if self._workers <= 0:

@@ -4,6 +4,8 @@ bot's: a layout that fails gives its row up, a document process that dies fails 
 from __future__ import annotations
 
 import io
+import logging
+import multiprocessing
 import os
 import signal
 from concurrent.futures.process import BrokenProcessPool
@@ -81,6 +83,24 @@ async def test_a_killed_document_process_fails_one_send_and_is_replaced() -> Non
     finally:
         await documents.close()
     assert second not in (first, os.getpid())
+
+
+async def test_where_no_process_may_be_started_documents_are_laid_out_in_a_thread(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What multiprocessing checks before it starts a child: a daemonic process may have none
+    # (the bench's instances were such processes, and every one of their letters failed).
+    monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
+    documents = Documents({"pid": process_id}, workers=1)
+    with caplog.at_level(logging.WARNING, logger="bot.delivery.documents"):
+        try:
+            first = await documents.file(ref("pid", word="一"))
+            second = await documents.file(ref("pid", word="二"))
+        finally:
+            await documents.close()
+    assert [f.data.decode() for f in (first, second)] == [f"{os.getpid()} 一", f"{os.getpid()} 二"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "laid out in a thread" in warnings[0]
 
 
 async def test_a_letter_row_is_sent_as_its_pdf_and_a_broken_one_is_given_up(

@@ -43,6 +43,7 @@ KEYS = {
     "cpu_ratio",
     "updates_lost",
     "lost",
+    "messages_given_up",
 }
 SCALING_KEYS = {
     "instances",
@@ -67,6 +68,7 @@ SCALING_KEYS = {
     "updates_by_instance_two",
     "updates_lost",
     "lost",
+    "messages_given_up",
 }
 
 
@@ -106,6 +108,8 @@ async def test_every_update_is_handled_in_both_modes_and_the_figures_add_up(
     assert report["updates"] == 2 * STUDENTS * UPDATES_PER_WALK
     assert report["updates_per_submission"] == UPDATES_PER_WALK
     assert report["updates_lost"] == 0 and report["lost"] == 0
+    # Every walk's 转办 sends a letter: each was laid out and sent, none given up.
+    assert report["messages_given_up"] == 0
     assert report["failures"] == []
 
     durable, plain = report["updates_per_second_durable"], report["updates_per_second_plain"]
@@ -165,6 +169,8 @@ async def test_two_instances_take_the_load_between_them_and_lose_nothing(
     assert report["submissions"] == 2 * STUDENTS
     assert report["updates"] == 2 * STUDENTS * UPDATES_PER_WALK
     assert report["updates_lost"] == 0 and report["lost"] == 0
+    # Every walk's 转办 sends a letter: each was laid out and sent, none given up.
+    assert report["messages_given_up"] == 0
     assert report["failures"] == []
     # Each update reached one dispatcher once: the second instance took its share with two,
     # and none with one.

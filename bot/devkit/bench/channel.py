@@ -66,7 +66,9 @@ async def spawned(
     shared); yields the channel to it and what it sent with "ready", and stops it afterwards."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=target, args=(theirs, *args), name=name, daemon=True)
+    # Not daemonic: a StudentVoice instance lays its letters out in a process of its own, and
+    # a daemonic process may start none. The `finally` below ends it in every case.
+    process = context.Process(target=target, args=(theirs, *args), name=name)
     process.start()
     theirs.close()
     channel = Channel(ours)

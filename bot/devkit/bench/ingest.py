@@ -72,7 +72,8 @@ async def run_ingest_bench(
     if as_json:
         print(json.dumps(figures, ensure_ascii=False))
     whole = figures["submissions"] == 2 * students and not figures["lost"]
-    return EXIT_OK if whole and not figures["updates_lost"] else EXIT_LOST
+    kept = not figures["updates_lost"] and not figures["messages_given_up"]
+    return EXIT_OK if whole and kept else EXIT_LOST
 
 
 def _refusal(

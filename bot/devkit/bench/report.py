@@ -100,6 +100,7 @@ class Report:
             ),
             "updates_lost": durable.updates_lost + plain.updates_lost,
             "lost": durable.cards_lost + plain.cards_lost,
+            "messages_given_up": self.run.given_up,
             "updates": durable.handled + plain.handled,
             "waiting_notices": durable.notices + plain.notices,
             "concurrency": self.concurrency,
@@ -128,7 +129,8 @@ class Report:
             (
                 "submissions",
                 f"{d['submissions']} of {2 * d['students']}, "
-                f"{d['lost']} without a card, {d['updates_lost']} update(s) lost",
+                f"{d['lost']} without a card, {d['updates_lost']} update(s) lost, "
+                f"{d['messages_given_up']} message(s) given up",
                 f"{d['students']} per mode",
             ),
             ("updates per submission", _fmt(d["updates_per_submission"], "g"), STEPS),
@@ -276,6 +278,7 @@ class ScalingReport:
             "cpu_ratio": _num(_per(per_submission, echo.cpu_per_update), 2),
             "updates_lost": sum(m.updates_lost for m in modes),
             "lost": sum(m.cards_lost for m in modes),
+            "messages_given_up": self.run.given_up,
             "waiting_notices": sum(m.notices for m in modes),
             "posts_refused": sum(m.refused for m in modes),
             "cores": self.cores,
@@ -301,7 +304,8 @@ class ScalingReport:
             (
                 "submissions",
                 f"{d['submissions']} of {2 * d['students']}, "
-                f"{d['lost']} without a card, {d['updates_lost']} update(s) lost",
+                f"{d['lost']} without a card, {d['updates_lost']} update(s) lost, "
+                f"{d['messages_given_up']} message(s) given up",
                 f"{d['students']} per mode, {d['posts_refused']} post(s) answered other than 200",
             ),
             (

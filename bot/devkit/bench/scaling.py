@@ -27,7 +27,7 @@ from bot.devkit.bench.channel import BenchError, Channel
 from bot.devkit.bench.instance import SECRET, spawned_instance
 from bot.devkit.bench.meter import MachineWindow, cpu_ticks
 from bot.devkit.bench.seed import grant_officers, onboard_like, require_empty
-from bot.devkit.bench.submissions import ModeResult, all_or_fail, phases
+from bot.devkit.bench.submissions import ModeResult, all_or_fail, given_up, phases
 from bot.devkit.bench.world import ADMIN_ID, OFFICER_IDS, STUDENT_ID_BASE
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
@@ -63,6 +63,7 @@ class ScalingResult:
     fed: dict[str, list[int]]
     # And the CPU each used then (with one, the second's idle delivery worker and scheduler).
     cpu: dict[str, list[float]]
+    given_up: int
 
 
 async def measure_scaling(
@@ -166,6 +167,7 @@ async def _measure(
         instance_ids=[instance.id for instance in instances],
         fed=fed,
         cpu=spent,
+        given_up=await given_up(session_factory),
     )
 
 

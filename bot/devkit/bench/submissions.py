@@ -50,8 +50,9 @@ from bot.devkit.bench.world import (
 from bot.devkit.scenario import CASE_NUMBER
 from bot.ingest.inbox import Inbox
 from bot.ingest.polling import Poller
+from storage.crud.outbox import FAILED
 from storage.migrate import upgrade
-from storage.models import Case, ProcessedUpdate
+from storage.models import Case, OutboxMessage, ProcessedUpdate
 
 TOKEN = "123456:BENCH-INGEST"
 NUMBER = CASE_NUMBER.pattern
@@ -121,6 +122,7 @@ class SubmissionResult:
     rss_at_start_mb: float | None
     peak_rss_mb: float
     notice_after: float
+    given_up: int
 
 
 def bench_settings(base_url: str, database_url: str, **overrides: Any) -> Settings:
@@ -234,6 +236,7 @@ async def _measure(
         rss_at_start_mb=rss_at_start,
         peak_rss_mb=peak_rss_mb(),
         notice_after=app.settings.inbox_notice_seconds,
+        given_up=await given_up(app.session_factory),
     )
 
 
@@ -284,6 +287,14 @@ async def _handled(session_factory: async_sessionmaker[AsyncSession], first: int
     query = select(func.count()).where(
         col(ProcessedUpdate.update_id) >= first, col(ProcessedUpdate.update_id) < end
     )
+    async with session_factory() as session:
+        return int(await session.scalar(query) or 0)
+
+
+async def given_up(session_factory: async_sessionmaker[AsyncSession]) -> int:
+    """Messages the outbox gave up on: a letter that could not be laid out, a chat that
+    refused. A walk can end well for the student while its letter never left."""
+    query = select(func.count()).where(col(OutboxMessage.status) == FAILED)
     async with session_factory() as session:
         return int(await session.scalar(query) or 0)
 
