@@ -13,7 +13,6 @@ from importlib.metadata import version
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramMigrateToChat
@@ -21,6 +20,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import affordances
+from bot.app.bot_session import BotSession
 from bot.app.dispatcher import build_dispatcher, check_filters_in_place
 from bot.app.http import serving_http
 from bot.app.metrics import Metrics
@@ -86,7 +86,7 @@ def build_bot(settings: Settings) -> Bot:
             if settings.telegram_api_base
             else PRODUCTION
         )
-        session = AiohttpSession(api=server, proxy=settings.telegram_proxy)
+        session = BotSession(api=server, proxy=settings.telegram_proxy)
     bot = Bot(
         settings.bot_token,
         session=session,
