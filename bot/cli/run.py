@@ -23,9 +23,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app.runtime import run_polling
     from bot.core.config import ConfigError
 
+    # Every missing setting is told before the bot is loaded (seconds of aiogram's types).
     if not settings.bot_token:
         raise ConfigError("BOT_TOKEN: required to run (try `studentvoice demo` without one)")
     if args.command == "webhook":
@@ -43,6 +43,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
 
         await WebhookServer(app).run()
     else:
+        from bot.app.runtime import run_polling
+
         await run_polling(app)
     return 0
 

@@ -37,9 +37,9 @@ def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
     return run_python(tmp_path, "-m", "bot", *args, **env)
 
 
-def imported_by(tmp_path: Path, *args: str, exit_code: int = 0) -> set[str]:
+def imported_by(tmp_path: Path, *args: str, exit_code: int = 0, **env: str) -> set[str]:
     listing = tmp_path / "imported.txt"
-    result = run_python(tmp_path, "-c", PROBE, str(listing), *args)
+    result = run_python(tmp_path, "-c", PROBE, str(listing), *args, **env)
     assert result.returncode == exit_code, result.stderr
     return set(listing.read_text().split())
 
@@ -117,3 +117,14 @@ def test_database_commands_do_not_load_aiogram(tmp_path: Path) -> None:
     # A mistyped period is answered before anything about the database is loaded.
     typo = imported_by(tmp_path, "digest", "--period", "2026-W99", exit_code=2)
     assert not typo & {*TELEGRAM_AND_FILES, "sqlalchemy"}
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(("run",), {}), (("webhook",), {"BOT_TOKEN": "1:x"})],
+    ids=["run-without-a-token", "webhook-without-a-secret"],
+)
+def test_a_missing_setting_is_told_before_the_bot_is_loaded(
+    tmp_path: Path, args: tuple[str, ...], env: dict[str, str]
+) -> None:
+    assert not imported_by(tmp_path, *args, exit_code=2, **env) & TELEGRAM_AND_FILES
