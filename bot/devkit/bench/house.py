@@ -9,8 +9,6 @@ any feature does its work.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from pathlib import Path
 
 from aiogram import F, Router
@@ -21,7 +19,7 @@ from bot.app.runtime import build_app, close, running
 from bot.devkit.bench.channel import BenchError, Channel
 from bot.devkit.bench.echo import WARMUP_UPDATES, EchoResult, chat
 from bot.devkit.bench.meter import CpuWindow
-from bot.devkit.bench.submissions import bench_settings, quiet
+from bot.devkit.bench.submissions import bench_settings, polling, quiet
 from bot.ingest.polling import Poller
 from storage.migrate import upgrade
 
@@ -56,19 +54,12 @@ async def measure_house_echo(
         except (OSError, SQLAlchemyError) as exc:
             raise BenchError(f"cannot prepare the house echo's database: {exc}") from exc
         poller = Poller(app.bot, app.inbox, app.dispatcher.resolve_used_update_types())
-        async with running(app):
-            polling = asyncio.create_task(poller.run(), name="house-echo-polling")
-            try:
-                await chat(channel, WARMUP_UPDATES, people, limit)
-                await quiet(app, limit)
-                window = CpuWindow()
-                await chat(channel, updates, people, limit)
-                await quiet(app, limit)
-                return EchoResult(updates=updates, cpu_seconds=window.stop())
-            finally:
-                poller.stop()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await polling
-                await app.processor.stop(app.settings.shutdown_grace_seconds)
+        async with running(app), polling(app, poller):
+            await chat(channel, WARMUP_UPDATES, people, limit)
+            await quiet(app, limit)
+            window = CpuWindow()
+            await chat(channel, updates, people, limit)
+            await quiet(app, limit)
+            return EchoResult(updates=updates, cpu_seconds=window.stop())
     finally:
         await close(app)

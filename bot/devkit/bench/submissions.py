@@ -187,14 +187,14 @@ async def measure_submissions(
             PLAIN: Inbox(app.session_factory, app.processor, app.inbox.notice, durable=False),
         }
         poller = Poller(app.bot, app.inbox, app.dispatcher.resolve_used_update_types())
-        async with running(app), _polling(app, poller):
+        async with running(app), polling(app, poller):
             return await _measure(app, channel, poller, inboxes, students, concurrency, limit)
     finally:
         await close(app)
 
 
 @contextlib.asynccontextmanager
-async def _polling(app: App, poller: Poller) -> AsyncIterator[None]:
+async def polling(app: App, poller: Poller) -> AsyncIterator[None]:
     """As `run_polling`: what an earlier run stored first, then polling; on the way out the
     poller stops and the processor finishes what it holds."""
     await app.inbox.recover()
